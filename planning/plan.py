@@ -1,0 +1,272 @@
+"""The end-to-end pipeline shared by the CLI and the GUI.
+
+``run_plan(scenario)`` = workload -> zoning -> joint-inspection schedule and
+routes -> metrics, and returns a :class:`Plan` that knows how to summarise
+itself. Each step reports through one progress callback and honours one
+cancel token.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import TYPE_CHECKING
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from planning.model import Scenario, validate_scenario
+from planning.progress import CancelToken, ProgressEvent, ProgressFn, no_progress
+from planning.workload import cell_workload, compute_due
+
+if TYPE_CHECKING:  # solvers load OR-Tools; opening a file should not need it
+    from planning.scheduling import ScheduleSettings
+    from planning.zoning import ZoningResult, ZoningSettings
+
+
+def _zoning_settings() -> ZoningSettings:
+    from planning.zoning import ZoningSettings
+
+    return ZoningSettings()
+
+
+def _schedule_settings() -> ScheduleSettings:
+    from planning.scheduling import ScheduleSettings
+
+    return ScheduleSettings()
+
+
+@dataclass
+class Plan:
+    """A finished (or partly finished) plan for one county.
+
+    ``scenario.cells`` carries ``workload`` and ``squad_id`` (the zones);
+    ``scenario.enterprises`` carries ``due_items`` and ``due_date``. The other
+    tables follow ``docs/plan-schema.md``.
+    """
+
+    scenario: Scenario
+    zones: gpd.GeoDataFrame
+    visits: gpd.GeoDataFrame
+    routes: gpd.GeoDataFrame
+    unscheduled: pd.DataFrame
+    roster: pd.DataFrame
+    settings: dict = field(default_factory=dict)
+    zoning: ZoningResult | None = None
+
+    def summary(self) -> PlanSummary:
+        """Headline figures computed from the plan's own tables.
+
+        Works the same for a plan just solved and one re-opened from a file.
+        """
+        return summarise(self)
+
+
+@dataclass(frozen=True)
+class PlanSettings:
+    """Settings of one end-to-end run.
+
+    Parameters
+    ----------
+    zoning, scheduling
+        Settings of each solver (see :mod:`planning.zoning` and
+        :mod:`planning.scheduling`).
+    rezone
+        Re-zone even when every cell already has a squad (the sample has
+        none, so it is always zoned).
+    """
+
+    zoning: ZoningSettings = field(default_factory=_zoning_settings)
+    scheduling: ScheduleSettings = field(default_factory=_schedule_settings)
+    rezone: bool = True
+
+
+def prepare(scenario: Scenario) -> Scenario:
+    """Copy of ``scenario`` with due items and cell workloads computed."""
+    out = scenario.copy()
+    out.enterprises = compute_due(out.enterprises, out.policy, out.horizon)
+    out.cells = cell_workload(
+        out.cells, out.enterprises, out.hotspots, out.policy, out.horizon
+    )
+    return out
+
+
+def _staged(progress: ProgressFn, stage: str, lo: float, hi: float) -> ProgressFn:
+    """Map a step's own 0..1 progress onto its slice of the whole run."""
+
+    def report(event: ProgressEvent) -> None:
+        progress(
+            ProgressEvent(
+                stage=event.stage or stage,
+                fraction=lo + (hi - lo) * max(0.0, min(1.0, event.fraction)),
+                message=event.message,
+                objective=event.objective,
+                bound=event.bound,
+            )
+        )
+
+    return report
+
+
+def run_zoning(
+    scenario: Scenario,
+    settings: ZoningSettings,
+    progress: ProgressFn = no_progress,
+    cancel: CancelToken | None = None,
+) -> tuple[Scenario, ZoningResult]:
+    """Zone the cells; returns a new scenario with ``cells.squad_id`` set."""
+    from planning.zoning import zone
+
+    result = zone(
+        scenario.cells, scenario.squads, scenario.policy, settings, progress, cancel
+    )
+    out = scenario.copy()
+    out.cells["squad_id"] = out.cells["cell_id"].map(result.assignment)
+    return out, result
+
+
+def run_plan(
+    scenario: Scenario,
+    settings: PlanSettings | None = None,
+    progress: ProgressFn = no_progress,
+    cancel: CancelToken | None = None,
+) -> Plan:
+    """Plan a county end to end: workload, zones, joint visits, routes.
+
+    The input scenario is never modified; the returned plan holds a new one.
+    """
+    from planning.scheduling import schedule
+    from planning.zoning import zones_layer
+
+    settings = settings or PlanSettings()
+    validate_scenario(scenario)
+    progress(ProgressEvent("workload", 0.0, "计算工作量 workload"))
+    prepared = prepare(scenario)
+    if cancel is not None:
+        cancel.raise_if_cancelled()
+    progress(ProgressEvent("workload", 0.05, "工作量完成 workload done"))
+    zoning_result: ZoningResult | None = None
+    if settings.rezone or prepared.cells["squad_id"].isna().any():
+        prepared, zoning_result = run_zoning(
+            prepared,
+            settings.zoning,
+            _staged(progress, "zoning", 0.05, 0.35),
+            cancel,
+        )
+    if cancel is not None:
+        cancel.raise_if_cancelled()
+    zones = zones_layer(
+        prepared.cells,
+        prepared.squads,
+        prepared.cells.set_index("cell_id")["squad_id"],
+        prepared.policy,
+    )
+    result = schedule(
+        prepared,
+        settings.scheduling,
+        _staged(progress, "scheduling", 0.35, 0.98),
+        cancel,
+    )
+    progress(ProgressEvent("done", 1.0, "完成 done"))
+    plan_settings = {
+        "zoning_settings": asdict(settings.zoning),
+        "schedule_settings": asdict(settings.scheduling),
+    }
+    plan = Plan(
+        scenario=prepared,
+        zones=zones,
+        visits=result.visits,
+        routes=result.routes,
+        unscheduled=result.unscheduled,
+        roster=result.roster,
+        settings=plan_settings,
+        zoning=zoning_result,
+    )
+    return plan
+
+
+@dataclass(frozen=True)
+class PlanSummary:
+    """What the CLI prints and the GUI shows after a run."""
+
+    load_min: float
+    load_mean: float
+    load_max: float
+    spread_pct: float
+    contiguous: bool
+    due_enterprises: int
+    scheduled: int
+    unscheduled: int
+    reasons: dict[str, int]
+    dept_inspections: int
+    joint_visits: int
+    travel_km: float
+    travel_hours: float
+
+    @property
+    def visits_saved(self) -> int:
+        """Department inspections merged away by 综合查一次."""
+        return self.dept_inspections - self.joint_visits
+
+    def lines(self) -> list[str]:
+        """Human-readable lines (Chinese first, English after)."""
+        out = [
+            f"片区工作量 zone workload (min): min {self.load_min:,.0f} / "
+            f"mean {self.load_mean:,.0f} / max {self.load_max:,.0f}, "
+            f"spread {self.spread_pct:.1f}%",
+            f"片区连续 zones contiguous: {'y' if self.contiguous else 'n'}",
+            f"综合查一次 joint visits scheduled {self.scheduled} / "
+            f"unscheduled {self.unscheduled} (due enterprises {self.due_enterprises})",
+        ]
+        for reason, n in sorted(self.reasons.items(), key=lambda kv: -kv[1]):
+            out.append(f"  未排 unscheduled x{n}: {reason}")
+        out += [
+            f"部门检查合并 inspections merged: {self.dept_inspections} department "
+            f"inspections in {self.joint_visits} joint visits, "
+            f"{self.visits_saved} visits saved",
+            f"路程 travel: {self.travel_km:,.1f} km, {self.travel_hours:,.1f} h",
+        ]
+        return out
+
+
+def _reason_kind(reason: str) -> str:
+    """Group reasons that differ only in names and dates."""
+    return reason.split(":")[0].split("(")[0].strip()
+
+
+def summarise(plan: Plan) -> PlanSummary:
+    """Compute :class:`PlanSummary` from a plan's tables."""
+    zones = plan.zones
+    loads = zones["workload"].to_numpy(float) if len(zones) else np.zeros(1)
+    targets = zones["target"].to_numpy(float) if len(zones) else np.ones(1)
+    spread = (
+        float(np.max(np.abs(loads - targets) / targets) * 100) if len(zones) else 0.0
+    )
+    due = plan.scenario.enterprises
+    n_due = int((due["due_items"].fillna("") != "").sum()) if "due_items" in due else 0
+    visits = plan.visits
+    depts = (
+        visits["departments"]
+        .fillna("")
+        .map(lambda s: len([d for d in s.split(";") if d]))
+    )
+    reasons: dict[str, int] = {}
+    for r in plan.unscheduled.get("reason", pd.Series(dtype=str)):
+        key = _reason_kind(str(r))
+        reasons[key] = reasons.get(key, 0) + 1
+    routes = plan.routes
+    return PlanSummary(
+        load_min=float(loads.min()),
+        load_mean=float(loads.mean()),
+        load_max=float(loads.max()),
+        spread_pct=spread,
+        contiguous=bool(zones["contiguous"].astype(int).all()) if len(zones) else False,
+        due_enterprises=n_due,
+        scheduled=int(visits["enterprise_id"].nunique()),
+        unscheduled=len(plan.unscheduled),
+        reasons=reasons,
+        dept_inspections=int(depts.sum()),
+        joint_visits=len(visits),
+        travel_km=float(routes["km"].sum()) if len(routes) else 0.0,
+        travel_hours=float(routes["travel_min"].sum()) / 60.0 if len(routes) else 0.0,
+    )
