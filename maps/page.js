@@ -1,0 +1,354 @@
+(function () {
+  "use strict";
+  var D = JSON.parse(document.getElementById("plan-data").textContent);
+  var RISK = {red: "红 (red)", yellow: "黄 (yellow)", green: "绿 (green)"};
+
+  function el(tag, cls, text) {
+    var e = document.createElement(tag);
+    if (cls) e.className = cls;
+    if (text !== undefined && text !== null) e.textContent = String(text);
+    return e;
+  }
+  function table(rows) {
+    var t = el("table");
+    rows.forEach(function (r) {
+      if (r[1] === undefined || r[1] === null || r[1] === "") return;
+      var tr = el("tr");
+      tr.appendChild(el("td", "k", r[0]));
+      var td = el("td");
+      if (r[1] instanceof Node) td.appendChild(r[1]); else td.textContent = String(r[1]);
+      tr.appendChild(td);
+      t.appendChild(tr);
+    });
+    return t;
+  }
+  function list(items) {
+    if (!items || !items.length) return null;
+    var ul = el("ul");
+    items.forEach(function (s) { ul.appendChild(el("li", null, s)); });
+    return ul;
+  }
+  function popupBox(title) {
+    var box = el("div", "pm-popup");
+    box.appendChild(el("h4", null, title));
+    return box;
+  }
+  function squadColor(id) { return D.colors[id] || "#999999"; }
+  function dayOf(day) {
+    for (var i = 0; i < D.days.length; i++) if (D.days[i].day === day) return D.days[i];
+    return {day: day, no: "", color: "#333333"};
+  }
+
+  var map = L.map("map", {preferCanvas: true, zoomSnap: 0.25, attributionControl: true});
+  map.createPane("vectors").style.zIndex = 450;
+  var layers = {}, overlays = {}, bases = {}, order = [];
+  var cellLayers = {}, enterpriseLayers = {};
+
+  if (D.tiles) {
+    var osm = L.tileLayer(D.tiles, {maxZoom: 19,
+      attribution: "\u00a9 OpenStreetMap contributors"});
+    osm.addTo(map);
+    bases["OpenStreetMap"] = osm;
+    bases["空白 (none)"] = L.layerGroup();
+    layers.basemap = osm;
+  }
+
+  // All vectors share one canvas, drawn in the order layers were added; when
+  // a layer is switched on again (control or runJavaScript), bring the layers
+  // meant to lie above it back to the front:
+  // towns < cells < zones < routes < enterprises < bases.
+  function restackAbove(layer) {
+    var i = order.indexOf(layer);
+    for (var j = i + 1; j < order.length; j++) {
+      if (map.hasLayer(order[j]) && order[j].bringToFront) order[j].bringToFront();
+    }
+  }
+  function addOverlay(key, label, layer, on) {
+    layers[key] = layer;
+    overlays[label] = layer;
+    order.push(layer);
+    layer.on("add", function (ev) {
+      if (!ev.propagatedFrom) restackAbove(layer);  // not for each child
+    });
+    if (on) layer.addTo(map);
+  }
+
+  // towns: context only
+  addOverlay("towns", "乡镇边界 (towns)", L.geoJSON(D.towns, {
+    pane: "vectors", interactive: false,
+    style: {color: "#666", weight: 1, dashArray: "4 4", fill: false}
+  }), true);
+
+  // cells coloured by squad, shaded by workload
+  var maxW = D.maxWorkload > 0 ? D.maxWorkload : 1;
+  function cellStyle(p) {
+    var w = (p.workload === null || p.workload === undefined) ? 0.5 * maxW : p.workload;
+    var c = squadColor(p.squad_id);
+    return {color: c, weight: 0.6, opacity: 0.6, fillColor: c,
+            fillOpacity: 0.08 + 0.5 * Math.min(1, Math.max(0, w / maxW))};
+  }
+  addOverlay("cells", "网格 (cells)", L.geoJSON(D.cells, {
+    pane: "vectors",
+    style: function (f) { return cellStyle(f.properties); },
+    onEachFeature: function (f, layer) {
+      cellLayers[f.properties.cell_id] = layer;
+      layer.bindPopup(function () {
+        var p = f.properties;
+        var box = popupBox("网格 " + p.cell_id);
+        box.appendChild(table([
+          ["中队", p.squad_id ? (squadName(p.squad_id) + " (" + p.squad_id + ")") : "未分配"],
+          ["乡镇", p.town_id], ["用地", p.land_use],
+          ["工作量 (分钟)", p.workload === null ? "" : Math.round(p.workload)]
+        ]));
+        return box;
+      });
+    }
+  }), true);
+
+  function squadName(id) {
+    for (var i = 0; i < D.squads.length; i++) if (D.squads[i].id === id) return D.squads[i].name;
+    return id;
+  }
+
+  // zone outlines
+  addOverlay("zones", "片区 (zones)", L.geoJSON(D.zones, {
+    pane: "vectors",
+    style: function (f) {
+      var p = f.properties;
+      if (D.squad === null) return {color: "#222", weight: 2, opacity: 0.9, fill: false};
+      if (p.own) return {color: squadColor(p.squad_id), weight: 3.5, opacity: 1, fill: false};
+      return {color: "#888", weight: 1, opacity: 0.7, dashArray: "3 3",
+              fillColor: "#bbb", fillOpacity: 0.08};
+    },
+    onEachFeature: function (f, layer) {
+      var p = f.properties;
+      layer.bindTooltip(el("span", null, p.name), {sticky: true});
+      if (D.squad !== null && !p.own) return;
+      layer.bindPopup(function () {
+        var box = popupBox(p.name);
+        box.appendChild(table([
+          ["中队", p.squad_id], ["网格数", p.n_cells],
+          ["工作量 (分钟)", p.workload], ["偏差 %", p.deviation_pct],
+          ["最远到达 (分钟)", p.max_reach_min]
+        ]));
+        return box;
+      });
+    }
+  }), true);
+
+  // routes and numbered stops, one layer per day
+  var routesByDay = {}, dayLabels = [];
+  D.days.forEach(function (d) { routesByDay[d.day] = L.featureGroup(); });
+  D.routes.forEach(function (r) {
+    var d = dayOf(r.day);
+    if (!routesByDay[r.day]) return;
+    var line = L.polyline(r.path, {pane: "vectors", color: d.color, weight: 4, opacity: 0.85});
+    line.bindPopup(function () {
+      var box = popupBox("路线 " + r.day + " · " + (r.squad_name || r.squad_id) + " 第" + r.team + "组");
+      box.appendChild(table([
+        ["出发", r.start], ["返回", r.end], ["站点", r.stops], ["里程 (km)", r.km],
+        ["行驶 (分钟)", r.travel_min], ["检查 (分钟)", r.service_min]
+      ]));
+      return box;
+    });
+    routesByDay[r.day].addLayer(line);
+  });
+  D.stops.forEach(function (s) {
+    if (!routesByDay[s.day]) return;
+    var d = dayOf(s.day);
+    var badge = el("div", "stop-badge", s.seq);
+    badge.style.borderColor = d.color;
+    var icon = L.divIcon({html: badge, className: "", iconSize: [18, 18], iconAnchor: [-3, 21]});
+    var m = L.marker([s.lat, s.lon], {icon: icon, keyboard: false});
+    m.bindTooltip(el("span", null, s.day + " #" + s.seq + " " + s.eta + " " + s.name));
+    m.on("click", function () { openEnterprise(s.enterprise_id); });
+    routesByDay[s.day].addLayer(m);
+  });
+  D.days.forEach(function (d) {
+    var label = "路线 D" + d.no + " " + d.day.slice(5);
+    var esc = el("span", null, label);
+    addOverlay("route:" + d.day, esc.innerHTML, routesByDay[d.day], D.squad !== null);
+  });
+  layers.routes = routesByDay;
+
+  // enterprises, coloured by risk
+  function enterprisePopup(e) {
+    var box = popupBox(e.name);
+    var rows = [["地址", e.address], ["类别", e.category],
+                ["风险", RISK[e.risk] || e.risk], ["信用", e.credit],
+                ["中队", e.squad_name || e.squad_id]];
+    box.appendChild(table(rows));
+    e.visits.forEach(function (v) {
+      box.appendChild(el("h4", null, "综合查一次 " + v.day + (v.day_no ? " (D" + v.day_no + ")" : "")));
+      box.appendChild(table([
+        ["班组", v.team === null ? "" : "第" + v.team + "组"],
+        ["顺序", v.seq], ["到达", v.eta],
+        ["检查", (v.start && v.end) ? v.start + "–" + v.end : ""],
+        ["部门", v.departments.join("、")], ["联合人员", v.crew.join("、")],
+        ["检查事项", list(v.items)]
+      ]));
+    });
+    if (!e.visits.length) {
+      box.appendChild(table([["到期", e.due_date], ["待查事项", list(e.due)],
+                             ["未排程", e.unscheduled]]));
+    }
+    return box;
+  }
+  var ents = L.featureGroup();
+  D.enterprises.forEach(function (e) {
+    var m = L.circleMarker([e.lat, e.lon], {
+      pane: "vectors", radius: 5, color: "#222", weight: 1, opacity: 0.9,
+      fillColor: D.riskColors[e.risk] || "#888", fillOpacity: 0.95
+    });
+    m.enterprise = e;
+    m.bindPopup(function () { return enterprisePopup(e); }, {maxWidth: 320});
+    enterpriseLayers[e.id] = m;
+    ents.addLayer(m);
+  });
+  addOverlay("enterprises", "企业 (enterprises)", ents, true);
+  // smaller dots when zoomed out, so thousands of firms do not hide the zones
+  function entRadius() {
+    var z = map.getZoom();
+    return z < 11 ? 2.5 : z < 12 ? 3.5 : z < 14 ? 5 : 6;
+  }
+  map.on("zoomend", function () {
+    var r = entRadius();
+    ents.eachLayer(function (m) { if (m.getRadius() !== r) m.setRadius(r); });
+  });
+
+  // squad bases
+  var baseGroup = L.featureGroup();
+  D.squads.forEach(function (s) {
+    var own = D.squad === null || s.id === D.squad;
+    var m = L.circleMarker([s.lat, s.lon], {
+      pane: "vectors", radius: own ? 8 : 5, color: "#000", weight: own ? 2.5 : 1,
+      fillColor: s.color, fillOpacity: own ? 1 : 0.5
+    });
+    m.bindTooltip(el("span", "base-label", s.name || s.id),
+                  {permanent: own, direction: "top", offset: [0, -8]});
+    m.bindPopup(function () {
+      var box = popupBox(s.name || s.id);
+      box.appendChild(table([["编号", s.id], ["人员", s.staff], ["班组", s.teams]]));
+      return box;
+    });
+    baseGroup.addLayer(m);
+  });
+  addOverlay("bases", "中队驻地 (bases)", baseGroup, true);
+
+  // hotspots as a heat layer; skip drawing while the map has no size
+  // (a hidden tab), where simpleheat's getImageData would throw.
+  var SafeHeat = L.HeatLayer.extend({
+    _redraw: function () {
+      var size = this._map && this._map.getSize();
+      if (!size || !size.x || !size.y) return;
+      L.HeatLayer.prototype._redraw.call(this);
+    },
+    // simpleheat reads its canvas back on every redraw; ask for a context
+    // made for that (else Chromium warns after a few zooms)
+    _initCanvas: function () {
+      var create = L.DomUtil.create;
+      L.DomUtil.create = function (tag, cls, parent) {
+        var node = create(tag, cls, parent);
+        if (tag === "canvas") node.getContext("2d", {willReadFrequently: true});
+        return node;
+      };
+      try { L.HeatLayer.prototype._initCanvas.call(this); }
+      finally { L.DomUtil.create = create; }
+    },
+    onAdd: function (m) {
+      L.HeatLayer.prototype.onAdd.call(this, m);
+      this._canvas.style.pointerEvents = "none";
+    }
+  });
+  // yellow-orange-red, so scattered events stay pale and do not hide the
+  // squad colours; clusters turn red
+  var heat = new SafeHeat(D.hotspots, {
+    radius: 18, blur: 15, maxZoom: 14, max: 1.0, minOpacity: 0.05,
+    gradient: {0.3: "#ffffb2", 0.5: "#fecc5c", 0.7: "#fd8d3c", 0.85: "#f03b20",
+               1.0: "#bd0026"}
+  });
+  layers.hotspotCount = D.hotspots.length;
+  if (D.hotspots.length) addOverlay("hotspots", "热点 (hotspots)", heat, true);
+  else layers.hotspots = heat;
+
+  L.control.layers(bases, overlays, {collapsed: false}).addTo(map);
+  L.control.scale({imperial: false}).addTo(map);
+
+  // legend
+  var legend = L.control({position: "bottomright"});
+  legend.onAdd = function () {
+    var box = el("div", "pm-legend");
+    box.appendChild(el("h5", null, "企业风险 (risk)"));
+    ["red", "yellow", "green"].forEach(function (r) {
+      var row = el("div");
+      var sw = el("span", "sw dot");
+      sw.style.background = D.riskColors[r];
+      row.appendChild(sw);
+      row.appendChild(document.createTextNode(RISK[r]));
+      box.appendChild(row);
+    });
+    if (D.days.length) {
+      box.appendChild(el("h5", null, "路线日期 (days)"));
+      D.days.forEach(function (d) {
+        var row = el("div");
+        var sw = el("span", "sw line");
+        sw.style.background = d.color;
+        row.appendChild(sw);
+        row.appendChild(document.createTextNode("D" + d.no + " " + d.day));
+        box.appendChild(row);
+      });
+    }
+    if (D.squad === null && D.squads.length) {
+      box.appendChild(el("h5", null, "中队 (squads)"));
+      D.squads.forEach(function (s) {
+        var row = el("div");
+        var sw = el("span", "sw");
+        sw.style.background = s.color;
+        row.appendChild(sw);
+        row.appendChild(document.createTextNode(s.name || s.id));
+        box.appendChild(row);
+      });
+    }
+    L.DomEvent.disableScrollPropagation(box);
+    return box;
+  };
+  legend.addTo(map);
+
+  // A page loaded in a hidden tab or dock has no size yet: fitBounds would
+  // compute NaN. Centre it for now and fit once the view gets a size.
+  var fitted = false;
+  function fitHome() {
+    var size = map.getSize();
+    if (size.x > 60 && size.y > 60) {
+      map.fitBounds(D.bounds, {padding: [20, 20]});
+      return true;
+    }
+    map.setView(L.latLngBounds(D.bounds).getCenter(), 11, {animate: false});
+    return false;
+  }
+  fitted = fitHome();
+  map.on("resize", function () { if (!fitted) fitted = fitHome(); });
+  ents.eachLayer(function (m) { m.setRadius(entRadius()); });
+
+  function openEnterprise(id) {
+    var m = enterpriseLayers[id];
+    if (!m) return false;
+    if (!map.hasLayer(ents)) ents.addTo(map);
+    m.openPopup();
+    return true;
+  }
+  function setCellSquad(cellId, squadId) {
+    var layer = cellLayers[cellId];
+    if (!layer) return false;
+    layer.feature.properties.squad_id = squadId;
+    layer.setStyle(cellStyle(layer.feature.properties));
+    return true;
+  }
+
+  window.plannerMap = {
+    map: map, layers: layers, data: D,
+    cellLayers: cellLayers, enterpriseLayers: enterpriseLayers,
+    openEnterprise: openEnterprise, setCellSquad: setCellSquad,
+    fitHome: function () { fitted = fitHome(); return fitted; }
+  };
+})();

@@ -1,0 +1,709 @@
+"""Plan -> self-contained Leaflet HTML page (county overview or one squad).
+
+Why a small template of our own rather than folium: folium builds popups as
+HTML strings in Python and emits one JS variable per feature, which makes
+escaping every attribute hard to audit and pages large; its default page also
+pulls jQuery and Bootstrap from CDNs. Here the whole page is one static
+template: the vendored Leaflet (and leaflet.heat) is inlined, the plan data
+travel as one JSON blob (``<``, ``>``, ``&`` escaped, read with
+``JSON.parse``) and every popup, tooltip and label is built in JS with
+``textContent``, so no attribute text is ever parsed as HTML. A
+Content-Security-Policy allows no network request except OpenStreetMap tiles
+when that basemap is asked for.
+
+The page exposes ``window.plannerMap`` (map, layers, per-id layer lookups and
+a few helpers) so the desktop app can drive it with ``runJavaScript``.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import math
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from shapely.geometry import mapping
+
+from maps import _assets
+from planning.progress import CancelToken, ProgressEvent, ProgressFn
+
+if TYPE_CHECKING:  # the renderer only reads a Plan; no need to load the solvers
+    from planning.plan import Plan
+
+BASEMAPS = ("none", "osm")
+OSM_TILES = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+OSM_ORIGIN = "https://tile.openstreetmap.org"
+
+# Qualitative palette for zones; neighbours get different colours (greedy).
+SQUAD_PALETTE = (
+    "#1f77b4",
+    "#ff7f0e",
+    "#2ca02c",
+    "#9467bd",
+    "#8c564b",
+    "#e377c2",
+    "#17becf",
+    "#bcbd22",
+    "#393b79",
+    "#637939",
+    "#8c6d31",
+    "#843c39",
+    "#7b4173",
+    "#3182bd",
+    "#e6550d",
+    "#31a354",
+    "#756bb1",
+    "#636363",
+    "#9ecae1",
+    "#fdae6b",
+)
+# One colour per day of the horizon (cycled).
+DAY_PALETTE = (
+    "#e6194b",
+    "#3cb44b",
+    "#4363d8",
+    "#f58231",
+    "#911eb4",
+    "#42d4f4",
+    "#f032e6",
+    "#9a6324",
+    "#000075",
+    "#808000",
+)
+RISK_COLORS = {"red": "#d7191c", "yellow": "#f5c400", "green": "#1a9641"}
+DEFAULT_BOUNDS = [[27.0, 118.0], [31.2, 123.0]]  # Zhejiang, if the plan is empty
+
+_DIGITS = 6
+
+
+# --------------------------------------------------------------------------- #
+# small converters
+# --------------------------------------------------------------------------- #
+
+
+def _missing(value: Any) -> bool:
+    if value is None:
+        return True
+    try:
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):
+        return False
+
+
+def _s(value: Any) -> str:
+    """Text of a cell, '' for missing values."""
+    return "" if _missing(value) else str(value)
+
+
+def _f(value: Any, digits: int = 1) -> float | None:
+    if _missing(value):
+        return None
+    try:
+        out = round(float(value), digits)
+    except (TypeError, ValueError):
+        return None
+    return out if math.isfinite(out) else None
+
+
+def _i(value: Any) -> int | None:
+    f = _f(value, 0)
+    return None if f is None else int(f)
+
+
+def _split(value: Any) -> list[str]:
+    return [p.strip() for p in _s(value).split(";") if p.strip()]
+
+
+def _col(df: pd.DataFrame, name: str) -> pd.Series:
+    """Column or a column of missing values, so optional columns stay optional."""
+    if name in df.columns:
+        return df[name]
+    return pd.Series([None] * len(df), index=df.index, dtype=object)
+
+
+def _round_geoms(geoms: gpd.GeoSeries, simplify: float = 0.0) -> list[Any]:
+    arr = np.asarray(geoms.values, dtype=object)
+    if simplify > 0:
+        arr = shapely.simplify(arr, simplify, preserve_topology=True)
+    arr = shapely.transform(arr, lambda c: np.round(c, _DIGITS))
+    return [None if g is None or g.is_empty else mapping(g) for g in arr]
+
+
+def _wgs84(gdf: gpd.GeoDataFrame | None) -> gpd.GeoDataFrame | None:
+    if gdf is None or len(gdf) == 0 or "geometry" not in gdf:
+        return gdf
+    if gdf.crs is not None and gdf.crs.to_epsg() not in (4326, 4490):
+        return gdf.to_crs(4326)
+    return gdf
+
+
+def _latlon(geom: Any) -> tuple[float, float] | None:
+    if geom is None or geom.is_empty:
+        return None
+    if geom.geom_type != "Point":
+        geom = geom.representative_point()
+    return round(geom.y, _DIGITS), round(geom.x, _DIGITS)
+
+
+def _bounds(gdf: gpd.GeoDataFrame | None) -> list[list[float]] | None:
+    if gdf is None or len(gdf) == 0:
+        return None
+    b = gdf.total_bounds
+    if not np.all(np.isfinite(b)):
+        return None
+    return [
+        [round(b[1], _DIGITS), round(b[0], _DIGITS)],
+        [round(b[3], _DIGITS), round(b[2], _DIGITS)],
+    ]
+
+
+def _to_json(data: Any) -> str:
+    """JSON safe to place inside a <script> element."""
+
+    def default(o: Any) -> Any:
+        if hasattr(o, "item"):
+            return o.item()
+        return str(o)
+
+    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"), default=default)
+    return (
+        text.replace("<", "\\u003c")
+        .replace(">", "\\u003e")
+        .replace("&", "\\u0026")
+        .replace("\u2028", "\\u2028")
+        .replace("\u2029", "\\u2029")
+    )
+
+
+# --------------------------------------------------------------------------- #
+# plan -> plain data, prepared once per plan
+# --------------------------------------------------------------------------- #
+
+
+def _squad_colors(squad_ids: list[str], zones: gpd.GeoDataFrame | None) -> dict:
+    """Greedy colouring: touching zones differ, colours are spread evenly."""
+    neighbours: dict[str, set[str]] = defaultdict(set)
+    if zones is not None and len(zones) and "squad_id" in zones:
+        z = zones[zones.geometry.notna()].reset_index(drop=True)
+        left, right = z.sindex.query(z.geometry, predicate="intersects")
+        for a, b in zip(left, right, strict=True):
+            if a != b:
+                neighbours[str(z.at[a, "squad_id"])].add(str(z.at[b, "squad_id"]))
+    colors: dict[str, str] = {}
+    used = dict.fromkeys(range(len(SQUAD_PALETTE)), 0)
+    for sid in squad_ids:
+        taken = {colors[n] for n in neighbours[sid] if n in colors}
+        free = [i for i in used if SQUAD_PALETTE[i] not in taken] or list(used)
+        pick = min(free, key=lambda i: (used[i], i))
+        used[pick] += 1
+        colors[sid] = SQUAD_PALETTE[pick]
+    return colors
+
+
+@dataclass
+class _Prepared:
+    """Plan tables turned into JSON-ready records, grouped by squad."""
+
+    name: str
+    synthetic: bool
+    squads: list[dict] = field(default_factory=list)
+    colors: dict[str, str] = field(default_factory=dict)
+    cells: dict[str | None, list[dict]] = field(default_factory=dict)
+    cell_bounds: dict[str, list[list[float]]] = field(default_factory=dict)
+    county_bounds: list[list[float]] | None = None
+    max_workload: float = 0.0
+    zones: list[dict] = field(default_factory=list)
+    towns: list[dict] = field(default_factory=list)
+    enterprises: list[dict] = field(default_factory=list)
+    days: list[dict] = field(default_factory=list)
+    routes: list[dict] = field(default_factory=list)
+    stops: list[dict] = field(default_factory=list)
+    hotspots: list[tuple[str | None, list[float]]] = field(default_factory=list)
+
+
+def _prepare(plan: Plan) -> _Prepared:
+    sc = plan.scenario
+    cells = _wgs84(sc.cells)
+    squads = _wgs84(sc.squads)
+    zones = _wgs84(plan.zones)
+    if (zones is None or len(zones) == 0) and "squad_id" in cells:
+        zoned = cells[cells["squad_id"].notna()]
+        if len(zoned):
+            zones = zoned[["squad_id", "geometry"]].dissolve("squad_id").reset_index()
+    prep = _Prepared(name=sc.name, synthetic=bool(sc.synthetic))
+
+    squad_ids = [str(s) for s in squads["squad_id"]]
+    if zones is not None and len(zones):
+        squad_ids += [str(s) for s in zones["squad_id"] if str(s) not in squad_ids]
+    prep.colors = _squad_colors(squad_ids, zones)
+    names = {str(r.squad_id): _s(r.name) for r in squads.itertuples()}
+    if zones is not None and "name" in zones:
+        for sid, nm in zip(zones["squad_id"], zones["name"], strict=True):
+            names.setdefault(str(sid), _s(nm))
+    for row, ll in zip(squads.itertuples(), squads.geometry, strict=True):
+        pos = _latlon(ll)
+        if pos is None:
+            continue
+        prep.squads.append(
+            {
+                "id": str(row.squad_id),
+                "name": _s(row.name),
+                "color": prep.colors[str(row.squad_id)],
+                "lat": pos[0],
+                "lon": pos[1],
+                "staff": _i(getattr(row, "staff", None)),
+                "teams": _i(getattr(row, "teams", None)),
+            }
+        )
+
+    # cells, grouped by squad
+    cell_squad = _col(cells, "squad_id").map(lambda v: None if _missing(v) else str(v))
+    workload = pd.to_numeric(_col(cells, "workload"), errors="coerce")
+    # shade against the 95th percentile so a few heavy cells do not wash out
+    # the rest of the county
+    prep.max_workload = (
+        float(workload.quantile(0.95)) if workload.notna().any() else 0.0
+    )
+    geoms = _round_geoms(cells.geometry)
+    for cid, sid, town, lu, w, g in zip(
+        cells["cell_id"],
+        cell_squad,
+        _col(cells, "town_id"),
+        _col(cells, "land_use"),
+        workload,
+        geoms,
+        strict=True,
+    ):
+        if g is None:
+            continue
+        feature = {
+            "type": "Feature",
+            "geometry": g,
+            "properties": {
+                "cell_id": str(cid),
+                "squad_id": sid,
+                "town_id": _s(town),
+                "land_use": _s(lu),
+                "workload": _f(w),
+            },
+        }
+        prep.cells.setdefault(sid, []).append(feature)
+    for sid, part in cells.groupby(cell_squad, dropna=True):
+        b = _bounds(part)
+        if b is not None:
+            prep.cell_bounds[str(sid)] = b
+    outline = _wgs84(sc.outline)
+    prep.county_bounds = _bounds(outline) or _bounds(cells)
+
+    if zones is not None and len(zones):
+        for row, g in zip(
+            zones.itertuples(), _round_geoms(zones.geometry, 1e-6), strict=True
+        ):
+            if g is None:
+                continue
+            sid = str(row.squad_id)
+            prep.zones.append(
+                {
+                    "type": "Feature",
+                    "geometry": g,
+                    "properties": {
+                        "squad_id": sid,
+                        "name": _s(getattr(row, "name", None)) or names.get(sid, sid),
+                        "n_cells": _i(getattr(row, "n_cells", None)),
+                        "workload": _f(getattr(row, "workload", None), 0),
+                        "deviation_pct": _f(getattr(row, "deviation_pct", None)),
+                        "max_reach_min": _f(getattr(row, "max_reach_min", None)),
+                    },
+                }
+            )
+    towns = _wgs84(sc.towns)
+    if towns is not None and len(towns):
+        for tid, nm, g in zip(
+            towns["town_id"],
+            _col(towns, "name"),
+            _round_geoms(towns.geometry, 5e-5),
+            strict=True,
+        ):
+            if g is not None:
+                prep.towns.append(
+                    {
+                        "type": "Feature",
+                        "geometry": g,
+                        "properties": {"town_id": str(tid), "name": _s(nm)},
+                    }
+                )
+
+    _prepare_visits(plan, prep, cells, cell_squad, names)
+    _prepare_hotspots(plan, prep, cells, cell_squad)
+    return prep
+
+
+def _squad_of_points(
+    points: gpd.GeoDataFrame, cells: gpd.GeoDataFrame, cell_squad: pd.Series
+) -> pd.Series:
+    """Squad of each point: through its cell_id, else by locating it in a cell."""
+    by_cell = dict(zip(cells["cell_id"].astype(str), cell_squad, strict=True))
+    out = _col(points, "cell_id").map(
+        lambda c: None if _missing(c) else by_cell.get(str(c))
+    )
+    lost = out.isna() & points.geometry.notna()
+    if lost.any() and len(cells):
+        tree_idx = cells.sindex.query(points.geometry[lost], predicate="within")
+        lost_index = points.index[lost]
+        for p, c in zip(*tree_idx, strict=True):
+            out.at[lost_index[p]] = cell_squad.iloc[c]
+    return out.astype(object).where(out.notna(), None)
+
+
+def _prepare_visits(
+    plan: Plan,
+    prep: _Prepared,
+    cells: gpd.GeoDataFrame,
+    cell_squad: pd.Series,
+    names: dict[str, str],
+) -> None:
+    sc = plan.scenario
+    ents = _wgs84(sc.enterprises)
+    visits = _wgs84(plan.visits)
+    routes = _wgs84(plan.routes)
+    dept_names = {k: d.name for k, d in sc.policy.departments.items()}
+    cat_names = {k: c.name for k, c in sc.policy.categories.items()}
+    item_names = {k: i.name for k, i in sc.policy.items.items()}
+
+    days = set()
+    for df in (visits, routes):
+        if df is not None and len(df) and "day" in df:
+            days.update(_s(d) for d in df["day"] if _s(d))
+    workdays = [d.isoformat() for d in sc.horizon.workdays()]
+    order = {d: i for i, d in enumerate(workdays)}
+    ordered = sorted(days, key=lambda d: (order.get(d, len(order)), d))
+    day_info = {}
+    for k, d in enumerate(ordered):
+        no = order[d] + 1 if d in order else k + 1
+        day_info[d] = {
+            "day": d,
+            "no": no,
+            "color": DAY_PALETTE[(no - 1) % len(DAY_PALETTE)],
+        }
+    prep.days = [day_info[d] for d in ordered]
+
+    ent_pos: dict[str, tuple[float, float]] = {}
+    ent_name: dict[str, str] = {}
+    visits_of: dict[str, list[dict]] = defaultdict(list)
+    if visits is not None and len(visits):
+        for row, g in zip(visits.itertuples(), visits.geometry, strict=True):
+            eid = _s(getattr(row, "enterprise_id", None))
+            day = _s(getattr(row, "day", None))
+            visits_of[eid].append(
+                {
+                    "day": day,
+                    "day_no": day_info.get(day, {}).get("no"),
+                    "squad_id": _s(getattr(row, "squad_id", None)),
+                    "team": _i(getattr(row, "team", None)),
+                    "seq": _i(getattr(row, "seq", None)),
+                    "eta": _s(getattr(row, "eta", None)),
+                    "start": _s(getattr(row, "start", None)),
+                    "end": _s(getattr(row, "end", None)),
+                    "service_min": _i(getattr(row, "service_min", None)),
+                    "items": _split(getattr(row, "item_names", None))
+                    or _split(getattr(row, "items", None)),
+                    "departments": [
+                        dept_names.get(d, d)
+                        for d in _split(getattr(row, "departments", None))
+                    ],
+                    "crew": [
+                        dept_names.get(d, d) for d in _split(getattr(row, "crew", None))
+                    ],
+                    "_pos": _latlon(g),
+                }
+            )
+    reasons: dict[str, str] = {}
+    uns = plan.unscheduled
+    if uns is not None and len(uns) and "enterprise_id" in uns:
+        for eid, why in zip(uns["enterprise_id"], _col(uns, "reason"), strict=True):
+            reasons[_s(eid)] = _s(why)
+
+    ent_squad = _squad_of_points(ents, cells, cell_squad)
+    for row, g, sid in zip(ents.itertuples(), ents.geometry, ent_squad, strict=True):
+        pos = _latlon(g)
+        if pos is None:
+            continue
+        eid = _s(row.enterprise_id)
+        ent_pos[eid] = pos
+        ent_name[eid] = _s(row.name)
+        vs = visits_of.get(eid, [])
+        squad = sid or next((v["squad_id"] for v in vs if v["squad_id"]), None)
+        prep.enterprises.append(
+            {
+                "id": eid,
+                "name": _s(row.name),
+                "address": _s(getattr(row, "address", None)),
+                "category": cat_names.get(_s(row.category), _s(row.category)),
+                "risk": _s(row.risk),
+                "credit": _s(getattr(row, "credit", None)),
+                "squad_id": squad,
+                "squad_name": names.get(squad or "", ""),
+                "lat": pos[0],
+                "lon": pos[1],
+                "due_date": _s(getattr(row, "due_date", None)),
+                "visits": [{k: v for k, v in x.items() if k != "_pos"} for x in vs],
+                "due": []
+                if vs
+                else [
+                    item_names.get(i, i)
+                    for i in _split(getattr(row, "due_items", None))
+                ],
+                "unscheduled": reasons.get(eid),
+            }
+        )
+
+    for eid, vs in visits_of.items():
+        for v in vs:
+            pos = v["_pos"] or ent_pos.get(eid)
+            if pos is None or not v["day"]:
+                continue
+            prep.stops.append(
+                {
+                    "enterprise_id": eid,
+                    "name": ent_name.get(eid, eid),
+                    "squad_id": v["squad_id"],
+                    "team": v["team"],
+                    "day": v["day"],
+                    "seq": v["seq"],
+                    "eta": v["eta"],
+                    "lat": pos[0],
+                    "lon": pos[1],
+                }
+            )
+
+    if routes is not None and len(routes):
+        rounded = _round_geoms(routes.geometry)
+        for row, g in zip(routes.itertuples(), rounded, strict=True):
+            if g is None:
+                continue
+            if g["type"] == "LineString":
+                path = [[c[1], c[0]] for c in g["coordinates"]]
+            elif g["type"] == "MultiLineString":
+                path = [[[c[1], c[0]] for c in part] for part in g["coordinates"]]
+            else:
+                continue
+            sid = _s(getattr(row, "squad_id", None))
+            prep.routes.append(
+                {
+                    "route_id": _s(getattr(row, "route_id", None)),
+                    "squad_id": sid,
+                    "squad_name": names.get(sid, sid),
+                    "team": _i(getattr(row, "team", None)),
+                    "day": _s(getattr(row, "day", None)),
+                    "stops": _i(getattr(row, "stops", None)),
+                    "km": _f(getattr(row, "km", None)),
+                    "travel_min": _i(getattr(row, "travel_min", None)),
+                    "service_min": _i(getattr(row, "service_min", None)),
+                    "start": _s(getattr(row, "start", None)),
+                    "end": _s(getattr(row, "end", None)),
+                    "path": path,
+                }
+            )
+
+
+def _prepare_hotspots(
+    plan: Plan, prep: _Prepared, cells: gpd.GeoDataFrame, cell_squad: pd.Series
+) -> None:
+    hs = _wgs84(plan.scenario.hotspots)
+    if hs is None or len(hs) == 0:
+        return
+    weights = plan.scenario.policy.event_weights
+    given = pd.to_numeric(_col(hs, "weight"), errors="coerce")
+    by_type = _col(hs, "event_type").map(lambda t: weights.get(_s(t), 0.5))
+    w = given.fillna(by_type).clip(lower=0.05, upper=1.0)
+    squads = _squad_of_points(hs, cells, cell_squad)
+    for g, wt, sid in zip(hs.geometry, w, squads, strict=True):
+        pos = _latlon(g)
+        if pos is not None:
+            prep.hotspots.append((sid, [pos[0], pos[1], round(float(wt), 2)]))
+
+
+# --------------------------------------------------------------------------- #
+# page
+# --------------------------------------------------------------------------- #
+
+
+def _page_data(prep: _Prepared, squad_id: str | None, title: str, basemap: str) -> dict:
+    def mine(sid: str | None) -> bool:
+        return squad_id is None or sid == squad_id
+
+    if squad_id is None:
+        cells = [f for feats in prep.cells.values() for f in feats]
+        bounds = prep.county_bounds
+    else:
+        cells = prep.cells.get(squad_id, [])
+        bounds = prep.cell_bounds.get(squad_id) or prep.county_bounds
+    zones = [
+        {
+            **z,
+            "properties": {
+                **z["properties"],
+                "own": z["properties"]["squad_id"] == squad_id,
+            },
+        }
+        for z in prep.zones
+    ]
+    routes = [r for r in prep.routes if mine(r["squad_id"])]
+    stops = [s for s in prep.stops if mine(s["squad_id"])]
+    used_days = {r["day"] for r in routes} | {s["day"] for s in stops}
+    return {
+        "title": title,
+        "synthetic": prep.synthetic,
+        "squad": squad_id,
+        "basemap": basemap,
+        "tiles": OSM_TILES if basemap == "osm" else None,
+        "bounds": bounds or DEFAULT_BOUNDS,
+        "maxWorkload": prep.max_workload,
+        "squads": prep.squads,
+        "colors": prep.colors,
+        "riskColors": RISK_COLORS,
+        "cells": {"type": "FeatureCollection", "features": cells},
+        "zones": {"type": "FeatureCollection", "features": zones},
+        "towns": {"type": "FeatureCollection", "features": prep.towns},
+        "enterprises": [e for e in prep.enterprises if mine(e["squad_id"])],
+        "days": [d for d in prep.days if d["day"] in used_days],
+        "routes": routes,
+        "stops": stops,
+        "hotspots": [h for sid, h in prep.hotspots if mine(sid)],
+    }
+
+
+def _default_title(prep: _Prepared, squad_id: str | None) -> str:
+    if squad_id is None:
+        return prep.name
+    squad = next((s for s in prep.squads if s["id"] == squad_id), None)
+    name = squad["name"] if squad and squad["name"] else squad_id
+    return f"{prep.name} · {name}"
+
+
+def _html(data: dict, title: str, synthetic: bool, basemap: str) -> str:
+    img_src = "data:" + (f" {OSM_ORIGIN}" if basemap == "osm" else "")
+    csp = (
+        "default-src 'none'; script-src 'unsafe-inline'; "
+        f"style-src 'unsafe-inline'; img-src {img_src}"
+    )
+    label = (
+        '<span id="synthetic-label" class="synthetic">示例数据 (synthetic)</span>'
+        if synthetic
+        else ""
+    )
+    return _TEMPLATE.format(
+        csp=html.escape(csp, quote=True),
+        title=html.escape(title),
+        leaflet_css=_assets.leaflet_css(),
+        leaflet_js=_assets.leaflet_js(),
+        heat_js=_assets.heat_js(),
+        synthetic_label=label,
+        data=_to_json(data),
+        app_css=_assets.page_css(),
+        app_js=_assets.page_js(),
+    )
+
+
+def _check_basemap(basemap: str) -> None:
+    if basemap not in BASEMAPS:
+        raise ValueError(f"unknown basemap {basemap!r}; expected one of {BASEMAPS}")
+
+
+def _render(
+    prep: _Prepared, squad_id: str | None, title: str | None, basemap: str
+) -> str:
+    if squad_id is not None and squad_id not in prep.colors:
+        raise ValueError(f"unknown squad_id {squad_id!r}")
+    title = title or _default_title(prep, squad_id)
+    data = _page_data(prep, squad_id, title, basemap)
+    return _html(data, title, prep.synthetic, basemap)
+
+
+def render_plan_map(
+    plan: Plan,
+    squad_id: str | None = None,
+    *,
+    title: str | None = None,
+    basemap: str = "none",
+) -> str:
+    """A complete offline HTML page of the plan (whole county or one squad).
+
+    ``squad_id=None`` draws every zone; a squad id draws only that squad's
+    cells, enterprises, routes and hotspots, with other zones as faint
+    outlines for orientation. ``basemap`` is ``"none"`` (plain background,
+    no network) or ``"osm"`` (OpenStreetMap tiles, loaded only then).
+    """
+    _check_basemap(basemap)
+    return _render(_prepare(plan), squad_id, title, basemap)
+
+
+def _file_name(squad_id: str) -> str:
+    return re.sub(r'[\\/:*?"<>|\x00-\x1f]', "_", squad_id).strip(" .") or "squad"
+
+
+def write_squad_maps(
+    plan: Plan,
+    out_dir: Path,
+    progress: ProgressFn | None = None,
+    *,
+    basemap: str = "none",
+    cancel: CancelToken | None = None,
+) -> list[Path]:
+    """Write ``out_dir/<squad_id>.html`` for every squad; return the paths.
+
+    The plan is converted once and sliced per squad, so a 50-squad county
+    does not redo the geometry work 50 times. Field teams open these files
+    on phones or laptops without network.
+    """
+    _check_basemap(basemap)
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    prep = _prepare(plan)
+    squad_ids = [str(s) for s in plan.scenario.squads["squad_id"]]
+    paths: list[Path] = []
+    for k, sid in enumerate(squad_ids):
+        if cancel is not None:
+            cancel.raise_if_cancelled()
+        if progress is not None:
+            progress(ProgressEvent("maps", k / max(len(squad_ids), 1), f"{sid}.html"))
+        path = out_dir / f"{_file_name(sid)}.html"
+        path.write_text(_render(prep, sid, None, basemap), encoding="utf-8")
+        paths.append(path)
+    if progress is not None:
+        progress(ProgressEvent("maps", 1.0, f"{len(paths)} maps written"))
+    return paths
+
+
+# --------------------------------------------------------------------------- #
+# template
+# --------------------------------------------------------------------------- #
+
+_TEMPLATE = """<!DOCTYPE html>
+<html lang="zh-CN">
+<head>
+<meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="{csp}">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{title}</title>
+<style>{leaflet_css}</style>
+<style>{app_css}</style>
+</head>
+<body>
+<div id="map"></div>
+<div id="titlebox"><span class="title">{title}</span>{synthetic_label}</div>
+<script>{leaflet_js}</script>
+<script>{heat_js}</script>
+<script type="application/json" id="plan-data">{data}</script>
+<script>{app_js}</script>
+</body>
+</html>
+"""

@@ -1,0 +1,353 @@
+"""Map pages: offline, escaped, and really rendered by QtWebEngine."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+from datetime import date
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+import pytest
+from shapely.geometry import LineString, Point, box
+
+from maps.render import render_plan_map, write_squad_maps
+from planning.model import Horizon, Scenario, load_policy
+from planning.plan import Plan
+from planning.progress import ProgressEvent
+
+pytest.importorskip("PySide6.QtWebEngineWidgets")
+
+from tests.qt_helpers import load_html_in_webengine  # noqa: E402
+
+XSS = "<script>alert(1)</script>"
+WGS84 = "EPSG:4326"
+SIZE = 0.01  # degrees, about 1 km
+
+
+def _plan() -> Plan:
+    """3 x 2 cells near 118.5E 28.9N, two squads, five firms, one route."""
+    cells = []
+    for i in range(3):
+        for j in range(2):
+            x, y = 118.5 + i * SIZE, 28.9 + j * SIZE
+            cells.append(
+                {
+                    "cell_id": f"C{i}{j}",
+                    "town_id": "T1",
+                    "area_id": "A1",
+                    "land_use": "urban" if i < 2 else "rural",
+                    "workload": 100.0 + 50 * i + 10 * j,
+                    "squad_id": "SQ01" if i < 2 else "SQ02",
+                    "locked": 0,
+                    "synthetic": 1,
+                    "geometry": box(x, y, x + SIZE, y + SIZE),
+                }
+            )
+    cells = gpd.GeoDataFrame(cells, crs=WGS84)
+    zones = cells.dissolve("squad_id", aggfunc={"workload": "sum"}).reset_index()
+    zones["name"] = zones["squad_id"].map({"SQ01": "天马中队", "SQ02": "球川中队"})
+    zones["n_cells"] = [4, 2]
+    towns = gpd.GeoDataFrame(
+        {"town_id": ["T1"], "name": ["天马街道"], "area_id": ["A1"]},
+        geometry=[cells.union_all()],
+        crs=WGS84,
+    )
+    squads = gpd.GeoDataFrame(
+        {
+            "squad_id": ["SQ01", "SQ02"],
+            "name": ["天马中队", "球川中队"],
+            "area_id": ["A1", "A1"],
+            "staff": [12, 8],
+            "teams": [2, 1],
+            "synthetic": [1, 1],
+        },
+        geometry=[Point(118.505, 28.905), Point(118.525, 28.915)],
+        crs=WGS84,
+    )
+    names = ["老王饭店", "便民超市", XSS, "清风宾馆", "球川建材厂"]
+    risks = ["red", "yellow", "green", "yellow", "red"]
+    cats = ["restaurant", "shop", "restaurant", "hotel", "factory"]
+    pts = [
+        Point(118.503, 28.903),
+        Point(118.512, 28.904),
+        Point(118.515, 28.915),
+        Point(118.506, 28.913),
+        Point(118.525, 28.905),
+    ]
+    cell_of = ["C00", "C10", "C11", "C01", "C20"]
+    enterprises = gpd.GeoDataFrame(
+        {
+            "enterprise_id": [f"E{k}" for k in range(5)],
+            "name": names,
+            "address": [f"天马街道{k}号 <b>" for k in range(5)],
+            "contact": [""] * 5,
+            "category": cats,
+            "risk": risks,
+            "credit": ["B", "A", "C", "B", "D"],
+            "last_inspected": ["{}"] * 5,
+            "cell_id": cell_of,
+            "due_items": ["SCJG-01;XF-01"] * 5,
+            "due_date": ["2026-06-05"] * 5,
+            "synthetic": [1] * 5,
+        },
+        geometry=pts,
+        crs=WGS84,
+    )
+    hotspots = gpd.GeoDataFrame(
+        {
+            "event_id": [f"H{k}" for k in range(6)],
+            "event_type": ["占道经营"] * 3 + ["暴露垃圾"] * 3,
+            "source": ["camera"] * 6,
+            "time": ["2026-05-20T08:00:00"] * 6,
+            "weight": [1.0, 1.0, 1.0, 0.9, 0.9, 0.9],
+            "cell_id": ["C00", "C00", "C10", "C11", "C20", "C21"],
+            "synthetic": [1] * 6,
+        },
+        geometry=[
+            Point(118.502, 28.902),
+            Point(118.503, 28.902),
+            Point(118.514, 28.903),
+            Point(118.516, 28.916),
+            Point(118.524, 28.904),
+            Point(118.526, 28.914),
+        ],
+        crs=WGS84,
+    )
+    scenario = Scenario(
+        name="测试县",
+        cells=cells,
+        towns=towns,
+        squads=squads,
+        enterprises=enterprises,
+        hotspots=hotspots,
+        policy=load_policy(),
+        horizon=Horizon(start=date(2026, 6, 1), days=5),
+        synthetic=True,
+    )
+    # SQ01 team 1 visits E0, E2 (the XSS firm), E1 on 2026-06-01
+    order = [("E0", 0), ("E2", 2), ("E1", 1)]
+    visits = gpd.GeoDataFrame(
+        {
+            "visit_id": ["V1", "V2", "V3"],
+            "enterprise_id": [e for e, _ in order],
+            "squad_id": ["SQ01"] * 3,
+            "team": [1] * 3,
+            "day": ["2026-06-01"] * 3,
+            "seq": [1, 2, 3],
+            "eta": ["09:10", "09:50", "10:40"],
+            "start": ["09:10", "09:50", "10:40"],
+            "end": ["09:30", "10:20", "11:00"],
+            "service_min": [20, 30, 20],
+            "items": ["SCJG-01;XF-01"] * 3,
+            "item_names": ["食品经营许可与公示;消防通道与器材"] * 3,
+            "departments": ["SCJG;XF"] * 3,
+            "crew": ["SCJG"] * 3,
+        },
+        geometry=[pts[k] for _, k in order],
+        crs=WGS84,
+    )
+    base = (118.505, 28.905)
+    line = LineString([base] + [(pts[k].x, pts[k].y) for _, k in order] + [base])
+    routes = gpd.GeoDataFrame(
+        {
+            "route_id": ["R1"],
+            "squad_id": ["SQ01"],
+            "team": [1],
+            "day": ["2026-06-01"],
+            "stops": [3],
+            "km": [5.2],
+            "travel_min": [14],
+            "service_min": [70],
+            "start": ["08:50"],
+            "end": ["11:20"],
+        },
+        geometry=[line],
+        crs=WGS84,
+    )
+    unscheduled = pd.DataFrame(
+        {
+            "enterprise_id": ["E4"],
+            "squad_id": ["SQ02"],
+            "reason": ["no 市场监管 inspector is available"],
+        }
+    )
+    roster = pd.DataFrame(columns=["dept_id", "day", "squad_id", "team", "inspectors"])
+    return Plan(scenario, zones, visits, routes, unscheduled, roster)
+
+
+@pytest.fixture(scope="module")
+def plan() -> Plan:
+    return _plan()
+
+
+def _external_refs(html: str) -> list[str]:
+    """src/href attributes of script/link/img tags that point to the network."""
+    tags = re.findall(r"<(?:script|link|img|iframe)\b[^>]*>", html, re.IGNORECASE)
+    return [t for t in tags if re.search(r"(src|href)\s*=\s*[\"']?(https?:)?//", t)]
+
+
+def test_page_is_self_contained(plan: Plan) -> None:
+    html = render_plan_map(plan)
+    assert _external_refs(html) == []
+    assert 't.version="1.9.4"' in html
+    assert "tile.openstreetmap.org" not in html  # no tiles unless asked for
+    assert "示例数据 (synthetic)" in html
+    # the raw XSS payload never appears unescaped anywhere in the page
+    assert XSS not in html
+    osm = render_plan_map(plan, basemap="osm")
+    assert _external_refs(osm) == []
+    assert "tile.openstreetmap.org" in osm
+    with pytest.raises(ValueError):
+        render_plan_map(plan, basemap="google")
+    with pytest.raises(ValueError):
+        render_plan_map(plan, "SQ99")
+
+
+def test_not_synthetic_has_no_label(plan: Plan) -> None:
+    real = replace(plan, scenario=replace(plan.scenario, synthetic=False))
+    assert "示例数据" not in render_plan_map(real)
+
+
+PROBE = """
+(function () {
+  var pm = window.plannerMap, out = {};
+  out.typeofL = typeof L;
+  out.enterpriseMarkers = pm.layers.enterprises.getLayers().length;
+  out.entsOnMap = pm.map.hasLayer(pm.layers.enterprises);
+  out.cells = pm.layers.cells.getLayers().length;
+  out.cellIds = Object.keys(pm.cellLayers).sort();
+  out.cellSquads = pm.layers.cells.getLayers().map(function (l) {
+    return l.feature.properties.squad_id; });
+  out.zones = pm.layers.zones.getLayers().length;
+  out.hotspots = pm.layers.hotspotCount;
+  out.heatOnMap = !!pm.layers.hotspots && pm.map.hasLayer(pm.layers.hotspots);
+  out.routeDays = Object.keys(pm.layers.routes);
+  out.stopBadges = Array.prototype.map.call(
+    document.querySelectorAll(".stop-badge"), function (e) { return e.textContent; });
+  out.canvases = document.querySelectorAll(".leaflet-pane canvas").length;
+  out.synthetic = (document.getElementById("synthetic-label") || {}).textContent;
+  out.controlItems = document.querySelectorAll(
+    ".leaflet-control-layers-overlays label").length;
+  var xss = null;
+  Object.keys(pm.enterpriseLayers).forEach(function (id) {
+    if (pm.enterpriseLayers[id].enterprise.name.indexOf("alert") >= 0) xss = id; });
+  out.xssOpened = pm.openEnterprise(xss);
+  var content = document.querySelector(".leaflet-popup-content");
+  out.popupText = content ? content.textContent : null;
+  out.popupScripts = content ? content.querySelectorAll("script,b").length : -1;
+  // an injected payload would be a <script> element whose code is alert(1)
+  out.scriptsWithPayload = Array.prototype.filter.call(document.scripts,
+    function (s) { return s.textContent.trim() === "alert(1)"; }).length;
+  // switch cells off and on: enterprises and bases must stay drawn above them
+  var ent0 = pm.layers.enterprises.getLayers()[0];
+  var renderer = pm.map.getRenderer(ent0);
+  pm.map.removeLayer(pm.layers.cells);
+  pm.map.addLayer(pm.layers.cells);
+  var last = renderer._drawLast.layer;
+  out.lastDrawnIsBase = pm.layers.bases.hasLayer(last);
+  var c = pm.map.getBounds().getCenter();
+  out.center = [c.lat, c.lng];
+  return JSON.stringify(out);
+})()
+"""
+
+
+def test_county_page_renders_in_webengine(qtbot, tmp_path: Path, plan: Plan) -> None:
+    html = render_plan_map(plan)
+    messages, r = load_html_in_webengine(qtbot, html, tmp_path, PROBE)
+    assert messages == []  # no console error or warning, no alert
+    assert r["typeofL"] == "object"
+    assert r["enterpriseMarkers"] == len(plan.scenario.enterprises) == 5
+    assert r["entsOnMap"] is True
+    assert r["cells"] == 6
+    assert r["cellIds"] == sorted(plan.scenario.cells["cell_id"])
+    assert sorted(r["cellSquads"]) == sorted(plan.scenario.cells["squad_id"])
+    assert r["zones"] == 2
+    assert r["hotspots"] == 6 and r["heatOnMap"] is True
+    assert r["routeDays"] == ["2026-06-01"]
+    assert r["canvases"] >= 1  # preferCanvas: vectors drawn on a canvas
+    assert r["synthetic"] == "示例数据 (synthetic)"
+    # the XSS name is shown as text in its popup; nothing was executed
+    assert r["xssOpened"] is True
+    assert XSS in r["popupText"]
+    assert "食品经营许可与公示" in r["popupText"]  # items to check
+    assert "市场监管" in r["popupText"]  # department names
+    assert "09:50" in r["popupText"]  # ETA
+    assert r["popupScripts"] == 0
+    assert r["scriptsWithPayload"] == 0
+    assert not any(m.startswith("alert:") for m in messages)
+    assert r["lastDrawnIsBase"] is True
+    lat, lon = r["center"]
+    assert 28.9 < lat < 28.92 and 118.5 < lon < 118.53
+
+
+def test_squad_page_shows_only_its_zone(qtbot, tmp_path: Path, plan: Plan) -> None:
+    html = render_plan_map(plan, "SQ01")
+    messages, r = load_html_in_webengine(qtbot, html, tmp_path, PROBE)
+    assert messages == []
+    assert r["cells"] == 4
+    assert set(r["cellSquads"]) == {"SQ01"}
+    assert r["enterpriseMarkers"] == 4  # E4 lies in SQ02's zone
+    assert r["zones"] == 2  # own outline plus the neighbour, faint
+    assert r["hotspots"] == 4
+    assert sorted(r["stopBadges"]) == ["1", "2", "3"]
+    assert XSS in r["popupText"]
+    assert r["scriptsWithPayload"] == 0
+
+
+def test_write_squad_maps(tmp_path: Path, plan: Plan) -> None:
+    events: list[ProgressEvent] = []
+    paths = write_squad_maps(plan, tmp_path / "maps", events.append)
+    assert [p.name for p in paths] == ["SQ01.html", "SQ02.html"]
+    assert all(p.exists() for p in paths)
+    sq02 = paths[1].read_text(encoding="utf-8")
+    assert "球川中队" in sq02 and "老王饭店" not in sq02
+    assert _external_refs(sq02) == []
+    assert events[-1].fraction == 1.0
+
+
+UNSCHEDULED_PROBE = """
+(function () {
+  var pm = window.plannerMap;
+  pm.openEnterprise("E4");
+  var content = document.querySelector(".leaflet-popup-content");
+  return JSON.stringify({
+    cells: pm.layers.cells.getLayers().length,
+    zones: pm.layers.zones.getLayers().length,
+    popupText: content ? content.textContent : null,
+    recoloured: pm.setCellSquad("C00", "SQ02"),
+  });
+})()
+"""
+
+
+def test_plan_before_zoning_and_scheduling(qtbot, tmp_path: Path, plan: Plan) -> None:
+    """A scenario just imported (no zones, visits or routes) still draws."""
+    sc = plan.scenario.copy()
+    sc.cells = sc.cells.drop(columns=["squad_id", "workload"])
+    empty = gpd.GeoDataFrame(geometry=[], crs=WGS84)
+    bare = Plan(sc, empty, empty, empty, plan.unscheduled, plan.roster)
+    html = render_plan_map(bare)
+    messages, r = load_html_in_webengine(qtbot, html, tmp_path, UNSCHEDULED_PROBE)
+    assert messages == []
+    assert r["cells"] == 6 and r["zones"] == 0
+    # no visit: the popup lists the items due and why it was not scheduled
+    assert "食品经营许可与公示" in r["popupText"]
+    assert "no 市场监管 inspector is available" in r["popupText"]
+    assert r["recoloured"] is True
+
+
+def test_page_loaded_without_size(qtbot, tmp_path: Path, plan: Plan) -> None:
+    """A map loaded in a hidden tab (0 x 0) must not fail on fitBounds."""
+    html = render_plan_map(plan, "SQ01")
+    probe = (
+        "JSON.stringify(window.plannerMap ?"
+        " [window.plannerMap.map.getCenter().lat,"
+        " window.plannerMap.map.getCenter().lng] : null)"
+    )
+    messages, center = load_html_in_webengine(qtbot, html, tmp_path, probe, size=(0, 0))
+    assert messages == []
+    lat, lon = center
+    assert 28.9 < lat < 28.92 and 118.5 < lon < 118.52
