@@ -14,8 +14,6 @@ from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 
-COMMANDS = ("plan", "zone", "schedule", "validate")
-
 
 class CliProgress:
     """A one-line progress bar on stderr, fed by planning's ProgressEvents."""
@@ -60,9 +58,7 @@ def _parser() -> argparse.ArgumentParser:
         ),
     )
     p.add_argument("--project", type=Path, help="project .gpkg to open in the window")
-    p.add_argument(
-        "--lang", default="zh_CN", help="UI language: zh_CN (default) or en"
-    )
+    p.add_argument("--lang", default="zh_CN", help="UI language: zh_CN (default) or en")
     p.add_argument(
         "--screenshot",
         type=Path,
@@ -73,11 +69,13 @@ def _parser() -> argparse.ArgumentParser:
     plan = sub.add_parser(
         "plan",
         help="plan a county end to end and write plan.gpkg, maps and schedule.xlsx",
-        description="Workload -> zoning -> joint-inspection schedule -> routes -> exports.",
+        description="Workload, zoning, joint-inspection schedule, routes, exports.",
     )
     src = plan.add_mutually_exclusive_group(required=True)
     src.add_argument(
-        "--sample", action="store_true", help="use the bundled 常山县 sample (synthetic)"
+        "--sample",
+        action="store_true",
+        help="use the bundled 常山县 sample (synthetic)",
     )
     src.add_argument("--scenario", type=Path, help="a project/scenario .gpkg")
     plan.add_argument("--out", type=Path, required=True, help="output folder")
@@ -92,7 +90,9 @@ def _parser() -> argparse.ArgumentParser:
     zone.add_argument("--reach-minutes", type=float)
     zone.add_argument("--time-limit", type=float, default=30.0)
 
-    sched = sub.add_parser("schedule", help="schedule joint inspections of a zoned scenario")
+    sched = sub.add_parser(
+        "schedule", help="schedule joint inspections of a zoned scenario"
+    )
     sched.add_argument("scenario", type=Path, help="scenario .gpkg with cells.squad_id")
     sched.add_argument("--out", type=Path, required=True, help="output plan .gpkg")
     sched.add_argument("--days", type=int)
@@ -101,14 +101,54 @@ def _parser() -> argparse.ArgumentParser:
 
     val = sub.add_parser("validate", help="re-check a plan .gpkg; exit 1 on violations")
     val.add_argument("plan", type=Path)
-    for sp in (plan, zone, sched, val):
+
+    exp = sub.add_parser(
+        "export", help="write maps, work orders, XLSX, KML/GPX and summary of a plan"
+    )
+    exp.add_argument("plan", type=Path, help="plan .gpkg")
+    exp.add_argument("--out", type=Path, required=True, help="output folder")
+    exp.add_argument("--squad", help="only this squad_id's maps and work orders")
+
+    imp = sub.add_parser("import", help="add or replace a layer of a project .gpkg")
+    imp.add_argument(
+        "file", type=Path, help="GeoPackage, GeoJSON, Shapefile/.zip, CSV, XLSX, KML"
+    )
+    imp.add_argument("--project", dest="target", type=Path, required=True)
+    imp.add_argument(
+        "--as",
+        dest="kind",
+        required=True,
+        choices=["cells", "zones", "squads", "enterprises", "hotspots"],
+    )
+    imp.add_argument("--layer", help="layer name inside a GeoPackage")
+    imp.add_argument(
+        "--coords",
+        default="auto",
+        help="auto, wgs84, cgcs2000, gcj02, bd09 or EPSG:N",
+    )
+
+    pat = sub.add_parser(
+        "patrols", help="add hotspot patrol loops (巡查路线) to a plan"
+    )
+    pat.add_argument("plan", type=Path, help="plan .gpkg (updated in place)")
+    pat.add_argument(
+        "--window",
+        action="append",
+        help="peak window HH:MM-HH:MM (repeatable; default 07:00-09:00, "
+        "11:00-13:00, 17:00-20:00)",
+    )
+    pat.add_argument("--budget-minutes", type=float, default=90.0)
+    pat.add_argument("--reach-minutes", type=float)
+    for sp in (plan, zone, sched, val, exp, imp, pat):
         sp.add_argument("--quiet", action="store_true", help="no progress bar")
     return p
 
 
 def _solver_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--tolerance", type=float, default=0.05, help="zone balance ±share")
-    p.add_argument("--nest", choices=["town", "area"], help="keep zones inside towns/片区")
+    p.add_argument(
+        "--nest", choices=["town", "area"], help="keep zones inside towns/片区"
+    )
     p.add_argument("--reach-minutes", type=float, help="1530 reach limit (minutes)")
     p.add_argument("--zoning-time-limit", type=float, default=30.0, help="seconds")
     p.add_argument("--time-limit", type=float, default=60.0, help="scheduling seconds")
@@ -171,6 +211,256 @@ def cmd_plan(args: argparse.Namespace) -> int:
     return 0
 
 
+def _read_layer_or_exit(path: Path, kind: str):
+    from planning.io.errors import LayerImportError
+    from planning.io.readers import read_layer
+
+    try:
+        result = read_layer(path)
+    except LayerImportError as exc:
+        raise ScenarioErrorExit(exc.problems) from exc
+    return result.gdf
+
+
+class ScenarioErrorExit(Exception):
+    """Input problems the CLI prints before exiting with status 2."""
+
+    def __init__(self, problems: list[str]):
+        self.problems = problems
+        super().__init__("\n".join(problems))
+
+
+def cmd_zone(args: argparse.Namespace) -> int:
+    import geopandas as gpd
+    import pyogrio
+
+    from planning.model import load_policy
+    from planning.zoning import ZoningSettings, zone, zones_layer
+
+    try:
+        cells = _read_layer_or_exit(args.cells, "cells")
+        squads = _read_layer_or_exit(args.squads, "squads")
+    except ScenarioErrorExit as exc:
+        print("\n".join(exc.problems), file=sys.stderr)
+        return 2
+    problems = [f"{args.cells}: missing column cell_id"] * ("cell_id" not in cells)
+    problems += [
+        f"{args.squads}: missing column {c}"
+        for c in ("squad_id", "staff")
+        if c not in squads
+    ]
+    if problems:
+        print("\n".join(problems), file=sys.stderr)
+        return 2
+    policy = load_policy()
+    cells = cells.copy()
+    if "land_use" not in cells:
+        cells["land_use"] = "suburban"
+    if "workload" not in cells:
+        # no scenario: patrol base load by area, the one load every cell has
+        area = cells.to_crs(cells.estimate_utm_crs()).area / 1e6
+        cells["workload"] = area * cells["land_use"].map(
+            policy.base_patrol_minutes_per_km2
+        ).fillna(60.0)
+        print("cells have no 'workload' column: using the base patrol load by area")
+    if "name" not in squads:
+        squads["name"] = squads["squad_id"]
+    settings = ZoningSettings(
+        tolerance=args.tolerance,
+        nest=args.nest,
+        reach_minutes=args.reach_minutes,
+        time_limit=args.time_limit,
+    )
+    progress = CliProgress(not args.quiet)
+    result = zone(cells, squads, policy, settings, progress)
+    progress.done()
+    cells["squad_id"] = cells["cell_id"].map(result.assignment)
+    zones = zones_layer(
+        cells, squads, result.assignment, policy, nest=args.nest, islands=result.islands
+    )
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    if args.out.exists():
+        args.out.unlink()
+    pyogrio.write_dataframe(
+        gpd.GeoDataFrame(cells).to_crs(4326), args.out, layer="cells"
+    )
+    pyogrio.write_dataframe(zones, args.out, layer="zones", promote_to_multi=True)
+    print(zones.drop(columns="geometry").round(1).to_string(index=False))
+    print(
+        f"status {result.status}, feasible {'y' if result.feasible else 'n'}, "
+        f"objective {result.objective or 0:,.0f}, {result.seconds:.1f}s, "
+        f"contiguous {'y' if zones['contiguous'].astype(bool).all() else 'n'}"
+    )
+    for line in result.explanation:
+        print(f"划片 zoning: {line}")
+    if len(result.unreachable):
+        print(f"{len(result.unreachable)} cells beyond the reach limit (best reach):")
+        print(result.unreachable.head(20).to_string(index=False))
+    return 0 if result.feasible else 1
+
+
+def _plan_from_schedule(scenario, result, settings=None):
+    from planning.plan import Plan
+    from planning.zoning import zones_layer
+
+    zones = zones_layer(
+        scenario.cells,
+        scenario.squads,
+        scenario.cells.set_index("cell_id")["squad_id"],
+        scenario.policy,
+    )
+    return Plan(
+        scenario=scenario,
+        zones=zones,
+        visits=result.visits,
+        routes=result.routes,
+        unscheduled=result.unscheduled,
+        roster=result.roster,
+        settings=settings or {},
+    )
+
+
+def cmd_schedule(args: argparse.Namespace) -> int:
+    from dataclasses import asdict
+
+    from planning.io.project import load_project, save_project
+    from planning.plan import prepare
+    from planning.scheduling import ScheduleSettings, schedule
+
+    scenario, _ = load_project(args.scenario)
+    if "squad_id" not in scenario.cells or scenario.cells["squad_id"].isna().all():
+        print(
+            f"{args.scenario}: cells have no squad_id; zone first "
+            "(python main.py zone ... or plan)",
+            file=sys.stderr,
+        )
+        return 2
+    scenario = prepare(_with_horizon(scenario, args.days, args.start))
+    settings = ScheduleSettings(time_limit=args.time_limit)
+    progress = CliProgress(not args.quiet)
+    result = schedule(scenario, settings, progress)
+    progress.done()
+    plan = _plan_from_schedule(
+        scenario, result, {"schedule_settings": asdict(settings)}
+    )
+    save_project(args.out, plan.scenario, plan)
+    for line in plan.summary().lines():
+        print(line)
+    print(f"输出 wrote {args.out}")
+    return 0
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    from planning.io.project import load_project
+    from planning.validate import validate_plan
+
+    scenario, plan = load_project(args.plan)
+    if plan is None:
+        print(f"{args.plan}: holds no plan (no visits/routes layers)", file=sys.stderr)
+        return 2
+    violations = validate_plan(
+        plan.visits,
+        plan.routes,
+        scenario.enterprises,
+        plan.unscheduled,
+        plan.roster,
+        scenario.cells,
+        scenario.policy,
+        scenario.horizon,
+    )
+    for v in violations:
+        print(f"{v.kind}: {v.message}")
+    print(
+        f"{len(plan.visits)} visits, {len(plan.unscheduled)} unscheduled, "
+        f"{len(violations)} violations"
+    )
+    return 1 if violations else 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from maps.export.bundle import export_plan
+    from planning.io.project import load_project
+
+    _, plan = load_project(args.plan)
+    if plan is None:
+        print(f"{args.plan}: holds no plan to export", file=sys.stderr)
+        return 2
+    progress = CliProgress(not args.quiet)
+    try:
+        written = export_plan(plan, args.out, progress, squad_id=args.squad)
+    except ValueError as exc:
+        progress.done()
+        print(f"错误 error: {exc}", file=sys.stderr)
+        return 2
+    progress.done()
+    for kind, paths in written.items():
+        print(f"{kind}: {len(paths)} file(s)")
+    return 0
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    from planning.io.errors import LayerImportError
+    from planning.io.importer import import_into_project
+
+    lang = "en" if args.lang.startswith("en") else "zh_CN"
+    progress = CliProgress(not args.quiet)
+    try:
+        report = import_into_project(
+            args.target,
+            args.file,
+            args.kind,
+            layer=args.layer,
+            coords=args.coords,
+            lang=lang,
+            progress=progress,
+        )
+    except LayerImportError as exc:
+        progress.done()
+        print("\n".join(exc.problems), file=sys.stderr)
+        return 2
+    progress.done()
+    print("\n".join(report.messages(lang)))
+    return 0
+
+
+def cmd_patrols(args: argparse.Namespace) -> int:
+    from dataclasses import asdict, replace
+
+    from planning.io.project import load_project, save_project
+    from planning.patrols import PatrolSettings, plan_patrols
+
+    scenario, plan = load_project(args.plan)
+    if plan is None:
+        print(
+            f"{args.plan}: holds no plan; run plan or schedule first", file=sys.stderr
+        )
+        return 2
+    settings = PatrolSettings(
+        budget_minutes=args.budget_minutes, reach_minutes=args.reach_minutes
+    )
+    if args.window:
+        windows = []
+        for text in args.window:
+            start, _, end = text.partition("-")
+            if not (start and end):
+                print(f"--window {text!r}: expected HH:MM-HH:MM", file=sys.stderr)
+                return 2
+            windows.append((start.strip(), end.strip()))
+        settings = replace(settings, windows=tuple(windows))
+    progress = CliProgress(not args.quiet)
+    result = plan_patrols(scenario, settings, progress)
+    progress.done()
+    plan.patrols, plan.patrol_points = result.loops, result.points
+    plan.settings["patrol_settings"] = asdict(settings)
+    save_project(args.plan, scenario, plan)
+    print(
+        f"{len(result.loops)} patrol loops, {len(result.points)} stops, "
+        f"{result.loops['expected_events'].sum():.1f} expected events covered; "
+        f"{len(result.unreachable)} hotspot cells out of reach (listed, not promised)"
+    )
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point; returns the process exit code."""
     args = _parser().parse_args(argv)
@@ -178,15 +468,26 @@ def main(argv: Sequence[str] | None = None) -> int:
         from desktop.app import run_gui
 
         return run_gui(project=args.project, lang=args.lang, screenshot=args.screenshot)
-    handler = {"plan": cmd_plan}.get(args.command)
-    if handler is None:
-        print(f"command {args.command!r} is not available yet", file=sys.stderr)
-        return 2
+    handler = {
+        "plan": cmd_plan,
+        "zone": cmd_zone,
+        "schedule": cmd_schedule,
+        "validate": cmd_validate,
+        "export": cmd_export,
+        "import": cmd_import,
+        "patrols": cmd_patrols,
+    }[args.command]
+    from planning.io.project import ProjectError
+    from planning.model import PolicyError, ScenarioError
+
     try:
         return handler(args)
     except KeyboardInterrupt:
         print("\ninterrupted", file=sys.stderr)
         return 130
+    except (ProjectError, ScenarioError, PolicyError, FileNotFoundError) as exc:
+        print(f"错误 error: {exc}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

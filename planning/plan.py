@@ -20,6 +20,7 @@ from planning.progress import CancelToken, ProgressEvent, ProgressFn, no_progres
 from planning.workload import cell_workload, compute_due
 
 if TYPE_CHECKING:  # solvers load OR-Tools; opening a file should not need it
+    from planning.patrols import PatrolSettings
     from planning.scheduling import ScheduleSettings
     from planning.zoning import ZoningResult, ZoningSettings
 
@@ -28,6 +29,12 @@ def _zoning_settings() -> ZoningSettings:
     from planning.zoning import ZoningSettings
 
     return ZoningSettings()
+
+
+def _patrol_settings() -> PatrolSettings:
+    from planning.patrols import PatrolSettings
+
+    return PatrolSettings()
 
 
 def _schedule_settings() -> ScheduleSettings:
@@ -53,6 +60,8 @@ class Plan:
     roster: pd.DataFrame
     settings: dict = field(default_factory=dict)
     zoning: ZoningResult | None = None
+    patrols: gpd.GeoDataFrame | None = None
+    patrol_points: gpd.GeoDataFrame | None = None
 
     def summary(self) -> PlanSummary:
         """Headline figures computed from the plan's own tables.
@@ -74,11 +83,14 @@ class PlanSettings:
     rezone
         Re-zone even when every cell already has a squad (the sample has
         none, so it is always zoned).
+    patrols
+        Settings of the hotspot patrol loops (巡查路线); ``None`` skips them.
     """
 
     zoning: ZoningSettings = field(default_factory=_zoning_settings)
     scheduling: ScheduleSettings = field(default_factory=_schedule_settings)
     rezone: bool = True
+    patrols: PatrolSettings | None = field(default_factory=_patrol_settings)
 
 
 def prepare(scenario: Scenario) -> Scenario:
@@ -92,13 +104,20 @@ def prepare(scenario: Scenario) -> Scenario:
 
 
 def _staged(progress: ProgressFn, stage: str, lo: float, hi: float) -> ProgressFn:
-    """Map a step's own 0..1 progress onto its slice of the whole run."""
+    """Map a step's own 0..1 progress onto its slice of the whole run.
+
+    Solvers restart their fraction per phase; the bar a user watches must
+    never run backwards, so the mapped fraction only grows.
+    """
+    high_water = [lo]
 
     def report(event: ProgressEvent) -> None:
+        mapped = lo + (hi - lo) * max(0.0, min(1.0, event.fraction))
+        high_water[0] = max(high_water[0], mapped)
         progress(
             ProgressEvent(
                 stage=event.stage or stage,
-                fraction=lo + (hi - lo) * max(0.0, min(1.0, event.fraction)),
+                fraction=high_water[0],
                 message=event.message,
                 objective=event.objective,
                 bound=event.bound,
@@ -160,18 +179,32 @@ def run_plan(
         prepared.squads,
         prepared.cells.set_index("cell_id")["squad_id"],
         prepared.policy,
+        nest=settings.zoning.nest,
+        islands=zoning_result.islands if zoning_result is not None else None,
     )
     result = schedule(
         prepared,
         settings.scheduling,
-        _staged(progress, "scheduling", 0.35, 0.98),
+        _staged(progress, "scheduling", 0.35, 0.85),
         cancel,
     )
+    patrols = None
+    if settings.patrols is not None:
+        from planning.patrols import plan_patrols
+
+        patrols = plan_patrols(
+            prepared,
+            settings.patrols,
+            _staged(progress, "patrols", 0.85, 0.98),
+            cancel,
+        )
     progress(ProgressEvent("done", 1.0, "完成 done"))
     plan_settings = {
         "zoning_settings": asdict(settings.zoning),
         "schedule_settings": asdict(settings.scheduling),
     }
+    if settings.patrols is not None:
+        plan_settings["patrol_settings"] = asdict(settings.patrols)
     plan = Plan(
         scenario=prepared,
         zones=zones,
@@ -181,6 +214,8 @@ def run_plan(
         roster=result.roster,
         settings=plan_settings,
         zoning=zoning_result,
+        patrols=None if patrols is None else patrols.loops,
+        patrol_points=None if patrols is None else patrols.points,
     )
     return plan
 
@@ -212,8 +247,9 @@ class PlanSummary:
         """Human-readable lines (Chinese first, English after)."""
         out = [
             f"片区工作量 zone workload (min): min {self.load_min:,.0f} / "
-            f"mean {self.load_mean:,.0f} / max {self.load_max:,.0f}, "
-            f"spread {self.spread_pct:.1f}%",
+            f"mean {self.load_mean:,.0f} / max {self.load_max:,.0f}; "
+            f"spread (max deviation from staff-proportional target) "
+            f"{self.spread_pct:.1f}%",
             f"片区连续 zones contiguous: {'y' if self.contiguous else 'n'}",
             f"综合查一次 joint visits scheduled {self.scheduled} / "
             f"unscheduled {self.unscheduled} (due enterprises {self.due_enterprises})",

@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 APT_PACKAGES=(
-  fonts-noto-cjk libnss3 libxkbcommon0 libxkbcommon-x11-0 libegl1 libgl1
+  fonts-noto-cjk fonts-wqy-microhei libnss3 libxkbcommon0 libxkbcommon-x11-0 libegl1 libgl1
   libopengl0 libfontconfig1 libdbus-1-3 libxcomposite1 libxdamage1 libxrandr2
   libxtst6 libxkbfile1 libasound2 libxshmfence1 libgbm1 libxcb-cursor0
   libxcb-icccm4 libxcb-keysyms1 libxcb-shape0 libxcb-render-util0

@@ -38,8 +38,13 @@ def test_sample_is_deterministic():
 def test_everything_generated_is_labelled_synthetic(sample):
     assert sample.synthetic
     assert "synthetic" in sample.name
-    for layer in (sample.cells, sample.towns, sample.squads, sample.enterprises,
-                  sample.hotspots):
+    for layer in (
+        sample.cells,
+        sample.towns,
+        sample.squads,
+        sample.enterprises,
+        sample.hotspots,
+    ):
         assert (layer["synthetic"] == 1).all()
 
 
@@ -48,9 +53,12 @@ def test_cells_cover_the_real_outline(sample):
     cells = sample.cells.to_crs(4548)
     covered = cells.geometry.area.sum() / outline.geometry.area.sum()
     assert 0.97 <= covered <= 1.0001
-    assert not cells.geometry.union_all().difference(
-        outline.geometry.union_all().buffer(1)
-    ).area > 1.0
+    assert (
+        not cells.geometry.union_all()
+        .difference(outline.geometry.union_all().buffer(1))
+        .area
+        > 1.0
+    )
 
 
 def test_points_fall_inside_the_county_and_events_in_the_last_8_weeks(sample):

@@ -73,7 +73,9 @@ def test_due_date_inside_the_horizon_is_kept():
 
 
 def test_workdays_skip_weekends_and_blackout():
-    h = Horizon(start=date(2026, 12, 1), days=5, blackout=frozenset({date(2026, 12, 2)}))
+    h = Horizon(
+        start=date(2026, 12, 1), days=5, blackout=frozenset({date(2026, 12, 2)})
+    )
     days = h.workdays()
     assert len(days) == 5
     assert date(2026, 12, 2) not in days

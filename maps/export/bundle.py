@@ -6,29 +6,87 @@ this, so the files a field team gets do not depend on where they came from.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
+from maps.export.navigation import write_navigation
+from maps.export.pdf import write_work_orders
 from maps.export.spreadsheets import write_schedule_xlsx
+from maps.export.summary import write_summary
 from maps.render import write_squad_maps
 from planning.io.project import save_project
 from planning.plan import Plan
-from planning.progress import ProgressEvent, ProgressFn, no_progress
+from planning.progress import CancelToken, ProgressEvent, ProgressFn, no_progress
+
+STEPS = ("gpkg", "maps", "xlsx", "pdf", "nav", "summary")
 
 
 def export_plan(
-    plan: Plan, out_dir: str | Path, progress: ProgressFn = no_progress
+    plan: Plan,
+    out_dir: str | Path,
+    progress: ProgressFn = no_progress,
+    squad_id: str | None = None,
+    cancel: CancelToken | None = None,
 ) -> dict[str, list[Path]]:
-    """Write ``plan.gpkg``, ``maps/<squad>.html`` and ``schedule.xlsx``.
+    """Write the plan's field exports into ``out_dir``.
 
-    Returns the written paths by kind.
+    ``plan.gpkg`` (whole plan), ``maps/<squad>.html`` (offline maps),
+    ``schedule.xlsx``, ``work_orders/<squad>_作业单.pdf``, ``navigation/``
+    (KML per squad, GPX per squad-day) and ``summary.html``. With
+    ``squad_id`` only that squad's maps, work orders and navigation files
+    are written (the GeoPackage and summary stay county-wide). Returns the
+    written paths by kind.
     """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    progress(ProgressEvent("export", 0.0, "保存 plan.gpkg"))
-    gpkg = save_project(out / "plan.gpkg", plan.scenario, plan)
-    progress(ProgressEvent("export", 0.3, "地图 maps"))
-    maps = write_squad_maps(plan, out / "maps")
-    progress(ProgressEvent("export", 0.8, "排程表 schedule.xlsx"))
-    xlsx = write_schedule_xlsx(plan, out / "schedule.xlsx")
+    if squad_id is not None and squad_id not in set(plan.scenario.squads["squad_id"]):
+        raise ValueError(f"unknown squad_id {squad_id!r}")
+
+    def step(i: int, label: str) -> ProgressFn:
+        progress(ProgressEvent("export", i / len(STEPS), label))
+        if cancel is not None:
+            cancel.raise_if_cancelled()
+        return _slice(progress, i / len(STEPS), (i + 1) / len(STEPS))
+
+    written: dict[str, list[Path]] = {}
+    step(0, "保存 plan.gpkg")
+    written["gpkg"] = [save_project(out / "plan.gpkg", plan.scenario, plan)]
+    report = step(1, "离线地图 maps")
+    squad_plan = plan if squad_id is None else _only_squad(plan, squad_id)
+    written["maps"] = list(write_squad_maps(squad_plan, out / "maps", report))
+    step(2, "排程表 schedule.xlsx")
+    written["xlsx"] = [
+        write_schedule_xlsx(plan, out / "schedule.xlsx", squad_id=squad_id)
+    ]
+    report = step(3, "作业单 work orders (PDF)")
+    written["pdf"] = write_work_orders(
+        plan, out / "work_orders", squad_id=squad_id, progress=report
+    )
+    step(4, "手机导航 KML/GPX")
+    written["nav"] = write_navigation(plan, out / "navigation", squad_id=squad_id)
+    step(5, "汇总 summary.html")
+    written["summary"] = [write_summary(plan, out / "summary.html")]
     progress(ProgressEvent("export", 1.0, "导出完成 export done"))
-    return {"gpkg": [gpkg], "maps": list(maps), "xlsx": [xlsx]}
+    return written
+
+
+def _only_squad(plan: Plan, squad_id: str) -> Plan:
+    """A shallow view of the plan whose squad list holds one squad."""
+    from dataclasses import replace
+
+    scenario = plan.scenario.copy()
+    scenario.squads = scenario.squads[scenario.squads["squad_id"] == squad_id]
+    return replace(plan, scenario=scenario)
+
+
+def _slice(progress: ProgressFn, lo: float, hi: float) -> Callable:
+    def report(event: ProgressEvent) -> None:
+        progress(
+            ProgressEvent(
+                "export",
+                lo + (hi - lo) * max(0.0, min(1.0, event.fraction)),
+                event.message,
+            )
+        )
+
+    return report

@@ -25,6 +25,7 @@ SCHEMA_VERSION = 1
 SCENARIO_LAYERS = ("cells", "towns", "squads", "enterprises", "hotspots")
 PLAN_LAYERS = ("zones", "visits", "routes")
 PLAN_TABLES = ("unscheduled", "roster")
+OPTIONAL_PLAN_LAYERS = ("patrols", "patrol_points")
 
 
 class ProjectError(ValueError):
@@ -107,6 +108,10 @@ def save_project(
                 _write_layer(tmp, name, getattr(plan, name))
             for name in PLAN_TABLES:
                 _write_layer(tmp, name, getattr(plan, name))
+            for name in OPTIONAL_PLAN_LAYERS:
+                layer = getattr(plan, name)
+                if layer is not None and len(layer):
+                    _write_layer(tmp, name, layer)
         _write_layer(tmp, "meta", _meta(scenario, plan))
         with open(tmp, "rb+") as fh:
             os.fsync(fh.fileno())
@@ -197,5 +202,7 @@ def load_project(path: str | Path) -> tuple[Scenario, Plan | None]:
         unscheduled=read("unscheduled"),
         roster=read("roster"),
         settings=settings,
+        patrols=read("patrols") if "patrols" in layers else None,
+        patrol_points=read("patrol_points") if "patrol_points" in layers else None,
     )
     return scenario, plan

@@ -1,0 +1,337 @@
+"""The central map: the plan rendered by ``maps.render`` in a QWebEngineView.
+
+The page is written to a temporary file and loaded by URL because
+``setHtml`` silently fails above 2 MB, which a county's cells exceed.
+Rendering the HTML is pure Python and can take a second on a large county,
+so it runs in the thread pool on a snapshot of the plan; a newer request
+supersedes an older one. Clicks on cells come back through a QWebChannel
+(``bridge.cellClicked``), injected as a user script so ``maps/`` stays
+free of Qt.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from pathlib import Path
+
+from PySide6.QtCore import (
+    QFile,
+    QIODevice,
+    QObject,
+    QTemporaryDir,
+    QTimer,
+    QUrl,
+    Signal,
+    Slot,
+)
+from PySide6.QtWebChannel import QWebChannel
+from PySide6.QtWebEngineCore import QWebEnginePage, QWebEngineScript
+from PySide6.QtWebEngineWidgets import QWebEngineView
+from PySide6.QtWidgets import QWidget
+
+from desktop.workers import TaskRunner
+from maps.render import render_plan_map
+from planning.plan import Plan
+
+SELECTED_STYLE = {"color": "#000000", "weight": 3, "opacity": 1, "fillOpacity": 0.7}
+LAYER_KEYS = ("towns", "cells", "zones", "enterprises", "bases", "hotspots", "routes")
+"""Overlays of ``window.plannerMap.layers`` the layer panel switches;
+``routes`` stands for every day's route layer."""
+
+_LAYER_JS = """
+(function (key, on) {
+  var pm = window.plannerMap, list = [];
+  if (!pm) { return 0; }
+  if (key === "routes") {
+    for (var d in (pm.layers.routes || {})) { list.push(pm.layers.routes[d]); }
+  } else if (pm.layers[key] && pm.layers[key].addTo) {
+    list.push(pm.layers[key]);
+  }
+  list.forEach(function (l) {
+    if (on) { if (!pm.map.hasLayer(l)) { pm.map.addLayer(l); } }
+    else { pm.map.removeLayer(l); }
+  });
+  return list.length;
+})
+"""
+_OPACITY_JS = """
+(function (f, ids) {
+  var pm = window.plannerMap;
+  if (!pm) { return; }
+  (ids || Object.keys(pm.cellLayers)).forEach(function (k) {
+    var l = pm.cellLayers[k];
+    if (!l) { return; }
+    if (l._pmBase === undefined || ids) { l._pmBase = l.options.fillOpacity; }
+    l.setStyle({fillOpacity: l._pmBase * f, opacity: Math.min(1, 0.6 * f + 0.1)});
+  });
+})
+"""
+
+_BRIDGE_JS = """
+new QWebChannel(qt.webChannelTransport, function (channel) {
+  var bridge = channel.objects.bridge;
+  var pm = window.plannerMap;
+  if (!pm || !pm.cellLayers) { return; }
+  Object.keys(pm.cellLayers).forEach(function (id) {
+    pm.cellLayers[id].on("click", function (ev) {
+      var e = ev.originalEvent || {};
+      bridge.clicked(id, !!(e.ctrlKey || e.shiftKey || e.metaKey));
+    });
+  });
+  window.plannerBridgeReady = true;
+});
+"""
+
+
+class ConsolePage(QWebEnginePage):
+    """A page that keeps the JavaScript console, so tests can assert no errors."""
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.console: list[
+            tuple[QWebEnginePage.JavaScriptConsoleMessageLevel, str]
+        ] = []
+
+    def javaScriptConsoleMessage(
+        self,
+        level: QWebEnginePage.JavaScriptConsoleMessageLevel,
+        message: str,
+        line: int,
+        source: str,
+    ) -> None:
+        self.console.append((level, f"{source}:{line}: {message}"))
+
+    def errors(self) -> list[str]:
+        """Console messages at error level."""
+        level = QWebEnginePage.JavaScriptConsoleMessageLevel.ErrorMessageLevel
+        return [m for lv, m in self.console if lv == level]
+
+
+class MapBridge(QObject):
+    """Object the page calls through QWebChannel."""
+
+    cellClicked = Signal(str, bool)
+
+    @Slot(str, bool)
+    def clicked(self, cell_id: str, extend: bool) -> None:
+        self.cellClicked.emit(cell_id, extend)
+
+
+def _qwebchannel_js() -> str:
+    f = QFile(":/qtwebchannel/qwebchannel.js")
+    if not f.open(QIODevice.OpenModeFlag.ReadOnly):
+        raise RuntimeError("qwebchannel.js is missing from the Qt resources")
+    return bytes(f.readAll().data()).decode("utf-8")
+
+
+class MapView(QWebEngineView):
+    """Shows a plan; keeps the view (centre, zoom) across re-renders.
+
+    Signals
+    -------
+    mapReady()
+        The page of the latest plan has loaded and ``window.plannerMap`` exists.
+    renderFailed(str)
+        Rendering the HTML raised; carries the traceback.
+    cellClicked(str, bool)
+        A cell was clicked; the flag is true with Ctrl/Shift (extend selection).
+    """
+
+    mapReady = Signal()
+    renderFailed = Signal(str)
+    cellClicked = Signal(str, bool)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.console_page = ConsolePage(self)
+        self.setPage(self.console_page)
+        self.bridge = MapBridge(self)
+        self.bridge.cellClicked.connect(self.cellClicked)
+        self.channel = QWebChannel(self)
+        self.channel.registerObject("bridge", self.bridge)
+        self.console_page.setWebChannel(self.channel)
+        self._install_bridge_script()
+        self._tmp = QTemporaryDir()
+        self.render_runner = TaskRunner(self)
+        self.render_runner.succeeded.connect(self._rendered)
+        self.render_runner.failed.connect(self._render_failed)
+        # connected after the result slots: a stale result is dropped first
+        for done in (
+            self.render_runner.succeeded,
+            self.render_runner.failed,
+            self.render_runner.cancelled,
+        ):
+            done.connect(self._render_next)
+        self._queued: Plan | None = None
+        self._file: Path | None = None
+        self._loads = 0
+        self._view: dict | None = None
+        self.ready = False
+        self.loadFinished.connect(self._loaded)
+        self._debounce = QTimer(self)
+        self._debounce.setSingleShot(True)
+        self._debounce.setInterval(600)
+        self._debounce.timeout.connect(self._render_pending)
+        self._pending: Plan | None = None
+        self.layer_visible: dict[str, bool] = {k: k != "routes" for k in LAYER_KEYS}
+        self.cell_opacity = 1.0
+
+    def _install_bridge_script(self) -> None:
+        script = QWebEngineScript()
+        script.setName("planner-bridge")
+        script.setSourceCode(_qwebchannel_js() + _BRIDGE_JS)
+        script.setInjectionPoint(QWebEngineScript.InjectionPoint.DocumentReady)
+        script.setWorldId(QWebEngineScript.ScriptWorldId.MainWorld)
+        script.setRunsOnSubFrames(False)
+        self.console_page.scripts().insert(script)
+
+    def show_plan(self, plan: Plan | None, *, keep_view: bool = False) -> None:
+        """Render ``plan`` in the background and load it (``None`` clears).
+
+        A render still running is cancelled (its page is dropped) and this
+        plan is drawn as soon as that thread ends.
+        """
+        self.ready = False
+        self._debounce.stop()
+        self._pending = None
+        if keep_view:
+            self._remember_view()
+        else:
+            self._view = None
+        if plan is None:
+            self._queued = None
+            self.render_runner.cancel()
+            self.setHtml("<html><body></body></html>")
+            return
+        self._queued = dataclasses.replace(
+            plan, scenario=plan.scenario.copy(), zones=plan.zones.copy()
+        )
+        if self.render_runner.busy:
+            self.render_runner.cancel()
+        else:
+            self._render_next()
+
+    @Slot()
+    def _render_next(self, *_: object) -> None:
+        if self.render_runner.busy or self._queued is None:
+            return
+        snapshot, self._queued = self._queued, None
+        self.render_runner.start(
+            "map", lambda _progress, _cancel: render_plan_map(snapshot)
+        )
+
+    def refresh_later(self, plan: Plan) -> None:
+        """Re-render after edits settle (zone outlines follow cell moves)."""
+        self._pending = plan
+        self._debounce.start()
+
+    def _render_pending(self) -> None:
+        if self._pending is not None:
+            self.show_plan(self._pending, keep_view=True)
+
+    def set_cell_squads(self, assignment: dict[str, str | None]) -> None:
+        """Recolour cells at once, before the debounced re-render."""
+        if self.ready:
+            self.page().runJavaScript(
+                "(function(a){for(var k in a)"
+                "{window.plannerMap.setCellSquad(k,a[k]);}})"
+                f"({json.dumps(assignment)});"
+            )
+            if self.cell_opacity != 1.0:
+                self._apply_opacity(list(assignment))
+
+    def set_layer_visible(self, key: str, on: bool) -> None:
+        """Show or hide one overlay (map.addLayer / removeLayer); kept across
+        re-renders."""
+        self.layer_visible[key] = on
+        if self.ready:
+            self.page().runJavaScript(f"{_LAYER_JS}({json.dumps(key)}, {str(on).lower()});")
+
+    def set_cell_opacity(self, factor: float) -> None:
+        """Scale the cells' fill (1 = as rendered, 0 = outlines only)."""
+        self.cell_opacity = max(0.0, min(1.0, factor))
+        if self.ready:
+            self._apply_opacity(None)
+
+    def _apply_opacity(self, ids: list[str] | None) -> None:
+        self.page().runJavaScript(
+            f"{_OPACITY_JS}({self.cell_opacity}, {json.dumps(ids)});"
+        )
+
+    def _apply_layer_state(self) -> None:
+        for key, on in self.layer_visible.items():
+            if key == "routes" or not on:
+                self.page().runJavaScript(
+                    f"{_LAYER_JS}({json.dumps(key)}, {str(on).lower()});"
+                )
+        if self.cell_opacity != 1.0:
+            self._apply_opacity(None)
+
+    def highlight_cells(
+        self, selected: list[str], restore: dict[str, str | None]
+    ) -> None:
+        """Outline ``selected`` cells; give ``restore`` cells their normal style."""
+        if not self.ready:
+            return
+        self.set_cell_squads(restore)
+        self.page().runJavaScript(
+            "(function(ids,st){ids.forEach(function(i){var l="
+            "window.plannerMap.cellLayers[i];if(l){l.setStyle(st);}});})"
+            f"({json.dumps(selected)},{json.dumps(SELECTED_STYLE)});"
+        )
+
+    def _remember_view(self) -> None:
+        if not self.ready:
+            return
+
+        def keep(value: object) -> None:
+            if isinstance(value, dict):
+                self._view = value
+
+        self.page().runJavaScript(
+            "(function(m){var c=m.getCenter();"
+            "return {lat:c.lat,lng:c.lng,zoom:m.getZoom()};})(window.plannerMap.map)",
+            0,
+            keep,
+        )
+
+    @Slot(object)
+    def _rendered(self, html: str) -> None:
+        if self._queued is not None:
+            return  # a newer plan is waiting; this page is already stale
+        self._loads += 1
+        path = Path(self._tmp.path()) / f"map-{self._loads}.html"
+        path.write_text(html, encoding="utf-8")
+        old, self._file = self._file, path
+        self.load(QUrl.fromLocalFile(str(path)))
+        if old is not None:
+            old.unlink(missing_ok=True)
+
+    @Slot(str, str)
+    def _render_failed(self, message: str, details: str) -> None:
+        self.renderFailed.emit(f"{message}\n\n{details}")
+
+    @Slot(bool)
+    def _loaded(self, ok: bool) -> None:
+        if not ok or self._file is None or self.render_runner.busy:
+            return
+        loads = self._loads
+
+        def check(has_map: object) -> None:
+            if loads != self._loads or not has_map:
+                return
+            if self._view:
+                v = self._view
+                self.page().runJavaScript(
+                    "window.plannerMap.map.setView("
+                    f"[{float(v['lat'])},{float(v['lng'])}],{float(v['zoom'])},"
+                    "{animate:false});"
+                )
+            self._apply_layer_state()
+            self.ready = True
+            self.mapReady.emit()
+
+        self.page().runJavaScript(
+            "!!(window.plannerMap && window.plannerMap.map)", 0, check
+        )

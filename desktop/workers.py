@@ -1,0 +1,256 @@
+"""Run long planning calls off the GUI thread, with progress and Cancel.
+
+A :class:`TaskRunner` owns at most one job at a time. The job is a plain
+callable ``fn(progress, cancel) -> result`` (the same shape as the
+``planning`` functions), executed by a :class:`_Job` QObject moved to its own
+QThread. Progress events and the outcome come back as queued signals, so the
+widgets only ever touch Qt objects from the GUI thread. A run that was
+cancelled is reported as cancelled even when the solver returned its best
+result so far: the open plan must stay as it was.
+"""
+
+from __future__ import annotations
+
+import traceback
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import QCoreApplication, QObject, QThread, Signal, Slot
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QProgressBar,
+    QPushButton,
+    QWidget,
+)
+
+from planning.progress import Cancelled, CancelToken, ProgressEvent, ProgressFn
+
+JobFn = Callable[[ProgressFn, CancelToken], Any]
+
+
+class _Job(QObject):
+    """Calls ``fn`` in the worker thread and reports by signal."""
+
+    progressed = Signal(object)
+    succeeded = Signal(object)
+    failed = Signal(str, str)
+    cancelled = Signal()
+
+    def __init__(self, fn: JobFn, token: CancelToken) -> None:
+        super().__init__()
+        self._fn = fn
+        self._token = token
+
+    @Slot()
+    def run(self) -> None:
+        try:
+            result = self._fn(self.progressed.emit, self._token)
+        except Cancelled:
+            self.cancelled.emit()
+        except Exception as exc:  # any failure must reach the user, not the log
+            self.failed.emit(f"{type(exc).__name__}: {exc}", traceback.format_exc())
+        else:
+            if self._token.cancelled:
+                self.cancelled.emit()
+            else:
+                self.succeeded.emit(result)
+        finally:
+            # end the thread's event loop now, so wait() never hangs on it
+            QThread.currentThread().quit()
+
+
+class TaskRunner(QObject):
+    """Starts one background job at a time and relays its signals.
+
+    Signals
+    -------
+    started(str)
+        A job with this (translated) title began.
+    progressed(ProgressEvent)
+        Forwarded from the job, in the GUI thread.
+    succeeded(object), failed(str, str), cancelled()
+        Exactly one of them ends every job; ``failed`` carries the message
+        and the traceback.
+    busyChanged(bool)
+        For enabling / disabling actions.
+    """
+
+    started = Signal(str)
+    progressed = Signal(object)
+    succeeded = Signal(object)
+    failed = Signal(str, str)
+    cancelled = Signal()
+    busyChanged = Signal(bool)
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._thread: QThread | None = None
+        self._job: _Job | None = None
+        self._token: CancelToken | None = None
+        self._on_success: Callable[[Any], None] | None = None
+        self.title = ""
+
+    @property
+    def busy(self) -> bool:
+        return self._thread is not None
+
+    def start(
+        self,
+        title: str,
+        fn: JobFn,
+        on_success: Callable[[Any], None] | None = None,
+    ) -> bool:
+        """Run ``fn`` in a new thread; ``False`` when a job is already running.
+
+        ``on_success`` is called in the GUI thread with the result, before
+        :attr:`succeeded` is emitted, so the caller's state is in place when
+        observers hear about it.
+        """
+        if self.busy:
+            return False
+        self.title = title
+        self._token = CancelToken()
+        self._on_success = on_success
+        thread = QThread(self)
+        job = _Job(fn, self._token)
+        job.moveToThread(thread)
+        thread.started.connect(job.run)
+        job.progressed.connect(self.progressed)
+        job.succeeded.connect(self._succeeded)
+        job.failed.connect(self._failed)
+        job.cancelled.connect(self._cancelled)
+        self._thread, self._job = thread, job
+        self.busyChanged.emit(True)
+        self.started.emit(title)
+        thread.start()
+        return True
+
+    def cancel(self) -> None:
+        """Ask the running job to stop; it ends with :attr:`cancelled`."""
+        if self._token is not None:
+            self._token.cancel()
+
+    def shutdown(self, msecs: int = 60_000) -> bool:
+        """Cancel, wait for the thread and drop the outcome (window closing).
+
+        Returns ``False`` if the job did not stop in time; its thread is then
+        left to finish on its own rather than destroyed while running.
+        """
+        thread, job = self._thread, self._job
+        if thread is None or job is None:
+            return True
+        self.cancel()
+        for signal in (job.succeeded, job.failed, job.cancelled, job.progressed):
+            signal.disconnect()
+        if not thread.wait(msecs):
+            thread.setParent(None)
+            thread.finished.connect(thread.deleteLater)
+            return False
+        self._finish()
+        return True
+
+    def _finish(self) -> None:
+        thread, job = self._thread, self._job
+        self._thread = self._job = self._token = None
+        self._on_success = None
+        if thread is not None:
+            thread.quit()
+            thread.wait()
+            thread.deleteLater()
+        # the job has no parent: dropping the last reference deletes it here,
+        # in the GUI thread, now that its own thread has ended
+        del job
+        self.busyChanged.emit(False)
+
+    @Slot(object)
+    def _succeeded(self, result: object) -> None:
+        on_success = self._on_success
+        self._finish()
+        if on_success is not None:
+            try:
+                on_success(result)
+            except Exception as exc:  # a bad result must not kill the app
+                self.failed.emit(f"{type(exc).__name__}: {exc}", traceback.format_exc())
+                return
+        self.succeeded.emit(result)
+
+    @Slot(str, str)
+    def _failed(self, message: str, details: str) -> None:
+        self._finish()
+        self.failed.emit(message, details)
+
+    @Slot()
+    def _cancelled(self) -> None:
+        self._finish()
+        self.cancelled.emit()
+
+
+def stage_label(stage: str) -> str:
+    """Translated name of a pipeline stage (unknown stages pass through)."""
+    labels = {
+        "workload": QCoreApplication.translate("Progress", "Workload"),
+        "zoning": QCoreApplication.translate("Progress", "Zoning"),
+        "scheduling": QCoreApplication.translate("Progress", "Scheduling"),
+        "routing": QCoreApplication.translate("Progress", "Routing"),
+        "loading": QCoreApplication.translate("Progress", "Loading"),
+        "sample": QCoreApplication.translate("Progress", "Building sample"),
+        "done": QCoreApplication.translate("Progress", "Done"),
+    }
+    return labels.get(stage, stage)
+
+
+class ProgressPanel(QWidget):
+    """Status-bar widget: task, stage, progress bar, objective and Cancel.
+
+    It observes a :class:`TaskRunner` and hides itself when no job runs.
+    """
+
+    def __init__(self, runner: TaskRunner, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.runner = runner
+        self.label = QLabel()
+        self.bar = QProgressBar()
+        self.bar.setRange(0, 1000)
+        self.bar.setMaximumWidth(220)
+        self.bar.setTextVisible(True)
+        self.objective = QLabel()
+        self.cancel_button = QPushButton()
+        self.cancel_button.clicked.connect(self._cancel)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        for w in (self.label, self.bar, self.objective, self.cancel_button):
+            layout.addWidget(w)
+        runner.started.connect(self._started)
+        runner.progressed.connect(self.show_event)
+        runner.busyChanged.connect(self.setVisible)
+        self.retranslate()
+        self.setVisible(runner.busy)
+
+    def retranslate(self) -> None:
+        self.cancel_button.setText(self.tr("Cancel"))
+
+    @Slot(str)
+    def _started(self, title: str) -> None:
+        self.label.setText(title)
+        self.bar.setValue(0)
+        self.bar.setFormat("%p%")
+        self.objective.clear()
+        self.cancel_button.setEnabled(True)
+
+    @Slot(object)
+    def show_event(self, event: ProgressEvent) -> None:
+        """Show one :class:`ProgressEvent` (stage, fraction, objective)."""
+        self.label.setText(f"{self.runner.title} · {stage_label(event.stage)}")
+        self.bar.setValue(round(1000 * max(0.0, min(1.0, event.fraction))))
+        if event.objective is not None:
+            text = self.tr("objective {0:,.0f}").format(event.objective)
+            if event.bound is not None:
+                text += self.tr(" (bound {0:,.0f})").format(event.bound)
+            self.objective.setText(text)
+        self.label.setToolTip(event.message)
+
+    def _cancel(self) -> None:
+        self.cancel_button.setEnabled(False)
+        self.label.setText(self.tr("{0} · cancelling…").format(self.runner.title))
+        self.runner.cancel()

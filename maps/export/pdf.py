@@ -1,0 +1,765 @@
+"""Printed work orders (作业单): what a team carries into the firms it visits.
+
+One A4 PDF per squad, one section per day and team: who goes (crew with
+departments), a small route map drawn with reportlab graphics (no tiles, no
+network, so it prints the same in any office), the ordered stops with ETA,
+address, contact and the firm's 一张清单 as tick boxes, and signature lines
+for the inspectors and the firm's responsible person, since paper with
+signatures is still the record of a joint inspection in most bureaus.
+
+Text goes through :func:`_p`, which escapes it for reportlab's paragraph
+markup: firm names come from registers and must never be read as tags.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from functools import partial
+from pathlib import Path
+from typing import Any
+from xml.sax.saxutils import escape
+
+import pandas as pd
+import shapely
+from reportlab.graphics.shapes import (
+    Circle,
+    Drawing,
+    Line,
+    Polygon,
+    PolyLine,
+    Rect,
+    String,
+)
+from reportlab.lib import colors
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.units import mm
+from reportlab.pdfgen.canvas import Canvas
+from reportlab.platypus import (
+    CondPageBreak,
+    Flowable,
+    KeepTogether,
+    LongTable,
+    PageBreak,
+    Paragraph,
+    SimpleDocTemplate,
+    Spacer,
+    Table,
+    TableStyle,
+)
+
+from maps.export.fonts import CJKFont, cjk_font, tick_box
+from maps.export.spreadsheets import (
+    day_label,
+    dept_names,
+    file_stem,
+    squad_names,
+    visit_rows,
+)
+from planning.plan import Plan
+from planning.progress import ProgressEvent, ProgressFn
+
+PAGE_W, PAGE_H = A4
+MARGIN = 12 * mm
+CONTENT_W = PAGE_W - 2 * MARGIN
+MAP_W, MAP_H = 84 * mm, 66 * mm
+SYNTHETIC_LABEL = "示例数据 (synthetic)"
+TITLE = "综合查一次 作业单"
+ROUTE_COLOR = colors.HexColor("#d62728")
+ZONE_COLOR = colors.HexColor("#1f77b4")
+STOP_COLOR = colors.HexColor("#1f4e79")
+GRID_COLOR = colors.HexColor("#9aa5b1")
+HEAD_BG = colors.HexColor("#ddebf7")
+# widths of the stop table: 序号, 时间, 企业, 一张清单, 结果, 企业签字
+STOP_COLS = (9 * mm, 17 * mm, 50 * mm, 64 * mm, 22 * mm, 24 * mm)
+
+
+# --------------------------------------------------------------------------- #
+# data for one team-day
+# --------------------------------------------------------------------------- #
+
+
+@dataclass
+class TeamDay:
+    """Everything printed for one team on one day."""
+
+    squad_id: str
+    squad_name: str
+    day: str
+    team: int
+    stops: pd.DataFrame
+    crew: list[tuple[str, int]] = field(default_factory=list)  # (dept name, n)
+    route: dict[str, Any] = field(default_factory=dict)
+    line: list[tuple[float, float]] = field(default_factory=list)
+
+    @property
+    def label(self) -> str:
+        return f"{self.squad_name} · {day_label(self.day)} · 第{self.team}组"
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return ""
+    try:
+        if pd.isna(value):
+            return ""
+    except (TypeError, ValueError):
+        pass
+    return str(value)
+
+
+def _split(value: Any) -> list[str]:
+    return [p.strip() for p in _text(value).split(";") if p.strip()]
+
+
+def _team_days(plan: Plan, squad_id: str) -> list[TeamDay]:
+    """The squad's team-days in date / team order, from visits and routes."""
+    name = squad_names(plan).get(squad_id, squad_id)
+    depts = dept_names(plan)
+    v = visit_rows(plan, squad_id)
+    routes = plan.routes
+    if len(routes):
+        routes = routes[routes["squad_id"].astype(str) == squad_id]
+    roster = plan.roster
+    if len(roster):
+        roster = roster[roster["squad_id"].astype(str) == squad_id]
+    keys = {(str(d), int(t)) for d, t in zip(v["day"], v["team"], strict=True)}
+    keys |= {
+        (str(d), int(t))
+        for d, t in zip(routes.get("day", []), routes.get("team", []), strict=True)
+    }
+    out = []
+    for day, team in sorted(keys):
+        stops = v[(v["day"] == day) & (v["team"] == team)].sort_values("seq")
+        td = TeamDay(squad_id, name, day, team, stops.reset_index(drop=True))
+        crew: dict[str, int] = {}
+        if len(roster):
+            r = roster[
+                (roster["day"].astype(str) == day)
+                & (pd.to_numeric(roster["team"], errors="coerce") == team)
+            ]
+            ns = r["inspectors"] if "inspectors" in r else pd.Series(1, index=r.index)
+            ns = pd.to_numeric(ns, errors="coerce").fillna(1).astype(int)
+            for dept, n in zip(r["dept_id"], ns, strict=True):
+                crew[str(dept)] = crew.get(str(dept), 0) + max(int(n), 1)
+        if not crew:  # plans without a roster: the crew column of the visits
+            for d in dict.fromkeys(x for c in stops["crew"] for x in _split(c)):
+                crew[d] = 1
+        td.crew = [(depts.get(d, d), n) for d, n in crew.items()]
+        if len(routes):
+            rr = routes[
+                (routes["day"].astype(str) == day)
+                & (pd.to_numeric(routes["team"], errors="coerce") == team)
+            ]
+            if len(rr):
+                row = rr.iloc[0]
+                td.route = {k: row[k] for k in rr.columns if k != "geometry"}
+                geom = row.geometry
+                if geom is not None and not geom.is_empty:
+                    td.line = [(x, y) for x, y, *_ in shapely.get_coordinates(geom)]
+        out.append(td)
+    return out
+
+
+# --------------------------------------------------------------------------- #
+# the route map
+# --------------------------------------------------------------------------- #
+
+
+def _nice_km(span_km: float) -> float:
+    """A round scale-bar length about a quarter of the map width."""
+    target = max(span_km / 4.0, 0.05)
+    p = 10 ** math.floor(math.log10(target))
+    for m in (5, 2, 1):
+        if m * p <= target:
+            return m * p
+    return p
+
+
+def route_map(
+    td: TeamDay,
+    zone: shapely.Geometry | None,
+    base: tuple[float, float] | None,
+    font: str,
+    width: float = MAP_W,
+    height: float = MAP_H,
+) -> Drawing:
+    """Zone outline, route polyline, base and numbered stops, fitted to the route.
+
+    A local equirectangular projection (cos(lat) on x) is exact enough for a
+    few kilometres and needs no CRS machinery at print time.
+    """
+    d = Drawing(width, height)
+    d.add(
+        Rect(
+            0,
+            0,
+            width,
+            height,
+            fillColor=colors.HexColor("#f7f9fb"),
+            strokeColor=GRID_COLOR,
+            strokeWidth=0.6,
+        )
+    )
+    pts = list(td.line)
+    pts += [
+        (float(x), float(y))
+        for x, y in zip(td.stops["lon"], td.stops["lat"], strict=True)
+        if pd.notna(x)
+    ]
+    if base is not None:
+        pts.append(base)
+    if zone is not None and not zone.is_empty:
+        # show the whole zone when it is not much larger than the route
+        minx, miny, maxx, maxy = zone.bounds
+        if not pts or (
+            pts
+            and (maxx - minx)
+            <= 4 * max(max(p[0] for p in pts) - min(p[0] for p in pts), 0.005)
+            and (maxy - miny)
+            <= 4 * max(max(p[1] for p in pts) - min(p[1] for p in pts), 0.005)
+        ):
+            pts = [*pts, (minx, miny), (maxx, maxy)]
+    if not pts:
+        d.add(
+            String(
+                width / 2,
+                height / 2,
+                "无路线",
+                fontName=font,
+                fontSize=9,
+                textAnchor="middle",
+            )
+        )
+        return d
+    xs, ys = [p[0] for p in pts], [p[1] for p in pts]
+    lat0 = (min(ys) + max(ys)) / 2
+    kx = math.cos(math.radians(lat0))
+    span_x = max((max(xs) - min(xs)) * kx, 0.004)
+    span_y = max(max(ys) - min(ys), 0.004)
+    pad = 8.0
+    scale = min((width - 2 * pad) / span_x, (height - 2 * pad) / span_y) / 1.12
+    cx, cy = (min(xs) + max(xs)) / 2, lat0
+
+    def xy(lon: float, lat: float) -> tuple[float, float]:
+        return (width / 2 + (lon - cx) * kx * scale, height / 2 + (lat - cy) * scale)
+
+    # view window in lon/lat, to clip the zone (reportlab shapes are not clipped)
+    half_w, half_h = width / 2 / (kx * scale), height / 2 / scale
+    view = (cx - half_w, cy - half_h, cx + half_w, cy + half_h)
+    if zone is not None and not zone.is_empty:
+        clipped = shapely.clip_by_rect(zone, *view)
+        for poly in getattr(clipped, "geoms", [clipped]):
+            if poly.is_empty or poly.geom_type != "Polygon":
+                continue
+            for ring in [poly.exterior, *poly.interiors]:
+                flat = [v for x, y in ring.coords for v in xy(x, y)]
+                d.add(
+                    Polygon(
+                        flat,
+                        fillColor=colors.Color(0.12, 0.47, 0.71, 0.08),
+                        strokeColor=ZONE_COLOR,
+                        strokeWidth=0.9,
+                        strokeDashArray=[3, 2],
+                    )
+                )
+    line = td.line
+    if not line:
+        line = [
+            *([base] if base else []),
+            *[
+                (float(x), float(y))
+                for x, y in zip(td.stops["lon"], td.stops["lat"], strict=True)
+                if pd.notna(x)
+            ],
+            *([base] if base else []),
+        ]
+    if len(line) >= 2:
+        d.add(
+            PolyLine(
+                [v for p in line for v in xy(*p)],
+                strokeColor=ROUTE_COLOR,
+                strokeWidth=1.4,
+            )
+        )
+    if base is not None:
+        bx, by = xy(*base)
+        d.add(Rect(bx - 4, by - 4, 8, 8, fillColor=colors.black, strokeColor=None))
+        d.add(String(bx + 6, by - 3, "驻地", fontName=font, fontSize=7))
+    for _, s in td.stops.iterrows():
+        if pd.isna(s["lon"]):
+            continue
+        px, py = xy(float(s["lon"]), float(s["lat"]))
+        d.add(
+            Circle(
+                px,
+                py,
+                5.5,
+                fillColor=STOP_COLOR,
+                strokeColor=colors.white,
+                strokeWidth=0.8,
+            )
+        )
+        d.add(
+            String(
+                px,
+                py - 2.6,
+                str(int(s["seq"])),
+                fontName=font,
+                fontSize=7,
+                fillColor=colors.white,
+                textAnchor="middle",
+            )
+        )
+    # scale bar and north arrow
+    km = _nice_km(width / scale * 111.32)
+    bar = km / 111.32 * scale
+    d.add(Line(6, 6, 6 + bar, 6, strokeColor=colors.black, strokeWidth=1.2))
+    d.add(Line(6, 4, 6, 8, strokeColor=colors.black))
+    d.add(Line(6 + bar, 4, 6 + bar, 8, strokeColor=colors.black))
+    label = f"{km:g} km" if km >= 1 else f"{km * 1000:g} m"
+    d.add(String(8 + bar, 4, label, fontName=font, fontSize=6.5))
+    nx, ny = width - 9, height - 18
+    d.add(
+        Polygon(
+            [nx - 3.5, ny, nx + 3.5, ny, nx, ny + 9],
+            fillColor=colors.black,
+            strokeColor=None,
+        )
+    )
+    d.add(
+        String(
+            nx,
+            ny + 10,
+            "N",
+            fontName=font,
+            fontSize=6.5,
+            textAnchor="middle",
+        )
+    )
+    return d
+
+
+# --------------------------------------------------------------------------- #
+# page furniture
+# --------------------------------------------------------------------------- #
+
+
+class _Section(Flowable):
+    """Zero-size marker: tells the canvas which team-day the page belongs to."""
+
+    def __init__(self, label: str) -> None:
+        super().__init__()
+        self.label = label
+
+    def wrap(self, availWidth: float, availHeight: float) -> tuple[float, float]:  # noqa: N803
+        return 0, 0
+
+    def draw(self) -> None:
+        self.canv._section = self.label  # type: ignore[attr-defined]
+
+
+class _NumberedCanvas(Canvas):
+    """Defers page furniture to the end, when "共 M 页" is known."""
+
+    def __init__(
+        self, *args: Any, font: str, title: str, synthetic: bool, **kwargs: Any
+    ) -> None:
+        kwargs.setdefault("initialFontName", font)
+        super().__init__(*args, **kwargs)
+        self._font = font
+        self._title = title
+        self._synthetic = synthetic
+        self._section = ""
+        self._pages: list[dict] = []
+
+    def showPage(self) -> None:  # noqa: N802
+        self._pages.append(dict(self.__dict__))
+        self._startPage()
+
+    def save(self) -> None:
+        total = len(self._pages)
+        for n, state in enumerate(self._pages, start=1):
+            self.__dict__.update(state)
+            self._furniture(n, total)
+            super().showPage()
+        super().save()
+
+    def _furniture(self, n: int, total: int) -> None:
+        self.saveState()
+        self.setFont(self._font, 8)
+        self.setFillColor(colors.HexColor("#555555"))
+        top = PAGE_H - 8 * mm
+        self.drawString(MARGIN, top, f"{self._title}  {self._section}")
+        self.drawCentredString(PAGE_W / 2, 7 * mm, f"第 {n} 页 / 共 {total} 页")
+        self.setStrokeColor(colors.HexColor("#bbbbbb"))
+        self.setLineWidth(0.4)
+        self.line(MARGIN, top - 2, PAGE_W - MARGIN, top - 2)
+        if self._synthetic:
+            self.setFillColor(colors.HexColor("#c00000"))
+            self.setFont(self._font, 9)
+            self.drawRightString(PAGE_W - MARGIN, top, SYNTHETIC_LABEL)
+        self.restoreState()
+
+
+@dataclass
+class _Styles:
+    title: ParagraphStyle
+    body: ParagraphStyle
+    small: ParagraphStyle
+    cell: ParagraphStyle
+    head: ParagraphStyle
+
+
+def _styles(font: str) -> _Styles:
+    base = ParagraphStyle(
+        "cjk", fontName=font, fontSize=9.5, leading=13, wordWrap="CJK"
+    )
+    return _Styles(
+        title=ParagraphStyle(
+            "title", parent=base, fontSize=15, leading=20, spaceAfter=3
+        ),
+        body=base,
+        small=ParagraphStyle(
+            "small",
+            parent=base,
+            fontSize=8,
+            leading=10.5,
+            textColor=colors.HexColor("#444444"),
+        ),
+        cell=ParagraphStyle("cell", parent=base, fontSize=8.5, leading=11),
+        head=ParagraphStyle("head", parent=base, fontSize=8.5, leading=11, alignment=1),
+    )
+
+
+def _p(text: Any, style: ParagraphStyle, markup: str = "") -> Paragraph:
+    """A paragraph of escaped plain text (``markup`` wraps it, e.g. ``"b"``)."""
+    body = escape(_text(text)).replace("\n", "<br/>")
+    if markup:
+        body = f"<{markup}>{body}</{markup}>"
+    return Paragraph(body, style)
+
+
+# --------------------------------------------------------------------------- #
+# one section
+# --------------------------------------------------------------------------- #
+
+
+def _box(box: str) -> str:
+    """The tick box a little larger than the text, so it can be ticked by pen."""
+    return f'<font size="11">{box}</font>'
+
+
+def _items_cell(stop: pd.Series, plan: Plan, box: str, st: _Styles) -> Paragraph:
+    policy = plan.scenario.policy
+    depts = dept_names(plan)
+    names = _split(stop.get("item_names"))
+    ids = _split(stop.get("items"))
+    lines = []
+    for k, name in enumerate(names):
+        item = policy.items.get(ids[k]) if k < len(ids) else None
+        extra = ""
+        if item is not None:
+            dept = depts.get(item.dept_id, item.dept_id)
+            prof = "·专业" if item.kind == "professional" else ""
+            extra = f' <font size="7" color="#666666">{escape(dept + prof)}</font>'
+        lines.append(f"{_box(box)} {escape(name)}{extra}")
+    return Paragraph("<br/>".join(lines) or "—", st.cell)
+
+
+def _stop_table(td: TeamDay, plan: Plan, font: CJKFont, st: _Styles) -> LongTable:
+    box = tick_box(font)
+    head = [
+        _p(h, st.head, "b")
+        for h in (
+            "序号",
+            "到达 / 检查",
+            "企业 · 地址 · 电话",
+            "检查事项 (一张清单)",
+            "检查结果",
+            "企业负责人签字",
+        )
+    ]
+    rows: list[list[Any]] = [head]
+    for _, s in td.stops.iterrows():
+        when = escape(_text(s["eta"]))
+        if _text(s.get("start")) and _text(s.get("end")):
+            when += (
+                f'<br/><font size="7">{escape(_text(s["start"]))}–'
+                f"{escape(_text(s['end']))}</font>"
+            )
+        firm = f"<b>{escape(_text(s['name']))}</b>"
+        for key in ("address", "contact"):
+            if _text(s.get(key)):
+                firm += f"<br/>{escape(_text(s[key]))}"
+        risk = _text(s.get("risk"))
+        if risk:
+            firm += (
+                f'<br/><font size="7" color="#666666">风险 {escape(risk)}'
+                f" · {escape(_text(s.get('enterprise_id')))}</font>"
+            )
+        rows.append(
+            [
+                Paragraph(str(int(s["seq"])), st.head),
+                Paragraph(when, st.cell),
+                Paragraph(firm, st.cell),
+                _items_cell(s, plan, box, st),
+                Paragraph(
+                    "<br/>".join(
+                        f"{_box(box)} {w}" for w in ("合格", "责令整改", "立案")
+                    ),
+                    st.cell,
+                ),
+                "",
+            ]
+        )
+    table = LongTable(rows, colWidths=STOP_COLS, repeatRows=1)
+    table.setStyle(
+        TableStyle(
+            [
+                ("GRID", (0, 0), (-1, -1), 0.5, colors.HexColor("#888888")),
+                ("BACKGROUND", (0, 0), (-1, 0), HEAD_BG),
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                ("VALIGN", (0, 0), (-1, 0), "MIDDLE"),
+                ("LEFTPADDING", (0, 0), (-1, -1), 3),
+                ("RIGHTPADDING", (0, 0), (-1, -1), 3),
+                ("TOPPADDING", (0, 0), (-1, -1), 3),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
+            ]
+        )
+    )
+    return table
+
+
+def _info(td: TeamDay, plan: Plan, st: _Styles) -> list[Paragraph]:
+    crew = "、".join(f"{d}{'' if n == 1 else f' ×{n}'}" for d, n in td.crew)
+    r = td.route
+    facts = [
+        ("中队", f"{td.squad_name} ({td.squad_id})"),
+        ("日期", day_label(td.day)),
+        ("小组", f"第 {td.team} 组"),
+        ("联合检查部门", crew or "本中队人员 (无专业部门随行)"),
+        ("检查企业", f"{len(td.stops)} 家"),
+    ]
+    if r:
+        facts.append(
+            ("出发 / 返回", f"{_text(r.get('start'))} – {_text(r.get('end'))}")
+        )
+        km = r.get("km")
+        tmin = r.get("travel_min")
+        if _text(km):
+            facts.append(
+                ("路程", f"约 {float(km):.1f} km，行车约 {float(tmin or 0):.0f} 分钟")
+            )
+    depts = dept_names(plan)
+    covered = dict.fromkeys(d for c in td.stops["departments"] for d in _split(c))
+    if covered:
+        facts.append(("涉及部门", "、".join(depts.get(d, d) for d in covered)))
+    out = [Paragraph(f"<b>{escape(k)}：</b>{escape(v)}", st.body) for k, v in facts]
+    out.append(Spacer(1, 4))
+    out.append(
+        _p(
+            "地图：虚线为本中队片区，红线为行车路线，黑方块为驻地，编号为检查顺序。"
+            "路线为估算，以实际道路为准。",
+            st.small,
+        )
+    )
+    return out
+
+
+def _signatures(st: _Styles) -> KeepTogether:
+    line = "_" * 18
+    rows = [
+        [_p("检查人员签字：", st.body), _p(f"{line}  {line}  {line}", st.body)],
+        [
+            _p("企业负责人签字：", st.body),
+            _p("见上表各企业“企业负责人签字”栏", st.small),
+        ],
+        [_p("中队负责人审核：", st.body), _p(f"{line}      日期：{line}", st.body)],
+    ]
+    t = Table(rows, colWidths=(32 * mm, CONTENT_W - 32 * mm))
+    t.setStyle(
+        TableStyle(
+            [
+                ("VALIGN", (0, 0), (-1, -1), "BOTTOM"),
+                ("TOPPADDING", (0, 0), (-1, -1), 9),
+            ]
+        )
+    )
+    return KeepTogether([Spacer(1, 6), t])
+
+
+def _section(
+    td: TeamDay,
+    plan: Plan,
+    font: CJKFont,
+    st: _Styles,
+    zone: shapely.Geometry | None,
+    base: tuple[float, float] | None,
+    synthetic: bool,
+) -> list[Flowable]:
+    title = f"{TITLE} · {td.squad_name} · {td.day} · 第{td.team}组"
+    story: list[Flowable] = [_Section(td.label), _p(title, st.title, "b")]
+    if synthetic:
+        story.append(
+            _p(
+                SYNTHETIC_LABEL + "：本作业单由示例场景生成，不得用于实际执法。",
+                ParagraphStyle(
+                    "syn", parent=st.small, textColor=colors.HexColor("#c00000")
+                ),
+            )
+        )
+    head = Table(
+        [[route_map(td, zone, base, font.name), _info(td, plan, st)]],
+        colWidths=(MAP_W + 4 * mm, CONTENT_W - MAP_W - 4 * mm),
+    )
+    head.setStyle(
+        TableStyle(
+            [("VALIGN", (0, 0), (-1, -1), "TOP"), ("LEFTPADDING", (0, 0), (0, 0), 0)]
+        )
+    )
+    story += [Spacer(1, 3), head, Spacer(1, 6)]
+    if len(td.stops):
+        story.append(_stop_table(td, plan, font, st))
+    else:
+        story.append(_p("本组当日无排定的企业检查（巡查日）。", st.body))
+    story.append(_signatures(st))
+    return story
+
+
+def _unscheduled(plan: Plan, squad_id: str, st: _Styles) -> list[Flowable]:
+    un = plan.unscheduled
+    if not len(un) or "squad_id" not in un:
+        return []
+    un = un[un["squad_id"].astype(str) == squad_id]
+    if not len(un):
+        return []
+    ent = plan.scenario.enterprises.set_index("enterprise_id")
+    rows: list[list[Any]] = [
+        [_p(h, st.head, "b") for h in ("企业编号", "企业名称", "原因")]
+    ]
+    for r in un.itertuples():
+        eid = str(r.enterprise_id)
+        name = ent["name"].get(eid, "") if "name" in ent else ""
+        rows.append([_p(eid, st.cell), _p(name, st.cell), _p(r.reason, st.cell)])
+    t = LongTable(rows, colWidths=(22 * mm, 50 * mm, CONTENT_W - 72 * mm), repeatRows=1)
+    t.setStyle(
+        TableStyle(
+            [
+                ("GRID", (0, 0), (-1, -1), 0.5, colors.HexColor("#888888")),
+                ("BACKGROUND", (0, 0), (-1, 0), HEAD_BG),
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+            ]
+        )
+    )
+    return [
+        _Section(f"{squad_names(plan).get(squad_id, squad_id)} · 未排入"),
+        CondPageBreak(40 * mm),
+        _p("计划期内未排入的企业（请中队知悉并协调）", st.title, "b"),
+        t,
+    ]
+
+
+def _zone_geom(plan: Plan, squad_id: str) -> shapely.Geometry | None:
+    zones = plan.zones
+    if len(zones) and "squad_id" in zones:
+        z = zones[zones["squad_id"].astype(str) == squad_id]
+        if len(z):
+            return z.geometry.iloc[0]
+    cells = plan.scenario.cells
+    if "squad_id" in cells:
+        c = cells[cells["squad_id"].astype(str) == squad_id]
+        if len(c):
+            return shapely.union_all(c.geometry.to_numpy())
+    return None
+
+
+def _base(plan: Plan, squad_id: str) -> tuple[float, float] | None:
+    sq = plan.scenario.squads
+    row = sq[sq["squad_id"].astype(str) == squad_id]
+    if not len(row):
+        return None
+    g = row.geometry.iloc[0]
+    return None if g is None or g.is_empty else (float(g.x), float(g.y))
+
+
+def write_squad_work_order(plan: Plan, squad_id: str, path: str | Path) -> Path:
+    """Write one squad's work-order PDF (all its team-days) to ``path``."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    font = cjk_font()
+    st = _styles(font.name)
+    synthetic = bool(plan.scenario.synthetic)
+    name = squad_names(plan).get(squad_id, squad_id)
+    zone, base = _zone_geom(plan, squad_id), _base(plan, squad_id)
+    story: list[Flowable] = []
+    team_days = _team_days(plan, squad_id)
+    for k, td in enumerate(team_days):
+        if k:
+            story.append(PageBreak())
+        story += _section(td, plan, font, st, zone, base, synthetic)
+    if not team_days:
+        story += [
+            _Section(name),
+            _p(f"{TITLE} · {name}", st.title, "b"),
+            _p("本中队在计划期内没有排定的综合查一次检查。", st.body),
+        ]
+        if synthetic:
+            story.append(_p(SYNTHETIC_LABEL, st.body))
+    story += _unscheduled(plan, squad_id, st)
+    doc = SimpleDocTemplate(
+        str(path),
+        pagesize=A4,
+        leftMargin=MARGIN,
+        rightMargin=MARGIN,
+        topMargin=14 * mm,
+        bottomMargin=13 * mm,
+        title=f"{TITLE} {name}",
+        author="patrol-planner",
+        subject=SYNTHETIC_LABEL if synthetic else plan.scenario.name,
+    )
+    maker = partial(
+        _NumberedCanvas, font=font.name, title=f"{TITLE} ·", synthetic=synthetic
+    )
+    doc.build(story, canvasmaker=maker)
+    return path
+
+
+def _squad_ids(plan: Plan, squad_id: str | None) -> list[str]:
+    ids = [str(s) for s in plan.scenario.squads["squad_id"]]
+    if squad_id is None:
+        return ids
+    if squad_id not in ids:
+        raise ValueError(f"unknown squad_id {squad_id!r}; squads are {ids}")
+    return [squad_id]
+
+
+def write_work_orders(
+    plan: Plan,
+    out_dir: str | Path,
+    squad_id: str | None = None,
+    progress: ProgressFn | None = None,
+) -> list[Path]:
+    """Write ``out_dir/<squad_id>_作业单.pdf`` per squad (or one); return the paths."""
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    ids = _squad_ids(plan, squad_id)
+    report: Callable[[ProgressEvent], None] = progress or (lambda e: None)
+    paths = []
+    for k, sid in enumerate(ids):
+        report(ProgressEvent("work_orders", k / max(len(ids), 1), f"{sid} 作业单"))
+        paths.append(
+            write_squad_work_order(plan, sid, out / f"{file_stem(sid)}_作业单.pdf")
+        )
+    report(ProgressEvent("work_orders", 1.0, f"{len(paths)} 份作业单"))
+    return paths
+
+
+__all__: Iterable[str] = [
+    "TeamDay",
+    "route_map",
+    "write_squad_work_order",
+    "write_work_orders",
+]

@@ -1,0 +1,1451 @@
+"""Contiguous, balanced, compact zoning (划片) with OR-Tools CP-SAT.
+
+Every cell goes to one squad's zone. Zones must be contiguous (edge
+adjacency), balanced (workload within ``±tolerance`` of a staff-proportional
+target), keep locked cells, respect 片区/town nesting and the 1530 reach
+rule, and be compact (minimum workload x travel minutes from the base).
+
+Model. Each cell may only go to a few candidate squads (its ``k`` nearest by
+travel, its locked squad, and the cells on a path back to each candidate's
+base). Contiguity is imposed by a *distance order*: every squad has an order
+on cells (graph hops from its base cell); a non-base cell assigned to squad
+``s`` needs a neighbour of strictly smaller order also assigned to ``s``.
+Following smaller neighbours always ends at the base, so every zone is
+connected. The order excludes some exotic zone shapes, which is why a proven
+infeasibility is retried with more candidates before it is reported.
+
+Islands. Cells that no squad can reach through cells it may serve (offshore
+islands, gaps in the grid, or cut off by nesting / reach) are *islands*: each
+island is assigned whole to the squad with the least travel to it, exempt from
+contiguity, and listed in :attr:`ZoningResult.islands` and the explanation;
+it is never silently joined. :func:`zone_stats` likewise judges contiguity
+ignoring islands (by default, cell groups without any squad base).
+
+With ``nest="town"`` whole towns are the units of the model, so a town never
+splits. :func:`rezone` keeps the current zones and only lets cells near zone
+borders change squad, minimising the number of cells moved.
+"""
+
+from __future__ import annotations
+
+import heapq
+import math
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from ortools.sat.python import cp_model
+from scipy import sparse
+from scipy.sparse.csgraph import connected_components, dijkstra
+
+from planning.model import Policy
+from planning.progress import CancelToken, ProgressEvent, ProgressFn, no_progress
+from planning.travel import TravelModel, metric_crs, metric_xy
+
+STAGE = "zoning"
+# Integer scale of the total workload in the CP-SAT balance constraints: fine
+# enough that rounding moves a zone's load by far less than 0.01%.
+_LOAD_UNITS = 1e8
+# Mean integer cost of one candidate pair in the compactness objective.
+_COST_UNITS = 1000.0
+# Stop a search whose incumbent has not improved by 0.1% for 5 s and for
+# 30% of the search time so far: the rest of the time limit rarely pays.
+_STALL = (0.001, 5.0, 0.3)
+# Re-zoning attempts, widened while they admit no balanced zoning: (rings of
+# neighbouring zones around the zones in trouble, hops a cell may move).
+_REZONE_STEPS = ((1, 2), (2, 4))
+
+
+@dataclass(frozen=True)
+class ZoningSettings:
+    """What the planner asks of a zoning.
+
+    Parameters
+    ----------
+    tolerance
+        Each zone's load must lie within ``±tolerance`` of its target.
+    nest
+        ``None``; ``"area"``: a squad only gets cells of its own 片区
+        (``area_id``); ``"town"``: each town goes whole to one squad of its
+        片区.
+    reach_minutes
+        1530 rule: most travel minutes from a base to a cell centre. Cells no
+        squad reaches in time are reported and exempt.
+    time_limit
+        Seconds for the whole solve (all attempts together).
+    seed, workers
+        CP-SAT random seed and number of search workers.
+    candidates
+        Nearest squads (by travel) each cell may go to in the first attempt.
+    """
+
+    tolerance: float = 0.05
+    nest: str | None = None
+    reach_minutes: float | None = None
+    time_limit: float = 30.0
+    seed: int = 0
+    workers: int = 2
+    candidates: int = 4
+
+
+@dataclass
+class ZoningResult:
+    """A zoning and what the planner needs to judge it.
+
+    ``assignment`` maps every ``cell_id`` to a ``squad_id`` (``None`` where no
+    squad may take the cell, e.g. a 片区 without a squad). ``objective`` is
+    the workload-weighted travel minutes from each cell's base; ``bound`` is a
+    lower bound on it for the solved (reduced) model, when the solver proved
+    one. ``feasible`` is true only when every rule holds: all assignable cells
+    assigned, zones contiguous apart from declared islands, loads within
+    tolerance, locks kept, reach kept. ``moved`` counts cells whose squad
+    differs from the input's non-null ``squad_id``.
+    """
+
+    assignment: pd.Series
+    feasible: bool
+    status: str
+    objective: float | None
+    bound: float | None
+    explanation: list[str]
+    unreachable: pd.DataFrame
+    islands: list[list[str]]
+    moved: int
+    seconds: float
+
+
+def cell_adjacency(cells: gpd.GeoDataFrame) -> np.ndarray:
+    """Pairs of cells sharing an edge, as an ``(E, 2)`` int array with i < j.
+
+    Indices are positions in ``cells``. Cells meeting only at a corner are not
+    neighbours: a patrol cannot cross there. Overlapping cells count as
+    neighbours. Uses an STRtree, so it scales to county grids.
+    """
+    geoms = np.asarray(cells.geometry.to_numpy())
+    if len(geoms) == 0:
+        return np.zeros((0, 2), dtype=np.int64)
+    tree = shapely.STRtree(geoms)
+    i, j = tree.query(geoms, predicate="intersects")
+    keep = i < j
+    i, j = i[keep], j[keep]
+    shared = shapely.length(shapely.intersection(geoms[i], geoms[j]))
+    size = float(np.median(np.sqrt(shapely.area(geoms)))) or 1.0
+    touch = shared > 1e-6 * size
+    return np.column_stack([i[touch], j[touch]]).astype(np.int64)
+
+
+def _csr(n: int, edges: np.ndarray) -> sparse.csr_matrix:
+    """Symmetric adjacency matrix of ``edges``."""
+    a = np.concatenate([edges[:, 0], edges[:, 1]])
+    b = np.concatenate([edges[:, 1], edges[:, 0]])
+    data = np.ones(len(a), dtype=np.float32)
+    mat = sparse.csr_matrix((data, (a, b)), shape=(n, n))
+    mat.sum_duplicates()
+    mat.data[:] = 1.0
+    return mat
+
+
+def _bfs(
+    adj: sparse.csr_matrix, sources: np.ndarray, allowed: np.ndarray
+) -> np.ndarray:
+    """Hop distance from the nearest source through ``allowed`` nodes (-1 = never)."""
+    dist = np.full(adj.shape[0], -1, dtype=np.int32)
+    keep = np.flatnonzero(allowed)
+    start = np.flatnonzero(sources[keep])
+    if len(start) == 0:
+        return dist
+    sub = adj[keep][:, keep]
+    d = dijkstra(sub, directed=False, indices=start, unweighted=True, min_only=True)
+    ok = np.isfinite(d)
+    dist[keep[ok]] = d[ok].astype(np.int32)
+    return dist
+
+
+@dataclass
+class _Geo:
+    """Cell graph, bases and travel minutes shared by zoning and statistics."""
+
+    edges: np.ndarray
+    adj: sparse.csr_matrix
+    base_cell: np.ndarray
+    travel: np.ndarray  # (squads, cells) minutes from base to cell centre
+
+
+def _geo(cells: gpd.GeoDataFrame, squads: gpd.GeoDataFrame, policy: Policy) -> _Geo:
+    """Adjacency, base cell of each squad and travel minutes base -> cell."""
+    n = len(cells)
+    edges = cell_adjacency(cells)
+    crs = metric_crs(cells)
+    cxy = metric_xy(cells, crs)
+    sxy = metric_xy(squads.to_crs(cells.crs), crs)
+    hits = cells.sindex.query(squads.to_crs(cells.crs).geometry, "intersects")
+    base = np.full(len(squads), -1, dtype=np.int64)
+    for s, c in zip(hits[0][::-1], hits[1][::-1], strict=True):
+        base[s] = c
+    for s in np.flatnonzero(base < 0):
+        base[s] = int(np.argmin(np.hypot(*(cxy - sxy[s]).T)))
+    tm = TravelModel(policy)
+    land = cells["land_use"].to_numpy() if "land_use" in cells else ["rural"] * n
+    v = tm.speed(land)
+    travel = tm.minutes(sxy, cxy, v[base], v)
+    return _Geo(edges, _csr(n, edges), base, travel)
+
+
+def _weights(cells: pd.DataFrame) -> np.ndarray:
+    """Cell workloads (minutes); missing or negative count as zero."""
+    if "workload" not in cells:
+        return np.zeros(len(cells))
+    w = pd.to_numeric(cells["workload"], errors="coerce").fillna(0.0)
+    return np.clip(w.to_numpy(float), 0.0, None)
+
+
+def _groups(
+    cells: pd.DataFrame, squads: pd.DataFrame, nest: str | None
+) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """Nest group of each squad and each cell (-1 = no squad), group names."""
+    if nest is None:
+        return np.zeros(len(squads), int), np.zeros(len(cells), int), ["all"]
+    if nest not in ("area", "town"):
+        raise ValueError(f"nest must be None, 'area' or 'town', not {nest!r}")
+    names = sorted({str(a) for a in squads["area_id"]})
+    index = {a: i for i, a in enumerate(names)}
+    sq = np.array([index[str(a)] for a in squads["area_id"]], dtype=int)
+    cg = np.array([index.get(str(a), -1) for a in cells["area_id"]], dtype=int)
+    return sq, cg, names
+
+
+def _targets(
+    w: np.ndarray, cell_group: np.ndarray, squad_group: np.ndarray, staff: np.ndarray
+) -> np.ndarray:
+    """Staff-proportional target load of each squad within its nest group."""
+    total = np.bincount(cell_group[cell_group >= 0], w[cell_group >= 0])
+    total = np.pad(total, (0, max(0, squad_group.max() + 1 - len(total))))
+    staff_total = np.bincount(squad_group, staff)
+    return total[squad_group] * staff / staff_total[squad_group]
+
+
+def _islands_of(geo: _Geo) -> np.ndarray:
+    """Cells in graph components that hold no squad base."""
+    _, label = connected_components(geo.adj, directed=False)
+    return ~np.isin(label, label[geo.base_cell])
+
+
+@dataclass
+class _Problem:
+    """Unit-level data of one zoning run (a unit is a cell, or a whole town)."""
+
+    cell_ids: np.ndarray
+    squad_ids: list[str]
+    cell_unit: np.ndarray
+    n_units: int
+    unit_cells: list[np.ndarray]
+    unit_label: list[str]
+    w: np.ndarray
+    cell_w: np.ndarray
+    cost: np.ndarray  # (m, U) workload x minutes, with a small travel tie-break
+    eps_cost: np.ndarray  # (m, U) the tie-break part of cost
+    rank: np.ndarray  # (m, U) minutes used to rank candidate squads
+    allowed: np.ndarray  # (m, U) nest and reach permit the pair
+    adj: sparse.csr_matrix
+    arcs: tuple[np.ndarray, np.ndarray]
+    lock: np.ndarray
+    cur: np.ndarray
+    cur_cell: np.ndarray
+    base: np.ndarray
+    unit_group: np.ndarray
+    squad_group: np.ndarray
+    group_names: list[str]
+    target: np.ndarray
+    geo: _Geo
+    unreachable: np.ndarray  # cell mask
+    best_reach: np.ndarray  # cell minutes to the nearest permitted base
+    notes: list[str] = field(default_factory=list)
+
+
+def _squad_index(values: pd.Series, squad_ids: list[str]) -> np.ndarray:
+    """Positions of squad ids in ``squad_ids`` (-1 for null or unknown)."""
+    index = {s: i for i, s in enumerate(squad_ids)}
+    return np.array(
+        [index.get(str(v), -1) if pd.notna(v) else -1 for v in values], dtype=int
+    )
+
+
+def _unit_mode(cell_unit: np.ndarray, values: np.ndarray, n_units: int) -> np.ndarray:
+    """Most frequent non-negative value per unit (-1 if none)."""
+    out = np.full(n_units, -1, dtype=int)
+    ok = values >= 0
+    if ok.any():
+        span = int(values[ok].max()) + 1
+        pairs, counts = np.unique(
+            cell_unit[ok].astype(np.int64) * span + values[ok], return_counts=True
+        )
+        order = np.lexsort((-counts, pairs // span))
+        unit, first = np.unique((pairs // span)[order], return_index=True)
+        out[unit] = (pairs % span)[order][first]
+    return out
+
+
+def _prepare(
+    cells: gpd.GeoDataFrame,
+    squads: gpd.GeoDataFrame,
+    policy: Policy,
+    settings: ZoningSettings,
+) -> _Problem:
+    """Turn layers into unit arrays: weights, travel, permissions, locks."""
+    cells = cells.reset_index(drop=True)
+    squads = squads.reset_index(drop=True)
+    notes: list[str] = []
+    n, m = len(cells), len(squads)
+    cell_ids = cells["cell_id"].astype(str).to_numpy()
+    squad_ids = [str(s) for s in squads["squad_id"]]
+    geo = _geo(cells, squads, policy)
+    cw = _weights(cells)
+    staff = pd.to_numeric(squads["staff"], errors="coerce").fillna(0).to_numpy(float)
+    if (staff <= 0).any():
+        raise ValueError("every squad needs a positive 'staff' to set its target")
+    squad_group, cell_group, group_names = _groups(cells, squads, settings.nest)
+    cell_ok = squad_group[:, None] == cell_group[None, :]
+
+    # 1530 reach: cells no permitted base reaches in time are exempt.
+    t = geo.travel
+    best = np.where(cell_ok, t, np.inf).min(axis=0)
+    if settings.reach_minutes is None:
+        unreachable = np.zeros(n, bool)
+        reach_ok = np.ones((m, n), bool)
+    else:
+        unreachable = np.isfinite(best) & (best > settings.reach_minutes)
+        reach_ok = (t <= settings.reach_minutes) | unreachable[None, :]
+
+    # Units: cells, or whole towns when nesting by town.
+    if settings.nest == "town":
+        town = cells["town_id"].astype(str).where(cells["town_id"].notna(), cell_ids)
+        cell_unit, labels = pd.factorize(town)
+        unit_label = [f"town {x}" for x in labels]
+    else:
+        cell_unit = np.arange(n)
+        unit_label = [f"cell {c}" for c in cell_ids]
+    n_units = int(cell_unit.max()) + 1 if n else 0
+    by_unit = np.argsort(cell_unit, kind="stable")
+    sizes = np.bincount(cell_unit, minlength=n_units)
+    unit_cells = np.split(by_unit, np.cumsum(sizes)[:-1])
+    w = np.bincount(cell_unit, cw, minlength=n_units)
+    tie = 1e-3 * (cw[cw > 0].mean() if (cw > 0).any() else 1.0)
+    cell_eps = np.where(cw > 0, 0.0, tie)
+    cost = np.stack(
+        [np.bincount(cell_unit, (cw + cell_eps) * t[s], n_units) for s in range(m)]
+    )
+    eps_cost = np.stack(
+        [np.bincount(cell_unit, cell_eps * t[s], n_units) for s in range(m)]
+    )
+    rank = np.stack([np.bincount(cell_unit, t[s], n_units) for s in range(m)]) / sizes
+    unit_ok = np.ones((m, n_units), bool)
+    for s in range(m):
+        bad = ~(cell_ok[s] & reach_ok[s])
+        unit_ok[s, np.unique(cell_unit[bad])] = False
+    unit_group = _unit_mode(cell_unit, cell_group, n_units)
+
+    uedges = np.unique(np.sort(cell_unit[geo.edges], axis=1), axis=0)
+    uedges = uedges[uedges[:, 0] != uedges[:, 1]]
+    adj = _csr(n_units, uedges)
+    arcs = (
+        np.concatenate([uedges[:, 0], uedges[:, 1]]),
+        np.concatenate([uedges[:, 1], uedges[:, 0]]),
+    )
+
+    # Locks and the current zoning.
+    cur_cell = _squad_index(
+        cells["squad_id"] if "squad_id" in cells else pd.Series([None] * n), squad_ids
+    )
+    locked = (
+        pd.to_numeric(cells["locked"], errors="coerce").fillna(0).to_numpy() > 0
+        if "locked" in cells
+        else np.zeros(n, bool)
+    )
+    lock_cell = np.where(locked, cur_cell, -1)
+    for c in np.flatnonzero(locked & (cur_cell < 0)):
+        notes.append(
+            f"cell {cell_ids[c]} is locked but has no valid squad; lock ignored"
+        )
+    lock = _unit_mode(cell_unit, lock_cell, n_units)
+    if settings.nest == "town":
+        for u in range(n_units):
+            held = set(lock_cell[unit_cells[u]]) - {-1}
+            if len(held) > 1:
+                notes.append(
+                    f"{unit_label[u]} has cells locked to different squads "
+                    f"({', '.join(sorted(squad_ids[s] for s in held))}); "
+                    f"whole town kept with {squad_ids[lock[u]]}"
+                )
+    cur = _unit_mode(cell_unit, cur_cell, n_units)
+
+    # Base unit of each squad: the unit under the base point, moved to the
+    # nearest free permitted unit when shared, locked away or not permitted.
+    base = cell_unit[geo.base_cell].copy()
+    taken: set[int] = set()
+    for s in range(m):
+        u = int(base[s])
+        if u in taken or not unit_ok[s, u] or lock[u] not in (-1, s):
+            free = unit_ok[s] & ((lock < 0) | (lock == s))
+            free[list(taken)] = False
+            if not free.any():
+                raise ValueError(f"squad {squad_ids[s]} has no cell it may serve")
+            new = int(np.flatnonzero(free)[np.argmin(rank[s, free])])
+            notes.append(
+                f"squad {squad_ids[s]}'s base lies in {unit_label[u]}, which it "
+                f"cannot hold (shared, locked or outside its area); its zone is "
+                f"rooted at {unit_label[new]} instead"
+            )
+            base[s] = new
+        taken.add(int(base[s]))
+
+    if (cell_group < 0).any():
+        orphan = cells.loc[cell_group < 0, "area_id"].astype(str)
+        for area, count_a in orphan.value_counts().items():
+            notes.append(
+                f"area {area} has no squad: its {count_a} cells stay unassigned "
+                "under area nesting"
+            )
+    target = _targets(cw, cell_group, squad_group, staff)
+    return _Problem(
+        cell_ids=cell_ids,
+        squad_ids=squad_ids,
+        cell_unit=cell_unit,
+        n_units=n_units,
+        unit_cells=unit_cells,
+        unit_label=unit_label,
+        w=w,
+        cell_w=cw,
+        cost=cost,
+        eps_cost=eps_cost,
+        rank=rank,
+        allowed=unit_ok,
+        adj=adj,
+        arcs=arcs,
+        lock=lock,
+        cur=cur,
+        cur_cell=cur_cell,
+        base=base,
+        unit_group=unit_group,
+        squad_group=squad_group,
+        group_names=group_names,
+        target=target,
+        geo=geo,
+        unreachable=unreachable,
+        best_reach=best,
+        notes=notes,
+    )
+
+
+def _keys_from_bases(p: _Problem) -> np.ndarray:
+    """Order of each squad: hops from its base through units it may serve."""
+    key = np.full((len(p.squad_ids), p.n_units), -1, dtype=np.int32)
+    for s, b in enumerate(p.base):
+        allowed = p.allowed[s].copy()
+        allowed[b] = True
+        src = np.zeros(p.n_units, bool)
+        src[b] = True
+        key[s] = _bfs(p.adj, src, allowed)
+    return key
+
+
+def _current_order(
+    p: _Problem, tolerance: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Order that the current zones satisfy, for :func:`rezone`.
+
+    A squad's current cells connected to its base come first, in hops from
+    the base inside the zone, then other cells by hops from the zone. Returns
+    the order, those hops from the zone, and which zones are in trouble
+    (load outside the tolerance, cut in pieces, or next to unzoned cells).
+    """
+    m, n_units = len(p.squad_ids), p.n_units
+    key = np.full((m, n_units), -1, dtype=np.int32)
+    hops = np.full((m, n_units), -1, dtype=np.int32)
+    trouble = np.zeros(m, bool)
+    got = p.cur >= 0
+    load = np.bincount(p.cur[got], p.w[got], m)
+    for s, b in enumerate(p.base):
+        allowed = p.allowed[s].copy()
+        allowed[b] = True
+        src = np.zeros(n_units, bool)
+        src[b] = True
+        d_in = _bfs(p.adj, src, allowed & ((p.cur == s) | src))
+        inside = d_in >= 0
+        hops[s] = _bfs(p.adj, inside, allowed)
+        key[s] = np.where(inside, d_in, np.where(hops[s] > 0, d_in.max() + hops[s], -1))
+        trouble[s] = ((p.cur == s) & ~inside).any()
+    trouble |= np.abs(load - p.target) > tolerance * p.target
+    src, dst = p.arcs
+    lost = (p.cur[src] < 0) & (p.unit_group[src] >= 0) & (p.cur[dst] >= 0)
+    trouble[p.cur[dst[lost]]] = True
+    return key, hops, trouble
+
+
+def _rezone_candidates(
+    p: _Problem, hops: np.ndarray, trouble: np.ndarray, band: int, rings: int
+) -> np.ndarray:
+    """Who may take each unit when re-zoning: only zones near the trouble.
+
+    Zones in trouble and ``rings`` rings of their neighbouring zones may swap
+    units within ``band`` hops of each other; every other unit stays put.
+    """
+    m = len(p.squad_ids)
+    src, dst = p.arcs
+    a, b = p.cur[src], p.cur[dst]
+    touch = (a >= 0) & (b >= 0) & (a != b)
+    near = sparse.csr_matrix(
+        (np.ones(int(touch.sum())), (a[touch], b[touch])), shape=(m, m)
+    )
+    involved = trouble.copy()
+    for _ in range(rings):
+        involved |= (near @ involved.astype(float)) > 0
+    cur_ok = np.where(p.cur >= 0, involved[np.maximum(p.cur, 0)], True)
+    cand = (hops > 0) & (hops <= band) & involved[:, None] & cur_ok[None, :]
+    have = np.flatnonzero(p.cur >= 0)
+    cand[p.cur[have], have] |= hops[p.cur[have], have] == 0
+    return cand
+
+
+def _nearest(p: _Problem, key: np.ndarray, k: int) -> np.ndarray:
+    """Mask of the ``k`` nearest squads (by travel) that can reach each unit."""
+    r = np.where(key >= 0, p.rank, np.inf)
+    order = np.argsort(r, axis=0, kind="stable")[:k]
+    cand = np.zeros_like(key, dtype=bool)
+    cols = np.broadcast_to(np.arange(p.n_units), order.shape)
+    ok = np.isfinite(np.take_along_axis(r, order, axis=0))
+    cand[order[ok], cols[ok]] = True
+    return cand
+
+
+def _close(p: _Problem, key: np.ndarray, cand: np.ndarray) -> np.ndarray:
+    """Candidates plus, for each, a path of smaller-order units to the base.
+
+    Without the path a candidate could never satisfy the order constraint.
+    Also gives every reachable unit with no candidate its 4 nearest squads.
+    """
+    cand = cand | (_nearest(p, key, 4) & ~cand.any(axis=0)[None, :])
+    cand &= key >= 0
+    src, dst = p.arcs
+    for s in range(len(p.squad_ids)):
+        k = key[s]
+        cand[s, p.base[s]] = True
+        ok = (k[src] >= 0) & (k[dst] > k[src])
+        pred = np.full(p.n_units, -1)
+        pred[dst[ok]] = src[ok]
+        valid = np.flatnonzero(k > 0)
+        order = valid[np.argsort(k[valid], kind="stable")]
+        levels = k[order]
+        top = int(levels[-1]) if len(levels) else 0
+        starts = np.searchsorted(levels, np.arange(1, top + 2))
+        row = cand[s]
+        for level in range(top, 0, -1):
+            group = order[starts[level - 1] : starts[level]]
+            sel = group[row[group]]
+            if len(sel):
+                row[pred[sel]] = True
+    return cand
+
+
+def _islands(p: _Problem, key: np.ndarray) -> tuple[np.ndarray, list[np.ndarray]]:
+    """Squad for each island unit (-1 elsewhere) and the island unit groups.
+
+    An island is a connected set of units no squad can reach through units it
+    may serve; it goes whole to the squad with the least travel cost to it.
+    """
+    island = (key < 0).all(axis=0) & (p.unit_group >= 0)
+    out = np.full(p.n_units, -1, dtype=int)
+    if not island.any():
+        return out, []
+    src, dst = p.arcs
+    same = island[src] & island[dst] & (p.unit_group[src] == p.unit_group[dst])
+    sub = sparse.csr_matrix(
+        (np.ones(int(same.sum())), (src[same], dst[same])),
+        shape=(p.n_units, p.n_units),
+    )
+    _, label = connected_components(sub, directed=False)
+    groups = []
+    for lab in np.unique(label[island]):
+        units = np.flatnonzero(island & (label == lab))
+        ok = p.squad_group == p.unit_group[units[0]]
+        total = np.where(ok, p.cost[:, units].sum(axis=1), np.inf)
+        out[units] = int(np.argmin(total))
+        groups.append(units)
+    return out, groups
+
+
+def _int_loads(
+    p: _Problem, tolerance: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Integer unit loads and each squad's integer load band [lo, hi]."""
+    total = p.w.sum()
+    scale = _LOAD_UNITS / total if total > 0 else 0.0
+    w_int = np.round(p.w * scale).astype(np.int64)
+    t_int = p.target * scale
+    lo = np.ceil(t_int * (1 - tolerance) - 1e-9).astype(np.int64)
+    hi = np.floor(t_int * (1 + tolerance) + 1e-9).astype(np.int64)
+    return w_int, lo, hi
+
+
+def _pct(x: float, total: float) -> str:
+    return f"{100.0 * x / total:.1f}%" if total > 0 else "0%"
+
+
+def _precheck(
+    p: _Problem, key: np.ndarray, fixed: np.ndarray, settings: ZoningSettings
+) -> list[str]:
+    """Reasons, in planner words, why no zoning can meet the tolerance."""
+    tol = settings.tolerance
+    reasons: list[str] = []
+    total = p.w.sum()
+    hi = p.target * (1 + tol)
+    lo = p.target * (1 - tol)
+    reach = key >= 0
+    for u in np.flatnonzero(p.unit_group >= 0):
+        who = np.flatnonzero(reach[:, u]) if fixed[u] < 0 else np.array([fixed[u]])
+        if len(who) and (p.w[u] > hi[who]).all():
+            s = who[np.argmax(hi[who])]
+            reasons.append(
+                f"{p.unit_label[u]} alone carries {p.w[u]:,.0f} min "
+                f"({_pct(p.w[u], total)} of the load), above the ±{tol:.0%} "
+                f"tolerance of squad {p.squad_ids[s]}'s target "
+                f"({p.target[s]:,.0f} min)"
+            )
+    fixed_load = np.bincount(fixed[fixed >= 0], p.w[fixed >= 0], len(p.squad_ids))
+    can = fixed_load + np.where(reach & (fixed < 0)[None, :], p.w, 0.0).sum(axis=1)
+    nested = f" within its {'片区' if settings.nest else 'connected cells'}"
+    if settings.reach_minutes is not None:
+        nested += f" and {settings.reach_minutes:g}-minute reach"
+    for s, sid in enumerate(p.squad_ids):
+        if fixed_load[s] > hi[s] + 1e-9:
+            reasons.append(
+                f"cells locked to squad {sid} (with its base and islands) already "
+                f"carry {fixed_load[s]:,.0f} min, above its target "
+                f"{p.target[s]:,.0f} min +{tol:.0%}"
+            )
+        if can[s] < lo[s] - 1e-9:
+            reasons.append(
+                f"squad {sid} can take at most {can[s]:,.0f} min of work{nested}, "
+                f"below its target {p.target[s]:,.0f} min -{tol:.0%}"
+            )
+    for g, name in enumerate(p.group_names):
+        members = np.flatnonzero(p.squad_group == g)
+        if settings.nest and len(members) == 1 and reasons:
+            s = members[0]
+            if any(p.squad_ids[s] in r for r in reasons):
+                reasons.append(
+                    f"area {name} has 1 squad ({p.squad_ids[s]}), so its whole "
+                    "load must fit that squad's zone"
+                )
+    return reasons
+
+
+def _greedy(
+    p: _Problem, key: np.ndarray, cand: np.ndarray, fixed: np.ndarray
+) -> np.ndarray:
+    """Balanced region growing that respects the order: the CP-SAT hint.
+
+    The zone furthest below its target grows next, by its nearest eligible
+    unit; units it never reaches stay -1 (a partial hint).
+    """
+    m = len(p.squad_ids)
+    hint = fixed.copy()
+    load = np.bincount(hint[hint >= 0], p.w[hint >= 0], m)
+    target = np.where(p.target > 0, p.target, 1.0)
+    indptr, indices = p.adj.indptr, p.adj.indices
+    keys = key.tolist()
+    cands = cand.tolist()
+    ranks = p.rank.tolist()
+    heaps: list[list[tuple[float, int]]] = [[] for _ in range(m)]
+
+    def push(s: int, u: int) -> None:
+        ks, cs = keys[s], cands[s]
+        for v in indices[indptr[u] : indptr[u + 1]].tolist():
+            if hint[v] < 0 and cs[v] and ks[v] > ks[u]:
+                heapq.heappush(heaps[s], (ranks[s][v], v))
+
+    for u in np.flatnonzero(hint >= 0).tolist():
+        if keys[hint[u]][u] >= 0:
+            push(int(hint[u]), u)
+    active = [(load[s] / target[s], s) for s in range(m)]
+    heapq.heapify(active)
+    while active:
+        _, s = heapq.heappop(active)
+        heap = heaps[s]
+        while heap and hint[heap[0][1]] >= 0:
+            heapq.heappop(heap)
+        if not heap:
+            continue
+        _, v = heapq.heappop(heap)
+        hint[v] = s
+        load[s] += p.w[v]
+        push(s, v)
+        heapq.heappush(active, (load[s] / target[s], s))
+    return hint
+
+
+def _balance(
+    p: _Problem,
+    key: np.ndarray,
+    cand: np.ndarray,
+    fixed: np.ndarray,
+    exempt: np.ndarray,
+    start: np.ndarray,
+    aim: float,
+    slack: float,
+    band: float | None,
+    deadline: float,
+) -> np.ndarray:
+    """Local search that moves border units towards balance, keeping the order.
+
+    Gives CP-SAT a complete, usually balanced, hint: on large grids its own
+    search rarely repairs a poor one in time. Minimises the sum of squared
+    relative deviations, so surplus diffuses along chains of zones, until
+    every load is within ``aim`` or no move helps; deviations within
+    ``slack`` cost nothing, so re-zoning leaves healthy zones alone. Then,
+    given a ``band`` (re-zoning wants few changes and gives none), moves
+    border units to cheaper squads while both loads stay within ``band``.
+    """
+    m = len(p.squad_ids)
+    zone = start.copy()
+    nbrs = np.split(p.adj.indices, p.adj.indptr[1:-1])
+    nbrs = [x.tolist() for x in nbrs]
+    keys, cands = key.tolist(), cand.tolist()
+    w = p.w.tolist()
+    target = np.where(p.target > 0, p.target, 1.0).tolist()
+    got = zone >= 0
+    load = np.bincount(zone[got], p.w[got], m).tolist()
+    anchored = exempt.copy()
+    anchored[p.base] = True
+    movable = (fixed < 0) & (p.unit_group >= 0)
+    zl = zone.tolist()
+
+    def support(u: int, s: int) -> int:
+        ks, k = keys[s], keys[s][u]
+        return sum(1 for v in nbrs[u] if zl[v] == s and 0 <= ks[v] < k)
+
+    sup = [support(u, s) if s >= 0 else 0 for u, s in enumerate(zl)]
+
+    def move(u: int, b: int) -> bool:
+        """Move ``u`` to zone ``b`` if the order stays intact."""
+        a = zl[u]
+        kb = keys[b][u]
+        if not cands[b][u] or kb < 0:
+            return False
+        new = support(u, b)
+        if new == 0:
+            return False
+        if a >= 0:
+            ka, kas = keys[a][u], keys[a]
+            for v in nbrs[u]:
+                if zl[v] == a and not anchored[v] and kas[v] > ka and sup[v] < 2:
+                    return False
+            for v in nbrs[u]:
+                if zl[v] == a and kas[v] > ka:
+                    sup[v] -= 1
+            load[a] -= w[u]
+        kbs = keys[b]
+        for v in nbrs[u]:
+            if zl[v] == b and kbs[v] > kb:
+                sup[v] += 1
+        zl[u], sup[u] = b, new
+        load[b] += w[u]
+        return True
+
+    # Attach units the greedy growth never reached to a neighbouring zone.
+    changed = True
+    while changed:
+        changed = False
+        for u in np.flatnonzero(movable & (np.asarray(zl) < 0)).tolist():
+            for b in sorted(
+                {zl[v] for v in nbrs[u]} - {-1}, key=lambda s: load[s] / target[s]
+            ):
+                if move(u, b):
+                    changed = True
+                    break
+
+    def pen(dev: np.ndarray | float) -> np.ndarray | float:
+        """Squared deviation beyond the slack: zones inside it are neutral."""
+        return np.maximum(0.0, np.abs(dev) - slack) ** 2
+
+    src, dst = p.arcs
+    w_arr = p.w
+    t_arr = np.asarray(target)
+    while time.monotonic() < deadline:
+        z = np.asarray(zl)
+        ld = np.asarray(load)
+        dev = (ld - t_arr) / t_arr
+        if np.abs(dev).max(initial=0.0) <= aim:
+            break
+        a, b = z[src], z[dst]
+        sel = (a != b) & (a >= 0) & (b >= 0) & movable[src]
+        u, a, b = src[sel], a[sel], b[sel]
+        gain = (
+            pen((ld[a] - w_arr[u] - t_arr[a]) / t_arr[a])
+            - pen(dev[a])
+            + pen((ld[b] + w_arr[u] - t_arr[b]) / t_arr[b])
+            - pen(dev[b])
+        )
+        order = np.argsort(gain)
+        order = order[gain[order] < 0]
+        moved = 0
+        for i in order.tolist():
+            uu, aa, bb = int(u[i]), int(a[i]), int(b[i])
+            if zl[uu] != aa:
+                continue
+            d = (
+                pen((load[aa] - w[uu] - target[aa]) / target[aa])
+                - pen((load[aa] - target[aa]) / target[aa])
+                + pen((load[bb] + w[uu] - target[bb]) / target[bb])
+                - pen((load[bb] - target[bb]) / target[bb])
+            )
+            if d < 0 and move(uu, bb):
+                moved += 1
+        if moved == 0:
+            break
+    if band is None:
+        return np.asarray(zl)
+    # Compaction: move border units to a cheaper squad while both loads stay
+    # inside the band, so CP-SAT starts from a compact zoning too.
+    low = (1 - band) * t_arr
+    high = (1 + band) * t_arr
+    while time.monotonic() < deadline:
+        z = np.asarray(zl)
+        a, b = z[src], z[dst]
+        sel = (a != b) & (a >= 0) & (b >= 0) & movable[src]
+        u, a, b = src[sel], a[sel], b[sel]
+        save = p.cost[b, u] - p.cost[a, u]
+        order = np.argsort(save)
+        order = order[save[order] < 0]
+        moved = 0
+        for i in order.tolist():
+            uu, aa, bb = int(u[i]), int(a[i]), int(b[i])
+            if (
+                zl[uu] == aa
+                and load[aa] - w[uu] >= low[aa]
+                and load[bb] + w[uu] <= high[bb]
+                and move(uu, bb)
+            ):
+                moved += 1
+        if moved == 0:
+            break
+    return np.asarray(zl)
+
+
+@dataclass
+class _Outcome:
+    """What one CP-SAT attempt returned."""
+
+    units: np.ndarray | None
+    status: str
+    bound: float | None = None
+
+
+class _Watcher(cp_model.CpSolverSolutionCallback):
+    """Reports each incumbent, stops the search when cancelled, and notes
+    when the incumbent last improved by a meaningful step (see ``_STALL``)."""
+
+    def __init__(
+        self,
+        progress: ProgressFn,
+        cancel: CancelToken | None,
+        to_minutes: float,
+        offset: float,
+        t0: float,
+        limit: float,
+        label: str,
+    ):
+        super().__init__()
+        self.progress, self.cancel = progress, cancel
+        self.to_minutes, self.offset = to_minutes, offset
+        self.t0, self.limit, self.label = t0, limit, label
+        self.best = math.inf
+        self.improved = time.monotonic()
+
+    def on_solution_callback(self) -> None:
+        raw = self.objective_value
+        if raw < self.best * (1 - _STALL[0]):
+            self.best, self.improved = raw, time.monotonic()
+        obj = raw / self.to_minutes + self.offset
+        bound = self.best_objective_bound / self.to_minutes + self.offset
+        frac = min(0.99, (time.monotonic() - self.t0) / max(self.limit, 1e-9))
+        self.progress(
+            ProgressEvent(STAGE, frac, f"{self.label}: {obj:,.0f}", obj, bound)
+        )
+        if self.cancel is not None and self.cancel.cancelled:
+            self.stop_search()
+
+
+def _solve(
+    p: _Problem,
+    key: np.ndarray,
+    cand: np.ndarray,
+    fixed: np.ndarray,
+    exempt: np.ndarray,
+    hint: np.ndarray,
+    *,
+    moves: bool,
+    soft: bool,
+    deadline: float,
+    share: float,
+    settings: ZoningSettings,
+    progress: ProgressFn,
+    cancel: CancelToken | None,
+    t0: float,
+) -> _Outcome:
+    """Build and run one CP-SAT model over the candidate pairs.
+
+    ``fixed`` units are constants; ``exempt`` units (islands, detached locks)
+    need no path to their base. ``moves`` minimises cells moved from
+    ``p.cur`` (tie-break: compactness) instead of compactness; ``soft`` lets
+    loads leave the band at a high price, for a best-effort zoning.
+    """
+    m, n_units = key.shape
+    model = cp_model.CpModel()
+    free = (fixed < 0) & (p.unit_group >= 0)
+    ps, pu = np.nonzero(cand & free[None, :])
+    xs = [model.new_bool_var("") for _ in range(len(ps))]
+    pid = np.full((m, n_units), -1, dtype=np.int64)
+    pid[ps, pu] = np.arange(len(ps))
+
+    by_unit = np.argsort(pu, kind="stable")
+    cuts = np.flatnonzero(np.diff(pu[by_unit])) + 1
+    for group in np.split(by_unit, cuts) if len(ps) else []:
+        model.add_exactly_one(xs[i] for i in group)
+
+    src, dst = p.arcs
+    for s in range(m):
+        k = key[s]
+        has = (pid[s] >= 0) | (fixed == s)
+        need = ((pid[s] >= 0) | ((fixed == s) & ~exempt)) & (k > 0)
+        ok = has[src] & need[dst] & (k[src] >= 0) & (k[src] < k[dst])
+        done = np.zeros(n_units, bool)
+        done[dst[ok & (fixed[src] == s)]] = True
+        lits: dict[int, list[int]] = {}
+        arc = ok & ~done[dst]
+        for a, b in zip(src[arc].tolist(), dst[arc].tolist(), strict=True):
+            lits.setdefault(b, []).append(int(pid[s, a]))
+        for b in np.flatnonzero(need & ~done).tolist():
+            pre = [xs[i] for i in lits.get(b, [])]
+            if fixed[b] == s:
+                model.add_bool_or(pre)
+            else:
+                model.add_bool_or([*pre, ~xs[pid[s, b]]])
+
+    w_int, lo, hi = _int_loads(p, settings.tolerance)
+    scale_obj = cand & free[None, :]
+    mean_cost = p.cost[scale_obj].mean() if scale_obj.any() else 0.0
+    to_minutes = _COST_UNITS / mean_cost if mean_cost > 0 else 1.0
+    coef = np.round(p.cost[ps, pu] * to_minutes).astype(np.int64)
+    gap = 0
+    if moves:
+        # Moves first: one moved cell outweighs every tie-break together, and
+        # the search stops once no zoning with fewer moves can exist.
+        coef = np.round(coef / 100.0).astype(np.int64)
+        top = np.zeros(n_units, np.int64)
+        np.maximum.at(top, pu, coef)
+        gap = int(top.sum())
+        to_minutes = 2.0 * gap + 1.0
+        counts = np.array([len(c) for c in p.unit_cells])
+        moved = (p.cur[pu] >= 0) & (p.cur[pu] != ps)
+        coef += np.where(moved, int(to_minutes) * counts[pu], 0)
+    terms = [cp_model.LinearExpr.weighted_sum(xs, coef.tolist())]
+    slack_units = max(1.0, 0.001 * float(lo[lo > 0].min()) if (lo > 0).any() else 1.0)
+    penalty = int(math.ceil((int(coef.max(initial=0)) * n_units + 1) / slack_units))
+    for s in range(m):
+        const = int(w_int[fixed == s].sum())
+        sel = np.flatnonzero(ps == s)
+        load = cp_model.LinearExpr.weighted_sum(
+            [xs[i] for i in sel], w_int[pu[sel]].tolist()
+        )
+        if soft:
+            over = model.new_int_var(0, int(_LOAD_UNITS), "")
+            under = model.new_int_var(0, int(_LOAD_UNITS), "")
+            model.add(load + const - over <= int(hi[s]))
+            model.add(load + const + under >= int(lo[s]))
+            terms.append(penalty * (over + under))
+        else:
+            model.add_linear_constraint(load, int(lo[s]) - const, int(hi[s]) - const)
+    model.minimize(sum(terms))
+    for i, (s, u) in enumerate(zip(ps.tolist(), pu.tolist(), strict=True)):
+        if hint[u] >= 0:
+            model.add_hint(xs[i], hint[u] == s)
+
+    solver = cp_model.CpSolver()
+    budget = share * (deadline - time.monotonic())
+    solver.parameters.max_time_in_seconds = max(0.1, budget)
+    solver.parameters.num_workers = max(1, settings.workers)
+    solver.parameters.random_seed = settings.seed
+    # Light presolve: on county grids full probing costs seconds and gains
+    # little; the time is better spent in LNS from the hint.
+    solver.parameters.cp_model_probing_level = 0
+    solver.parameters.symmetry_level = 0
+    solver.parameters.max_presolve_iterations = 1
+    if moves and not soft:
+        solver.parameters.absolute_gap_limit = gap
+    offset = float(p.cost[fixed[fixed >= 0], np.flatnonzero(fixed >= 0)].sum())
+    label = "moves" if moves else "workload x minutes"
+    watcher = _Watcher(
+        progress,
+        cancel,
+        to_minutes,
+        0.0 if moves else offset,
+        t0,
+        settings.time_limit,
+        label,
+    )
+    stop = threading.Event()
+
+    def poll() -> None:
+        """Stop on cancel, or when the incumbent has stalled for a while."""
+        begin = time.monotonic()
+        while not stop.wait(0.05):
+            now = time.monotonic()
+            idle = now - watcher.improved
+            stalled = idle > max(_STALL[1], _STALL[2] * (now - begin))
+            if (cancel is not None and cancel.cancelled) or (
+                watcher.best < math.inf and stalled
+            ):
+                solver.stop_search()
+                return
+
+    thread = threading.Thread(target=poll, daemon=True)
+    thread.start()
+    try:
+        status = solver.solve(model, watcher)
+    finally:
+        stop.set()
+        thread.join()
+    cancelled = cancel is not None and cancel.cancelled
+    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        name = "infeasible" if status == cp_model.INFEASIBLE else "unknown"
+        return _Outcome(None, "cancelled" if cancelled else name)
+    units = fixed.copy()
+    chosen = np.array([solver.boolean_value(x) for x in xs], dtype=bool)
+    units[pu[chosen]] = ps[chosen]
+    bound = None
+    if not moves and not soft:
+        slackness = 0.5 * len(ps) / to_minutes + p.eps_cost.max(axis=0).sum()
+        bound = max(0.0, solver.best_objective_bound / to_minutes + offset - slackness)
+    name = "cancelled" if cancelled else "optimal"
+    if not cancelled and status == cp_model.FEASIBLE:
+        name = "feasible"
+    return _Outcome(units, name, bound)
+
+
+def _contiguous(
+    adj: sparse.csr_matrix, assign: np.ndarray, m: int, ignore: np.ndarray
+) -> np.ndarray:
+    """Per squad: its cells (apart from ``ignore``) form one edge-connected set."""
+    coo = sparse.triu(adj, format="coo")
+    a, b = coo.row, coo.col
+    keep = (assign[a] == assign[b]) & (assign[a] >= 0) & ~ignore[a] & ~ignore[b]
+    sub = sparse.csr_matrix(
+        (np.ones(int(keep.sum())), (a[keep], b[keep])), shape=adj.shape
+    )
+    _, label = connected_components(sub, directed=False)
+    ok = np.ones(m, bool)
+    member = (assign >= 0) & ~ignore
+    df = pd.DataFrame({"s": assign[member], "lab": label[member]})
+    parts = df.groupby("s")["lab"].nunique()
+    ok[parts.index.to_numpy()[parts.to_numpy() > 1]] = False
+    return ok
+
+
+def _names(ids: np.ndarray, limit: int = 5) -> str:
+    """``C1, C2, C3, … (+7 more)`` for explanations."""
+    shown = ", ".join(ids[:limit])
+    return shown + (f", … (+{len(ids) - limit} more)" if len(ids) > limit else "")
+
+
+def _verify(
+    p: _Problem, assign: np.ndarray, island_cells: np.ndarray, settings: ZoningSettings
+) -> list[str]:
+    """Independent check of every rule on the cell-level result."""
+    problems: list[str] = []
+    m = len(p.squad_ids)
+    cell_group = p.unit_group[p.cell_unit]
+    missing = (assign < 0) & (cell_group >= 0)
+    if missing.any():
+        problems.append(f"cells left without a squad: {_names(p.cell_ids[missing])}")
+    ok = _contiguous(p.geo.adj, assign, m, island_cells)
+    for s in np.flatnonzero(~ok):
+        problems.append(f"zone {p.squad_ids[s]} is not contiguous")
+    load = np.bincount(assign[assign >= 0], p.cell_w[assign >= 0], m)
+    for s in range(m):
+        if p.target[s] > 0:
+            dev = (load[s] - p.target[s]) / p.target[s]
+            tol = settings.tolerance
+            if abs(dev) > tol + 1e-6:
+                problems.append(
+                    f"zone {p.squad_ids[s]} carries {load[s]:,.0f} min, {dev:+.1%} "
+                    f"from its target {p.target[s]:,.0f} min (±{tol:.0%})"
+                )
+    lock_cell = p.lock[p.cell_unit]
+    broken = (lock_cell >= 0) & (assign != lock_cell)
+    if broken.any():
+        problems.append(f"locked cells moved: {_names(p.cell_ids[broken])}")
+    if settings.reach_minutes is not None:
+        n = len(assign)
+        t = np.where(assign >= 0, p.geo.travel[np.maximum(assign, 0), np.arange(n)], 0)
+        far = (t > settings.reach_minutes + 1e-9) & ~p.unreachable & ~island_cells
+        if far.any():
+            problems.append(
+                f"{int(far.sum())} cells beyond the {settings.reach_minutes:g}-minute "
+                f"reach of their base: {_names(p.cell_ids[far])}"
+            )
+    return problems
+
+
+def _attempts(
+    p: _Problem, base_key: np.ndarray, settings: ZoningSettings, rezoning: bool
+) -> Iterator[tuple[str, np.ndarray, np.ndarray, np.ndarray, bool]]:
+    """Models to try in turn, from the tightest to the widest candidate set.
+
+    Each is ``(label, order, candidates, local_search_candidates,
+    minimise_moves)``, built only when reached. The local search may use
+    every permitted squad: it is cheap, and a balanced start it finds joins
+    the candidates.
+    """
+    m = len(p.squad_ids)
+    lock_mask = np.zeros_like(base_key, dtype=bool)
+    held = np.flatnonzero(p.lock >= 0)
+    lock_mask[p.lock[held], held] = True
+    if rezoning:
+        key, hops, trouble = _current_order(p, settings.tolerance)
+        for rings, band in _REZONE_STEPS:
+            cand = _rezone_candidates(p, hops, trouble, band, rings)
+            cand = _close(p, key, cand | lock_mask)
+            label = f"zones within {rings} zone(s) and {band} cells of the trouble"
+            yield label, key, cand, cand, True
+        ks = [m]
+    else:
+        k = max(1, settings.candidates)
+        ks = sorted({min(m, k), min(m, 2 * k), m})
+    for k in ks:
+        cand = _nearest(p, base_key, k) | lock_mask
+        if rezoning:
+            have = np.flatnonzero(p.cur >= 0)
+            cand[p.cur[have], have] = True
+        label = "every squad" if k == m else f"{k} nearest squads"
+        yield label, base_key, cand, base_key >= 0, rezoning
+
+
+def _start(
+    p: _Problem,
+    key: np.ndarray,
+    cand: np.ndarray,
+    fixed: np.ndarray,
+    exempt: np.ndarray,
+    moves: bool,
+    tolerance: float,
+    deadline: float,
+) -> np.ndarray:
+    """Starting zoning for the hint: current or greedy, then balanced."""
+    if moves:
+        keep = (p.cur >= 0) & (key[np.maximum(p.cur, 0), np.arange(p.n_units)] >= 0)
+        start = np.where(fixed >= 0, fixed, np.where(keep, p.cur, -1))
+        aim, slack, band = 0.9 * tolerance, 0.9 * tolerance, None
+    else:
+        start = _greedy(p, key, cand, fixed)
+        aim, slack, band = 0.5 * tolerance, 0.0, 0.9 * tolerance
+    return _balance(p, key, cand, fixed, exempt, start, aim, slack, band, deadline)
+
+
+def _balanced(p: _Problem, units: np.ndarray, tolerance: float) -> bool:
+    """Every assignable unit has a squad and every load is within tolerance."""
+    if ((units < 0) & (p.unit_group >= 0)).any():
+        return False
+    got = units >= 0
+    load = np.bincount(units[got], p.w[got], len(p.squad_ids))
+    return bool((np.abs(load - p.target) <= tolerance * p.target + 1e-9).all())
+
+
+def _run(
+    cells: gpd.GeoDataFrame,
+    squads: gpd.GeoDataFrame,
+    policy: Policy,
+    settings: ZoningSettings,
+    progress: ProgressFn,
+    cancel: CancelToken | None,
+    rezoning: bool,
+) -> ZoningResult:
+    """Shared driver of :func:`zone` and :func:`rezone`.
+
+    Per attempt: a balanced start by local search, then CP-SAT over the
+    candidates plus that start. A proven infeasibility moves on to a wider
+    candidate set; a start that is balanced stands if CP-SAT finds nothing
+    better in time. When no attempt works, a soft-balance model gives the
+    best effort and the explanation says why.
+    """
+    t0 = time.monotonic()
+    deadline = t0 + settings.time_limit
+    progress(ProgressEvent(STAGE, 0.0, "preparing the cell graph"))
+    p = _prepare(cells, squads, policy, settings)
+    explanation = list(p.notes)
+    base_key = _keys_from_bases(p)
+    island_sq, island_groups = _islands(p, base_key)
+
+    fixed = island_sq.copy()
+    fixed[p.lock >= 0] = p.lock[p.lock >= 0]
+    fixed[p.base] = np.arange(len(p.squad_ids))
+    exempt = island_sq >= 0
+    held = np.flatnonzero(p.lock >= 0)
+    detached = held[base_key[p.lock[held], held] < 0]
+    exempt[detached] = True
+    for u in detached:
+        explanation.append(
+            f"{p.unit_label[u]} is locked to squad {p.squad_ids[p.lock[u]]}, which "
+            "cannot reach it through cells it may serve; kept, but that zone is not "
+            "contiguous"
+        )
+    islands: list[list[str]] = []
+    for units in island_groups:
+        ids = np.sort(p.cell_ids[np.concatenate([p.unit_cells[u] for u in units])])
+        islands.append(ids.tolist())
+        explanation.append(
+            f"island of {len(ids)} cells ({_names(ids)}) is cut off from every "
+            "squad base it may join; assigned whole to squad "
+            f"{p.squad_ids[island_sq[units[0]]]} (least travel), exempt from "
+            "contiguity"
+        )
+
+    reasons = _precheck(p, base_key, fixed, settings)
+    hopeless = bool(reasons)
+    tol = settings.tolerance
+    outcome: _Outcome | None = None
+    start = fixed
+    starts: dict[int, np.ndarray] = {}
+    for label, key, cand, ls_cand, moves in _attempts(p, base_key, settings, rezoning):
+        if id(key) not in starts or moves:
+            ls_deadline = time.monotonic() + 0.25 * (deadline - time.monotonic())
+            starts[id(key)] = _start(
+                p, key, ls_cand, fixed, exempt, moves, tol, ls_deadline
+            )
+        start = starts[id(key)]
+        cand = cand.copy()
+        cand[start[start >= 0], np.flatnonzero(start >= 0)] = True
+        cand = _close(p, key, cand)
+        good = _balanced(p, start, tol)
+        if hopeless:
+            break
+        share = 1.0 if good else 0.6
+        out = _solve(
+            p, key, cand, fixed, exempt, start,
+            moves=moves, soft=False, deadline=deadline, share=share,
+            settings=settings, progress=progress, cancel=cancel, t0=t0,
+        )  # fmt: skip
+        if out.units is None and good:
+            out = _Outcome(
+                start, "cancelled" if out.status == "cancelled" else "feasible"
+            )
+        if out.units is not None or out.status == "cancelled":
+            outcome = out
+            break
+        if out.status == "unknown":
+            reasons.append(
+                f"no zoning within ±{tol:.0%} was found in {settings.time_limit:g} s;"
+                " allow more time or a wider tolerance"
+            )
+            break
+        reasons.append(
+            f"no contiguous zoning within ±{tol:.0%} exists when each cell may only "
+            f"go to its {label}"
+        )
+    if outcome is None:
+        outcome = _solve(
+            p, key, cand, fixed, exempt, start,
+            moves=moves, soft=True, deadline=deadline, share=1.0,
+            settings=settings, progress=progress, cancel=cancel, t0=t0,
+        )  # fmt: skip
+        if outcome.units is None:
+            outcome = _Outcome(start, outcome.status)
+            explanation.append("the solver found nothing better than the start")
+    return _result(p, outcome, reasons, explanation, islands, settings, t0)
+
+
+def _result(
+    p: _Problem,
+    outcome: _Outcome,
+    reasons: list[str],
+    explanation: list[str],
+    islands: list[list[str]],
+    settings: ZoningSettings,
+    t0: float,
+) -> ZoningResult:
+    """Verify the zoning independently and package it for the planner."""
+    assign = outcome.units[p.cell_unit]
+    island_cells = np.isin(p.cell_ids, [c for group in islands for c in group])
+    problems = _verify(p, assign, island_cells, settings)
+    feasible = not problems
+    status = outcome.status
+    if status != "cancelled":
+        if not feasible:
+            status = "infeasible"
+        elif status != "optimal":
+            status = "feasible"
+    if not feasible:
+        explanation += reasons
+        explanation += problems
+    ids = np.array(p.squad_ids, dtype=object)
+    assignment = pd.Series(
+        np.where(assign >= 0, ids[np.maximum(assign, 0)], None),
+        index=pd.Index(p.cell_ids, name="cell_id"),
+        name="squad_id",
+        dtype=object,
+    )
+    n = len(assign)
+    got = assign >= 0
+    travel = p.geo.travel[np.maximum(assign, 0), np.arange(n)]
+    objective = float((p.cell_w * travel)[got].sum()) if got.any() else None
+    had = p.cur_cell >= 0
+    unreachable = pd.DataFrame(
+        {
+            "cell_id": p.cell_ids[p.unreachable],
+            "best_reach_min": p.best_reach[p.unreachable],
+        }
+    )
+    if len(unreachable):
+        far = _names(unreachable["cell_id"].to_numpy())
+        explanation.append(
+            f"{len(unreachable)} cells are beyond the {settings.reach_minutes:g}-"
+            f"minute reach of every base they may join ({far}); they are exempt "
+            "from the reach rule"
+        )
+    return ZoningResult(
+        assignment=assignment,
+        feasible=feasible,
+        status=status,
+        objective=objective,
+        bound=outcome.bound if feasible else None,
+        explanation=explanation,
+        unreachable=unreachable,
+        islands=islands,
+        moved=int((had & (assign != p.cur_cell)).sum()),
+        seconds=time.monotonic() - t0,
+    )
+
+
+def zone(
+    cells: gpd.GeoDataFrame,
+    squads: gpd.GeoDataFrame,
+    policy: Policy,
+    settings: ZoningSettings = ZoningSettings(),
+    progress: ProgressFn = no_progress,
+    cancel: CancelToken | None = None,
+) -> ZoningResult:
+    """Zone the cells from scratch: contiguous, balanced, compact.
+
+    Locked cells (``locked`` = 1) keep their ``squad_id``; every other input
+    ``squad_id`` is ignored (but counted in ``moved``). On infeasible input
+    the result holds a best-effort contiguous zoning that misses the
+    tolerance as little as it can, and the explanation says why.
+    """
+    return _run(cells, squads, policy, settings, progress, cancel, rezoning=False)
+
+
+def rezone(
+    cells: gpd.GeoDataFrame,
+    squads: gpd.GeoDataFrame,
+    policy: Policy,
+    settings: ZoningSettings = ZoningSettings(),
+    progress: ProgressFn = no_progress,
+    cancel: CancelToken | None = None,
+) -> ZoningResult:
+    """Repair the current zoning after the planner moved or locked cells.
+
+    Keeps ``cells['squad_id']``, lets only cells near zone borders change
+    squad, and minimises the cells moved (compactness breaks ties) while
+    restoring balance and contiguity; locked cells stay. Widens the border
+    band, then the whole grid, if the narrow band cannot restore balance.
+    """
+    return _run(cells, squads, policy, settings, progress, cancel, rezoning=True)
+
+
+def zone_stats(
+    cells: gpd.GeoDataFrame,
+    squads: gpd.GeoDataFrame,
+    assignment: pd.Series,
+    policy: Policy,
+    nest: str | None = None,
+    islands: list[list[str]] | None = None,
+) -> pd.DataFrame:
+    """Per-squad figures of a zoning (the attribute part of the zones layer).
+
+    Parameters
+    ----------
+    assignment
+        ``cell_id`` -> ``squad_id``.
+    nest
+        ``"area"`` or ``"town"``: targets are staff-proportional within each
+        片区 rather than county-wide.
+    islands
+        Cell groups exempt from the contiguity judgement; by default the
+        graph components that hold no squad base.
+    """
+    cells = cells.reset_index(drop=True)
+    squads = squads.reset_index(drop=True)
+    geo = _geo(cells, squads, policy)
+    m, n = len(squads), len(cells)
+    ids = [str(s) for s in squads["squad_id"]]
+    assign = _squad_index(cells["cell_id"].astype(str).map(assignment), ids)
+    w = _weights(cells)
+    squad_group, cell_group, _ = _groups(cells, squads, nest)
+    staff = pd.to_numeric(squads["staff"], errors="coerce").fillna(0).to_numpy(float)
+    target = _targets(w, cell_group, squad_group, staff)
+    if islands is None:
+        ignore = _islands_of(geo)
+    else:
+        ignore = cells["cell_id"].astype(str).isin({c for g in islands for c in g})
+        ignore = ignore.to_numpy()
+    got = assign >= 0
+    load = np.bincount(assign[got], w[got], m)
+    count = np.bincount(assign[got], minlength=m)
+    reach = np.zeros(m)
+    t = geo.travel[np.maximum(assign, 0), np.arange(n)]
+    np.maximum.at(reach, assign[got], t[got])
+    with np.errstate(divide="ignore", invalid="ignore"):
+        dev = np.where(target > 0, (load - target) / target * 100.0, 0.0)
+    return pd.DataFrame(
+        {
+            "squad_id": ids,
+            "name": squads["name"].astype(str).to_numpy(),
+            "n_cells": count,
+            "workload": load,
+            "target": target,
+            "deviation_pct": dev,
+            "contiguous": (
+                _contiguous(geo.adj, assign, m, ignore) & (count > 0)
+            ).astype(int),
+            "max_reach_min": reach,
+        }
+    )
+
+
+def zones_layer(
+    cells: gpd.GeoDataFrame,
+    squads: gpd.GeoDataFrame,
+    assignment: pd.Series,
+    policy: Policy,
+    nest: str | None = None,
+    islands: list[list[str]] | None = None,
+) -> gpd.GeoDataFrame:
+    """The ``zones`` layer of ``docs/plan-schema.md``: one MultiPolygon per squad.
+
+    Squads without cells get an empty geometry, so every squad has a row.
+    """
+    stats = zone_stats(cells, squads, assignment, policy, nest, islands)
+    geom = cells.geometry.to_crs(4326)
+    sid = cells["cell_id"].astype(str).map(assignment).to_numpy()
+    shapes = []
+    for s in stats["squad_id"]:
+        mine = geom.to_numpy()[sid == s]
+        merged = shapely.union_all(mine) if len(mine) else shapely.MultiPolygon()
+        if merged.geom_type == "Polygon":
+            merged = shapely.MultiPolygon([merged])
+        shapes.append(merged)
+    return gpd.GeoDataFrame(stats, geometry=shapes, crs="EPSG:4326")

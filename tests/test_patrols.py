@@ -1,0 +1,100 @@
+"""Patrol loops and the prize-collecting routing engine."""
+
+from itertools import permutations
+
+import numpy as np
+import pytest
+
+from planning.patrols import (
+    PatrolSettings,
+    _zones,
+    patrol_cell_minutes,
+    plan_patrols,
+    solve_pc_vrptw,
+)
+from planning.travel import metric_crs
+from planning.vrplib import PcVrptwInstance, evaluate
+
+
+def _small_instance(seed: int) -> PcVrptwInstance:
+    rng = np.random.default_rng(seed)
+    xy = rng.uniform(0, 100, (7, 2))
+    dist = np.hypot(*(xy[:, None, :] - xy[None, :, :]).transpose(2, 0, 1))
+    windows = np.column_stack([rng.integers(0, 150, 7), rng.integers(200, 400, 7)])
+    windows[0] = (0, 320)
+    prize = rng.integers(20, 120, 7)
+    prize[0] = 0
+    return PcVrptwInstance(
+        name=f"small{seed}",
+        distance=(10 * dist).astype(np.int64) // 10,
+        service=np.array([0] + [10] * 6),
+        windows=windows.astype(np.int64),
+        prize=prize.astype(np.int64),
+        demand=np.zeros(7, dtype=np.int64),
+        capacity=0,
+        vehicles=1,
+    )
+
+
+def _brute_force(inst: PcVrptwInstance) -> int:
+    best = evaluate(inst, [])[0]
+    for k in range(1, 7):
+        for route in permutations(range(1, 7), k):
+            cost, ok = evaluate(inst, [list(route)])
+            if ok and cost < best:
+                best = cost
+    return best
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_solver_finds_the_enumerated_optimum(seed):
+    inst = _small_instance(seed)
+    cost, routes, ok = solve_pc_vrptw(inst, time_limit=1.0)
+    assert ok
+    assert cost == _brute_force(inst)
+
+
+@pytest.fixture(scope="module")
+def patrols(sample):
+    settings = PatrolSettings(
+        windows=(("07:00", "09:00"),), days=(1, 2), budget_minutes=60, time_limit=0.1
+    )
+    return settings, plan_patrols(sample, settings)
+
+
+def test_loops_start_and_end_at_base_and_fit_budget(sample, patrols):
+    settings, result = patrols
+    assert len(result.loops) > 0
+    bases = sample.squads.set_index("squad_id").geometry
+    for row in result.loops.itertuples():
+        coords = list(row.geometry.coords)
+        base = bases[row.squad_id]
+        assert coords[0] == pytest.approx((base.x, base.y))
+        assert coords[-1] == pytest.approx((base.x, base.y))
+        assert row.minutes <= settings.budget_minutes + 1e-6
+        assert row.points == len(coords) - 2
+    per_loop = result.points.groupby("loop_id")["minutes"].sum()
+    assert np.allclose(per_loop[result.loops["loop_id"]], result.loops["minutes"])
+    total = patrol_cell_minutes(result).sum()
+    assert total == pytest.approx(result.loops["minutes"].sum() * result.horizon_weeks)
+
+
+def test_cells_beyond_budget_or_reach_are_never_promised(sample):
+    settings = PatrolSettings(
+        windows=(("17:00", "20:00"),),
+        days=(1,),
+        budget_minutes=40,
+        reach_minutes=8,
+        threshold=0.5,
+        time_limit=0.1,
+    )
+    result = plan_patrols(sample, settings)
+    assert len(result.unreachable) > 0
+    assert not set(result.points["cell_id"]) & set(result.unreachable["cell_id"])
+    reach = {}
+    for zone in _zones(sample):
+        reach |= dict(zip(zone.cells, zone.minutes_from_base, strict=True))
+    for cell in result.points["cell_id"]:
+        assert reach[cell] <= settings.reach_minutes
+        assert 2 * reach[cell] + settings.dwell_minutes <= settings.budget_minutes
+    assert metric_crs(sample.cells)
