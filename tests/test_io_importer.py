@@ -217,10 +217,9 @@ def test_unknown_kind_and_unreadable_project(small, project, tmp_path):
         import_into_project(tmp_path / "junk.gpkg", tmp_path / "x.csv", "hotspots")
 
 
-def test_project_with_foreign_layers_is_not_overwritten(small, project, tmp_path):
+def test_foreign_layers_survive_an_import(small, project, tmp_path):
     pyogrio.write_dataframe(small.squads, project, layer="my_notes", append=False)
-    before = project.read_bytes()
     hotspot_table(small).to_csv(tmp_path / "h.csv", index=False)
-    with pytest.raises(LayerImportError, match="my_notes"):
-        import_into_project(project, tmp_path / "h.csv", "hotspots")
-    assert project.read_bytes() == before
+    import_into_project(project, tmp_path / "h.csv", "hotspots")
+    kept = pyogrio.read_dataframe(project, layer="my_notes")
+    assert kept["squad_id"].tolist() == small.squads["squad_id"].tolist()

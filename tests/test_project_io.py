@@ -69,3 +69,18 @@ def test_not_a_project_names_the_file(tmp_path):
     junk.write_bytes(b"not a database at all")
     with pytest.raises(ProjectError, match="junk.gpkg"):
         read_meta(junk)
+
+
+def test_layers_added_in_qgis_survive_a_save(sample, tmp_path):
+    import geopandas as gpd
+    import shapely
+
+    path = save_project(tmp_path / "p.gpkg", sample)
+    notes = gpd.GeoDataFrame(
+        {"note": ["检查点备注"]}, geometry=[shapely.Point(118.5, 28.9)], crs=4326
+    )
+    pyogrio.write_dataframe(notes, path, layer="my_notes")
+    scenario, _ = load_project(path)
+    save_project(path, scenario)
+    kept = pyogrio.read_dataframe(path, layer="my_notes")
+    assert kept["note"].tolist() == ["检查点备注"]

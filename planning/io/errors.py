@@ -230,12 +230,6 @@ TEMPLATES: dict[str, dict[str, str]] = {
         "zh_CN": "无法打开项目：{detail}",
         "en": "cannot open the project: {detail}",
     },
-    "project_extra_layers": {
-        "zh_CN": "项目中有本程序不管理的图层 {layers}，保存会丢失它们；"
-        "请先导出或移走这些图层",
-        "en": "the project holds layers this app does not manage ({layers}) "
-        "that saving would drop; export or move them first",
-    },
     "project_save_failed": {
         "zh_CN": "保存项目失败，原文件未改动（{detail}）",
         "en": "saving the project failed; the file is unchanged ({detail})",

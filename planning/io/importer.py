@@ -25,7 +25,6 @@ from pathlib import Path
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-import pyogrio
 import shapely
 
 from planning.io.errors import (
@@ -40,9 +39,6 @@ from planning.io.errors import (
     render,
 )
 from planning.io.project import (
-    PLAN_LAYERS,
-    PLAN_TABLES,
-    SCENARIO_LAYERS,
     load_project,
     save_project,
 )
@@ -77,14 +73,6 @@ KINDS = {
     "hotspots": "hotspots",
 }
 POLYGON_LAYERS = ("cells", "towns")
-MANAGED_LAYERS = {
-    *SCENARIO_LAYERS,
-    *PLAN_LAYERS,
-    *PLAN_TABLES,
-    "outline",
-    "departments",
-    "meta",
-}
 SHOWN_ROWS = 5  # rows quoted in a grouped message
 
 # Header synonyms per layer (compared after lower-casing and dropping
@@ -338,15 +326,10 @@ def import_into_project(
     project_path = Path(project_path)
     log = IssueLog(project_path.name)
     try:
-        present = {str(row[0]) for row in pyogrio.list_layers(project_path)}
         scenario, plan = load_project(project_path)
     except Exception as exc:  # ProjectError, missing file, not a GeoPackage ...
         log.add("project_unreadable", detail=str(exc)[:300])
         raise log.fail(lang) from exc
-    extra = sorted(present - MANAGED_LAYERS)
-    if extra:
-        log.add("project_extra_layers", layers=extra)
-        raise log.fail(lang)
     new, report = import_layer_with_report(
         scenario,
         file,

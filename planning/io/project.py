@@ -26,6 +26,13 @@ SCENARIO_LAYERS = ("cells", "towns", "squads", "enterprises", "hotspots")
 PLAN_LAYERS = ("zones", "visits", "routes")
 PLAN_TABLES = ("unscheduled", "roster")
 OPTIONAL_PLAN_LAYERS = ("patrols", "patrol_points")
+MANAGED_LAYERS = frozenset(
+    SCENARIO_LAYERS
+    + PLAN_LAYERS
+    + PLAN_TABLES
+    + OPTIONAL_PLAN_LAYERS
+    + ("outline", "departments", "meta")
+)
 
 
 class ProjectError(ValueError):
@@ -113,6 +120,8 @@ def save_project(
                 if layer is not None and len(layer):
                     _write_layer(tmp, name, layer)
         _write_layer(tmp, "meta", _meta(scenario, plan))
+        if path.exists():
+            _carry_unmanaged_layers(path, tmp)
         with open(tmp, "rb+") as fh:
             os.fsync(fh.fileno())
         os.replace(tmp, path)
@@ -125,6 +134,19 @@ def save_project(
         if tmp.exists():
             tmp.unlink()
     return path
+
+
+def _carry_unmanaged_layers(old: Path, new: Path) -> None:
+    """Keep layers a user added in QGIS (notes, their own styles) across saves."""
+    try:
+        layers = [str(row[0]) for row in pyogrio.list_layers(old)]
+    except Exception:  # the old file is unreadable: nothing to carry
+        return
+    for name in layers:
+        if name not in MANAGED_LAYERS:
+            pyogrio.write_dataframe(
+                pyogrio.read_dataframe(old, layer=name), new, layer=name, driver="GPKG"
+            )
 
 
 def read_meta(path: str | Path) -> dict[str, str]:
