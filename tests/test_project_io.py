@@ -1,6 +1,7 @@
 """Project files: round trip, atomic save, schema version."""
 
 import sqlite3
+from pathlib import Path
 
 import pyogrio
 import pytest
@@ -84,3 +85,36 @@ def test_layers_added_in_qgis_survive_a_save(sample, tmp_path):
     save_project(path, scenario)
     kept = pyogrio.read_dataframe(path, layer="my_notes")
     assert kept["note"].tolist() == ["检查点备注"]
+
+
+def test_killing_a_save_midway_leaves_a_readable_project(sample, tmp_path):
+    """SIGKILL a process that keeps re-saving: the file always re-opens whole."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    path = save_project(tmp_path / "p.gpkg", sample)
+    saver = (
+        "import sys; from planning.io.project import load_project, save_project\n"
+        "s, _ = load_project(sys.argv[1])\n"
+        "print('ready', flush=True)\n"
+        "while True:\n"
+        "    save_project(sys.argv[1], s)\n"
+    )
+    root = Path(__file__).resolve().parent.parent
+    for delay in (0.3, 0.9, 1.7):
+        proc = subprocess.Popen(
+            [sys.executable, "-c", saver, str(path)],
+            cwd=root,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        assert proc.stdout.readline().strip() == "ready"
+        time.sleep(delay)
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait()
+        scenario, _ = load_project(path)
+        assert len(scenario.cells) == len(sample.cells)
+        assert len(scenario.enterprises) == len(sample.enterprises)
