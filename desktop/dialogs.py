@@ -9,8 +9,13 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
     QDialogButtonBox,
+    QFileDialog,
     QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
     QPlainTextEdit,
+    QPushButton,
     QWidget,
 )
 
@@ -51,3 +56,60 @@ class AssignCellsDialog(QDialog):
 
     def squad_id(self) -> str:
         return str(self.squad_combo.currentData())
+
+
+class ExportDialog(QDialog):
+    """File > 导出: output folder and scope (all squads or one squad)."""
+
+    def __init__(
+        self,
+        squads: Sequence[tuple[str, str]],
+        folder: str,
+        selected_squad: str | None,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(self.tr("Export plan"))
+        self.setMinimumWidth(520)
+        self.folder_edit = QLineEdit(folder)
+        browse = QPushButton(self.tr("Browse…"))
+        browse.clicked.connect(self._browse)
+        self.scope = QComboBox()
+        self.scope.addItem(self.tr("All squads"), "")
+        for squad_id, name in squads:
+            self.scope.addItem(f"{name} ({squad_id})", squad_id)
+        self.scope.setCurrentIndex(max(0, self.scope.findData(selected_squad or "")))
+        note = QLabel(
+            self.tr(
+                "Writes plan.gpkg, offline maps, schedule.xlsx, PDF work orders, "
+                "KML/GPX for phones and summary.html."
+            )
+        )
+        note.setWordWrap(True)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
+        buttons.button(QDialogButtonBox.StandardButton.Ok).setText(self.tr("Export"))
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        row = QHBoxLayout()
+        row.addWidget(self.folder_edit, 1)
+        row.addWidget(browse)
+        form = QFormLayout(self)
+        form.addRow(self.tr("Folder"), row)
+        form.addRow(self.tr("Squads"), self.scope)
+        form.addRow(note)
+        form.addRow(buttons)
+
+    def _browse(self) -> None:
+        name = QFileDialog.getExistingDirectory(
+            self, self.tr("Export folder"), self.folder_edit.text()
+        )
+        if name:
+            self.folder_edit.setText(name)
+
+    def folder(self) -> str:
+        return self.folder_edit.text().strip()
+
+    def squad_id(self) -> str | None:
+        return self.scope.currentData() or None

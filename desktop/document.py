@@ -28,6 +28,8 @@ from planning.zoning import zones_layer
 
 VISIT_EDIT_COLUMNS = ("day", "seq", "eta", "start", "end", "crew")
 """Visit columns a manual move changes (and undo restores)."""
+STALE_BASIS = pd.Series(dtype=object)
+"""Schedule basis matching no zoning: the schedule is out of date."""
 
 
 def _tr(context: str, text: str, n: int = -1) -> str:
@@ -100,10 +102,14 @@ class PlanDocument(QObject):
         """A new run's result replaces the plan; the file is now out of date."""
         self.set_plan(plan, self.path, saved=False)
 
-    def push_plan(self, plan: Plan, text: str) -> None:
-        """Replace the plan as one undoable step (e.g. an imported layer)."""
+    def push_plan(self, plan: Plan, text: str, *, schedule_valid: bool = True) -> None:
+        """Replace the plan as one undoable step (e.g. an imported layer).
+
+        ``schedule_valid=False`` marks its schedule out of date (the import
+        changed cells, squads or enterprises the visits were planned on).
+        """
         assert self.plan is not None
-        self.undo_stack.push(ReplacePlanCommand(self, plan, text))
+        self.undo_stack.push(ReplacePlanCommand(self, plan, text, schedule_valid))
 
     def _swap(self, plan: Plan | None, basis: pd.Series | None) -> None:
         self.plan = plan
@@ -156,9 +162,7 @@ class PlanDocument(QObject):
             return False
         known = set(self.plan.scenario.squads["squad_id"].astype(str))
         if squad_id not in known:
-            raise ValueError(
-                _tr("PlanDocument", "Unknown squad {0}.").format(squad_id)
-            )
+            raise ValueError(_tr("PlanDocument", "Unknown squad {0}.").format(squad_id))
         current = self._known_cells(cell_ids)
         moving = [c for c in dict.fromkeys(cell_ids) if current.get(c) != squad_id]
         if not moving:
@@ -376,15 +380,21 @@ class LockCellsCommand(QUndoCommand):
 class ReplacePlanCommand(QUndoCommand):
     """Swap in a new plan (an imported layer); undo brings the old one back."""
 
-    def __init__(self, document: PlanDocument, plan: Plan, text: str) -> None:
+    def __init__(
+        self, document: PlanDocument, plan: Plan, text: str, schedule_valid: bool
+    ) -> None:
         super().__init__(text)
         self.document = document
         assert document.plan is not None
         self.before = (document.plan, document.basis, document.zones_outdated)
         self.after = plan
+        basis = _schedule_basis(plan)
+        if basis is not None and not schedule_valid:
+            basis = STALE_BASIS
+        self.after_basis = basis
 
     def redo(self) -> None:
-        self.document._swap(self.after, _schedule_basis(self.after))
+        self.document._swap(self.after, self.after_basis)
 
     def undo(self) -> None:
         plan, basis, outdated = self.before

@@ -81,12 +81,19 @@ def preview_rows(path: Path, layer: str | None, n: int = PREVIEW_ROWS) -> pd.Dat
         book = load_workbook(path, read_only=True, data_only=True)
         try:
             sheet = book[layer] if layer and layer in book.sheetnames else book.active
-            rows = [list(r) for _, r in zip(range(n + 1), sheet.iter_rows(values_only=True), strict=False)]
+            rows = [
+                list(r)
+                for _, r in zip(
+                    range(n + 1), sheet.iter_rows(values_only=True), strict=False
+                )
+            ]
         finally:
             book.close()
         if not rows:
             return pd.DataFrame()
-        header = [str(h) if h is not None else f"#{i + 1}" for i, h in enumerate(rows[0])]
+        header = [
+            str(h) if h is not None else f"#{i + 1}" for i, h in enumerate(rows[0])
+        ]
         return pd.DataFrame(rows[1:], columns=header).astype(str)
     frame = pyogrio.read_dataframe(path, layer=layer or None, max_features=n)
     out = pd.DataFrame(frame.drop(columns="geometry", errors="ignore")).astype(str)
@@ -293,7 +300,10 @@ class ImportDialog(QDialog):
         """List the importer's findings; errors first. The project is unchanged."""
         self._update_buttons()
         self.status.setText(
-            self.tr("Nothing was imported; the project is unchanged. Fix the file and try again.")
+            self.tr(
+                "Nothing was imported; the project is unchanged. "
+                "Fix the file and try again."
+            )
         )
         self.status.setStyleSheet("QLabel { color: #b00020; }")
         self.show_issues(issues, lang)

@@ -31,7 +31,9 @@ class LayerPanel(QWidget):
         for key in LAYER_KEYS:
             box = QCheckBox()
             box.setChecked(map_view.layer_visible.get(key, True))
-            box.toggled.connect(lambda on, k=key: self.map_view.set_layer_visible(k, on))
+            box.toggled.connect(
+                lambda on, k=key: self.map_view.set_layer_visible(k, on)
+            )
             self.boxes[key] = box
             layout.addWidget(box)
         self.opacity = QSlider(Qt.Orientation.Horizontal)

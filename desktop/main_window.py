@@ -1,11 +1,14 @@
-"""The planner's main window: map in the centre, squads and schedule in docks.
+"""The planner's main window: the whole workflow around the map.
 
-The window observes a :class:`~desktop.document.PlanDocument` and starts long
-work through a :class:`~desktop.workers.TaskRunner`; it never solves or
-reads files on the GUI thread (saving is the exception: it is quick and the
-data must not change while it is written). Every visible string goes
-through ``tr()`` in :meth:`MainWindow.retranslate`, so switching language is
-live.
+Map in the centre; docks for squads (loads, locks, re-balance), schedule
+(calendar, stops, unscheduled), hotspots (trend chart, rising cells), map
+layers and attribute tables. The window observes a
+:class:`~desktop.document.PlanDocument` and starts long work (planning,
+re-balancing, importing, exporting) through a
+:class:`~desktop.workers.TaskRunner`; it never solves or reads files on the
+GUI thread (saving is the exception: it is quick and the data must not
+change while it is written). Every visible string goes through ``tr()`` in
+:meth:`MainWindow.retranslate`, so switching language is live.
 """
 
 from __future__ import annotations
@@ -16,8 +19,27 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
-from PySide6.QtCore import QEvent, QSettings, Qt, QTimer, Slot
-from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence
+from PySide6.QtCore import (
+    QEvent,
+    QMimeData,
+    QModelIndex,
+    QPoint,
+    QSettings,
+    QSortFilterProxyModel,
+    Qt,
+    QTimer,
+    QUrl,
+    Slot,
+)
+from PySide6.QtGui import (
+    QAction,
+    QActionGroup,
+    QCloseEvent,
+    QDesktopServices,
+    QDragEnterEvent,
+    QDropEvent,
+    QKeySequence,
+)
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QApplication,
@@ -26,35 +48,55 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QHBoxLayout,
     QHeaderView,
+    QInputDialog,
     QLabel,
+    QLineEdit,
     QMainWindow,
     QMenu,
     QMessageBox,
+    QPushButton,
     QSplitter,
     QTableView,
+    QTabWidget,
+    QToolBar,
     QVBoxLayout,
     QWidget,
 )
 
-from desktop.dialogs import AssignCellsDialog
-from desktop.document import PlanDocument
+from desktop.dialogs import AssignCellsDialog, ExportDialog
+from desktop.document import PlanDocument, zone_layer_of
+from desktop.hotspot_dock import HotspotPanel
 from desktop.i18n import install_language, normalise
+from desktop.import_dialog import DROP_SUFFIXES, ImportDialog
+from desktop.layer_panel import LayerPanel
 from desktop.map_view import MapView
 from desktop.models import (
+    CalendarModel,
     SquadFilterProxy,
     SquadsModel,
+    TableModel,
     UnscheduledModel,
     VisitsModel,
 )
+from desktop.run_settings import RunSettings, RunSettingsDialog
+from desktop.schedule_edit import MoveProposal, propose_move
+from desktop.squads_panel import SquadsPanel
 from desktop.workers import ProgressPanel, TaskRunner
+from maps.export.bundle import export_plan
+from planning.io.errors import LayerImportError
+from planning.io.importer import import_layer_with_report
 from planning.io.project import load_project
+from planning.model import Scenario
 from planning.plan import Plan, PlanSettings, prepare, run_plan, run_zoning
 from planning.progress import CancelToken, ProgressEvent, ProgressFn
 from planning.sample import build_sample
 from planning.scheduling import schedule
-from planning.zoning import zones_layer
+from planning.zoning import ZoningResult, rezone, zones_layer
 
 MAX_RECENT = 8
+REBALANCE_SECONDS = 3.0
+"""Time limit of 重新平衡: a repair near the edits, not a new zoning."""
+ATTRIBUTE_LAYERS = ("cells", "enterprises", "visits", "hotspots")
 UNSAVED_ENV = "PATROL_PLANNER_UNSAVED"
 """``save`` / ``discard`` / ``cancel``: answer the unsaved-changes prompt
 without showing it (tests, kiosk set-ups)."""
@@ -84,15 +126,16 @@ def _table(model: object, squad_column: int = 0) -> tuple[QTableView, SquadFilte
 
 
 class MainWindow(QMainWindow):
-    """Map, squads dock, schedule dock, menus and the run / file actions.
+    """Map, docks, menus and the run / edit / file actions.
 
     Parameters
     ----------
     settings
-        Where recent projects, geometry and language are kept; tests pass an
-        INI file of their own so they never touch the user's settings.
+        Where recent projects, geometry, language and run settings are kept;
+        tests pass an INI file of their own so they never touch the user's.
     plan_settings
-        Solver settings of the runs started from the menu.
+        Solver settings the runs start from; the run settings stored in
+        ``settings`` (规划 > 运行设置) are applied on top.
     """
 
     def __init__(
@@ -103,20 +146,35 @@ class MainWindow(QMainWindow):
     ) -> None:
         super().__init__(parent)
         self.settings = settings if settings is not None else QSettings()
-        self.plan_settings = plan_settings or PlanSettings()
+        base = plan_settings or PlanSettings()
+        self.run_settings = RunSettings.load(
+            self.settings, RunSettings.from_plan_settings(base)
+        )
+        self.plan_settings = self.run_settings.plan_settings(base)
         self.document = PlanDocument(self)
         self.runner = TaskRunner(self)
         self.unsaved_answer: str | None = os.environ.get(UNSAVED_ENV) or None
+        self.move_warning_answer: bool | None = None
+        """Answer to "move anyway?" without asking (tests); ``None`` asks."""
         self.selected_cells: list[str] = []
         self.last_error: str | None = None
+        self.last_message: str = ""
+        self.last_export: dict[str, list[Path]] | None = None
+        self.import_dialog: ImportDialog | None = None
+        self.export_box: QMessageBox | None = None
         self.language = normalise(str(self.settings.value("language", "zh_CN")))
+        self._attributes_dirty = True
 
         self.map_view = MapView(self)
+        # drops go to the window (import), not to Chromium (navigate to the file)
+        self.map_view.setAcceptDrops(False)
+        self.setAcceptDrops(True)
         self.setCentralWidget(self.map_view)
         self._build_docks()
         self._build_status_bar()
         self._build_actions()
         self._build_menus()
+        self._build_toolbar()
         self._connect()
         self.retranslate()
         self._on_plan_changed()
@@ -124,49 +182,137 @@ class MainWindow(QMainWindow):
 
     # ------------------------------------------------------------------ build
 
+    def _dock(self, name: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
+        dock = QDockWidget(self)
+        dock.setObjectName(name)
+        dock.setWidget(widget)
+        self.addDockWidget(area, dock)
+        return dock
+
     def _build_docks(self) -> None:
+        right = Qt.DockWidgetArea.RightDockWidgetArea
         self.squads_model = SquadsModel(self)
         self.squads_view, self.squads_proxy = _table(self.squads_model)
-        self.squads_dock = QDockWidget(self)
-        self.squads_dock.setObjectName("squads_dock")
-        self.squads_dock.setWidget(self.squads_view)
-        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.squads_dock)
+        self.squads_panel = SquadsPanel(self.squads_view, self.squads_model)
+        self.squads_dock = self._dock("squads_dock", self.squads_panel, right)
 
         self.visits_model = VisitsModel(self)
         self.visits_view, self.visits_proxy = _table(
             self.visits_model, VisitsModel.SQUAD_COLUMN
         )
+        self.visits_proxy.day_column = 0
+        self.visits_view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.unscheduled_model = UnscheduledModel(self)
         self.unscheduled_view, self.unscheduled_proxy = _table(
             self.unscheduled_model, 2
         )
+        self.calendar_model = CalendarModel(self)
+        self.calendar_view = QTableView()
+        self.calendar_view.setModel(self.calendar_model)
+        self.calendar_view.setSelectionMode(
+            QAbstractItemView.SelectionMode.SingleSelection
+        )
+        self.calendar_view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.calendar_view.horizontalHeader().setSectionResizeMode(
+            QHeaderView.ResizeMode.ResizeToContents
+        )
+        self.calendar_view.horizontalHeader().setMinimumSectionSize(38)
+        self.calendar_view.setMinimumHeight(120)
+        self.stale_banner = QLabel()
+        self.stale_banner.setWordWrap(True)
+        self.stale_banner.setStyleSheet(
+            "QLabel { background: #fff3cd; color: #7a4b00; border: 1px solid #e0c36b;"
+            " padding: 4px; }"
+        )
+        self.stale_button = QPushButton()
+        banner = QWidget()
+        banner_layout = QHBoxLayout(banner)
+        banner_layout.setContentsMargins(0, 0, 0, 0)
+        banner_layout.addWidget(self.stale_banner, 1)
+        banner_layout.addWidget(self.stale_button)
+        self.banner = banner
         self.squad_filter = QComboBox()
         self.squad_filter_label = QLabel()
+        self.all_days_button = QPushButton()
+        self.calendar_label = QLabel()
         self.visits_label = QLabel()
         self.unscheduled_label = QLabel()
         top = QWidget()
         top_layout = QVBoxLayout(top)
         top_layout.setContentsMargins(0, 0, 0, 0)
+        top_layout.addWidget(banner)
         row = QHBoxLayout()
         row.addWidget(self.squad_filter_label)
         row.addWidget(self.squad_filter, 1)
         top_layout.addLayout(row)
-        top_layout.addWidget(self.visits_label)
-        top_layout.addWidget(self.visits_view)
+        top_layout.addWidget(self.calendar_label)
+        top_layout.addWidget(self.calendar_view)
+        middle = QWidget()
+        middle_layout = QVBoxLayout(middle)
+        middle_layout.setContentsMargins(0, 0, 0, 0)
+        row = QHBoxLayout()
+        row.addWidget(self.visits_label, 1)
+        row.addWidget(self.all_days_button)
+        middle_layout.addLayout(row)
+        middle_layout.addWidget(self.visits_view)
         bottom = QWidget()
         bottom_layout = QVBoxLayout(bottom)
         bottom_layout.setContentsMargins(0, 0, 0, 0)
         bottom_layout.addWidget(self.unscheduled_label)
         bottom_layout.addWidget(self.unscheduled_view)
         splitter = QSplitter(Qt.Orientation.Vertical)
-        splitter.addWidget(top)
-        splitter.addWidget(bottom)
-        splitter.setStretchFactor(0, 3)
-        splitter.setStretchFactor(1, 1)
-        self.schedule_dock = QDockWidget(self)
-        self.schedule_dock.setObjectName("schedule_dock")
-        self.schedule_dock.setWidget(splitter)
-        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.schedule_dock)
+        for i, (w, stretch) in enumerate(((top, 2), (middle, 3), (bottom, 1))):
+            splitter.addWidget(w)
+            splitter.setStretchFactor(i, stretch)
+        self.schedule_dock = self._dock("schedule_dock", splitter, right)
+
+        self.hotspot_panel = HotspotPanel()
+        self.hotspot_dock = self._dock("hotspot_dock", self.hotspot_panel, right)
+        self.tabifyDockWidget(self.schedule_dock, self.hotspot_dock)
+        self.schedule_dock.raise_()
+
+        self.layer_panel = LayerPanel(self.map_view)
+        self.layer_dock = self._dock(
+            "layer_dock", self.layer_panel, Qt.DockWidgetArea.LeftDockWidgetArea
+        )
+
+        self.attribute_tabs = QTabWidget()
+        self.attribute_models: dict[str, TableModel] = {}
+        self.attribute_proxies: dict[str, QSortFilterProxyModel] = {}
+        self.attribute_filters: dict[str, QLineEdit] = {}
+        for name in ATTRIBUTE_LAYERS:
+            model = TableModel(self)
+            proxy = QSortFilterProxyModel(self)
+            proxy.setSourceModel(model)
+            proxy.setSortRole(Qt.ItemDataRole.UserRole)
+            proxy.setFilterKeyColumn(-1)
+            proxy.setFilterCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+            view = QTableView()
+            view.setModel(proxy)
+            view.setSortingEnabled(True)
+            view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+            view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+            view.horizontalHeader().setSectionResizeMode(
+                QHeaderView.ResizeMode.Interactive
+            )
+            edit = QLineEdit()
+            edit.setClearButtonEnabled(True)
+            edit.textChanged.connect(proxy.setFilterFixedString)
+            page = QWidget()
+            page_layout = QVBoxLayout(page)
+            page_layout.setContentsMargins(2, 2, 2, 2)
+            page_layout.addWidget(edit)
+            page_layout.addWidget(view)
+            self.attribute_tabs.addTab(page, name)
+            self.attribute_models[name] = model
+            self.attribute_proxies[name] = proxy
+            self.attribute_filters[name] = edit
+        self.attribute_dock = self._dock(
+            "attribute_dock",
+            self.attribute_tabs,
+            Qt.DockWidgetArea.BottomDockWidgetArea,
+        )
+        self.attribute_dock.hide()
 
     def _build_status_bar(self) -> None:
         self.headline = QLabel()
@@ -175,10 +321,17 @@ class MainWindow(QMainWindow):
             "QLabel { background: #fff3cd; color: #7a5b00; border: 1px solid #e0c36b;"
             " border-radius: 3px; padding: 1px 6px; font-weight: bold; }"
         )
+        self.stale_label = QLabel()
+        self.stale_label.setStyleSheet(
+            "QLabel { background: #ffe0b2; color: #8a3b00; border: 1px solid #f0a050;"
+            " border-radius: 3px; padding: 1px 6px; }"
+        )
+        self.stale_label.hide()
         self.progress_panel = ProgressPanel(self.runner, self)
         bar = self.statusBar()
         bar.addWidget(self.headline, 1)
         bar.addPermanentWidget(self.progress_panel)
+        bar.addPermanentWidget(self.stale_label)
         bar.addPermanentWidget(self.synthetic_label)
 
     def _action(
@@ -196,6 +349,8 @@ class MainWindow(QMainWindow):
         self.act_open = self._action(self.open_dialog, K.Open)
         self.act_save = self._action(self.save, K.Save)
         self.act_save_as = self._action(self.save_as, K.SaveAs)
+        self.act_import = self._action(self.open_import_dialog, "Ctrl+I")
+        self.act_export = self._action(self.export_dialog, "Ctrl+E")
         self.act_quit = self._action(self.close, K.Quit)
         # plain actions rather than createUndoAction(): their text must follow
         # a live language switch, which the stack's own prefix cannot
@@ -203,18 +358,26 @@ class MainWindow(QMainWindow):
         self.act_undo = self._action(stack.undo, K.Undo)
         self.act_redo = self._action(stack.redo)
         self.act_redo.setShortcuts([QKeySequence("Ctrl+Y"), QKeySequence(K.Redo)])
-        stack.canUndoChanged.connect(self.act_undo.setEnabled)
-        stack.canRedoChanged.connect(self.act_redo.setEnabled)
+        self._can_undo = self._can_redo = False
+        stack.canUndoChanged.connect(self._can_undo_changed)
+        stack.canRedoChanged.connect(self._can_redo_changed)
         stack.undoTextChanged.connect(self._update_undo_texts)
         stack.redoTextChanged.connect(self._update_undo_texts)
         self.act_undo.setEnabled(False)
         self.act_redo.setEnabled(False)
         self.act_assign = self._action(self.assign_dialog, "Ctrl+Shift+A")
+        self.act_lock = self._action(lambda: self.lock_selected(True), "Ctrl+L")
+        self.act_unlock = self._action(
+            lambda: self.lock_selected(False), "Ctrl+Shift+L"
+        )
+        self.act_rebalance = self._action(self.rebalance, "F8")
         self.act_clear_selection = self._action(self.clear_selection, "Esc")
+        self.act_run_settings = self._action(self.run_settings_dialog, "Ctrl+,")
         self.act_run_zoning = self._action(self.run_zoning, "F6")
         self.act_run_scheduling = self._action(self.run_scheduling, "F7")
         self.act_run_all = self._action(self.run_all, "F5")
         self.act_cancel = self._action(self.runner.cancel)
+        self.act_move_visit = self._action(self.move_visit_dialog)
         self.act_about = self._action(self.about)
         self.language_group = QActionGroup(self)
         self.act_lang: dict[str, QAction] = {}
@@ -226,6 +389,12 @@ class MainWindow(QMainWindow):
             self.act_lang[lang] = act
         self.act_lang["zh_CN"].setText("中文")
         self.act_lang["en"].setText("English")
+        panel = self.squads_panel
+        panel.assign_button.clicked.connect(self.act_assign.trigger)
+        panel.lock_button.clicked.connect(self.act_lock.trigger)
+        panel.unlock_button.clicked.connect(self.act_unlock.trigger)
+        panel.rebalance_button.clicked.connect(self.act_rebalance.trigger)
+        self.stale_button.clicked.connect(self.act_run_scheduling.trigger)
 
     def _build_menus(self) -> None:
         bar = self.menuBar()
@@ -237,12 +406,26 @@ class MainWindow(QMainWindow):
         self.menu_file.addSeparator()
         self.menu_file.addActions([self.act_save, self.act_save_as])
         self.menu_file.addSeparator()
+        self.menu_file.addActions([self.act_import, self.act_export])
+        self.menu_file.addSeparator()
         self.menu_file.addAction(self.act_quit)
         self.menu_edit = bar.addMenu("")
         self.menu_edit.addActions([self.act_undo, self.act_redo])
         self.menu_edit.addSeparator()
-        self.menu_edit.addActions([self.act_assign, self.act_clear_selection])
+        self.menu_edit.addActions(
+            [
+                self.act_assign,
+                self.act_lock,
+                self.act_unlock,
+                self.act_rebalance,
+                self.act_clear_selection,
+            ]
+        )
+        self.menu_edit.addSeparator()
+        self.menu_edit.addAction(self.act_move_visit)
         self.menu_plan = bar.addMenu("")
+        self.menu_plan.addAction(self.act_run_settings)
+        self.menu_plan.addSeparator()
         self.menu_plan.addActions(
             [self.act_run_zoning, self.act_run_scheduling, self.act_run_all]
         )
@@ -250,17 +433,50 @@ class MainWindow(QMainWindow):
         self.menu_plan.addAction(self.act_cancel)
         self.menu_view = bar.addMenu("")
         self.menu_view.addActions(
-            [self.squads_dock.toggleViewAction(), self.schedule_dock.toggleViewAction()]
+            [
+                dock.toggleViewAction()
+                for dock in (
+                    self.squads_dock,
+                    self.schedule_dock,
+                    self.hotspot_dock,
+                    self.layer_dock,
+                    self.attribute_dock,
+                )
+            ]
         )
         self.menu_language = bar.addMenu("")
         self.menu_language.addActions(list(self.act_lang.values()))
         self.menu_help = bar.addMenu("")
         self.menu_help.addAction(self.act_about)
 
+    def _build_toolbar(self) -> None:
+        self.toolbar = QToolBar(self)
+        self.toolbar.setObjectName("main_toolbar")
+        self.toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        self.toolbar.setMovable(False)
+        self.toolbar.addActions([self.act_open, self.act_save, self.act_import])
+        self.toolbar.addSeparator()
+        self.toolbar.addActions(
+            [
+                self.act_run_settings,
+                self.act_run_zoning,
+                self.act_run_scheduling,
+                self.act_run_all,
+            ]
+        )
+        self.toolbar.addSeparator()
+        self.toolbar.addActions([self.act_undo, self.act_redo, self.act_rebalance])
+        self.toolbar.addSeparator()
+        self.toolbar.addAction(self.act_export)
+        self.addToolBar(Qt.ToolBarArea.TopToolBarArea, self.toolbar)
+
     def _connect(self) -> None:
         doc = self.document
         doc.planChanged.connect(self._on_plan_changed)
         doc.zonesChanged.connect(self._on_zones_changed)
+        doc.locksChanged.connect(self._on_locks_changed)
+        doc.visitsChanged.connect(self._on_visits_changed)
+        doc.scheduleStateChanged.connect(self._show_schedule_state)
         doc.modifiedChanged.connect(self.setWindowModified)
         doc.pathChanged.connect(self._update_title)
         self.runner.busyChanged.connect(self._update_actions)
@@ -274,6 +490,18 @@ class MainWindow(QMainWindow):
         self.map_view.cellClicked.connect(self._cell_clicked)
         self.map_view.mapReady.connect(self._map_ready)
         self.squad_filter.currentIndexChanged.connect(self._filter_changed)
+        self.calendar_view.selectionModel().currentChanged.connect(
+            self._calendar_selected
+        )
+        self.all_days_button.clicked.connect(lambda: self.set_day_filter(None))
+        self.visits_view.customContextMenuRequested.connect(self._visits_menu)
+        self.hotspot_panel.cellActivated.connect(self.select_cells_on_map)
+        self.hotspot_dock.visibilityChanged.connect(
+            lambda shown: shown and self.hotspot_panel.refresh()
+        )
+        self.attribute_dock.visibilityChanged.connect(
+            lambda shown: shown and self._fill_attributes()
+        )
 
     # ------------------------------------------------------------ translation
 
@@ -290,12 +518,25 @@ class MainWindow(QMainWindow):
         self.menu_recent.setTitle(self.tr("Recent projects"))
         self.act_save.setText(self.tr("&Save"))
         self.act_save_as.setText(self.tr("Save &as…"))
+        self.act_import.setText(self.tr("&Import layer…"))
+        self.act_import.setToolTip(
+            self.tr("Import cells, towns, squads, enterprises or hotspots (Ctrl+I)")
+        )
+        self.act_export.setText(self.tr("&Export…"))
+        self.act_export.setToolTip(
+            self.tr("Maps, work orders, schedule, KML/GPX for the field teams")
+        )
         self.act_quit.setText(self.tr("E&xit"))
         self.menu_edit.setTitle(self.tr("&Edit"))
         self._update_undo_texts()
         self.act_assign.setText(self.tr("&Assign selected cells…"))
+        self.act_lock.setText(self.tr("&Lock selected cells"))
+        self.act_unlock.setText(self.tr("&Unlock selected cells"))
+        self.act_rebalance.setText(self.tr("&Re-balance around my edits"))
         self.act_clear_selection.setText(self.tr("Clear cell selection"))
+        self.act_move_visit.setText(self.tr("&Move visit to day…"))
         self.menu_plan.setTitle(self.tr("&Plan"))
+        self.act_run_settings.setText(self.tr("Run se&ttings…"))
         self.act_run_zoning.setText(self.tr("Run &zoning"))
         self.act_run_scheduling.setText(self.tr("Run &scheduling"))
         self.act_run_all.setText(self.tr("&Plan all"))
@@ -304,18 +545,39 @@ class MainWindow(QMainWindow):
         self.menu_language.setTitle(self.tr("&Language"))
         self.menu_help.setTitle(self.tr("&Help"))
         self.act_about.setText(self.tr("&About"))
+        self.toolbar.setWindowTitle(self.tr("Toolbar"))
         self.squads_dock.setWindowTitle(self.tr("Squads"))
         self.schedule_dock.setWindowTitle(self.tr("Schedule"))
+        self.hotspot_dock.setWindowTitle(self.tr("Hotspots"))
+        self.layer_dock.setWindowTitle(self.tr("Map layers"))
+        self.attribute_dock.setWindowTitle(self.tr("Attribute tables"))
+        titles = {
+            "cells": self.tr("Cells"),
+            "enterprises": self.tr("Enterprises"),
+            "visits": self.tr("Visits"),
+            "hotspots": self.tr("Hotspots"),
+        }
+        for i, name in enumerate(ATTRIBUTE_LAYERS):
+            self.attribute_tabs.setTabText(i, titles[name])
+            self.attribute_filters[name].setPlaceholderText(
+                self.tr("Filter (any column)…")
+            )
         self.squad_filter_label.setText(self.tr("Squad:"))
+        self.all_days_button.setText(self.tr("All days"))
+        self.calendar_label.setText(
+            self.tr("Visits per squad and day (click a day to list its stops)")
+        )
+        self.stale_button.setText(self.tr("Run scheduling"))
         self.squads_model.set_headers(
             [
                 self.tr("Squad"),
                 self.tr("Name"),
                 self.tr("Deviation %"),
-                self.tr("Staff"),
-                self.tr("Cells"),
-                self.tr("Workload (min)"),
+                self.tr("Load vs target (min)"),
                 self.tr("Target (min)"),
+                self.tr("Contiguous"),
+                self.tr("Cells"),
+                self.tr("Staff"),
             ]
         )
         self.visits_model.set_headers(
@@ -344,10 +606,15 @@ class MainWindow(QMainWindow):
             self.tr("Generated sample data, not a real county register.")
         )
         self.progress_panel.retranslate()
+        self.squads_panel.retranslate()
+        self.hotspot_panel.retranslate()
+        self.layer_panel.retranslate()
         self._fill_squad_filter()
         self._update_counts()
         self._update_headline()
         self._update_title()
+        self._refresh_squads_panel()
+        self._show_schedule_state(self.document.schedule_state)
 
     @Slot()
     def _update_undo_texts(self) -> None:
@@ -375,16 +642,23 @@ class MainWindow(QMainWindow):
         plan = self.document.plan
         self.selected_cells = []
         self.squads_model.set_plan(plan)
+        self.visits_proxy.set_day(None)
         self.visits_model.set_plan(plan)
         self.unscheduled_model.set_plan(plan)
+        self.calendar_model.set_plan(plan)
         self._fill_squad_filter()
         self._update_counts()
         self._update_headline()
         self._update_title()
         self._update_actions()
+        self._refresh_squads_panel()
         self.synthetic_label.setVisible(plan is not None and plan.scenario.synthetic)
         for view in (self.squads_view, self.visits_view, self.unscheduled_view):
             view.resizeColumnsToContents()
+        self.hotspot_panel.set_plan(plan, visible=self._shown(self.hotspot_dock))
+        self._attributes_dirty = True
+        if self._shown(self.attribute_dock):
+            self._fill_attributes()
         self.map_view.show_plan(plan)
 
     @Slot(list)
@@ -392,12 +666,74 @@ class MainWindow(QMainWindow):
         plan = self.document.plan
         assert plan is not None
         self.squads_model.set_plan(plan)
+        self._refresh_squads_panel()
         self._update_headline()
         squad_of = plan.scenario.cells.set_index("cell_id")["squad_id"]
         self.map_view.set_cell_squads(
             {c: _text_or_none(squad_of.get(c)) for c in cell_ids}
         )
+        self._attributes_dirty = True
+        self.map_view.refresh_later(plan, rebuild_zones=True)
+
+    @Slot(list)
+    def _on_locks_changed(self, cell_ids: list[str]) -> None:
+        self._refresh_squads_panel()
+        self._attributes_dirty = True
+        self.statusBar().showMessage(
+            self.tr("%n locked cell(s)", "", len(self.document.locked_cells())), 5000
+        )
+
+    @Slot(list)
+    def _on_visits_changed(self, visit_ids: list[str]) -> None:
+        plan = self.document.plan
+        self.visits_model.set_plan(plan)
+        self.calendar_model.set_plan(plan)
+        self._update_counts()
+        self._attributes_dirty = True
         self.map_view.refresh_later(plan)
+
+    def _refresh_squads_panel(self) -> None:
+        self.squads_panel.refresh(
+            len(self.document.locked_cells()), self.run_settings.tolerance_pct
+        )
+
+    @Slot(str)
+    def _show_schedule_state(self, state: str) -> None:
+        texts = {
+            "stale": self.tr(
+                "The zones changed since this schedule was made: visits may go "
+                "to the wrong squad. Run scheduling again."
+            ),
+            "missing": self.tr("No schedule for these zones yet. Run scheduling."),
+        }
+        text = texts.get(state, "")
+        self.stale_banner.setText(text)
+        self.banner.setVisible(bool(text))
+        self.stale_label.setText(
+            self.tr("Schedule out of date")
+            if state == "stale"
+            else self.tr("No schedule")
+        )
+        self.stale_label.setToolTip(text)
+        self.stale_label.setVisible(bool(text))
+
+    @staticmethod
+    def _shown(dock: QDockWidget) -> bool:
+        return dock.isVisible() and not dock.visibleRegion().isEmpty()
+
+    def _fill_attributes(self) -> None:
+        plan = self.document.plan
+        if not self._attributes_dirty:
+            return
+        self._attributes_dirty = False
+        for name in ATTRIBUTE_LAYERS:
+            if plan is None:
+                frame = pd.DataFrame()
+            elif name == "visits":
+                frame = plan.visits
+            else:
+                frame = getattr(plan.scenario, name)
+            self.attribute_models[name].set_frame(frame)
 
     def _fill_squad_filter(self) -> None:
         current = self.squad_filter.currentData()
@@ -418,6 +754,27 @@ class MainWindow(QMainWindow):
         self.unscheduled_proxy.set_squad(squad_id)
         self._update_counts()
 
+    def set_day_filter(self, day: str | None) -> None:
+        """List only the stops of ``day`` (with the squad filter); ``None`` = all."""
+        self.visits_proxy.set_day(day)
+        if day is None:
+            self.calendar_view.clearSelection()
+        self._update_counts()
+
+    def select_team_day(self, squad_id: str, day: str) -> None:
+        """Show one squad-day's stops, as clicking the calendar does."""
+        index = self.calendar_model.index_of(squad_id, day)
+        if index.isValid():
+            self.calendar_view.setCurrentIndex(index)
+
+    @Slot(QModelIndex, QModelIndex)
+    def _calendar_selected(self, current: QModelIndex, _previous: QModelIndex) -> None:
+        if not current.isValid():
+            return
+        squad_id, day = current.data(Qt.ItemDataRole.UserRole)
+        self.set_squad_filter(squad_id)
+        self.set_day_filter(day)
+
     def set_squad_filter(self, squad_id: str | None) -> None:
         """Show only one squad's visits and unscheduled firms (``None`` = all)."""
         self.squad_filter.setCurrentIndex(
@@ -425,9 +782,15 @@ class MainWindow(QMainWindow):
         )
 
     def _update_counts(self) -> None:
-        self.visits_label.setText(
-            self.tr("Joint visits: {0}").format(self.visits_proxy.rowCount())
-        )
+        day = self.visits_proxy.day
+        if day is None:
+            text = self.tr("Joint visits: {0}").format(self.visits_proxy.rowCount())
+        else:
+            text = self.tr("Stops on {0}: {1}").format(
+                day, self.visits_proxy.rowCount()
+            )
+        self.visits_label.setText(text)
+        self.all_days_button.setVisible(day is not None)
         self.unscheduled_label.setText(
             self.tr("Unscheduled: {0}").format(self.unscheduled_proxy.rowCount())
         )
@@ -462,18 +825,49 @@ class MainWindow(QMainWindow):
         )
         self.setWindowModified(self.document.modified)
 
+    @Slot(bool)
+    def _can_undo_changed(self, can: bool) -> None:
+        self._can_undo = can
+        self._update_actions()
+
+    @Slot(bool)
+    def _can_redo_changed(self, can: bool) -> None:
+        self._can_redo = can
+        self._update_actions()
+
     @Slot()
     def _update_actions(self) -> None:
         busy = self.runner.busy
         has_plan = self.document.plan is not None
         for act in (self.act_new_sample, self.act_open, self.menu_recent.menuAction()):
             act.setEnabled(not busy)
-        for act in (self.act_run_zoning, self.act_run_scheduling, self.act_run_all):
+        # edits wait while a run works on a snapshot of the plan
+        for act in (
+            self.act_run_zoning,
+            self.act_run_scheduling,
+            self.act_run_all,
+            self.act_assign,
+            self.act_lock,
+            self.act_unlock,
+            self.act_rebalance,
+            self.act_import,
+            self.act_export,
+            self.act_move_visit,
+        ):
             act.setEnabled(has_plan and not busy)
-        self.act_assign.setEnabled(has_plan and not busy)
-        self.act_save.setEnabled(has_plan)
-        self.act_save_as.setEnabled(has_plan)
+        self.act_undo.setEnabled(self._can_undo and not busy)
+        self.act_redo.setEnabled(self._can_redo and not busy)
+        self.act_save.setEnabled(has_plan and not busy)
+        self.act_save_as.setEnabled(has_plan and not busy)
         self.act_cancel.setEnabled(busy)
+        for button, act in (
+            (self.squads_panel.assign_button, self.act_assign),
+            (self.squads_panel.lock_button, self.act_lock),
+            (self.squads_panel.unlock_button, self.act_unlock),
+            (self.squads_panel.rebalance_button, self.act_rebalance),
+            (self.stale_button, self.act_run_scheduling),
+        ):
+            button.setEnabled(act.isEnabled())
 
     def squad_names(self) -> list[tuple[str, str]]:
         """(squad_id, name) of the open plan's squads, in layer order."""
@@ -540,6 +934,112 @@ class MainWindow(QMainWindow):
         if dialog.exec() == AssignCellsDialog.DialogCode.Accepted:
             self.assign_cells(dialog.cell_ids(), dialog.squad_id())
 
+    def select_cells_on_map(self, *cell_ids: str) -> None:
+        """Make ``cell_ids`` the selection (outlined on the map)."""
+        before, self.selected_cells = self.selected_cells, list(cell_ids)
+        self._show_selection(before)
+
+    def lock_selected(self, locked: bool = True) -> bool:
+        """Lock (锁定) or unlock the selected cells, undoably."""
+        if not self.selected_cells:
+            self.statusBar().showMessage(
+                self.tr("Select cells on the map first."), 5000
+            )
+            return False
+        try:
+            return self.document.set_locked(self.selected_cells, locked)
+        except ValueError as exc:
+            self.show_error(str(exc))
+            return False
+
+    def rebalance(self) -> bool:
+        """重新平衡: repair balance and contiguity near the manual edits.
+
+        Runs :func:`planning.zoning.rezone` on a snapshot for a few seconds;
+        its moves come back as one undoable step. Locked cells stay.
+        """
+        plan = self.document.plan
+        if plan is None:
+            return False
+        sc = plan.scenario
+        cells, squads, policy = sc.cells.copy(), sc.squads.copy(), sc.policy
+        settings = dataclasses.replace(
+            self.plan_settings.zoning, time_limit=REBALANCE_SECONDS
+        )
+        before = self.document.assignment().copy()
+
+        def job(progress: ProgressFn, cancel: CancelToken) -> ZoningResult:
+            return rezone(cells, squads, policy, settings, progress, cancel)
+
+        def done(result: ZoningResult) -> None:
+            doc = self.document
+            if doc.plan is not plan or not doc.assignment().equals(before):
+                self._message(
+                    self.tr("The zones changed meanwhile; re-balance ignored.")
+                )
+                return
+            after = {str(c): _text_or_none(s) for c, s in result.assignment.items()}
+            moved = doc.reassign(
+                after,
+                self.tr(
+                    "re-balance: move %n cell(s)",
+                    "",
+                    sum(
+                        1 for c, s in after.items() if _text_or_none(before.get(c)) != s
+                    ),
+                ),
+            )
+            verdict = (
+                self.tr("balanced and contiguous")
+                if result.feasible
+                else self.tr("still outside the rules: {0}").format(
+                    "; ".join(result.explanation[:2])
+                )
+            )
+            self._message(
+                self.tr("Re-balance moved %n cell(s): {0}", "", result.moved).format(
+                    verdict
+                )
+                if moved
+                else self.tr("Re-balance: nothing to move; {0}").format(verdict)
+            )
+
+        return self._start(self.tr("Re-balancing"), job, done)
+
+    def _message(self, text: str, msecs: int = 8000) -> None:
+        self.last_message = text
+        self.statusBar().showMessage(text, msecs)
+
+    # ---------------------------------------------------------- run settings
+
+    def run_settings_dialog(self) -> bool:
+        """Edit the run settings; ``True`` when they were changed."""
+        plan = self.document.plan
+        dialog = RunSettingsDialog(
+            self.run_settings, plan.scenario.horizon if plan else None, self
+        )
+        if dialog.exec() != RunSettingsDialog.DialogCode.Accepted:
+            return False
+        self.set_run_settings(dialog.values())
+        return True
+
+    def set_run_settings(self, values: RunSettings) -> None:
+        """Use ``values`` for the next runs and keep them in QSettings."""
+        self.run_settings = values
+        values.store(self.settings)
+        self.plan_settings = values.plan_settings(self.plan_settings)
+        self._refresh_squads_panel()
+
+    def _run_scenario(self, plan: Plan) -> tuple[Scenario, bool]:
+        """A copy of the plan's scenario with the run settings' horizon; and
+        whether the horizon changed (then due items and workloads must be
+        recomputed)."""
+        scenario = plan.scenario.copy()
+        horizon = self.run_settings.horizon_for(scenario.horizon)
+        changed = horizon != scenario.horizon
+        scenario.horizon = horizon
+        return scenario, changed
+
     # ------------------------------------------------------------------ runs
 
     def _start(
@@ -577,7 +1077,8 @@ class MainWindow(QMainWindow):
         plan = self.document.plan
         if plan is None:
             return False
-        scenario, settings = plan.scenario.copy(), self.plan_settings
+        scenario, _ = self._run_scenario(plan)
+        settings = self.plan_settings
 
         def job(progress: ProgressFn, cancel: CancelToken) -> Plan:
             return run_plan(scenario, settings, progress, cancel)
@@ -589,7 +1090,8 @@ class MainWindow(QMainWindow):
         plan = self.document.plan
         if plan is None:
             return False
-        scenario, zoning = plan.scenario.copy(), self.plan_settings.zoning
+        scenario, horizon_changed = self._run_scenario(plan)
+        zoning = self.plan_settings.zoning
         empty = {
             name: getattr(plan, name).iloc[0:0].copy()
             for name in ("visits", "routes", "unscheduled", "roster")
@@ -597,7 +1099,8 @@ class MainWindow(QMainWindow):
         settings = {**plan.settings, "zoning_settings": dataclasses.asdict(zoning)}
 
         def job(progress: ProgressFn, cancel: CancelToken) -> Plan:
-            prepared = scenario if "workload" in scenario.cells else prepare(scenario)
+            ready = "workload" in scenario.cells and not horizon_changed
+            prepared = scenario if ready else prepare(scenario)
             zoned, result = run_zoning(prepared, zoning, progress, cancel)
             zones = zones_layer(
                 zoned.cells,
@@ -620,7 +1123,9 @@ class MainWindow(QMainWindow):
         if plan.scenario.cells["squad_id"].isna().any():
             self.show_error(self.tr("Some cells have no squad yet; run zoning first."))
             return False
-        base = dataclasses.replace(plan, scenario=plan.scenario.copy())
+        scenario, horizon_changed = self._run_scenario(plan)
+        self.document.ensure_zones()
+        base = dataclasses.replace(plan, scenario=scenario, zones=plan.zones.copy())
         scheduling = self.plan_settings.scheduling
         settings = {
             **plan.settings,
@@ -628,6 +1133,11 @@ class MainWindow(QMainWindow):
         }
 
         def job(progress: ProgressFn, cancel: CancelToken) -> Plan:
+            nonlocal base
+            if horizon_changed:
+                prepared = prepare(base.scenario)
+                base = dataclasses.replace(base, scenario=prepared)
+                base = dataclasses.replace(base, zones=zone_layer_of(base))
             result = schedule(base.scenario, scheduling, progress, cancel)
             return dataclasses.replace(
                 base,
@@ -639,6 +1149,260 @@ class MainWindow(QMainWindow):
             )
 
         return self._start(self.tr("Scheduling"), job, self.document.replace_plan)
+
+    # ---------------------------------------------------------------- import
+
+    def open_import_dialog(self, path: Path | str | None = None) -> ImportDialog | None:
+        """File > 导入图层: the import dialog (window-modal, not blocking)."""
+        if self.document.plan is None:
+            self.show_error(self.tr("Open or create a project before importing."))
+            return None
+        if self.import_dialog is not None:
+            self.import_dialog.close()
+        dialog = ImportDialog(self, Path(path) if path else None)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.importRequested.connect(self.start_import)
+        dialog.destroyed.connect(lambda: setattr(self, "import_dialog", None))
+        self.import_dialog = dialog
+        dialog.open()
+        return dialog
+
+    @Slot(str, str, str, str)
+    def start_import(self, file: str, layer: str, kind: str, coords: str) -> bool:
+        """Import ``file`` as ``kind`` in the background; all or nothing.
+
+        Success replaces the layer as one undoable step; the importer's
+        findings go to the dialog, and a failed import changes nothing.
+        """
+        plan = self.document.plan
+        dialog = self.import_dialog
+        if plan is None:
+            return False
+        scenario = plan.scenario.copy()
+        lang = self.language
+
+        def job(progress: ProgressFn, cancel: CancelToken) -> object:
+            try:
+                new, report = import_layer_with_report(
+                    scenario,
+                    file,
+                    kind,
+                    layer=layer or None,
+                    coords=coords,
+                    lang=lang,
+                    progress=progress,
+                    cancel=cancel,
+                )
+            except LayerImportError as exc:
+                return exc
+            progress(ProgressEvent("workload", 0.9))
+            return _plan_with_scenario(plan, prepare(new)), report
+
+        def done(result: object) -> None:
+            if isinstance(result, LayerImportError):
+                self.last_error = "\n".join(result.problems)
+                if dialog is not None:
+                    dialog.show_failure(result.issues, lang)
+                return
+            new_plan, report = result  # type: ignore[misc]
+            self.document.push_plan(
+                new_plan,
+                self.tr("import {0} ({1} rows)").format(Path(file).name, report.rows),
+                schedule_valid=kind == "hotspots",
+            )
+            self._message(
+                self.tr("Imported {0}: {1} rows replace {2} ({3} warnings).").format(
+                    Path(file).name, report.rows, report.replaced, len(report.warnings)
+                )
+            )
+            if dialog is not None:
+                dialog.show_issues(report.issues, lang)
+                dialog.accept()
+
+        def failed(message: str, _details: str) -> None:
+            if dialog is not None:
+                dialog.show_error(message)
+
+        started = self._start(
+            self.tr("Importing {0}").format(Path(file).name), job, done
+        )
+        if started and dialog is not None:
+            self.runner.failed.connect(failed, Qt.ConnectionType.SingleShotConnection)
+            self.runner.cancelled.connect(
+                lambda: dialog.show_error(self.tr("Import cancelled.")),
+                Qt.ConnectionType.SingleShotConnection,
+            )
+        elif dialog is not None:
+            dialog.show_error(self.tr("Another run is still going."))
+        return started
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        if _dropped_files(event.mimeData()):
+            event.acceptProposedAction()
+        else:
+            event.ignore()
+
+    def dragMoveEvent(self, event: QDragEnterEvent) -> None:
+        self.dragEnterEvent(event)
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        files = _dropped_files(event.mimeData())
+        if not files:
+            event.ignore()
+            return
+        event.acceptProposedAction()
+        self.open_import_dialog(files[0])
+
+    # ---------------------------------------------------------------- export
+
+    def export_dialog(self) -> bool:
+        """File > 导出: ask folder and scope, then :meth:`export_to`."""
+        if self.document.plan is None:
+            return False
+        folder = str(self.settings.value("export/folder", "")) or str(
+            Path(self._last_dir()) / "export"
+        )
+        dialog = ExportDialog(
+            self.squad_names(), folder, self.squad_filter.currentData() or None, self
+        )
+        if dialog.exec() != ExportDialog.DialogCode.Accepted or not dialog.folder():
+            return False
+        return self.export_to(Path(dialog.folder()), dialog.squad_id())
+
+    def export_to(self, folder: Path, squad_id: str | None = None) -> bool:
+        """Write the field exports (all squads, or one) in the background."""
+        if self.document.plan is None:
+            return False
+        self.document.ensure_zones()
+        plan = self.document.plan
+        snapshot = dataclasses.replace(
+            plan,
+            scenario=plan.scenario.copy(),
+            zones=plan.zones.copy(),
+            visits=plan.visits.copy(),
+        )
+        self.settings.setValue("export/folder", str(folder))
+
+        def job(progress: ProgressFn, cancel: CancelToken) -> dict[str, list[Path]]:
+            return export_plan(snapshot, folder, progress, squad_id, cancel)
+
+        def done(written: dict[str, list[Path]]) -> None:
+            self.last_export = written
+            n = sum(len(v) for v in written.values())
+            box = QMessageBox(
+                QMessageBox.Icon.Information,
+                self.tr("Export finished"),
+                self.tr("%n file(s) written to {0}.", "", n).format(folder),
+                QMessageBox.StandardButton.Open | QMessageBox.StandardButton.Close,
+            )
+            box.setParent(self, box.windowFlags())
+            box.setInformativeText(self.tr("Open the folder?"))
+            box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+            box.setWindowModality(Qt.WindowModality.WindowModal)
+
+            def answered(button: int) -> None:
+                if button == QMessageBox.StandardButton.Open:
+                    QDesktopServices.openUrl(QUrl.fromLocalFile(str(folder)))
+
+            box.finished.connect(answered)
+            box.destroyed.connect(lambda: setattr(self, "export_box", None))
+            self.export_box = box
+            box.open()
+
+        title = (
+            self.tr("Exporting {0}").format(squad_id)
+            if squad_id
+            else self.tr("Exporting all squads")
+        )
+        return self._start(title, job, done)
+
+    # ------------------------------------------------------------ move visit
+
+    def _visits_menu(self, pos: QPoint) -> None:
+        index = self.visits_view.indexAt(pos)
+        if not index.isValid():
+            return
+        menu = QMenu(self)
+        menu.addAction(self.act_move_visit)
+        menu.exec(self.visits_view.viewport().mapToGlobal(pos))
+
+    def selected_visit(self) -> str | None:
+        """visit_id of the current row of the stops table."""
+        index = self.visits_view.currentIndex()
+        plan = self.document.plan
+        if not index.isValid() or plan is None:
+            return None
+        row = self.visits_proxy.mapToSource(index).row()
+        frame = self.visits_model.frame
+        ent, day = frame.iloc[row]["enterprise_id"], frame.iloc[row]["day"]
+        v = plan.visits
+        hit = v.loc[(v["enterprise_id"] == ent) & (v["day"].astype(str) == str(day))]
+        return str(hit["visit_id"].iloc[0]) if len(hit) else None
+
+    def move_visit_dialog(self) -> None:
+        """Ask for a day and move the selected visit there (after checking)."""
+        plan = self.document.plan
+        visit_id = self.selected_visit()
+        if plan is None or visit_id is None:
+            self.statusBar().showMessage(self.tr("Select a visit first."), 5000)
+            return
+        days = [d.isoformat() for d in plan.scenario.horizon.workdays()]
+        day, ok = QInputDialog.getItem(
+            self,
+            self.tr("Move visit"),
+            self.tr("Move visit {0} to day:").format(visit_id),
+            days,
+            0,
+            True,
+        )
+        if ok and day:
+            self.move_visit(visit_id, day)
+
+    def move_visit(self, visit_id: str, day: str) -> str:
+        """Move a visit to ``day`` if the independent validator allows it.
+
+        Returns the verdict: ``ok`` (moved), ``warn`` (moved only if the
+        planner accepts the listed problems, else ``cancelled``) or
+        ``reject`` (not moved; the problems are shown).
+        """
+        plan = self.document.plan
+        assert plan is not None
+        proposal = propose_move(plan, visit_id, day)
+        problems = "\n".join(f"• {v.message}" for v in proposal.added[:8])
+        if proposal.verdict == "reject":
+            self.show_error(
+                self.tr("Visit {0} cannot move to {1}:\n{2}").format(
+                    visit_id, day, "\n".join(f"• {v.message}" for v in proposal.hard)
+                )
+            )
+            return "reject"
+        if proposal.verdict == "warn" and not self._accept_warning(proposal, problems):
+            return "cancelled"
+        if len(proposal.after):
+            self.document.move_visits(
+                proposal.after, self.tr("move visit {0} to {1}").format(visit_id, day)
+            )
+            squad = str(
+                plan.visits.loc[plan.visits["visit_id"] == visit_id, "squad_id"].iloc[0]
+            )
+            self.select_team_day(squad, day)
+        self._message(self.tr("Visit {0} moved to {1}.").format(visit_id, day))
+        return proposal.verdict
+
+    def _accept_warning(self, proposal: MoveProposal, problems: str) -> bool:
+        if self.move_warning_answer is not None:
+            return self.move_warning_answer
+        B = QMessageBox.StandardButton
+        answer = QMessageBox.warning(
+            self,
+            self.tr("Move visit"),
+            self.tr(
+                "Moving {0} to {1} breaks these rules:\n{2}\n\nMove anyway?"
+            ).format(proposal.visit_id, proposal.day, problems),
+            B.Yes | B.No,
+            B.No,
+        )
+        return answer == B.Yes
 
     @Slot(str, str)
     def _run_failed(self, message: str, details: str) -> None:
@@ -839,3 +1603,28 @@ class MainWindow(QMainWindow):
 
 def _text_or_none(value: object) -> str | None:
     return None if value is None or pd.isna(value) else str(value)
+
+
+def _dropped_files(mime: QMimeData) -> list[Path]:
+    """Local files of a drop that the importer reads."""
+    if not mime.hasUrls():
+        return []
+    paths = [Path(u.toLocalFile()) for u in mime.urls() if u.isLocalFile()]
+    return [p for p in paths if p.suffix.lower() in DROP_SUFFIXES]
+
+
+def _plan_with_scenario(plan: Plan, scenario: Scenario) -> Plan:
+    """``plan`` over a changed scenario: zones recomputed, schedule kept (the
+    window marks it out of date when the imported layer affects it)."""
+    new = dataclasses.replace(plan, scenario=scenario, zoning=None)
+    if "squad_id" not in scenario.cells:
+        scenario.cells["squad_id"] = None
+    nest = plan.settings.get("zoning_settings", {}).get("nest")
+    new.zones = zones_layer(
+        scenario.cells,
+        scenario.squads,
+        scenario.cells.set_index("cell_id")["squad_id"],
+        scenario.policy,
+        nest,
+    )
+    return new

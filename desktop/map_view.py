@@ -30,6 +30,7 @@ from PySide6.QtWebEngineCore import QWebEnginePage, QWebEngineScript
 from PySide6.QtWebEngineWidgets import QWebEngineView
 from PySide6.QtWidgets import QWidget
 
+from desktop.document import zone_layer_of
 from desktop.workers import TaskRunner
 from maps.render import render_plan_map
 from planning.plan import Plan
@@ -174,6 +175,8 @@ class MapView(QWebEngineView):
         self._debounce.setInterval(600)
         self._debounce.timeout.connect(self._render_pending)
         self._pending: Plan | None = None
+        self._pending_rebuild = False
+        self._rebuild = False
         self.layer_visible: dict[str, bool] = {k: k != "routes" for k in LAYER_KEYS}
         self.cell_opacity = 1.0
 
@@ -186,15 +189,24 @@ class MapView(QWebEngineView):
         script.setRunsOnSubFrames(False)
         self.console_page.scripts().insert(script)
 
-    def show_plan(self, plan: Plan | None, *, keep_view: bool = False) -> None:
+    def show_plan(
+        self,
+        plan: Plan | None,
+        *,
+        keep_view: bool = False,
+        rebuild_zones: bool = False,
+    ) -> None:
         """Render ``plan`` in the background and load it (``None`` clears).
 
         A render still running is cancelled (its page is dropped) and this
-        plan is drawn as soon as that thread ends.
+        plan is drawn as soon as that thread ends. ``rebuild_zones`` redraws
+        the zone outlines from the cells first (after manual edits), in the
+        render thread.
         """
         self.ready = False
         self._debounce.stop()
         self._pending = None
+        self._pending_rebuild = False
         if keep_view:
             self._remember_view()
         else:
@@ -207,6 +219,7 @@ class MapView(QWebEngineView):
         self._queued = dataclasses.replace(
             plan, scenario=plan.scenario.copy(), zones=plan.zones.copy()
         )
+        self._rebuild = rebuild_zones
         if self.render_runner.busy:
             self.render_runner.cancel()
         else:
@@ -217,18 +230,26 @@ class MapView(QWebEngineView):
         if self.render_runner.busy or self._queued is None:
             return
         snapshot, self._queued = self._queued, None
-        self.render_runner.start(
-            "map", lambda _progress, _cancel: render_plan_map(snapshot)
-        )
+        rebuild = self._rebuild
 
-    def refresh_later(self, plan: Plan) -> None:
+        def job(_progress: object, _cancel: object) -> str:
+            plan = snapshot
+            if rebuild:
+                plan = dataclasses.replace(plan, zones=zone_layer_of(plan))
+            return render_plan_map(plan)
+
+        self.render_runner.start("map", job)
+
+    def refresh_later(self, plan: Plan, *, rebuild_zones: bool = False) -> None:
         """Re-render after edits settle (zone outlines follow cell moves)."""
         self._pending = plan
+        self._pending_rebuild = self._pending_rebuild or rebuild_zones
         self._debounce.start()
 
     def _render_pending(self) -> None:
         if self._pending is not None:
-            self.show_plan(self._pending, keep_view=True)
+            rebuild, self._pending_rebuild = self._pending_rebuild, False
+            self.show_plan(self._pending, keep_view=True, rebuild_zones=rebuild)
 
     def set_cell_squads(self, assignment: dict[str, str | None]) -> None:
         """Recolour cells at once, before the debounced re-render."""
@@ -246,7 +267,9 @@ class MapView(QWebEngineView):
         re-renders."""
         self.layer_visible[key] = on
         if self.ready:
-            self.page().runJavaScript(f"{_LAYER_JS}({json.dumps(key)}, {str(on).lower()});")
+            self.page().runJavaScript(
+                f"{_LAYER_JS}({json.dumps(key)}, {str(on).lower()});"
+            )
 
     def set_cell_opacity(self, factor: float) -> None:
         """Scale the cells' fill (1 = as rendered, 0 = outlines only)."""

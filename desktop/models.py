@@ -339,7 +339,8 @@ class CalendarModel(QAbstractTableModel):
         else:
             sq = plan.scenario.squads
             self.squads = [
-                (str(s), str(n)) for s, n in zip(sq["squad_id"], sq["name"], strict=True)
+                (str(s), str(n))
+                for s, n in zip(sq["squad_id"], sq["name"], strict=True)
             ]
             self.days = [d.isoformat() for d in plan.scenario.horizon.workdays()]
             v = plan.visits

@@ -64,7 +64,9 @@ class LoadBarDelegate(QStyledItemDelegate):
         painter.fillRect(r, QColor("#f2f2f2"))
         width = r.width() * min(1.0, float(load) / self.scale)
         colour = deviation_colour(float(dev or 0.0), self.model.tolerance_pct)
-        painter.fillRect(QRectF(r.left(), r.top(), width, r.height()), colour.darker(115))
+        painter.fillRect(
+            QRectF(r.left(), r.top(), width, r.height()), colour.darker(115)
+        )
         if target:
             x = r.left() + r.width() * min(1.0, float(target) / self.scale)
             painter.setPen(QPen(QColor("#000000"), 2))
@@ -85,7 +87,9 @@ def _column(key: str) -> int:
 class SquadsPanel(QWidget):
     """Summary line, the squads table and the zoning edit buttons."""
 
-    def __init__(self, view: QTableView, model: SquadsModel, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, view: QTableView, model: SquadsModel, parent: QWidget | None = None
+    ) -> None:
         super().__init__(parent)
         self.view = view
         self.model = model

@@ -30,8 +30,13 @@ work is decomposed so a county of 20,000 visits stays tractable:
    solution of the same model is the hint and the fallback.
 4. **Routes** (:func:`planning.routing.route_day` per team-day) order the
    stops with opening-hour windows, busy windows and lunch; a stop that
-   does not fit is moved to another compatible team-day (repair) or
-   reported unscheduled.
+   does not fit is moved to another compatible team-day (repair).
+5. **Spare inspectors** (:func:`_fill_spare`): the roster sizes crews by
+   minutes, so visits can be left out for want of a department on their
+   squad's team-days while that department's inspector-days go unused.
+   Left-out visits join team-days that the day's free inspectors can
+   equip, if the re-routed day still holds; the rest are reported
+   unscheduled with their reason.
 """
 
 from __future__ import annotations
@@ -103,8 +108,9 @@ class ScheduleSettings:
     ----------
     time_limit
         Seconds for the whole solve: the CP-SAT roster and day/crew models
-        get ``CPSAT_SHARE`` of it, the routes ``ROUTING_SHARE``, the rest is
-        for building models and tables. Each CP-SAT model also stops once
+        get ``CPSAT_SHARE`` of it, the routes ``ROUTING_SHARE``, moving
+        dropped stops ``REPAIR_SHARE`` and the spare-inspector pass
+        ``SPARE_SHARE``; the rest is for building models and tables. Each CP-SAT model also stops once
         its objective has not improved for a quarter of its share, so a
         small county finishes well before the limit.
     route_time_limit
@@ -309,9 +315,7 @@ def schedule(
         status = "optimal"
     else:
         status = "feasible"
-    result = _build_result(
-        scenario, squads, routed, days, unscheduled, status, clock
-    )
+    result = _build_result(scenario, squads, routed, days, unscheduled, status, clock)
     result.stats.update(spare_stats)
     return result
 
@@ -1028,15 +1032,17 @@ def _route_all(
         else:
             share = (deadline - time.perf_counter()) / (n_routes - n)
             limit = min(settings.route_time_limit, max(0.01, share))
-            result = _route(
-                squads[key[0]], jobs, policy, travel, limit, engine=engine
-            )
+            result = _route(squads[key[0]], jobs, policy, travel, limit, engine=engine)
         kept = [jobs[i] for i in result.order]
         dropped.extend((key, jobs[i]) for i in result.dropped)
         result.dropped = []
         routed[key] = (kept, result)
         progress(ProgressEvent("routing", (n + 1) / n_routes, f"{key[0]} {key[1]}"))
-    repair_deadline = deadline + REPAIR_SHARE * settings.time_limit
+    # each later phase gets its own share even when routing overran (a
+    # loaded machine): running out here would leave visits unscheduled
+    repair_deadline = (
+        max(deadline, time.perf_counter()) + REPAIR_SHARE * settings.time_limit
+    )
     for key, job in dropped:
         if cancel.cancelled:
             reason = "planning was cancelled before this visit could be moved"
@@ -1051,7 +1057,9 @@ def _route_all(
             squads[key[0]], job, key, routed, policy, travel, engine=engine
         ):
             left.append((job, _route_reason(job, key, days)))
-    spare_deadline = repair_deadline + SPARE_SHARE * settings.time_limit
+    spare_deadline = (
+        max(repair_deadline, time.perf_counter()) + SPARE_SHARE * settings.time_limit
+    )
     placed: set[str] = set()
     if settings.spare_inspectors and not cancel.cancelled:
         placed = _fill_spare(

@@ -688,6 +688,68 @@ def _greedy(
     return hint
 
 
+def _priced(
+    p: _Problem,
+    key: np.ndarray,
+    cand: np.ndarray,
+    fixed: np.ndarray,
+    aim: float,
+    deadline: float,
+) -> np.ndarray:
+    """Balanced weighted-Voronoi start from prices on the squads, order-repaired.
+
+    Each unit goes to the squad with the least ``minutes - price``; prices
+    rise for zones below target and fall above it (subgradient ascent on the
+    Lagrangian dual of balanced assignment), so the split approaches the LP
+    optimum that ignores contiguity. Units whose zone does not reach them
+    through the distance order are left unassigned for :func:`_balance` to
+    attach: the zones it hands on satisfy the CP-SAT contiguity model.
+    """
+    m = len(p.squad_ids)
+    free = np.flatnonzero((fixed < 0) & (p.unit_group >= 0))
+    start = fixed.copy()
+    ok = (key[:, free] >= 0) & cand[:, free]
+    reach = ok.any(axis=0)
+    free, ok = free[reach], ok[:, reach]
+    if len(free) == 0:
+        return start
+    minutes = np.where(ok, p.rank[:, free], np.inf)
+    w = p.w[free]
+    fixed_load = np.bincount(fixed[fixed >= 0], p.w[fixed >= 0], m)
+    target = np.where(p.target > 0, p.target, 1.0)
+    nearest = minutes.min(axis=0)
+    step0 = float(np.average(nearest, weights=w + 1e-9)) if w.sum() > 0 else 1.0
+    step0 = max(step0, 1e-3)
+    price = np.zeros(m)
+    best, best_dev = price.copy(), np.inf
+    for it in range(2000):
+        choice = np.argmin(minutes - price[:, None], axis=0)
+        load = fixed_load + np.bincount(choice, w, m)
+        dev = (load - target) / target
+        worst = float(np.abs(dev).max())
+        if worst < best_dev:
+            best, best_dev = price.copy(), worst
+        if worst <= aim or time.monotonic() > deadline:
+            break
+        price -= step0 * 0.5 * (0.995**it) * np.clip(dev, -1.0, 1.0)
+    choice = np.argmin(minutes - best[:, None], axis=0)
+    start[free] = choice
+    # Order repair: keep only units reached from their base by steps to
+    # neighbours of the same zone with a strictly larger order.
+    src, dst = p.arcs
+    s_src = start[src]
+    same = (s_src >= 0) & (s_src == start[dst])
+    sq = np.maximum(s_src, 0)
+    up = same & (key[sq, src] >= 0) & (key[sq, src] < key[sq, dst])
+    graph = sparse.csr_matrix(
+        (np.ones(int(up.sum())), (src[up], dst[up])), shape=(p.n_units, p.n_units)
+    )
+    dist = dijkstra(graph, directed=True, indices=p.base, min_only=True)
+    lost = ~np.isfinite(dist) & (fixed < 0)
+    start[lost] = -1
+    return start
+
+
 def _balance(
     p: _Problem,
     key: np.ndarray,
@@ -1149,11 +1211,19 @@ def _start(
     if moves:
         keep = (p.cur >= 0) & (key[np.maximum(p.cur, 0), np.arange(p.n_units)] >= 0)
         start = np.where(fixed >= 0, fixed, np.where(keep, p.cur, -1))
-        aim, slack, band = 0.9 * tolerance, 0.9 * tolerance, None
-    else:
-        start = _greedy(p, key, cand, fixed)
-        aim, slack, band = 0.5 * tolerance, 0.0, 0.9 * tolerance
-    return _balance(p, key, cand, fixed, exempt, start, aim, slack, band, deadline)
+        aim, slack = 0.9 * tolerance, 0.9 * tolerance
+        return _balance(p, key, cand, fixed, exempt, start, aim, slack, None, deadline)
+    aim, band = 0.5 * tolerance, 0.9 * tolerance
+    # Priced start first: near the LP optimum, so CP-SAT only polishes. The
+    # greedy growth is the fallback when pricing and repair leave it unbalanced.
+    now = time.monotonic()
+    priced = _priced(p, key, cand, fixed, aim, now + 0.3 * (deadline - now))
+    start = _balance(p, key, cand, fixed, exempt, priced, aim, 0.0, band, deadline)
+    if _balanced(p, start, tolerance) or time.monotonic() >= deadline:
+        return start
+    greedy = _greedy(p, key, cand, fixed)
+    other = _balance(p, key, cand, fixed, exempt, greedy, aim, 0.0, band, deadline)
+    return other if _balanced(p, other, tolerance) else start
 
 
 def _balanced(p: _Problem, units: np.ndarray, tolerance: float) -> bool:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import dataclasses
 
 import pytest
-from PySide6.QtCore import QSettings
+from PySide6.QtCore import QPoint, QSettings, Qt
 from PySide6.QtGui import QImage
 
 from desktop import main_window as main_window_module
@@ -270,3 +270,308 @@ def test_qt_binding_keeps_refcounts(qapp):
         emitter.fired.emit()
     assert sys.getrefcount(None) - none_before > -100
     assert sys.getrefcount(True) - true_before > -100
+
+
+# --------------------------------------------------------------- issue 6
+
+
+def test_run_settings_kept_in_qsettings(qtbot, window, tmp_path):
+    from datetime import date
+
+    from desktop.run_settings import RunSettings, RunSettingsDialog
+
+    dialog = RunSettingsDialog(window.run_settings, None, window)
+    qtbot.addWidget(dialog)
+    dialog.tolerance.setValue(8.0)
+    dialog.nest.setCurrentIndex(dialog.nest.findData("town"))
+    dialog.reach.setValue(15)
+    dialog.zoning_time.setValue(7)
+    dialog.keep_horizon.setChecked(False)
+    dialog.days.setValue(10)
+    values = dialog.values()
+    assert values.nest == "town" and values.horizon_days == 10
+    window.set_run_settings(values)
+    zoning = window.plan_settings.zoning
+    assert (zoning.tolerance, zoning.nest, zoning.reach_minutes) == (0.08, "town", 15)
+    assert zoning.time_limit == 7
+    scenario, changed = window._run_scenario(window.document.plan)
+    assert changed and scenario.horizon.days == 10
+
+    other = MainWindow(window.settings, plan_settings=FAST)
+    qtbot.addWidget(other)
+    assert other.run_settings == values
+    assert other.plan_settings.zoning.nest == "town"
+    assert RunSettings(start=date(2027, 1, 4)).horizon_for(
+        scenario.horizon
+    ).start == date(2027, 1, 4)
+
+
+def test_run_zoning_reports_progress_and_cancels(qtbot, window):
+    window.plan_settings = SLOW
+    before = window.document.plan
+    with qtbot.waitSignal(window.runner.progressed, timeout=30_000) as progressed:
+        assert window.run_zoning()
+    assert progressed.args[0].fraction >= 0
+    assert window.progress_panel.isVisible()
+    assert not window.act_assign.isEnabled()  # no edits under a running solver
+    with qtbot.waitSignal(window.runner.cancelled, timeout=60_000):
+        window.progress_panel.cancel_button.click()
+    assert window.document.plan is before
+    assert window.act_assign.isEnabled()
+
+
+def _squad_cells(plan, squad):
+    cells = plan.scenario.cells
+    return [str(c) for c in cells.loc[cells["squad_id"] == squad, "cell_id"]]
+
+
+def test_reassign_lock_rebalance_undo_redo(qtbot, window):
+    doc = window.document
+    squads = [str(s) for s in doc.plan.scenario.squads["squad_id"]]
+    zones = doc.plan.zones.set_index("squad_id")
+    # the border cells of a neighbour, so the edit keeps the zones contiguous
+    from planning.zoning import cell_adjacency
+
+    cells = doc.plan.scenario.cells.reset_index(drop=True)
+    edges = cell_adjacency(cells)
+    a, b = (
+        cells["squad_id"].to_numpy()[edges[:, 0]],
+        cells["squad_id"].to_numpy()[edges[:, 1]],
+    )
+    cross = edges[a != b][0]
+    source, target = (
+        str(cells.at[cross[0], "squad_id"]),
+        str(cells.at[cross[1], "squad_id"]),
+    )
+    moved = [str(cells.at[cross[0], "cell_id"])]
+    load_before = float(zones.at[target, "workload"])
+
+    assert doc.schedule_state == "ok" and not window.banner.isVisibleTo(window)
+    assert window.assign_cells(moved, target)
+    # statistics at once, before any map render or solver
+    row = next(
+        r
+        for r in range(window.squads_model.rowCount())
+        if window.squads_model.value(r, "squad_id") == target
+    )
+    assert window.squads_model.value(row, "workload") >= load_before
+    assert window.squads_model.value(row, "contiguous") in (0, 1)
+    assert "±" in window.squads_panel.summary.text()
+    assert doc.schedule_state == "stale"
+    assert window.banner.isVisibleTo(window) and window.stale_label.isVisibleTo(window)
+
+    window.select_cells_on_map(*moved)
+    assert window.lock_selected(True)
+    assert doc.locked_cells() == set(moved)
+    assert "1" in window.squads_panel.summary.text()
+
+    with qtbot.waitSignal(window.runner.succeeded, timeout=60_000):
+        assert window.rebalance()
+    squad_of = doc.assignment()
+    assert squad_of[moved[0]] == target  # the locked edit survives
+    assert squads  # the squads table still lists every squad
+    assert window.squads_model.rowCount() == len(squads)
+    n_steps = doc.undo_stack.count()
+    assert n_steps in (2, 3)  # assign, lock (+ re-balance when it moved cells)
+
+    while doc.undo_stack.canUndo():
+        window.act_undo.trigger()
+    assert doc.assignment()[moved[0]] == source
+    assert doc.locked_cells() == set()
+    assert doc.schedule_state == "ok" and not doc.modified
+    while doc.undo_stack.canRedo():
+        window.act_redo.trigger()
+    assert doc.assignment().equals(squad_of)
+    assert doc.locked_cells() == set(moved)
+
+
+def _hotspot_csv(path, plan, rows=40, bad_row=None):
+    hs = plan.scenario.hotspots.head(rows)
+    lines = ["事件编号,事件类型,时间,经度,纬度"]
+    for i, (_, h) in enumerate(hs.iterrows()):
+        lon, lat = f"{h.geometry.x:.6f}", f"{h.geometry.y:.6f}"
+        if i == bad_row:
+            lon = "东经一百一十八"
+        lines.append(f"N{h['event_id']},{h['event_type']},{h['time']},{lon},{lat}")
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def _drop(window, path):
+    from PySide6.QtCore import QMimeData, QPointF, QUrl
+    from PySide6.QtGui import QDragEnterEvent, QDropEvent
+
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(path))])
+    action = Qt.DropAction.CopyAction
+    buttons, mods = Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier
+    enter = QDragEnterEvent(QPoint(50, 50), action, mime, buttons, mods)
+    window.dragEnterEvent(enter)
+    assert enter.isAccepted()
+    window.dropEvent(QDropEvent(QPointF(50, 50), action, mime, buttons, mods))
+
+
+def test_import_csv_by_drop_undo_and_errors(qtbot, window, tmp_path):
+    doc = window.document
+    before = doc.plan
+    n_before = len(before.scenario.hotspots)
+    good = _hotspot_csv(tmp_path / "热点事件.csv", before)
+    _drop(window, good)
+    dialog = window.import_dialog
+    assert dialog is not None and dialog.isVisible()
+    assert dialog.kind() == "hotspots"  # guessed from the file name
+    assert dialog.preview_model.rowCount() > 0
+    assert "经度" in dialog.preview_model.headers
+    with qtbot.waitSignal(window.runner.succeeded, timeout=60_000):
+        dialog.import_button.click()
+    assert len(doc.plan.scenario.hotspots) == 40
+    assert doc.modified and doc.schedule_state == "ok"
+    window.act_undo.trigger()
+    assert doc.plan is before and len(doc.plan.scenario.hotspots) == n_before
+    window.act_redo.trigger()
+    assert len(doc.plan.scenario.hotspots) == 40
+    window.act_undo.trigger()
+
+    bad = _hotspot_csv(tmp_path / "bad_events.csv", before, rows=10, bad_row=2)
+    dialog = window.open_import_dialog(bad)
+    dialog.set_kind("hotspots")
+    with qtbot.waitSignal(window.runner.succeeded, timeout=60_000):
+        dialog.import_button.click()
+    messages = dialog.messages()
+    assert any("bad_events.csv" in m and "4" in m for m in messages), messages
+    assert dialog.isVisible()
+    assert doc.plan is before  # a failed import changes nothing
+    dialog.close()
+
+
+def test_import_cells_marks_schedule_stale(qtbot, window, tmp_path):
+    doc = window.document
+    path = tmp_path / "cells.geojson"
+    doc.plan.scenario.cells[
+        ["cell_id", "town_id", "area_id", "land_use", "squad_id", "geometry"]
+    ].to_file(path, driver="GeoJSON")
+    dialog = window.open_import_dialog(path)
+    assert dialog.kind() == "cells"
+    with qtbot.waitSignal(window.runner.succeeded, timeout=60_000):
+        dialog.import_button.click()
+    assert doc.schedule_state == "stale"
+
+
+def test_export_selected_squad(qtbot, window, tmp_path):
+    squad = str(window.document.plan.scenario.squads["squad_id"].iloc[0])
+    with qtbot.waitSignal(window.runner.succeeded, timeout=120_000):
+        assert window.export_to(tmp_path / "out", squad)
+    written = window.last_export
+    assert (tmp_path / "out" / "plan.gpkg").exists()
+    assert all(p.exists() for paths in written.values() for p in paths)
+    assert window.export_box is not None and window.export_box.isVisible()
+    assert str(tmp_path / "out") in window.export_box.text()
+    window.export_box.done(0)
+
+
+def test_hotspot_dock_chart_and_rising_cells(qtbot, window):
+    from planning.hotspots import rising_cells
+
+    window.hotspot_dock.show()
+    window.hotspot_dock.raise_()
+    window.hotspot_panel.refresh()
+    names = window.hotspot_panel.series_names()
+    assert names[0] == "全部类型" and len(names) > 2
+    sc = window.document.plan.scenario
+    rising = rising_cells(sc.hotspots, sc.horizon.start, 8)
+    assert window.hotspot_panel.rising_model.rowCount() == int(rising["rising"].sum())
+    squad = str(sc.squads["squad_id"].iloc[0])
+    combo = window.hotspot_panel.zone
+    combo.setCurrentIndex(combo.findData(squad))
+    assert window.hotspot_panel.series_names()
+
+
+def test_calendar_stops_and_move_visit(qtbot, window):
+    doc = window.document
+    visits = doc.plan.visits
+    assert window.calendar_model.counts.sum() == len(visits)
+    first = visits.sort_values(["squad_id", "day", "team", "seq"]).iloc[0]
+    squad, day = str(first["squad_id"]), str(first["day"])
+    window.select_team_day(squad, day)
+    n = int(((visits["squad_id"] == squad) & (visits["day"] == day)).sum())
+    assert window.visits_proxy.rowCount() == n
+    assert day in window.visits_label.text()
+
+    visit_id = str(first["visit_id"])
+    assert window.move_visit(visit_id, "2026-12-05") == "reject"  # a Saturday
+    assert "2026-12-05" in window.last_error
+    assert not doc.modified
+
+    days = [d.isoformat() for d in doc.plan.scenario.horizon.workdays()]
+    window.move_warning_answer = True
+    verdict = window.move_visit(visit_id, days[-1])
+    assert verdict in ("ok", "warn")
+    moved = doc.plan.visits.set_index("visit_id").loc[visit_id]
+    assert moved["day"] == days[-1]
+    assert window.calendar_model.counts.sum() == len(visits)
+    left = doc.plan.visits[
+        (doc.plan.visits["squad_id"] == squad)
+        & (doc.plan.visits["day"] == day)
+        & (doc.plan.visits["team"] == first["team"])
+    ]
+    assert sorted(left["seq"]) == list(range(1, len(left) + 1))
+    window.act_undo.trigger()
+    assert doc.plan.visits.set_index("visit_id").loc[visit_id, "day"] == day
+    assert not doc.modified
+
+
+def test_attribute_tables_filter(qtbot, window):
+    window.attribute_dock.show()
+    window._fill_attributes()
+    cells = window.document.plan.scenario.cells
+    proxy = window.attribute_proxies["cells"]
+    assert proxy.rowCount() == len(cells)
+    cell = str(cells["cell_id"].iloc[3])
+    window.attribute_filters["cells"].setText(cell)
+    assert 1 <= proxy.rowCount() < len(cells)
+    assert window.attribute_proxies["enterprises"].rowCount() == len(
+        window.document.plan.scenario.enterprises
+    )
+
+
+def test_layer_panel_switches_map_layers(qtbot, window):
+    wait_map(qtbot, window)
+    probe = "window.plannerMap.map.hasLayer(window.plannerMap.layers.cells)"
+    assert js(qtbot, window, probe) is True
+    window.layer_panel.boxes["cells"].setChecked(False)
+    qtbot.waitUntil(lambda: js(qtbot, window, probe) is False, timeout=5_000)
+    window.layer_panel.opacity.setValue(30)
+    cell = str(window.document.plan.scenario.cells["cell_id"].iloc[0])
+    opacity = js(
+        qtbot,
+        window,
+        f"window.plannerMap.cellLayers['{cell}'].options.fillOpacity",
+    )
+    assert opacity < 0.3
+    window.layer_panel.boxes["cells"].setChecked(True)
+    qtbot.waitUntil(lambda: js(qtbot, window, probe) is True, timeout=5_000)
+
+
+def test_edits_survive_save_and_reopen(qtbot, window, tmp_path):
+    doc = window.document
+    cells = doc.plan.scenario.cells
+    some = [str(c) for c in cells["cell_id"][:3]]
+    window.select_cells_on_map(*some)
+    window.lock_selected(True)
+    visits = doc.plan.visits
+    days = [d.isoformat() for d in doc.plan.scenario.horizon.workdays()]
+    window.move_warning_answer = True
+    visit_id = str(visits["visit_id"].iloc[0])
+    window.move_visit(visit_id, days[-2])
+    path = tmp_path / "edited.gpkg"
+    assert window.save_as(path)
+
+    other = MainWindow(window.settings, plan_settings=FAST)
+    qtbot.addWidget(other)
+    with qtbot.waitSignal(other.runner.succeeded, timeout=60_000):
+        other.open_project(path)
+    assert other.document.locked_cells() == set(some)
+    reopened = other.document.plan.visits.set_index("visit_id")
+    assert reopened.loc[visit_id, "day"] == days[-2]
+    assert other.document.assignment().equals(doc.assignment())
+    assert other.document.schedule_state == "ok"

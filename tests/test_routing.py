@@ -136,3 +136,67 @@ def test_solve_vrptw_multi_depot_with_capacity() -> None:
     assert all(len(route) <= 6 for route in sol.routes)
     with pytest.raises(ValueError):
         solve_vrptw(data, engine="nope")
+
+
+def test_pyvrp_engine_matches_ortools_on_a_small_day() -> None:
+    pytest.importorskip("pyvrp")
+    xy, minutes = _instance(6, 2)
+    cat = POLICY.categories["restaurant"]
+    stops = [
+        RouteStop(
+            f"S{i}",
+            tuple(xy[i + 1]),
+            30,
+            tuple(start_windows(cat.open, cat.busy, 30, POLICY)),
+        )
+        for i in range(6)
+    ]
+    ort = route_day(tuple(xy[0]), stops, minutes, POLICY, time_limit=0.5)
+    hgs = route_day(
+        tuple(xy[0]), stops, minutes, POLICY, time_limit=0.5, engine="pyvrp"
+    )
+    assert hgs.feasible and sorted(hgs.order) == list(range(6))
+    assert hgs.travel_min == ort.travel_min == _brute_force(stops, minutes)
+    for k, i in enumerate(hgs.order):  # two windows per stop: one is used
+        assert any(a <= hgs.start[k] <= b for a, b in stops[i].windows)
+
+
+def test_pyvrp_engine_multi_depot_drops_and_capacity() -> None:
+    pytest.importorskip("pyvrp")
+    rng = np.random.default_rng(0)
+    pts = rng.uniform(0, 100, (12, 2))
+    dist = np.round(np.hypot(*(pts[:, None] - pts[None]).transpose(2, 0, 1)))
+    data = VrptwData(
+        duration=dist,
+        service=np.array([0, 0] + [5] * 10),
+        windows=[[], []] + [[(0, 400)]] * 9 + [[(2000, 2100)]],  # last: never
+        vehicle_starts=[0, 1],
+        vehicle_ends=[0, 1],
+        horizon=1000,
+        demand=np.array([0, 0] + [1] * 10),
+        capacities=[5, 5],
+        drop_penalty=np.full(12, 10_000),
+        max_durations=[600, 600],
+    )
+    sol = solve_vrptw(data, time_limit=0.5, engine="pyvrp")
+    assert sol.status == "feasible" and sol.dropped == [11]
+    assert sorted(n for r in sol.routes for n in r) == list(range(2, 11))
+    assert all(len(r) <= 5 for r in sol.routes)
+    for r, (leave, back) in zip(sol.routes, sol.vehicle_times, strict=True):
+        assert not r or back - leave <= 600
+
+
+def test_benchmark_evaluator_reproduces_the_best_known_cost() -> None:
+    from pathlib import Path
+
+    from benchmarks.routing import evaluate, read_mdvrptw, read_sol
+
+    path = Path(__file__).parents[1] / "benchmarks/instances/mdvrptw/PR11B.vrp"
+    inst = read_mdvrptw(path)
+    routes, cost = read_sol(path.with_suffix(".sol"))
+    assert evaluate(inst, routes) == (cost, True)
+    # the same routes driven from other depots cost something else
+    a = next(v for v, r in enumerate(routes) if r and inst.vehicle_depot[v] == 0)
+    b = next(v for v, r in enumerate(routes) if r and inst.vehicle_depot[v] == 1)
+    routes[a], routes[b] = routes[b], routes[a]
+    assert evaluate(inst, routes)[0] != cost

@@ -282,3 +282,26 @@ def test_nothing_due_gives_empty_tables() -> None:
     assert res.visits.empty and res.routes.empty and res.unscheduled.empty
     assert "visit_id" in res.visits.columns and res.stats["joint_visits"] == 0
     assert isinstance(res.roster, pd.DataFrame)
+
+
+def test_spare_inspectors_never_leave_more_out() -> None:
+    policy = load_policy()
+    depts = dict(policy.departments)
+    depts["WSJK"] = Department("WSJK", "卫生健康", 1)
+    depts["YJGL"] = Department("YJGL", "应急管理", 1)
+    policy = dataclasses.replace(policy, departments=depts)
+    sc = make_scenario(n_per_cell=4, days=2, policy=policy)
+    off = schedule(sc, dataclasses.replace(FAST, spare_inspectors=False))
+    on = schedule(sc, FAST)
+    assert len(on.unscheduled) <= len(off.unscheduled)
+    assert on.stats["spare_placed"] <= on.stats["left_out_before_spare"]
+    assert len(on.visits) + len(on.unscheduled) == len(sc.enterprises)
+    assert violations(sc, on) == [] and violations(sc, off) == []
+
+
+def test_pyvrp_routing_engine_gives_a_valid_plan() -> None:
+    pytest.importorskip("pyvrp")
+    sc = make_scenario(n_per_cell=2)
+    res = schedule(sc, dataclasses.replace(FAST, routing_engine="pyvrp"))
+    assert len(res.visits) > 0
+    assert violations(sc, res) == []
