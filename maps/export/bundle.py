@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+from maps.export.common import squad_ids
 from maps.export.navigation import write_navigation
 from maps.export.pdf import write_work_orders
 from maps.export.spreadsheets import write_schedule_xlsx
@@ -39,8 +40,7 @@ def export_plan(
     """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    if squad_id is not None and squad_id not in set(plan.scenario.squads["squad_id"]):
-        raise ValueError(f"unknown squad_id {squad_id!r}")
+    squad_ids(plan, squad_id)  # fail on a typo before writing anything
 
     def step(i: int, label: str) -> ProgressFn:
         progress(ProgressEvent("export", i / len(STEPS), label))

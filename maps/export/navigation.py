@@ -29,6 +29,8 @@ from urllib.parse import quote
 import pandas as pd
 import shapely
 
+from maps.export.common import squad_ids as _squad_ids
+from maps.export.common import text_of as _text
 from maps.export.spreadsheets import (
     day_label,
     dept_names,
@@ -48,17 +50,6 @@ SYNTHETIC_LABEL = "示例数据 (synthetic)"
 # KML colours are aabbggrr; one per team (cycled)
 TEAM_COLORS = ("ff2827d6", "ffb4771f", "ff2ca02c", "ffbd6794", "ff0e7fff")
 _DIGITS = 6
-
-
-def _text(value: Any) -> str:
-    if value is None:
-        return ""
-    try:
-        if pd.isna(value):
-            return ""
-    except (TypeError, ValueError):
-        pass
-    return str(value)
 
 
 def _split(value: Any) -> list[str]:
@@ -379,15 +370,6 @@ def squad_day_gpx(
 # --------------------------------------------------------------------------- #
 # files
 # --------------------------------------------------------------------------- #
-
-
-def _squad_ids(plan: Plan, squad_id: str | None) -> list[str]:
-    ids = [str(s) for s in plan.scenario.squads["squad_id"]]
-    if squad_id is None:
-        return ids
-    if squad_id not in ids:
-        raise ValueError(f"unknown squad_id {squad_id!r}; squads are {ids}")
-    return [squad_id]
 
 
 def write_navigation(

@@ -50,6 +50,8 @@ from reportlab.platypus import (
     TableStyle,
 )
 
+from maps.export.common import squad_ids as _squad_ids
+from maps.export.common import text_of as _text
 from maps.export.fonts import CJKFont, cjk_font, tick_box
 from maps.export.spreadsheets import (
     day_label,
@@ -97,17 +99,6 @@ class TeamDay:
     @property
     def label(self) -> str:
         return f"{self.squad_name} · {day_label(self.day)} · 第{self.team}组"
-
-
-def _text(value: Any) -> str:
-    if value is None:
-        return ""
-    try:
-        if pd.isna(value):
-            return ""
-    except (TypeError, ValueError):
-        pass
-    return str(value)
 
 
 def _split(value: Any) -> list[str]:
@@ -725,15 +716,6 @@ def write_squad_work_order(plan: Plan, squad_id: str, path: str | Path) -> Path:
     )
     doc.build(story, canvasmaker=maker)
     return path
-
-
-def _squad_ids(plan: Plan, squad_id: str | None) -> list[str]:
-    ids = [str(s) for s in plan.scenario.squads["squad_id"]]
-    if squad_id is None:
-        return ids
-    if squad_id not in ids:
-        raise ValueError(f"unknown squad_id {squad_id!r}; squads are {ids}")
-    return [squad_id]
 
 
 def write_work_orders(

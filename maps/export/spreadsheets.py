@@ -21,6 +21,9 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from maps.export.common import squad_ids as _squad_ids
+from maps.export.common import text_of
+from maps.export.common import text_of as _text
 from planning.plan import Plan
 
 VISIT_COLUMNS = [
@@ -79,18 +82,6 @@ def _display_width(text: str) -> int:
     """Chinese characters take two columns in Excel's default font."""
     longest = max(text.split("\n"), key=len) if text else ""
     return sum(2 if ord(ch) > 0x2E80 else 1 for ch in longest)
-
-
-def _text(value: Any) -> str:
-    """Text of a cell, '' for missing values (None, NaN, pd.NA)."""
-    if value is None:
-        return ""
-    try:
-        if pd.isna(value):
-            return ""
-    except (TypeError, ValueError):
-        pass
-    return str(value)
 
 
 def file_stem(text: str) -> str:
@@ -165,15 +156,6 @@ def visit_rows(plan: Plan, squad_id: str) -> pd.DataFrame:
     v["seq"] = pd.to_numeric(v["seq"], errors="coerce").fillna(0).astype(int)
     v["day"] = v["day"].astype(str)
     return v.sort_values(["day", "team", "seq"]).reset_index(drop=True)
-
-
-def _squad_ids(plan: Plan, squad_id: str | None) -> list[str]:
-    ids = [str(s) for s in plan.scenario.squads["squad_id"]]
-    if squad_id is None:
-        return ids
-    if squad_id not in ids:
-        raise ValueError(f"unknown squad_id {squad_id!r}; squads are {ids}")
-    return [squad_id]
 
 
 def write_schedule_xlsx(
@@ -410,13 +392,8 @@ def _round(value: float | None, digits: int) -> object:
 
 def _plain(value: object) -> object:
     """openpyxl takes str/int/float; pandas NA and numpy scalars are converted."""
-    if value is None:
+    if text_of(value) == "":
         return ""
-    try:
-        if pd.isna(value):
-            return ""
-    except (TypeError, ValueError):
-        pass
     if hasattr(value, "item"):
         return value.item()
     return value

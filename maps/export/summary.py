@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from maps.export.common import text_of
 from maps.export.spreadsheets import squad_load
 from planning.plan import Plan
 
@@ -45,14 +46,7 @@ CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
 
 def _e(value: Any) -> str:
     """HTML-escaped text of any value ('' for missing)."""
-    if value is None:
-        return ""
-    try:
-        if pd.isna(value):
-            return ""
-    except (TypeError, ValueError):
-        pass
-    return html.escape(str(value), quote=True)
+    return html.escape(text_of(value), quote=True)
 
 
 def _n(value: float, digits: int = 0) -> str:
