@@ -352,22 +352,13 @@ def cmd_schedule(args: argparse.Namespace) -> int:
 
 def cmd_validate(args: argparse.Namespace) -> int:
     from planning.io.project import load_project
-    from planning.validate import validate_plan
+    from planning.validate import validate
 
     scenario, plan = load_project(args.plan)
     if plan is None:
         print(f"{args.plan}: holds no plan (no visits/routes layers)", file=sys.stderr)
         return 2
-    violations = validate_plan(
-        plan.visits,
-        plan.routes,
-        scenario.enterprises,
-        plan.unscheduled,
-        plan.roster,
-        scenario.cells,
-        scenario.policy,
-        scenario.horizon,
-    )
+    violations = validate(plan)
     for v in violations:
         print(f"{v.kind}: {v.message}")
     print(

@@ -12,10 +12,14 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from planning.model import Horizon, Policy, hhmm_to_min
+
+if TYPE_CHECKING:
+    from planning.plan import Plan
 
 OWN_DEPT = "ZHZF"
 """The squads' own department: its items never need an outside inspector."""
@@ -87,6 +91,21 @@ def validate_plan(
     out += _check_squads(visits, enterprises, cells)
     out += _check_sequence(visits)
     return out
+
+
+def validate(plan: Plan) -> list[Violation]:
+    """:func:`validate_plan` on a whole plan, e.g. one re-opened from its file."""
+    scenario = plan.scenario
+    return validate_plan(
+        plan.visits,
+        plan.routes,
+        scenario.enterprises,
+        plan.unscheduled,
+        plan.roster,
+        scenario.cells,
+        scenario.policy,
+        scenario.horizon,
+    )
 
 
 def _label(row: pd.Series) -> str:

@@ -17,7 +17,7 @@ from openpyxl import load_workbook
 
 from planning.io.project import load_project
 from planning.model import hhmm_to_min
-from planning.validate import validate_plan
+from planning.validate import validate
 from planning.zoning import cell_adjacency
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -111,16 +111,7 @@ def test_visits_fall_inside_opening_hours_and_outside_busy_windows(saved):
 
 def test_independent_validator_finds_no_violation(saved):
     scenario, plan = saved
-    violations = validate_plan(
-        plan.visits,
-        plan.routes,
-        scenario.enterprises,
-        plan.unscheduled,
-        plan.roster,
-        scenario.cells,
-        scenario.policy,
-        scenario.horizon,
-    )
+    violations = validate(plan)
     assert violations == []
 
 
