@@ -110,8 +110,8 @@ class ScheduleSettings:
         Seconds for the whole solve: the CP-SAT roster and day/crew models
         get ``CPSAT_SHARE`` of it, the routes ``ROUTING_SHARE``, moving
         dropped stops ``REPAIR_SHARE`` and the spare-inspector pass
-        ``SPARE_SHARE``; the rest is for building models and tables. Each CP-SAT model also stops once
-        its objective has not improved for a quarter of its share, so a
+        ``SPARE_SHARE``; the rest is for building models and tables. Each
+        CP-SAT model also stops once its objective has not improved for a quarter of its share, so a
         small county finishes well before the limit.
     route_time_limit
         Seconds of local search per team-day route at most.
