@@ -32,10 +32,6 @@ STALE_BASIS = pd.Series(dtype=object)
 """Schedule basis matching no zoning: the schedule is out of date."""
 
 
-def _tr(context: str, text: str, n: int = -1) -> str:
-    return QCoreApplication.translate(context, text, "", n)
-
-
 def _text_or_none(value: object) -> str | None:
     return None if value is None or pd.isna(value) else str(value)
 
@@ -135,7 +131,9 @@ class PlanDocument(QObject):
     def save(self, path: Path) -> Path:
         """Write the project to ``path`` (atomically, via planning.io)."""
         if self.plan is None:
-            raise ValueError(_tr("PlanDocument", "There is no plan to save."))
+            raise ValueError(
+                QCoreApplication.translate("PlanDocument", "There is no plan to save.")
+            )
         self.ensure_zones()
         path = save_project(path, self.plan.scenario, self.plan)
         if path != self.path:
@@ -162,7 +160,11 @@ class PlanDocument(QObject):
             return False
         known = set(self.plan.scenario.squads["squad_id"].astype(str))
         if squad_id not in known:
-            raise ValueError(_tr("PlanDocument", "Unknown squad {0}.").format(squad_id))
+            raise ValueError(
+                QCoreApplication.translate("PlanDocument", "Unknown squad {0}.").format(
+                    squad_id
+                )
+            )
         current = self._known_cells(cell_ids)
         moving = [c for c in dict.fromkeys(cell_ids) if current.get(c) != squad_id]
         if not moving:
@@ -208,9 +210,9 @@ class PlanDocument(QObject):
         missing = [c for c in cell_ids if c not in current.index]
         if missing:
             raise ValueError(
-                _tr("PlanDocument", "Unknown cell(s): {0}.").format(
-                    ", ".join(missing[:10])
-                )
+                QCoreApplication.translate(
+                    "PlanDocument", "Unknown cell(s): {0}."
+                ).format(", ".join(missing[:10]))
             )
         return current
 
@@ -347,9 +349,9 @@ class AssignCellsCommand(ReassignCommand):
         super().__init__(
             document,
             dict.fromkeys(cell_ids, squad_id),
-            _tr("AssignCellsCommand", "assign %n cell(s) to {0}", len(cell_ids)).format(
-                squad_id
-            ),
+            QCoreApplication.translate(
+                "AssignCellsCommand", "assign %n cell(s) to {0}", "", len(cell_ids)
+            ).format(squad_id),
         )
         self.squad_id = squad_id
 
@@ -361,9 +363,13 @@ class LockCellsCommand(QUndoCommand):
         self, document: PlanDocument, cell_ids: Sequence[str], locked: bool
     ) -> None:
         text = (
-            _tr("LockCellsCommand", "lock %n cell(s)", len(cell_ids))
+            QCoreApplication.translate(
+                "LockCellsCommand", "lock %n cell(s)", "", len(cell_ids)
+            )
             if locked
-            else _tr("LockCellsCommand", "unlock %n cell(s)", len(cell_ids))
+            else QCoreApplication.translate(
+                "LockCellsCommand", "unlock %n cell(s)", "", len(cell_ids)
+            )
         )
         super().__init__(text)
         self.document = document

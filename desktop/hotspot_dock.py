@@ -215,6 +215,7 @@ class HotspotPanel(QWidget):
             series.attachAxis(axis_x)
             series.attachAxis(axis_y)
         axis_y.setRange(0, max(5, int(top * 1.1) + 1))
+        axis_y.applyNiceNumbers()
         font = QFont(self.font())
         font.setPointSizeF(max(7.0, font.pointSizeF() - 1))
         chart.legend().setFont(font)

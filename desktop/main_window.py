@@ -615,6 +615,9 @@ class MainWindow(QMainWindow):
         self._update_title()
         self._refresh_squads_panel()
         self._show_schedule_state(self.document.schedule_state)
+        # headers change width with the language
+        for view in (self.squads_view, self.visits_view, self.unscheduled_view):
+            view.resizeColumnsToContents()
 
     @Slot()
     def _update_undo_texts(self) -> None:
@@ -1584,8 +1587,11 @@ class MainWindow(QMainWindow):
             # docks get their width once the window is laid out
             QTimer.singleShot(
                 0,
+                self,
                 lambda: self.resizeDocks(
-                    [self.squads_dock], [640], Qt.Orientation.Horizontal
+                    [self.squads_dock, self.layer_dock],
+                    [640, 170],
+                    Qt.Orientation.Horizontal,
                 ),
             )
 
@@ -1594,7 +1600,7 @@ class MainWindow(QMainWindow):
             event.ignore()
             return
         self.runner.shutdown()
-        self.map_view.render_runner.shutdown()
+        self.map_view.shutdown()
         self.settings.setValue("window/geometry", self.saveGeometry())
         self.settings.setValue("window/state", self.saveState())
         self.settings.sync()

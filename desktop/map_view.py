@@ -240,6 +240,12 @@ class MapView(QWebEngineView):
 
         self.render_runner.start("map", job)
 
+    def shutdown(self) -> None:
+        """Stop pending and running renders (the window is closing)."""
+        self._debounce.stop()
+        self._pending = self._queued = None
+        self.render_runner.shutdown()
+
     def refresh_later(self, plan: Plan, *, rebuild_zones: bool = False) -> None:
         """Re-render after edits settle (zone outlines follow cell moves)."""
         self._pending = plan

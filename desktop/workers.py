@@ -28,6 +28,18 @@ from planning.progress import Cancelled, CancelToken, ProgressEvent, ProgressFn
 
 JobFn = Callable[[ProgressFn, CancelToken], Any]
 
+_LIVE: dict[int, tuple[QThread, QObject, CancelToken]] = {}
+"""Threads still running, kept here rather than as children of their runner:
+a runner deleted with its window (a test's teardown, a closed dock) must not
+destroy a running QThread, which aborts the process. Each entry is dropped
+when its thread finishes."""
+
+
+def _release(key: int) -> None:
+    entry = _LIVE.pop(key, None)
+    if entry is not None:
+        entry[0].deleteLater()
+
 
 class _Job(QObject):
     """Calls ``fn`` in the worker thread and reports by signal."""
@@ -112,9 +124,12 @@ class TaskRunner(QObject):
         self.title = title
         self._token = CancelToken()
         self._on_success = on_success
-        thread = QThread(self)
+        thread = QThread()
         job = _Job(fn, self._token)
         job.moveToThread(thread)
+        key = id(thread)
+        _LIVE[key] = (thread, job, self._token)
+        thread.finished.connect(lambda: _release(key))
         thread.started.connect(job.run)
         job.progressed.connect(self.progressed)
         job.succeeded.connect(self._succeeded)
@@ -144,8 +159,8 @@ class TaskRunner(QObject):
         for signal in (job.succeeded, job.failed, job.cancelled, job.progressed):
             signal.disconnect()
         if not thread.wait(msecs):
-            thread.setParent(None)
-            thread.finished.connect(thread.deleteLater)
+            self._thread = self._job = self._token = None
+            self.busyChanged.emit(False)
             return False
         self._finish()
         return True
@@ -157,7 +172,7 @@ class TaskRunner(QObject):
         if thread is not None:
             thread.quit()
             thread.wait()
-            thread.deleteLater()
+            _release(id(thread))
         # the job has no parent: dropping the last reference deletes it here,
         # in the GUI thread, now that its own thread has ended
         del job

@@ -271,7 +271,10 @@
   if (D.hotspots.length) addOverlay("hotspots", "热点 (hotspots)", heat, true);
   else layers.hotspots = heat;
 
-  L.control.layers(bases, overlays, {collapsed: false}).addTo(map);
+  // a long list (one route layer per day over a 20-day horizon) would cover
+  // the map, so it folds into the corner button and opens on hover
+  L.control.layers(bases, overlays, {collapsed: Object.keys(overlays).length > 12})
+    .addTo(map);
   L.control.scale({imperial: false}).addTo(map);
 
   // legend
@@ -287,7 +290,12 @@
       row.appendChild(document.createTextNode(RISK[r]));
       box.appendChild(row);
     });
-    if (D.days.length) {
+    if (D.days.length > 10) {
+      box.appendChild(el("h5", null, "路线日期 (days)"));
+      box.appendChild(el("div", null,
+        "D1 " + D.days[0].day + " … D" + D.days.length + " " +
+        D.days[D.days.length - 1].day + "，每天一种颜色"));
+    } else if (D.days.length) {
       box.appendChild(el("h5", null, "路线日期 (days)"));
       D.days.forEach(function (d) {
         var row = el("div");

@@ -8,9 +8,10 @@ window, all offscreen.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Iterator
 
 import pytest
-from PySide6.QtCore import QPoint, QSettings, Qt
+from PySide6.QtCore import QCoreApplication, QEvent, QPoint, QSettings, Qt
 from PySide6.QtGui import QImage
 
 from desktop import main_window as main_window_module
@@ -64,14 +65,22 @@ def isolated_settings(tmp_path, qapp):
 
 
 @pytest.fixture
-def window(qtbot, tmp_path, small_plan) -> MainWindow:
+def window(qtbot, tmp_path, small_plan) -> Iterator[MainWindow]:
     settings = QSettings(str(tmp_path / "planner.ini"), QSettings.Format.IniFormat)
     win = MainWindow(settings, plan_settings=FAST)
     win.unsaved_answer = "discard"
-    qtbot.addWidget(win)
+
     win.show()
     win.document.set_plan(fresh(small_plan), None, saved=True)
-    return win
+    yield win
+    _dispose(win)
+
+
+def _dispose(win: MainWindow) -> None:
+    """Close and delete now: a web page left for interpreter exit crashes it."""
+    win.close()
+    win.deleteLater()
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
 
 
 def js(qtbot, win: MainWindow, script: str) -> object:
@@ -177,7 +186,7 @@ def test_save_then_open_in_new_window(qtbot, window, tmp_path, small_plan):
     assert window.recent_projects()[0] == path.resolve()
 
     other = MainWindow(window.settings, plan_settings=FAST)
-    qtbot.addWidget(other)
+    other.unsaved_answer = "discard"
     with qtbot.waitSignal(other.runner.succeeded, timeout=60_000):
         assert other.open_project(path)
     assert other.document.path == path
@@ -186,6 +195,7 @@ def test_save_then_open_in_new_window(qtbot, window, tmp_path, small_plan):
     assert other.visits_proxy.rowCount() == len(small_plan.visits)
     visits = other.document.plan.visits
     assert sorted(visits["visit_id"]) == sorted(small_plan.visits["visit_id"])
+    _dispose(other)
 
 
 def test_unsaved_changes_prompt_answers(window, tmp_path):
@@ -208,7 +218,14 @@ def test_language_chinese_by_default_and_english_live(window):
     assert window.menu_file.title() == "文件(&F)"
     assert window.menu_plan.title() == "规划(&P)"
     assert window.squads_dock.windowTitle() == "中队"
+    assert window.squads_panel.rebalance_button.text() == "重新平衡"
+    assert window.act_import.text() == "导入图层(&I)…"
+    assert window.hotspot_dock.windowTitle() == "热点"
+    assert window.layer_panel.boxes["cells"].text() == "网格"
     window.set_language("en")
+    assert window.squads_panel.rebalance_button.text() == "Re-balance around my edits"
+    assert window.hotspot_panel.chart.title().startswith("Events per week")
+    assert window.layer_panel.boxes["cells"].text() == "Grid cells"
     assert window.menu_file.title() == "&File"
     assert window.menu_plan.title() == "&Plan"
     assert window.schedule_dock.windowTitle() == "Schedule"
@@ -298,12 +315,13 @@ def test_run_settings_kept_in_qsettings(qtbot, window, tmp_path):
     assert changed and scenario.horizon.days == 10
 
     other = MainWindow(window.settings, plan_settings=FAST)
-    qtbot.addWidget(other)
+    other.unsaved_answer = "discard"
     assert other.run_settings == values
     assert other.plan_settings.zoning.nest == "town"
     assert RunSettings(start=date(2027, 1, 4)).horizon_for(
         scenario.horizon
     ).start == date(2027, 1, 4)
+    _dispose(other)
 
 
 def test_run_zoning_reports_progress_and_cancels(qtbot, window):
@@ -567,7 +585,7 @@ def test_edits_survive_save_and_reopen(qtbot, window, tmp_path):
     assert window.save_as(path)
 
     other = MainWindow(window.settings, plan_settings=FAST)
-    qtbot.addWidget(other)
+    other.unsaved_answer = "discard"
     with qtbot.waitSignal(other.runner.succeeded, timeout=60_000):
         other.open_project(path)
     assert other.document.locked_cells() == set(some)
@@ -575,3 +593,4 @@ def test_edits_survive_save_and_reopen(qtbot, window, tmp_path):
     assert reopened.loc[visit_id, "day"] == days[-2]
     assert other.document.assignment().equals(doc.assignment())
     assert other.document.schedule_state == "ok"
+    _dispose(other)

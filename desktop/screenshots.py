@@ -1,0 +1,104 @@
+"""Write the user guide's screenshots: ``python -m desktop.screenshots [DIR]``.
+
+Plans the bundled sample county with short solver limits, then grabs the
+main window in Chinese and in English, the import dialog with a preview,
+and the hotspot dock, into ``docs/screenshots/`` (or ``DIR``). Runs
+offscreen when no display is set.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+from PySide6.QtCore import QSettings, QTimer
+from PySide6.QtWidgets import QApplication, QWidget
+
+DEFAULT_DIR = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
+SIZE = (1600, 960)
+
+
+def _settle(app: QApplication, msecs: int) -> None:
+    done: list[bool] = []
+    QTimer.singleShot(msecs, lambda: done.append(True))
+    while not done:
+        app.processEvents()
+
+
+def _save(widget: QWidget, path: Path) -> Path:
+    if not widget.grab().save(str(path), "PNG"):
+        raise OSError(f"could not write {path}")
+    print(path)
+    return path
+
+
+def main(out_dir: Path = DEFAULT_DIR) -> list[Path]:
+    """Grab every screenshot into ``out_dir``; returns the written files."""
+    if not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"):
+        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from desktop.app import application
+
+    app = application()
+    from desktop.i18n import install_language
+    from desktop.main_window import MainWindow
+    from planning.plan import PlanSettings, run_plan
+    from planning.sample import build_sample
+    from planning.scheduling import ScheduleSettings
+    from planning.zoning import ZoningSettings
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix="planner-shots-"))
+    fast = PlanSettings(
+        zoning=ZoningSettings(time_limit=10.0),
+        scheduling=ScheduleSettings(time_limit=15.0, route_time_limit=0.2),
+    )
+    plan = run_plan(build_sample(n_enterprises=1200, n_events=3000), fast)
+    install_language("zh_CN")
+    settings = QSettings(str(tmp / "planner.ini"), QSettings.Format.IniFormat)
+    window = MainWindow(settings, plan_settings=fast)
+    window.unsaved_answer = "discard"
+    window.resize(*SIZE)
+    window.show()
+    window.document.set_plan(plan, None, saved=True)
+    ready: list[bool] = []
+    window.map_view.mapReady.connect(lambda: ready.append(True))
+    while not ready:
+        app.processEvents()
+    _settle(app, 1500)
+    written = [_save(window, out_dir / "main-window-zh.png")]
+
+    window.set_language("en")
+    _settle(app, 500)
+    written.append(_save(window, out_dir / "main-window-en.png"))
+    window.set_language("zh_CN")
+
+    hs = plan.scenario.hotspots.head(30)
+    csv = tmp / "热点事件_2026-11.csv"
+    lines = ["事件编号,事件类型,发生时间,经度,纬度,来源"]
+    for _, h in hs.iterrows():
+        lines.append(
+            f"{h['event_id']},{h['event_type']},{h['time']},"
+            f"{h.geometry.x:.6f},{h.geometry.y:.6f},{h['source']}"
+        )
+    csv.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    dialog = window.open_import_dialog(csv)
+    assert dialog is not None
+    dialog.resize(860, 600)
+    _settle(app, 400)
+    written.append(_save(dialog, out_dir / "import-dialog.png"))
+    dialog.close()
+
+    window.hotspot_dock.show()
+    window.hotspot_dock.raise_()
+    _settle(app, 300)
+    window.hotspot_panel.refresh()
+    _settle(app, 700)
+    written.append(_save(window, out_dir / "hotspot-dock.png"))
+    window.close()
+    return written
+
+
+if __name__ == "__main__":
+    main(Path(sys.argv[1]) if len(sys.argv) > 1 else DEFAULT_DIR)
