@@ -84,8 +84,14 @@ def report(name: str, scenario: Scenario, result: ScheduleResult, wall: float) -
         f"{day.min():.0f}/{day.mean():.0f}/{day.max():.0f} min"
     )
     phases = {k.removeprefix("seconds_"): v for k, v in stats.items() if "seconds" in k}
-    print("seconds per phase", phases)
     print(
+        "seconds per phase",
+        phases,
+        f"(squads on greedy days: {stats.get('squads_greedy', 0)})",
+    )
+    print(
+        f"routing dropped {stats.get('route_dropped', 0)} stops; insertion repair "
+        f"placed {stats.get('repair_placed', 0)} dropped or left-out visits; "
         f"spare-inspector pass: {stats.get('left_out_before_spare', 0)} left out "
         f"before, {stats.get('spare_placed', 0)} placed"
     )
@@ -191,7 +197,11 @@ def compare_engines(scenario: Scenario, result: ScheduleResult) -> None:
 
 
 def generated_county(
-    n_due: int = 20_000, n_squads: int = 30, teams: int = 5, seed: int = 11
+    n_due: int = 20_000,
+    n_squads: int = 30,
+    teams: int = 5,
+    seed: int = 11,
+    margin: float = 1.6,
 ) -> Scenario:
     """The sample's county and generator, scaled to ``n_due`` due firms.
 
@@ -230,7 +240,7 @@ def generated_county(
     out = base.copy()
     out.name = f"generated county, {n_due} due firms, {n_squads} squads"
     out.cells, out.squads, out.enterprises = cells, squads, ent
-    return size_inspectors(out)
+    return size_inspectors(out, margin)
 
 
 def size_inspectors(scenario: Scenario, margin: float = 1.6) -> Scenario:

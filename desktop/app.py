@@ -93,7 +93,9 @@ def run_gui(
     window.show()
 
     recent = [p for p in window.recent_projects() if p.exists()]
-    if project is not None:
+    if screenshot is None and window.offer_recovery():
+        pass  # the crashed session's work is open; nothing else to load
+    elif project is not None:
         window.open_project(Path(project))
     elif recent:
         window.open_project(recent[0])

@@ -63,6 +63,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop.autosave import Autosave, recovery_folder
 from desktop.dialogs import AssignCellsDialog, ExportDialog
 from desktop.document import PlanDocument, zone_layer_of
 from desktop.hotspot_dock import HotspotPanel
@@ -98,6 +99,7 @@ REBALANCE_SECONDS = 3.0
 """Time limit of 重新平衡: a repair near the edits, not a new zoning."""
 ATTRIBUTE_LAYERS = ("cells", "enterprises", "visits", "hotspots")
 UNSAVED_ENV = "PATROL_PLANNER_UNSAVED"
+RECOVER_ENV = "PATROL_PLANNER_RECOVER"
 """``save`` / ``discard`` / ``cancel``: answer the unsaved-changes prompt
 without showing it (tests, kiosk set-ups)."""
 
@@ -152,6 +154,11 @@ class MainWindow(QMainWindow):
         )
         self.plan_settings = self.run_settings.plan_settings(base)
         self.document = PlanDocument(self)
+        self.autosave = Autosave(
+            self.document, recovery_folder(self.settings), parent=self
+        )
+        self.recovery_answer: str | None = os.environ.get(RECOVER_ENV) or None
+        """``restore`` / ``discard`` answers the crash-recovery offer (tests)."""
         self.runner = TaskRunner(self)
         self.unsaved_answer: str | None = os.environ.get(UNSAVED_ENV) or None
         self.move_warning_answer: bool | None = None
@@ -1498,7 +1505,46 @@ class MainWindow(QMainWindow):
         finally:
             QApplication.restoreOverrideCursor()
         self._add_recent(path)
+        self.autosave.clear()
         self.statusBar().showMessage(self.tr("Saved {0}").format(path), 5000)
+        return True
+
+    def offer_recovery(self) -> bool:
+        """After a crash, offer the autosaved copy; ``True`` if it was restored.
+
+        The restored plan keeps its project path and counts as unsaved, so
+        the planner decides when it replaces the file on disk.
+        """
+        note = self.autosave.pending()
+        if note is None:
+            return False
+        answer = self.recovery_answer
+        if answer is None:
+            B = QMessageBox.StandardButton
+            project = note.get("project") or self.tr("(new project)")
+            button = QMessageBox.question(
+                self,
+                self.tr("Recover unsaved work"),
+                self.tr(
+                    "The app was not closed properly. An autosaved copy of {0} "
+                    "from {1} exists. Restore it?"
+                ).format(project, note.get("saved_at", "?")),
+                B.Yes | B.No,
+                B.Yes,
+            )
+            answer = "restore" if button == B.Yes else "discard"
+        if answer != "restore":
+            self.autosave.clear()
+            return False
+        try:
+            plan, path = self.autosave.restore()
+        except (OSError, ValueError) as exc:
+            self.show_error(
+                self.tr("Could not restore the autosaved copy:\n{0}").format(exc)
+            )
+            return False
+        self.document.set_plan(plan, path, saved=False)
+        self._message(self.tr("Restored the autosaved copy; save to keep it."))
         return True
 
     def maybe_save(self) -> bool:
@@ -1601,6 +1647,9 @@ class MainWindow(QMainWindow):
             return
         self.runner.shutdown()
         self.map_view.shutdown()
+        self.autosave.timer.stop()
+        if self.autosave.wrote:
+            self.autosave.clear()
         self.settings.setValue("window/geometry", self.saveGeometry())
         self.settings.setValue("window/state", self.saveState())
         self.settings.sync()

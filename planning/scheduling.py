@@ -25,18 +25,27 @@ work is decomposed so a county of 20,000 visits stays tractable:
    integer variables), plus a fixed cost per package touched; this is both
    charged against the workday (with service and nearest-neighbour travel
    per visit) and minimised, so team-days stay compact and routes short.
+   Team-days are filled to ``TARGET_FILL`` of the workday while capacity
+   allows (a soft cost beyond it, ``FILL`` hard), so routes keep slack.
    Lateness past the due date costs by risk (red most), visiting before it
    a little; leaving a visit out costs more than any lateness. A greedy
-   solution of the same model is the hint and the fallback.
+   solution (vectorised over team-days) comes first; the model then only
+   offers each visit the team-days within ``DAY_WINDOW`` workdays of its
+   greedy day or ``DUE_WINDOW`` of its due day, so it grows with visits,
+   not visits x horizon. Building the model is paid from the squad's share
+   of the time; a squad whose share is too short keeps the greedy days.
 4. **Routes** (:func:`planning.routing.route_day` per team-day) order the
-   stops with opening-hour windows, busy windows and lunch; a stop that
-   does not fit is moved to another compatible team-day (repair).
+   stops with opening-hour windows, busy windows and lunch. A stop that
+   does not fit, and a visit the day model left out, is then inserted at
+   the cheapest feasible position of another compatible team-day
+   (:func:`_place`, an exact earliest-start check of that day alone, no
+   solver), so a short budget narrows this repair but never skips it.
 5. **Spare inspectors** (:func:`_fill_spare`): the roster sizes crews by
    minutes, so visits can be left out for want of a department on their
    squad's team-days while that department's inspector-days go unused.
    Left-out visits join team-days that the day's free inspectors can
-   equip, if the re-routed day still holds; the rest are reported
-   unscheduled with their reason.
+   equip, if an exact insertion keeps that day feasible; the rest are
+   reported unscheduled with their reason.
 """
 
 from __future__ import annotations
@@ -87,6 +96,30 @@ SPARE_SHARE = 0.1
 FILL = 0.95
 """Share of the workday the day model may fill with estimated work: the
 rest absorbs waits for opening hours that the estimate does not see."""
+TARGET_FILL = 0.85
+"""Share of the workday team-days are filled to while capacity allows;
+each estimated minute beyond it costs ``OVER_COST``, so routes keep slack
+and rarely drop a stop."""
+OVER_COST = 1
+"""Cost per estimated minute a team-day holds beyond ``TARGET_FILL``."""
+DAY_WINDOW = 2
+"""The day model may move a job this many workdays from its greedy day."""
+DUE_WINDOW = 2
+"""... or to any of this many workdays from its due day on."""
+MIN_MODEL_SECONDS = 1.0
+"""A squad's CP-SAT model is built only if this much budget is left for it
+(plus ``BUILD_SECONDS_PER_VAR`` per variable); otherwise the greedy
+assignment stands."""
+BUILD_SECONDS_PER_VAR = 4e-5
+"""Rough cost of building (and presolving) one assignment variable."""
+INSERT_BATCH = 8
+"""Team-days tried together by exact insertion when placing one stop."""
+REPAIR_TRIES_LATE = 8
+"""Team-days tried per stop once the repair share of the time is spent."""
+SPARE_TRIES = 24
+"""Team-days tried per left-out visit by the spare-inspector pass."""
+EXTRA_DEPT_COST = 5
+"""Ranking cost per inspector a team-day must add to take a visit."""
 UNIT = 5
 """Minutes per unit of work in the roster model (keeps coefficients small)."""
 
@@ -110,9 +143,13 @@ class ScheduleSettings:
         Seconds for the whole solve: the CP-SAT roster and day/crew models
         get ``CPSAT_SHARE`` of it, the routes ``ROUTING_SHARE``, moving
         dropped stops ``REPAIR_SHARE`` and the spare-inspector pass
-        ``SPARE_SHARE``; the rest is for building models and tables. Each
-        CP-SAT model also stops once its objective has not improved for a quarter of its share, so a
-        small county finishes well before the limit.
+        ``SPARE_SHARE``; the rest is for building models and tables. A
+        squad's share of the CP-SAT time also pays for building its model;
+        a squad whose share is too short keeps its greedy assignment. Each
+        CP-SAT model stops once its objective has not improved for a
+        quarter of its share, so a small county finishes well before the
+        limit. Placing dropped stops is an exact insertion, not a solve, so
+        a tight budget narrows it but never leaves a stop out for time.
     route_time_limit
         Seconds of local search per team-day route at most.
     seed, workers
@@ -292,6 +329,14 @@ def schedule(
         assignment[sq.squad_id] = _solve_squad(
             sq, policy, days, settings, share, statuses, report, cancel
         )
+        # also when the squad kept its greedy days (no solver callback ran)
+        progress(
+            ProgressEvent(
+                "scheduling",
+                0.1 + 0.9 * (n_done + 1) / len(work),
+                f"squad {sq.squad_id}",
+            )
+        )
     clock.lap("assign")
 
     spare_stats: dict[str, int] = {}
@@ -317,6 +362,7 @@ def schedule(
         status = "feasible"
     result = _build_result(scenario, squads, routed, days, unscheduled, status, clock)
     result.stats.update(spare_stats)
+    result.stats["squads_greedy"] = statuses.count("greedy")
     return result
 
 
@@ -715,20 +761,63 @@ def _solve_squad(
     report: Callable[[float, float, float], None],
     cancel: CancelToken,
 ) -> dict[int, tuple[int, int]]:
-    """Team-day of each job of one squad (jobs left out are not in the dict)."""
+    """Team-day of each job of one squad (jobs left out are not in the dict).
+
+    ``time_limit`` covers everything done here: packages and the greedy
+    assignment (fast, always run), then, if the rest of the budget is worth
+    it, building and solving the CP-SAT model around the greedy solution.
+    A budget too short for the model keeps the greedy assignment, which
+    leaves no visit out that the model would have placed for want of time.
+    """
+    t0 = time.perf_counter()
     packs = _make_packages(sq, policy, settings.seed)
     greedy = _greedy_assign(sq, packs, policy)
-    sm = _build_squad_model(sq, packs, policy)
+    cands = _candidates(sq, greedy)
+    n_vars = sum(len(c) for c in cands)
+    left = time_limit - (time.perf_counter() - t0)
+    if left < MIN_MODEL_SECONDS + BUILD_SECONDS_PER_VAR * n_vars or cancel.cancelled:
+        statuses.append("greedy")
+        return greedy
+    sm = _build_squad_model(sq, packs, policy, cands)
     _hint_squad(sm, sq, packs, greedy)
-    solver = _solver(settings, time_limit)
-    callback = _Progress(report, time_limit)
+    limit = max(0.2, time_limit - (time.perf_counter() - t0))
+    solver = _solver(settings, limit)
+    callback = _Progress(report, limit)
     code = _solve_watched(
-        solver, sm.model, callback, cancel, stall=max(1.0, 0.25 * time_limit)
+        solver, sm.model, callback, cancel, stall=max(1.0, 0.25 * limit)
     )
     statuses.append(_status_name(code))
     if code not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return greedy
     return {i: k for (i, k), var in sm.x.items() if solver.boolean_value(var)}
+
+
+def _candidates(
+    sq: _Squad, greedy: dict[int, tuple[int, int]]
+) -> list[list[tuple[int, int]]]:
+    """Team-days the model may give each job: a window of days around the
+    greedy day and from the due day on, on teams whose crew covers it.
+
+    This keeps the model at about visits x (window x teams) variables
+    however long the horizon; the greedy day is always a candidate, so the
+    greedy solution stays a feasible hint.
+    """
+    n_days = max((t for t, _ in sq.crews), default=-1) + 1
+    by_day: dict[int, list[tuple[int, int]]] = defaultdict(list)
+    for k in sq.crews:
+        by_day[k[0]].append(k)
+    out = []
+    for i, job in enumerate(sq.jobs):
+        day_set = set(range(job.due, min(n_days, job.due + DUE_WINDOW + 1)))
+        if i in greedy:
+            g = greedy[i][0]
+            day_set |= set(
+                range(max(0, g - DAY_WINDOW), min(n_days, g + DAY_WINDOW + 1))
+            )
+        out.append(
+            [k for t in sorted(day_set) for k in by_day[t] if job.profs <= sq.crews[k]]
+        )
+    return out
 
 
 @dataclass
@@ -741,53 +830,61 @@ class _SquadModel:
     used: dict[tuple[int, tuple[int, int]], cp_model.IntVar]
     reach: dict[tuple[int, int], cp_model.IntVar]
     box: dict[tuple[int, int], list[cp_model.IntVar]]
+    over: dict[tuple[int, int], cp_model.IntVar]
+    target: int
 
 
-def _build_squad_model(sq: _Squad, packs: _Packages, policy: Policy) -> _SquadModel:
+def _build_squad_model(
+    sq: _Squad,
+    packs: _Packages,
+    policy: Policy,
+    cands: list[list[tuple[int, int]]],
+) -> _SquadModel:
     """Variables, constraints and objective of one squad's day/team model.
 
-    ``x[i, k]``: job ``i`` on team-day ``k`` (only where the crew covers
-    it); ``used[c, k]``: team-day ``k`` touches package ``c``. A team-day's
-    minutes are its jobs' loads + the round trip to its farthest package +
-    the width and height of the box around its packages (the way from one
-    package to the next), and must fit the workday. The same terms are
-    the travel part of the objective, so team-days stay compact.
+    ``x[i, k]``: job ``i`` on team-day ``k`` (only its candidates, see
+    :func:`_candidates`); ``used[c, k]``: team-day ``k`` touches package
+    ``c`` (only where a job of ``c`` may go to ``k``). A team-day's minutes
+    are its jobs' loads + the round trip to its farthest package + the
+    width and height of the box around its packages (the way from one
+    package to the next); they must fit ``FILL`` of the workday, and each
+    minute over ``TARGET_FILL`` costs ``OVER_COST``, so team-days are
+    filled to the target while capacity allows and routes rarely drop a
+    stop. The same travel terms are in the objective, so team-days stay
+    compact.
     """
     model = cp_model.CpModel()
-    team_days = list(sq.crews)
-    n_pack = len(packs.link)
     x: dict[tuple[int, tuple[int, int]], cp_model.IntVar] = {}
     skip: dict[int, cp_model.IntVar] = {}
-    used = {
-        (c, k): model.new_bool_var(f"u{c}_{k}")
-        for c in range(n_pack)
-        for k in team_days
-    }
+    used: dict[tuple[int, tuple[int, int]], cp_model.IntVar] = {}
     objective = []
     for i, job in enumerate(sq.jobs):
         skip[i] = model.new_bool_var(f"skip{i}")
         objective.append(SKIP_COST[job.risk] * skip[i])
         options = [skip[i]]
-        for k in team_days:
-            if job.profs <= sq.crews[k]:
-                x[i, k] = var = model.new_bool_var(f"x{i}_{k}")
-                options.append(var)
-                model.add_implication(var, used[job.package, k])
-                cost = _time_cost(job, k[0])
-                if cost:
-                    objective.append(cost * var)
+        for k in cands[i]:
+            x[i, k] = var = model.new_bool_var(f"x{i}_{k}")
+            options.append(var)
+            u = used.get((job.package, k))
+            if u is None:
+                u = used[job.package, k] = model.new_bool_var(f"u{job.package}_{k}")
+            model.add_implication(var, u)
+            cost = _time_cost(job, k[0])
+            if cost:
+                objective.append(cost * var)
         model.add_exactly_one(options)
     by_day: dict[tuple[int, int], list[tuple[int, cp_model.IntVar]]] = defaultdict(list)
     for (i, k), var in x.items():
         by_day[k].append((sq.jobs[i].load, var))
+    packs_of: dict[tuple[int, int], list[int]] = defaultdict(list)
+    for c, k in used:
+        packs_of[k].append(c)
     top = packs.centre.max(axis=0)
     reaches: dict[tuple[int, int], cp_model.IntVar] = {}
     boxes: dict[tuple[int, int], list[cp_model.IntVar]] = {}
-    for k in team_days:
-        if not by_day[k]:
-            for c in range(n_pack):
-                model.add(used[c, k] == 0)
-            continue
+    overs: dict[tuple[int, int], cp_model.IntVar] = {}
+    target = _capacity(policy, TARGET_FILL)
+    for k, pk in packs_of.items():
         reach = model.new_int_var(0, int(packs.link.max()), f"reach{k}")
         box = [
             model.new_int_var(0, int(top[axis]), f"box{k}_{axis}_{side}")
@@ -797,7 +894,7 @@ def _build_squad_model(sq: _Squad, packs: _Packages, policy: Policy) -> _SquadMo
         reaches[k], boxes[k] = reach, box
         model.add(box[0] <= box[1])
         model.add(box[2] <= box[3])
-        for c in range(n_pack):
+        for c in pk:
             u = used[c, k]
             model.add(reach >= int(packs.link[c])).only_enforce_if(u)
             model.add(box[0] <= int(packs.centre[c, 0])).only_enforce_if(u)
@@ -805,18 +902,21 @@ def _build_squad_model(sq: _Squad, packs: _Packages, policy: Policy) -> _SquadMo
             model.add(box[2] <= int(packs.centre[c, 1])).only_enforce_if(u)
             model.add(box[3] >= int(packs.centre[c, 1])).only_enforce_if(u)
         trip = reach + box[1] - box[0] + box[3] - box[2]
-        model.add(
-            sum(load * var for load, var in by_day[k]) + trip <= _capacity(policy)
-        )
+        work = sum(load * var for load, var in by_day[k]) + trip
+        model.add(work <= _capacity(policy))
+        over = model.new_int_var(0, _capacity(policy), f"over{k}")
+        model.add(over >= work - target)
+        overs[k] = over
         objective.append(trip)
-        objective.extend(PACKAGE_COST * used[c, k] for c in range(n_pack))
+        objective.append(OVER_COST * over)
+        objective.extend(PACKAGE_COST * used[c, k] for c in pk)
     model.minimize(sum(objective))
-    return _SquadModel(model, x, skip, used, reaches, boxes)
+    return _SquadModel(model, x, skip, used, reaches, boxes, overs, target)
 
 
-def _capacity(policy: Policy) -> int:
-    """Minutes of estimated work a team-day may hold."""
-    return int(FILL * policy.work_minutes)
+def _capacity(policy: Policy, fill: float = FILL) -> int:
+    """Minutes of estimated work a team-day may hold (``fill`` of the day)."""
+    return int(fill * policy.work_minutes)
 
 
 def _trip(packages: set[int], packs: _Packages) -> int:
@@ -832,17 +932,35 @@ def _trip(packages: set[int], packs: _Packages) -> int:
 def _greedy_assign(
     sq: _Squad, packs: _Packages, policy: Policy
 ) -> dict[int, tuple[int, int]]:
-    """A feasible solution of the squad model: urgent packages first, each
-    job to the cheapest team-day that still fits."""
-    work = {k: 0 for k in sq.crews}
-    touched: dict[tuple[int, int], set[int]] = {k: set() for k in sq.crews}
+    """A feasible solution of the squad model, vectorised over team-days.
+
+    Jobs needing outside inspectors go first (their team-days are few),
+    then the rest; within each group urgent packages first. Each job goes
+    to the cheapest team-day (lateness, added travel, a new package) whose
+    crew covers it and whose estimated work stays within ``TARGET_FILL``;
+    jobs that fit nowhere then get a second pass up to ``FILL``.
+    """
+    keys = list(sq.crews)
+    n_k = len(keys)
+    if n_k == 0 or not sq.jobs:
+        return {}
+    day = np.array([k[0] for k in keys])
+    work = np.zeros(n_k)
+    reach = np.zeros(n_k)
+    lo = np.full((n_k, 2), np.inf)
+    hi = np.full((n_k, 2), -np.inf)
+    touched = np.zeros((len(packs.link), n_k), dtype=bool)
+    covers: dict[frozenset[str], np.ndarray] = {}
     urgency: dict[int, tuple[int, int]] = {}
     for job in sq.jobs:
         key = (job.due, _RISK_ORDER[job.risk])
         urgency[job.package] = min(urgency.get(job.package, key), key)
+        if job.profs not in covers:
+            covers[job.profs] = np.array([job.profs <= sq.crews[k] for k in keys])
     order = sorted(
         range(len(sq.jobs)),
         key=lambda i: (
+            not sq.jobs[i].profs,
             urgency[sq.jobs[i].package],
             sq.jobs[i].package,
             sq.jobs[i].due,
@@ -850,26 +968,34 @@ def _greedy_assign(
         ),
     )
     assign: dict[int, tuple[int, int]] = {}
-    for i in order:
-        job = sq.jobs[i]
-        best: tuple[int, tuple[int, int]] | None = None
-        for k in sq.crews:
-            if not job.profs <= sq.crews[k]:
+    for fill in (TARGET_FILL, FILL):
+        cap = _capacity(policy, fill)
+        for i in order:
+            if i in assign:
                 continue
-            now = _trip(touched[k], packs)
-            after = _trip(touched[k] | {job.package}, packs)
-            if work[k] + job.load + after > _capacity(policy):
+            job = sq.jobs[i]
+            c = job.package
+            centre = packs.centre[c]
+            empty = ~np.isfinite(lo[:, 0])
+            now = np.where(empty, 0.0, reach + (hi - lo).sum(axis=1))
+            new_lo = np.minimum(lo, centre)
+            new_hi = np.maximum(hi, centre)
+            after = np.maximum(reach, packs.link[c]) + (new_hi - new_lo).sum(axis=1)
+            ok = covers[job.profs] & (work + job.load + after <= cap)
+            if not ok.any():
                 continue
-            cost = _time_cost(job, k[0]) + after - now
-            if job.package not in touched[k]:
-                cost += PACKAGE_COST
-            if best is None or cost < best[0]:
-                best = (cost, k)
-        if best is not None:
-            k = best[1]
-            assign[i] = k
-            work[k] += job.load
-            touched[k].add(job.package)
+            late = np.where(
+                day < job.due,
+                EARLY_COST * (job.due - day),
+                LATE_COST[job.risk] * (day - job.due),
+            )
+            cost = late + after - now + PACKAGE_COST * ~touched[c]
+            b = int(np.argmin(np.where(ok, cost, np.inf)))
+            assign[i] = keys[b]
+            work[b] += job.load
+            reach[b] = max(reach[b], packs.link[c])
+            lo[b], hi[b] = new_lo[b], new_hi[b]
+            touched[c, b] = True
     return assign
 
 
@@ -885,8 +1011,10 @@ def _hint_squad(
     for i, var in sm.skip.items():
         sm.model.add_hint(var, i not in assign)
     touched: dict[tuple[int, int], set[int]] = defaultdict(set)
+    work: dict[tuple[int, int], int] = defaultdict(int)
     for i, k in assign.items():
         touched[k].add(sq.jobs[i].package)
+        work[k] += sq.jobs[i].load
     for (c, k), var in sm.used.items():
         sm.model.add_hint(var, c in touched[k])
     for k, reach in sm.reach.items():
@@ -896,6 +1024,9 @@ def _hint_squad(
         values = (pts[:, 0].min(), pts[:, 0].max(), pts[:, 1].min(), pts[:, 1].max())
         for var, value in zip(sm.box[k], values, strict=True):
             sm.model.add_hint(var, int(value))
+    for k, over in sm.over.items():
+        total = work[k] + _trip(touched[k], packs)
+        sm.model.add_hint(over, max(0, total - sm.target))
 
 
 # ----------------------------------------------------------- solver helpers
@@ -1003,13 +1134,15 @@ def _route_all(
     cancel: CancelToken,
     stats: dict[str, int],
 ) -> dict[_TeamDay, tuple[list[_Job], RouteResult]]:
-    """Route every team-day, move stops that do not fit, give what is still
-    left out to team-days that spare inspectors can equip, report the rest.
+    """Route every team-day, insert stops that did not fit (and visits the
+    day model left out) into other team-days, give what is still left out
+    to team-days that spare inspectors can equip, report the rest.
 
-    ``stats`` receives how many left-out visits the spare pass placed.
+    ``stats`` receives how many stops routing dropped, how many visits the
+    insertion repair placed and how many the spare pass placed.
     """
     engine = settings.routing_engine
-    left: list[tuple[_Job, str]] = []
+    pending: list[tuple[_Job, str]] = []
     plan: dict[_TeamDay, list[_Job]] = defaultdict(list)
     for sid, assign in assignment.items():
         sq = squads[sid]
@@ -1018,11 +1151,11 @@ def _route_all(
                 t, j = assign[i]
                 plan[sid, t, j].append(job)
             else:
-                left.append((job, _skip_reason(sq, job, policy)))
+                pending.append((job, _skip_reason(sq, job, policy)))
     n_routes = max(1, len(plan))
     deadline = time.perf_counter() + ROUTING_SHARE * settings.time_limit
     routed: dict[_TeamDay, tuple[list[_Job], RouteResult]] = {}
-    dropped: list[tuple[_TeamDay, _Job]] = []
+    n_dropped = 0
     for n, key in enumerate(sorted(plan)):
         jobs = plan[key]
         if cancel.cancelled:  # finish quickly: first local optimum only
@@ -1034,37 +1167,53 @@ def _route_all(
             limit = min(settings.route_time_limit, max(0.01, share))
             result = _route(squads[key[0]], jobs, policy, travel, limit, engine=engine)
         kept = [jobs[i] for i in result.order]
-        dropped.extend((key, jobs[i]) for i in result.dropped)
+        pending.extend(
+            (jobs[i], _route_reason(jobs[i], key, days)) for i in result.dropped
+        )
+        n_dropped += len(result.dropped)
         result.dropped = []
         routed[key] = (kept, result)
         progress(ProgressEvent("routing", (n + 1) / n_routes, f"{key[0]} {key[1]}"))
     # each later phase gets its own share even when routing overran (a
-    # loaded machine): running out here would leave visits unscheduled
+    # loaded machine); insertion is cheap, so the deadline only narrows
+    # the search to a few team-days per stop, it never skips a stop
     repair_deadline = (
         max(deadline, time.perf_counter()) + REPAIR_SHARE * settings.time_limit
     )
-    for key, job in dropped:
+    left: list[tuple[_Job, str]] = []
+    n_repaired = 0
+    pending.sort(key=lambda item: (_RISK_ORDER[item[0].risk], item[0].due))
+    for job, reason in pending:
         if cancel.cancelled:
-            reason = "planning was cancelled before this visit could be moved"
-            unscheduled.add(job.enterprise_id, key[0], reason)
-        elif time.perf_counter() > repair_deadline:
-            reason = (
-                f"it did not fit the route of {days[key[1]].isoformat()} and the "
-                "time limit ran out before it could be moved; raise time_limit"
-            )
-            unscheduled.add(job.enterprise_id, key[0], reason)
-        elif not _repair(
-            squads[key[0]], job, key, routed, policy, travel, engine=engine
-        ):
-            left.append((job, _route_reason(job, key, days)))
+            reason = "planning was cancelled before this visit could be placed"
+            unscheduled.add(job.enterprise_id, job.squad_id, reason)
+            continue
+        sq = squads[job.squad_id]
+        late = time.perf_counter() > repair_deadline
+        options = [
+            (key, frozenset())
+            for key in ((sq.squad_id, t, j) for t, j in sq.crews)
+            if job.profs <= sq.crews[key[1], key[2]]
+        ]
+        tries = REPAIR_TRIES_LATE if late else None
+        if _place(sq, job, options, routed, policy, travel, tries) is not None:
+            n_repaired += 1
+        else:
+            if job.profs:  # every team-day with that crew is full
+                reason = _skip_reason(sq, job, policy)
+            if late:
+                reason += " (the time limit cut the search short)"
+            left.append((job, reason))
     spare_deadline = (
         max(repair_deadline, time.perf_counter()) + SPARE_SHARE * settings.time_limit
     )
     placed: set[str] = set()
     if settings.spare_inspectors and not cancel.cancelled:
         placed = _fill_spare(
-            squads, left, routed, policy, travel, len(days), spare_deadline, engine
+            squads, left, routed, policy, travel, len(days), spare_deadline
         )
+    stats["route_dropped"] = n_dropped
+    stats["repair_placed"] = n_repaired
     stats["spare_placed"] = len(placed)
     stats["left_out_before_spare"] = len(left)
     for job, reason in left:
@@ -1073,37 +1222,128 @@ def _route_all(
     return routed
 
 
-def _repair(
+def _timeline(
+    jobs: list[_Job], seq: list[int], matrix: np.ndarray, policy: Policy
+) -> tuple[list[int], list[int], int, int] | None:
+    """Earliest-start schedule of ``jobs`` visited in order ``seq``.
+
+    ``matrix`` holds whole travel minutes, row/column 0 the base and
+    ``i + 1`` job ``i``. Returns (arrivals, starts, back, driven minutes),
+    or ``None`` if a stop misses its windows or the team is back after
+    ``day_end``. Starting each stop as early as possible is feasible
+    whenever any timing of this order is.
+    """
+    clock, prev, driven = policy.day_start, 0, 0
+    etas: list[int] = []
+    starts: list[int] = []
+    for i in seq:
+        leg = int(matrix[prev, i + 1])
+        arrive = clock + leg
+        driven += leg
+        start = next((max(arrive, a) for a, b in jobs[i].windows if arrive <= b), None)
+        if start is None:
+            return None
+        etas.append(arrive)
+        starts.append(start)
+        clock, prev = start + jobs[i].service, i + 1
+    leg = int(matrix[prev, 0])
+    if clock + leg > policy.day_end:
+        return None
+    return etas, starts, clock + leg, driven + leg
+
+
+def _insertion(
+    sq: _Squad,
+    jobs: list[_Job],
+    job: _Job,
+    policy: Policy,
+    travel: TravelModel,
+) -> tuple[int, list[_Job], RouteResult] | None:
+    """Cheapest feasible insertion of ``job`` into a routed team-day.
+
+    ``jobs`` are the day's stops in route order. Positions are tried by
+    added travel, cheapest first; the first whose earliest-start timeline
+    keeps every stop in its windows and the team back by ``day_end`` wins.
+    Returns (added travel minutes, new stop order, new route) or ``None``.
+    """
+    cand = [*jobs, job]
+    n = len(jobs)
+    matrix = np.ceil(_day_matrix(sq, cand, travel)).astype(np.int64)
+    nodes = np.arange(n + 1)  # position p: between node p-1 and p (0 = base)
+    prev = np.concatenate(([0], nodes[1:]))  # node before position p
+    nxt = np.concatenate((nodes[1:], [0]))  # node after position p
+    added = matrix[prev, n + 1] + matrix[n + 1, nxt] - matrix[prev, nxt]
+    for p in np.argsort(added, kind="stable"):
+        seq = [*range(p), n, *range(p, n)]
+        timing = _timeline(cand, seq, matrix, policy)
+        if timing is None:
+            continue
+        etas, starts, back, driven = timing
+        # wait at the base rather than at the first stop
+        leave = starts[0] - int(matrix[0, seq[0] + 1])
+        etas[0] = starts[0]
+        ordered = [cand[i] for i in seq]
+        ends = [s + o.service for s, o in zip(starts, ordered, strict=True)]
+        path = np.array([sq.base_xy, *(o.xy for o in ordered), sq.base_xy])
+        km = float(np.hypot(*np.diff(path, axis=0).T).sum())
+        km *= policy.detour_factor / 1e3
+        result = RouteResult(
+            list(range(len(seq))), etas, starts, ends, leave, back, driven, km
+        )
+        return int(added[p]), ordered, result
+    return None
+
+
+def _place(
     sq: _Squad,
     job: _Job,
-    origin: _TeamDay,
+    options: list[tuple[_TeamDay, frozenset[str]]],
     routed: dict[_TeamDay, tuple[list[_Job], RouteResult]],
     policy: Policy,
     travel: TravelModel,
-    tries: int = 4,
-    engine: str = "ortools",
-) -> bool:
-    """Insert a dropped stop into another compatible team-day if one fits.
+    tries: int | None = None,
+) -> tuple[_TeamDay, frozenset[str]] | None:
+    """Insert ``job`` into the best of the team-days ``options`` it fits.
 
-    Candidates are ordered by lateness cost and distance to the day's
-    nearest stop; each try is a quick greedy re-route of that day.
+    ``options`` pairs each team-day with the departments it would have to
+    add to its crew (the spare pass prefers days needing none). Team-days
+    are ranked by lateness cost, the detour to the day's nearest stop and
+    added departments; the first ``INSERT_BATCH`` with room are tried by
+    exact insertion (:func:`_insertion`) and the cheapest that holds wins;
+    if none does, the next batch (at most ``tries`` in all). Returns the
+    chosen option, after updating ``routed``.
     """
-    options = []
-    for (t, j), crew in sq.crews.items():
-        key = (sq.squad_id, t, j)
-        if key == origin or not job.profs <= crew:
+    day_len = policy.day_end - policy.day_start
+    xy = np.array(job.xy)
+    ranked = []
+    for key, extra in options:
+        jobs, result = routed.get(key, ([], None))
+        busy = result.back - result.leave if result is not None and jobs else 0
+        if busy + job.service > day_len:
             continue
-        jobs = routed.get(key, ([], None))[0]
         points = np.array([sq.base_xy] + [o.xy for o in jobs])
-        gap_km = np.hypot(*(points - np.array(job.xy)).T).min() / 1e3
-        options.append((_time_cost(job, t) + gap_km, key))
-    for _, key in sorted(options)[:tries]:
-        jobs = routed.get(key, ([], None))[0] + [job]
-        result = _route(sq, jobs, policy, travel, 0.1, "greedy", engine)
-        if not result.dropped:
-            routed[key] = ([jobs[i] for i in result.order], result)
-            return True
-    return False
+        gap_km = np.hypot(*(points - xy).T).min() * policy.detour_factor / 1e3
+        detour = 2 * gap_km / job.speed * 60.0
+        cost = _time_cost(job, key[1]) + detour + EXTRA_DEPT_COST * len(extra)
+        ranked.append((cost, key, extra))
+    ranked.sort(key=lambda r: r[0])
+    if tries is not None:
+        ranked = ranked[:tries]
+    for b in range(0, len(ranked), INSERT_BATCH):
+        best = None
+        for _, key, extra in ranked[b : b + INSERT_BATCH]:
+            jobs = routed.get(key, ([], None))[0]
+            found = _insertion(sq, jobs, job, policy, travel)
+            if found is None:
+                continue
+            cost = _time_cost(job, key[1]) + found[0] + EXTRA_DEPT_COST * len(extra)
+            if best is None or cost < best[0]:
+                best = (cost, key, extra, found[1], found[2])
+        if best is not None:
+            _, key, extra, ordered, result = best
+            routed[key] = (ordered, result)
+            return key, extra
+    return None
 
 
 def _fill_spare(
@@ -1114,8 +1354,6 @@ def _fill_spare(
     travel: TravelModel,
     n_days: int,
     deadline: float,
-    engine: str = "ortools",
-    tries: int = 6,
 ) -> set[str]:
     """Place left-out visits on team-days that spare inspectors can equip.
 
@@ -1124,10 +1362,9 @@ def _fill_spare(
     left out (crew or time short on their squad's team-days). A team-day's
     real crew is the departments its routed visits need; a left-out visit
     may join a team-day whose crew, plus inspectors of the same day still
-    free, covers it, if a quick re-route keeps every stop in the day.
-    Urgent visits (risk, due day) go first; candidates are tried in order
-    of lateness cost and distance to the team-day's nearest stop. Returns
-    the enterprise ids placed.
+    free, covers it, if an exact insertion keeps every stop in the day
+    (:func:`_place`). Urgent visits (risk, due day) go first. Returns the
+    enterprise ids placed.
     """
     used: dict[tuple[str, int], int] = defaultdict(int)
     crew_of: dict[_TeamDay, set[str]] = {}
@@ -1140,7 +1377,6 @@ def _fill_spare(
         for d, dept in policy.departments.items()
         for t in range(n_days)
     }
-    day_len = policy.day_end - policy.day_start
     placed: set[str] = set()
     order = sorted(left, key=lambda item: (_RISK_ORDER[item[0].risk], item[0].due))
     for job, _ in order:
@@ -1151,29 +1387,17 @@ def _fill_spare(
         for t in range(n_days):
             for j in range(sq.teams):
                 key = (sq.squad_id, t, j)
-                jobs, result = routed.get(key, ([], None))
-                extra = job.profs - crew_of.get(key, set())
-                if any(free[d, t] <= 0 for d in extra):
-                    continue
-                busy = result.back - result.leave if result and jobs else 0
-                if busy + job.service > day_len:
-                    continue
-                points = np.array([sq.base_xy] + [o.xy for o in jobs])
-                gap_km = np.hypot(*(points - np.array(job.xy)).T).min() / 1e3
-                # prefer days needing no extra inspector, then cheap detours
-                cost = _time_cost(job, t) + gap_km + 5 * len(extra)
-                options.append((cost, key, extra))
-        for _, key, extra in sorted(options, key=lambda o: o[0])[:tries]:
-            jobs = routed.get(key, ([], None))[0] + [job]
-            result = _route(sq, jobs, policy, travel, 0.1, "greedy", engine)
-            if result.dropped:
-                continue
-            routed[key] = ([jobs[i] for i in result.order], result)
-            crew_of[key] = crew_of.get(key, set()) | extra
-            for d in extra:
-                free[d, key[1]] -= 1
-            placed.add(job.enterprise_id)
-            break
+                extra = frozenset(job.profs - crew_of.get(key, set()))
+                if all(free[d, t] > 0 for d in extra):
+                    options.append((key, extra))
+        chosen = _place(sq, job, options, routed, policy, travel, SPARE_TRIES)
+        if chosen is None:
+            continue
+        key, extra = chosen
+        crew_of[key] = crew_of.get(key, set()) | extra
+        for d in extra:
+            free[d, key[1]] -= 1
+        placed.add(job.enterprise_id)
     return placed
 
 

@@ -594,3 +594,41 @@ def test_edits_survive_save_and_reopen(qtbot, window, tmp_path):
     assert other.document.assignment().equals(doc.assignment())
     assert other.document.schedule_state == "ok"
     _dispose(other)
+
+
+def test_autosave_offers_recovery_after_a_crash(qtbot, tmp_path, small_plan):
+    ini = str(tmp_path / "planner.ini")
+    project = tmp_path / "county.gpkg"
+    first = MainWindow(QSettings(ini, QSettings.Format.IniFormat), plan_settings=FAST)
+    first.document.set_plan(fresh(small_plan), project, saved=True)
+    cells = first.document.plan.scenario.cells
+    cell = str(cells["cell_id"].iloc[0])
+    other = next(
+        str(s)
+        for s in first.document.plan.scenario.squads["squad_id"]
+        if s != cells["squad_id"].iloc[0]
+    )
+    assert not first.autosave.save_now()  # nothing unsaved, nothing written
+    assert first.document.assign_cells([cell], other)
+    assert first.autosave.save_now() and first.autosave.wait()
+    # the crash: the window is never closed, so nothing cleans up
+    first.autosave.timer.stop()
+    first.deleteLater()
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+
+    second = MainWindow(QSettings(ini, QSettings.Format.IniFormat), plan_settings=FAST)
+    second.unsaved_answer = "discard"
+    assert second.autosave.pending()["project"] == str(project)
+    second.recovery_answer = "restore"
+    assert second.offer_recovery()
+    restored = second.document.plan.scenario.cells.set_index("cell_id")
+    assert restored.at[cell, "squad_id"] == other
+    assert second.document.path == project and second.document.modified
+    # saving makes the recovery copy obsolete
+    assert second.save_to(project)
+    assert second.autosave.pending() is None
+    _dispose(second)
+
+    third = MainWindow(QSettings(ini, QSettings.Format.IniFormat), plan_settings=FAST)
+    assert not third.offer_recovery()
+    _dispose(third)

@@ -311,3 +311,18 @@ def test_pyvrp_routing_engine_gives_a_valid_plan() -> None:
     res = schedule(sc, dataclasses.replace(FAST, routing_engine="pyvrp"))
     assert len(res.visits) > 0
     assert violations(sc, res) == []
+
+
+def test_big_generated_county_is_not_cut_short_by_the_time_limit() -> None:
+    """~2,000 due visits, 5 squads of 5 teams, ample capacity, a cheap
+    budget: every visit is planned, none left out for want of time."""
+    from benchmarks.scheduling import generated_county
+
+    sc = generated_county(n_due=2_000, n_squads=5, teams=5, seed=3, margin=3.0)
+    res = schedule(sc, ScheduleSettings(time_limit=12.0, route_time_limit=0.05))
+    reasons = list(res.unscheduled["reason"])
+    assert not [r for r in reasons if "time limit" in r], reasons[:3]
+    assert len(res.unscheduled) <= 0.005 * len(sc.enterprises), reasons[:3]
+    assert len(res.visits) + len(res.unscheduled) == len(sc.enterprises)
+    assert res.stats["seconds_total"] < 12.0 * 1.5
+    assert violations(sc, res) == []
