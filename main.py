@@ -108,6 +108,9 @@ def _parser() -> argparse.ArgumentParser:
     exp.add_argument("plan", type=Path, help="plan .gpkg")
     exp.add_argument("--out", type=Path, required=True, help="output folder")
     exp.add_argument("--squad", help="only this squad_id's maps and work orders")
+    exp.add_argument(
+        "--per-day", action="store_true", help="also one map per squad and day"
+    )
 
     imp = sub.add_parser("import", help="add or replace a layer of a project .gpkg")
     imp.add_argument(
@@ -378,7 +381,9 @@ def cmd_export(args: argparse.Namespace) -> int:
         return 2
     progress = CliProgress(not args.quiet)
     try:
-        written = export_plan(plan, args.out, progress, squad_id=args.squad)
+        written = export_plan(
+            plan, args.out, progress, squad_id=args.squad, per_day=args.per_day
+        )
     except ValueError as exc:
         progress.done()
         print(f"错误 error: {exc}", file=sys.stderr)

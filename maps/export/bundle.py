@@ -28,6 +28,7 @@ def export_plan(
     progress: ProgressFn = no_progress,
     squad_id: str | None = None,
     cancel: CancelToken | None = None,
+    per_day: bool = False,
 ) -> dict[str, list[Path]]:
     """Write the plan's field exports into ``out_dir``.
 
@@ -35,8 +36,10 @@ def export_plan(
     ``schedule.xlsx``, ``work_orders/<squad>_作业单.pdf``, ``navigation/``
     (KML per squad, GPX per squad-day) and ``summary.html``. With
     ``squad_id`` only that squad's maps, work orders and navigation files
-    are written (the GeoPackage and summary stay county-wide). Returns the
-    written paths by kind.
+    are written (the GeoPackage and summary stay county-wide). With
+    ``per_day`` each squad also gets ``maps/<squad>/<day>.html`` showing only
+    that day's routes (a phone opens a small page). Returns the written
+    paths by kind.
     """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -54,6 +57,15 @@ def export_plan(
     report = step(1, "离线地图 maps")
     squad_plan = plan if squad_id is None else _only_squad(plan, squad_id)
     written["maps"] = list(write_squad_maps(squad_plan, out / "maps", report))
+    if per_day:
+        staging = out / "maps" / ".day"
+        for day in sorted(set(squad_plan.visits["day"].astype(str))):
+            for path in write_squad_maps(day_plan(squad_plan, day), staging):
+                target = out / "maps" / path.stem / f"{day}.html"
+                target.parent.mkdir(exist_ok=True)
+                path.replace(target)
+                written["maps"].append(target)
+        staging.rmdir()
     step(2, "排程表 schedule.xlsx")
     written["xlsx"] = [
         write_schedule_xlsx(plan, out / "schedule.xlsx", squad_id=squad_id)
@@ -68,6 +80,23 @@ def export_plan(
     written["summary"] = [write_summary(plan, out / "summary.html")]
     progress(ProgressEvent("export", 1.0, "导出完成 export done"))
     return written
+
+
+def day_plan(plan: Plan, day: str) -> Plan:
+    """Only ``day``'s visits and routes, and only the squads out that day."""
+    from dataclasses import replace
+
+    visits = plan.visits[plan.visits["day"].astype(str) == day]
+    scenario = plan.scenario.copy()
+    scenario.squads = scenario.squads[
+        scenario.squads["squad_id"].isin(set(visits["squad_id"]))
+    ]
+    return replace(
+        plan,
+        scenario=scenario,
+        visits=visits,
+        routes=plan.routes[plan.routes["day"].astype(str) == day],
+    )
 
 
 def _only_squad(plan: Plan, squad_id: str) -> Plan:

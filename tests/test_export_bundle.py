@@ -1,0 +1,31 @@
+"""export_plan: every field file in one call, per squad and per squad-day."""
+
+from maps.export.bundle import export_plan
+from tests.test_export_common import make_plan
+
+
+def test_export_all_kinds_and_one_map_per_squad_day(tmp_path):
+    plan = make_plan()
+    written = export_plan(plan, tmp_path, per_day=True)
+    assert set(written) == {"gpkg", "maps", "xlsx", "pdf", "nav", "summary"}
+    days = plan.visits.groupby("squad_id")["day"].unique()
+    for squad_id, squad_days in days.items():
+        assert (tmp_path / "maps" / f"{squad_id}.html").exists()
+        for day in squad_days:
+            page = tmp_path / "maps" / squad_id / f"{day}.html"
+            html = page.read_text(encoding="utf-8")
+            # that day's route is on the page, no other day's route is
+            for route_id, route_day, route_squad in plan.routes[
+                ["route_id", "day", "squad_id"]
+            ].itertuples(index=False):
+                if route_squad == squad_id:
+                    assert (route_id in html) == (route_day == day)
+    assert not (tmp_path / "maps" / ".day").exists()
+
+
+def test_export_one_squad_only(tmp_path):
+    plan = make_plan()
+    squad = str(plan.scenario.squads["squad_id"].iloc[0])
+    written = export_plan(plan, tmp_path, squad_id=squad)
+    assert [p.name for p in written["maps"]] == [f"{squad}.html"]
+    assert all(squad in p.name for p in written["pdf"])
