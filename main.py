@@ -111,6 +111,12 @@ def _parser() -> argparse.ArgumentParser:
     exp.add_argument(
         "--per-day", action="store_true", help="also one map per squad and day"
     )
+    exp.add_argument(
+        "--basemap",
+        choices=["none", "osm"],
+        default="none",
+        help="osm: OpenStreetMap tiles on the maps when the phone is online",
+    )
 
     imp = sub.add_parser("import", help="add or replace a layer of a project .gpkg")
     imp.add_argument(
@@ -382,7 +388,12 @@ def cmd_export(args: argparse.Namespace) -> int:
     progress = CliProgress(not args.quiet)
     try:
         written = export_plan(
-            plan, args.out, progress, squad_id=args.squad, per_day=args.per_day
+            plan,
+            args.out,
+            progress,
+            squad_id=args.squad,
+            per_day=args.per_day,
+            basemap=args.basemap,
         )
     except ValueError as exc:
         progress.done()

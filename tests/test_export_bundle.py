@@ -29,3 +29,14 @@ def test_export_one_squad_only(tmp_path):
     written = export_plan(plan, tmp_path, squad_id=squad)
     assert [p.name for p in written["maps"]] == [f"{squad}.html"]
     assert all(squad in p.name for p in written["pdf"])
+
+
+def test_osm_basemap_is_opt_in(tmp_path):
+    plan = make_plan()
+    export_plan(plan, tmp_path / "plain")
+    export_plan(plan, tmp_path / "osm", basemap="osm")
+    squad = str(plan.scenario.squads["squad_id"].iloc[0])
+    plain = (tmp_path / "plain" / "maps" / f"{squad}.html").read_text("utf-8")
+    osm = (tmp_path / "osm" / "maps" / f"{squad}.html").read_text("utf-8")
+    assert "tile.openstreetmap.org" not in plain
+    assert "tile.openstreetmap.org" in osm

@@ -29,6 +29,7 @@ def export_plan(
     squad_id: str | None = None,
     cancel: CancelToken | None = None,
     per_day: bool = False,
+    basemap: str = "none",
 ) -> dict[str, list[Path]]:
     """Write the plan's field exports into ``out_dir``.
 
@@ -39,7 +40,9 @@ def export_plan(
     are written (the GeoPackage and summary stay county-wide). With
     ``per_day`` each squad also gets ``maps/<squad>/<day>.html`` showing only
     that day's routes (a phone opens a small page). Returns the written
-    paths by kind.
+    paths by kind. ``basemap="osm"`` adds an OpenStreetMap tile layer to
+    the maps for phones that are online; offline they keep the plain
+    background.
     """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -56,11 +59,15 @@ def export_plan(
     written["gpkg"] = [save_project(out / "plan.gpkg", plan.scenario, plan)]
     report = step(1, "离线地图 maps")
     squad_plan = plan if squad_id is None else _only_squad(plan, squad_id)
-    written["maps"] = list(write_squad_maps(squad_plan, out / "maps", report))
+    written["maps"] = list(
+        write_squad_maps(squad_plan, out / "maps", report, basemap=basemap)
+    )
     if per_day:
         staging = out / "maps" / ".day"
         for day in sorted(set(squad_plan.visits["day"].astype(str))):
-            for path in write_squad_maps(day_plan(squad_plan, day), staging):
+            for path in write_squad_maps(
+                day_plan(squad_plan, day), staging, basemap=basemap
+            ):
                 target = out / "maps" / path.stem / f"{day}.html"
                 target.parent.mkdir(exist_ok=True)
                 path.replace(target)
