@@ -266,7 +266,9 @@ class PlanSummary:
 
 
 def _reason_kind(reason: str) -> str:
-    """Group reasons that differ only in names and dates."""
+    """Group reasons by their headline (the Chinese part before " / ")."""
+    if " / " in reason:
+        return reason.split(" / ")[0].strip()
     return reason.split(":")[0].split("(")[0].strip()
 
 

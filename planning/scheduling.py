@@ -303,7 +303,9 @@ def schedule(
                 unscheduled.add(
                     job.enterprise_id,
                     sq.squad_id,
-                    f"planning was cancelled before squad {sq.squad_id} was scheduled",
+                    f"排程已取消，中队 {sq.squad_id} 未排 / "
+                    "planning was cancelled before squad "
+                    f"{sq.squad_id} was scheduled",
                 )
             continue
         share = max(0.2, (deadline - time.perf_counter()) * len(sq.jobs) / remaining)
@@ -417,12 +419,18 @@ def _prepare(
         sid = cell_squad.get(cell) if cell in cell_squad.index else None
         if cell is None or cell not in cells.index:
             unscheduled.add(
-                eid, None, "the firm lies in no grid cell; fix its location"
+                eid,
+                None,
+                "企业不在任何网格内，请核对位置 / the firm lies in no grid cell; "
+                "fix its location",
             )
             continue
         if not isinstance(sid, str) or sid == "":
             unscheduled.add(
-                eid, None, f"its cell {cell} has no squad; assign the cell to a zone"
+                eid,
+                None,
+                f"所在网格 {cell} 未划给中队 / its cell {cell} has no squad; "
+                "assign the cell to a zone",
             )
             continue
         if sid not in squads:
@@ -463,12 +471,17 @@ def _make_job(
         if policy.departments[dept].inspectors_per_day <= 0:
             name = policy.departments[dept].name
             return (
+                f"{name}没有可用检查员 / "
                 f"no {name} ({dept}) inspector is available on any day "
                 f"(inspectors_per_day = 0); its items need one",
                 None,
             )
     if sq.teams <= 0:
-        return f"squad {sq.squad_id} fields no inspection team", None
+        return (
+            f"中队 {sq.squad_id} 没有检查小组 / squad {sq.squad_id} fields no "
+            "inspection team",
+            None,
+        )
     service = sum(policy.items[i].minutes for i in items)
     cat = policy.categories[row.category]
     windows = start_windows(cat.open, cat.busy, service, policy)
@@ -479,6 +492,7 @@ def _make_job(
         )
     if not windows:
         return (
+            f"营业时间内排不下 {service} 分钟的检查 / "
             f"no time inside its opening hours ({hours}) fits a {service}-minute "
             f"visit in the workday {min_to_hhmm(policy.day_start)}-"
             f"{min_to_hhmm(policy.day_end)} outside lunch "
@@ -1185,7 +1199,9 @@ def _route_all(
     pending.sort(key=lambda item: (_RISK_ORDER[item[0].risk], item[0].due))
     for job, reason in pending:
         if cancel.cancelled:
-            reason = "planning was cancelled before this visit could be placed"
+            reason = (
+                "排程已取消 / planning was cancelled before this visit could be placed"
+            )
             unscheduled.add(job.enterprise_id, job.squad_id, reason)
             continue
         sq = squads[job.squad_id]
@@ -1202,7 +1218,7 @@ def _route_all(
             if job.profs:  # every team-day with that crew is full
                 reason = _skip_reason(sq, job, policy)
             if late:
-                reason += " (the time limit cut the search short)"
+                reason += "（计算时间用尽 / the time limit cut the search short）"
             left.append((job, reason))
     spare_deadline = (
         max(repair_deadline, time.perf_counter()) + SPARE_SHARE * settings.time_limit
@@ -1412,17 +1428,21 @@ def _skip_reason(sq: _Squad, job: _Job, policy: Policy) -> str:
         n_crew = sum(job.profs <= crew for crew in sq.crews.values())
         if n_crew == 0:
             return (
+                f"中队 {sq.squad_id} 没有配到{names}检查员 / "
                 f"no team-day of squad {sq.squad_id} gets {names} inspectors: the "
                 f"county roster ({caps}, shared by all squads) is taken by more "
                 "urgent visits; raise inspectors_per_day or extend the horizon"
             )
         return (
+            f"{names}检查员不足：中队 {sq.squad_id} 只有 {n_crew} 个组日"
+            "有人随队且已排满 / "
             f"only {n_crew} team-days of squad {sq.squad_id} can have {names} "
             f"inspectors on board (county roster {caps}) and they are full; "
             "raise inspectors_per_day or extend the horizon"
         )
     work = sum(j.load for j in sq.jobs)
     return (
+        f"中队 {sq.squad_id} 计划期内工作量超出能力 / "
         f"over capacity of squad {sq.squad_id} in the horizon: {len(sq.crews)} "
         f"team-days of {policy.work_minutes} min cannot hold its {len(sq.jobs)} due "
         f"visits (~{work} min with travel); add a team, extend the horizon or move "
@@ -1433,6 +1453,7 @@ def _skip_reason(sq: _Squad, job: _Job, policy: Policy) -> str:
 def _route_reason(job: _Job, key: _TeamDay, days: list[date]) -> str:
     hours = ", ".join(f"{min_to_hhmm(a)}-{min_to_hhmm(b)}" for a, b in job.windows)
     return (
+        f"路线排不下（营业时段冲突） / "
         f"no route of squad {key[0]} could fit it on {days[key[1]].isoformat()} or "
         f"another compatible day: its start windows ({hours}) clash with the other "
         "visits; plan it by hand or lighten that day"
