@@ -56,7 +56,7 @@
   // All vectors share one canvas, drawn in the order layers were added; when
   // a layer is switched on again (control or runJavaScript), bring the layers
   // meant to lie above it back to the front:
-  // towns < cells < zones < routes < enterprises < bases.
+  // towns < cells < zones < routes < patrols < enterprises < bases.
   function restackAbove(layer) {
     var i = order.indexOf(layer);
     for (var j = i + 1; j < order.length; j++) {
@@ -170,6 +170,61 @@
     addOverlay("route:" + d.day, esc.innerHTML, routesByDay[d.day], D.squad !== null);
   });
   layers.routes = routesByDay;
+
+  // patrol loops (巡查路线): dashed lines coloured by window, numbered points
+  function windowColor(w) {
+    for (var i = 0; i < D.windows.length; i++) if (D.windows[i].window === w) return D.windows[i].color;
+    return "#333333";
+  }
+  function fixed(v, n) { return (v === null || v === undefined) ? "" : Number(v).toFixed(n); }
+  var patrolGroup = L.featureGroup(), patrolPoints = 0;
+  D.patrols.forEach(function (p) {
+    var color = windowColor(p.window);
+    var title = "巡查 " + p.weekday + " " + p.window;
+    if (p.path && p.path.length) {
+      var line = L.polyline(p.path, {pane: "vectors", color: color, weight: 3,
+                                     opacity: 0.9, dashArray: "7 5"});
+      line.bindPopup(function () {
+        var box = popupBox(title + " · " + (p.squad_name || p.squad_id));
+        box.appendChild(table([
+          ["星期", p.weekday], ["时段", p.window], ["巡查点", p.points],
+          ["用时 (分钟)", p.minutes], ["预计事件", fixed(p.expected_events, 1)],
+          ["编号", p.loop_id]
+        ]));
+        return box;
+      });
+      line.bindTooltip(el("span", null, title), {sticky: true});
+      patrolGroup.addLayer(line);
+    }
+    p.stops.forEach(function (s) {
+      var badge = el("div", "patrol-badge", s.seq);
+      badge.style.borderColor = color;
+      badge.style.background = color;
+      var icon = L.divIcon({html: badge, className: "", iconSize: [16, 16], iconAnchor: [8, 8]});
+      var m = L.marker([s.lat, s.lon], {icon: icon, keyboard: false});
+      m.patrol = {loop_id: p.loop_id, seq: s.seq};
+      m.bindTooltip(el("span", null, title + " #" + s.seq + " " + s.cell_id));
+      m.bindPopup(function () {
+        var box = popupBox(title + " · 第" + s.seq + "点");
+        box.appendChild(table([
+          ["星期", p.weekday], ["时段", p.window], ["顺序", s.seq + " / " + p.stops.length],
+          ["网格", s.cell_id], ["预计事件", fixed(s.expected_events, 2)],
+          ["主要事件", list(s.event_types.slice(0, 5))],
+          ["停留+行驶 (分钟)", fixed(s.minutes, 0)],
+          ["中队", p.squad_name || p.squad_id]
+        ]));
+        return box;
+      }, {maxWidth: 280});
+      patrolGroup.addLayer(m);
+      patrolPoints++;
+    });
+  });
+  layers.patrolPoints = patrolPoints;
+  if (D.patrols.length) {
+    addOverlay("patrols", "巡查路线 (patrols)", patrolGroup, D.squad !== null);
+  } else {
+    layers.patrols = patrolGroup;
+  }
 
   // enterprises, coloured by risk
   function enterprisePopup(e) {
@@ -303,6 +358,17 @@
         sw.style.background = d.color;
         row.appendChild(sw);
         row.appendChild(document.createTextNode("D" + d.no + " " + d.day));
+        box.appendChild(row);
+      });
+    }
+    if (D.patrols.length && D.windows.length) {
+      box.appendChild(el("h5", null, "巡查路线 时段 (patrols)"));
+      D.windows.forEach(function (w) {
+        var row = el("div", "patrol-legend");
+        var sw = el("span", "sw line dashed");
+        sw.style.borderColor = w.color;
+        row.appendChild(sw);
+        row.appendChild(document.createTextNode(w.window));
         box.appendChild(row);
       });
     }

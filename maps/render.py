@@ -78,6 +78,16 @@ DAY_PALETTE = (
     "#000075",
     "#808000",
 )
+# One colour per patrol window (巡查时段) in time order (cycled).
+WINDOW_PALETTE = (
+    "#0072b2",
+    "#d55e00",
+    "#7b3294",
+    "#009e73",
+    "#cc79a7",
+    "#e69f00",
+)
+WEEKDAYS = ("周一", "周二", "周三", "周四", "周五", "周六", "周日")
 RISK_COLORS = {"red": "#d7191c", "yellow": "#f5c400", "green": "#1a9641"}
 DEFAULT_BOUNDS = [[27.0, 118.0], [31.2, 123.0]]  # Zhejiang, if the plan is empty
 
@@ -227,6 +237,8 @@ class _Prepared:
     routes: list[dict] = field(default_factory=list)
     stops: list[dict] = field(default_factory=list)
     hotspots: list[tuple[str | None, list[float]]] = field(default_factory=list)
+    windows: list[dict] = field(default_factory=list)
+    patrols: list[dict] = field(default_factory=list)
 
 
 def _prepare(plan: Plan) -> _Prepared:
@@ -343,6 +355,7 @@ def _prepare(plan: Plan) -> _Prepared:
 
     _prepare_visits(plan, prep, cells, cell_squad, names)
     _prepare_hotspots(plan, prep, cells, cell_squad)
+    _prepare_patrols(plan, prep, names)
     return prep
 
 
@@ -531,6 +544,83 @@ def _prepare_hotspots(
             prep.hotspots.append((sid, [pos[0], pos[1], round(float(wt), 2)]))
 
 
+def weekday_name(day: Any) -> str:
+    """``1`` -> ``"周一"`` (1 = Monday); other values as text."""
+    n = _i(day)
+    return WEEKDAYS[n - 1] if n is not None and 1 <= n <= 7 else _s(day)
+
+
+def _path(geom: dict | None) -> list | None:
+    """GeoJSON line geometry -> Leaflet [lat, lon] path (nested for multi)."""
+    if geom is None:
+        return None
+    if geom["type"] == "LineString":
+        return [[c[1], c[0]] for c in geom["coordinates"]]
+    if geom["type"] == "MultiLineString":
+        return [[[c[1], c[0]] for c in part] for part in geom["coordinates"]]
+    return None
+
+
+def _prepare_patrols(plan: Plan, prep: _Prepared, names: dict[str, str]) -> None:
+    """Patrol loops (巡查路线) with their ordered points, coloured by window."""
+    loops = _wgs84(plan.patrols)
+    if loops is None or len(loops) == 0 or "loop_id" not in loops:
+        return
+    points = _wgs84(plan.patrol_points)
+    stops_of: dict[str, list[dict]] = defaultdict(list)
+    if points is not None and len(points) and "loop_id" in points:
+        for row, g in zip(points.itertuples(), points.geometry, strict=True):
+            pos = _latlon(g)
+            if pos is None:
+                continue
+            stops_of[_s(row.loop_id)].append(
+                {
+                    "seq": _i(getattr(row, "seq", None)),
+                    "cell_id": _s(getattr(row, "cell_id", None)),
+                    "expected_events": _f(getattr(row, "expected_events", None), 2),
+                    "event_types": _split(getattr(row, "event_types", None)),
+                    "minutes": _f(getattr(row, "minutes", None)),
+                    "lat": pos[0],
+                    "lon": pos[1],
+                }
+            )
+    windows = sorted({_s(w) for w in _col(loops, "window")})
+    colors = {w: WINDOW_PALETTE[k % len(WINDOW_PALETTE)] for k, w in enumerate(windows)}
+    prep.windows = [{"window": w, "color": colors[w]} for w in windows]
+    rows = []
+    for row, g in zip(loops.itertuples(), _round_geoms(loops.geometry), strict=True):
+        lid = _s(row.loop_id)
+        sid = _s(getattr(row, "squad_id", None))
+        window = _s(getattr(row, "window", None))
+        stops = sorted(
+            stops_of.get(lid, []), key=lambda p: (p["seq"] is None, p["seq"])
+        )
+        path = _path(g)
+        if path is None:  # no drawn line: base -> points -> base
+            base = next((s for s in prep.squads if s["id"] == sid), None)
+            ends = [[base["lat"], base["lon"]]] if base else []
+            path = [*ends, *[[p["lat"], p["lon"]] for p in stops], *ends]
+        day = _i(getattr(row, "day", None))
+        rows.append(
+            {
+                "loop_id": lid,
+                "squad_id": sid,
+                "squad_name": names.get(sid, sid),
+                "day": day,
+                "weekday": weekday_name(day),
+                "window": window,
+                "color": colors[window],
+                "minutes": _f(getattr(row, "minutes", None), 0),
+                "expected_events": _f(getattr(row, "expected_events", None), 2),
+                "points": _i(getattr(row, "points", None)),
+                "path": path,
+                "stops": stops,
+            }
+        )
+    rows.sort(key=lambda r: (r["squad_id"], r["day"] or 0, r["window"], r["loop_id"]))
+    prep.patrols = rows
+
+
 # --------------------------------------------------------------------------- #
 # page
 # --------------------------------------------------------------------------- #
@@ -559,6 +649,8 @@ def _page_data(prep: _Prepared, squad_id: str | None, title: str, basemap: str) 
     routes = [r for r in prep.routes if mine(r["squad_id"])]
     stops = [s for s in prep.stops if mine(s["squad_id"])]
     used_days = {r["day"] for r in routes} | {s["day"] for s in stops}
+    patrols = [p for p in prep.patrols if mine(p["squad_id"])]
+    used_windows = {p["window"] for p in patrols}
     return {
         "title": title,
         "synthetic": prep.synthetic,
@@ -578,6 +670,8 @@ def _page_data(prep: _Prepared, squad_id: str | None, title: str, basemap: str) 
         "routes": routes,
         "stops": stops,
         "hotspots": [h for sid, h in prep.hotspots if mine(sid)],
+        "patrols": patrols,
+        "windows": [w for w in prep.windows if w["window"] in used_windows],
     }
 
 

@@ -40,3 +40,19 @@ def test_osm_basemap_is_opt_in(tmp_path):
     osm = (tmp_path / "osm" / "maps" / f"{squad}.html").read_text("utf-8")
     assert "tile.openstreetmap.org" not in plain
     assert "tile.openstreetmap.org" in osm
+
+
+def test_day_map_shows_only_that_weekdays_patrols():
+    from datetime import date
+
+    from maps.export.bundle import day_plan
+
+    plan = make_plan()
+    seen = 0
+    for day in sorted(set(plan.visits["day"].astype(str))):
+        one = day_plan(plan, day)
+        weekday = date.fromisoformat(day).isoweekday()
+        assert set(one.patrols["day"].astype(int)) <= {weekday}
+        assert set(one.patrol_points["loop_id"]) <= set(one.patrols["loop_id"])
+        seen += len(one.patrols)
+    assert seen > 0  # at least one visit day has a patrol weekday

@@ -3,6 +3,8 @@
 Two squads near 常山县; squad SQ01 has visits on two days (one day with two
 teams), SQ02 has none; one enterprise is named like an XSS payload and one
 address holds ``&`` and ``<``, so every writer's escaping is exercised.
+SQ01 also has two hotspot patrol loops (巡查路线, Monday morning and
+Wednesday evening); one patrol point's event types hold the XSS text too.
 """
 
 from __future__ import annotations
@@ -30,6 +32,36 @@ ENTERPRISES = [
     ("E5", "天马如家宾馆", "常山县天马街道示例路5号", "hotel", 118.515, 28.903),
     ("E6", "球川美发工作室", "常山县球川镇示例路6号", "salon", 118.532, 28.908),
 ]
+# loop_id, squad, weekday, window, minutes, expected events, points:
+# (seq, cell_id, expected events, event types, minutes, lon, lat), listed out
+# of seq order on purpose so writers must sort
+PATROLS = [
+    (
+        "SQ01-D1-0700-0900",
+        "SQ01",
+        1,
+        "07:00-09:00",
+        62.5,
+        1.85,
+        [
+            (2, "C2", 0.6, "暴露垃圾;店外经营", 22.0, 118.514, 28.910),
+            (1, "C1", 0.9, "占道经营;暴露垃圾;店外经营", 18.5, 118.500, 28.900),
+            (3, "C1", 0.35, f"占道经营;{XSS}", 22.0, 118.495, 28.915),
+        ],
+    ),
+    (
+        "SQ01-D3-1700-2000",
+        "SQ01",
+        3,
+        "17:00-20:00",
+        48.0,
+        1.2,
+        [
+            (1, "C2", 0.7, "店外经营", 20.0, 118.516, 28.905),
+            (2, "C1", 0.5, "占道经营", 28.0, 118.503, 28.897),
+        ],
+    ),
+]
 # enterprise_id, squad, team, day, seq, eta, start, end
 VISITS = [
     ("E1", "SQ01", 1, DAY1, 1, "09:05", "09:05", "09:40"),
@@ -40,8 +72,46 @@ VISITS = [
 ]
 
 
-def make_plan(synthetic: bool = True) -> Plan:
-    """The shared test plan (fresh copy each call)."""
+def patrol_tables() -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
+    """The ``patrols`` and ``patrol_points`` layers of :data:`PATROLS`."""
+    loops, points = [], []
+    for lid, sid, day, window, minutes, events, pts in PATROLS:
+        base = BASES[sid]
+        ordered = sorted(pts)
+        loops.append(
+            {
+                "loop_id": lid,
+                "squad_id": sid,
+                "day": day,
+                "window": window,
+                "minutes": minutes,
+                "expected_events": events,
+                "points": len(pts),
+                "geometry": LineString([base, *[(p[5], p[6]) for p in ordered], base]),
+            }
+        )
+        for seq, cell, ev, types, mins, lon, lat in pts:
+            points.append(
+                {
+                    "loop_id": lid,
+                    "seq": seq,
+                    "cell_id": cell,
+                    "expected_events": ev,
+                    "event_types": types,
+                    "minutes": mins,
+                    "geometry": Point(lon, lat),
+                }
+            )
+    crs = "EPSG:4326"
+    return (
+        gpd.GeoDataFrame(loops, geometry="geometry", crs=crs),
+        gpd.GeoDataFrame(points, geometry="geometry", crs=crs),
+    )
+
+
+def make_plan(synthetic: bool = True, patrols: bool = True) -> Plan:
+    """The shared test plan (fresh copy each call); ``patrols=False`` leaves
+    out the patrol loops, as a plan made before issue 9."""
     policy = load_policy()
     crs = "EPSG:4326"
     cells = gpd.GeoDataFrame(
@@ -224,6 +294,7 @@ def make_plan(synthetic: bool = True) -> Plan:
             ],
         }
     )
+    loops, points = patrol_tables() if patrols else (None, None)
     return Plan(
         scenario=scenario,
         zones=zones,
@@ -231,6 +302,8 @@ def make_plan(synthetic: bool = True) -> Plan:
         routes=routes,
         unscheduled=unscheduled,
         roster=roster,
+        patrols=loops,
+        patrol_points=points,
     )
 
 
@@ -326,3 +399,10 @@ def test_fixture_plan_follows_schema(plan: Plan) -> None:
         "SQ01-2026-12-02-T2",
     }
     assert len(plan.roster) > 0
+
+
+def test_fixture_plan_has_two_patrol_loops(plan: Plan) -> None:
+    assert plan.patrols is not None and plan.patrol_points is not None
+    assert list(plan.patrols["loop_id"]) == [p[0] for p in PATROLS]
+    assert len(plan.patrol_points) == sum(len(p[6]) for p in PATROLS)
+    assert make_plan(patrols=False).patrols is None

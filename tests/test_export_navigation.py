@@ -11,7 +11,15 @@ import pytest
 
 from maps.export.navigation import write_navigation
 from planning.io.coords import wgs84_to_bd09, wgs84_to_gcj02
-from tests.test_export_common import AMP_ADDRESS, ENTERPRISES, VISITS, XSS, make_plan
+from tests.test_export_common import (
+    AMP_ADDRESS,
+    BASES,
+    ENTERPRISES,
+    PATROLS,
+    VISITS,
+    XSS,
+    make_plan,
+)
 
 K = "{http://www.opengis.net/kml/2.2}"
 G = "{http://www.topografix.com/GPX/1/1}"
@@ -35,6 +43,7 @@ def test_files_written(files: dict[str, Path]) -> None:
         "SQ01.kml",
         "SQ01_2026-12-01.gpx",
         "SQ01_2026-12-02.gpx",
+        "SQ01_patrols.gpx",
         "SQ02.kml",
     }
 
@@ -47,7 +56,9 @@ def _link(text: str, prefix: str) -> str:
 def test_kml_folders_stops_and_route(files: dict[str, Path]) -> None:
     root = ET.parse(files["SQ01.kml"]).getroot()
     doc = root.find(f"{K}Document")
-    days = doc.findall(f"{K}Folder")
+    days = [
+        f for f in doc.findall(f"{K}Folder") if f.findtext(f"{K}name") != "巡查路线"
+    ]
     assert [d.findtext(f"{K}name") for d in days] == [
         "2026-12-01 周二",
         "2026-12-02 周三",
@@ -159,3 +170,88 @@ def test_single_squad(tmp_path: Path) -> None:
     assert root.find(f"{K}Document/{K}Folder") is None  # no visits, no day folders
     with pytest.raises(ValueError):
         write_navigation(make_plan(), tmp_path, squad_id="nope")
+
+
+WEEKDAY = {1: "周一", 3: "周三"}
+
+
+def _patrol_points(pts: list[tuple]) -> list[tuple]:
+    return sorted(pts)  # by seq
+
+
+def test_kml_patrol_folder(files: dict[str, Path]) -> None:
+    doc = ET.parse(files["SQ01.kml"]).getroot().find(f"{K}Document")
+    folders = [
+        f for f in doc.findall(f"{K}Folder") if f.findtext(f"{K}name") == "巡查路线"
+    ]
+    assert len(folders) == 1
+    top = folders[0]
+    days = top.findall(f"{K}Folder")
+    assert [d.findtext(f"{K}name") for d in days] == ["周一", "周三"]
+    loops = [lf for d in days for lf in d.findall(f"{K}Folder")]
+    assert len(loops) == len(PATROLS) == 2
+    for lf, (_, sid, day, window, _, _, pts) in zip(loops, PATROLS, strict=True):
+        assert lf.findtext(f"{K}name") == f"巡查 {WEEKDAY[day]} {window}"
+        marks = lf.findall(f"{K}Placemark")
+        points = [m for m in marks if m.find(f"{K}Point") is not None]
+        want = _patrol_points(pts)
+        assert [m.findtext(f"{K}name") for m in points] == [
+            f"{seq}. {cell} " + "、".join(types.split(";")[:3])
+            for seq, cell, _, types, *_ in want
+        ]
+        got = [
+            tuple(map(float, m.findtext(f"{K}Point/{K}coordinates").split(",")[:2]))
+            for m in points
+        ]
+        np.testing.assert_allclose(got, [(p[5], p[6]) for p in want], atol=1e-6)
+        for m in points:
+            desc = m.findtext(f"{K}description")
+            assert window in desc and WEEKDAY[day] in desc
+            assert "https://uri.amap.com/marker?" in desc
+            assert "<script>" not in desc  # the XSS event type is escaped
+        lines = [m for m in marks if m.find(f"{K}LineString") is not None]
+        assert len(lines) == 1
+        coords = lines[0].findtext(f"{K}LineString/{K}coordinates").split()
+        line = [tuple(map(float, c.split(",")[:2])) for c in coords]
+        np.testing.assert_allclose(line[0], BASES[sid], atol=1e-6)
+        np.testing.assert_allclose(line[-1], BASES[sid], atol=1e-6)
+        np.testing.assert_allclose(line[1:-1], [(p[5], p[6]) for p in want], atol=1e-6)
+
+
+def test_gpx_patrol_routes(files: dict[str, Path]) -> None:
+    root = ET.parse(files["SQ01_patrols.gpx"]).getroot()
+    assert root.tag == f"{G}gpx" and root.get("version") == "1.1"
+    rtes = root.findall(f"{G}rte")
+    assert [r.findtext(f"{G}name") for r in rtes] == [
+        f"巡查 {WEEKDAY[p[2]]} {p[3]}" for p in PATROLS
+    ]
+    assert [r.findtext(f"{G}name") for r in rtes][0] == "巡查 周一 07:00-09:00"
+    for rte, (*_, pts) in zip(rtes, PATROLS, strict=True):
+        want = _patrol_points(pts)
+        rpts = rte.findall(f"{G}rtept")
+        assert [p.findtext(f"{G}name").split(". ")[0] for p in rpts] == [
+            str(p[0]) for p in want
+        ]
+        got = [(float(p.get("lon")), float(p.get("lat"))) for p in rpts]
+        np.testing.assert_allclose(got, [(p[5], p[6]) for p in want], atol=1e-6)
+    raw = files["SQ01_patrols.gpx"].read_text(encoding="utf-8")
+    assert "<script>" not in raw and "&lt;script&gt;" in raw
+    tags = [c.tag.removeprefix(G) for c in root]
+    assert tags == ["metadata", "rte", "rte"]
+
+
+def test_plan_without_patrols_writes_as_before(tmp_path: Path) -> None:
+    plan = make_plan(patrols=False)
+    none = write_navigation(plan, tmp_path / "none")
+    assert [p.name for p in none] == [
+        "SQ01.kml",
+        "SQ01_2026-12-01.gpx",
+        "SQ01_2026-12-02.gpx",
+        "SQ02.kml",
+    ]
+    assert "巡查" not in (tmp_path / "none" / "SQ01.kml").read_text(encoding="utf-8")
+    empty = make_plan()
+    empty.patrols = empty.patrols.iloc[0:0]
+    empty.patrol_points = empty.patrol_points.iloc[0:0]
+    other = write_navigation(empty, tmp_path / "empty")
+    assert [p.read_bytes() for p in other] == [p.read_bytes() for p in none]

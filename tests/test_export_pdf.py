@@ -14,6 +14,7 @@ from maps.export.fonts import cjk_font
 from maps.export.pdf import write_work_orders
 from tests.test_export_common import (
     ENTERPRISES,
+    PATROLS,
     VISITS,
     XSS,
     add_many_stops,
@@ -60,9 +61,10 @@ def test_one_pdf_per_squad(pdfs: dict[str, Path]) -> None:
 
 def test_text_squad_dates_and_stops(pdfs: dict[str, Path]) -> None:
     pages = _text(pdfs["SQ01"])
-    # 3 team-days of SQ01 = 3 sections, each fits on one page
-    assert len(pages) == 3
-    flat = _squash("".join(pages))
+    # 3 team-days of SQ01 = 3 sections, each fits on one page, then a patrol
+    # page for each of the 2 weekdays with loops
+    assert len(pages) == 5
+    flat = _squash("".join(pages[:3]))
     assert "天马中队" in flat and "2026-12-01" in flat and "2026-12-02" in flat
     assert "示例数据(synthetic)" in flat
     assert "检查人员签字" in flat and "企业负责人签字" in flat
@@ -73,7 +75,7 @@ def test_text_squad_dates_and_stops(pdfs: dict[str, Path]) -> None:
         assert _squash(names[eid]) in flat, names[eid]
     assert _squash(XSS) in flat  # printed literally, not eaten as markup
     for n, page in enumerate(pages, start=1):
-        assert f"第{n}页/共3页" in _squash(page)
+        assert f"第{n}页/共5页" in _squash(page)
     # stops in route order on the first page
     first = _squash(pages[0])
     assert (
@@ -114,6 +116,49 @@ def test_single_squad_and_unknown_squad(tmp_path: Path) -> None:
         write_work_orders(plan, tmp_path, squad_id="SQ99")
 
 
+def test_patrol_pages_follow_inspections(pdfs: dict[str, Path]) -> None:
+    pages = [_squash(p) for p in _text(pdfs["SQ01"])]
+    assert not any("巡查路线" in p for p in pages[:3])
+    patrol = pages[3:]
+    assert all("巡查路线" in p for p in patrol)
+    assert "周一" in patrol[0] and "周三" in patrol[1]
+    for page, (lid, _, _, window, minutes, events, pts) in zip(
+        patrol, PATROLS, strict=True
+    ):
+        assert window in page and lid not in page
+        assert f"约{minutes:.0f}分钟" in page and f"预计{events:.2f}起" in page
+        # the points in seq order: seq, cell, event types
+        rows = [
+            _squash(f"{seq}{cell}{types.replace(';', '、')}")
+            for seq, cell, _, types, *_ in sorted(pts)
+        ]
+        at = [page.index(r) for r in rows]
+        assert at == sorted(at), page
+    assert _squash(XSS) in patrol[0]  # event type printed literally
+    # SQ02 has no loops: no patrol section
+    assert not any("巡查路线" in p for p in _text(pdfs["SQ02"]))
+
+
+def test_plan_without_patrols_prints_as_before(tmp_path: Path) -> None:
+    from reportlab import rl_config
+
+    plan = make_plan(patrols=False)
+    empty = make_plan()
+    empty.patrols = empty.patrols.iloc[0:0]
+    empty.patrol_points = empty.patrol_points.iloc[0:0]
+    old = rl_config.invariant
+    rl_config.invariant = 1  # no creation date or random id: comparable bytes
+    try:
+        a = write_work_orders(plan, tmp_path / "none", squad_id="SQ01")[0]
+        b = write_work_orders(empty, tmp_path / "empty", squad_id="SQ01")[0]
+    finally:
+        rl_config.invariant = old
+    assert a.read_bytes() == b.read_bytes()
+    pages = _text(a)
+    assert len(pages) == 3  # the 3 team-days only
+    assert "巡查" not in "".join(pages)
+
+
 @pytest.mark.skipif(shutil.which("pdftoppm") is None, reason="poppler-utils")
 def test_first_page_renders(pdfs: dict[str, Path], tmp_path: Path) -> None:
     out = tmp_path / "page"
@@ -134,4 +179,17 @@ def test_first_page_renders(pdfs: dict[str, Path], tmp_path: Path) -> None:
         timeout=60,
     )
     png = next(tmp_path.glob("page*.png"))
+    assert png.stat().st_size > 5_000
+
+
+@pytest.mark.skipif(shutil.which("pdftoppm") is None, reason="poppler-utils")
+def test_patrol_page_renders(pdfs: dict[str, Path], tmp_path: Path) -> None:
+    out = tmp_path / "patrol"
+    subprocess.run(
+        ["pdftoppm", "-r", "40", "-png", "-f", "4", "-l", "4"]
+        + [str(pdfs["SQ01"]), str(out)],
+        check=True,
+        timeout=60,
+    )
+    png = next(tmp_path.glob("patrol*.png"))
     assert png.stat().st_size > 5_000

@@ -351,3 +351,108 @@ def test_page_loaded_without_size(qtbot, tmp_path: Path, plan: Plan) -> None:
     assert messages == []
     lat, lon = center
     assert 28.9 < lat < 28.92 and 118.5 < lon < 118.52
+
+
+PATROL_PROBE = """
+(function () {
+  var pm = window.plannerMap, out = {};
+  var g = pm.layers.patrols;
+  out.hasLayer = !!g;
+  out.onMap = !!g && pm.map.hasLayer(g);
+  out.pointCount = pm.layers.patrolPoints;
+  out.markers = g ? g.getLayers().filter(function (l) {
+    return l instanceof L.Marker; }).map(function (l) {
+    return [l.patrol.loop_id, l.patrol.seq]; }) : [];
+  out.lines = g ? g.getLayers().filter(function (l) {
+    return l instanceof L.Polyline; }).map(function (l) {
+    return l.options.color; }) : [];
+  out.controlLabels = Array.prototype.map.call(
+    document.querySelectorAll(".leaflet-control-layers-overlays label"),
+    function (e) { return e.textContent.trim(); });
+  out.legend = (document.querySelector(".pm-legend") || {}).textContent || "";
+  if (g && !out.onMap) g.addTo(pm.map);
+  out.badges = Array.prototype.map.call(
+    document.querySelectorAll(".patrol-badge"), function (e) { return e.textContent; });
+  out.popups = [];
+  g && g.getLayers().forEach(function (l) {
+    if (!(l instanceof L.Marker)) return;
+    l.openPopup();
+    var c = l.getPopup().getElement().querySelector(".leaflet-popup-content");
+    out.popups.push(c ? c.textContent : null);
+    out.popupTags = (out.popupTags || 0) +
+      (c ? c.querySelectorAll("script,b").length : 0);
+  });
+  out.scriptsWithPayload = Array.prototype.filter.call(document.scripts,
+    function (s) { return s.textContent.trim() === "alert(1)"; }).length;
+  return JSON.stringify(out);
+})()
+"""
+
+
+def _patrol_plan() -> Plan:
+    from tests.test_export_common import make_plan
+
+    return make_plan()
+
+
+def test_squad_page_has_patrol_layer(qtbot, tmp_path: Path) -> None:
+    from tests.test_export_common import PATROLS
+
+    plan = _patrol_plan()
+    html = render_plan_map(plan, "SQ01")
+    assert XSS not in html
+    messages, r = load_html_in_webengine(qtbot, html, tmp_path, PATROL_PROBE)
+    assert messages == []
+    assert r["hasLayer"] is True and r["onMap"] is True  # on for a squad page
+    n_points = sum(len(p[6]) for p in PATROLS)
+    assert r["pointCount"] == len(r["markers"]) == n_points == 5
+    # points in seq order within each loop
+    assert r["markers"] == [
+        [lid, seq] for lid, *_, pts in PATROLS for seq in sorted(p[0] for p in pts)
+    ]
+    assert sorted(r["badges"]) == ["1", "1", "2", "2", "3"]
+    assert len(r["lines"]) == 2 and len(set(r["lines"])) == 2  # colour per window
+    assert "巡查路线 (patrols)" in r["controlLabels"]
+    assert "07:00-09:00" in r["legend"] and "17:00-20:00" in r["legend"]
+    first = r["popups"][0]
+    assert "周一" in first and "07:00-09:00" in first and "占道经营" in first
+    assert "0.90" in first  # expected events of seq 1
+    assert any("周三" in p and "17:00-20:00" in p for p in r["popups"])
+    assert any(XSS in p for p in r["popups"])  # event type shown as text
+    assert r["popupTags"] == 0 and r["scriptsWithPayload"] == 0
+
+
+def test_county_page_patrols_off_and_other_squad_empty(qtbot, tmp_path: Path) -> None:
+    plan = _patrol_plan()
+    messages, r = load_html_in_webengine(
+        qtbot, render_plan_map(plan), tmp_path, PATROL_PROBE
+    )
+    assert messages == []
+    assert r["hasLayer"] is True and r["onMap"] is False  # off by default
+    assert r["pointCount"] == 5 and len(r["badges"]) == 5  # after switching on
+    assert "巡查路线 (patrols)" in r["controlLabels"]
+    # SQ02 has no loops: no overlay, no legend entry
+    messages, r = load_html_in_webengine(
+        qtbot, render_plan_map(plan, "SQ02"), tmp_path, PATROL_PROBE
+    )
+    assert messages == []
+    assert r["pointCount"] == 0 and r["badges"] == []
+    assert "巡查路线 (patrols)" not in r["controlLabels"]
+    assert "巡查" not in r["legend"]
+
+
+def test_plan_without_patrols_has_no_patrol_layer(qtbot, tmp_path: Path) -> None:
+    from tests.test_export_common import make_plan
+
+    plan = make_plan(patrols=False)
+    html = render_plan_map(plan, "SQ01")
+    messages, r = load_html_in_webengine(qtbot, html, tmp_path, PATROL_PROBE)
+    assert messages == []
+    assert r["pointCount"] == 0 and r["badges"] == []
+    assert "巡查路线 (patrols)" not in r["controlLabels"]
+    assert "巡查" not in r["legend"]
+    # an empty patrols table is the same as none
+    empty = replace(
+        plan, patrols=plan.routes.iloc[0:0], patrol_points=plan.routes.iloc[0:0]
+    )
+    assert render_plan_map(empty, "SQ01") == html

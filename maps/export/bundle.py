@@ -7,6 +7,7 @@ this, so the files a field team gets do not depend on where they came from.
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date
 from pathlib import Path
 
 from maps.export.common import squad_ids
@@ -98,9 +99,17 @@ def day_plan(plan: Plan, day: str) -> Plan:
     scenario.squads = scenario.squads[
         scenario.squads["squad_id"].isin(set(visits["squad_id"]))
     ]
+    patrols, points = plan.patrols, plan.patrol_points
+    if patrols is not None and len(patrols):
+        weekday = date.fromisoformat(day).isoweekday()
+        patrols = patrols[patrols["day"].astype(int) == weekday]
+        if points is not None:
+            points = points[points["loop_id"].isin(set(patrols["loop_id"]))]
     return replace(
         plan,
         scenario=scenario,
+        patrols=patrols,
+        patrol_points=points,
         visits=visits,
         routes=plan.routes[plan.routes["day"].astype(str) == day],
     )

@@ -8,7 +8,11 @@ off each stop to a car navigation app. So every squad gets
   LineString, plus the squad base and zone outline;
 * ``<squad>_<day>.gpx`` (GPX 1.1) per squad-day: a ``wpt`` per stop in
   route order, and per team an ``rte`` (the stops, for apps that navigate
-  routes) and a ``trk`` (the drawn route line, for apps that show tracks).
+  routes) and a ``trk`` (the drawn route line, for apps that show tracks);
+* when the plan has hotspot patrol loops (巡查路线), a KML Folder
+  ``巡查路线`` (a Folder per weekday, in it a Folder per loop with its
+  points in order and the loop line) and ``<squad>_patrols.gpx`` with one
+  ``rte`` per loop (``"巡查 周一 07:00-09:00"``).
 
 KML and GPX coordinates are WGS84, as both formats require. 高德 wants
 GCJ-02 and 百度 BD-09, so each stop's navigation links carry converted
@@ -22,6 +26,7 @@ from __future__ import annotations
 import html
 import xml.etree.ElementTree as ET
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -38,6 +43,7 @@ from maps.export.spreadsheets import (
     squad_names,
     visit_rows,
 )
+from maps.render import WINDOW_PALETTE, weekday_name
 from planning.io.coords import wgs84_to_bd09, wgs84_to_gcj02
 from planning.plan import Plan
 
@@ -148,6 +154,214 @@ def _groups(v: pd.DataFrame) -> list[tuple[str, list[tuple[int, pd.DataFrame]]]]
 
 
 # --------------------------------------------------------------------------- #
+# patrol loops (巡查路线)
+# --------------------------------------------------------------------------- #
+
+PATROL_FOLDER = "巡查路线"
+
+
+@dataclass
+class PatrolLoop:
+    """One hotspot patrol loop of a squad, with its points in ``seq`` order.
+
+    ``points`` has ``seq``, ``cell_id``, ``expected_events``,
+    ``event_types`` (list), ``minutes``, ``lon``, ``lat`` (WGS84);
+    ``line`` is the loop's vertices (lon, lat), base to base.
+    """
+
+    loop_id: str
+    squad_id: str
+    day: int | None
+    window: str
+    minutes: float | None
+    expected_events: float | None
+    color: str
+    points: pd.DataFrame
+    line: list[tuple[float, float]] = field(default_factory=list)
+
+    @property
+    def weekday(self) -> str:
+        return weekday_name(self.day)
+
+    @property
+    def label(self) -> str:
+        """``"周一 07:00-09:00"``."""
+        return f"{self.weekday} {self.window}".strip()
+
+
+def _num(value: Any) -> float | None:
+    v = pd.to_numeric(pd.Series([value]), errors="coerce").iloc[0]
+    return None if pd.isna(v) else float(v)
+
+
+def _to_wgs84(gdf: Any) -> Any:
+    if gdf.crs is not None and gdf.crs.to_epsg() not in (4326, 4490):
+        return gdf.to_crs(4326)
+    return gdf
+
+
+def window_colors(plan: Plan) -> dict[str, str]:
+    """Window -> colour, the same as on the HTML map (windows in time order)."""
+    loops = plan.patrols
+    if loops is None or not len(loops) or "window" not in loops:
+        return {}
+    windows = sorted({_text(w) for w in loops["window"]})
+    return {w: WINDOW_PALETTE[k % len(WINDOW_PALETTE)] for k, w in enumerate(windows)}
+
+
+_POINT_COLUMNS = ("loop_id", "seq", "cell_id", "expected_events", "minutes")
+
+
+def _patrol_point_table(points: Any, loop_ids: set[str]) -> pd.DataFrame:
+    """Plain table of the points of ``loop_ids`` with lon / lat (WGS84)."""
+    cols = [*_POINT_COLUMNS, "event_types", "lon", "lat"]
+    if points is None or not len(points) or "loop_id" not in points:
+        return pd.DataFrame(columns=cols)
+    pts = points[points["loop_id"].astype(str).isin(loop_ids)]
+    pts = _to_wgs84(pts[pts.geometry.notna() & ~pts.geometry.is_empty])
+    out = pd.DataFrame(index=pts.index)
+    for c in _POINT_COLUMNS:
+        out[c] = pts[c] if c in pts else None
+    out["loop_id"] = out["loop_id"].astype(str)
+    out["cell_id"] = [_text(c) for c in out["cell_id"]]
+    for c in ("seq", "expected_events", "minutes"):
+        out[c] = pd.to_numeric(out[c], errors="coerce")
+    types = pts["event_types"] if "event_types" in pts else [None] * len(pts)
+    out["event_types"] = [_split(t) for t in types]
+    out["lon"], out["lat"] = pts.geometry.x, pts.geometry.y
+    return out[out["seq"].notna()]
+
+
+def patrol_loops(plan: Plan, squad_id: str) -> list[PatrolLoop]:
+    """The squad's patrol loops by weekday and window ([] without patrols)."""
+    loops = plan.patrols
+    if loops is None or not len(loops) or "loop_id" not in loops:
+        return []
+    colors = window_colors(plan)
+    loops = _to_wgs84(loops[loops["squad_id"].astype(str) == squad_id])
+    table = _patrol_point_table(plan.patrol_points, set(loops["loop_id"].astype(str)))
+    base = _base(plan, squad_id)
+    out = []
+    for row, geom in zip(loops.itertuples(), loops.geometry, strict=True):
+        lid = str(row.loop_id)
+        p = table[table["loop_id"] == lid].drop(columns="loop_id")
+        p = p.sort_values("seq", kind="stable").reset_index(drop=True)
+        if geom is not None and not geom.is_empty:
+            line = [(float(x), float(y)) for x, y, *_ in shapely.get_coordinates(geom)]
+        else:
+            ends = [base] if base else []
+            line = [*ends, *zip(p["lon"], p["lat"], strict=True), *ends]
+        day = _num(getattr(row, "day", None))
+        window = _text(getattr(row, "window", None))
+        out.append(
+            PatrolLoop(
+                loop_id=lid,
+                squad_id=squad_id,
+                day=None if day is None else int(day),
+                window=window,
+                minutes=_num(getattr(row, "minutes", None)),
+                expected_events=_num(getattr(row, "expected_events", None)),
+                color=colors.get(window, WINDOW_PALETTE[0]),
+                points=p,
+                line=line,
+            )
+        )
+    out.sort(
+        key=lambda lp: (lp.day if lp.day is not None else 99, lp.window, lp.loop_id)
+    )
+    return out
+
+
+def _patrol_point_name(point: pd.Series) -> str:
+    types = "、".join(point["event_types"][:3])
+    return f"{int(point['seq'])}. {point['cell_id']}" + (f" {types}" if types else "")
+
+
+def _patrol_lines(loop: PatrolLoop, point: pd.Series) -> list[str]:
+    n = len(loop.points)
+    lines = [f"巡查 {loop.label} · 第 {int(point['seq'])}/{n} 点"]
+    if pd.notna(point["expected_events"]):
+        lines.append(f"预计事件 {float(point['expected_events']):.2f} 起")
+    if point["event_types"]:
+        lines.append("主要事件：" + "、".join(point["event_types"]))
+    if pd.notna(point["minutes"]):
+        lines.append(f"行驶 + 停留约 {float(point['minutes']):.0f} 分钟")
+    return lines
+
+
+def _loop_summary(loop: PatrolLoop) -> str:
+    parts = [f"巡查 {loop.label}", f"{len(loop.points)} 个巡查点"]
+    if loop.minutes is not None:
+        parts.append(f"约 {loop.minutes:.0f} 分钟")
+    if loop.expected_events is not None:
+        parts.append(f"预计事件 {loop.expected_events:.2f} 起")
+    return "，".join(parts)
+
+
+def _kml_color(hex_rgb: str) -> str:
+    """``#rrggbb`` -> KML ``aabbggrr`` (opaque)."""
+    h = hex_rgb.lstrip("#")
+    return f"ff{h[4:6]}{h[2:4]}{h[0:2]}".lower()
+
+
+def _kml_patrol_styles(doc: ET.Element, loops: list[PatrolLoop]) -> dict[str, str]:
+    """A Style per window colour (KML wants styles before features)."""
+    styles: dict[str, str] = {}
+    for loop in loops:
+        if loop.color in styles:
+            continue
+        sid = f"patrol{len(styles) + 1}"
+        styles[loop.color] = sid
+        st = _sub(doc, "Style", id=sid)
+        ls = _sub(st, "LineStyle")
+        _sub(ls, "color", _kml_color(loop.color))
+        _sub(ls, "width", "3")
+        ic = _sub(st, "IconStyle")
+        _sub(ic, "color", _kml_color(loop.color))
+        _sub(ic, "scale", "0.9")
+    return styles
+
+
+def _kml_patrols(
+    doc: ET.Element, plan: Plan, loops: list[PatrolLoop], styles: dict[str, str]
+) -> None:
+    top = _sub(doc, "Folder")
+    _sub(top, "name", PATROL_FOLDER)
+    days: dict[str, ET.Element] = {}
+    for loop in loops:
+        if loop.weekday not in days:
+            days[loop.weekday] = _sub(top, "Folder")
+            _sub(days[loop.weekday], "name", loop.weekday or "—")
+        lf = _sub(days[loop.weekday], "Folder")
+        _sub(lf, "name", f"巡查 {loop.label}")
+        _sub(lf, "description", _loop_summary(loop))
+        style = f"#{styles[loop.color]}"
+        for _, pt in loop.points.iterrows():
+            lon, lat = float(pt["lon"]), float(pt["lat"])
+            name = _patrol_point_name(pt)
+            pm = _sub(lf, "Placemark")
+            _sub(pm, "name", name)
+            parts = [html.escape(x) for x in _patrol_lines(loop, pt)]
+            amap = html.escape(amap_link(lon, lat, name), quote=True)
+            baidu = html.escape(baidu_link(lon, lat, name), quote=True)
+            parts.append(
+                f'<a href="{amap}">高德导航</a> | <a href="{baidu}">百度导航</a>'
+            )
+            if plan.scenario.synthetic:
+                parts.append(html.escape(SYNTHETIC_LABEL))
+            _sub(pm, "description", "<br>".join(parts))
+            _sub(pm, "styleUrl", style)
+            _sub(_sub(pm, "Point"), "coordinates", _coords([(lon, lat)]))
+        if len(loop.line) >= 2:
+            pm = _sub(lf, "Placemark")
+            _sub(pm, "name", f"巡查路线 {loop.label}")
+            _sub(pm, "styleUrl", style)
+            ls = _sub(pm, "LineString")
+            _sub(ls, "tessellate", "1")
+            _sub(ls, "coordinates", _coords(loop.line))
+
+
+# --------------------------------------------------------------------------- #
 # KML
 # --------------------------------------------------------------------------- #
 
@@ -218,6 +432,8 @@ def squad_kml(plan: Plan, squad_id: str) -> ET.ElementTree:
     _sub(ls, "width", "2")
     ps = _sub(zst, "PolyStyle")
     _sub(ps, "fill", "0")
+    loops = patrol_loops(plan, squad_id)
+    patrol_styles = _kml_patrol_styles(doc, loops)
     zone = _zone(plan, squad_id)
     if zone is not None:
         pm = _sub(doc, "Placemark")
@@ -263,6 +479,8 @@ def squad_kml(plan: Plan, squad_id: str) -> ET.ElementTree:
                 ls = _sub(pm, "LineString")
                 _sub(ls, "tessellate", "1")
                 _sub(ls, "coordinates", _coords(line))
+    if loops:
+        _kml_patrols(doc, plan, loops, patrol_styles)
     tree = ET.ElementTree(kml)
     ET.indent(tree)
     return tree
@@ -367,6 +585,49 @@ def squad_day_gpx(
     return tree
 
 
+def squad_patrols_gpx(plan: Plan, squad_id: str) -> ET.ElementTree | None:
+    """GPX 1.1 of a squad's patrol loops: one ``rte`` per loop, points in
+    ``seq`` order (``None`` when the squad has no loops)."""
+    loops = patrol_loops(plan, squad_id)
+    if not loops:
+        return None
+    ET.register_namespace("", GPX_NS)
+    ET.register_namespace("xsi", "http://www.w3.org/2001/XMLSchema-instance")
+    squad = squad_names(plan).get(squad_id, squad_id)
+    g = f"{{{GPX_NS}}}"
+    gpx = ET.Element(
+        f"{g}gpx",
+        {
+            "version": "1.1",
+            "creator": CREATOR,
+            "{http://www.w3.org/2001/XMLSchema-instance}schemaLocation": (
+                f"{GPX_NS} {GPX_SCHEMA}"
+            ),
+        },
+    )
+    meta = _sub(gpx, f"{g}metadata")
+    _sub(meta, f"{g}name", f"{squad} {PATROL_FOLDER}")
+    desc = f"{plan.scenario.name} · {squad} ({squad_id}) 热点巡查路线（每周）"
+    if plan.scenario.synthetic:
+        desc += f" · {SYNTHETIC_LABEL}"
+    _sub(meta, f"{g}desc", desc)
+    for n, loop in enumerate(loops, start=1):
+        rte = _sub(gpx, f"{g}rte")
+        _sub(rte, f"{g}name", f"巡查 {loop.label}")
+        _sub(rte, f"{g}desc", _loop_summary(loop))
+        _sub(rte, f"{g}number", str(n))
+        _sub(rte, f"{g}type", "巡查")
+        for _, pt in loop.points.iterrows():
+            p = _sub(
+                rte, f"{g}rtept", lat=_fmt(float(pt["lat"])), lon=_fmt(float(pt["lon"]))
+            )
+            _sub(p, f"{g}name", _patrol_point_name(pt))
+            _sub(p, f"{g}desc", "\n".join(_patrol_lines(loop, pt)))
+    tree = ET.ElementTree(gpx)
+    ET.indent(tree)
+    return tree
+
+
 # --------------------------------------------------------------------------- #
 # files
 # --------------------------------------------------------------------------- #
@@ -375,7 +636,8 @@ def squad_day_gpx(
 def write_navigation(
     plan: Plan, out_dir: str | Path, squad_id: str | None = None
 ) -> list[Path]:
-    """Write ``<squad>.kml`` and ``<squad>_<day>.gpx`` files; return their paths."""
+    """Write ``<squad>.kml``, ``<squad>_<day>.gpx`` and (with patrol loops)
+    ``<squad>_patrols.gpx`` files; return their paths."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     paths: list[Path] = []
@@ -389,5 +651,10 @@ def write_navigation(
             squad_day_gpx(plan, sid, str(day), v).write(
                 gpx, encoding="utf-8", xml_declaration=True
             )
+            paths.append(gpx)
+        patrols = squad_patrols_gpx(plan, sid)
+        if patrols is not None:
+            gpx = out / f"{file_stem(sid)}_patrols.gpx"
+            patrols.write(gpx, encoding="utf-8", xml_declaration=True)
             paths.append(gpx)
     return paths

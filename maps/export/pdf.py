@@ -6,6 +6,10 @@ network, so it prints the same in any office), the ordered stops with ETA,
 address, contact and the firm's 一张清单 as tick boxes, and signature lines
 for the inspectors and the firm's responsible person, since paper with
 signatures is still the record of a joint inspection in most bureaus.
+When the plan has hotspot patrol loops (巡查路线), a section follows the
+squad's inspection pages: a page per weekday with a map of that day's loops
+(one colour per window, points numbered in patrol order) and a table per
+loop of its window, minutes, expected events and ordered points.
 
 Text goes through :func:`_p`, which escapes it for reportlab's paragraph
 markup: firm names come from registers and must never be read as tags.
@@ -53,6 +57,7 @@ from reportlab.platypus import (
 from maps.export.common import squad_ids as _squad_ids
 from maps.export.common import text_of as _text
 from maps.export.fonts import CJKFont, cjk_font, tick_box
+from maps.export.navigation import PATROL_FOLDER, PatrolLoop, patrol_loops
 from maps.export.spreadsheets import (
     day_label,
     dept_names,
@@ -169,85 +174,95 @@ def _nice_km(span_km: float) -> float:
     return p
 
 
-def route_map(
-    td: TeamDay,
-    zone: shapely.Geometry | None,
-    base: tuple[float, float] | None,
-    font: str,
-    width: float = MAP_W,
-    height: float = MAP_H,
-) -> Drawing:
-    """Zone outline, route polyline, base and numbered stops, fitted to the route.
+class _Frame:
+    """A map drawing fitted to some lon/lat points: local equirectangular
+    projection (cos(lat) on x), exact enough for a few kilometres and needing
+    no CRS machinery at print time."""
 
-    A local equirectangular projection (cos(lat) on x) is exact enough for a
-    few kilometres and needs no CRS machinery at print time.
-    """
-    d = Drawing(width, height)
-    d.add(
-        Rect(
-            0,
-            0,
-            width,
-            height,
-            fillColor=colors.HexColor("#f7f9fb"),
-            strokeColor=GRID_COLOR,
-            strokeWidth=0.6,
-        )
-    )
-    pts = list(td.line)
-    pts += [
-        (float(x), float(y))
-        for x, y in zip(td.stops["lon"], td.stops["lat"], strict=True)
-        if pd.notna(x)
-    ]
-    if base is not None:
-        pts.append(base)
-    if zone is not None and not zone.is_empty:
-        # show the whole zone when it is not much larger than the route
-        minx, miny, maxx, maxy = zone.bounds
-        if not pts or (
-            pts
-            and (maxx - minx)
-            <= 4 * max(max(p[0] for p in pts) - min(p[0] for p in pts), 0.005)
-            and (maxy - miny)
-            <= 4 * max(max(p[1] for p in pts) - min(p[1] for p in pts), 0.005)
-        ):
-            pts = [*pts, (minx, miny), (maxx, maxy)]
-    if not pts:
+    def __init__(
+        self,
+        pts: list[tuple[float, float]],
+        zone: shapely.Geometry | None,
+        font: str,
+        width: float,
+        height: float,
+    ) -> None:
+        self.font, self.width, self.height = font, width, height
+        self.drawing = d = Drawing(width, height)
         d.add(
+            Rect(
+                0,
+                0,
+                width,
+                height,
+                fillColor=colors.HexColor("#f7f9fb"),
+                strokeColor=GRID_COLOR,
+                strokeWidth=0.6,
+            )
+        )
+        if zone is not None and not zone.is_empty:
+            # show the whole zone when it is not much larger than the route
+            minx, miny, maxx, maxy = zone.bounds
+            if not pts or (
+                pts
+                and (maxx - minx)
+                <= 4 * max(max(p[0] for p in pts) - min(p[0] for p in pts), 0.005)
+                and (maxy - miny)
+                <= 4 * max(max(p[1] for p in pts) - min(p[1] for p in pts), 0.005)
+            ):
+                pts = [*pts, (minx, miny), (maxx, maxy)]
+        self.empty = not pts
+        if self.empty:
+            return
+        xs, ys = [p[0] for p in pts], [p[1] for p in pts]
+        lat0 = (min(ys) + max(ys)) / 2
+        self.kx = kx = math.cos(math.radians(lat0))
+        span_x = max((max(xs) - min(xs)) * kx, 0.004)
+        span_y = max(max(ys) - min(ys), 0.004)
+        pad = 8.0
+        self.scale = scale = (
+            min((width - 2 * pad) / span_x, (height - 2 * pad) / span_y) / 1.12
+        )
+        self.cx, self.cy = (min(xs) + max(xs)) / 2, lat0
+        # view window in lon/lat, to clip the zone (reportlab shapes are not
+        # clipped)
+        half_w, half_h = width / 2 / (kx * scale), height / 2 / scale
+        self.view = (
+            self.cx - half_w,
+            self.cy - half_h,
+            self.cx + half_w,
+            self.cy + half_h,
+        )
+
+    def xy(self, lon: float, lat: float) -> tuple[float, float]:
+        return (
+            self.width / 2 + (lon - self.cx) * self.kx * self.scale,
+            self.height / 2 + (lat - self.cy) * self.scale,
+        )
+
+    def blank(self, text: str) -> Drawing:
+        self.drawing.add(
             String(
-                width / 2,
-                height / 2,
-                "无路线",
-                fontName=font,
+                self.width / 2,
+                self.height / 2,
+                text,
+                fontName=self.font,
                 fontSize=9,
                 textAnchor="middle",
             )
         )
-        return d
-    xs, ys = [p[0] for p in pts], [p[1] for p in pts]
-    lat0 = (min(ys) + max(ys)) / 2
-    kx = math.cos(math.radians(lat0))
-    span_x = max((max(xs) - min(xs)) * kx, 0.004)
-    span_y = max(max(ys) - min(ys), 0.004)
-    pad = 8.0
-    scale = min((width - 2 * pad) / span_x, (height - 2 * pad) / span_y) / 1.12
-    cx, cy = (min(xs) + max(xs)) / 2, lat0
+        return self.drawing
 
-    def xy(lon: float, lat: float) -> tuple[float, float]:
-        return (width / 2 + (lon - cx) * kx * scale, height / 2 + (lat - cy) * scale)
-
-    # view window in lon/lat, to clip the zone (reportlab shapes are not clipped)
-    half_w, half_h = width / 2 / (kx * scale), height / 2 / scale
-    view = (cx - half_w, cy - half_h, cx + half_w, cy + half_h)
-    if zone is not None and not zone.is_empty:
-        clipped = shapely.clip_by_rect(zone, *view)
+    def zone(self, zone: shapely.Geometry | None) -> None:
+        if zone is None or zone.is_empty:
+            return
+        clipped = shapely.clip_by_rect(zone, *self.view)
         for poly in getattr(clipped, "geoms", [clipped]):
             if poly.is_empty or poly.geom_type != "Polygon":
                 continue
             for ring in [poly.exterior, *poly.interiors]:
-                flat = [v for x, y in ring.coords for v in xy(x, y)]
-                d.add(
+                flat = [v for x, y in ring.coords for v in self.xy(x, y)]
+                self.drawing.add(
                     Polygon(
                         flat,
                         fillColor=colors.Color(0.12, 0.47, 0.71, 0.08),
@@ -256,6 +271,91 @@ def route_map(
                         strokeDashArray=[3, 2],
                     )
                 )
+
+    def base(self, base: tuple[float, float] | None) -> None:
+        if base is None:
+            return
+        bx, by = self.xy(*base)
+        d = self.drawing
+        d.add(Rect(bx - 4, by - 4, 8, 8, fillColor=colors.black, strokeColor=None))
+        d.add(String(bx + 6, by - 3, "驻地", fontName=self.font, fontSize=7))
+
+    def marker(self, lon: float, lat: float, label: str, fill: colors.Color) -> None:
+        px, py = self.xy(lon, lat)
+        self.drawing.add(
+            Circle(
+                px,
+                py,
+                5.5,
+                fillColor=fill,
+                strokeColor=colors.white,
+                strokeWidth=0.8,
+            )
+        )
+        self.drawing.add(
+            String(
+                px,
+                py - 2.6,
+                label,
+                fontName=self.font,
+                fontSize=7,
+                fillColor=colors.white,
+                textAnchor="middle",
+            )
+        )
+
+    def finish(self) -> Drawing:
+        """Scale bar and north arrow."""
+        d, font, width, height = self.drawing, self.font, self.width, self.height
+        km = _nice_km(width / self.scale * 111.32)
+        bar = km / 111.32 * self.scale
+        d.add(Line(6, 6, 6 + bar, 6, strokeColor=colors.black, strokeWidth=1.2))
+        d.add(Line(6, 4, 6, 8, strokeColor=colors.black))
+        d.add(Line(6 + bar, 4, 6 + bar, 8, strokeColor=colors.black))
+        label = f"{km:g} km" if km >= 1 else f"{km * 1000:g} m"
+        d.add(String(8 + bar, 4, label, fontName=font, fontSize=6.5))
+        nx, ny = width - 9, height - 18
+        d.add(
+            Polygon(
+                [nx - 3.5, ny, nx + 3.5, ny, nx, ny + 9],
+                fillColor=colors.black,
+                strokeColor=None,
+            )
+        )
+        d.add(
+            String(
+                nx,
+                ny + 10,
+                "N",
+                fontName=font,
+                fontSize=6.5,
+                textAnchor="middle",
+            )
+        )
+        return d
+
+
+def route_map(
+    td: TeamDay,
+    zone: shapely.Geometry | None,
+    base: tuple[float, float] | None,
+    font: str,
+    width: float = MAP_W,
+    height: float = MAP_H,
+) -> Drawing:
+    """Zone outline, route polyline, base and numbered stops, fitted to the route."""
+    pts = list(td.line)
+    pts += [
+        (float(x), float(y))
+        for x, y in zip(td.stops["lon"], td.stops["lat"], strict=True)
+        if pd.notna(x)
+    ]
+    if base is not None:
+        pts.append(base)
+    frame = _Frame(pts, zone, font, width, height)
+    if frame.empty:
+        return frame.blank("无路线")
+    frame.zone(zone)
     line = td.line
     if not line:
         line = [
@@ -268,69 +368,19 @@ def route_map(
             *([base] if base else []),
         ]
     if len(line) >= 2:
-        d.add(
+        frame.drawing.add(
             PolyLine(
-                [v for p in line for v in xy(*p)],
+                [v for p in line for v in frame.xy(*p)],
                 strokeColor=ROUTE_COLOR,
                 strokeWidth=1.4,
             )
         )
-    if base is not None:
-        bx, by = xy(*base)
-        d.add(Rect(bx - 4, by - 4, 8, 8, fillColor=colors.black, strokeColor=None))
-        d.add(String(bx + 6, by - 3, "驻地", fontName=font, fontSize=7))
+    frame.base(base)
     for _, s in td.stops.iterrows():
         if pd.isna(s["lon"]):
             continue
-        px, py = xy(float(s["lon"]), float(s["lat"]))
-        d.add(
-            Circle(
-                px,
-                py,
-                5.5,
-                fillColor=STOP_COLOR,
-                strokeColor=colors.white,
-                strokeWidth=0.8,
-            )
-        )
-        d.add(
-            String(
-                px,
-                py - 2.6,
-                str(int(s["seq"])),
-                fontName=font,
-                fontSize=7,
-                fillColor=colors.white,
-                textAnchor="middle",
-            )
-        )
-    # scale bar and north arrow
-    km = _nice_km(width / scale * 111.32)
-    bar = km / 111.32 * scale
-    d.add(Line(6, 6, 6 + bar, 6, strokeColor=colors.black, strokeWidth=1.2))
-    d.add(Line(6, 4, 6, 8, strokeColor=colors.black))
-    d.add(Line(6 + bar, 4, 6 + bar, 8, strokeColor=colors.black))
-    label = f"{km:g} km" if km >= 1 else f"{km * 1000:g} m"
-    d.add(String(8 + bar, 4, label, fontName=font, fontSize=6.5))
-    nx, ny = width - 9, height - 18
-    d.add(
-        Polygon(
-            [nx - 3.5, ny, nx + 3.5, ny, nx, ny + 9],
-            fillColor=colors.black,
-            strokeColor=None,
-        )
-    )
-    d.add(
-        String(
-            nx,
-            ny + 10,
-            "N",
-            fontName=font,
-            fontSize=6.5,
-            textAnchor="middle",
-        )
-    )
-    return d
+        frame.marker(float(s["lon"]), float(s["lat"]), str(int(s["seq"])), STOP_COLOR)
+    return frame.finish()
 
 
 # --------------------------------------------------------------------------- #
@@ -653,6 +703,230 @@ def _unscheduled(plan: Plan, squad_id: str, st: _Styles) -> list[Flowable]:
     ]
 
 
+# --------------------------------------------------------------------------- #
+# patrol loops (巡查路线)
+# --------------------------------------------------------------------------- #
+
+# widths of the patrol table: 时段, 序号, 网格, 主要事件, 预计事件, 分钟, 巡查情况
+PATROL_COLS = (30 * mm, 10 * mm, 20 * mm, 56 * mm, 17 * mm, 15 * mm, 38 * mm)
+
+
+def patrol_map(
+    loops: list[PatrolLoop],
+    zone: shapely.Geometry | None,
+    base: tuple[float, float] | None,
+    font: str,
+    width: float = MAP_W,
+    height: float = MAP_H,
+) -> Drawing:
+    """One weekday's patrol loops: a line per loop in its window's colour,
+    points numbered in patrol order, fitted to the loops."""
+    pts = [p for lp in loops for p in lp.line]
+    pts += [
+        (float(x), float(y))
+        for lp in loops
+        for x, y in zip(lp.points["lon"], lp.points["lat"], strict=True)
+    ]
+    if base is not None:
+        pts.append(base)
+    frame = _Frame(pts, zone, font, width, height)
+    if frame.empty:
+        return frame.blank("无巡查路线")
+    frame.zone(zone)
+    for lp in loops:
+        if len(lp.line) >= 2:
+            frame.drawing.add(
+                PolyLine(
+                    [v for p in lp.line for v in frame.xy(*p)],
+                    strokeColor=colors.HexColor(lp.color),
+                    strokeWidth=1.4,
+                    strokeDashArray=[4, 2],
+                )
+            )
+    frame.base(base)
+    for lp in loops:
+        fill = colors.HexColor(lp.color)
+        for _, p in lp.points.iterrows():
+            frame.marker(float(p["lon"]), float(p["lat"]), str(int(p["seq"])), fill)
+    return frame.finish()
+
+
+def _patrol_info(
+    name: str, squad_id: str, weekday: str, loops: list[PatrolLoop], st: _Styles
+) -> list[Flowable]:
+    minutes = sum(lp.minutes or 0 for lp in loops)
+    events = sum(lp.expected_events or 0 for lp in loops)
+    facts = [
+        ("中队", f"{name} ({squad_id})"),
+        ("星期", f"每{weekday}" if weekday else "—"),
+        ("巡查时段", f"{len(loops)} 个"),
+        ("巡查点", f"{sum(len(lp.points) for lp in loops)} 个"),
+        ("合计用时", f"约 {minutes:.0f} 分钟"),
+        ("预计事件", f"{events:.1f} 起"),
+    ]
+    out: list[Flowable] = [
+        Paragraph(f"<b>{escape(k)}：</b>{escape(v)}", st.body) for k, v in facts
+    ]
+    out.append(Spacer(1, 3))
+    for lp in loops:
+        out.append(
+            Paragraph(
+                f'<font color="{lp.color}"><b>━━</b></font> {escape(lp.window)}',
+                st.body,
+            )
+        )
+    out.append(Spacer(1, 4))
+    out.append(
+        _p(
+            "地图：虚线框为本中队片区，彩色虚线为各时段巡查路线，黑方块为驻地，"
+            "编号为巡查顺序。预计事件为该时段历史热点的加权期望值。",
+            st.small,
+        )
+    )
+    return out
+
+
+def _patrol_table(loops: list[PatrolLoop], font: CJKFont, st: _Styles) -> LongTable:
+    box = tick_box(font)
+    head = [
+        _p(h, st.head, "b")
+        for h in (
+            "时段",
+            "序号",
+            "网格",
+            "主要事件类型",
+            "预计事件",
+            "分钟",
+            "巡查情况",
+        )
+    ]
+    rows: list[list[Any]] = [head]
+    style: list[tuple] = [
+        ("GRID", (0, 0), (-1, -1), 0.5, colors.HexColor("#888888")),
+        ("BACKGROUND", (0, 0), (-1, 0), HEAD_BG),
+        ("VALIGN", (0, 0), (-1, -1), "TOP"),
+        ("VALIGN", (0, 0), (-1, 0), "MIDDLE"),
+        ("LEFTPADDING", (0, 0), (-1, -1), 3),
+        ("RIGHTPADDING", (0, 0), (-1, -1), 3),
+        ("TOPPADDING", (0, 0), (-1, -1), 2),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), 2),
+    ]
+    check = Paragraph(
+        "  ".join(f"{_box(box)} {w}" for w in ("已巡查", "发现问题")), st.cell
+    )
+    for lp in loops:
+        first = len(rows)
+        summary = f'<font color="{lp.color}"><b>{escape(lp.window)}</b></font>'
+        if lp.minutes is not None:
+            summary += f"<br/>约 {lp.minutes:.0f} 分钟"
+        if lp.expected_events is not None:
+            summary += f"<br/>预计 {lp.expected_events:.2f} 起"
+        summary += f"<br/>{len(lp.points)} 个巡查点"
+        points = list(lp.points.iterrows()) or [(None, None)]
+        for k, (_, p) in enumerate(points):
+            if p is None:
+                rows.append(
+                    [
+                        Paragraph(summary, st.cell),
+                        "",
+                        "",
+                        _p("无巡查点", st.cell),
+                        "",
+                        "",
+                        "",
+                    ]
+                )
+                continue
+            ev = p["expected_events"]
+            mins = p["minutes"]
+            rows.append(
+                [
+                    Paragraph(summary, st.cell) if k == 0 else "",
+                    Paragraph(str(int(p["seq"])), st.head),
+                    _p(p["cell_id"], st.cell),
+                    _p("、".join(p["event_types"]) or "—", st.cell),
+                    _p("" if pd.isna(ev) else f"{float(ev):.2f}", st.head),
+                    _p("" if pd.isna(mins) else f"{float(mins):.0f}", st.head),
+                    check,
+                ]
+            )
+        last = len(rows) - 1
+        if last > first:
+            style.append(("SPAN", (0, first), (0, last)))
+        style.append(
+            ("LINEABOVE", (0, first), (-1, first), 1.2, colors.HexColor(lp.color))
+        )
+    table = LongTable(rows, colWidths=PATROL_COLS, repeatRows=1)
+    table.setStyle(TableStyle(style))
+    return table
+
+
+def _patrol_sections(
+    plan: Plan,
+    squad_id: str,
+    font: CJKFont,
+    st: _Styles,
+    zone: shapely.Geometry | None,
+    base: tuple[float, float] | None,
+    synthetic: bool,
+) -> list[Flowable]:
+    """A page per weekday with the squad's patrol loops ([] without loops)."""
+    loops = patrol_loops(plan, squad_id)
+    if not loops:
+        return []
+    name = squad_names(plan).get(squad_id, squad_id)
+    by_day: dict[str, list[PatrolLoop]] = {}
+    for lp in loops:
+        by_day.setdefault(lp.weekday, []).append(lp)
+    story: list[Flowable] = []
+    for weekday, day_loops in by_day.items():
+        story += [
+            PageBreak(),
+            _Section(f"{name} · {PATROL_FOLDER} · {weekday}"),
+            _p(f"{PATROL_FOLDER} · {name} · 每{weekday}", st.title, "b"),
+        ]
+        if synthetic:
+            story.append(
+                _p(
+                    SYNTHETIC_LABEL + "：本巡查路线由示例场景生成，不得用于实际执法。",
+                    ParagraphStyle(
+                        "syn", parent=st.small, textColor=colors.HexColor("#c00000")
+                    ),
+                )
+            )
+        head = Table(
+            [
+                [
+                    patrol_map(day_loops, zone, base, font.name),
+                    _patrol_info(name, squad_id, weekday, day_loops, st),
+                ]
+            ],
+            colWidths=(MAP_W + 4 * mm, CONTENT_W - MAP_W - 4 * mm),
+        )
+        head.setStyle(
+            TableStyle(
+                [
+                    ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                    ("LEFTPADDING", (0, 0), (0, 0), 0),
+                ]
+            )
+        )
+        story += [Spacer(1, 3), head, Spacer(1, 6), _patrol_table(day_loops, font, st)]
+        line = "_" * 18
+        sig = Table(
+            [
+                [
+                    _p("巡查人员签字：", st.body),
+                    _p(f"{line}  {line}      日期：{line}", st.body),
+                ]
+            ],
+            colWidths=(32 * mm, CONTENT_W - 32 * mm),
+        )
+        sig.setStyle(TableStyle([("TOPPADDING", (0, 0), (-1, -1), 9)]))
+        story.append(KeepTogether([Spacer(1, 6), sig]))
+    return story
+
+
 def _zone_geom(plan: Plan, squad_id: str) -> shapely.Geometry | None:
     zones = plan.zones
     if len(zones) and "squad_id" in zones:
@@ -699,6 +973,7 @@ def write_squad_work_order(plan: Plan, squad_id: str, path: str | Path) -> Path:
         ]
         if synthetic:
             story.append(_p(SYNTHETIC_LABEL, st.body))
+    story += _patrol_sections(plan, squad_id, font, st, zone, base, synthetic)
     story += _unscheduled(plan, squad_id, st)
     doc = SimpleDocTemplate(
         str(path),
@@ -741,6 +1016,7 @@ def write_work_orders(
 
 __all__: Iterable[str] = [
     "TeamDay",
+    "patrol_map",
     "route_map",
     "write_squad_work_order",
     "write_work_orders",
