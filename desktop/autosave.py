@@ -10,7 +10,6 @@ window offers to restore.
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import threading
 from datetime import datetime
@@ -28,19 +27,6 @@ INTERVAL_MS = 3 * 60 * 1000
 def recovery_folder(settings: QSettings) -> Path:
     """``recovery/`` beside the settings file (per user, per test run)."""
     return Path(settings.fileName()).resolve().parent / "recovery"
-
-
-def _snapshot(plan: Plan) -> Plan:
-    """A copy the UI can keep editing while the copy is written."""
-    return dataclasses.replace(
-        plan,
-        scenario=plan.scenario.copy(),
-        zones=plan.zones.copy(),
-        visits=plan.visits.copy(),
-        routes=plan.routes.copy(),
-        unscheduled=plan.unscheduled.copy(),
-        roster=plan.roster.copy(),
-    )
 
 
 class Autosave(QObject):
@@ -90,7 +76,7 @@ class Autosave(QObject):
         if self._thread is not None and self._thread.is_alive():
             return False  # the previous copy is still being written
         doc.ensure_zones()
-        copy = _snapshot(doc.plan)
+        copy = doc.plan.copy()  # edits go on while the copy is written
         project = None if doc.path is None else str(doc.path)
         self.folder.mkdir(parents=True, exist_ok=True)
         self._written.clear()

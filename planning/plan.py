@@ -63,6 +63,25 @@ class Plan:
     patrols: gpd.GeoDataFrame | None = None
     patrol_points: gpd.GeoDataFrame | None = None
 
+    def copy(self) -> Plan:
+        """Deep copy of the tables, so an edit or a background save of one
+        copy never shows in the other."""
+        from dataclasses import replace
+
+        return replace(
+            self,
+            scenario=self.scenario.copy(),
+            zones=self.zones.copy(),
+            visits=self.visits.copy(),
+            routes=self.routes.copy(),
+            unscheduled=self.unscheduled.copy(),
+            roster=self.roster.copy(),
+            patrols=None if self.patrols is None else self.patrols.copy(),
+            patrol_points=None
+            if self.patrol_points is None
+            else self.patrol_points.copy(),
+        )
+
     def summary(self) -> PlanSummary:
         """Headline figures computed from the plan's own tables.
 

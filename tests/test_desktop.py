@@ -7,7 +7,6 @@ window, all offscreen.
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Iterator
 
 import pytest
@@ -41,15 +40,7 @@ def small_plan() -> Plan:
 
 def fresh(plan: Plan) -> Plan:
     """A copy the test may edit without touching the module's plan."""
-    return dataclasses.replace(
-        plan,
-        scenario=plan.scenario.copy(),
-        zones=plan.zones.copy(),
-        visits=plan.visits.copy(),
-        routes=plan.routes.copy(),
-        unscheduled=plan.unscheduled.copy(),
-        roster=plan.roster.copy(),
-    )
+    return plan.copy()
 
 
 @pytest.fixture(autouse=True)
