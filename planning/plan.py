@@ -16,7 +16,13 @@ import numpy as np
 import pandas as pd
 
 from planning.model import Scenario, validate_scenario
-from planning.progress import CancelToken, ProgressEvent, ProgressFn, no_progress
+from planning.progress import (
+    CancelToken,
+    ProgressEvent,
+    ProgressFn,
+    no_progress,
+    staged,
+)
 from planning.workload import cell_workload, compute_due
 
 if TYPE_CHECKING:  # solvers load OR-Tools; opening a file should not need it
@@ -122,30 +128,6 @@ def prepare(scenario: Scenario) -> Scenario:
     return out
 
 
-def _staged(progress: ProgressFn, stage: str, lo: float, hi: float) -> ProgressFn:
-    """Map a step's own 0..1 progress onto its slice of the whole run.
-
-    Solvers restart their fraction per phase; the bar a user watches must
-    never run backwards, so the mapped fraction only grows.
-    """
-    high_water = [lo]
-
-    def report(event: ProgressEvent) -> None:
-        mapped = lo + (hi - lo) * max(0.0, min(1.0, event.fraction))
-        high_water[0] = max(high_water[0], mapped)
-        progress(
-            ProgressEvent(
-                stage=event.stage or stage,
-                fraction=high_water[0],
-                message=event.message,
-                objective=event.objective,
-                bound=event.bound,
-            )
-        )
-
-    return report
-
-
 def run_zoning(
     scenario: Scenario,
     settings: ZoningSettings,
@@ -188,7 +170,7 @@ def run_plan(
         prepared, zoning_result = run_zoning(
             prepared,
             settings.zoning,
-            _staged(progress, "zoning", 0.05, 0.35),
+            staged(progress, "zoning", 0.05, 0.35),
             cancel,
         )
     if cancel is not None:
@@ -204,7 +186,7 @@ def run_plan(
     result = schedule(
         prepared,
         settings.scheduling,
-        _staged(progress, "scheduling", 0.35, 0.85),
+        staged(progress, "scheduling", 0.35, 0.85),
         cancel,
     )
     patrols = None
@@ -214,7 +196,7 @@ def run_plan(
         patrols = plan_patrols(
             prepared,
             settings.patrols,
-            _staged(progress, "patrols", 0.85, 0.98),
+            staged(progress, "patrols", 0.85, 0.98),
             cancel,
         )
     progress(ProgressEvent("done", 1.0, "完成 done"))

@@ -66,3 +66,27 @@ class CancelToken:
     def raise_if_cancelled(self) -> None:
         if self._event.is_set():
             raise Cancelled("cancelled by user")
+
+
+def staged(progress: ProgressFn, stage: str, lo: float, hi: float) -> ProgressFn:
+    """Map a step's own 0..1 progress onto its slice of the whole run.
+
+    Solvers restart their fraction per phase; the bar a user watches must
+    never run backwards, so the mapped fraction only grows.
+    """
+    high_water = [lo]
+
+    def report(event: ProgressEvent) -> None:
+        mapped = lo + (hi - lo) * max(0.0, min(1.0, event.fraction))
+        high_water[0] = max(high_water[0], mapped)
+        progress(
+            ProgressEvent(
+                stage=event.stage or stage,
+                fraction=high_water[0],
+                message=event.message,
+                objective=event.objective,
+                bound=event.bound,
+            )
+        )
+
+    return report

@@ -6,7 +6,6 @@ this, so the files a field team gets do not depend on where they came from.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
@@ -18,7 +17,13 @@ from maps.export.summary import write_summary
 from maps.render import write_squad_maps
 from planning.io.project import save_project
 from planning.plan import Plan
-from planning.progress import CancelToken, ProgressEvent, ProgressFn, no_progress
+from planning.progress import (
+    CancelToken,
+    ProgressEvent,
+    ProgressFn,
+    no_progress,
+    staged,
+)
 
 STEPS = ("gpkg", "maps", "xlsx", "pdf", "nav", "summary")
 
@@ -53,7 +58,7 @@ def export_plan(
         progress(ProgressEvent("export", i / len(STEPS), label))
         if cancel is not None:
             cancel.raise_if_cancelled()
-        return _slice(progress, i / len(STEPS), (i + 1) / len(STEPS))
+        return staged(progress, "export", i / len(STEPS), (i + 1) / len(STEPS))
 
     written: dict[str, list[Path]] = {}
     step(0, "保存 plan.gpkg")
@@ -122,16 +127,3 @@ def _only_squad(plan: Plan, squad_id: str) -> Plan:
     scenario = plan.scenario.copy()
     scenario.squads = scenario.squads[scenario.squads["squad_id"] == squad_id]
     return replace(plan, scenario=scenario)
-
-
-def _slice(progress: ProgressFn, lo: float, hi: float) -> Callable:
-    def report(event: ProgressEvent) -> None:
-        progress(
-            ProgressEvent(
-                "export",
-                lo + (hi - lo) * max(0.0, min(1.0, event.fraction)),
-                event.message,
-            )
-        )
-
-    return report
