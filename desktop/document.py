@@ -23,8 +23,7 @@ from PySide6.QtGui import QUndoCommand, QUndoStack
 
 from desktop.zone_stats import ZoneStatsCache, update_zone_table
 from planning.io.project import save_project
-from planning.plan import Plan
-from planning.zoning import zones_layer
+from planning.plan import Plan, zone_layer
 
 VISIT_EDIT_COLUMNS = ("day", "seq", "eta", "start", "end", "crew")
 """Visit columns a manual move changes (and undo restores)."""
@@ -111,6 +110,9 @@ class PlanDocument(QObject):
         self.plan = plan
         self._basis = basis
         self._stats = None
+        if plan is not None and len(plan.zones) and "squad_id" in plan.scenario.cells:
+            self._stats = ZoneStatsCache(plan)
+            self._stats.prefetch()
         self.zones_outdated = False
         self.planChanged.emit()
         self._update_schedule_state()
@@ -248,10 +250,28 @@ class PlanDocument(QObject):
 
     # ----------------------------------------------------------- visit edits
 
-    def move_visits(self, after: pd.DataFrame, text: str) -> None:
-        """Undoably set :data:`VISIT_EDIT_COLUMNS` of visits (index visit_id)."""
+    def move_visits(
+        self,
+        after: pd.DataFrame,
+        text: str,
+        routes: pd.DataFrame | None = None,
+        route_ids: Sequence[str] = (),
+    ) -> None:
+        """Undoably set :data:`VISIT_EDIT_COLUMNS` of visits (index visit_id)
+        and replace the route rows ``route_ids`` by ``routes`` (re-routed
+        team-days)."""
         assert self.plan is not None
-        self.undo_stack.push(EditVisitsCommand(self, after, text))
+        self.undo_stack.push(EditVisitsCommand(self, after, text, routes, route_ids))
+
+    def apply_routes(self, remove: Sequence[str], rows: pd.DataFrame | None) -> None:
+        """Drop route rows ``remove`` and add ``rows`` (commands only)."""
+        plan = self.plan
+        assert plan is not None
+        keep = plan.routes[~plan.routes["route_id"].astype(str).isin(list(remove))]
+        if rows is not None and len(rows):
+            keep = pd.concat([keep, rows], ignore_index=True)
+        plan.routes = keep.sort_values(["day", "squad_id", "team"], kind="stable")
+        plan.routes = plan.routes.reset_index(drop=True)
 
     def apply_visit_fields(self, rows: pd.DataFrame) -> None:
         """Write ``rows`` (index visit_id) into ``plan.visits`` (commands only)."""
@@ -276,17 +296,7 @@ class PlanDocument(QObject):
 
 def zone_layer_of(plan: Plan) -> pd.DataFrame:
     """The full zones layer (outlines included) of ``plan``'s cells."""
-    sc = plan.scenario
-    nest = plan.settings.get("zoning_settings", {}).get("nest")
-    islands = plan.zoning.islands if plan.zoning is not None else None
-    return zones_layer(
-        sc.cells,
-        sc.squads,
-        sc.cells.set_index("cell_id")["squad_id"],
-        sc.policy,
-        nest,
-        islands,
-    )
+    return zone_layer(plan)
 
 
 def _schedule_basis(plan: Plan | None) -> pd.Series | None:
@@ -411,19 +421,37 @@ class ReplacePlanCommand(QUndoCommand):
 class EditVisitsCommand(QUndoCommand):
     """Change the day / order / times / crew of visits (move visit to day…)."""
 
-    def __init__(self, document: PlanDocument, after: pd.DataFrame, text: str) -> None:
+    def __init__(
+        self,
+        document: PlanDocument,
+        after: pd.DataFrame,
+        text: str,
+        routes: pd.DataFrame | None = None,
+        route_ids: Sequence[str] = (),
+    ) -> None:
         super().__init__(text)
         self.document = document
-        assert document.plan is not None
-        visits = document.plan.visits.set_index(
-            document.plan.visits["visit_id"].astype(str)
-        )
+        plan = document.plan
+        assert plan is not None
+        visits = plan.visits.set_index(plan.visits["visit_id"].astype(str))
         columns = list(after.columns)
         self.before = visits.loc[after.index, columns].copy()
         self.after = after.copy()
+        self.routes_after = None if routes is None else routes.copy()
+        ids = set(route_ids)
+        if routes is not None:
+            ids |= set(routes["route_id"].astype(str))
+        self.route_ids = sorted(ids)
+        self.routes_before = plan.routes[
+            plan.routes["route_id"].astype(str).isin(self.route_ids)
+        ].copy()
 
     def redo(self) -> None:
+        if self.routes_after is not None:
+            self.document.apply_routes(self.route_ids, self.routes_after)
         self.document.apply_visit_fields(self.after)
 
     def undo(self) -> None:
+        if self.routes_after is not None:
+            self.document.apply_routes(self.route_ids, self.routes_before)
         self.document.apply_visit_fields(self.before)

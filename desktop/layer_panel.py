@@ -1,7 +1,9 @@
 """Layer panel: a checkbox per map overlay and the cells' opacity.
 
 It only calls :meth:`MapView.set_layer_visible` / :meth:`MapView.set_cell_opacity`;
-the map view keeps the state and re-applies it after every re-render.
+the map view keeps the state and re-applies it after every re-render. The
+embedded page has no Leaflet layer switcher of its own, so this panel is the
+one truth about which overlays are shown.
 """
 
 from __future__ import annotations
@@ -20,7 +22,8 @@ from desktop.map_view import LAYER_KEYS, MapView
 
 
 class LayerPanel(QWidget):
-    """Checkboxes for towns, cells, zones, enterprises, bases, hotspots, routes."""
+    """Checkboxes for towns, cells, zones, enterprises, bases, hotspots,
+    routes and patrol loops."""
 
     def __init__(self, map_view: MapView, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -58,6 +61,7 @@ class LayerPanel(QWidget):
             "bases": self.tr("Squad bases"),
             "hotspots": self.tr("Hotspot heat map"),
             "routes": self.tr("Routes (all days)"),
+            "patrols": self.tr("Patrol loops"),
         }
         for key, box in self.boxes.items():
             box.setText(labels[key])

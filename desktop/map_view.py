@@ -7,6 +7,12 @@ so it runs in the thread pool on a snapshot of the plan; a newer request
 supersedes an older one. Clicks on cells come back through a QWebChannel
 (``bridge.cellClicked``), injected as a user script so ``maps/`` stays
 free of Qt.
+
+The page is rendered without Leaflet's own layer switcher: the layer panel
+is the one place that shows and hides overlays, and its state (kept here) is
+put back on every re-render, as are the locked cells and the cells' opacity.
+The basemap (none by default: nothing is loaded from the network) is chosen
+with :meth:`MapView.set_basemap`, which re-renders the page.
 """
 
 from __future__ import annotations
@@ -30,15 +36,26 @@ from PySide6.QtWebEngineCore import QWebEnginePage, QWebEngineScript
 from PySide6.QtWebEngineWidgets import QWebEngineView
 from PySide6.QtWidgets import QWidget
 
-from desktop.document import zone_layer_of
+from desktop import render_pool
+from desktop.render_pool import render_page
 from desktop.workers import TaskRunner
-from maps.render import render_plan_map
+from maps.render import basemap_spec
 from planning.plan import Plan
 
 SELECTED_STYLE = {"color": "#000000", "weight": 3, "opacity": 1, "fillOpacity": 0.7}
-LAYER_KEYS = ("towns", "cells", "zones", "enterprises", "bases", "hotspots", "routes")
+LAYER_KEYS = (
+    "towns",
+    "cells",
+    "zones",
+    "enterprises",
+    "bases",
+    "hotspots",
+    "routes",
+    "patrols",
+)
 """Overlays of ``window.plannerMap.layers`` the layer panel switches;
 ``routes`` stands for every day's route layer."""
+OFF_BY_DEFAULT = frozenset({"routes", "patrols"})
 
 _LAYER_JS = """
 (function (key, on) {
@@ -64,7 +81,9 @@ _OPACITY_JS = """
     var l = pm.cellLayers[k];
     if (!l) { return; }
     if (l._pmBase === undefined || ids) { l._pmBase = l.options.fillOpacity; }
-    l.setStyle({fillOpacity: l._pmBase * f, opacity: Math.min(1, 0.6 * f + 0.1)});
+    var locked = l.feature && l.feature.properties.locked;
+    l.setStyle({fillOpacity: l._pmBase * f,
+                opacity: locked ? 1 : Math.min(1, 0.6 * f + 0.1)});
   });
 })
 """
@@ -137,11 +156,14 @@ class MapView(QWebEngineView):
         Rendering the HTML raised; carries the traceback.
     cellClicked(str, bool)
         A cell was clicked; the flag is true with Ctrl/Shift (extend selection).
+    basemapChanged(str)
+        :meth:`set_basemap` switched to another basemap (its name).
     """
 
     mapReady = Signal()
     renderFailed = Signal(str)
     cellClicked = Signal(str, bool)
+    basemapChanged = Signal(str)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -154,6 +176,7 @@ class MapView(QWebEngineView):
         self.console_page.setWebChannel(self.channel)
         self._install_bridge_script()
         self._tmp = QTemporaryDir()
+        render_pool.warm_up()
         self.render_runner = TaskRunner(self)
         self.render_runner.succeeded.connect(self._rendered)
         self.render_runner.failed.connect(self._render_failed)
@@ -177,8 +200,16 @@ class MapView(QWebEngineView):
         self._pending: Plan | None = None
         self._pending_rebuild = False
         self._rebuild = False
-        self.layer_visible: dict[str, bool] = {k: k != "routes" for k in LAYER_KEYS}
+        self.layer_visible: dict[str, bool] = {
+            k: k not in OFF_BY_DEFAULT for k in LAYER_KEYS
+        }
         self.cell_opacity = 1.0
+        self.basemap = "none"
+        self.basemap_key: str | None = None
+        self._plan: Plan | None = None  # the plan last asked for (not a copy)
+        self._last_rebuild = False
+        self._locked: set[str] | None = None  # newer than the rendered page
+        self._selected: list[str] = []
 
     def _install_bridge_script(self) -> None:
         script = QWebEngineScript()
@@ -207,6 +238,9 @@ class MapView(QWebEngineView):
         self._debounce.stop()
         self._pending = None
         self._pending_rebuild = False
+        self._plan = plan
+        self._last_rebuild = rebuild_zones
+        self._locked = None  # the snapshot below carries the current locks
         if keep_view:
             self._remember_view()
         else:
@@ -231,12 +265,12 @@ class MapView(QWebEngineView):
             return
         snapshot, self._queued = self._queued, None
         rebuild = self._rebuild
+        basemap, key = self.basemap, self.basemap_key
 
         def job(_progress: object, _cancel: object) -> str:
-            plan = snapshot
-            if rebuild:
-                plan = dataclasses.replace(plan, zones=zone_layer_of(plan))
-            return render_plan_map(plan)
+            return render_page(
+                snapshot, rebuild_zones=rebuild, basemap=basemap, basemap_key=key
+            )
 
         self.render_runner.start("map", job)
 
@@ -268,6 +302,62 @@ class MapView(QWebEngineView):
             if self.cell_opacity != 1.0:
                 self._apply_opacity(list(assignment))
 
+    def set_basemap(self, name: str, key: str | None = None) -> bool:
+        """Draw the plan over ``name`` (one of ``maps.render.BASEMAPS``);
+        re-renders the page, keeping the view and the layer panel's state.
+
+        ``key`` is the user's 天地图 key (needed for ``tianditu``, ignored
+        otherwise). Raises ``ValueError`` for an unknown name or a missing
+        or malformed key, before anything changes. Returns whether the
+        basemap changed.
+        """
+        basemap_spec(name, key)
+        key = key.strip() if name == "tianditu" and key else None
+        if (name, key) == (self.basemap, self.basemap_key):
+            return False
+        self.basemap, self.basemap_key = name, key
+        plan = self._pending if self._pending is not None else self._plan
+        if plan is not None:
+            locked = self._locked
+            rebuild = self._pending_rebuild or self._last_rebuild
+            self.show_plan(plan, keep_view=True, rebuild_zones=rebuild)
+            self._locked = locked  # still newer than the plan, if it was
+        self.basemapChanged.emit(name)
+        return True
+
+    def set_locked_cells(self, ids: set[str] | list[str]) -> None:
+        """Exactly ``ids`` are drawn as locked (锁定), at once, without a
+        re-render; kept and put back if a render is under way."""
+        self._locked = {str(i) for i in ids}
+        if self.ready:
+            self._apply_locked()
+
+    def _apply_locked(self) -> None:
+        if self._locked is None:
+            return
+        selected = set(self._selected)
+
+        def restyled(result: object) -> None:
+            # arrays do not cross runJavaScript well: the page sends JSON
+            try:
+                changed = [str(c) for c in json.loads(str(result))]
+            except ValueError:
+                return
+            if not changed:
+                return
+            if self.cell_opacity != 1.0:
+                self._apply_opacity(changed)
+            again = [c for c in changed if c in selected]
+            if again:
+                self._style_selected(again)
+
+        self.page().runJavaScript(
+            "JSON.stringify(window.plannerMap.setLockedCells("
+            f"{json.dumps(sorted(self._locked))}));",
+            0,
+            restyled,
+        )
+
     def set_layer_visible(self, key: str, on: bool) -> None:
         """Show or hide one overlay (map.addLayer / removeLayer); kept across
         re-renders."""
@@ -289,11 +379,14 @@ class MapView(QWebEngineView):
         )
 
     def _apply_layer_state(self) -> None:
+        """Make a freshly loaded page match the layer panel (every overlay,
+        on or off, whatever the page's own defaults), the locks newer than
+        the render, and the cells' opacity."""
         for key, on in self.layer_visible.items():
-            if key == "routes" or not on:
-                self.page().runJavaScript(
-                    f"{_LAYER_JS}({json.dumps(key)}, {str(on).lower()});"
-                )
+            self.page().runJavaScript(
+                f"{_LAYER_JS}({json.dumps(key)}, {str(on).lower()});"
+            )
+        self._apply_locked()
         if self.cell_opacity != 1.0:
             self._apply_opacity(None)
 
@@ -301,13 +394,17 @@ class MapView(QWebEngineView):
         self, selected: list[str], restore: dict[str, str | None]
     ) -> None:
         """Outline ``selected`` cells; give ``restore`` cells their normal style."""
+        self._selected = list(selected)
         if not self.ready:
             return
         self.set_cell_squads(restore)
+        self._style_selected(selected)
+
+    def _style_selected(self, ids: list[str]) -> None:
         self.page().runJavaScript(
             "(function(ids,st){ids.forEach(function(i){var l="
             "window.plannerMap.cellLayers[i];if(l){l.setStyle(st);}});})"
-            f"({json.dumps(selected)},{json.dumps(SELECTED_STYLE)});"
+            f"({json.dumps(ids)},{json.dumps(SELECTED_STYLE)});"
         )
 
     def _remember_view(self) -> None:

@@ -69,10 +69,28 @@ class FrameModel(QAbstractTableModel):
             [_text(v, c.decimals) for v, c in zip(row, self.columns, strict=True)]
             for row in self._rows
         ]
+        self._sort_keys: dict[int, list[int]] = {}
         self.endResetModel()
 
+    def sort_keys(self, column: int) -> list[int]:
+        """Rank of each row by ``column`` (missing first, numbers as numbers,
+        ties in frame order), so a proxy sorts without calling :meth:`data`
+        twice per comparison (0.4 s on 2,000 visits)."""
+        keys = getattr(self, "_sort_keys", None)
+        if keys is None:
+            keys = self._sort_keys = {}
+        if column not in keys:
+            values = [row[column] for row in self._rows]
+            order = sorted(range(len(values)), key=lambda r: _sort_key(values[r]))
+            rank = [0] * len(values)
+            for pos, r in enumerate(order):
+                rank[r] = pos
+            keys[column] = rank
+        return keys[column]
+
     def rowCount(self, parent: ANY_INDEX = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.frame)
+        # called ~20 times per row by proxies and views: no pandas here
+        return 0 if parent.isValid() else len(self._texts)
 
     def columnCount(self, parent: ANY_INDEX = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(self.columns)
@@ -115,6 +133,15 @@ def _missing(v: object) -> bool:
         return v is None or bool(pd.isna(v))
     except (TypeError, ValueError):
         return False
+
+
+def _sort_key(v: object) -> tuple:
+    """Missing first, then numbers by value, then anything else by text."""
+    if v is None:
+        return (0, 0.0, "")
+    if isinstance(v, int | float) and not isinstance(v, bool):
+        return (1, float(v), "")
+    return (2, 0.0, str(v))
 
 
 def _plain(v: object) -> object:
@@ -290,6 +317,11 @@ class SquadFilterProxy(QSortFilterProxyModel):
         return super().filterAcceptsRow(source_row, source_parent)
 
     def lessThan(self, left: ANY_INDEX, right: ANY_INDEX) -> bool:
+        model = self.sourceModel()
+        by_value = self.sortRole() == Qt.ItemDataRole.UserRole
+        if isinstance(model, FrameModel) and by_value:
+            rank = model.sort_keys(left.column())
+            return rank[left.row()] < rank[right.row()]
         a, b = left.data(self.sortRole()), right.data(self.sortRole())
         if a is None or b is None:
             return a is None and b is not None

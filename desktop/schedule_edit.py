@@ -1,24 +1,29 @@
 """Move one joint visit to another day and judge the result independently.
 
-The moved stop joins the end of the same team's route on the new day (after
-its last stop plus the travel allowance), takes that team-day's crew from the
-roster, and the stops left behind are renumbered. The candidate plan is then
-re-checked by :func:`planning.validate.validate_plan`, which shares no code
-with the scheduler; only violations the move *adds* count. Hard ones (the
-day is not a workday, an inspector the visit needs is not in the crew,
-capacity, wrong squad) reject the move; soft ones (opening hours, lunch,
-a day running late) are shown as a warning the planner may accept.
+The moved stop joins the same team on the new day and takes that team-day's
+crew from the roster. Both team-days (the one it leaves and the one it
+joins) are then routed again by :func:`planning.scheduling.route_team_days`
+(same rules as the scheduler: opening hours, lunch, day start and end), so
+stop order, times and the route lines on the map follow the move. The
+candidate plan is re-checked by :func:`planning.validate.validate_plan`,
+which shares no code with the scheduler; only violations the move *adds*
+count. Hard ones (the day is not a workday, an inspector the visit needs is
+not in the crew, capacity, wrong squad) reject the move; soft ones (opening
+hours, lunch, a day running late) are shown as a warning the planner may
+accept.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+import geopandas as gpd
 import pandas as pd
 
 from desktop.document import VISIT_EDIT_COLUMNS
 from planning.model import hhmm_to_min
 from planning.plan import Plan
+from planning.scheduling import route_team_days
 from planning.validate import Violation, validate_plan
 
 HARD_KINDS = frozenset(
@@ -33,7 +38,11 @@ HARD_KINDS = frozenset(
     }
 )
 TRAVEL_ALLOWANCE_MIN = 15
-"""Minutes between the new day's last stop and the moved one (no route yet)."""
+"""Minutes between the new day's last stop and the moved one, before the
+team-day is routed again."""
+ROUTE_SECONDS = 0.3
+"""Search time per re-routed team-day (a dozen stops: the first good
+solution comes in milliseconds)."""
 
 
 @dataclass
@@ -44,6 +53,9 @@ class MoveProposal:
     day: str
     after: pd.DataFrame
     added: list[Violation]
+    routes: gpd.GeoDataFrame | None = None
+    """New route rows of the two team-days (replacing :attr:`route_ids`)."""
+    route_ids: tuple[str, ...] = ()
 
     @property
     def hard(self) -> list[Violation]:
@@ -61,11 +73,13 @@ def _clock(minutes: int) -> str:
     return f"{minutes // 60:02d}:{minutes % 60:02d}"
 
 
-def _violations(plan: Plan, visits: pd.DataFrame) -> list[Violation]:
+def _violations(
+    plan: Plan, visits: pd.DataFrame, routes: pd.DataFrame | None = None
+) -> list[Violation]:
     sc = plan.scenario
     return validate_plan(
         visits,
-        plan.routes,
+        plan.routes if routes is None else routes,
         sc.enterprises,
         plan.unscheduled,
         plan.roster,
@@ -120,14 +134,31 @@ def propose_move(plan: Plan, visit_id: str, day: str) -> MoveProposal:
     after = pd.concat([after, renumbered[renumbered["seq"] != left["seq"]]])
 
     candidate = plan.visits.copy()
-    pos = pd.Index(candidate["visit_id"].astype(str)).get_indexer(after.index)
-    for column in columns:
-        candidate.iloc[pos, candidate.columns.get_loc(column)] = after[
-            column
-        ].to_numpy()
+    _write(candidate, after, columns)
+    # route both team-days again: order, times and lines follow the move
+    keys = [(squad, team, old_day), (squad, team, day)]
+    fields, new_routes = route_team_days(
+        plan.scenario, candidate, keys, time_limit=ROUTE_SECONDS
+    )
+    _write(candidate, fields, list(fields.columns))
+    touched = candidate.set_index(candidate["visit_id"].astype(str), drop=False)
+    after = touched.loc[list(dict.fromkeys([*after.index, *fields.index])), columns]
+    route_ids = tuple(f"{squad}-{d}-T{team}" for d in (old_day, day))
+    routes = plan.routes[~plan.routes["route_id"].astype(str).isin(route_ids)]
+    routes = pd.concat([routes, new_routes], ignore_index=True)
     before = {(v.kind, v.message) for v in _violations(plan, plan.visits)}
     added = [
-        v for v in _violations(plan, candidate) if (v.kind, v.message) not in before
+        v
+        for v in _violations(plan, candidate, routes)
+        if (v.kind, v.message) not in before
     ]
+    after = after.copy()
     after["seq"] = after["seq"].astype(int)
-    return MoveProposal(visit_id, day, after, added)
+    return MoveProposal(visit_id, day, after, added, new_routes, route_ids)
+
+
+def _write(visits: pd.DataFrame, rows: pd.DataFrame, columns: list[str]) -> None:
+    """Write ``rows`` (index visit_id) into ``visits`` in place."""
+    pos = pd.Index(visits["visit_id"].astype(str)).get_indexer(rows.index)
+    for column in columns:
+        visits.iloc[pos, visits.columns.get_loc(column)] = rows[column].to_numpy()

@@ -11,6 +11,8 @@ render and to saving.
 
 from __future__ import annotations
 
+import threading
+
 import numpy as np
 import pandas as pd
 from scipy import sparse
@@ -55,8 +57,18 @@ class ZoneStatsCache:
         self._squads = sc.squads
         self._adj: sparse.csr_matrix | None = None
         self._ignore: np.ndarray | None = None
+        self._lock = threading.Lock()
+
+    def prefetch(self) -> None:
+        """Build the cell graph in a background thread now, so the planner's
+        first manual edit does not wait for it (about a second on 10k cells)."""
+        threading.Thread(target=self._graph, name="cell-graph", daemon=True).start()
 
     def _graph(self) -> tuple[sparse.csr_matrix, np.ndarray]:
+        with self._lock:
+            return self._build_graph()
+
+    def _build_graph(self) -> tuple[sparse.csr_matrix, np.ndarray]:
         if self._adj is None or self._ignore is None:
             n = len(self._cells)
             edges = cell_adjacency(self._cells)

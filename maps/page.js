@@ -44,13 +44,22 @@
   var layers = {}, overlays = {}, bases = {}, order = [];
   var cellLayers = {}, enterpriseLayers = {};
 
-  if (D.tiles) {
-    var osm = L.tileLayer(D.tiles, {maxZoom: 19,
-      attribution: "\u00a9 OpenStreetMap contributors"});
-    osm.addTo(map);
-    bases["OpenStreetMap"] = osm;
+  // basemap tiles (only from the servers the page's CSP allows); 天地图 is
+  // two layers, the map and its annotation, switched as one
+  var BASEMAP_LABELS = {osm: "OpenStreetMap", tianditu: "天地图 (Tianditu)",
+                        amap: "高德地图 (AMap)"};
+  var B = D.basemap || {name: "none", layers: []};
+  if (B.layers.length) {
+    var tiles = L.layerGroup();
+    B.layers.forEach(function (t, i) {
+      var opts = {maxZoom: t.maxZoom, attribution: i === 0 ? B.attribution : ""};
+      if (t.subdomains) opts.subdomains = t.subdomains;
+      tiles.addLayer(L.tileLayer(t.url, opts));
+    });
+    tiles.addTo(map);
+    bases[BASEMAP_LABELS[B.name] || B.name] = tiles;
     bases["空白 (none)"] = L.layerGroup();
-    layers.basemap = osm;
+    layers.basemap = tiles;
   }
 
   // All vectors share one canvas, drawn in the order layers were added; when
@@ -79,13 +88,20 @@
     style: {color: "#666", weight: 1, dashArray: "4 4", fill: false}
   }), true);
 
-  // cells coloured by squad, shaded by workload
+  // cells coloured by squad, shaded by workload; locked cells (锁定) get a
+  // thick dark dashed outline, drawn above their neighbours
   var maxW = D.maxWorkload > 0 ? D.maxWorkload : 1;
+  var LOCKED = {color: "#111111", weight: 2.5, opacity: 1, dashArray: "5 3"};
   function cellStyle(p) {
     var w = (p.workload === null || p.workload === undefined) ? 0.5 * maxW : p.workload;
     var c = squadColor(p.squad_id);
-    return {color: c, weight: 0.6, opacity: 0.6, fillColor: c,
-            fillOpacity: 0.08 + 0.5 * Math.min(1, Math.max(0, w / maxW))};
+    var st = {color: c, weight: 0.6, opacity: 0.6, dashArray: null, fillColor: c,
+              fillOpacity: 0.08 + 0.5 * Math.min(1, Math.max(0, w / maxW))};
+    if (p.locked) {
+      st.color = LOCKED.color; st.weight = LOCKED.weight;
+      st.opacity = LOCKED.opacity; st.dashArray = LOCKED.dashArray;
+    }
+    return st;
   }
   addOverlay("cells", "网格 (cells)", L.geoJSON(D.cells, {
     pane: "vectors",
@@ -98,7 +114,8 @@
         box.appendChild(table([
           ["中队", p.squad_id ? (squadName(p.squad_id) + " (" + p.squad_id + ")") : "未分配"],
           ["乡镇", p.town_id], ["用地", p.land_use],
-          ["工作量 (分钟)", p.workload === null ? "" : Math.round(p.workload)]
+          ["工作量 (分钟)", p.workload === null ? "" : Math.round(p.workload)],
+          ["锁定 (locked)", p.locked ? "是 (yes)" : ""]
         ]));
         return box;
       });
@@ -327,15 +344,23 @@
   else layers.hotspots = heat;
 
   // a long list (one route layer per day over a 20-day horizon) would cover
-  // the map, so it folds into the corner button and opens on hover
-  L.control.layers(bases, overlays, {collapsed: Object.keys(overlays).length > 12})
-    .addTo(map);
+  // the map, so it folds into the corner button and opens on hover. The
+  // desktop app leaves it out: its layer panel is the one switch.
+  if (D.layerControl !== false) {
+    L.control.layers(bases, overlays, {collapsed: Object.keys(overlays).length > 12})
+      .addTo(map);
+  }
   L.control.scale({imperial: false}).addTo(map);
 
   // legend
+  var lockedLegend = null;
   var legend = L.control({position: "bottomright"});
   legend.onAdd = function () {
     var box = el("div", "pm-legend");
+    if (B.datum === "gcj02") {
+      box.appendChild(el("div", "pm-note",
+        "高德底图：图层按 GCJ-02 偏移显示 (overlays shifted for display)"));
+    }
     box.appendChild(el("h5", null, "企业风险 (risk)"));
     ["red", "yellow", "green"].forEach(function (r) {
       var row = el("div");
@@ -372,6 +397,13 @@
         box.appendChild(row);
       });
     }
+    lockedLegend = el("div", "locked-legend");
+    lockedLegend.appendChild(el("h5", null, "网格 (cells)"));
+    var lockedRow = el("div");
+    lockedRow.appendChild(el("span", "sw locked"));
+    lockedRow.appendChild(document.createTextNode("已锁定 (locked)"));
+    lockedLegend.appendChild(lockedRow);
+    box.appendChild(lockedLegend);
     if (D.squad === null && D.squads.length) {
       box.appendChild(el("h5", null, "中队 (squads)"));
       D.squads.forEach(function (s) {
@@ -418,11 +450,41 @@
     layer.setStyle(cellStyle(layer.feature.properties));
     return true;
   }
+  function lockedIds() {
+    return Object.keys(cellLayers).filter(function (id) {
+      return !!cellLayers[id].feature.properties.locked; });
+  }
+  // locked outlines above the other cells, the other overlays above them
+  function raiseLocked() {
+    var ids = lockedIds();
+    if (lockedLegend) lockedLegend.style.display = ids.length ? "" : "none";
+    if (!ids.length || !map.hasLayer(layers.cells)) return ids.length;
+    ids.forEach(function (id) { cellLayers[id].bringToFront(); });
+    restackAbove(layers.cells);
+    return ids.length;
+  }
+  // exactly the cells in ``ids`` are locked; returns the ids whose state changed
+  function setLockedCells(ids) {
+    var want = {}, changed = [];
+    (ids || []).forEach(function (id) { want[id] = true; });
+    Object.keys(cellLayers).forEach(function (id) {
+      var p = cellLayers[id].feature.properties;
+      if (!!p.locked === !!want[id]) return;
+      p.locked = !!want[id];
+      cellLayers[id].setStyle(cellStyle(p));
+      changed.push(id);
+    });
+    raiseLocked();
+    return changed;
+  }
+  layers.cells.on("add", function () { raiseLocked(); });
+  raiseLocked();
 
   window.plannerMap = {
     map: map, layers: layers, data: D,
     cellLayers: cellLayers, enterpriseLayers: enterpriseLayers,
     openEnterprise: openEnterprise, setCellSquad: setCellSquad,
+    setLockedCells: setLockedCells, lockedIds: lockedIds, basemap: B,
     fitHome: function () { fitted = fitHome(); return fitted; }
   };
 })();

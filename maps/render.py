@@ -8,8 +8,14 @@ template: the vendored Leaflet (and leaflet.heat) is inlined, the plan data
 travel as one JSON blob (``<``, ``>``, ``&`` escaped, read with
 ``JSON.parse``) and every popup, tooltip and label is built in JS with
 ``textContent``, so no attribute text is ever parsed as HTML. A
-Content-Security-Policy allows no network request except OpenStreetMap tiles
-when that basemap is asked for.
+Content-Security-Policy allows no network request except the tile servers of
+the basemap asked for (none by default).
+
+Basemaps: ``none`` (plain background, offline), ``osm`` (OpenStreetMap),
+``tianditu`` (天地图 vector map + annotation, needs the user's key; CGCS2000
+is WGS84 to within centimetres, so nothing is shifted) and ``amap`` (高德,
+drawn in GCJ-02: every overlay is shifted WGS84 -> GCJ-02 *for display only*
+while the page is built; the plan's data are never changed).
 
 The page exposes ``window.plannerMap`` (map, layers, per-id layer lookups and
 a few helpers) so the desktop app can drive it with ``runJavaScript``.
@@ -22,9 +28,11 @@ import json
 import math
 import re
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
 
 import geopandas as gpd
 import numpy as np
@@ -33,14 +41,100 @@ import shapely
 from shapely.geometry import mapping
 
 from maps import _assets
+from planning.io.coords import wgs84_to_gcj02
 from planning.progress import CancelToken, ProgressEvent, ProgressFn
 
 if TYPE_CHECKING:  # the renderer only reads a Plan; no need to load the solvers
     from planning.plan import Plan
 
-BASEMAPS = ("none", "osm")
+BASEMAPS = ("none", "osm", "tianditu", "amap")
 OSM_TILES = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
 OSM_ORIGIN = "https://tile.openstreetmap.org"
+TIANDITU_TILES = (
+    "https://t{s}.tianditu.gov.cn/{layer}_w/wmts?SERVICE=WMTS&REQUEST=GetTile"
+    "&VERSION=1.0.0&LAYER={layer}&STYLE=default&TILEMATRIXSET=w&FORMAT=tiles"
+    "&TILEMATRIX={z}&TILEROW={y}&TILECOL={x}&tk={key}"
+)
+TIANDITU_SUBDOMAINS = tuple(str(k) for k in range(8))
+AMAP_TILES = (
+    "https://webrd0{s}.is.autonavi.com/appmaptile?lang=zh_cn&size=1&scale=1"
+    "&style=8&x={x}&y={y}&z={z}"
+)
+AMAP_SUBDOMAINS = ("1", "2", "3", "4")
+_KEY = re.compile(r"[A-Za-z0-9_-]{8,128}")
+
+
+@dataclass(frozen=True)
+class Basemap:
+    """Tile layers of one basemap, the origins the page may load from, and
+    the datum the overlays are drawn in (``gcj02`` shifts them for display)."""
+
+    name: str
+    layers: tuple[dict, ...] = ()
+    origins: tuple[str, ...] = ()
+    attribution: str = ""
+    datum: str = "wgs84"
+
+    def page_data(self) -> dict:
+        return {
+            "name": self.name,
+            "layers": [dict(layer) for layer in self.layers],
+            "attribution": self.attribution,
+            "datum": self.datum,
+        }
+
+
+def basemap_spec(basemap: str, key: str | None = None) -> Basemap:
+    """The :class:`Basemap` called ``basemap``; ``ValueError`` for an unknown
+    name, or for 天地图 without a usable key."""
+    if basemap not in BASEMAPS:
+        raise ValueError(f"unknown basemap {basemap!r}; expected one of {BASEMAPS}")
+    if basemap == "osm":
+        return Basemap(
+            "osm",
+            ({"url": OSM_TILES, "subdomains": "", "maxZoom": 19},),
+            (OSM_ORIGIN,),
+            "\u00a9 OpenStreetMap contributors",
+        )
+    if basemap == "tianditu":
+        key = (key or "").strip()
+        if not key:
+            raise ValueError(
+                "天地图 (tianditu) needs the user's key (tk): apply for a browser "
+                "key at https://console.tianditu.gov.cn and enter it"
+            )
+        if not _KEY.fullmatch(key):
+            raise ValueError(
+                "天地图 (tianditu) key must be 8-128 letters, digits, '-' or '_'"
+            )
+        layers = tuple(
+            {
+                "url": TIANDITU_TILES.replace("{layer}", layer).replace(
+                    "{key}", quote(key, safe="")
+                ),
+                "subdomains": "".join(TIANDITU_SUBDOMAINS),
+                "maxZoom": 18,
+            }
+            for layer in ("vec", "cva")
+        )
+        origins = tuple(f"https://t{s}.tianditu.gov.cn" for s in TIANDITU_SUBDOMAINS)
+        return Basemap("tianditu", layers, origins, "\u00a9 天地图 (tianditu.gov.cn)")
+    if basemap == "amap":
+        return Basemap(
+            "amap",
+            (
+                {
+                    "url": AMAP_TILES,
+                    "subdomains": "".join(AMAP_SUBDOMAINS),
+                    "maxZoom": 18,
+                },
+            ),
+            tuple(f"https://webrd0{s}.is.autonavi.com" for s in AMAP_SUBDOMAINS),
+            "\u00a9 高德地图 (AutoNavi)",
+            datum="gcj02",
+        )
+    return Basemap("none")
+
 
 # Qualitative palette for zones; neighbours get different colours (greedy).
 SQUAD_PALETTE = (
@@ -139,10 +233,34 @@ def _col(df: pd.DataFrame, name: str) -> pd.Series:
     return pd.Series([None] * len(df), index=df.index, dtype=object)
 
 
-def _round_geoms(geoms: gpd.GeoSeries, simplify: float = 0.0) -> list[Any]:
+Shift = Callable[[np.ndarray], np.ndarray] | None
+"""Display transform of (n, 2) lon/lat coordinate arrays; None draws as is."""
+
+
+def _gcj02(coords: np.ndarray) -> np.ndarray:
+    """WGS84 -> GCJ-02 on an (n, 2) lon/lat array (for a 高德 basemap)."""
+    lon, lat = wgs84_to_gcj02(coords[:, 0], coords[:, 1])
+    return np.column_stack([lon, lat])
+
+
+def _display_shift(spec: Basemap) -> Shift:
+    return _gcj02 if spec.datum == "gcj02" else None
+
+
+def _shown(geoms: gpd.GeoSeries, shift: Shift) -> np.ndarray:
+    """Geometries as drawn: shifted for display, the plan's own left alone."""
+    arr = np.asarray(geoms.values, dtype=object)
+    return arr if shift is None else shapely.transform(arr, shift)
+
+
+def _round_geoms(
+    geoms: gpd.GeoSeries, simplify: float = 0.0, shift: Shift = None
+) -> list[Any]:
     arr = np.asarray(geoms.values, dtype=object)
     if simplify > 0:
         arr = shapely.simplify(arr, simplify, preserve_topology=True)
+    if shift is not None:
+        arr = shapely.transform(arr, shift)
     arr = shapely.transform(arr, lambda c: np.round(c, _DIGITS))
     return [None if g is None or g.is_empty else mapping(g) for g in arr]
 
@@ -163,12 +281,16 @@ def _latlon(geom: Any) -> tuple[float, float] | None:
     return round(geom.y, _DIGITS), round(geom.x, _DIGITS)
 
 
-def _bounds(gdf: gpd.GeoDataFrame | None) -> list[list[float]] | None:
+def _bounds(
+    gdf: gpd.GeoDataFrame | None, shift: Shift = None
+) -> list[list[float]] | None:
     if gdf is None or len(gdf) == 0:
         return None
     b = gdf.total_bounds
     if not np.all(np.isfinite(b)):
         return None
+    if shift is not None:  # the shift is ~constant over a county: move corners
+        b = shift(np.array([[b[0], b[1]], [b[2], b[3]]])).ravel()
     return [
         [round(b[1], _DIGITS), round(b[0], _DIGITS)],
         [round(b[3], _DIGITS), round(b[2], _DIGITS)],
@@ -241,7 +363,9 @@ class _Prepared:
     patrols: list[dict] = field(default_factory=list)
 
 
-def _prepare(plan: Plan) -> _Prepared:
+def _prepare(plan: Plan, shift: Shift = None) -> _Prepared:
+    """Plan -> page records; ``shift`` moves every drawn coordinate (display
+    only: squads, spatial look-ups and bounds are worked out unshifted)."""
     sc = plan.scenario
     cells = _wgs84(sc.cells)
     squads = _wgs84(sc.squads)
@@ -260,7 +384,9 @@ def _prepare(plan: Plan) -> _Prepared:
     if zones is not None and "name" in zones:
         for sid, nm in zip(zones["squad_id"], zones["name"], strict=True):
             names.setdefault(str(sid), _s(nm))
-    for row, ll in zip(squads.itertuples(), squads.geometry, strict=True):
+    for row, ll in zip(
+        squads.itertuples(), _shown(squads.geometry, shift), strict=True
+    ):
         pos = _latlon(ll)
         if pos is None:
             continue
@@ -284,13 +410,15 @@ def _prepare(plan: Plan) -> _Prepared:
     prep.max_workload = (
         float(workload.quantile(0.95)) if workload.notna().any() else 0.0
     )
-    geoms = _round_geoms(cells.geometry)
-    for cid, sid, town, lu, w, g in zip(
+    geoms = _round_geoms(cells.geometry, shift=shift)
+    locked = pd.to_numeric(_col(cells, "locked"), errors="coerce").fillna(0) > 0
+    for cid, sid, town, lu, w, lk, g in zip(
         cells["cell_id"],
         cell_squad,
         _col(cells, "town_id"),
         _col(cells, "land_use"),
         workload,
+        locked,
         geoms,
         strict=True,
     ):
@@ -305,19 +433,20 @@ def _prepare(plan: Plan) -> _Prepared:
                 "town_id": _s(town),
                 "land_use": _s(lu),
                 "workload": _f(w),
+                "locked": bool(lk),
             },
         }
         prep.cells.setdefault(sid, []).append(feature)
     for sid, part in cells.groupby(cell_squad, dropna=True):
-        b = _bounds(part)
+        b = _bounds(part, shift)
         if b is not None:
             prep.cell_bounds[str(sid)] = b
     outline = _wgs84(sc.outline)
-    prep.county_bounds = _bounds(outline) or _bounds(cells)
+    prep.county_bounds = _bounds(outline, shift) or _bounds(cells, shift)
 
     if zones is not None and len(zones):
         for row, g in zip(
-            zones.itertuples(), _round_geoms(zones.geometry, 1e-6), strict=True
+            zones.itertuples(), _round_geoms(zones.geometry, 1e-6, shift), strict=True
         ):
             if g is None:
                 continue
@@ -341,7 +470,7 @@ def _prepare(plan: Plan) -> _Prepared:
         for tid, nm, g in zip(
             towns["town_id"],
             _col(towns, "name"),
-            _round_geoms(towns.geometry, 5e-5),
+            _round_geoms(towns.geometry, 5e-5, shift),
             strict=True,
         ):
             if g is not None:
@@ -353,9 +482,9 @@ def _prepare(plan: Plan) -> _Prepared:
                     }
                 )
 
-    _prepare_visits(plan, prep, cells, cell_squad, names)
-    _prepare_hotspots(plan, prep, cells, cell_squad)
-    _prepare_patrols(plan, prep, names)
+    _prepare_visits(plan, prep, cells, cell_squad, names, shift)
+    _prepare_hotspots(plan, prep, cells, cell_squad, shift)
+    _prepare_patrols(plan, prep, names, shift)
     return prep
 
 
@@ -382,6 +511,7 @@ def _prepare_visits(
     cells: gpd.GeoDataFrame,
     cell_squad: pd.Series,
     names: dict[str, str],
+    shift: Shift = None,
 ) -> None:
     sc = plan.scenario
     ents = _wgs84(sc.enterprises)
@@ -412,7 +542,9 @@ def _prepare_visits(
     ent_name: dict[str, str] = {}
     visits_of: dict[str, list[dict]] = defaultdict(list)
     if visits is not None and len(visits):
-        for row, g in zip(visits.itertuples(), visits.geometry, strict=True):
+        for row, g in zip(
+            visits.itertuples(), _shown(visits.geometry, shift), strict=True
+        ):
             eid = _s(getattr(row, "enterprise_id", None))
             day = _s(getattr(row, "day", None))
             visits_of[eid].append(
@@ -445,7 +577,9 @@ def _prepare_visits(
             reasons[_s(eid)] = _s(why)
 
     ent_squad = _squad_of_points(ents, cells, cell_squad)
-    for row, g, sid in zip(ents.itertuples(), ents.geometry, ent_squad, strict=True):
+    for row, g, sid in zip(
+        ents.itertuples(), _shown(ents.geometry, shift), ent_squad, strict=True
+    ):
         pos = _latlon(g)
         if pos is None:
             continue
@@ -498,7 +632,7 @@ def _prepare_visits(
             )
 
     if routes is not None and len(routes):
-        rounded = _round_geoms(routes.geometry)
+        rounded = _round_geoms(routes.geometry, shift=shift)
         for row, g in zip(routes.itertuples(), rounded, strict=True):
             if g is None:
                 continue
@@ -528,7 +662,11 @@ def _prepare_visits(
 
 
 def _prepare_hotspots(
-    plan: Plan, prep: _Prepared, cells: gpd.GeoDataFrame, cell_squad: pd.Series
+    plan: Plan,
+    prep: _Prepared,
+    cells: gpd.GeoDataFrame,
+    cell_squad: pd.Series,
+    shift: Shift = None,
 ) -> None:
     hs = _wgs84(plan.scenario.hotspots)
     if hs is None or len(hs) == 0:
@@ -538,7 +676,7 @@ def _prepare_hotspots(
     by_type = _col(hs, "event_type").map(lambda t: weights.get(_s(t), 0.5))
     w = given.fillna(by_type).clip(lower=0.05, upper=1.0)
     squads = _squad_of_points(hs, cells, cell_squad)
-    for g, wt, sid in zip(hs.geometry, w, squads, strict=True):
+    for g, wt, sid in zip(_shown(hs.geometry, shift), w, squads, strict=True):
         pos = _latlon(g)
         if pos is not None:
             prep.hotspots.append((sid, [pos[0], pos[1], round(float(wt), 2)]))
@@ -561,7 +699,9 @@ def _path(geom: dict | None) -> list | None:
     return None
 
 
-def _prepare_patrols(plan: Plan, prep: _Prepared, names: dict[str, str]) -> None:
+def _prepare_patrols(
+    plan: Plan, prep: _Prepared, names: dict[str, str], shift: Shift = None
+) -> None:
     """Patrol loops (巡查路线) with their ordered points, coloured by window."""
     loops = _wgs84(plan.patrols)
     if loops is None or len(loops) == 0 or "loop_id" not in loops:
@@ -569,7 +709,9 @@ def _prepare_patrols(plan: Plan, prep: _Prepared, names: dict[str, str]) -> None
     points = _wgs84(plan.patrol_points)
     stops_of: dict[str, list[dict]] = defaultdict(list)
     if points is not None and len(points) and "loop_id" in points:
-        for row, g in zip(points.itertuples(), points.geometry, strict=True):
+        for row, g in zip(
+            points.itertuples(), _shown(points.geometry, shift), strict=True
+        ):
             pos = _latlon(g)
             if pos is None:
                 continue
@@ -588,7 +730,8 @@ def _prepare_patrols(plan: Plan, prep: _Prepared, names: dict[str, str]) -> None
     colors = {w: WINDOW_PALETTE[k % len(WINDOW_PALETTE)] for k, w in enumerate(windows)}
     prep.windows = [{"window": w, "color": colors[w]} for w in windows]
     rows = []
-    for row, g in zip(loops.itertuples(), _round_geoms(loops.geometry), strict=True):
+    looped = _round_geoms(loops.geometry, shift=shift)
+    for row, g in zip(loops.itertuples(), looped, strict=True):
         lid = _s(row.loop_id)
         sid = _s(getattr(row, "squad_id", None))
         window = _s(getattr(row, "window", None))
@@ -626,7 +769,13 @@ def _prepare_patrols(plan: Plan, prep: _Prepared, names: dict[str, str]) -> None
 # --------------------------------------------------------------------------- #
 
 
-def _page_data(prep: _Prepared, squad_id: str | None, title: str, basemap: str) -> dict:
+def _page_data(
+    prep: _Prepared,
+    squad_id: str | None,
+    title: str,
+    spec: Basemap,
+    layer_control: bool = True,
+) -> dict:
     def mine(sid: str | None) -> bool:
         return squad_id is None or sid == squad_id
 
@@ -655,8 +804,8 @@ def _page_data(prep: _Prepared, squad_id: str | None, title: str, basemap: str) 
         "title": title,
         "synthetic": prep.synthetic,
         "squad": squad_id,
-        "basemap": basemap,
-        "tiles": OSM_TILES if basemap == "osm" else None,
+        "basemap": spec.page_data(),
+        "layerControl": layer_control,
         "bounds": bounds or DEFAULT_BOUNDS,
         "maxWorkload": prep.max_workload,
         "squads": prep.squads,
@@ -683,8 +832,8 @@ def _default_title(prep: _Prepared, squad_id: str | None) -> str:
     return f"{prep.name} · {name}"
 
 
-def _html(data: dict, title: str, synthetic: bool, basemap: str) -> str:
-    img_src = "data:" + (f" {OSM_ORIGIN}" if basemap == "osm" else "")
+def _html(data: dict, title: str, synthetic: bool, spec: Basemap) -> str:
+    img_src = " ".join(("data:", *spec.origins))
     csp = (
         "default-src 'none'; script-src 'unsafe-inline'; "
         f"style-src 'unsafe-inline'; img-src {img_src}"
@@ -707,19 +856,18 @@ def _html(data: dict, title: str, synthetic: bool, basemap: str) -> str:
     )
 
 
-def _check_basemap(basemap: str) -> None:
-    if basemap not in BASEMAPS:
-        raise ValueError(f"unknown basemap {basemap!r}; expected one of {BASEMAPS}")
-
-
 def _render(
-    prep: _Prepared, squad_id: str | None, title: str | None, basemap: str
+    prep: _Prepared,
+    squad_id: str | None,
+    title: str | None,
+    spec: Basemap,
+    layer_control: bool = True,
 ) -> str:
     if squad_id is not None and squad_id not in prep.colors:
         raise ValueError(f"unknown squad_id {squad_id!r}")
     title = title or _default_title(prep, squad_id)
-    data = _page_data(prep, squad_id, title, basemap)
-    return _html(data, title, prep.synthetic, basemap)
+    data = _page_data(prep, squad_id, title, spec, layer_control)
+    return _html(data, title, prep.synthetic, spec)
 
 
 def render_plan_map(
@@ -728,16 +876,23 @@ def render_plan_map(
     *,
     title: str | None = None,
     basemap: str = "none",
+    basemap_key: str | None = None,
+    layer_control: bool = True,
 ) -> str:
     """A complete offline HTML page of the plan (whole county or one squad).
 
     ``squad_id=None`` draws every zone; a squad id draws only that squad's
     cells, enterprises, routes and hotspots, with other zones as faint
-    outlines for orientation. ``basemap`` is ``"none"`` (plain background,
-    no network) or ``"osm"`` (OpenStreetMap tiles, loaded only then).
+    outlines for orientation. ``basemap`` is one of :data:`BASEMAPS`:
+    ``"none"`` (plain background, no network), ``"osm"``, ``"tianditu"``
+    (needs ``basemap_key``, the user's 天地图 key) or ``"amap"`` (高德; the
+    overlays are drawn shifted to GCJ-02). Tiles load only from the chosen
+    basemap's servers. ``layer_control=False`` leaves out Leaflet's layer
+    switcher (the desktop app's layer panel does that job).
     """
-    _check_basemap(basemap)
-    return _render(_prepare(plan), squad_id, title, basemap)
+    spec = basemap_spec(basemap, basemap_key)
+    prep = _prepare(plan, _display_shift(spec))
+    return _render(prep, squad_id, title, spec, layer_control)
 
 
 def _file_name(squad_id: str) -> str:
@@ -751,17 +906,19 @@ def write_squad_maps(
     *,
     basemap: str = "none",
     cancel: CancelToken | None = None,
+    basemap_key: str | None = None,
 ) -> list[Path]:
     """Write ``out_dir/<squad_id>.html`` for every squad; return the paths.
 
     The plan is converted once and sliced per squad, so a 50-squad county
     does not redo the geometry work 50 times. Field teams open these files
-    on phones or laptops without network.
+    on phones or laptops without network. ``basemap`` / ``basemap_key`` as
+    in :func:`render_plan_map` (a 天地图 key is written into the pages).
     """
-    _check_basemap(basemap)
+    spec = basemap_spec(basemap, basemap_key)
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    prep = _prepare(plan)
+    prep = _prepare(plan, _display_shift(spec))
     squad_ids = [str(s) for s in plan.scenario.squads["squad_id"]]
     paths: list[Path] = []
     for k, sid in enumerate(squad_ids):
@@ -770,7 +927,7 @@ def write_squad_maps(
         if progress is not None:
             progress(ProgressEvent("maps", k / max(len(squad_ids), 1), f"{sid}.html"))
         path = out_dir / f"{_file_name(sid)}.html"
-        path.write_text(_render(prep, sid, None, basemap), encoding="utf-8")
+        path.write_text(_render(prep, sid, None, spec), encoding="utf-8")
         paths.append(path)
     if progress is not None:
         progress(ProgressEvent("maps", 1.0, f"{len(paths)} maps written"))

@@ -221,6 +221,46 @@ def run_plan(
     return plan
 
 
+def zone_layer(plan: Plan) -> gpd.GeoDataFrame:
+    """The zones layer (outlines and stats) of ``plan``'s current cells.
+
+    Nesting and islands come from the plan itself, so zones redrawn after
+    manual edits or a re-schedule look like the ones the zoning produced.
+    """
+    from planning.zoning import zones_layer
+
+    sc = plan.scenario
+    nest = plan.settings.get("zoning_settings", {}).get("nest")
+    islands = plan.zoning.islands if plan.zoning is not None else None
+    return zones_layer(
+        sc.cells,
+        sc.squads,
+        sc.cells.set_index("cell_id")["squad_id"],
+        sc.policy,
+        nest,
+        islands,
+    )
+
+
+def plan_from_schedule(
+    scenario: Scenario, result: object, settings: dict | None = None
+) -> Plan:
+    """A plan from zoned cells and a :class:`~planning.scheduling.ScheduleResult`
+    (the CLI's ``schedule`` step), zones drawn with the settings' nesting."""
+    empty = gpd.GeoDataFrame()
+    plan = Plan(
+        scenario=scenario,
+        zones=empty,
+        visits=result.visits,  # type: ignore[attr-defined]
+        routes=result.routes,  # type: ignore[attr-defined]
+        unscheduled=result.unscheduled,  # type: ignore[attr-defined]
+        roster=result.roster,  # type: ignore[attr-defined]
+        settings=dict(settings or {}),
+    )
+    plan.zones = zone_layer(plan)
+    return plan
+
+
 @dataclass(frozen=True)
 class PlanSummary:
     """What the CLI prints and the GUI shows after a run."""
@@ -284,11 +324,11 @@ def summarise(plan: Plan) -> PlanSummary:
     due = plan.scenario.enterprises
     n_due = int((due["due_items"].fillna("") != "").sum()) if "due_items" in due else 0
     visits = plan.visits
-    depts = (
-        visits["departments"]
-        .fillna("")
-        .map(lambda s: len([d for d in s.split(";") if d]))
-    )
+    # plain ints: an empty pandas-3 string column would sum to ""
+    depts = [
+        len([d for d in str(s).split(";") if d])
+        for s in visits["departments"].fillna("")
+    ]
     reasons: dict[str, int] = {}
     for r in plan.unscheduled.get("reason", pd.Series(dtype=str)):
         key = _reason_kind(str(r))
@@ -304,7 +344,7 @@ def summarise(plan: Plan) -> PlanSummary:
         scheduled=int(visits["enterprise_id"].nunique()),
         unscheduled=len(plan.unscheduled),
         reasons=reasons,
-        dept_inspections=int(depts.sum()),
+        dept_inspections=sum(depts),
         joint_visits=len(visits),
         travel_km=float(routes["km"].sum()) if len(routes) else 0.0,
         travel_hours=float(routes["travel_min"].sum()) / 60.0 if len(routes) else 0.0,

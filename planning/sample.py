@@ -367,9 +367,9 @@ def _make_enterprises(
             {
                 "enterprise_id": f"E{i + 1:05d}",
                 "name": f"{town[:2]}{prefix}{word}",
-                "category": c,
-                "risk": risk[i],
-                "credit": credit[i],
+                "category": str(c),  # plain str: np.str_ pickles ~30x slower
+                "risk": str(risk[i]),
+                "credit": str(credit[i]),
                 "address": f"常山县{town}示例路{int(rng.integers(1, 400))}号",
                 "contact": f"1380570{int(rng.integers(0, 10000)):04d}",
                 "last_inspected": json.dumps(last, ensure_ascii=False),

@@ -137,6 +137,19 @@ def test_schedule_validate_export_patrols_chain(planned, tmp_path):
     assert (out / "work_orders").exists() and (out / "schedule.xlsx").exists()
 
 
+def test_export_online_basemaps(planned, tmp_path):
+    """天地图 needs the planner's key: refused without one, written with it."""
+    out = tmp_path / "tdt"
+    args = ("export", str(planned), "--out", str(out), "--squad", "SQ01")
+    proc = run(*args, "--basemap", "tianditu")
+    assert proc.returncode == 2
+    assert "key" in proc.stderr.lower() or "密钥" in proc.stderr
+    proc = run(*args, "--basemap", "tianditu", "--tianditu-key", "abc123def456")
+    assert proc.returncode == 0, proc.stderr
+    page = (out / "maps" / "SQ01.html").read_text(encoding="utf-8")
+    assert "tianditu.gov.cn" in page and "abc123def456" in page
+
+
 def test_validate_catches_a_tampered_plan(planned, tmp_path):
     scenario, plan = load_project(planned)
     first = plan.visits.index[0]

@@ -526,9 +526,27 @@ def test_calendar_stops_and_move_visit(qtbot, window):
         & (doc.plan.visits["team"] == first["team"])
     ]
     assert sorted(left["seq"]) == list(range(1, len(left) + 1))
+    # both team-days were routed again: the new day's route passes the firm,
+    # its stops follow each other in time, the old day's route lost a stop
+    team = int(first["team"])
+    routes = doc.plan.routes.set_index("route_id")
+    new_route = routes.loc[f"{squad}-{days[-1]}-T{team}"]
+    joined = doc.plan.visits[
+        (doc.plan.visits["squad_id"] == squad)
+        & (doc.plan.visits["day"] == days[-1])
+        & (doc.plan.visits["team"] == team)
+    ].sort_values("seq")
+    assert int(new_route["stops"]) == len(joined)
+    assert new_route.geometry.distance(moved.geometry) < 1e-9
+    starts, ends = list(joined["start"]), list(joined["end"])
+    assert all(s >= e for s, e in zip(starts[1:], ends[:-1], strict=True))
+    old_route = routes.loc[f"{squad}-{day}-T{team}"]
+    assert int(old_route["stops"]) == len(left)
     window.act_undo.trigger()
     assert doc.plan.visits.set_index("visit_id").loc[visit_id, "day"] == day
     assert not doc.modified
+    undone = doc.plan.routes.set_index("route_id")
+    assert int(undone.loc[f"{squad}-{day}-T{team}", "stops"]) == len(left) + 1
 
 
 def test_attribute_tables_filter(qtbot, window):

@@ -456,3 +456,219 @@ def test_plan_without_patrols_has_no_patrol_layer(qtbot, tmp_path: Path) -> None
         plan, patrols=plan.routes.iloc[0:0], patrol_points=plan.routes.iloc[0:0]
     )
     assert render_plan_map(empty, "SQ01") == html
+
+
+# --------------------------------------------------------------------------- #
+# basemaps, the GCJ-02 display shift, locked cells, the layer switcher
+# --------------------------------------------------------------------------- #
+
+TK = "0123456789abcdef0123456789abcdef"  # a made-up 天地图 key
+
+
+def _page_json(html: str) -> dict:
+    import json
+
+    m = re.search(r'id="plan-data">(.*?)</script>', html, re.DOTALL)
+    assert m is not None
+    return json.loads(m.group(1))
+
+
+def _csp(html: str) -> dict[str, list[str]]:
+    import html as html_lib
+
+    m = re.search(r'http-equiv="Content-Security-Policy" content="([^"]*)"', html)
+    assert m is not None
+    out = {}
+    for part in html_lib.unescape(m.group(1)).split(";"):
+        words = part.split()
+        if words:
+            out[words[0]] = words[1:]
+    return out
+
+
+@pytest.mark.parametrize(
+    ("basemap", "origins", "attribution"),
+    [
+        ("none", [], ""),
+        ("osm", ["https://tile.openstreetmap.org"], "OpenStreetMap contributors"),
+        (
+            "tianditu",
+            [f"https://t{k}.tianditu.gov.cn" for k in range(8)],
+            "天地图",
+        ),
+        (
+            "amap",
+            [f"https://webrd0{k}.is.autonavi.com" for k in range(1, 5)],
+            "高德地图",
+        ),
+    ],
+)
+def test_csp_allows_exactly_the_chosen_tiles(
+    plan: Plan, basemap: str, origins: list[str], attribution: str
+) -> None:
+    html = render_plan_map(plan, basemap=basemap, basemap_key=TK)
+    csp = _csp(html)
+    assert csp == {
+        "default-src": ["'none'"],
+        "script-src": ["'unsafe-inline'"],
+        "style-src": ["'unsafe-inline'"],
+        "img-src": ["data:", *origins],
+    }
+    assert _external_refs(html) == []
+    bm = _page_json(html)["basemap"]
+    assert bm["name"] == basemap
+    assert attribution in bm["attribution"]
+    # every tile URL is served from an allowed origin
+    for layer in bm["layers"]:
+        hosts = [layer["url"].replace("{s}", s) for s in (layer["subdomains"] or "x")]
+        assert all(any(h.startswith(o + "/") for o in origins) for h in hosts)
+    assert len(bm["layers"]) == {"none": 0, "tianditu": 2}.get(basemap, 1)
+    if basemap == "tianditu":
+        urls = " ".join(layer["url"] for layer in bm["layers"])
+        assert "vec_w" in urls and "cva_w" in urls and f"tk={TK}" in urls
+    else:
+        assert TK not in html  # the key goes nowhere else
+    for other in ("tile.openstreetmap.org", "tianditu.gov.cn", "autonavi.com"):
+        if not any(other in o for o in origins):
+            assert other not in html.lower()
+
+
+def test_tianditu_needs_a_key(plan: Plan, tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="key"):
+        render_plan_map(plan, basemap="tianditu")
+    with pytest.raises(ValueError, match="key"):
+        render_plan_map(plan, basemap="tianditu", basemap_key="  ")
+    with pytest.raises(ValueError, match="key"):  # would break out of the URL
+        render_plan_map(plan, basemap="tianditu", basemap_key='ab"cd&x=1<y')
+    with pytest.raises(ValueError, match="key"):
+        write_squad_maps(plan, tmp_path / "m", basemap="tianditu")
+    assert not (tmp_path / "m").exists()  # failed before writing anything
+    paths = write_squad_maps(plan, tmp_path / "m", basemap="tianditu", basemap_key=TK)
+    assert f"tk={TK}" in paths[0].read_text(encoding="utf-8")
+
+
+def _overlay_points(d: dict) -> dict[str, list[tuple[float, float]]]:
+    """(lon, lat) of every drawn overlay of a page, by kind."""
+
+    def geo(coords: object) -> list[tuple[float, float]]:
+        if isinstance(coords[0], (int, float)):  # type: ignore[index]
+            return [(coords[0], coords[1])]  # type: ignore[index]
+        return [p for c in coords for p in geo(c)]  # type: ignore[union-attr]
+
+    def path(p: list) -> list[tuple[float, float]]:
+        if isinstance(p[0][0], (int, float)):
+            return [(q[1], q[0]) for q in p]
+        return [q for part in p for q in path(part)]
+
+    return {
+        "cells": [
+            q for f in d["cells"]["features"] for q in geo(f["geometry"]["coordinates"])
+        ],
+        "zones": [
+            q for f in d["zones"]["features"] for q in geo(f["geometry"]["coordinates"])
+        ],
+        "towns": [
+            q for f in d["towns"]["features"] for q in geo(f["geometry"]["coordinates"])
+        ],
+        "enterprises": [(e["lon"], e["lat"]) for e in d["enterprises"]],
+        "bases": [(s["lon"], s["lat"]) for s in d["squads"]],
+        "routes": [q for r in d["routes"] for q in path(r["path"])],
+        "stops": [(s["lon"], s["lat"]) for s in d["stops"]],
+        "hotspots": [(h[1], h[0]) for h in d["hotspots"]],
+        "patrols": [q for p in d["patrols"] for q in path(p["path"])],
+        "patrol points": [
+            (s["lon"], s["lat"]) for p in d["patrols"] for s in p["stops"]
+        ],
+        "bounds": [(b[1], b[0]) for b in d["bounds"]],
+    }
+
+
+def test_amap_shifts_every_overlay_for_display_only() -> None:
+    import numpy as np
+
+    from planning.io.coords import wgs84_to_gcj02
+
+    plan = _patrol_plan()
+    cells_before = plan.scenario.cells.geometry.copy()
+    ents_before = plan.scenario.enterprises.geometry.copy()
+    plain = _overlay_points(_page_json(render_plan_map(plan, "SQ01")))
+    for basemap in ("osm", "tianditu"):  # WGS84 / CGCS2000: drawn unshifted
+        same = render_plan_map(plan, "SQ01", basemap=basemap, basemap_key=TK)
+        assert _overlay_points(_page_json(same)) == plain
+    shifted = _overlay_points(_page_json(render_plan_map(plan, "SQ01", basemap="amap")))
+    for kind, pts in plain.items():
+        assert pts, f"the test plan draws no {kind}"
+        a = np.array(pts)
+        b = np.array(shifted[kind])
+        assert a.shape == b.shape, kind
+        lon, lat = wgs84_to_gcj02(a[:, 0], a[:, 1])
+        assert np.allclose(b[:, 0], lon, atol=2e-6), kind
+        assert np.allclose(b[:, 1], lat, atol=2e-6), kind
+        # a few hundred metres, as between GPS and a 高德 map in Zhejiang
+        dy = (b[:, 1] - a[:, 1]) * 111_320
+        dx = (b[:, 0] - a[:, 0]) * 111_320 * np.cos(np.radians(a[:, 1]))
+        metres = np.hypot(dx, dy)
+        assert (metres > 300).all() and (metres < 800).all(), (kind, metres)
+    # display only: the plan's own coordinates did not move
+    assert plan.scenario.cells.geometry.equals(cells_before)
+    assert plan.scenario.enterprises.geometry.equals(ents_before)
+
+
+LOCK_PROBE = """
+(function () {
+  var pm = window.plannerMap, out = {};
+  function st(id) { var o = pm.cellLayers[id].options;
+    return {dash: o.dashArray || null, weight: o.weight, color: o.color}; }
+  var legend = document.querySelector(".locked-legend");
+  out.locked0 = st("C00"); out.free0 = st("C10");
+  out.lockedIds0 = pm.lockedIds();
+  out.legendText = legend ? legend.textContent : null;
+  out.legendShown = !!legend && legend.style.display !== "none";
+  out.changed = pm.setLockedCells(["C10"]);
+  out.locked1 = st("C10"); out.free1 = st("C00");
+  out.lockedIds1 = pm.lockedIds();
+  out.changedAgain = pm.setLockedCells(["C10"]);
+  pm.setLockedCells([]);
+  out.legendShownNone = legend.style.display !== "none";
+  out.controls = document.querySelectorAll(".leaflet-control-layers").length;
+  out.attribution = (document.querySelector(".leaflet-control-attribution") || {})
+    .textContent || "";
+  out.basemap = pm.basemap.name;
+  out.tileLayers = pm.layers.basemap ? pm.layers.basemap.getLayers().length : 0;
+  return JSON.stringify(out);
+})()
+"""
+
+
+def test_locked_cells_are_drawn_and_can_change(
+    qtbot, tmp_path: Path, plan: Plan
+) -> None:
+    sc = plan.scenario.copy()
+    sc.cells = sc.cells.assign(locked=(sc.cells["cell_id"] == "C00").astype(int))
+    locked = replace(plan, scenario=sc)
+    messages, r = load_html_in_webengine(
+        qtbot, render_plan_map(locked), tmp_path, LOCK_PROBE
+    )
+    assert messages == []
+    assert r["lockedIds0"] == ["C00"]
+    assert r["locked0"] == {"dash": "5 3", "weight": 2.5, "color": "#111111"}
+    assert r["free0"]["dash"] is None and r["free0"]["weight"] < 1
+    assert "已锁定 (locked)" in r["legendText"] and r["legendShown"] is True
+    assert sorted(r["changed"]) == ["C00", "C10"]
+    assert r["locked1"] == r["locked0"] and r["free1"] == r["free0"]
+    assert r["lockedIds1"] == ["C10"] and r["changedAgain"] == []
+    assert r["legendShownNone"] is False  # no locked cell, no legend entry
+    assert r["controls"] == 1  # an exported page keeps Leaflet's switcher
+    assert r["basemap"] == "none" and r["tileLayers"] == 0
+
+
+def test_embedded_page_has_no_layer_switcher(qtbot, tmp_path: Path, plan: Plan) -> None:
+    html = render_plan_map(plan, basemap="amap", layer_control=False)
+    # page opened as a file: its tiles are refused by nothing but the network,
+    # so only look at the page's own state
+    messages, r = load_html_in_webengine(qtbot, html, tmp_path, LOCK_PROBE, size=(0, 0))
+    assert not [m for m in messages if "Content Security Policy" in m]
+    assert r["controls"] == 0
+    assert r["basemap"] == "amap" and r["tileLayers"] == 1
+    assert "高德地图" in r["attribution"]
+    assert r["legendShown"] is False  # nothing locked in this plan

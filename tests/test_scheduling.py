@@ -326,3 +326,34 @@ def test_big_generated_county_is_not_cut_short_by_the_time_limit() -> None:
     assert len(res.visits) + len(res.unscheduled) == len(sc.enterprises)
     assert res.stats["seconds_total"] < 12.0 * 1.5
     assert violations(sc, res) == []
+
+
+def test_route_team_days_reroutes_a_day_with_the_schedule_rules(solved) -> None:
+    """Re-routing every team-day of a valid schedule keeps it valid, keeps
+    each visit once, numbers stops 1..n and drives no further than the
+    scheduler's own routes (plus a few per cent: both are heuristics)."""
+    from planning.scheduling import route_team_days
+
+    sc, res, _ = solved
+    keys = [
+        (str(r.squad_id), int(r.team), str(r.day))
+        for r in res.routes.itertuples(index=False)
+    ]
+    fields, routes = route_team_days(sc, res.visits, keys, time_limit=0.2)
+    assert sorted(fields.index) == sorted(res.visits["visit_id"])
+    visits = res.visits.set_index("visit_id")
+    visits.update(fields)
+    visits = visits.reset_index()
+    for (sid, team, day), group in visits.groupby(["squad_id", "team", "day"]):
+        assert sorted(group["seq"].astype(int)) == list(range(1, len(group) + 1))
+        ordered = group.sort_values("seq")
+        assert all(
+            s >= e
+            for s, e in zip(
+                ordered["start"].iloc[1:], ordered["end"].iloc[:-1], strict=True
+            )
+        ), (sid, team, day)
+    assert sorted(routes["route_id"]) == sorted(res.routes["route_id"])
+    assert routes["km"].sum() <= res.routes["km"].sum() * 1.05
+    rerouted = dataclasses.replace(res, visits=visits, routes=routes)
+    assert violations(sc, rerouted) == []

