@@ -500,6 +500,7 @@ class MainWindow(QMainWindow):
             )
         )
         self.map_view.cellClicked.connect(self._cell_clicked)
+        self.map_view.cellsBoxed.connect(self._cells_boxed)
         self.map_view.mapReady.connect(self._map_ready)
         self.squad_filter.currentIndexChanged.connect(self._filter_changed)
         self.calendar_view.selectionModel().currentChanged.connect(
@@ -909,6 +910,15 @@ class MainWindow(QMainWindow):
                 self.selected_cells.append(cell_id)
         else:
             self.selected_cells = [cell_id]
+        self._show_selection(before)
+
+    @Slot(list, bool)
+    def _cells_boxed(self, cell_ids: list[str], extend: bool) -> None:
+        before = list(self.selected_cells)
+        if extend:
+            self.selected_cells += [c for c in cell_ids if c not in before]
+        else:
+            self.selected_cells = list(cell_ids)
         self._show_selection(before)
 
     def clear_selection(self) -> None:

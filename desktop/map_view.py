@@ -99,6 +99,38 @@ new QWebChannel(qt.webChannelTransport, function (channel) {
       bridge.clicked(id, !!(e.ctrlKey || e.shiftKey || e.metaKey));
     });
   });
+  // Shift + drag draws a box; the cells whose centre lies inside are selected
+  // (Ctrl + Shift adds them to the selection). Replaces Leaflet's box zoom.
+  var map = pm.map, start = null, rect = null;
+  if (map.boxZoom) { map.boxZoom.disable(); }
+  map.on("mousedown", function (ev) {
+    var e = ev.originalEvent || {};
+    if (!e.shiftKey || e.button !== 0) { return; }
+    start = ev.latlng;
+    map.dragging.disable();
+    rect = L.rectangle(L.latLngBounds(start, start),
+      {color: "#000", weight: 1, dashArray: "4 3", fillOpacity: 0.08,
+       interactive: false}).addTo(map);
+  });
+  map.on("mousemove", function (ev) {
+    if (start) { rect.setBounds(L.latLngBounds(start, ev.latlng)); }
+  });
+  map.on("mouseup", function (ev) {
+    if (!start) { return; }
+    var e = ev.originalEvent || {};
+    var box = L.latLngBounds(start, ev.latlng);
+    start = null;
+    map.removeLayer(rect);
+    map.dragging.enable();
+    window.plannerBoxSelect(box, !!(e.ctrlKey || e.metaKey));
+  });
+  window.plannerBoxSelect = function (box, extend) {
+    var ids = Object.keys(pm.cellLayers).filter(function (id) {
+      return box.contains(pm.cellLayers[id].getBounds().getCenter());
+    });
+    bridge.boxed(JSON.stringify(ids), extend);
+    return ids.length;
+  };
   window.plannerBridgeReady = true;
 });
 """
@@ -132,10 +164,21 @@ class MapBridge(QObject):
     """Object the page calls through QWebChannel."""
 
     cellClicked = Signal(str, bool)
+    cellsBoxed = Signal(list, bool)
 
     @Slot(str, bool)
     def clicked(self, cell_id: str, extend: bool) -> None:
         self.cellClicked.emit(cell_id, extend)
+
+    @Slot(str, bool)
+    def boxed(self, ids_json: str, extend: bool) -> None:
+        """Cells inside a Shift-drag box (JSON list: arrays do not cross the
+        channel intact)."""
+        try:
+            ids = [str(i) for i in json.loads(ids_json)]
+        except ValueError:
+            return
+        self.cellsBoxed.emit(ids, extend)
 
 
 def _qwebchannel_js() -> str:
@@ -156,6 +199,8 @@ class MapView(QWebEngineView):
         Rendering the HTML raised; carries the traceback.
     cellClicked(str, bool)
         A cell was clicked; the flag is true with Ctrl/Shift (extend selection).
+    cellsBoxed(list, bool)
+        Cells inside a Shift-drag box; the flag is true with Ctrl (extend).
     basemapChanged(str)
         :meth:`set_basemap` switched to another basemap (its name).
     """
@@ -163,6 +208,7 @@ class MapView(QWebEngineView):
     mapReady = Signal()
     renderFailed = Signal(str)
     cellClicked = Signal(str, bool)
+    cellsBoxed = Signal(list, bool)
     basemapChanged = Signal(str)
 
     def __init__(self, parent: QWidget | None = None) -> None:
@@ -171,6 +217,7 @@ class MapView(QWebEngineView):
         self.setPage(self.console_page)
         self.bridge = MapBridge(self)
         self.bridge.cellClicked.connect(self.cellClicked)
+        self.bridge.cellsBoxed.connect(self.cellsBoxed)
         self.channel = QWebChannel(self)
         self.channel.registerObject("bridge", self.bridge)
         self.console_page.setWebChannel(self.channel)

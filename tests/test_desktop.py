@@ -129,6 +129,48 @@ def test_map_click_selects_cell_through_webchannel(qtbot, window, small_plan):
     assert window.selected_cells == [cell]
 
 
+def test_map_shift_drag_box_selects_cells(qtbot, window, small_plan):
+    """Shift + drag on the map selects the cells whose centre is in the box;
+    Ctrl + Shift adds to the selection."""
+    wait_map(qtbot, window)
+    qtbot.waitUntil(
+        lambda: js(qtbot, window, "!!window.plannerBridgeReady"), timeout=10_000
+    )
+    cells = small_plan.scenario.cells.to_crs(4326)
+    b = cells.geometry.bounds
+    cx, cy = (b.minx + b.maxx) / 2, (b.miny + b.maxy) / 2
+    x0, y0 = float(cx.iloc[40]), float(cy.iloc[40])
+    step = float((b.maxx - b.minx).median())
+    west, east = x0 - 1.5 * step, x0 + 1.5 * step
+    south, north = y0 - 1.5 * step, y0 + 1.5 * step
+    inside = (cx > west) & (cx < east) & (cy > south) & (cy < north)
+    expected = sorted(cells.loc[inside, "cell_id"].astype(str))
+    assert 3 <= len(expected) <= 16
+
+    def drag(a: tuple[float, float], z: tuple[float, float], ctrl: bool) -> None:
+        flags = f"{{shiftKey: true, ctrlKey: {str(ctrl).lower()}, button: 0}}"
+        with qtbot.waitSignal(window.map_view.cellsBoxed, timeout=10_000):
+            window.map_view.page().runJavaScript(
+                "(function(m){"
+                f"m.fire('mousedown', {{latlng: L.latLng({a[1]}, {a[0]}),"
+                f" originalEvent: {flags}}});"
+                f"m.fire('mousemove', {{latlng: L.latLng({z[1]}, {z[0]}),"
+                f" originalEvent: {flags}}});"
+                f"m.fire('mouseup', {{latlng: L.latLng({z[1]}, {z[0]}),"
+                f" originalEvent: {flags}}});"
+                "})(window.plannerMap.map)"
+            )
+
+    drag((west, south), (east, north), ctrl=False)
+    assert sorted(window.selected_cells) == expected
+    far = str(cells["cell_id"].iloc[-1])
+    fx, fy = float(cx.iloc[-1]), float(cy.iloc[-1])
+    drag((fx - step / 4, fy - step / 4), (fx + step / 4, fy + step / 4), ctrl=True)
+    assert sorted(window.selected_cells) == sorted([*expected, far])
+    assert js(qtbot, window, "window.plannerMap.map.dragging.enabled()") is True
+    assert window.map_view.console_page.errors() == []
+
+
 def test_assign_cells_undo_redo(window):
     doc = window.document
     cells = doc.plan.scenario.cells
