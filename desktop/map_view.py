@@ -56,6 +56,9 @@ LAYER_KEYS = (
 """Overlays of ``window.plannerMap.layers`` the layer panel switches;
 ``routes`` stands for every day's route layer."""
 OFF_BY_DEFAULT = frozenset({"routes", "patrols"})
+STACK_ORDER = ("bases", "enterprises", "patrols", "routes", "zones", "cells", "towns")
+"""Vector overlays top first, as the page draws them by default; the heat
+map has its own pane above them."""
 
 _LAYER_JS = """
 (function (key, on) {
@@ -251,6 +254,7 @@ class MapView(QWebEngineView):
             k: k not in OFF_BY_DEFAULT for k in LAYER_KEYS
         }
         self.cell_opacity = 1.0
+        self.layer_order: list[str] = list(STACK_ORDER)
         self.basemap = "none"
         self.basemap_key: str | None = None
         self._plan: Plan | None = None  # the plan last asked for (not a copy)
@@ -414,6 +418,19 @@ class MapView(QWebEngineView):
                 f"{_LAYER_JS}({json.dumps(key)}, {str(on).lower()});"
             )
 
+    def set_layer_order(self, keys_top_first: list[str]) -> None:
+        """Draw the vector overlays in this order (first = on top); kept
+        across re-renders."""
+        self.layer_order = [k for k in keys_top_first if k in STACK_ORDER]
+        if self.ready:
+            self._apply_layer_order()
+
+    def _apply_layer_order(self) -> None:
+        bottom_first = json.dumps(list(reversed(self.layer_order)))
+        self.page().runJavaScript(
+            f"window.plannerMap && window.plannerMap.setLayerOrder({bottom_first});"
+        )
+
     def set_cell_opacity(self, factor: float) -> None:
         """Scale the cells' fill (1 = as rendered, 0 = outlines only)."""
         self.cell_opacity = max(0.0, min(1.0, factor))
@@ -433,6 +450,8 @@ class MapView(QWebEngineView):
             self.page().runJavaScript(
                 f"{_LAYER_JS}({json.dumps(key)}, {str(on).lower()});"
             )
+        if self.layer_order != list(STACK_ORDER):
+            self._apply_layer_order()
         self._apply_locked()
         if self.cell_opacity != 1.0:
             self._apply_opacity(None)

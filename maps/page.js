@@ -480,7 +480,38 @@
   layers.cells.on("add", function () { raiseLocked(); });
   raiseLocked();
 
+  // Draw the overlays in this order, bottom first (keys as in `layers`;
+  // "routes" stands for every day's route layer). Used by the desktop's
+  // layer panel; the heat map has its own pane and stays on top of vectors.
+  function frontOf(layer) {
+    if (layer.bringToFront) { layer.bringToFront(); }
+    else if (layer.eachLayer) { layer.eachLayer(frontOf); }
+  }
+  function setLayerOrder(keys) {
+    var picked = [];
+    keys.forEach(function (k) {
+      if (k === "routes") {
+        Object.keys(routesByDay).forEach(function (d) { picked.push(routesByDay[d]); });
+      } else if (layers[k] && order.indexOf(layers[k]) >= 0) {
+        picked.push(layers[k]);
+      }
+    });
+    var rest = order.filter(function (l) { return picked.indexOf(l) < 0; });
+    order = rest.concat(picked);
+    order.forEach(function (l) { if (map.hasLayer(l)) frontOf(l); });
+    return picked.length;
+  }
+
+  function layerOrder() {  // keys, bottom first (route days as "route:<day>")
+    var keyOf = function (l) {
+      for (var k in layers) { if (layers[k] === l) return k; }
+      return null;
+    };
+    return order.map(keyOf).filter(function (k) { return k !== null; });
+  }
+
   window.plannerMap = {
+    setLayerOrder: setLayerOrder, layerOrder: layerOrder,
     map: map, layers: layers, data: D,
     cellLayers: cellLayers, enterpriseLayers: enterpriseLayers,
     openEnterprise: openEnterprise, setCellSquad: setCellSquad,

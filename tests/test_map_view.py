@@ -274,3 +274,32 @@ def test_basemap_menu_keeps_choice_and_key(qtbot, view, tmp_path, monkeypatch) -
     qtbot.waitUntil(lambda: menu.title() == "底图(&B)", timeout=5_000)
     assert acts["none"].text() == "无底图（离线）"
     assert acts["amap"].text() == "高德地图（GCJ-02）"
+
+
+def test_panel_orders_the_layers_and_a_rerender_keeps_it(qtbot, view) -> None:
+    import json
+
+    v = view
+    panel = LayerPanel(v)
+    qtbot.addWidget(panel)
+
+    def page_order() -> list[str]:
+        keys = json.loads(str(js(qtbot, v, "JSON.stringify(plannerMap.layerOrder())")))
+        return [k for k in keys if not k.startswith("route:")]
+
+    before = page_order()
+    assert before.index("cells") < before.index("zones")  # default: zones above
+    assert panel.move("cells", -1)  # cells above zones
+    assert panel.order().index("cells") < panel.order().index("zones")
+    qtbot.waitUntil(
+        lambda: page_order().index("cells") > page_order().index("zones"),
+        timeout=5_000,
+    )
+    assert not panel.move("bases", -1)  # already on top
+    assert not panel.moves["bases"][0].isEnabled()
+    rerendered(qtbot, v, lambda: v.set_basemap("osm"))
+    qtbot.waitUntil(
+        lambda: page_order().index("cells") > page_order().index("zones"),
+        timeout=5_000,
+    )
+    assert v.console_page.errors() == []
