@@ -340,6 +340,17 @@ def _squad_colors(squad_ids: list[str], zones: gpd.GeoDataFrame | None) -> dict:
     return colors
 
 
+def squad_colors(plan: Plan) -> dict[str, str]:
+    """Each squad's colour as the maps draw it (touching zones differ), so the
+    chief's summary and the work orders use the same colours as the map."""
+    squads = _wgs84(plan.scenario.squads)
+    zones = _wgs84(plan.zones)
+    squad_ids = [str(s) for s in squads["squad_id"]]
+    if zones is not None and len(zones) and "squad_id" in zones:
+        squad_ids += [str(s) for s in zones["squad_id"] if str(s) not in squad_ids]
+    return _squad_colors(squad_ids, zones)
+
+
 @dataclass
 class _Prepared:
     """Plan tables turned into JSON-ready records, grouped by squad."""

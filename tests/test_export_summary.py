@@ -67,3 +67,18 @@ def test_summary_without_hotspots(tmp_path: Path) -> None:
     plan.scenario.hotspots = plan.scenario.hotspots.iloc[0:0]
     page = write_summary(plan, tmp_path / "s.html").read_text(encoding="utf-8")
     assert "无热点事件数据" in page and "示例数据" not in page
+
+
+def test_summary_zone_colours_match_the_map(tmp_path: Path) -> None:
+    """A squad has the same colour on the summary's zone map as on the map."""
+    from maps.export.summary import zone_map_svg
+    from maps.render import render_plan_map, squad_colors
+
+    plan = make_plan()
+    colors = squad_colors(plan)
+    svg = zone_map_svg(plan)
+    fills = re.findall(r'<path d="[^"]*" fill="(#[0-9a-f]{6})"', svg)
+    assert fills == [colors[str(s)] for s in plan.zones["squad_id"]]
+    page = render_plan_map(plan)
+    for sid, color in colors.items():
+        assert f'"{sid}":"{color}"' in page

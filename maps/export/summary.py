@@ -25,6 +25,7 @@ import shapely
 
 from maps.export.common import text_of
 from maps.export.spreadsheets import squad_load
+from maps.render import squad_colors
 from planning.plan import Plan
 
 PALETTE = (
@@ -85,11 +86,12 @@ def zone_map_svg(plan: Plan, width: int = 520, height: int = 420) -> str:
         f'height="{h:.0f}" role="img" aria-label="片区图">'
     ]
     labels = []
+    colors = squad_colors(plan)  # the map's colours, not a palette of its own
     for k, row in enumerate(zones.itertuples()):
         geom = row.geometry
         if geom is None or geom.is_empty:
             continue
-        color = PALETTE[k % len(PALETTE)]
+        color = colors.get(str(row.squad_id), PALETTE[k % len(PALETTE)])
         simple = shapely.simplify(geom, tol, preserve_topology=True)
         d = []
         for poly in getattr(simple, "geoms", [simple]):
