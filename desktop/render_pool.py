@@ -24,6 +24,7 @@ import multiprocessing
 import os
 import pickle
 import threading
+from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any
@@ -47,6 +48,40 @@ class _Packed:
     crs: Any
 
 
+def _walk(obj: Any, leaf: type, fn: Callable[[Any], Any]) -> Any:
+    """``obj`` with ``fn`` applied to every ``leaf`` in it and in the
+    dataclasses it holds (a plan, its scenario)."""
+    if isinstance(obj, leaf):
+        return fn(obj)
+    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
+        changes = {}
+        for f in dataclasses.fields(obj):
+            value = getattr(obj, f.name)
+            if f.init and (isinstance(value, leaf) or dataclasses.is_dataclass(value)):
+                changes[f.name] = _walk(value, leaf, fn)
+        return dataclasses.replace(obj, **changes)
+    return obj
+
+
+def _pack_frame(frame: pd.DataFrame) -> _Packed:
+    geometry = frame.geometry.name if isinstance(frame, gpd.GeoDataFrame) else None
+    crs = frame.crs if geometry is not None else None
+    cols = [pickle.dumps(frame.iloc[:, k]) for k in range(frame.shape[1])]
+    if not cols:
+        return _Packed([pickle.dumps(frame)], None, None)
+    return _Packed(cols, geometry, crs)
+
+
+def _unpack_frame(packed: _Packed) -> pd.DataFrame:
+    parts = [pickle.loads(b) for b in packed.columns]
+    if len(parts) == 1 and isinstance(parts[0], pd.DataFrame):
+        return parts[0]
+    frame = pd.concat(parts, axis=1)
+    if packed.geometry is not None:
+        return gpd.GeoDataFrame(frame, geometry=packed.geometry, crs=packed.crs)
+    return frame
+
+
 def _pack(obj: Any) -> Any:
     """``obj`` (a plan or scenario) with every table pickled column by column.
 
@@ -54,49 +89,11 @@ def _pack(obj: Any) -> Any:
     for 0.1 s on a 20,000-firm county; per column no call takes over ~10 ms,
     so the window keeps its event loop while the page is sent off.
     """
-    if isinstance(obj, pd.DataFrame):
-        geometry = obj.geometry.name if isinstance(obj, gpd.GeoDataFrame) else None
-        crs = obj.crs if geometry is not None else None
-        cols = [pickle.dumps(obj.iloc[:, k]) for k in range(obj.shape[1])]
-        if not cols:
-            cols = [pickle.dumps(obj)]
-            geometry = crs = None
-        return _Packed(cols, geometry, crs)
-    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
-        changes = {
-            f.name: _pack(getattr(obj, f.name))
-            for f in dataclasses.fields(obj)
-            if f.init
-            and (
-                isinstance(getattr(obj, f.name), pd.DataFrame)
-                or dataclasses.is_dataclass(getattr(obj, f.name))
-            )
-        }
-        return dataclasses.replace(obj, **changes)
-    return obj
+    return _walk(obj, pd.DataFrame, _pack_frame)
 
 
 def _unpack(obj: Any) -> Any:
-    if isinstance(obj, _Packed):
-        parts = [pickle.loads(b) for b in obj.columns]
-        if len(parts) == 1 and isinstance(parts[0], pd.DataFrame):
-            return parts[0]
-        frame = pd.concat(parts, axis=1)
-        if obj.geometry is not None:
-            return gpd.GeoDataFrame(frame, geometry=obj.geometry, crs=obj.crs)
-        return frame
-    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
-        changes = {
-            f.name: _unpack(getattr(obj, f.name))
-            for f in dataclasses.fields(obj)
-            if f.init
-            and (
-                isinstance(getattr(obj, f.name), _Packed)
-                or dataclasses.is_dataclass(getattr(obj, f.name))
-            )
-        }
-        return dataclasses.replace(obj, **changes)
-    return obj
+    return _walk(obj, _Packed, _unpack_frame)
 
 
 def _in_thread() -> bool:
