@@ -356,7 +356,22 @@
   var lockedLegend = null;
   var legend = L.control({position: "bottomright"});
   legend.onAdd = function () {
-    var box = el("div", "pm-legend");
+    // a title that folds the legend away: in the app's narrow map view the
+    // full legend would cover a third of the county
+    var outer = el("div", "pm-legend");
+    var head = el("div", "pm-legend-head", "图例 (legend) ▾");
+    var box = el("div", "pm-legend-body");
+    outer.appendChild(head);
+    outer.appendChild(box);
+    function fold(closed) {
+      box.style.display = closed ? "none" : "";
+      head.textContent = "图例 (legend) " + (closed ? "▸" : "▾");
+    }
+    L.DomEvent.on(head, "click", function (ev) {
+      L.DomEvent.stop(ev);
+      fold(box.style.display !== "none");
+    });
+    fold(map.getSize().x > 0 && map.getSize().x < 900);
     if (B.datum === "gcj02") {
       box.appendChild(el("div", "pm-note",
         "高德底图：图层按 GCJ-02 偏移显示 (overlays shifted for display)"));
@@ -415,8 +430,9 @@
         box.appendChild(row);
       });
     }
-    L.DomEvent.disableScrollPropagation(box);
-    return box;
+    L.DomEvent.disableScrollPropagation(outer);
+    L.DomEvent.disableClickPropagation(outer);
+    return outer;
   };
   legend.addTo(map);
 

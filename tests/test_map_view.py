@@ -303,3 +303,15 @@ def test_panel_orders_the_layers_and_a_rerender_keeps_it(qtbot, view) -> None:
         timeout=5_000,
     )
     assert v.console_page.errors() == []
+
+
+def test_legend_folds_and_unfolds_on_its_title(qtbot, view) -> None:
+    body = "document.querySelector('.pm-legend-body').style.display"
+    shown = js(qtbot, view, body) != "none"
+    js(qtbot, view, "document.querySelector('.pm-legend-head').click(); 1")
+    assert (js(qtbot, view, body) != "none") is not shown
+    js(qtbot, view, "document.querySelector('.pm-legend-head').click(); 1")
+    assert (js(qtbot, view, body) != "none") is shown
+    assert "已锁定" in str(
+        js(qtbot, view, "document.querySelector('.pm-legend').textContent")
+    )
