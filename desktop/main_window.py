@@ -212,6 +212,9 @@ class MainWindow(QMainWindow):
         )
         self.visits_proxy.day_column = 0
         self.visits_view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        # drag a visit onto a day of the calendar to move it (or use the menu)
+        self.visits_view.setDragEnabled(True)
+        self.visits_view.setDragDropMode(QAbstractItemView.DragDropMode.DragOnly)
         self.unscheduled_model = UnscheduledModel(self)
         self.unscheduled_view, self.unscheduled_proxy = _table(
             self.unscheduled_model, 2
@@ -228,6 +231,9 @@ class MainWindow(QMainWindow):
         )
         self.calendar_view.horizontalHeader().setMinimumSectionSize(38)
         self.calendar_view.setMinimumHeight(120)
+        self.calendar_view.setAcceptDrops(True)
+        self.calendar_view.setDragDropMode(QAbstractItemView.DragDropMode.DropOnly)
+        self.calendar_view.setDropIndicatorShown(True)
         self.stale_banner = QLabel()
         self.stale_banner.setWordWrap(True)
         self.stale_banner.setStyleSheet(
@@ -506,6 +512,7 @@ class MainWindow(QMainWindow):
         self.calendar_view.selectionModel().currentChanged.connect(
             self._calendar_selected
         )
+        self.calendar_model.visitDropped.connect(self._visit_dropped)
         self.all_days_button.clicked.connect(lambda: self.set_day_filter(None))
         self.visits_view.customContextMenuRequested.connect(self._visits_menu)
         self.hotspot_panel.cellActivated.connect(self.select_cells_on_map)
@@ -1360,11 +1367,7 @@ class MainWindow(QMainWindow):
         if not index.isValid() or plan is None:
             return None
         row = self.visits_proxy.mapToSource(index).row()
-        frame = self.visits_model.frame
-        ent, day = frame.iloc[row]["enterprise_id"], frame.iloc[row]["day"]
-        v = plan.visits
-        hit = v.loc[(v["enterprise_id"] == ent) & (v["day"].astype(str) == str(day))]
-        return str(hit["visit_id"].iloc[0]) if len(hit) else None
+        return str(self.visits_model.frame["visit_id"].iloc[row])
 
     def move_visit_dialog(self) -> None:
         """Ask for a day and move the selected visit there (after checking)."""
@@ -1384,6 +1387,26 @@ class MainWindow(QMainWindow):
         )
         if ok and day:
             self.move_visit(visit_id, day)
+
+    @Slot(str, str, str)
+    def _visit_dropped(self, visit_id: str, squad_id: str, day: str) -> str:
+        """A visit dragged onto the calendar: same squad only (the zone decides
+        the squad), then the same checks as the menu."""
+        plan = self.document.plan
+        if plan is None:
+            return "reject"
+        own = plan.visits.loc[plan.visits["visit_id"].astype(str) == visit_id]
+        if own.empty:
+            return "reject"
+        if str(own["squad_id"].iloc[0]) != squad_id:
+            self.show_error(
+                self.tr(
+                    "Visit {0} belongs to squad {1}: drop it on that squad's row. "
+                    "To give the firm to another squad, reassign its cell."
+                ).format(visit_id, own["squad_id"].iloc[0])
+            )
+            return "reject"
+        return self.move_visit(visit_id, day)
 
     def move_visit(self, visit_id: str, day: str) -> str:
         """Move a visit to ``day`` if the independent validator allows it.

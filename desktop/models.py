@@ -15,11 +15,13 @@ import numpy as np
 import pandas as pd
 from PySide6.QtCore import (
     QAbstractTableModel,
+    QMimeData,
     QModelIndex,
     QPersistentModelIndex,
     QRegularExpression,
     QSortFilterProxyModel,
     Qt,
+    Signal,
 )
 from PySide6.QtGui import QBrush, QColor
 
@@ -237,6 +239,22 @@ class VisitsModel(FrameModel):
     def set_plan(self, plan: Plan | None) -> None:
         self.set_frame(visits_frame(plan))
 
+    # a visit row can be dragged onto a day of the calendar (改期 by drag)
+    def flags(self, index: ANY_INDEX) -> Qt.ItemFlag:
+        flags = super().flags(index)
+        return flags | Qt.ItemFlag.ItemIsDragEnabled if index.isValid() else flags
+
+    def mimeTypes(self) -> list[str]:
+        return [VISIT_MIME]
+
+    def mimeData(self, indexes: list[QModelIndex]) -> QMimeData:
+        mime = QMimeData()
+        rows = sorted({i.row() for i in indexes if i.isValid()})
+        if rows:
+            visit_id = str(self.frame["visit_id"].iloc[rows[0]])
+            mime.setData(VISIT_MIME, visit_id.encode("utf-8"))
+        return mime
+
 
 def _enterprise_names(plan: Plan) -> pd.Series:
     ents = plan.scenario.enterprises
@@ -252,7 +270,8 @@ def visits_frame(plan: Plan | None) -> pd.DataFrame:
     for key in keys:
         if key not in v.columns:
             v[key] = None
-    return v.sort_values(["day", "squad_id", "team", "seq"])[keys]
+    # visit_id rides along unshown: drag payloads and menus name the visit
+    return v.sort_values(["day", "squad_id", "team", "seq"])[[*keys, "visit_id"]]
 
 
 class UnscheduledModel(FrameModel):
@@ -351,11 +370,19 @@ class TableModel(FrameModel):
         super().set_frame(frame.rename(columns=str))
 
 
+VISIT_MIME = "application/x-patrol-planner-visit"
+"""Drag payload: one visit id (UTF-8)."""
+
+
 class CalendarModel(QAbstractTableModel):
     """Squads x workdays, each cell the number of joint visits (排程日历).
 
-    ``UserRole`` gives ``(squad_id, day)`` of a cell.
+    ``UserRole`` gives ``(squad_id, day)`` of a cell. A visit dropped on a
+    cell asks to move it to that day (:attr:`visitDropped`).
     """
+
+    visitDropped = Signal(str, str, str)
+    """visit_id, squad_id of the row it was dropped on, day."""
 
     def __init__(self, parent: object | None = None) -> None:
         super().__init__(parent)
@@ -428,6 +455,41 @@ class CalendarModel(QAbstractTableModel):
             shade = 235 - int(120 * n / self.capacity)
             return QBrush(QColor(shade, shade + 10, 255))
         return None
+
+    def flags(self, index: ANY_INDEX) -> Qt.ItemFlag:
+        flags = super().flags(index)
+        return flags | Qt.ItemFlag.ItemIsDropEnabled if index.isValid() else flags
+
+    def mimeTypes(self) -> list[str]:
+        return [VISIT_MIME]
+
+    def supportedDropActions(self) -> Qt.DropAction:
+        return Qt.DropAction.MoveAction | Qt.DropAction.CopyAction
+
+    def canDropMimeData(
+        self,
+        data: QMimeData,
+        action: Qt.DropAction,
+        row: int,
+        column: int,
+        parent: ANY_INDEX,
+    ) -> bool:
+        return data.hasFormat(VISIT_MIME) and parent.isValid()
+
+    def dropMimeData(
+        self,
+        data: QMimeData,
+        action: Qt.DropAction,
+        row: int,
+        column: int,
+        parent: ANY_INDEX,
+    ) -> bool:
+        if not self.canDropMimeData(data, action, row, column, parent):
+            return False
+        visit_id = bytes(data.data(VISIT_MIME).data()).decode("utf-8")
+        squad_id, day = self.squads[parent.row()][0], self.days[parent.column()]
+        self.visitDropped.emit(visit_id, squad_id, day)
+        return False  # the move is the window's (validator, undo), not a copy
 
     def index_of(self, squad_id: str, day: str) -> QModelIndex:
         """Model index of one squad-day (invalid when unknown)."""

@@ -591,6 +591,40 @@ def test_calendar_stops_and_move_visit(qtbot, window):
     assert int(undone.loc[f"{squad}-{day}-T{team}", "stops"]) == len(left) + 1
 
 
+def test_drag_a_visit_onto_the_calendar_moves_it(qtbot, window):
+    """The drag payload of a visits-table row, dropped on a calendar cell,
+    moves the visit there (same checks and undo as the menu); another
+    squad's row refuses it."""
+    from PySide6.QtCore import Qt
+
+    doc = window.document
+    visits = doc.plan.visits
+    movable = visits[visits["crew"].fillna("") == ""]
+    first = movable.sort_values(["squad_id", "day", "team", "seq"]).iloc[0]
+    visit_id, squad = str(first["visit_id"]), str(first["squad_id"])
+    days = [d.isoformat() for d in doc.plan.scenario.horizon.workdays()]
+    target = days[-1] if first["day"] != days[-1] else days[-2]
+    model = window.visits_model
+    row = list(model.frame["visit_id"].astype(str)).index(visit_id)
+    src = window.visits_proxy.mapFromSource(model.index(row, 0))
+    assert window.visits_proxy.flags(src) & Qt.ItemFlag.ItemIsDragEnabled
+    mime = window.visits_proxy.mimeData([src])
+    cal = window.calendar_model
+    other = next(s for s, _ in cal.squads if s != squad)
+    window.move_warning_answer = True
+    cal.dropMimeData(
+        mime, Qt.DropAction.MoveAction, -1, -1, cal.index_of(other, target)
+    )
+    assert doc.plan.visits.set_index("visit_id").loc[visit_id, "day"] == first["day"]
+    assert "reassign its cell" in window.last_error
+    cal.dropMimeData(
+        mime, Qt.DropAction.MoveAction, -1, -1, cal.index_of(squad, target)
+    )
+    assert doc.plan.visits.set_index("visit_id").loc[visit_id, "day"] == target
+    window.act_undo.trigger()
+    assert doc.plan.visits.set_index("visit_id").loc[visit_id, "day"] == first["day"]
+
+
 def test_attribute_tables_filter(qtbot, window):
     window.attribute_dock.show()
     window._fill_attributes()

