@@ -9,7 +9,22 @@ os.environ.setdefault(
 )
 os.environ.setdefault("QTWEBENGINE_DISABLE_SANDBOX", "1")
 
+from pathlib import Path  # noqa: E402
+
 import pytest  # noqa: E402
+
+ARTEFACTS_ENV = "PATROL_PLANNER_ARTEFACTS"
+
+
+@pytest.fixture(scope="session")
+def artefacts() -> Path:
+    """Folder for the screenshots of the window's main states that the desktop
+    tests save, to look at after a run: ``$PATROL_PLANNER_ARTEFACTS`` or
+    ``artifacts/test-screenshots`` in the checkout (git-ignored)."""
+    default = Path(__file__).resolve().parent.parent / "artifacts" / "test-screenshots"
+    folder = Path(os.environ.get(ARTEFACTS_ENV) or default)
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
 
 
 @pytest.fixture(scope="session")

@@ -8,6 +8,7 @@ window, all offscreen.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QCoreApplication, QEvent, QPoint, QSettings, Qt
@@ -74,6 +75,25 @@ def _dispose(win: MainWindow) -> None:
     QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
 
 
+@pytest.fixture
+def snap(qtbot, artefacts):
+    """Save a picture of a widget (the window once its map has drawn) into the
+    artefacts folder; fails on an empty or one-colour picture."""
+
+    def take(widget, name: str) -> Path:
+        if isinstance(widget, MainWindow):
+            wait_map(qtbot, widget)
+            qtbot.wait(300)  # let the page paint after it reported ready
+        path = artefacts / f"{name}.png"
+        assert widget.grab().save(str(path), "PNG"), path
+        image = QImage(str(path)).scaled(64, 64)
+        colours = {image.pixel(x, y) for x in range(64) for y in range(64)}
+        assert len(colours) > 20, f"{path} is blank"
+        return path
+
+    return take
+
+
 def js(qtbot, win: MainWindow, script: str) -> object:
     """Run JavaScript in the map page and wait for its value."""
     box: list[object] = []
@@ -129,7 +149,7 @@ def test_map_click_selects_cell_through_webchannel(qtbot, window, small_plan):
     assert window.selected_cells == [cell]
 
 
-def test_map_shift_drag_box_selects_cells(qtbot, window, small_plan):
+def test_map_shift_drag_box_selects_cells(qtbot, window, small_plan, snap):
     """Shift + drag on the map selects the cells whose centre is in the box;
     Ctrl + Shift adds to the selection."""
     wait_map(qtbot, window)
@@ -163,6 +183,7 @@ def test_map_shift_drag_box_selects_cells(qtbot, window, small_plan):
 
     drag((west, south), (east, north), ctrl=False)
     assert sorted(window.selected_cells) == expected
+    snap(window, "02-box-selection")
     far = str(cells["cell_id"].iloc[-1])
     fx, fy = float(cx.iloc[-1]), float(cy.iloc[-1])
     drag((fx - step / 4, fy - step / 4), (fx + step / 4, fy + step / 4), ctrl=True)
@@ -247,7 +268,8 @@ def test_unsaved_changes_prompt_answers(window, tmp_path):
     assert (tmp_path / "kept.gpkg").exists() and not window.document.modified
 
 
-def test_language_chinese_by_default_and_english_live(window):
+def test_language_chinese_by_default_and_english_live(window, snap):
+    snap(window, "01-main-window-zh")
     assert window.menu_file.title() == "文件(&F)"
     assert window.menu_plan.title() == "规划(&P)"
     assert window.squads_dock.windowTitle() == "中队"
@@ -263,6 +285,7 @@ def test_language_chinese_by_default_and_english_live(window):
     assert window.menu_plan.title() == "&Plan"
     assert window.schedule_dock.windowTitle() == "Schedule"
     assert window.settings.value("language") == "en"
+    snap(window, "08-main-window-en")
     window.set_language("zh_CN")
     assert window.menu_language.title() == "语言(&L)"
 
@@ -357,7 +380,7 @@ def test_run_settings_kept_in_qsettings(qtbot, window, tmp_path):
     _dispose(other)
 
 
-def test_run_zoning_reports_progress_and_cancels(qtbot, window):
+def test_run_zoning_reports_progress_and_cancels(qtbot, window, snap):
     window.plan_settings = SLOW
     before = window.document.plan
     with qtbot.waitSignal(window.runner.progressed, timeout=30_000) as progressed:
@@ -365,6 +388,7 @@ def test_run_zoning_reports_progress_and_cancels(qtbot, window):
     assert progressed.args[0].fraction >= 0
     assert window.progress_panel.isVisible()
     assert not window.act_assign.isEnabled()  # no edits under a running solver
+    snap(window.statusBar(), "03-zoning-progress")
     with qtbot.waitSignal(window.runner.cancelled, timeout=60_000):
         window.progress_panel.cancel_button.click()
     assert window.document.plan is before
@@ -462,7 +486,7 @@ def _drop(window, path):
     window.dropEvent(QDropEvent(QPointF(50, 50), action, mime, buttons, mods))
 
 
-def test_import_csv_by_drop_undo_and_errors(qtbot, window, tmp_path):
+def test_import_csv_by_drop_undo_and_errors(qtbot, window, tmp_path, snap):
     doc = window.document
     before = doc.plan
     n_before = len(before.scenario.hotspots)
@@ -473,6 +497,7 @@ def test_import_csv_by_drop_undo_and_errors(qtbot, window, tmp_path):
     assert dialog.kind() == "hotspots"  # guessed from the file name
     assert dialog.preview_model.rowCount() > 0
     assert "经度" in dialog.preview_model.headers
+    snap(dialog, "04-import-dialog")
     with qtbot.waitSignal(window.runner.succeeded, timeout=60_000):
         dialog.import_button.click()
     assert len(doc.plan.scenario.hotspots) == 40
@@ -591,7 +616,7 @@ def test_calendar_stops_and_move_visit(qtbot, window):
     assert int(undone.loc[f"{squad}-{day}-T{team}", "stops"]) == len(left) + 1
 
 
-def test_drag_a_visit_onto_the_calendar_moves_it(qtbot, window):
+def test_drag_a_visit_onto_the_calendar_moves_it(qtbot, window, snap):
     """The drag payload of a visits-table row, dropped on a calendar cell,
     moves the visit there (same checks and undo as the menu); another
     squad's row refuses it."""
@@ -616,11 +641,13 @@ def test_drag_a_visit_onto_the_calendar_moves_it(qtbot, window):
         mime, Qt.DropAction.MoveAction, -1, -1, cal.index_of(other, target)
     )
     assert doc.plan.visits.set_index("visit_id").loc[visit_id, "day"] == first["day"]
-    assert "reassign its cell" in window.last_error
+    assert "重新分配它所在的网格" in window.last_error
     cal.dropMimeData(
         mime, Qt.DropAction.MoveAction, -1, -1, cal.index_of(squad, target)
     )
     assert doc.plan.visits.set_index("visit_id").loc[visit_id, "day"] == target
+    window.select_team_day(squad, target)
+    snap(window, "06-visit-moved")
     window.act_undo.trigger()
     assert doc.plan.visits.set_index("visit_id").loc[visit_id, "day"] == first["day"]
 
