@@ -596,6 +596,7 @@ class MainWindow(QMainWindow):
                 self.tr("Load vs target (min)"),
                 self.tr("Target (min)"),
                 self.tr("Contiguous"),
+                self.tr("Reach (min)"),
                 self.tr("Cells"),
                 self.tr("Staff"),
             ]

@@ -179,6 +179,7 @@ class SquadsModel(FrameModel):
         Column("workload", 0),
         Column("target", 0),
         Column("contiguous"),
+        Column("max_reach_min", 0),
         Column("n_cells", 0),
         Column("staff", 0),
     )
@@ -215,8 +216,9 @@ def squads_frame(plan: Plan | None) -> pd.DataFrame:
     zones = pd.DataFrame(plan.zones).drop(columns=["geometry", "name"], errors="ignore")
     out = squads[["squad_id", "name", "staff"]].merge(zones, on="squad_id", how="left")
     out["n_cells"] = out["n_cells"].fillna(0)
-    if "contiguous" not in out:
-        out["contiguous"] = None
+    for key in ("contiguous", "max_reach_min"):
+        if key not in out:
+            out[key] = None
     return out[keys]
 
 

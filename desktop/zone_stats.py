@@ -19,9 +19,9 @@ from scipy import sparse
 from scipy.sparse.csgraph import connected_components
 
 from planning.plan import Plan
-from planning.zoning import cell_adjacency
+from planning.zoning import base_travel_minutes
 
-STAT_COLUMNS = ("n_cells", "workload", "deviation_pct", "contiguous")
+STAT_COLUMNS = ("n_cells", "workload", "deviation_pct", "contiguous", "max_reach_min")
 
 
 class ZoneStatsCache:
@@ -55,6 +55,8 @@ class ZoneStatsCache:
             self.targets = share * float(self.weights.sum())
         self._cells = cells
         self._squads = sc.squads
+        self._policy = sc.policy
+        self._travel: np.ndarray | None = None
         self._adj: sparse.csr_matrix | None = None
         self._ignore: np.ndarray | None = None
         self._lock = threading.Lock()
@@ -70,10 +72,8 @@ class ZoneStatsCache:
 
     def _build_graph(self) -> tuple[sparse.csr_matrix, np.ndarray]:
         if self._adj is None or self._ignore is None:
-            n = len(self._cells)
-            edges = cell_adjacency(self._cells)
-            adj = sparse.csr_matrix(
-                (np.ones(len(edges)), (edges[:, 0], edges[:, 1])), shape=(n, n)
+            adj, self._travel = base_travel_minutes(
+                self._cells, self._squads, self._policy
             )
             _, label = connected_components(adj, directed=False)
             squads = self._squads.to_crs(self._cells.crs)
@@ -106,8 +106,20 @@ class ZoneStatsCache:
                 "workload": load,
                 "deviation_pct": dev,
                 "contiguous": (self._contiguous(assign) & (count > 0)).astype(int),
+                "max_reach_min": self._reach(assign),
             }
         )
+
+    def _reach(self, assign: np.ndarray) -> np.ndarray:
+        """Minutes from each base to its zone's farthest cell (1530 rule)."""
+        self._graph()
+        assert self._travel is not None
+        m, n = len(self.squad_ids), len(assign)
+        got = assign >= 0
+        t = self._travel[np.maximum(assign, 0), np.arange(n)]
+        reach = np.zeros(m)
+        np.maximum.at(reach, assign[got], t[got])
+        return reach
 
     def _contiguous(self, assign: np.ndarray) -> np.ndarray:
         adj, ignore = self._graph()

