@@ -113,10 +113,13 @@ def _parser() -> argparse.ArgumentParser:
     )
     exp.add_argument(
         "--basemap",
-        choices=["none", "osm"],
+        choices=["none", "osm", "tianditu", "amap"],
         default="none",
-        help="osm: OpenStreetMap tiles on the maps when the phone is online",
+        help="tiles under the maps when the phone is online: osm = OpenStreetMap, "
+        "tianditu = 天地图 (needs --tianditu-key), amap = 高德 (overlays shifted "
+        "to GCJ-02 for display)",
     )
+    exp.add_argument("--tianditu-key", help="天地图 key (tk) for --basemap tianditu")
 
     imp = sub.add_parser("import", help="add or replace a layer of a project .gpkg")
     imp.add_argument(
@@ -148,6 +151,11 @@ def _parser() -> argparse.ArgumentParser:
     )
     pat.add_argument("--budget-minutes", type=float, default=90.0)
     pat.add_argument("--reach-minutes", type=float)
+    pat.add_argument(
+        "--engine",
+        choices=["ortools", "pyvrp"],
+        help="loop solver (default ortools; pyvrp needs: pip install pyvrp)",
+    )
     for sp in (plan, zone, sched, val, exp, imp, pat):
         sp.add_argument("--quiet", action="store_true", help="no progress bar")
     return p
@@ -308,35 +316,14 @@ def cmd_zone(args: argparse.Namespace) -> int:
     return 0 if result.feasible else 1
 
 
-def _plan_from_schedule(scenario, result, settings=None):
-    from planning.plan import Plan
-    from planning.zoning import zones_layer
-
-    zones = zones_layer(
-        scenario.cells,
-        scenario.squads,
-        scenario.cells.set_index("cell_id")["squad_id"],
-        scenario.policy,
-    )
-    return Plan(
-        scenario=scenario,
-        zones=zones,
-        visits=result.visits,
-        routes=result.routes,
-        unscheduled=result.unscheduled,
-        roster=result.roster,
-        settings=settings or {},
-    )
-
-
 def cmd_schedule(args: argparse.Namespace) -> int:
     from dataclasses import asdict
 
     from planning.io.project import load_project, save_project
-    from planning.plan import prepare
+    from planning.plan import plan_from_schedule, prepare
     from planning.scheduling import ScheduleSettings, schedule
 
-    scenario, _ = load_project(args.scenario)
+    scenario, old = load_project(args.scenario)
     if "squad_id" not in scenario.cells or scenario.cells["squad_id"].isna().all():
         print(
             f"{args.scenario}: cells have no squad_id; zone first "
@@ -349,8 +336,9 @@ def cmd_schedule(args: argparse.Namespace) -> int:
     progress = CliProgress(not args.quiet)
     result = schedule(scenario, settings, progress)
     progress.done()
-    plan = _plan_from_schedule(
-        scenario, result, {"schedule_settings": asdict(settings)}
+    kept = old.settings if old is not None else {}
+    plan = plan_from_schedule(
+        scenario, result, {**kept, "schedule_settings": asdict(settings)}
     )
     save_project(args.out, plan.scenario, plan)
     for line in plan.summary().lines():
@@ -394,6 +382,7 @@ def cmd_export(args: argparse.Namespace) -> int:
             squad_id=args.squad,
             per_day=args.per_day,
             basemap=args.basemap,
+            basemap_key=args.tianditu_key,
         )
     except ValueError as exc:
         progress.done()
@@ -431,6 +420,7 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 
 def cmd_patrols(args: argparse.Namespace) -> int:
+    import importlib.util
     from dataclasses import asdict, replace
 
     from planning.io.project import load_project, save_project
@@ -445,6 +435,13 @@ def cmd_patrols(args: argparse.Namespace) -> int:
     settings = PatrolSettings(
         budget_minutes=args.budget_minutes, reach_minutes=args.reach_minutes
     )
+    if args.engine:
+        settings = replace(settings, engine=args.engine)
+    if settings.engine == "pyvrp" and importlib.util.find_spec("pyvrp") is None:
+        print(
+            "--engine pyvrp needs the pyvrp package: pip install pyvrp", file=sys.stderr
+        )
+        return 2
     if args.window:
         windows = []
         for text in args.window:

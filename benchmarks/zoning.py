@@ -1,7 +1,8 @@
 """Zoning engine benchmark against spopt and simple splits, with an LP bound.
 
 Run ``python -m benchmarks.zoning [--quick] [--counties 常山县,萧山区,平湖市]
-[--sizes 500,250,150] [--squads 7,30,50] [--time-limit S]``.
+[--sizes 500,250,150] [--squads 7,30,50] [--time-limit S] [--methods ...]
+[--tolerances 0.05,0.02] [--peer-timeout S] [--rezone-case county:m:squads]``.
 
 Each case is a real county outline (``resources/data/counties.geojson``)
 cut into square cells by :func:`planning.sample.make_grid` (through
@@ -27,8 +28,12 @@ ignored), solved exactly with HiGHS by column generation: start from each
 cell's 10 nearest squads, price every omitted pair with the duals, add the
 negative ones, repeat until none is left, so it equals the full LP. Peers
 are compared with the ±5% bound. Travel is the workload-weighted mean of
-minutes from the base. A ``rezone`` row per 250 m grid moves 10 border cells
-of the ±5% zoning to a neighbouring zone and times :func:`rezone`.
+minutes from the base. The ``rezone`` case (``--rezone-case``, default
+萧山区 at 320 m = 10,109 cells, 50 squads) zones at ±5%, moves 10 cells on
+zone borders to the neighbouring zone, locks them, times :func:`rezone` and
+reports how many other cells it moved. ``--methods`` picks row groups (zone,
+simple, peers) and ``--tolerances`` the engine's tolerances, so long peer
+runs can go on their own; an infeasible row's note gives the engine's reason.
 
 Timings are wall-clock on a shared 2-core machine: the load average is
 printed with the table.
@@ -375,9 +380,15 @@ def spopt_method(
         proc.join()
     if kind != "ok":
         return None, value
-    labels = voronoi(case)
-    labels[g.main] = len(case.staff) + np.asarray(value)
+    # Match only spopt's regions to squads; cells off the main component
+    # (islands, which every method may leave to the nearest base) go to
+    # Voronoi. Mixing the two in the matching let island pieces take squads
+    # from spopt regions and left regions unmatched.
+    labels = np.full(len(g.w), -1)
+    labels[g.main] = np.asarray(value)
     out = match_regions(case, labels)
+    near = voronoi(case)
+    out[out < 0] = near[out < 0]
     return out, ""
 
 
@@ -405,10 +416,28 @@ def _row(
     ]  # fmt: skip
 
 
+def _why(explanation: list[str], width: int = 110) -> str:
+    """The planner-facing reason of an infeasible zoning, shortened for a cell."""
+    notes = ("zone ", "the solver", "island of", "squad ", "cell ")
+    key = ("too coarse", "alone carries", "can take at most", "already carry",
+           "was found in", "exists when")  # fmt: skip
+    reasons = [x for x in explanation if any(k in x for k in key)]
+    reasons = reasons or [x for x in explanation if not x.startswith(notes)]
+    # a cause in the input first, then "not found in time", then restrictions
+    reasons.sort(key=lambda x: ("was found in" in x) + 2 * ("exists when" in x))
+    text = (reasons or explanation or ["no reason given"])[0]
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
 def _rezone_row(
     case: Case, base: pd.Series, settings: ZoningSettings, bound: float | None
 ) -> list[object]:
-    """Move 10 border cells of ``base`` to a neighbouring zone, time rezone()."""
+    """Move 10 border cells of ``base`` to a neighbouring zone, lock them, rezone.
+
+    The planner's edit: each picked cell (not a base) goes to the zone across
+    one of its borders and is locked there. Times :func:`rezone` and reports
+    how many *other* cells it moved.
+    """
     g = case.grid
     assign = _assign_index(case, base)
     a, b = g.edges[:, 0], g.edges[:, 1]
@@ -416,13 +445,15 @@ def _rezone_row(
     rng = np.random.default_rng(SEED)
     cells = g.cells.copy()
     cells["squad_id"] = cells["cell_id"].map(base)
+    cells["locked"] = 0
     moved: set[int] = set()
+    bases = set(case.base_cell.tolist())
     ids = case.squads["squad_id"].to_numpy()
     for e in rng.permutation(border):
         u, v = int(a[e]), int(b[e])
-        if u in moved or u in set(case.base_cell.tolist()):
+        if u in moved or u in bases:
             continue
-        cells.loc[u, "squad_id"] = ids[assign[v]]
+        cells.loc[u, ["squad_id", "locked"]] = [ids[assign[v]], 1]
         moved.add(u)
         if len(moved) == 10:
             break
@@ -430,8 +461,32 @@ def _rezone_row(
     res = rezone(cells, case.squads, g.policy, settings)
     secs = time.monotonic() - t0
     out = _assign_index(case, res.assignment)
-    return _row(case, "rezone after 10 moves", secs, out, bound,
-                f"{res.moved} cells changed; {res.status}")  # fmt: skip
+    kept = all(res.assignment[cells.at[u, "cell_id"]] == cells.at[u, "squad_id"]
+               for u in moved)  # fmt: skip
+    note = (f"{res.moved - len(moved)} other cells moved; locks "
+            f"{'kept' if kept else 'BROKEN'}; {res.status}")  # fmt: skip
+    if not res.feasible:
+        note += f": {_why(res.explanation)}"
+    return _row(case, f"rezone 10 locked moves ±{settings.tolerance:.0%}", secs, out,
+                bound, note)  # fmt: skip
+
+
+def rezone_case(
+    spec: str, time_limit: float, emit: Callable[[list[object]], None]
+) -> None:
+    """``county:cell_m:squads``: zone at ±5%, then the 10-move rezone row."""
+    county, size, k = spec.split(":")
+    grid = build_grid(county, float(size))
+    case = build_case(grid, int(k))
+    settings = ZoningSettings(tolerance=0.05, time_limit=time_limit)
+    t0 = time.monotonic()
+    res = zone(grid.cells, case.squads, grid.policy, settings)
+    secs = time.monotonic() - t0
+    bound, lp_note = lp_bound(case, 0.05)
+    note = f"{res.status}; LP {lp_note}"
+    emit(_row(case, "zone ±5%", secs, _assign_index(case, res.assignment), bound,
+              note))  # fmt: skip
+    emit(_rezone_row(case, res.assignment, settings, bound))
 
 
 def run_case(
@@ -442,16 +497,21 @@ def run_case(
     with_rezone: bool,
     emit: Callable[[list[object]], None],
     lp_max_cells: int = 30000,
+    methods: frozenset[str] = frozenset({"zone", "simple", "peers"}),
+    tolerances: tuple[float, ...] = (0.05, 0.02),
 ) -> None:
     """Every method on one case; rows go to ``emit`` as soon as they exist."""
     if len(case.grid.w) <= lp_max_cells:
         b5, n5 = lp_bound(case, 0.05)
-        b2, n2 = lp_bound(case, 0.02)
+        b2, n2 = lp_bound(case, 0.02) if 0.02 in tolerances else (None, "")
     else:
         b5 = b2 = None
         n5 = n2 = f"skipped (>{lp_max_cells} cells)"
     res5 = None
-    for tol, bound, lp_note in ((0.05, b5, n5), (0.02, b2, n2)):
+    runs = ((0.05, b5, n5), (0.02, b2, n2)) if "zone" in methods else ()
+    for tol, bound, lp_note in runs:
+        if tol not in tolerances:
+            continue
         settings = ZoningSettings(tolerance=tol, time_limit=time_limit)
         t0 = time.monotonic()
         res = zone(case.grid.cells, case.squads, case.grid.policy, settings)
@@ -459,16 +519,19 @@ def run_case(
         if tol == 0.05:
             res5 = res
         note = f"{res.status}; LP {lp_note}"
+        if not res.feasible:
+            note = f"{res.status}: {_why(res.explanation)}; LP {lp_note}"
         emit(_row(case, f"zone ±{tol:.0%}", secs, _assign_index(case, res.assignment),
                   bound, note))  # fmt: skip
     if with_rezone and res5 is not None:
         settings = ZoningSettings(tolerance=0.05, time_limit=time_limit)
         emit(_rezone_row(case, res5.assignment, settings, b5))
-    for name, fn in (("Voronoi", voronoi), ("weighted k-means", weighted_kmeans)):
+    simple = (("Voronoi", voronoi), ("weighted k-means", weighted_kmeans))
+    for name, fn in simple if "simple" in methods else ():
         t0 = time.monotonic()
         out = fn(case)
         emit(_row(case, name, time.monotonic() - t0, out, b5, ""))
-    for method in peers:
+    for method in peers if "peers" in methods else ():
         t0 = time.monotonic()
         out, note = spopt_method(case, method, peer_timeout)
         secs = time.monotonic() - t0
@@ -492,6 +555,23 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--peer-timeout", type=float, default=300.0)
     ap.add_argument("--peers", default="RegionKMeans,AZP,SKATER")
     ap.add_argument(
+        "--peer-max-cells",
+        type=int,
+        default=2500,
+        help="skip spopt peers on larger grids (a probe: >600 s on 4.6k cells)",
+    )
+    ap.add_argument(
+        "--methods",
+        default="zone,simple,peers",
+        help="row groups: zone (engine), simple (Voronoi, k-means), peers (spopt)",
+    )
+    ap.add_argument("--tolerances", default="0.05,0.02", help="zone() tolerances")
+    ap.add_argument(
+        "--rezone-case",
+        default="萧山区:320:50",
+        help="county:cell_m:squads of the rezone timing (10,109 cells); '' = none",
+    )
+    ap.add_argument(
         "--lp-max-cells",
         type=int,
         default=30000,
@@ -502,10 +582,15 @@ def main(argv: list[str] | None = None) -> None:
         args.counties, args.sizes, args.squads = "常山县", "500", "7"
         args.time_limit = args.time_limit or 15.0
         args.peer_timeout = min(args.peer_timeout, 30.0)
+        args.rezone_case = ""
     counties = args.counties.split(",")
     sizes = [float(s) for s in args.sizes.split(",")]
     squad_counts = [int(k) for k in args.squads.split(",")]
     peers = [p for p in args.peers.split(",") if p]
+    methods = frozenset(args.methods.split(","))
+    tolerances = tuple(float(t) for t in args.tolerances.split(","))
+    for name in PEER_MAX_CELLS:
+        PEER_MAX_CELLS[name] = args.peer_max_cells
 
     rows: list[list[object]] = []
     print(load_note(), flush=True)
@@ -515,16 +600,17 @@ def main(argv: list[str] | None = None) -> None:
         print("  ".join("-" if v is None else str(v) for v in row), flush=True)
 
     began = time.monotonic()
+    if args.rezone_case:
+        rezone_case(args.rezone_case, args.time_limit or 60.0, emit)
     for county in counties:
         for size in sizes:
             grid = build_grid(county, size)
             for k in squad_counts:
                 case = build_case(grid, k)
                 limit = args.time_limit or (300.0 if len(grid.w) > 30000 else 60.0)
-                rez = size == 250 or (args.quick and k == squad_counts[0])
-                run_case(
-                    case, limit, args.peer_timeout, peers, rez, emit, args.lp_max_cells
-                )
+                rez = args.quick and k == squad_counts[0]
+                run_case(case, limit, args.peer_timeout, peers, rez, emit,
+                         args.lp_max_cells, methods, tolerances)  # fmt: skip
     print()
     print(f"zoning benchmark, {time.monotonic() - began:,.0f} s in all; {load_note()}")
     print("travel = workload-weighted mean minutes from the base; LP bound at the "

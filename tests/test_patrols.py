@@ -1,6 +1,8 @@
 """Patrol loops and the prize-collecting routing engine."""
 
+import time
 from itertools import permutations
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -13,7 +15,9 @@ from planning.patrols import (
     solve_pc_vrptw,
 )
 from planning.travel import metric_crs
-from planning.vrplib import PcVrptwInstance, evaluate
+from planning.vrplib import PcVrptwInstance, evaluate, read_pcvrptw
+
+INSTANCES = Path(__file__).parents[1] / "benchmarks" / "instances" / "pcvrptw"
 
 
 def _small_instance(seed: int) -> PcVrptwInstance:
@@ -46,12 +50,54 @@ def _brute_force(inst: PcVrptwInstance) -> int:
     return best
 
 
+def _engine(name: str) -> str:
+    if name == "pyvrp":
+        pytest.importorskip("pyvrp")
+    return name
+
+
+@pytest.mark.parametrize("engine", ["ortools", "pyvrp"])
 @pytest.mark.parametrize("seed", [1, 2, 3])
-def test_solver_finds_the_enumerated_optimum(seed):
+def test_solver_finds_the_enumerated_optimum(seed, engine):
     inst = _small_instance(seed)
-    cost, routes, ok = solve_pc_vrptw(inst, time_limit=1.0)
+    t0 = time.monotonic()
+    cost, routes, ok = solve_pc_vrptw(inst, time_limit=1.0, engine=_engine(engine))
+    assert time.monotonic() - t0 < 1.0 + 0.5
     assert ok
     assert cost == _brute_force(inst)
+    assert (cost, True) == evaluate(inst, routes)
+
+
+def test_pyvrp_engine_respects_the_time_limit_on_a_large_instance():
+    _engine("pyvrp")
+    inst = read_pcvrptw(INSTANCES / "RC2_10_1.vrp")
+    t0 = time.monotonic()
+    cost, routes, ok = solve_pc_vrptw(inst, time_limit=1.5, engine="pyvrp")
+    assert time.monotonic() - t0 < 1.5 + 1.0
+    assert ok
+    assert (cost, True) == evaluate(inst, routes)
+    assert cost < evaluate(inst, [])[0]
+
+
+def test_unknown_engine_is_refused():
+    with pytest.raises(ValueError, match="engine"):
+        solve_pc_vrptw(_small_instance(1), time_limit=0.1, engine="gurobi")
+    with pytest.raises(ValueError, match="engine"):
+        PatrolSettings(engine="gurobi")
+
+
+def test_pyvrp_engine_plans_loops_within_budget(sample):
+    settings = PatrolSettings(
+        windows=(("07:00", "09:00"),),
+        days=(1,),
+        budget_minutes=60,
+        time_limit=0.1,
+        engine=_engine("pyvrp"),
+    )
+    result = plan_patrols(sample, settings)
+    assert len(result.loops) > 0
+    assert (result.loops["minutes"] <= settings.budget_minutes + 1e-6).all()
+    assert (result.loops["expected_events"] > 0).all()
 
 
 @pytest.fixture(scope="module")

@@ -265,6 +265,64 @@ def test_rezone_after_planner_moves_cells():
     assert res.moved <= 20
 
 
+def test_rezone_is_local_and_fast_after_locked_moves():
+    # 10 locked moves on a 24x24 grid with 6 squads: the quick local repair
+    # keeps locks, contiguity and balance and leaves the other zones alone.
+    bases = [(4 + 8 * i, 6 + 12 * j) for i in range(3) for j in range(2)]
+    cells, squads = make_grid(24, 24, bases)
+    first = zone(cells, squads, POLICY, ZoningSettings(time_limit=4.0))
+    assert first.feasible
+    cells["squad_id"] = cells["cell_id"].map(first.assignment)
+    adj = cell_adjacency(cells)
+    sq = cells["squad_id"].to_numpy()
+    border = adj[sq[adj[:, 0]] != sq[adj[:, 1]]]
+    base_cells = {int(np.flatnonzero(cells.contains(p))[0]) for p in squads.geometry}
+    picked: dict[int, str] = {}
+    for a, b in np.random.default_rng(3).permutation(border).tolist():
+        if a not in base_cells and a not in picked and len(picked) < 10:
+            picked[a] = sq[b]
+    for a, s in picked.items():
+        cells.loc[a, ["squad_id", "locked"]] = [s, 1]
+    t0 = time.monotonic()
+    res = rezone(cells, squads, POLICY, FAST)
+    assert time.monotonic() - t0 < 5.0
+    assert res.feasible
+    for a, s in picked.items():
+        assert res.assignment[cells.at[a, "cell_id"]] == s
+    assert_contiguous(cells, res.assignment)
+    assert_balanced(cells, squads, res.assignment, 0.05)
+    # the planner's 10 moves plus a few repairs; untouched zones stay as they were
+    assert res.moved - len(picked) <= 30
+    touched = {first.assignment[cells.at[a, "cell_id"]] for a in picked} | set(
+        picked.values()
+    )
+    for s in set(squads["squad_id"]) - touched:
+        before = set(first.assignment.index[first.assignment == s])
+        after = set(res.assignment.index[res.assignment == s])
+        assert len(before ^ after) <= 10, s
+
+
+def test_coarse_base_cell_explained_at_2_percent():
+    # Squad 1's base carries 380 min, below 505 -2%; its lightest neighbour
+    # (150 min) lifts it to 530, above 505 +2%: no zone of it can fit.
+    cells, squads = make_grid(6, 6, [(0, 0), (5, 5)])
+    cells["workload"] = 10.0
+    ids = cells.set_index(["ix", "iy"])["cell_id"]
+    cells.loc[cells["cell_id"] == ids[(0, 0)], "workload"] = 380.0
+    cells.loc[cells["cell_id"].isin([ids[(1, 0)], ids[(0, 1)]]), "workload"] = 150.0
+    res = zone(cells, squads, POLICY, ZoningSettings(tolerance=0.02, time_limit=5))
+    assert not res.feasible
+    assert any(
+        "lightest neighbouring cell" in line and "too coarse" in line
+        for line in res.explanation
+    ), res.explanation
+    assert res.assignment.notna().all()
+    assert_contiguous(cells, res.assignment)
+    # at ±5% the same grid is fine
+    ok = zone(cells, squads, POLICY, ZoningSettings(tolerance=0.05, time_limit=5))
+    assert not any("too coarse" in line for line in ok.explanation)
+
+
 def test_cancel_returns_a_complete_zoning():
     cells, squads = make_grid(10, 10, [(1, 1), (8, 8)])
     token = CancelToken()
