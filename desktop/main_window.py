@@ -80,6 +80,7 @@ from desktop.models import (
     UnscheduledModel,
     VisitsModel,
 )
+from desktop.roster_panel import RosterPanel
 from desktop.run_settings import RunSettings, RunSettingsDialog
 from desktop.schedule_edit import MoveProposal, propose_move
 from desktop.squads_panel import SquadsPanel
@@ -271,11 +272,16 @@ class MainWindow(QMainWindow):
         row.addWidget(self.all_days_button)
         middle_layout.addLayout(row)
         middle_layout.addWidget(self.visits_view)
-        bottom = QWidget()
-        bottom_layout = QVBoxLayout(bottom)
+        unscheduled = QWidget()
+        bottom_layout = QVBoxLayout(unscheduled)
         bottom_layout.setContentsMargins(0, 0, 0, 0)
         bottom_layout.addWidget(self.unscheduled_label)
         bottom_layout.addWidget(self.unscheduled_view)
+        self.roster_panel = RosterPanel()
+        self.schedule_tabs = QTabWidget()
+        self.schedule_tabs.addTab(unscheduled, "")
+        self.schedule_tabs.addTab(self.roster_panel, "")
+        bottom = self.schedule_tabs
         splitter = QSplitter(Qt.Orientation.Vertical)
         for i, (w, stretch) in enumerate(((top, 2), (middle, 3), (bottom, 1))):
             splitter.addWidget(w)
@@ -671,6 +677,7 @@ class MainWindow(QMainWindow):
         self.visits_proxy.set_day(None)
         self.visits_model.set_plan(plan)
         self.unscheduled_model.set_plan(plan)
+        self.roster_panel.set_plan(plan)
         self.calendar_model.set_plan(plan)
         self._fill_squad_filter()
         self._update_counts()
@@ -817,6 +824,9 @@ class MainWindow(QMainWindow):
             )
         self.visits_label.setText(text)
         self.all_days_button.setVisible(day is not None)
+        self.schedule_tabs.setTabText(0, self.tr("Unscheduled"))
+        self.schedule_tabs.setTabText(1, self.tr("Department roster"))
+        self.roster_panel.retranslate()
         self.unscheduled_label.setText(
             self.tr("Unscheduled: {0}").format(self.unscheduled_proxy.rowCount())
         )

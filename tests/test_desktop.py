@@ -773,3 +773,25 @@ def test_autosave_offers_recovery_after_a_crash(qtbot, tmp_path, small_plan):
     third = MainWindow(QSettings(ini, QSettings.Format.IniFormat), plan_settings=FAST)
     assert not third.offer_recovery()
     _dispose(third)
+
+
+def test_department_roster_panel_counts_and_flags_overload(qtbot, window):
+    """The roster tab shows assigned / available inspectors per department and
+    day as in plan.roster, and flags a day over the department's capacity."""
+    plan = window.document.plan
+    model = window.roster_panel.model
+    sums = plan.roster.groupby(["dept_id", "day"])["inspectors"].sum()
+    assert len(sums) > 0
+    for (dept, day), n in sums.items():
+        r = [d for d, _ in model.departments].index(str(dept))
+        c = model.days.index(str(day))
+        cap = plan.scenario.policy.departments[str(dept)].inspectors_per_day
+        assert model.index(r, c).data() == f"{int(n)}/{cap}"
+    assert model.over_capacity() == []
+    tampered = plan.copy()
+    first = tampered.roster.iloc[0]
+    cap = plan.scenario.policy.departments[str(first["dept_id"])].inspectors_per_day
+    tampered.roster.loc[tampered.roster.index[0], "inspectors"] = cap + 1
+    window.roster_panel.set_plan(tampered)
+    assert (str(first["dept_id"]), str(first["day"])) in model.over_capacity()
+    assert "1" in window.roster_panel.label.text()
