@@ -16,10 +16,9 @@ import threading
 import numpy as np
 import pandas as pd
 from scipy import sparse
-from scipy.sparse.csgraph import connected_components
 
 from planning.plan import Plan
-from planning.zoning import base_travel_minutes
+from planning.zoning import stats_geometry, zones_contiguous
 
 STAT_COLUMNS = ("n_cells", "workload", "deviation_pct", "contiguous", "max_reach_min")
 
@@ -72,14 +71,9 @@ class ZoneStatsCache:
 
     def _build_graph(self) -> tuple[sparse.csr_matrix, np.ndarray]:
         if self._adj is None or self._ignore is None:
-            adj, self._travel = base_travel_minutes(
+            self._adj, self._travel, self._ignore = stats_geometry(
                 self._cells, self._squads, self._policy
             )
-            _, label = connected_components(adj, directed=False)
-            squads = self._squads.to_crs(self._cells.crs)
-            hits = self._cells.sindex.query(squads.geometry, "intersects")
-            based = np.unique(label[hits[1]]) if len(hits[1]) else label[:1]
-            self._adj, self._ignore = adj, ~np.isin(label, based)
         return self._adj, self._ignore
 
     def codes(self, squad_of_cell: pd.Series) -> np.ndarray:
@@ -123,22 +117,7 @@ class ZoneStatsCache:
 
     def _contiguous(self, assign: np.ndarray) -> np.ndarray:
         adj, ignore = self._graph()
-        coo = adj.tocoo()
-        a, b = coo.row, coo.col
-        keep = (assign[a] == assign[b]) & (assign[a] >= 0) & ~ignore[a] & ~ignore[b]
-        sub = sparse.csr_matrix(
-            (np.ones(int(keep.sum())), (a[keep], b[keep])), shape=adj.shape
-        )
-        _, label = connected_components(sub, directed=False)
-        member = (assign >= 0) & ~ignore
-        parts = (
-            pd.DataFrame({"s": assign[member], "lab": label[member]})
-            .groupby("s")["lab"]
-            .nunique()
-        )
-        ok = np.ones(len(self.squad_ids), bool)
-        ok[parts.index.to_numpy()[parts.to_numpy() > 1]] = False
-        return ok
+        return zones_contiguous(adj, assign, len(self.squad_ids), ignore)
 
 
 def update_zone_table(zones: pd.DataFrame, stats: pd.DataFrame) -> pd.DataFrame:

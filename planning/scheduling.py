@@ -1520,22 +1520,8 @@ def _build_result(
                     "geometry": Point(job.lonlat),
                 }
             )
-        path = [sq.base_lonlat, *(job.lonlat for job in jobs), sq.base_lonlat]
-        service = sum(job.service for job in jobs)
         route_rows.append(
-            {
-                "route_id": f"{sid}-{day}-T{j + 1}",
-                "squad_id": sid,
-                "team": j + 1,
-                "day": day,
-                "stops": len(jobs),
-                "km": round(result.km, 2),
-                "travel_min": result.travel_min,
-                "service_min": service,
-                "start": min_to_hhmm(result.leave),
-                "end": min_to_hhmm(result.back),
-                "geometry": LineString(path),
-            }
+            _route_row(sq, j + 1, day, jobs, result, result.leave, result.back)
         )
         load[sid].append(result.back - result.leave)
     for n, row in enumerate(visit_rows):
@@ -1667,21 +1653,16 @@ def route_team_days(
                 index=pd.Index([ids[i] for i in order], name="visit_id"),
             )
         )
-        path = [sq.base_lonlat, *(jobs[i].lonlat for i in order), sq.base_lonlat]
         route_rows.append(
-            {
-                "route_id": f"{sid}-{day}-T{int(team)}",
-                "squad_id": sid,
-                "team": int(team),
-                "day": day,
-                "stops": len(order),
-                "km": round(result.km, 2),
-                "travel_min": result.travel_min,
-                "service_min": sum(job.service for job in jobs),
-                "start": min_to_hhmm(result.leave if result.order else clock),
-                "end": min_to_hhmm(max(result.back, clock)),
-                "geometry": LineString(path),
-            }
+            _route_row(
+                sq,
+                int(team),
+                day,
+                [jobs[i] for i in order],
+                result,
+                result.leave if result.order else clock,
+                max(result.back, clock),
+            )
         )
     fields = (
         pd.concat(visit_rows)
@@ -1701,6 +1682,32 @@ class _VisitFirm:
 
     def __getattr__(self, name: str) -> object:
         return getattr(self.firm, name)
+
+
+def _route_row(
+    sq: _Squad,
+    team: int,
+    day: str,
+    stops: list[_Job],
+    result: RouteResult,
+    leave: int,
+    back: int,
+) -> dict:
+    """One ``routes`` row: base -> stops in order -> base."""
+    path = [sq.base_lonlat, *(job.lonlat for job in stops), sq.base_lonlat]
+    return {
+        "route_id": f"{sq.squad_id}-{day}-T{team}",
+        "squad_id": sq.squad_id,
+        "team": team,
+        "day": day,
+        "stops": len(stops),
+        "km": round(result.km, 2),
+        "travel_min": result.travel_min,
+        "service_min": sum(job.service for job in stops),
+        "start": min_to_hhmm(leave),
+        "end": min_to_hhmm(back),
+        "geometry": LineString(path),
+    }
 
 
 def _frame(rows: list[dict], columns: list[str]) -> gpd.GeoDataFrame:

@@ -1968,14 +1968,23 @@ def rezone(
     return _run(cells, squads, policy, settings, progress, cancel, rezoning=True)
 
 
-def base_travel_minutes(
+def stats_geometry(
     cells: gpd.GeoDataFrame, squads: gpd.GeoDataFrame, policy: Policy
-) -> tuple[sparse.csr_matrix, np.ndarray]:
-    """The cell graph and the (squads, cells) travel minutes from each base,
-    as :func:`zone_stats` measures reach; for callers (the desktop's live
-    statistics) that recompute stats for many assignments of one grid."""
+) -> tuple[sparse.csr_matrix, np.ndarray, np.ndarray]:
+    """What :func:`zone_stats` measures with, for callers (the desktop's live
+    statistics) that score many assignments of one grid: the cell graph, the
+    (squads, cells) travel minutes from each base, and the island cells
+    exempt from contiguity. Score an assignment with :func:`zones_contiguous`."""
     geo = _geo(cells.reset_index(drop=True), squads.reset_index(drop=True), policy)
-    return geo.adj, geo.travel
+    return geo.adj, geo.travel, _islands_of(geo)
+
+
+def zones_contiguous(
+    adj: sparse.csr_matrix, assign: np.ndarray, m: int, ignore: np.ndarray
+) -> np.ndarray:
+    """Per squad (0..m-1 in ``assign``, -1 = none): its cells apart from
+    ``ignore`` form one edge-connected set."""
+    return _contiguous(adj, assign, m, ignore)
 
 
 def zone_stats(
