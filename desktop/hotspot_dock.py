@@ -1,10 +1,12 @@
-"""Hotspot dock: 高发易发问题趋势图 and the cells where events are rising.
+"""Hotspot dock: 高发易发问题趋势图, rising cells and each zone's top cells.
 
 The chart draws :func:`planning.hotspots.weekly_counts` (events per type per
-week, county-wide or in one squad's zone) with QtCharts; the table lists
-:func:`planning.hotspots.rising_cells` (Mann-Kendall trend, Benjamini-
-Hochberg q-value). Double-clicking a rising cell selects it on the map.
-Both are recomputed only while the dock is visible.
+week, county-wide or in one squad's zone) with QtCharts. Two tabs below it
+list :func:`planning.hotspots.rising_cells` (Mann-Kendall trend, Benjamini-
+Hochberg q-value) and :func:`planning.hotspots.top_cells_per_zone` (the N
+cells with most events of each zone, 高发网格). The zone selector filters
+the chart and both tables; double-clicking a cell selects it on the map.
+Everything is recomputed only while the dock is visible.
 """
 
 from __future__ import annotations
@@ -24,29 +26,44 @@ from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
     QLabel,
+    QSpinBox,
     QSplitter,
     QTableView,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
 
-from desktop.models import RisingModel, SquadFilterProxy
-from planning.hotspots import ALL_TYPES, COUNTY, rising_cells, weekly_counts
+from desktop.hotspot_models import TopCellsModel
+from desktop.models import FrameModel, RisingModel, SquadFilterProxy
+from planning.hotspots import (
+    ALL_TYPES,
+    COUNTY,
+    TOP_COLUMNS,
+    Intensity,
+    estimate_intensity,
+    rising_cells,
+    top_cells_per_zone,
+    weekly_counts,
+    zone_of_cells,
+)
 from planning.plan import Plan
 
 WEEKS = 8
 MAX_TYPES = 6
 """Types drawn besides the total; the rest would only tangle the chart."""
 PALETTE = ("#d62728", "#1f77b4", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b")
+TOP_N = 5
+"""Cells listed per zone in the 高发网格 tab by default."""
 
 
 class HotspotPanel(QWidget):
-    """Trend chart with a zone selector, and the table of rising cells.
+    """Trend chart with a zone selector; tabs of rising and top cells.
 
     Signals
     -------
     cellActivated(str)
-        A rising cell was double-clicked (select it on the map).
+        A rising or top cell was double-clicked (select it on the map).
     """
 
     cellActivated = Signal(str)
@@ -55,6 +72,7 @@ class HotspotPanel(QWidget):
         super().__init__(parent)
         self.plan: Plan | None = None
         self.counts = pd.DataFrame(columns=["week", "zone", "event_type", "count"])
+        self.intensity: Intensity | None = None
         self._dirty = True
         self.zone = QComboBox()
         self.zone_label = QLabel()
@@ -68,17 +86,21 @@ class HotspotPanel(QWidget):
         self.rising_model = RisingModel(self)
         self.rising_proxy = SquadFilterProxy(1)
         self.rising_proxy.setSourceModel(self.rising_model)
-        self.rising_view = QTableView()
-        self.rising_view.setModel(self.rising_proxy)
-        self.rising_view.setSortingEnabled(True)
-        self.rising_view.setSelectionBehavior(
-            QAbstractItemView.SelectionBehavior.SelectRows
-        )
-        self.rising_view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.rising_view.verticalHeader().setVisible(False)
-        self.rising_view.horizontalHeader().setStretchLastSection(True)
-        self.rising_view.doubleClicked.connect(self._activated)
+        self.rising_view = self._table(self.rising_proxy, self.rising_model)
         self.rising_label = QLabel()
+        self.top_model = TopCellsModel(self)
+        self.top_proxy = SquadFilterProxy(TopCellsModel.SQUAD_COLUMN)
+        self.top_proxy.setSourceModel(self.top_model)
+        self.top_view = self._table(self.top_proxy, self.top_model)
+        self.top_view.sortByColumn(0, Qt.SortOrder.AscendingOrder)
+        self.top_label = QLabel()
+        self.top_label.setWordWrap(True)
+        self.top_n_label = QLabel()
+        self.top_n = QSpinBox()
+        self.top_n.setRange(1, 50)
+        self.top_n.setValue(TOP_N)
+        self.top_n.valueChanged.connect(self._top_n_changed)
+        self.tabs = QTabWidget()
         top = QWidget()
         top_layout = QVBoxLayout(top)
         top_layout.setContentsMargins(0, 0, 0, 0)
@@ -87,21 +109,44 @@ class HotspotPanel(QWidget):
         row.addWidget(self.zone, 1)
         top_layout.addLayout(row)
         top_layout.addWidget(self.chart_view, 1)
-        bottom = QWidget()
-        bottom_layout = QVBoxLayout(bottom)
-        bottom_layout.setContentsMargins(0, 0, 0, 0)
-        bottom_layout.addWidget(self.rising_label)
-        bottom_layout.addWidget(self.rising_view)
+        rising_tab = QWidget()
+        rising_layout = QVBoxLayout(rising_tab)
+        rising_layout.setContentsMargins(2, 2, 2, 2)
+        rising_layout.addWidget(self.rising_label)
+        rising_layout.addWidget(self.rising_view)
+        top_tab = QWidget()
+        top_tab_layout = QVBoxLayout(top_tab)
+        top_tab_layout.setContentsMargins(2, 2, 2, 2)
+        n_row = QHBoxLayout()
+        n_row.addWidget(self.top_label, 1)
+        n_row.addWidget(self.top_n_label)
+        n_row.addWidget(self.top_n)
+        top_tab_layout.addLayout(n_row)
+        top_tab_layout.addWidget(self.top_view)
+        self.tabs.addTab(rising_tab, "")
+        self.tabs.addTab(top_tab, "")
         splitter = QSplitter(Qt.Orientation.Vertical)
         splitter.addWidget(top)
-        splitter.addWidget(bottom)
+        splitter.addWidget(self.tabs)
         splitter.setStretchFactor(0, 3)
         splitter.setStretchFactor(1, 2)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(2, 2, 2, 2)
         layout.addWidget(splitter)
-        self.zone.currentIndexChanged.connect(self._draw)
+        self.zone.currentIndexChanged.connect(self._zone_changed)
         self.retranslate()
+
+    def _table(self, proxy: SquadFilterProxy, model: FrameModel) -> QTableView:
+        """A sortable read-only row table; double-click activates its cell."""
+        view = QTableView()
+        view.setModel(proxy)
+        view.setSortingEnabled(True)
+        view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        view.verticalHeader().setVisible(False)
+        view.horizontalHeader().setStretchLastSection(True)
+        view.doubleClicked.connect(lambda index: self._activated(proxy, model, index))
+        return view
 
     def retranslate(self) -> None:
         self.zone_label.setText(self.tr("Zone:"))
@@ -115,8 +160,30 @@ class HotspotPanel(QWidget):
                 self.tr("q-value"),
             ]
         )
+        self.top_model.set_headers(
+            [
+                self.tr("Squad"),
+                self.tr("Rank"),
+                self.tr("Cell"),
+                self.tr("Events"),
+                self.tr("Share of zone %"),
+                self.tr("Expected / week"),
+                self.tr("Main event types"),
+            ]
+        )
+        self.tabs.setTabText(0, self.tr("Rising cells"))
+        self.top_n_label.setText(self.tr("Top N:"))
+        self.top_n.setToolTip(self.tr("Cells listed per zone"))
+        self.top_view.setToolTip(
+            self.tr(
+                "Expected / week: the cell's hotspot intensity, expected "
+                "severity-weighted events per week. Double-click a row to "
+                "select the cell on the map."
+            )
+        )
         self._fill_zones()
         self._update_rising_label()
+        self._update_top_label()
 
     def set_plan(self, plan: Plan | None, *, visible: bool) -> None:
         """Remember ``plan``; recompute now if the dock is shown, else later."""
@@ -133,19 +200,54 @@ class HotspotPanel(QWidget):
         plan = self.plan
         if plan is None or len(plan.scenario.hotspots) == 0:
             self.counts = self.counts.iloc[0:0]
-            self.rising_model.set_frame(pd.DataFrame(columns=["cell_id"]))
+            keys = [c.key for c in RisingModel.columns]
+            self.rising_model.set_frame(pd.DataFrame(columns=keys))
+            self.intensity = None
         else:
             sc = plan.scenario
             now = sc.horizon.start
             self.counts = weekly_counts(sc.hotspots, now, WEEKS, sc.cells)
             rising = rising_cells(sc.hotspots, now, WEEKS)
             rising = rising[rising["rising"]].copy()
-            owner = sc.cells.set_index(sc.cells["cell_id"].astype(str))["squad_id"]
-            rising["squad_id"] = rising["cell_id"].astype(str).map(owner)
+            rising["squad_id"] = rising["cell_id"].map(zone_of_cells(sc.cells))
             self.rising_model.set_frame(rising)
+            self.intensity = estimate_intensity(sc)
         self.rising_view.resizeColumnsToContents()
+        self._compute_top()
         self._fill_zones()
         self._update_rising_label()
+
+    def _compute_top(self) -> None:
+        plan = self.plan
+        if plan is None or len(plan.scenario.hotspots) == 0:
+            top = pd.DataFrame(columns=TOP_COLUMNS)
+        else:
+            sc = plan.scenario
+            top = top_cells_per_zone(
+                sc.hotspots,
+                sc.cells,
+                sc.horizon.start,
+                n=self.top_n.value(),
+                weeks=WEEKS,
+                intensity=self.intensity,
+            )
+        self.top_model.set_frame(top)
+        self.top_view.resizeColumnsToContents()
+        self._update_top_label()
+
+    def _top_n_changed(self) -> None:
+        if not self._dirty:  # the tables are current: only the top list changes
+            self._compute_top()
+
+    def _update_top_label(self) -> None:
+        self.top_label.setText(
+            self.tr("Cells with most events in the last {0} weeks: {1}").format(
+                WEEKS, self.top_proxy.rowCount()
+            )
+        )
+        self.tabs.setTabText(
+            1, self.tr("Top cells per zone (top {0})").format(self.top_n.value())
+        )
 
     def _update_rising_label(self) -> None:
         self.rising_label.setText(
@@ -167,6 +269,15 @@ class HotspotPanel(QWidget):
                     self.zone.addItem(f"{name} ({sid})", str(sid))
         self.zone.setCurrentIndex(max(0, self.zone.findData(current or COUNTY)))
         self.zone.blockSignals(False)
+        self._zone_changed()
+
+    def _zone_changed(self) -> None:
+        """Draw the chart and filter both tables to the chosen zone."""
+        zone = self.zone.currentData() or COUNTY
+        squad = None if zone == COUNTY else str(zone)
+        self.rising_proxy.set_squad(squad)
+        self.top_proxy.set_squad(squad)
+        self._update_top_label()
         self._draw()
 
     def series_names(self) -> list[str]:
@@ -220,8 +331,12 @@ class HotspotPanel(QWidget):
         font.setPointSizeF(max(7.0, font.pointSizeF() - 1))
         chart.legend().setFont(font)
 
-    def _activated(self, index: object) -> None:
-        row = self.rising_proxy.mapToSource(index).row()  # type: ignore[arg-type]
-        cell = self.rising_model.value(row, "cell_id")
+    def _activated(
+        self, proxy: SquadFilterProxy, model: FrameModel, index: object
+    ) -> None:
+        row = proxy.mapToSource(index).row()  # type: ignore[arg-type]
+        if row < 0:
+            return
+        cell = model.value(row, "cell_id")
         if cell is not None:
             self.cellActivated.emit(str(cell))

@@ -168,6 +168,7 @@ class MainWindow(QMainWindow):
         self.move_warning_answer: bool | None = None
         """Answer to "move anyway?" without asking (tests); ``None`` asks."""
         self.selected_cells: list[str] = []
+        self._opened_from: Path | None = None  # set while an opened file is shown
         self.last_error: str | None = None
         self.last_message: str = ""
         self.last_export: dict[str, list[Path]] | None = None
@@ -672,7 +673,7 @@ class MainWindow(QMainWindow):
         plan = self.document.plan
         self.selected_cells = []
         # first: the page renders in another process while the tables fill
-        self.map_view.show_plan(plan)
+        self.map_view.show_plan(plan, saved_in=self._opened_from)
         self.squads_model.set_plan(plan)
         self.visits_proxy.set_day(None)
         self.visits_model.set_plan(plan)
@@ -1513,10 +1514,17 @@ class MainWindow(QMainWindow):
 
         def opened(result: tuple[Plan, bool]) -> None:
             plan, saved = result
-            self.document.set_plan(plan, path, saved=saved)
+            self._opened_from = path if saved else None
+            try:
+                self.document.set_plan(plan, path, saved=saved)
+            finally:
+                self._opened_from = None
             self._add_recent(path)
 
-        return self._start(self.tr("Opening {0}").format(path.name), job, opened)
+        started = self._start(self.tr("Opening {0}").format(path.name), job, opened)
+        if started:
+            self.map_view.prerender_file(path)
+        return started
 
     def open_dialog(self) -> None:
         if not self.maybe_save():

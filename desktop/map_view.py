@@ -37,7 +37,7 @@ from PySide6.QtWebEngineWidgets import QWebEngineView
 from PySide6.QtWidgets import QWidget
 
 from desktop import render_pool
-from desktop.render_pool import render_page
+from desktop.render_pool import render_file, render_page
 from desktop.workers import TaskRunner
 from maps.render import basemap_spec
 from planning.plan import Plan
@@ -191,6 +191,16 @@ def _qwebchannel_js() -> str:
     return bytes(f.readAll().data()).decode("utf-8")
 
 
+@dataclasses.dataclass
+class _Prerender:
+    """A page drawn straight from a project file (see
+    :meth:`MapView.prerender_file`)."""
+
+    path: Path
+    html: str | None = None
+    failed: bool = False
+
+
 class MapView(QWebEngineView):
     """Shows a plan; keeps the view (centre, zoom) across re-renders.
 
@@ -261,6 +271,8 @@ class MapView(QWebEngineView):
         self._last_rebuild = False
         self._locked: set[str] | None = None  # newer than the rendered page
         self._selected: list[str] = []
+        self._prerender: _Prerender | None = None
+        self._waiting: _Prerender | None = None
 
     def _install_bridge_script(self) -> None:
         script = QWebEngineScript()
@@ -277,14 +289,28 @@ class MapView(QWebEngineView):
         *,
         keep_view: bool = False,
         rebuild_zones: bool = False,
+        saved_in: Path | None = None,
     ) -> None:
         """Render ``plan`` in the background and load it (``None`` clears).
 
         A render still running is cancelled (its page is dropped) and this
         plan is drawn as soon as that thread ends. ``rebuild_zones`` redraws
         the zone outlines from the cells first (after manual edits), in the
-        render thread.
+        render thread. ``saved_in`` says ``plan`` is exactly what the project
+        file holds: the page :meth:`prerender_file` started from that file is
+        used instead of a new render.
         """
+        pre, self._prerender = self._prerender, None
+        if (
+            pre is not None
+            and plan is not None
+            and saved_in is not None
+            and Path(saved_in) == pre.path
+            and not pre.failed
+        ):
+            self._adopt(plan, pre)
+            return
+        self._waiting = None
         self.ready = False
         self._debounce.stop()
         self._pending = None
@@ -309,6 +335,42 @@ class MapView(QWebEngineView):
             self.render_runner.cancel()
         else:
             self._render_next()
+
+    def prerender_file(self, path: Path) -> None:
+        """Start drawing the project saved at ``path`` while the window reads
+        it: the render process reads the file itself, so opening a project
+        costs one read, not a read and then a render. The page is shown by
+        ``show_plan(plan, saved_in=path)``; any other ``show_plan`` drops it."""
+        if self.render_runner.busy:
+            return  # a render is under way: open the ordinary way
+        path = Path(path)
+        self._prerender = _Prerender(path)
+        basemap, key = self.basemap, self.basemap_key
+
+        def job(_progress: object, _cancel: object) -> str | None:
+            return render_file(str(path), basemap=basemap, basemap_key=key)
+
+        self.ready = False
+        self._queued = None
+        self.render_runner.start("map", job)
+
+    def _adopt(self, plan: Plan, pre: _Prerender) -> None:
+        """``plan`` is the one the pre-rendered page shows."""
+        self.ready = False
+        self._debounce.stop()
+        self._pending = None
+        self._pending_rebuild = False
+        self._plan = plan
+        self._last_rebuild = False
+        self._locked = None
+        self._view = None
+        self._queued = None
+        if pre.html is not None:
+            self._load_html(pre.html)
+        elif self.render_runner.busy:
+            self._waiting = pre  # the page follows in _rendered
+        else:  # the job ended without a page: draw the ordinary way
+            self.show_plan(plan)
 
     @Slot()
     def _render_next(self, *_: object) -> None:
@@ -489,9 +551,23 @@ class MapView(QWebEngineView):
         )
 
     @Slot(object)
-    def _rendered(self, html: str) -> None:
+    def _rendered(self, html: str | None) -> None:
         if self._queued is not None:
             return  # a newer plan is waiting; this page is already stale
+        if self._prerender is not None:  # the window is still reading the file
+            if html is None:
+                self._prerender.failed = True
+            else:
+                self._prerender.html = html
+            return
+        waiting, self._waiting = self._waiting, None
+        if html is None:
+            if waiting is not None and self._plan is not None:
+                self.show_plan(self._plan)  # the file held no plan after all
+            return
+        self._load_html(html)
+
+    def _load_html(self, html: str) -> None:
         self._loads += 1
         path = Path(self._tmp.path()) / f"map-{self._loads}.html"
         path.write_text(html, encoding="utf-8")
@@ -502,6 +578,13 @@ class MapView(QWebEngineView):
 
     @Slot(str, str)
     def _render_failed(self, message: str, details: str) -> None:
+        if self._prerender is not None:  # the plan will be drawn when it comes
+            self._prerender.failed = True
+            return
+        waiting, self._waiting = self._waiting, None
+        if waiting is not None and self._plan is not None:
+            self.show_plan(self._plan)  # try once more from the loaded plan
+            return
         self.renderFailed.emit(f"{message}\n\n{details}")
 
     @Slot(bool)

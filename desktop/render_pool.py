@@ -158,6 +158,40 @@ def render_page(
     return _render(plan, rebuild_zones, basemap, basemap_key, layer_control)
 
 
+def render_file(
+    path: str,
+    *,
+    basemap: str = "none",
+    basemap_key: str | None = None,
+    layer_control: bool = False,
+) -> str | None:
+    """The page for the plan saved in the project file ``path``, read by the
+    worker process itself (``None`` when the file holds no plan yet).
+
+    Opening a project then costs one read, not a read followed by a render:
+    the window loads the same file in its own thread meanwhile."""
+    if not _in_thread():
+        try:
+            future: Future[str | None] = _pool().submit(
+                _render_file, path, basemap, basemap_key, layer_control
+            )
+            return future.result()
+        except BrokenProcessPool:
+            _drop_pool()
+    return _render_file(path, basemap, basemap_key, layer_control)
+
+
+def _render_file(
+    path: str, basemap: str, basemap_key: str | None, layer_control: bool
+) -> str | None:
+    from planning.io.project import load_project
+
+    _scenario, plan = load_project(path)
+    if plan is None:
+        return None
+    return _render(plan, False, basemap, basemap_key, layer_control)
+
+
 def _render_packed(packed: Plan, *args: Any) -> str:
     return _render(_unpack(packed), *args)
 

@@ -94,6 +94,7 @@ def main(out_dir: Path = DEFAULT_DIR) -> list[Path]:
     window.hotspot_dock.raise_()
     _settle(app, 300)
     window.hotspot_panel.refresh()
+    window.hotspot_panel.tabs.setCurrentIndex(1)  # 高发网格 (top cells per zone)
     _settle(app, 700)
     written.append(_save(window, out_dir / "hotspot-dock.png"))
     window.close()

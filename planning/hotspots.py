@@ -25,7 +25,9 @@ expected severity-weighted event rate per cell and per weekday x hour:
 week(s) from the earlier weeks and reports the hit rate (share of held-out
 events falling in the top 5% cells) of this method and of the plain
 all-time count per cell. :func:`weekly_counts` and :func:`rising_cells`
-give the trend charts and the Mann-Kendall flags of rising cells.
+give the trend charts and the Mann-Kendall flags of rising cells, and
+:func:`top_cells_per_zone` the busiest cells of each squad's zone over the
+same recent weeks.
 """
 
 from __future__ import annotations
@@ -326,6 +328,26 @@ def _week_index(times: pd.Series, now: datetime, weeks: int) -> np.ndarray:
     return np.where((age >= 0) & (idx >= 0), idx, -1)
 
 
+def _recent_events(hotspots: pd.DataFrame, now: datetime, weeks: int) -> pd.DataFrame:
+    """Events of the ``weeks`` whole weeks ending at ``now``, with ``week``.
+
+    The window is ``now - weeks`` (exclusive) to ``now`` (exclusive);
+    ``week`` runs from 0 (oldest) to ``weeks - 1`` and ``cell_id`` is text.
+    """
+    ev = _event_table(hotspots, now)
+    ev["cell_id"] = ev["cell_id"].astype(str)
+    ev["week"] = _week_index(ev["time"], now, weeks)
+    return ev[ev["week"] >= 0]
+
+
+def zone_of_cells(cells: pd.DataFrame | None) -> pd.Series:
+    """``squad_id`` by ``cell_id`` (text) of the zoned cells; empty if none."""
+    if cells is None or "squad_id" not in cells.columns:
+        return pd.Series(dtype=object)
+    owner = cells.set_index(cells["cell_id"].astype(str))["squad_id"]
+    return owner[owner.notna()]
+
+
 def weekly_counts(
     hotspots: pd.DataFrame,
     now: datetime | date,
@@ -341,13 +363,11 @@ def weekly_counts(
     or a type), ``count``.
     """
     now = _as_datetime(now)
-    ev = _event_table(hotspots, now)
-    ev["week"] = _week_index(ev["time"], now, weeks)
-    ev = ev[ev["week"] >= 0]
+    ev = _recent_events(hotspots, now, weeks)
     frames = [ev.assign(zone=COUNTY)]
-    if cells is not None and "squad_id" in cells.columns:
-        zone_of = cells.set_index(cells["cell_id"].astype(str))["squad_id"]
-        zoned = ev.assign(zone=ev["cell_id"].astype(str).map(zone_of))
+    zone_of = zone_of_cells(cells)
+    if len(zone_of):
+        zoned = ev.assign(zone=ev["cell_id"].map(zone_of))
         frames.append(zoned[zoned["zone"].notna()])
     both = pd.concat(frames)
     both = pd.concat([both, both.assign(event_type=ALL_TYPES)])
@@ -388,11 +408,9 @@ def rising_cells(
     listed. Columns: cell_id, events, tau, p_value, q_value, rising.
     """
     now = _as_datetime(now)
-    ev = _event_table(hotspots, now)
-    ev["week"] = _week_index(ev["time"], now, weeks)
-    ev = ev[ev["week"] >= 0]
+    ev = _recent_events(hotspots, now, weeks)
     table = (
-        ev.groupby([ev["cell_id"].astype(str), "week"])
+        ev.groupby(["cell_id", "week"])
         .size()
         .unstack(fill_value=0)
         .reindex(columns=range(weeks), fill_value=0)
@@ -410,3 +428,80 @@ def rising_cells(
     out["q_value"] = stats.false_discovery_control(out["p_value"]) if len(out) else []
     out["rising"] = (out["q_value"] <= alpha) & (out["tau"] > 0)
     return out.sort_values("p_value", kind="stable").reset_index(drop=True)
+
+
+TOP_COLUMNS = [
+    "squad_id",
+    "rank",
+    "cell_id",
+    "events",
+    "share_pct",
+    "top_types",
+    "intensity",
+]
+TYPE_SEPARATOR = "、"
+
+
+def top_cells_per_zone(
+    hotspots: pd.DataFrame,
+    cells: pd.DataFrame,
+    now: datetime | date,
+    n: int = 5,
+    weeks: int = 8,
+    intensity: Intensity | None = None,
+    n_types: int = 3,
+) -> pd.DataFrame:
+    """The ``n`` cells with most events of each squad's zone (高发网格).
+
+    Events are counted over the same ``weeks`` whole weeks ending at ``now``
+    as :func:`weekly_counts`; a cell belongs to the zone in its
+    ``cells.squad_id`` (unzoned cells and events outside ``cells`` are
+    left out). One row per zone and rank, zones by ``squad_id``:
+
+    * ``rank`` 1..n within the zone, by ``events`` descending (ties by
+      ``cell_id``); only cells with events are listed;
+    * ``share_pct``: the cell's share of its zone's events in the window;
+    * ``top_types``: its ``n_types`` most frequent event types, most
+      frequent first (ties by name), joined with ``、``;
+    * ``intensity``: ``intensity.weekly`` of the cell (expected weighted
+      events per week, :func:`estimate_intensity`), NaN without one.
+    """
+    now = _as_datetime(now)
+    zone_of = zone_of_cells(cells)
+    ev = _recent_events(hotspots, now, weeks)
+    ev = ev.assign(squad_id=ev["cell_id"].map(zone_of))
+    ev = ev[ev["squad_id"].notna()]
+    if ev.empty or n <= 0:
+        return pd.DataFrame(columns=TOP_COLUMNS)
+    per_cell = ev.groupby(["squad_id", "cell_id"]).size().rename("events").reset_index()
+    zone_total = per_cell.groupby("squad_id")["events"].transform("sum")
+    per_cell["share_pct"] = 100.0 * per_cell["events"] / zone_total
+    per_cell = per_cell.sort_values(
+        ["squad_id", "events", "cell_id"],
+        ascending=[True, False, True],
+        kind="stable",
+    )
+    per_cell["rank"] = per_cell.groupby("squad_id").cumcount() + 1
+    top = per_cell[per_cell["rank"] <= n].copy()
+
+    types = (
+        ev[ev["cell_id"].isin(top["cell_id"])]
+        .groupby(["cell_id", ev["event_type"].astype(str)])
+        .size()
+        .rename("k")
+        .reset_index()
+        .sort_values(["cell_id", "k", "event_type"], ascending=[True, False, True])
+    )
+    top["top_types"] = top["cell_id"].map(
+        types.groupby("cell_id")["event_type"].agg(
+            lambda s: TYPE_SEPARATOR.join(s.iloc[:n_types])
+        )
+    )
+    if intensity is not None:
+        weekly = intensity.weekly.copy()
+        weekly.index = weekly.index.astype(str)
+        top["intensity"] = top["cell_id"].map(weekly).astype(float)
+    else:
+        top["intensity"] = np.nan
+    top["events"] = top["events"].astype(int)
+    return top[TOP_COLUMNS].reset_index(drop=True)

@@ -315,3 +315,66 @@ def test_legend_folds_and_unfolds_on_its_title(qtbot, view) -> None:
     assert "已锁定" in str(
         js(qtbot, view, "document.querySelector('.pm-legend').textContent")
     )
+
+
+def _cell_count(qtbot, v: MapView) -> int:
+    return int(js(qtbot, v, "Object.keys(window.plannerMap.cellLayers).length"))
+
+
+@pytest.mark.parametrize("plan_first", [True, False])
+def test_opening_a_saved_project_draws_it_once_from_the_file(
+    qtbot, view, plan, tmp_path, monkeypatch, plan_first
+) -> None:
+    """The page started from the file while the window reads it is the one
+    shown: no second render of the loaded plan, whichever arrives first."""
+    from desktop import map_view
+    from planning.io.project import load_project, save_project
+
+    bigger = replace(plan, scenario=plan.scenario.copy())
+    bigger.scenario.cells = bigger.scenario.cells.iloc[:5]
+    path = save_project(tmp_path / "p.gpkg", bigger.scenario, bigger)
+    renders: list[object] = []
+    real = map_view.render_page
+    monkeypatch.setattr(
+        map_view, "render_page", lambda *a, **k: renders.append(a) or real(*a, **k)
+    )
+    _scenario, loaded = load_project(path)
+    assert loaded is not None
+    with qtbot.waitSignal(view.mapReady, timeout=60_000):
+        view.prerender_file(path)
+        if not plan_first:  # the page is done before the window has the plan
+            qtbot.waitUntil(lambda: not view.render_runner.busy, timeout=60_000)
+        view.show_plan(loaded, saved_in=path)
+    assert renders == []
+    assert _cell_count(qtbot, view) == 5
+
+
+def test_a_project_without_a_plan_is_drawn_from_the_planned_result(
+    qtbot, view, plan, tmp_path
+) -> None:
+    from planning.io.project import save_project
+
+    path = save_project(tmp_path / "bare.gpkg", plan.scenario)  # no plan saved
+    with qtbot.waitSignal(view.mapReady, timeout=60_000):
+        view.prerender_file(path)
+        qtbot.waitUntil(lambda: not view.render_runner.busy, timeout=60_000)
+        smaller = replace(plan, scenario=plan.scenario.copy())
+        smaller.scenario.cells = smaller.scenario.cells.iloc[:4]
+        # what the window shows is the plan it made, not the file's content
+        view.show_plan(smaller, saved_in=None)
+    assert _cell_count(qtbot, view) == 4
+
+
+def test_another_plan_shown_meanwhile_supersedes_the_file(
+    qtbot, view, plan, tmp_path
+) -> None:
+    from planning.io.project import save_project
+
+    path = save_project(tmp_path / "p.gpkg", plan.scenario, plan)
+    other = replace(plan, scenario=plan.scenario.copy())
+    other.scenario.cells = other.scenario.cells.iloc[:3]
+    with qtbot.waitSignal(view.mapReady, timeout=60_000):
+        view.prerender_file(path)
+        view.show_plan(other)
+    qtbot.wait(500)  # the file's page, if it came late, must not replace it
+    assert _cell_count(qtbot, view) == 3

@@ -133,58 +133,111 @@
 <context>
     <name>HotspotPanel</name>
     <message>
-        <location filename="../../desktop/hotspot_dock.py" line="107"/>
+        <location filename="../../desktop/hotspot_dock.py" line="152"/>
         <source>Zone:</source>
         <translation>片区：</translation>
     </message>
     <message>
-        <location filename="../../desktop/hotspot_dock.py" line="108"/>
+        <location filename="../../desktop/hotspot_dock.py" line="153"/>
         <source>Events per week by type (高发易发问题趋势图)</source>
         <translation>高发易发问题趋势图（每周事件数）</translation>
     </message>
     <message>
-        <location filename="../../desktop/hotspot_dock.py" line="111"/>
+        <location filename="../../desktop/hotspot_dock.py" line="156"/>
+        <location filename="../../desktop/hotspot_dock.py" line="167"/>
         <source>Cell</source>
         <translation>网格</translation>
     </message>
     <message>
-        <location filename="../../desktop/hotspot_dock.py" line="112"/>
+        <location filename="../../desktop/hotspot_dock.py" line="157"/>
+        <location filename="../../desktop/hotspot_dock.py" line="165"/>
         <source>Squad</source>
         <translation>中队</translation>
     </message>
     <message>
-        <location filename="../../desktop/hotspot_dock.py" line="113"/>
-        <location filename="../../desktop/hotspot_dock.py" line="198"/>
+        <location filename="../../desktop/hotspot_dock.py" line="158"/>
+        <location filename="../../desktop/hotspot_dock.py" line="168"/>
+        <location filename="../../desktop/hotspot_dock.py" line="308"/>
         <source>Events</source>
         <translation>事件数</translation>
     </message>
     <message>
-        <location filename="../../desktop/hotspot_dock.py" line="114"/>
+        <location filename="../../desktop/hotspot_dock.py" line="159"/>
         <source>Trend τ</source>
         <translation>趋势 τ</translation>
     </message>
     <message>
-        <location filename="../../desktop/hotspot_dock.py" line="115"/>
+        <location filename="../../desktop/hotspot_dock.py" line="160"/>
         <source>q-value</source>
         <translation>q 值</translation>
     </message>
     <message>
-        <location filename="../../desktop/hotspot_dock.py" line="152"/>
+        <location filename="../../desktop/hotspot_dock.py" line="166"/>
+        <source>Rank</source>
+        <translation>名次</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/hotspot_dock.py" line="169"/>
+        <source>Share of zone %</source>
+        <translation>占片区 %</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/hotspot_dock.py" line="170"/>
+        <source>Expected / week</source>
+        <translation>预计强度（次/周）</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/hotspot_dock.py" line="171"/>
+        <source>Main event types</source>
+        <translation>主要事件类型</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/hotspot_dock.py" line="174"/>
+        <source>Rising cells</source>
+        <translation>上升网格</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/hotspot_dock.py" line="175"/>
+        <source>Top N:</source>
+        <translation>每片区前 N：</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/hotspot_dock.py" line="176"/>
+        <source>Cells listed per zone</source>
+        <translation>每个片区列出的网格数</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/hotspot_dock.py" line="179"/>
+        <source>Expected / week: the cell&apos;s hotspot intensity, expected severity-weighted events per week. Double-click a row to select the cell on the map.</source>
+        <translation>预计强度（次/周）：网格的热点强度，即按严重程度加权的每周预计事件数。双击一行可在地图上选中该网格。</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/hotspot_dock.py" line="243"/>
+        <source>Cells with most events in the last {0} weeks: {1}</source>
+        <translation>近 {0} 周事件最多的网格：{1} 个</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/hotspot_dock.py" line="248"/>
+        <source>Top cells per zone (top {0})</source>
+        <translation>高发网格（各片区前 {0}）</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/hotspot_dock.py" line="253"/>
         <source>Cells with rising events (Mann-Kendall, q ≤ 0.05): {0}</source>
         <translation>事件上升的网格（Mann-Kendall 检验，q ≤ 0.05）：{0}</translation>
     </message>
     <message>
-        <location filename="../../desktop/hotspot_dock.py" line="161"/>
+        <location filename="../../desktop/hotspot_dock.py" line="262"/>
         <source>Whole county</source>
         <translation>全县</translation>
     </message>
     <message>
-        <location filename="../../desktop/hotspot_dock.py" line="195"/>
+        <location filename="../../desktop/hotspot_dock.py" line="305"/>
         <source>Week starting</source>
         <translation>周起始日</translation>
     </message>
     <message>
-        <location filename="../../desktop/hotspot_dock.py" line="205"/>
+        <location filename="../../desktop/hotspot_dock.py" line="315"/>
         <source>All types</source>
         <translation>全部类型</translation>
     </message>
