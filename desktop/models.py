@@ -376,7 +376,40 @@ VISIT_MIME = "application/x-patrol-planner-visit"
 """Drag payload: one visit id (UTF-8)."""
 
 
-class CalendarModel(QAbstractTableModel):
+class DayGridModel(QAbstractTableModel):
+    """Rows (id, label) by workdays: the calendar and the roster share this
+    shape. Headers show the label and ``MM-DD``; tooltips the id and date."""
+
+    def __init__(self, parent: object | None = None) -> None:
+        super().__init__(parent)
+        self.rows: list[tuple[str, str]] = []
+        self.days: list[str] = []
+
+    def rowCount(self, parent: ANY_INDEX = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.rows)
+
+    def columnCount(self, parent: ANY_INDEX = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.days)
+
+    def headerData(
+        self,
+        section: int,
+        orientation: Qt.Orientation,
+        role: int = Qt.ItemDataRole.DisplayRole,
+    ) -> object:
+        horizontal = orientation == Qt.Orientation.Horizontal
+        if horizontal and not section < len(self.days):
+            return None
+        if not horizontal and not section < len(self.rows):
+            return None
+        if role == Qt.ItemDataRole.DisplayRole:
+            return self.days[section][5:] if horizontal else self.rows[section][1]
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return self.days[section] if horizontal else self.rows[section][0]
+        return None
+
+
+class CalendarModel(DayGridModel):
     """Squads x workdays, each cell the number of joint visits (排程日历).
 
     ``UserRole`` gives ``(squad_id, day)`` of a cell. A visit dropped on a
@@ -388,18 +421,21 @@ class CalendarModel(QAbstractTableModel):
 
     def __init__(self, parent: object | None = None) -> None:
         super().__init__(parent)
-        self.squads: list[tuple[str, str]] = []
-        self.days: list[str] = []
         self.counts = np.zeros((0, 0), dtype=int)
         self.capacity = 1
+
+    @property
+    def squads(self) -> list[tuple[str, str]]:
+        """(squad_id, name) per row."""
+        return self.rows
 
     def set_plan(self, plan: Plan | None) -> None:
         self.beginResetModel()
         if plan is None:
-            self.squads, self.days, self.counts = [], [], np.zeros((0, 0), int)
+            self.rows, self.days, self.counts = [], [], np.zeros((0, 0), int)
         else:
             sq = plan.scenario.squads
-            self.squads = [
+            self.rows = [
                 (str(s), str(n))
                 for s, n in zip(sq["squad_id"], sq["name"], strict=True)
             ]
@@ -413,35 +449,11 @@ class CalendarModel(QAbstractTableModel):
                 else pd.DataFrame()
             )
             table = table.reindex(
-                index=[s for s, _ in self.squads], columns=self.days, fill_value=0
+                index=[s for s, _ in self.rows], columns=self.days, fill_value=0
             ).fillna(0)
             self.counts = table.to_numpy(int)
             self.capacity = max(1, int(self.counts.max()) if self.counts.size else 1)
         self.endResetModel()
-
-    def rowCount(self, parent: ANY_INDEX = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.squads)
-
-    def columnCount(self, parent: ANY_INDEX = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.days)
-
-    def headerData(
-        self,
-        section: int,
-        orientation: Qt.Orientation,
-        role: int = Qt.ItemDataRole.DisplayRole,
-    ) -> object:
-        if role == Qt.ItemDataRole.DisplayRole:
-            if orientation == Qt.Orientation.Horizontal and section < len(self.days):
-                return self.days[section][5:]
-            if orientation == Qt.Orientation.Vertical and section < len(self.squads):
-                return self.squads[section][1]
-        if role == Qt.ItemDataRole.ToolTipRole:
-            if orientation == Qt.Orientation.Horizontal and section < len(self.days):
-                return self.days[section]
-            if orientation == Qt.Orientation.Vertical and section < len(self.squads):
-                return self.squads[section][0]
-        return None
 
     def data(self, index: ANY_INDEX, role: int = Qt.ItemDataRole.DisplayRole) -> object:
         if not index.isValid():
@@ -450,7 +462,7 @@ class CalendarModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.DisplayRole:
             return str(n) if n else ""
         if role == Qt.ItemDataRole.UserRole:
-            return (self.squads[index.row()][0], self.days[index.column()])
+            return (self.rows[index.row()][0], self.days[index.column()])
         if role == Qt.ItemDataRole.TextAlignmentRole:
             return int(Qt.AlignmentFlag.AlignCenter)
         if role == Qt.ItemDataRole.BackgroundRole and n:
@@ -489,13 +501,13 @@ class CalendarModel(QAbstractTableModel):
         if not self.canDropMimeData(data, action, row, column, parent):
             return False
         visit_id = bytes(data.data(VISIT_MIME).data()).decode("utf-8")
-        squad_id, day = self.squads[parent.row()][0], self.days[parent.column()]
+        squad_id, day = self.rows[parent.row()][0], self.days[parent.column()]
         self.visitDropped.emit(visit_id, squad_id, day)
         return False  # the move is the window's (validator, undo), not a copy
 
     def index_of(self, squad_id: str, day: str) -> QModelIndex:
         """Model index of one squad-day (invalid when unknown)."""
-        rows = [s for s, _ in self.squads]
+        rows = [s for s, _ in self.rows]
         if squad_id not in rows or day not in self.days:
             return QModelIndex()
         return self.index(rows.index(squad_id), self.days.index(day))

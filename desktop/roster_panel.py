@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import QHeaderView, QLabel, QTableView, QVBoxLayout, QWidget
 
+from desktop.models import DayGridModel
 from planning.plan import Plan
 
 ANY_INDEX = QModelIndex | QPersistentModelIndex
@@ -22,28 +23,29 @@ FULL = QColor("#c8e6c9")
 OVER = QColor("#f4b6b6")
 
 
-class RosterModel(QAbstractTableModel):
+class RosterModel(DayGridModel):
     """Departments x workdays: inspectors assigned against capacity."""
 
     def __init__(self, parent: object | None = None) -> None:
         super().__init__(parent)
-        self.departments: list[tuple[str, str]] = []
-        self.days: list[str] = []
         self.assigned = np.zeros((0, 0), dtype=int)
         self.capacity = np.zeros(0, dtype=int)
         self.crews: dict[tuple[str, str], str] = {}
 
+    @property
+    def departments(self) -> list[tuple[str, str]]:
+        """(dept_id, name) per row."""
+        return self.rows
+
     def set_plan(self, plan: Plan | None) -> None:
         self.beginResetModel()
-        self.departments, self.days, self.crews = [], [], {}
+        self.rows, self.days, self.crews = [], [], {}
         self.assigned, self.capacity = np.zeros((0, 0), int), np.zeros(0, int)
         if plan is not None:
             policy = plan.scenario.policy
-            self.departments = [
-                (d.dept_id, d.name) for d in policy.departments.values()
-            ]
+            self.rows = [(d.dept_id, d.name) for d in policy.departments.values()]
             self.capacity = np.array(
-                [policy.departments[d].inspectors_per_day for d, _ in self.departments],
+                [policy.departments[d].inspectors_per_day for d, _ in self.rows],
                 dtype=int,
             )
             self.days = [d.isoformat() for d in plan.scenario.horizon.workdays()]
@@ -56,7 +58,7 @@ class RosterModel(QAbstractTableModel):
                     index="dept_id", columns="day", values="inspectors", aggfunc="sum"
                 )
                 table = table.reindex(
-                    index=[d for d, _ in self.departments], columns=self.days
+                    index=[d for d, _ in self.rows], columns=self.days
                 )
                 self.assigned = table.fillna(0).to_numpy(int)
                 teams = r.assign(
@@ -70,36 +72,15 @@ class RosterModel(QAbstractTableModel):
                 ]:
                     self.crews[(str(dept), str(day))] = "、".join(sorted(names))
             else:
-                self.assigned = np.zeros((len(self.departments), len(self.days)), int)
+                self.assigned = np.zeros((len(self.rows), len(self.days)), int)
         self.endResetModel()
 
     def over_capacity(self) -> list[tuple[str, str]]:
         """(dept_id, day) where more inspectors are assigned than exist."""
         rows, cols = np.nonzero(self.assigned > self.capacity[:, None])
         return [
-            (self.departments[r][0], self.days[c])
-            for r, c in zip(rows, cols, strict=True)
+            (self.rows[r][0], self.days[c]) for r, c in zip(rows, cols, strict=True)
         ]
-
-    def rowCount(self, parent: ANY_INDEX = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.departments)
-
-    def columnCount(self, parent: ANY_INDEX = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.days)
-
-    def headerData(
-        self,
-        section: int,
-        orientation: Qt.Orientation,
-        role: int = Qt.ItemDataRole.DisplayRole,
-    ) -> object:
-        if role != Qt.ItemDataRole.DisplayRole:
-            return None
-        if orientation == Qt.Orientation.Horizontal and section < len(self.days):
-            return self.days[section][5:]
-        if orientation == Qt.Orientation.Vertical and section < len(self.departments):
-            return self.departments[section][1]
-        return None
 
     def data(self, index: ANY_INDEX, role: int = Qt.ItemDataRole.DisplayRole) -> object:
         if not index.isValid():
@@ -118,7 +99,7 @@ class RosterModel(QAbstractTableModel):
             if n == cap:
                 return QBrush(FULL)
         if role == Qt.ItemDataRole.ToolTipRole and n:
-            return self.crews.get((self.departments[r][0], self.days[c]), "")
+            return self.crews.get((self.rows[r][0], self.days[c]), "")
         return None
 
 

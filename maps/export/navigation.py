@@ -375,6 +375,31 @@ def _sub(
     return el
 
 
+def _gpx_root(plan: Plan, name: str, what: str) -> ET.Element:
+    """A GPX 1.1 root with metadata: ``name``, and a description of ``what``
+    in the scenario (labelled synthetic when it is)."""
+    ET.register_namespace("", GPX_NS)
+    ET.register_namespace("xsi", "http://www.w3.org/2001/XMLSchema-instance")
+    g = f"{{{GPX_NS}}}"
+    gpx = ET.Element(
+        f"{g}gpx",
+        {
+            "version": "1.1",
+            "creator": CREATOR,
+            "{http://www.w3.org/2001/XMLSchema-instance}schemaLocation": (
+                f"{GPX_NS} {GPX_SCHEMA}"
+            ),
+        },
+    )
+    meta = _sub(gpx, f"{g}metadata")
+    _sub(meta, f"{g}name", name)
+    desc = f"{plan.scenario.name} · {what}"
+    if plan.scenario.synthetic:
+        desc += f" · {SYNTHETIC_LABEL}"
+    _sub(meta, f"{g}desc", desc)
+    return gpx
+
+
 def _kml_description(stop: pd.Series, plan: Plan, depts: dict[str, str]) -> str:
     """HTML balloon: every piece escaped, links with converted coordinates."""
     name = _text(stop["name"])
@@ -509,30 +534,15 @@ def squad_day_gpx(
 
     ``visits`` is the squad's :func:`visit_rows`, when the caller has it.
     """
-    ET.register_namespace("", GPX_NS)
-    ET.register_namespace("xsi", "http://www.w3.org/2001/XMLSchema-instance")
     depts = dept_names(plan)
     squad = squad_names(plan).get(squad_id, squad_id)
     v = visit_rows(plan, squad_id) if visits is None else visits
     teams = dict(_groups(v[v["day"] == day])).get(day, [])
     multi = len(teams) > 1
     g = f"{{{GPX_NS}}}"
-    gpx = ET.Element(
-        f"{g}gpx",
-        {
-            "version": "1.1",
-            "creator": CREATOR,
-            "{http://www.w3.org/2001/XMLSchema-instance}schemaLocation": (
-                f"{GPX_NS} {GPX_SCHEMA}"
-            ),
-        },
+    gpx = _gpx_root(
+        plan, f"{squad} {day_label(day)}", f"{squad} ({squad_id}) 综合查一次路线"
     )
-    meta = _sub(gpx, f"{g}metadata")
-    _sub(meta, f"{g}name", f"{squad} {day_label(day)}")
-    desc = f"{plan.scenario.name} · {squad} ({squad_id}) 综合查一次路线"
-    if plan.scenario.synthetic:
-        desc += f" · {SYNTHETIC_LABEL}"
-    _sub(meta, f"{g}desc", desc)
 
     def prefix(team: int) -> str:
         return f"{team}组-" if multi else ""
@@ -591,26 +601,11 @@ def squad_patrols_gpx(plan: Plan, squad_id: str) -> ET.ElementTree | None:
     loops = patrol_loops(plan, squad_id)
     if not loops:
         return None
-    ET.register_namespace("", GPX_NS)
-    ET.register_namespace("xsi", "http://www.w3.org/2001/XMLSchema-instance")
     squad = squad_names(plan).get(squad_id, squad_id)
     g = f"{{{GPX_NS}}}"
-    gpx = ET.Element(
-        f"{g}gpx",
-        {
-            "version": "1.1",
-            "creator": CREATOR,
-            "{http://www.w3.org/2001/XMLSchema-instance}schemaLocation": (
-                f"{GPX_NS} {GPX_SCHEMA}"
-            ),
-        },
+    gpx = _gpx_root(
+        plan, f"{squad} {PATROL_FOLDER}", f"{squad} ({squad_id}) 热点巡查路线（每周）"
     )
-    meta = _sub(gpx, f"{g}metadata")
-    _sub(meta, f"{g}name", f"{squad} {PATROL_FOLDER}")
-    desc = f"{plan.scenario.name} · {squad} ({squad_id}) 热点巡查路线（每周）"
-    if plan.scenario.synthetic:
-        desc += f" · {SYNTHETIC_LABEL}"
-    _sub(meta, f"{g}desc", desc)
     for n, loop in enumerate(loops, start=1):
         rte = _sub(gpx, f"{g}rte")
         _sub(rte, f"{g}name", f"巡查 {loop.label}")

@@ -488,6 +488,12 @@ def _p(text: Any, style: ParagraphStyle, markup: str = "") -> Paragraph:
 # --------------------------------------------------------------------------- #
 
 
+def _synthetic_note(what: str, st: _Styles) -> Paragraph:
+    """The red line that keeps a sample page out of real enforcement."""
+    red = ParagraphStyle("syn", parent=st.small, textColor=colors.HexColor("#c00000"))
+    return _p(f"{SYNTHETIC_LABEL}：{what}由示例场景生成，不得用于实际执法。", red)
+
+
 def _box(box: str) -> str:
     """The tick box a little larger than the text, so it can be ticked by pen."""
     return f'<font size="11">{box}</font>'
@@ -644,14 +650,7 @@ def _section(
     title = f"{TITLE} · {td.squad_name} · {td.day} · 第{td.team}组"
     story: list[Flowable] = [_Section(td.label), _p(title, st.title, "b")]
     if synthetic:
-        story.append(
-            _p(
-                SYNTHETIC_LABEL + "：本作业单由示例场景生成，不得用于实际执法。",
-                ParagraphStyle(
-                    "syn", parent=st.small, textColor=colors.HexColor("#c00000")
-                ),
-            )
-        )
+        story.append(_synthetic_note("本作业单", st))
     head = Table(
         [[route_map(td, zone, base, font.name), _info(td, plan, st)]],
         colWidths=(MAP_W + 4 * mm, CONTENT_W - MAP_W - 4 * mm),
@@ -886,14 +885,7 @@ def _patrol_sections(
             _p(f"{PATROL_FOLDER} · {name} · 每{weekday}", st.title, "b"),
         ]
         if synthetic:
-            story.append(
-                _p(
-                    SYNTHETIC_LABEL + "：本巡查路线由示例场景生成，不得用于实际执法。",
-                    ParagraphStyle(
-                        "syn", parent=st.small, textColor=colors.HexColor("#c00000")
-                    ),
-                )
-            )
+            story.append(_synthetic_note("本巡查路线", st))
         head = Table(
             [
                 [
