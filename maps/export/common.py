@@ -29,3 +29,13 @@ def text_of(value: Any) -> str:
     except (TypeError, ValueError):
         pass
     return str(value)
+
+
+def base_lonlat(plan: Plan, squad_id: str) -> tuple[float, float] | None:
+    """The squad's base as (lon, lat), ``None`` when it has none."""
+    sq = plan.scenario.squads
+    row = sq[sq["squad_id"].astype(str) == squad_id]
+    if not len(row):
+        return None
+    g = row.geometry.iloc[0]
+    return None if g is None or g.is_empty else (float(g.x), float(g.y))

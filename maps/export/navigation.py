@@ -34,6 +34,7 @@ from urllib.parse import quote
 import pandas as pd
 import shapely
 
+from maps.export.common import base_lonlat as _base
 from maps.export.common import squad_ids as _squad_ids
 from maps.export.common import text_of as _text
 from maps.export.spreadsheets import (
@@ -128,15 +129,6 @@ def _line(plan: Plan, squad_id: str, day: str, team: int, stops: pd.DataFrame):
         (float(x), float(y)) for x, y in zip(stops["lon"], stops["lat"], strict=True)
     ]
     return [*([base] if base else []), *pts, *([base] if base else [])]
-
-
-def _base(plan: Plan, squad_id: str) -> tuple[float, float] | None:
-    sq = plan.scenario.squads
-    row = sq[sq["squad_id"].astype(str) == squad_id]
-    if not len(row):
-        return None
-    g = row.geometry.iloc[0]
-    return None if g is None or g.is_empty else (float(g.x), float(g.y))
 
 
 def _groups(v: pd.DataFrame) -> list[tuple[str, list[tuple[int, pd.DataFrame]]]]:

@@ -54,6 +54,7 @@ from reportlab.platypus import (
     TableStyle,
 )
 
+from maps.export.common import base_lonlat as _base
 from maps.export.common import squad_ids as _squad_ids
 from maps.export.common import text_of as _text
 from maps.export.fonts import CJKFont, cjk_font, tick_box
@@ -488,6 +489,20 @@ def _p(text: Any, style: ParagraphStyle, markup: str = "") -> Paragraph:
 # --------------------------------------------------------------------------- #
 
 
+def _grid_style(pad: float) -> list[tuple]:
+    """Ruled table with a shaded header row, cells padded by ``pad`` points."""
+    return [
+        ("GRID", (0, 0), (-1, -1), 0.5, colors.HexColor("#888888")),
+        ("BACKGROUND", (0, 0), (-1, 0), HEAD_BG),
+        ("VALIGN", (0, 0), (-1, -1), "TOP"),
+        ("VALIGN", (0, 0), (-1, 0), "MIDDLE"),
+        ("LEFTPADDING", (0, 0), (-1, -1), 3),
+        ("RIGHTPADDING", (0, 0), (-1, -1), 3),
+        ("TOPPADDING", (0, 0), (-1, -1), pad),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), pad),
+    ]
+
+
 def _synthetic_note(what: str, st: _Styles) -> Paragraph:
     """The red line that keeps a sample page out of real enforcement."""
     red = ParagraphStyle("syn", parent=st.small, textColor=colors.HexColor("#c00000"))
@@ -563,20 +578,7 @@ def _stop_table(td: TeamDay, plan: Plan, font: CJKFont, st: _Styles) -> LongTabl
             ]
         )
     table = LongTable(rows, colWidths=STOP_COLS, repeatRows=1)
-    table.setStyle(
-        TableStyle(
-            [
-                ("GRID", (0, 0), (-1, -1), 0.5, colors.HexColor("#888888")),
-                ("BACKGROUND", (0, 0), (-1, 0), HEAD_BG),
-                ("VALIGN", (0, 0), (-1, -1), "TOP"),
-                ("VALIGN", (0, 0), (-1, 0), "MIDDLE"),
-                ("LEFTPADDING", (0, 0), (-1, -1), 3),
-                ("RIGHTPADDING", (0, 0), (-1, -1), 3),
-                ("TOPPADDING", (0, 0), (-1, -1), 3),
-                ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
-            ]
-        )
-    )
+    table.setStyle(TableStyle(_grid_style(3)))
     return table
 
 
@@ -800,16 +802,7 @@ def _patrol_table(loops: list[PatrolLoop], font: CJKFont, st: _Styles) -> LongTa
         )
     ]
     rows: list[list[Any]] = [head]
-    style: list[tuple] = [
-        ("GRID", (0, 0), (-1, -1), 0.5, colors.HexColor("#888888")),
-        ("BACKGROUND", (0, 0), (-1, 0), HEAD_BG),
-        ("VALIGN", (0, 0), (-1, -1), "TOP"),
-        ("VALIGN", (0, 0), (-1, 0), "MIDDLE"),
-        ("LEFTPADDING", (0, 0), (-1, -1), 3),
-        ("RIGHTPADDING", (0, 0), (-1, -1), 3),
-        ("TOPPADDING", (0, 0), (-1, -1), 2),
-        ("BOTTOMPADDING", (0, 0), (-1, -1), 2),
-    ]
+    style: list[tuple] = _grid_style(2)
     check = Paragraph(
         "  ".join(f"{_box(box)} {w}" for w in ("已巡查", "发现问题")), st.cell
     )
@@ -931,15 +924,6 @@ def _zone_geom(plan: Plan, squad_id: str) -> shapely.Geometry | None:
         if len(c):
             return shapely.union_all(c.geometry.to_numpy())
     return None
-
-
-def _base(plan: Plan, squad_id: str) -> tuple[float, float] | None:
-    sq = plan.scenario.squads
-    row = sq[sq["squad_id"].astype(str) == squad_id]
-    if not len(row):
-        return None
-    g = row.geometry.iloc[0]
-    return None if g is None or g.is_empty else (float(g.x), float(g.y))
 
 
 def write_squad_work_order(plan: Plan, squad_id: str, path: str | Path) -> Path:
