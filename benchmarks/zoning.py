@@ -463,7 +463,9 @@ def _rezone_row(
     out = _assign_index(case, res.assignment)
     kept = all(res.assignment[cells.at[u, "cell_id"]] == cells.at[u, "squad_id"]
                for u in moved)  # fmt: skip
-    note = (f"{res.moved - len(moved)} other cells moved; locks "
+    # ``moved`` counts changes against the input, which holds the planner's
+    # moves already: every one of them is another cell moved by rezone()
+    note = (f"{res.moved} other cells moved; locks "
             f"{'kept' if kept else 'BROKEN'}; {res.status}")  # fmt: skip
     if not res.feasible:
         note += f": {_why(res.explanation)}"

@@ -34,6 +34,13 @@ one corner, a base in a quiet polder: a zone's shortest paths pin it), a
 local search on true contiguity (:func:`_repair`, with ejection chains that
 carry work across several zones) balances it, and CP-SAT solves in an order
 the repaired zones satisfy.
+
+Zone neighbourhoods. The distance order also pins shapes CP-SAT could
+improve, and single border moves stall where cells are coarse. A
+large-neighbourhood search (:func:`_lns`) then re-solves a few adjacent
+zones at a time with CP-SAT on exact contiguity: paths of zones that carry
+work from a zone outside the band to one with room, then pairs and triangles
+of zones for travel. Part of the time limit is kept for it.
 """
 
 from __future__ import annotations
@@ -44,7 +51,7 @@ import math
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 import geopandas as gpd
@@ -74,6 +81,30 @@ _STALL = (0.001, 5.0, 0.3)
 # admit no balanced zoning: (rings of neighbouring zones around the zones in
 # trouble, hops a cell may move).
 _REZONE_STEPS = ((0, 2), (1, 2), (2, 4))
+# Zone neighbourhood search (:func:`_lns`): most free units per re-solved
+# neighbourhood, CP-SAT seconds per neighbourhood (and without improvement),
+# most zones on a path that carries work from a zone outside the band to
+# one with room.
+_LNS_UNITS = 250
+_LNS_SECONDS = 2.0
+_LNS_STALL = 0.6
+_LNS_PATH = 7
+# Share of the time left after the start that a zoning from scratch keeps
+# from the main CP-SAT model for the neighbourhood search.
+_LNS_SHARE = 0.4
+# The search for travel stops once a window of max(3 s, 10% of the time
+# limit) lowered travel by 0.1% or less: the last seconds would buy a
+# planner nothing they could see, and the window would sit waiting.
+_LNS_STALL_SECONDS = 3.0
+# Longest detour (cells) that reconnects a piece cut off from its zone; a
+# piece holding a planner's lock cannot be handed away, so it may go further.
+_BRIDGE_STEPS = 6
+_BRIDGE_HELD_STEPS = 16
+_BRIDGE_TRIES = 6
+# Re-balancing after a planner's edit gets this long before CP-SAT re-zones.
+_QUICK_REBALANCE_SECONDS = 2.5
+_LNS_STALL_SHARE = 0.1
+_LNS_STALL_GAIN = 1e-3
 
 
 @dataclass(frozen=True)
@@ -92,7 +123,8 @@ class ZoningSettings:
         1530 rule: most travel minutes from a base to a cell centre. Cells no
         squad reaches in time are reported and exempt.
     time_limit
-        Seconds for the whole solve (all attempts together).
+        Seconds for the whole call: preparation, every attempt and the
+        checks after them.
     seed, workers
         CP-SAT random seed and number of search workers.
     candidates
@@ -225,8 +257,10 @@ def _grid_graph(cells: gpd.GeoDataFrame) -> tuple[np.ndarray, object, np.ndarray
     geoms = np.asarray(cells.geometry.to_numpy())
     digest = hashlib.blake2b(digest_size=16)
     digest.update(str(cells.crs).encode())
-    for chunk in np.array_split(geoms, max(1, len(geoms) // 5000)):
-        digest.update(b"".join(shapely.to_wkb(chunk)))
+    # coordinates, not WKB: one quick array, where WKB of a 10k grid held
+    # the GIL for ~0.2 s and froze the window that runs this in a thread
+    digest.update(shapely.get_num_coordinates(geoms).tobytes())
+    digest.update(shapely.get_coordinates(geoms).tobytes())
     tag = digest.hexdigest()
     with _GRAPHS_LOCK:
         if tag in _GRAPHS:
@@ -872,6 +906,119 @@ def _flood(
     return start
 
 
+def _border_moves(
+    p: _Problem,
+    zl: list[int],
+    movable: np.ndarray,
+    allowed: np.ndarray | None,
+    score: Callable[[np.ndarray, np.ndarray, np.ndarray], np.ndarray],
+    step: Callable[[int, int, int], bool],
+    deadline: float,
+) -> int:
+    """One sweep of border moves, best first; returns how many were made.
+
+    The loop :func:`_balance` and :func:`_repair` share: ``score`` rates
+    every move of a movable unit ``u`` from its zone ``a`` into a
+    neighbouring zone ``b`` at once (negative = better); ``step`` re-checks
+    one move against the loads as they now are and makes it if it still
+    helps and the zone rules (order or contiguity) allow it.
+    """
+    z = np.asarray(zl)
+    src, dst = p.arcs
+    a, b = z[src], z[dst]
+    sel = (a != b) & (a >= 0) & (b >= 0) & movable[src]
+    u, a, b = src[sel], a[sel], b[sel]
+    if allowed is not None:
+        ok = allowed[b, u]
+        u, a, b = u[ok], a[ok], b[ok]
+    gain = score(u, a, b)
+    order = np.argsort(gain, kind="stable")
+    order = order[gain[order] < 0]
+    moved = 0
+    for i in order.tolist():
+        uu, aa, bb = int(u[i]), int(a[i]), int(b[i])
+        if zl[uu] == aa and step(uu, aa, bb):
+            moved += 1
+        if moved % 64 == 0 and time.monotonic() > deadline:
+            break
+    return moved
+
+
+def _descend(
+    p: _Problem,
+    zl: list[int],
+    load: list[float],
+    movable: np.ndarray,
+    allowed: np.ndarray | None,
+    move: Callable[[int, int, int], bool],
+    aim: float,
+    slack: float,
+    band: float | None,
+    deadline: float,
+    stuck: Callable[[], bool] | None = None,
+) -> None:
+    """Balance, then compact, by border moves (``zl`` and ``load`` in place).
+
+    First minimises the squared relative deviation beyond ``slack`` (so
+    surplus diffuses along chains of zones) until every load is within
+    ``aim``, calling ``stuck`` (an ejection chain) when no single move
+    helps. Then, given a ``band`` that every load is inside, moves border
+    units to a squad with less workload x minutes while both loads stay
+    inside it. ``move(u, a,
+    b)`` applies one move if the zone rules allow it.
+    """
+    w_arr = p.w
+    target = np.where(p.target > 0, p.target, 1.0)
+    tl, w = target.tolist(), w_arr.tolist()
+
+    def pen(dev: np.ndarray | float) -> np.ndarray | float:
+        """Squared deviation beyond the slack: zones inside it are neutral."""
+        return np.maximum(0.0, np.abs(dev) - slack) ** 2
+
+    def gain(u: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        ld = np.asarray(load)
+        return (
+            pen((ld[a] - w_arr[u] - target[a]) / target[a])
+            - pen((ld[a] - target[a]) / target[a])
+            + pen((ld[b] + w_arr[u] - target[b]) / target[b])
+            - pen((ld[b] - target[b]) / target[b])
+        )
+
+    def balances(u: int, a: int, b: int) -> bool:
+        d = (
+            pen((load[a] - w[u] - tl[a]) / tl[a])
+            - pen((load[a] - tl[a]) / tl[a])
+            + pen((load[b] + w[u] - tl[b]) / tl[b])
+            - pen((load[b] - tl[b]) / tl[b])
+        )
+        return bool(d < 0) and move(u, a, b)
+
+    while time.monotonic() < deadline:
+        dev = (np.asarray(load) - target) / target
+        if np.abs(dev).max(initial=0.0) <= aim:
+            break
+        moved = _border_moves(p, zl, movable, allowed, gain, balances, deadline)
+        if moved == 0 and (stuck is None or not stuck()):
+            break
+    dev = (np.asarray(load) - target) / target
+    if band is None or np.abs(dev).max(initial=0.0) > band:
+        # compaction would push the zones around those still outside the
+        # band to its edges, and leave no room to carry the rest across
+        return
+    low = ((1 - band) * target).tolist()
+    high = ((1 + band) * target).tolist()
+
+    def saving(u: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        return p.cost[b, u] - p.cost[a, u]
+
+    def compacts(u: int, a: int, b: int) -> bool:
+        return load[a] - w[u] >= low[a] and load[b] + w[u] <= high[b] and move(u, a, b)
+
+    while time.monotonic() < deadline:
+        if _border_moves(p, zl, movable, allowed, saving, compacts, deadline) == 0:
+            break
+
+
 def _balance(
     p: _Problem,
     key: np.ndarray,
@@ -952,71 +1099,10 @@ def _balance(
                     changed = True
                     break
 
-    def pen(dev: np.ndarray | float) -> np.ndarray | float:
-        """Squared deviation beyond the slack: zones inside it are neutral."""
-        return np.maximum(0.0, np.abs(dev) - slack) ** 2
-
-    src, dst = p.arcs
-    w_arr = p.w
-    t_arr = np.asarray(target)
-    while time.monotonic() < deadline:
-        z = np.asarray(zl)
-        ld = np.asarray(load)
-        dev = (ld - t_arr) / t_arr
-        if np.abs(dev).max(initial=0.0) <= aim:
-            break
-        a, b = z[src], z[dst]
-        sel = (a != b) & (a >= 0) & (b >= 0) & movable[src]
-        u, a, b = src[sel], a[sel], b[sel]
-        gain = (
-            pen((ld[a] - w_arr[u] - t_arr[a]) / t_arr[a])
-            - pen(dev[a])
-            + pen((ld[b] + w_arr[u] - t_arr[b]) / t_arr[b])
-            - pen(dev[b])
-        )
-        order = np.argsort(gain)
-        order = order[gain[order] < 0]
-        moved = 0
-        for i in order.tolist():
-            uu, aa, bb = int(u[i]), int(a[i]), int(b[i])
-            if zl[uu] != aa:
-                continue
-            d = (
-                pen((load[aa] - w[uu] - target[aa]) / target[aa])
-                - pen((load[aa] - target[aa]) / target[aa])
-                + pen((load[bb] + w[uu] - target[bb]) / target[bb])
-                - pen((load[bb] - target[bb]) / target[bb])
-            )
-            if d < 0 and move(uu, bb):
-                moved += 1
-        if moved == 0:
-            break
-    if band is None:
-        return np.asarray(zl)
-    # Compaction: move border units to a cheaper squad while both loads stay
-    # inside the band, so CP-SAT starts from a compact zoning too.
-    low = (1 - band) * t_arr
-    high = (1 + band) * t_arr
-    while time.monotonic() < deadline:
-        z = np.asarray(zl)
-        a, b = z[src], z[dst]
-        sel = (a != b) & (a >= 0) & (b >= 0) & movable[src]
-        u, a, b = src[sel], a[sel], b[sel]
-        save = p.cost[b, u] - p.cost[a, u]
-        order = np.argsort(save)
-        order = order[save[order] < 0]
-        moved = 0
-        for i in order.tolist():
-            uu, aa, bb = int(u[i]), int(a[i]), int(b[i])
-            if (
-                zl[uu] == aa
-                and load[aa] - w[uu] >= low[aa]
-                and load[bb] + w[uu] <= high[bb]
-                and move(uu, bb)
-            ):
-                moved += 1
-        if moved == 0:
-            break
+    _descend(
+        p, zl, load, movable, None, lambda u, a, b: zl[u] == a and move(u, b),
+        aim, slack, band, deadline,
+    )  # fmt: skip
     return np.asarray(zl)
 
 
@@ -1168,71 +1254,440 @@ def _repair(
             load[giver] += w[u]
         return False
 
-    while time.monotonic() < deadline:
-        z = np.asarray(zl)
-        ld = np.asarray(load)
-        dev = (ld - target) / target
-        if np.abs(dev).max(initial=0.0) <= aim:
-            break
-        a, b = z[src], z[dst]
-        sel = (a != b) & (a >= 0) & (b >= 0) & movable[src]
-        u, a, b = src[sel], a[sel], b[sel]
-        ok = allowed[b, u]
-        u, a, b = u[ok], a[ok], b[ok]
-        gain = (
-            pen((ld[a] - p.w[u] - target[a]) / target[a])
-            - pen(dev[a])
-            + pen((ld[b] + p.w[u] - target[b]) / target[b])
-            - pen(dev[b])
-        )
-        order = np.argsort(gain)
-        order = order[gain[order] < 0]
-        moved = 0
-        for i in order.tolist():
-            uu, aa, bb = int(u[i]), int(a[i]), int(b[i])
-            if zl[uu] != aa:
-                continue
-            d = (
-                pen((load[aa] - w[uu] - tl[aa]) / tl[aa])
-                - pen((load[aa] - tl[aa]) / tl[aa])
-                + pen((load[bb] + w[uu] - tl[bb]) / tl[bb])
-                - pen((load[bb] - tl[bb]) / tl[bb])
-            )
-            if d < 0 and move(uu, aa, bb):
-                moved += 1
-            if time.monotonic() > deadline:
-                break
-        if moved == 0 and not chain():
-            break
-    if band is None:
-        return np.asarray(zl)
-    low = ((1 - band) * target).tolist()
-    high = ((1 + band) * target).tolist()
-    while time.monotonic() < deadline:
-        z = np.asarray(zl)
-        a, b = z[src], z[dst]
-        sel = (a != b) & (a >= 0) & (b >= 0) & movable[src]
-        u, a, b = src[sel], a[sel], b[sel]
-        ok = allowed[b, u]
-        u, a, b = u[ok], a[ok], b[ok]
-        save = p.cost[b, u] - p.cost[a, u]
-        order = np.argsort(save)
-        order = order[save[order] < 0]
-        moved = 0
-        for i in order.tolist():
-            uu, aa, bb = int(u[i]), int(a[i]), int(b[i])
-            if (
-                zl[uu] == aa
-                and load[aa] - w[uu] >= low[aa]
-                and load[bb] + w[uu] <= high[bb]
-                and move(uu, aa, bb)
-            ):
-                moved += 1
-            if time.monotonic() > deadline:
-                break
-        if moved == 0:
-            break
+    _descend(p, zl, load, movable, allowed, move, aim, slack, band, deadline, chain)
     return np.asarray(zl)
+
+
+def _zone_neighbours(p: _Problem, units: np.ndarray) -> list[set[int]]:
+    """Zones sharing a border with each zone."""
+    src, dst = p.arcs
+    a, b = units[src], units[dst]
+    cross = (a != b) & (a >= 0) & (b >= 0)
+    near: list[set[int]] = [set() for _ in range(len(p.squad_ids))]
+    for x, y in zip(a[cross].tolist(), b[cross].tolist(), strict=True):
+        near[x].add(y)
+    return near
+
+
+def _excess(p: _Problem, units: np.ndarray, tolerance: float) -> np.ndarray:
+    """Minutes of each zone's load outside its ``±tolerance`` band."""
+    got = units >= 0
+    load = np.bincount(units[got], p.w[got], len(p.squad_ids))
+    return np.maximum(0.0, np.abs(load - p.target) - tolerance * p.target)
+
+
+def _free_units(
+    p: _Problem, units: np.ndarray, inside: np.ndarray, free: np.ndarray
+) -> np.ndarray:
+    """``free`` units of a neighbourhood, cut to those nearest the inner borders.
+
+    Three zones of a 48k-cell grid hold ~3,000 cells; CP-SAT only helps
+    within a second or two when the free units are a few hundred, and the
+    moves that pay lie along the borders between the zones anyway.
+    """
+    if free.sum() <= _LNS_UNITS:
+        return free
+    src, dst = p.arcs
+    edge = inside[src] & inside[dst] & (units[src] != units[dst])
+    border = np.zeros(p.n_units, bool)
+    border[src[edge]] = True
+    hops = _bfs(p.adj, border, inside)
+    ok = free & (hops >= 0)
+    counts = np.bincount(hops[ok])
+    limit = int(np.searchsorted(np.cumsum(counts), _LNS_UNITS, side="right"))
+    return ok & (hops < max(1, limit))
+
+
+def _resolve_zones(
+    p: _Problem,
+    units: np.ndarray,
+    zones: list[int],
+    fixed: np.ndarray,
+    exempt: np.ndarray,
+    tolerance: float,
+    seconds: float,
+    settings: ZoningSettings,
+) -> np.ndarray | None:
+    """Re-solve the cells of a few adjacent ``zones`` with CP-SAT; ``None``
+    unless the result is better.
+
+    The cells of those zones go to those squads only, so every other zone is
+    untouched. Contiguity is exact (not the distance order of :func:`_solve`):
+    each cell of a zone but its base has a parent among the zone's cells one
+    level nearer the base, so the parents form a tree. Fixed cells (bases,
+    locks) and free cells far from the inner borders are contracted into one
+    node per connected piece, so the model stays small. Minimises the worst
+    zone's load outside the band, then the total outside it, then workload x
+    minutes; accepted only if that triple falls (lexicographically).
+    """
+    m = len(p.squad_ids)
+    member = np.zeros(m, bool)
+    member[zones] = True
+    inside = (units >= 0) & member[np.maximum(units, 0)]
+    solid = ~exempt
+    free = inside & solid & (fixed < 0) & (p.unit_group >= 0)
+    free = _free_units(p, units, inside, free)
+    free_idx = np.flatnonzero(free)
+    if len(free_idx) == 0:
+        return None
+    # nodes: each free unit, and each connected same-zone piece of the rest
+    pinned = inside & solid & ~free
+    src, dst = p.arcs
+    same = pinned[src] & pinned[dst] & (units[src] == units[dst])
+    graph = sparse.csr_matrix(
+        (np.ones(int(same.sum())), (src[same], dst[same])),
+        shape=(p.n_units, p.n_units),
+    )
+    _, label = connected_components(graph, directed=False)
+    pin_idx = np.flatnonzero(pinned)
+    pieces, piece_of = np.unique(label[pin_idx], return_inverse=True)
+    n_free, n_nodes = len(free_idx), len(free_idx) + len(pieces)
+    node = np.full(p.n_units, -1, dtype=np.int64)
+    node[free_idx] = np.arange(n_free)
+    node[pin_idx] = n_free + piece_of
+    piece_zone = np.zeros(len(pieces), dtype=np.int64)
+    piece_zone[piece_of] = units[pin_idx]
+    keep = (node[src] >= 0) & (node[dst] >= 0) & (node[src] != node[dst])
+    arcs = np.unique(np.column_stack([node[src[keep]], node[dst[keep]]]), axis=0)
+
+    # who may take each node: free units any permitted zone, pieces their own
+    may = np.zeros((len(zones), n_nodes), bool)
+    for i, s in enumerate(zones):
+        may[i, :n_free] = p.allowed[s, free_idx]
+        may[i, n_free:] = piece_zone == s
+    if not may[:, :n_free].any(axis=0).all():
+        return None
+    model = cp_model.CpModel()
+    x: dict[tuple[int, int], cp_model.IntVar] = {}
+    for i in range(len(zones)):
+        for v in np.flatnonzero(may[i, :n_free]).tolist():
+            x[i, v] = model.new_bool_var("")
+    for v in range(n_free):
+        model.add_exactly_one(x[i, v] for i in range(len(zones)) if may[i, v])
+
+    def taken(i: int, v: int) -> cp_model.LinearExprT:
+        return x[i, v] if v < n_free else 1
+
+    # exact contiguity: every taken node but the base picks a parent among
+    # its taken neighbours, one level nearer the base (so no cycles); CP-SAT
+    # finds improvements far faster with this than with a flow from the base
+    cur_node = np.concatenate([units[free_idx], piece_zone])
+    hints: list[tuple[cp_model.IntVar, int]] = []
+    for i, s in enumerate(zones):
+        ok = may[i, arcs[:, 0]] & may[i, arcs[:, 1]]
+        sub = arcs[ok]
+        cap = int(may[i].sum())
+        root = int(node[p.base[s]])
+        level = {
+            v: model.new_int_var(0 if v == root else 1, cap, "")
+            for v in np.flatnonzero(may[i]).tolist()
+        }
+        arc_var = [model.new_bool_var("") for _ in range(len(sub))]
+        parents: dict[int, list] = {}
+        for var, (a, b) in zip(arc_var, sub.tolist(), strict=True):
+            if b == root:
+                model.add(var == 0)
+                continue
+            if a < n_free:
+                model.add_implication(var, x[i, a])
+            model.add(level[b] >= level[a] + 1).only_enforce_if(var)
+            parents.setdefault(b, []).append(var)
+        for v in level:
+            if v == root:
+                continue
+            if v not in parents:
+                if v >= n_free:
+                    return None  # a pinned piece with no way to its base
+                model.add(x[i, v] == 0)
+                continue
+            model.add(sum(parents[v]) == taken(i, v))
+        # hint: a breadth-first tree of the current zone
+        mine = set(np.flatnonzero(may[i] & (cur_node == s)).tolist())
+        parent = {root: -1}
+        depth = {root: 0}
+        order = [root]
+        nbr: dict[int, list[int]] = {}
+        for a, b in sub.tolist():
+            if a in mine and b in mine:
+                nbr.setdefault(a, []).append(b)
+        for a in order:
+            for b in nbr.get(a, []):
+                if b not in parent:
+                    parent[b] = a
+                    depth[b] = depth[a] + 1
+                    order.append(b)
+        for var, (a, b) in zip(arc_var, sub.tolist(), strict=True):
+            hints.append((var, int(parent.get(b) == a)))
+        for v, var in level.items():
+            hints.append((var, depth.get(v, 1)))
+
+    # loads and band in integer units, the band shrunk by the rounding
+    target = p.target[zones]
+    scale = 1e6 / max(float(target.max()), 1e-9)
+    w_node = np.concatenate([p.w[free_idx], np.bincount(piece_of, p.w[pin_idx])])
+    w_int = np.round(w_node * scale).astype(np.int64)
+    margin = float(np.abs(w_int - w_node * scale).sum())
+    other = inside & ~solid  # exempt units: constant loads
+    cost_free = p.cost[np.asarray(zones)][:, free_idx]
+    c_scale = 1e5 / max(float(cost_free.max()) * n_free, 1e-9)
+    c_int = np.round(cost_free * c_scale).astype(np.int64)
+    penalty = int(c_int.max(axis=0).sum()) + 1
+    # the worst zone's relative excess first: an L1 objective alone piles
+    # the shortfall of a whole neighbourhood onto one zone
+    rel = np.round(1000.0 * target.max() / np.maximum(target, 1e-9)).astype(int)
+    top = model.new_int_var(0, 10**7 * int(rel.max()), "")
+    terms = [penalty * len(zones) * top]
+    hinted: list[int] = []
+    for i, s in enumerate(zones):
+        const = float(p.w[other & (units == s)].sum()) * scale
+        lo = math.ceil(target[i] * (1 - tolerance) * scale + margin - const)
+        hi = math.floor(target[i] * (1 + tolerance) * scale - margin - const)
+        load = sum(int(w_int[v]) * taken(i, v) for v in np.flatnonzero(may[i]).tolist())
+        over = model.new_int_var(0, 10**7, "")
+        under = model.new_int_var(0, 10**7, "")
+        model.add(load - over <= hi)
+        model.add(load + under >= lo)
+        model.add(top >= int(rel[i]) * (over + under))
+        now = int(w_int[may[i] & (cur_node == s)].sum())
+        hinted.append(int(rel[i]) * max(0, now - hi, lo - now))
+        model.add_hint(over, max(0, now - hi))
+        model.add_hint(under, max(0, lo - now))
+        terms.append(penalty * 1000 * (over + under))
+        terms.extend(int(c_int[i, v]) * x[i, v] for v in range(n_free) if may[i, v])
+    model.minimize(sum(terms))
+    model.add_hint(top, max(hinted))
+    for (i, v), var in x.items():
+        model.add_hint(var, int(units[free_idx[v]]) == zones[i])
+    for var, value in hints:
+        model.add_hint(var, value)
+
+    solver = cp_model.CpSolver()
+    solver.parameters.max_time_in_seconds = max(0.05, seconds)
+    solver.parameters.num_workers = max(1, settings.workers)
+    solver.parameters.random_seed = settings.seed
+    solver.parameters.cp_model_probing_level = 0
+    status = _solve_until_stall(solver, model, _LNS_STALL)
+    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return None
+    new = units.copy()
+    for (i, v), var in x.items():
+        if solver.boolean_value(var):
+            new[free_idx[v]] = zones[i]
+    if (new == units).all():
+        return None
+    # accept only a verified improvement: (load outside band, travel) falls
+    ok = _contiguous(p.adj, new, m, exempt)
+    if not ok[zones].all():
+        return None
+    cols = np.arange(p.n_units)
+
+    def rank(z: np.ndarray) -> tuple[float, float, float]:
+        """(worst relative excess, total excess, cost), rounded for noise."""
+        ex = _excess(p, z, tolerance)[zones]
+        got = z >= 0
+        cost = float(p.cost[z[got], cols[got]].sum())
+        return round(float((ex / target).max()), 9), round(float(ex.sum()), 6), cost
+
+    before, after = rank(units), rank(new)
+    if after[:2] < before[:2] or (
+        after[:2] == before[:2] and after[2] < before[2] * (1 - 1e-9)
+    ):
+        return new
+    return None
+
+
+class _LastImproved(cp_model.CpSolverSolutionCallback):
+    """Notes when the incumbent last improved."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.when = time.monotonic()
+
+    def on_solution_callback(self) -> None:
+        self.when = time.monotonic()
+
+
+def _solve_until_stall(
+    solver: cp_model.CpSolver, model: cp_model.CpModel, stall: float
+) -> int:
+    """Solve, but stop once the incumbent has not improved for ``stall`` s.
+
+    A neighbourhood rarely improves after its first second; proving the
+    optimum takes far longer than finding it, and the time is better spent
+    on the next neighbourhood.
+    """
+    seen = _LastImproved()
+    stop = threading.Event()
+
+    def poll() -> None:
+        while not stop.wait(0.05):
+            if time.monotonic() - seen.when > stall:
+                solver.stop_search()
+                return
+
+    thread = threading.Thread(target=poll, daemon=True)
+    thread.start()
+    try:
+        return solver.solve(model, seen)
+    finally:
+        stop.set()
+        thread.join()
+
+
+def _lns(
+    p: _Problem,
+    fixed: np.ndarray,
+    exempt: np.ndarray,
+    units: np.ndarray,
+    tolerance: float,
+    deadline: float,
+    settings: ZoningSettings,
+    progress: ProgressFn,
+    cancel: CancelToken | None,
+    t0: float,
+    balance_only: bool = False,
+) -> np.ndarray:
+    """Large-neighbourhood search: re-solve a few adjacent zones at a time.
+
+    The distance order of the main model pins each zone's spine, and single
+    border moves stall where cells are coarse; re-solving a few whole zones
+    on exact contiguity (:func:`_resolve_zones`) does neither. While a zone
+    is outside the tolerance, the neighbourhood is that zone and the path of
+    zones to the nearest one with room on the other side of its target (work
+    flows along the path); once all are inside, adjacent pairs and then
+    triangles of zones, those with the most work closer to the other base
+    first, are re-solved for travel. Stops at the deadline, on cancel, or
+    when no neighbourhood improves (``balance_only``: once all are inside).
+    """
+    units = units.copy()
+    target = np.where(p.target > 0, p.target, 1.0)
+    tried: set[frozenset[int]] = set()
+    cols = np.arange(p.n_units)
+    window = max(_LNS_STALL_SECONDS, _LNS_STALL_SHARE * settings.time_limit)
+    got = units >= 0
+    history = [(time.monotonic(), float((p.cost[units[got], cols[got]]).sum()))]
+    while time.monotonic() < deadline - 0.2:
+        if cancel is not None and cancel.cancelled:
+            break
+        excess = _excess(p, units, tolerance)
+        if balance_only and excess.max(initial=0.0) <= 0:
+            break
+        if excess.max(initial=0.0) <= 0 and _stalled(history, window):
+            break  # travel no longer falls: give the planner the result now
+        near = _zone_neighbours(p, units)
+        hoods = (
+            _balance_hoods(p, units, near, excess, tolerance)
+            if excess.max(initial=0.0) > 0
+            else _travel_hoods(p, units, near)
+        )
+        hood = next((h for h in hoods if frozenset(h) not in tried), None)
+        if hood is None:
+            break
+        tried.add(frozenset(hood))
+        seconds = min(_LNS_SECONDS, deadline - time.monotonic() - 0.1)
+        new = _resolve_zones(
+            p, units, hood, fixed, exempt, tolerance, seconds, settings
+        )
+        if new is None:
+            continue
+        units = new
+        changed = set(hood)
+        tried = {h for h in tried if not h & changed}
+        got = units >= 0
+        obj = float((p.cost[units[got], cols[got]]).sum())
+        history.append((time.monotonic(), obj))
+        worst = float((_excess(p, units, tolerance) / target).max(initial=0.0))
+        frac = min(0.99, (time.monotonic() - t0) / max(settings.time_limit, 1e-9))
+        note = f", {worst:.1%} beyond ±{tolerance:.0%}" if worst > 0 else ""
+        progress(
+            ProgressEvent(STAGE, frac, f"zone neighbourhoods: {obj:,.0f}{note}", obj)
+        )
+    return units
+
+
+def _stalled(history: list[tuple[float, float]], window: float) -> bool:
+    """Travel fell by less than :data:`_LNS_STALL_GAIN` over the last
+    ``window`` seconds of the search (``history``: time, objective)."""
+    now, current = time.monotonic(), history[-1][1]
+    if now - history[0][0] < window:
+        return False
+    before = next(obj for t, obj in reversed(history) if t <= now - window)
+    return before - current <= _LNS_STALL_GAIN * abs(before)
+
+
+def _balance_hoods(
+    p: _Problem,
+    units: np.ndarray,
+    near: list[set[int]],
+    excess: np.ndarray,
+    tolerance: float,
+) -> Iterator[list[int]]:
+    """Neighbourhoods that may bring zones back inside the band, worst first.
+
+    A zone outside the band and the shortest path of zones to one with room
+    for its excess on the other side of its target, nearest first, then to
+    ones with some room (partial progress). The zones between only pass the
+    work on, so they need no room: a rural zone short of work often borders
+    only zones at the low edge too, the surplus sits in town zones further
+    off.
+    """
+    got = units >= 0
+    load = np.bincount(units[got], p.w[got], len(p.squad_ids))
+    room_up = (1 + tolerance) * p.target - load
+    room_down = load - (1 - tolerance) * p.target
+    for d in np.argsort(-excess, kind="stable").tolist():
+        if excess[d] <= 0:
+            return
+        over = load[d] > p.target[d]
+        room = room_up if over else room_down
+        prev, queue, ends = {d: -1}, [d], []
+        while queue and len(ends) < 12:
+            nxt = []
+            for z in queue:
+                for y in sorted(near[z]):
+                    if y not in prev:
+                        prev[y] = z
+                        nxt.append(y)
+                        if room[y] > 0:
+                            ends.append(y)
+            queue = nxt
+        paths = []
+        for y in ends:
+            path = [y]
+            while path[-1] != d:
+                path.append(prev[path[-1]])
+            if len(path) <= _LNS_PATH:
+                paths.append(path)
+        yield from (q for q in paths if room[q[0]] >= excess[d])
+        yield from (q for q in paths if room[q[0]] < excess[d])
+
+
+def _travel_hoods(
+    p: _Problem, units: np.ndarray, near: list[set[int]]
+) -> Iterator[list[int]]:
+    """Adjacent pairs, then triangles, of zones with the most workload x
+    minutes to save by handing border cells across, first."""
+    src, dst = p.arcs
+    a, b = units[src], units[dst]
+    cross = (a != b) & (a >= 0) & (b >= 0)
+    u, a, b = src[cross], a[cross], b[cross]
+    save = np.maximum(0.0, p.cost[a, u] - p.cost[b, u])
+    lo, hi = np.minimum(a, b), np.maximum(a, b)
+    m = len(p.squad_ids)
+    pair_save = np.bincount(lo * m + hi, save, m * m)
+    pairs = np.unique(lo * m + hi)
+    pairs = pairs[np.argsort(-pair_save[pairs], kind="stable")]
+    for k in pairs.tolist():
+        yield [k // m, k % m]
+    triangles = []
+    for k in pairs.tolist():
+        x, y = k // m, k % m
+        for z in near[x] & near[y]:
+            if z > y:
+                gain = pair_save[k] + pair_save[min(x, z) * m + max(x, z)]
+                triangles.append((-gain - pair_save[y * m + z], x, y, z))
+    for _, x, y, z in sorted(triangles):
+        yield [x, y, z]
 
 
 @dataclass
@@ -1579,8 +2034,9 @@ def _quick_rezone(
     exempt: np.ndarray,
     tolerance: float,
     deadline: float,
-) -> np.ndarray | None:
-    """Interactive re-zoning by local search alone, or ``None`` to solve.
+) -> tuple[np.ndarray | None, bool]:
+    """Interactive re-zoning by local search alone: (units, valid); units
+    are ``None`` when the zones could not be kept whole (then CP-SAT solves).
 
     Keeps every zone as it is, hands pieces cut off from their base (by the
     planner's moves) to a neighbouring zone, then moves border units by
@@ -1591,7 +2047,7 @@ def _quick_rezone(
     """
     m = len(p.squad_ids)
     if ((p.cur < 0) & (p.unit_group >= 0)).mean() > 0.05:
-        return None  # hardly a zoning to repair: let the solver draw one
+        return None, False  # hardly a zoning to repair: let the solver draw one
     units = np.where(fixed >= 0, fixed, p.cur)
     units[(p.unit_group < 0) & (fixed < 0)] = -1
     solid = ~exempt
@@ -1619,9 +2075,9 @@ def _quick_rezone(
     cut = (units >= 0) & solid & ~home[label] & (fixed < 0)
     units[cut] = -1
     if (units[fixed >= 0] != fixed[fixed >= 0]).any():
-        return None
+        return None, False
     if (((units >= 0) & solid & ~home[label]) & (fixed >= 0)).any():
-        return None  # a lock cut off from its zone: leave it to CP-SAT
+        return None, False  # a lock cut off from its zone: leave it to CP-SAT
     # attach unassigned units to the least loaded permitted neighbour zone
     target = np.where(p.target > 0, p.target, 1.0)
     got = units >= 0
@@ -1639,11 +2095,38 @@ def _quick_rezone(
                 todo.discard(u)
                 progress = True
         if not progress:
-            return None
+            return None, False
     # zones already at the band edge (as compact zonings are) stay put
     aim = tolerance * (1 - 1e-6)
     units = _repair(p, fixed, exempt, units, aim, aim, None, deadline)
-    return units if _valid(p, units, tolerance, exempt) else None
+    if _valid(p, units, tolerance, exempt):
+        return units, True
+    whole = int(_pieces(p.adj, units, m, exempt).max(initial=0)) <= 1
+    return (units if whole else None), False  # whole: only out of balance
+
+
+def _quick_rebalance(
+    p: _Problem,
+    start: np.ndarray,
+    fixed: np.ndarray,
+    exempt: np.ndarray,
+    settings: ZoningSettings,
+    deadline: float,
+    progress: ProgressFn,
+    cancel: CancelToken | None,
+    t0: float,
+) -> np.ndarray | None:
+    """Second interactive try when single border moves left zones whole but
+    out of balance (compact zonings sit at the band's edge, so the work of
+    a move has nowhere to go next door): re-solve short paths of adjacent
+    zones (:func:`_lns`, balance only) for a few seconds before the whole
+    county goes to CP-SAT."""
+    stop = min(deadline, time.monotonic() + _QUICK_REBALANCE_SECONDS)
+    units = _lns(
+        p, fixed, exempt, start, settings.tolerance, stop, settings,
+        progress, cancel, t0, balance_only=True,
+    )  # fmt: skip
+    return units if _valid(p, units, settings.tolerance, exempt) else None
 
 
 def _bridge(
@@ -1660,17 +2143,64 @@ def _bridge(
     A cell the planner moves out of a narrow part of a zone cuts it in two;
     giving the cut-off piece away would move hundreds of cells, while a
     detour of two or three cells around the moved one keeps the zone whole.
+    A piece holding a locked cell cannot be given away, so it is bridged
+    however small it is, even if the path cuts the zones it crosses.
     The path is kept only if every zone it takes from stays connected.
     """
     piece = np.flatnonzero(label == lab)
     a = int(units[piece[0]])
-    if a < 0 or len(piece) <= 3:
-        return
+    if a < 0 or (len(piece) <= 3 and (fixed[piece] < 0).all()):
+        return  # small free pieces are cheaper to hand to a neighbour
     home = label == label[p.base[a]]
+    held = bool((fixed[piece] >= 0).any())
+    steps = _BRIDGE_HELD_STEPS if held else _BRIDGE_STEPS
+    banned: set[int] = set()
+    m = len(p.squad_ids)
+    for _ in range(_BRIDGE_TRIES):
+        path = _bridge_path(p, units, label, lab, piece, home, fixed, exempt, nbrs,
+                            a, steps, banned)  # fmt: skip
+        if not path:
+            return
+        # judged by piece counts, not by contiguity: after several planner
+        # moves other zones (and ``a`` itself) may still be cut elsewhere
+        before = _pieces(p.adj, units, m, exempt)
+        old = units[path].copy()
+        units[path] = a
+        losers = np.unique(old)
+        after = _pieces(p.adj, units, m, exempt)
+        # a locked piece must rejoin its zone; what the path cuts off the
+        # zones it crosses is handed to neighbours afterwards, like any cut
+        # piece, unless that would cut a lock off (then try another path)
+        if (
+            after[a] < before[a]
+            and (held or not (after[losers] > before[losers]).any())
+            and _locks_reach_base(p, units, fixed, exempt, losers[losers >= 0])
+        ):
+            return
+        units[path] = old
+        banned.update(path)
+
+
+def _bridge_path(
+    p: _Problem,
+    units: np.ndarray,
+    label: np.ndarray,
+    lab: int,
+    piece: np.ndarray,
+    home: np.ndarray,
+    fixed: np.ndarray,
+    exempt: np.ndarray,
+    nbrs: list[np.ndarray],
+    a: int,
+    steps: int,
+    banned: set[int],
+) -> list[int]:
+    """Shortest path of free units (not in ``banned``) from ``piece`` to
+    squad ``a``'s home piece, at most ``steps`` long; empty if none."""
     prev = {int(u): -1 for u in piece}
     queue = [int(u) for u in piece]
     end = -1
-    for _ in range(6):
+    for _ in range(steps):
         nxt = []
         for x in queue:
             for y in nbrs[x].tolist():
@@ -1679,7 +2209,13 @@ def _bridge(
                 if home[y]:
                     end = x
                     break
-                if fixed[y] >= 0 or exempt[y] or not p.allowed[a, y] or units[y] < 0:
+                if (
+                    y in banned
+                    or fixed[y] >= 0
+                    or exempt[y]
+                    or not p.allowed[a, y]
+                    or units[y] < 0
+                ):
                     continue
                 prev[y] = x
                 nxt.append(y)
@@ -1688,20 +2224,53 @@ def _bridge(
         if end >= 0:
             break
         queue = nxt
-    if end < 0:
-        return
-    path = []
-    while prev.get(end, -1) >= 0 or (end >= 0 and label[end] != lab):
+    path: list[int] = []
+    while end >= 0 and label[end] != lab:
         path.append(end)
         end = prev[end]
-    if not path:
-        return
-    old = units[path].copy()
-    units[path] = a
-    losers = np.unique(old)
-    ok = _contiguous(p.adj, units, len(p.squad_ids), exempt)
-    if not ok[losers].all() or not ok[a]:
-        units[path] = old
+    return path
+
+
+def _locks_reach_base(
+    p: _Problem,
+    units: np.ndarray,
+    fixed: np.ndarray,
+    exempt: np.ndarray,
+    zones: np.ndarray,
+) -> bool:
+    """Every locked unit of ``zones`` is still joined to its zone's base: a
+    path bridging one zone may cut others, but never off a planner's lock
+    (that piece could not be handed to a neighbour)."""
+    solid = ~exempt
+    src, dst = p.arcs
+    member = np.zeros(len(p.squad_ids), bool)
+    member[zones] = True
+    ok = (units >= 0) & member[np.maximum(units, 0)] & solid
+    same = ok[src] & ok[dst] & (units[src] == units[dst])
+    graph = sparse.csr_matrix(
+        (np.ones(int(same.sum())), (src[same], dst[same])),
+        shape=(p.n_units, p.n_units),
+    )
+    _, label = connected_components(graph, directed=False)
+    locks = np.flatnonzero(ok & (fixed >= 0))
+    return bool((label[locks] == label[p.base[units[locks]]]).all())
+
+
+def _pieces(
+    adj: sparse.csr_matrix, assign: np.ndarray, m: int, ignore: np.ndarray
+) -> np.ndarray:
+    """Number of edge-connected pieces of each squad's cells (apart from
+    ``ignore``)."""
+    coo = sparse.triu(adj, format="coo")
+    a, b = coo.row, coo.col
+    keep = (assign[a] == assign[b]) & (assign[a] >= 0) & ~ignore[a] & ~ignore[b]
+    sub = sparse.csr_matrix(
+        (np.ones(int(keep.sum())), (a[keep], b[keep])), shape=adj.shape
+    )
+    _, label = connected_components(sub, directed=False)
+    member = (assign >= 0) & ~ignore
+    pairs = np.unique(assign[member].astype(np.int64) * len(assign) + label[member])
+    return np.bincount(pairs // len(assign), minlength=m)
 
 
 def _worst(p: _Problem, units: np.ndarray) -> float:
@@ -1750,9 +2319,11 @@ def _run(
     best effort and the explanation says why.
     """
     t0 = time.monotonic()
-    deadline = t0 + settings.time_limit
     progress(ProgressEvent(STAGE, 0.0, "preparing the cell graph"))
     p = _prepare(cells, squads, policy, settings)
+    # ``time_limit`` covers the whole call: keep back what the checks and
+    # packaging after the search take (and CP-SAT's lag in stopping).
+    deadline = t0 + settings.time_limit - _reserve(len(p.cell_ids), settings)
     explanation = list(p.notes)
     base_key = _keys_from_bases(p)
     island_sq, island_groups = _islands(p, base_key)
@@ -1784,7 +2355,11 @@ def _run(
     reasons = _precheck(p, base_key, fixed, settings)
     hopeless = bool(reasons)
     if rezoning and not hopeless:
-        quick = _quick_rezone(p, fixed, exempt, settings.tolerance, deadline)
+        quick, valid = _quick_rezone(p, fixed, exempt, settings.tolerance, deadline)
+        if quick is not None and not valid:
+            quick = _quick_rebalance(
+                p, quick, fixed, exempt, settings, deadline, progress, cancel, t0
+            )
         if quick is not None:
             return _result(
                 p, _Outcome(quick, "feasible"), reasons, explanation, islands,
@@ -1810,6 +2385,14 @@ def _run(
                 p, fixed, exempt, start, aim, aim if moves else 0.0,
                 None if moves else 0.9 * tol, ls_deadline,
             )  # fmt: skip
+            if not moves and not _valid(p, repaired, tol, exempt):
+                # Chains of single moves stall where cells are coarse next
+                # to the deviation left: re-solve paths of whole zones.
+                ls_deadline = time.monotonic() + 0.3 * (deadline - time.monotonic())
+                repaired = _lns(
+                    p, fixed, exempt, repaired, tol, ls_deadline, settings,
+                    progress, cancel, t0, balance_only=True,
+                )  # fmt: skip
             if _worst(p, repaired) < _worst(p, start):
                 key = _current_order(p, tol, repaired)[0]
                 start = repaired
@@ -1819,7 +2402,8 @@ def _run(
         good = _valid(p, start, tol, exempt)
         if hopeless:
             break
-        share = 1.0 if good else 0.6
+        # from scratch, leave part of the time to the zone neighbourhoods
+        share = (1.0 if good else 0.6) * (1.0 if moves else 1.0 - _LNS_SHARE)
         out = _solve(
             p, key, cand, fixed, exempt, start,
             moves=moves, soft=False, deadline=deadline, share=share,
@@ -1845,7 +2429,8 @@ def _run(
     if outcome is None:
         outcome = _solve(
             p, key, cand, fixed, exempt, start,
-            moves=moves, soft=True, deadline=deadline, share=1.0,
+            moves=moves, soft=True, deadline=deadline,
+            share=1.0 if hopeless else 0.6,
             settings=settings, progress=progress, cancel=cancel, t0=t0,
         )  # fmt: skip
         if outcome.units is None:
@@ -1853,20 +2438,41 @@ def _run(
             explanation.append("the solver found nothing better than the start")
         if not hopeless and outcome.status != "cancelled":
             # On 50k-cell grids the soft model often ends a hair outside the
-            # band; border moves usually finish the job in a second or two.
-            end = max(deadline, time.monotonic() + 2.0)
+            # band; border moves usually finish the job in a second or two,
+            # and re-solving paths of zones where cells are coarse.
             units = _balance(
                 p, key, key >= 0, fixed, exempt, outcome.units,
-                0.9 * tol, 0.0, None, end,
+                0.9 * tol, 0.0, None, deadline,
             )  # fmt: skip
             if not _balanced(p, units, tol):
                 units = _repair(
-                    p, fixed, exempt, units, 0.9 * tol, 0.0, None,
-                    max(end, time.monotonic() + 2.0),
+                    p, fixed, exempt, units, 0.9 * tol, 0.0, None, deadline
                 )  # fmt: skip
-            if _balanced(p, units, tol):
+            if not moves:
+                units = _lns(
+                    p, fixed, exempt, units, tol, deadline, settings, progress,
+                    cancel, t0,
+                )  # fmt: skip
+            if _valid(p, units, tol, exempt):
                 outcome = _Outcome(units, "feasible")
+            elif _worst(p, units) < _worst(p, outcome.units):
+                outcome = _Outcome(units, outcome.status)
+    elif not moves and not hopeless and outcome.status != "cancelled":
+        # CP-SAT's zones follow the bases' distance order; re-solving
+        # adjacent zones on exact contiguity shortens travel further.
+        units = _lns(
+            p, fixed, exempt, outcome.units, tol, deadline, settings, progress,
+            cancel, t0,
+        )  # fmt: skip
+        if (units != outcome.units).any() and _valid(p, units, tol, exempt):
+            outcome = _Outcome(units, "feasible", outcome.bound)
     return _result(p, outcome, reasons, explanation, islands, settings, t0)
+
+
+def _reserve(n_cells: int, settings: ZoningSettings) -> float:
+    """Seconds kept back from the search for the final checks: about 0.5 s
+    on a 10k-cell grid, never more than a twentieth of the time limit."""
+    return min(0.05 * settings.time_limit, 0.2 + 3e-5 * n_cells)
 
 
 def _result(
@@ -1922,7 +2528,14 @@ def _result(
         feasible=feasible,
         status=status,
         objective=objective,
-        bound=outcome.bound if feasible else None,
+        # the bound holds for the distance-ordered model; the neighbourhood
+        # search may beat it with zones that order excludes
+        bound=outcome.bound
+        if feasible
+        and objective is not None
+        and outcome.bound is not None
+        and outcome.bound <= objective
+        else None,
         explanation=explanation,
         unreachable=unreachable,
         islands=islands,
