@@ -2137,7 +2137,9 @@ def _bridge(
     fixed: np.ndarray,
     exempt: np.ndarray,
     nbrs: list[np.ndarray],
-) -> None:
+    banned: set[int] | None = None,
+    depth: int = 1,
+) -> bool:
     """Reconnect a piece cut off from its zone by the shortest path of units.
 
     A cell the planner moves out of a narrow part of a zone cuts it in two;
@@ -2145,22 +2147,25 @@ def _bridge(
     detour of two or three cells around the moved one keeps the zone whole.
     A piece holding a locked cell cannot be given away, so it is bridged
     however small it is, even if the path cuts the zones it crosses.
-    The path is kept only if every zone it takes from stays connected.
+    The path is kept only if every zone it takes from stays connected; if
+    it cuts another zone's lock off, that lock's piece is bridged in turn
+    (``depth`` levels, never across this path). True when reconnected.
     """
     piece = np.flatnonzero(label == lab)
     a = int(units[piece[0]])
     if a < 0 or (len(piece) <= 3 and (fixed[piece] < 0).all()):
-        return  # small free pieces are cheaper to hand to a neighbour
+        return False  # small free pieces are cheaper to hand to a neighbour
     home = label == label[p.base[a]]
     held = bool((fixed[piece] >= 0).any())
     steps = _BRIDGE_HELD_STEPS if held else _BRIDGE_STEPS
-    banned: set[int] = set()
+    banned = set() if banned is None else set(banned)
     m = len(p.squad_ids)
     for _ in range(_BRIDGE_TRIES):
         path = _bridge_path(p, units, label, lab, piece, home, fixed, exempt, nbrs,
                             a, steps, banned)  # fmt: skip
         if not path:
-            return
+            return False
+        saved = units.copy()
         # judged by piece counts, not by contiguity: after several planner
         # moves other zones (and ``a`` itself) may still be cut elsewhere
         before = _pieces(p.adj, units, m, exempt)
@@ -2171,14 +2176,55 @@ def _bridge(
         # a locked piece must rejoin its zone; what the path cuts off the
         # zones it crosses is handed to neighbours afterwards, like any cut
         # piece, unless that would cut a lock off (then try another path)
-        if (
-            after[a] < before[a]
-            and (held or not (after[losers] > before[losers]).any())
-            and _locks_reach_base(p, units, fixed, exempt, losers[losers >= 0])
+        if after[a] < before[a] and (
+            held or not (after[losers] > before[losers]).any()
         ):
-            return
-        units[path] = old
+            losers = losers[(losers >= 0) & (losers != a)]
+            if _locks_reach_base(p, units, fixed, exempt, losers):
+                return True
+            if depth > 0 and _rebridge_locks(
+                p, units, fixed, exempt, nbrs, losers, banned | set(path), depth
+            ):
+                return True
+        units[:] = saved
         banned.update(path)
+    return False
+
+
+def _rebridge_locks(
+    p: _Problem,
+    units: np.ndarray,
+    fixed: np.ndarray,
+    exempt: np.ndarray,
+    nbrs: list[np.ndarray],
+    zones: np.ndarray,
+    banned: set[int],
+    depth: int,
+) -> bool:
+    """Bridge every piece of ``zones`` that holds a lock but lost its way to
+    the base (a path for another zone cut it), keeping off ``banned``."""
+    solid = ~exempt
+    src, dst = p.arcs
+    for _ in range(len(zones) + 1):
+        same = (units[src] == units[dst]) & (units[src] >= 0) & solid[src] & solid[dst]
+        graph = sparse.csr_matrix(
+            (np.ones(int(same.sum())), (src[same], dst[same])),
+            shape=(p.n_units, p.n_units),
+        )
+        _, label = connected_components(graph, directed=False)
+        member = np.zeros(len(p.squad_ids), bool)
+        member[zones] = True
+        ok = (units >= 0) & member[np.maximum(units, 0)] & solid
+        locks = np.flatnonzero(ok & (fixed >= 0))
+        cut = locks[label[locks] != label[p.base[units[locks]]]]
+        if len(cut) == 0:
+            return True
+        if not _bridge(
+            p, units, label, int(label[cut[0]]), fixed, exempt, nbrs, banned,
+            depth - 1,
+        ):  # fmt: skip
+            return False
+    return False
 
 
 def _bridge_path(
