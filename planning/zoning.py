@@ -89,6 +89,8 @@ _LNS_UNITS = 250
 _LNS_SECONDS = 2.0
 _LNS_STALL = 0.6
 _LNS_PATH = 7
+# Passes over the balance neighbourhoods, each with doubled solve times.
+_LNS_PASSES = 2
 # Share of the time left after the start that a zoning from scratch keeps
 # from the main CP-SAT model for the neighbourhood search.
 _LNS_SHARE = 0.4
@@ -1307,6 +1309,7 @@ def _resolve_zones(
     tolerance: float,
     seconds: float,
     settings: ZoningSettings,
+    stall: float = _LNS_STALL,
 ) -> np.ndarray | None:
     """Re-solve the cells of a few adjacent ``zones`` with CP-SAT; ``None``
     unless the result is better.
@@ -1466,7 +1469,7 @@ def _resolve_zones(
     solver.parameters.num_workers = max(1, settings.workers)
     solver.parameters.random_seed = settings.seed
     solver.parameters.cp_model_probing_level = 0
-    status = _solve_until_stall(solver, model, _LNS_STALL)
+    status = _solve_until_stall(solver, model, stall)
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return None
     new = units.copy()
@@ -1564,6 +1567,7 @@ def _lns(
     tried: set[frozenset[int]] = set()
     cols = np.arange(p.n_units)
     window = max(_LNS_STALL_SECONDS, _LNS_STALL_SHARE * settings.time_limit)
+    patience = 0
     got = units >= 0
     history = [(time.monotonic(), float((p.cost[units[got], cols[got]]).sum()))]
     while time.monotonic() < deadline - 0.2:
@@ -1582,12 +1586,19 @@ def _lns(
         )
         hood = next((h for h in hoods if frozenset(h) not in tried), None)
         if hood is None:
-            break
+            if excess.max(initial=0.0) <= 0 or patience >= _LNS_PASSES:
+                break
+            # every neighbourhood failed within its short stall limit: zones
+            # still outside the band get another pass, each solve given longer
+            patience += 1
+            tried.clear()
+            continue
         tried.add(frozenset(hood))
-        seconds = min(_LNS_SECONDS, deadline - time.monotonic() - 0.1)
+        seconds = min(_LNS_SECONDS * 2**patience, deadline - time.monotonic() - 0.1)
         new = _resolve_zones(
-            p, units, hood, fixed, exempt, tolerance, seconds, settings
-        )
+            p, units, hood, fixed, exempt, tolerance, seconds, settings,
+            stall=_LNS_STALL * 2**patience,
+        )  # fmt: skip
         if new is None:
             continue
         units = new
