@@ -58,7 +58,7 @@ def in_china(lon: ArrayLike, lat: ArrayLike) -> NDArray[np.bool_]:
 
 def _gcj_delta(lon: NDArray[np.float64], lat: NDArray[np.float64]) -> Coords:
     """GCJ-02 minus WGS84 at a WGS84 point, in degrees (zero outside China)."""
-    with np.errstate(invalid="ignore"):  # NaN / inf rows stay NaN, silently
+    with np.errstate(invalid="ignore", over="ignore"):  # NaN / inf / huge: quiet
         return _gcj_delta_raw(lon, lat)
 
 
