@@ -301,15 +301,6 @@ class MapView(QWebEngineView):
         used instead of a new render.
         """
         pre, self._prerender = self._prerender, None
-        if (
-            pre is not None
-            and plan is not None
-            and saved_in is not None
-            and Path(saved_in) == pre.path
-            and not pre.failed
-        ):
-            self._adopt(plan, pre)
-            return
         self._waiting = None
         self.ready = False
         self._debounce.stop()
@@ -322,6 +313,15 @@ class MapView(QWebEngineView):
             self._remember_view()
         else:
             self._view = None
+        if (
+            pre is not None
+            and plan is not None
+            and saved_in is not None
+            and Path(saved_in) == pre.path
+            and not pre.failed
+        ):
+            self._adopt(plan, pre)
+            return
         if plan is None:
             self._queued = None
             self.render_runner.cancel()
@@ -355,15 +355,7 @@ class MapView(QWebEngineView):
         self.render_runner.start("map", job)
 
     def _adopt(self, plan: Plan, pre: _Prerender) -> None:
-        """``plan`` is the one the pre-rendered page shows."""
-        self.ready = False
-        self._debounce.stop()
-        self._pending = None
-        self._pending_rebuild = False
-        self._plan = plan
-        self._last_rebuild = False
-        self._locked = None
-        self._view = None
+        """Show the page ``pre`` drew of ``plan`` (now or when it comes)."""
         self._queued = None
         if pre.html is not None:
             self._load_html(pre.html)

@@ -683,13 +683,7 @@ def _islands(p: _Problem, key: np.ndarray) -> tuple[np.ndarray, list[np.ndarray]
     out = np.full(p.n_units, -1, dtype=int)
     if not island.any():
         return out, []
-    src, dst = p.arcs
-    same = island[src] & island[dst] & (p.unit_group[src] == p.unit_group[dst])
-    sub = sparse.csr_matrix(
-        (np.ones(int(same.sum())), (src[same], dst[same])),
-        shape=(p.n_units, p.n_units),
-    )
-    _, label = connected_components(sub, directed=False)
+    label = _zone_pieces(p, p.unit_group, island)
     groups = []
     for lab in np.unique(label[island]):
         units = np.flatnonzero(island & (label == lab))
@@ -1336,12 +1330,7 @@ def _resolve_zones(
     # nodes: each free unit, and each connected same-zone piece of the rest
     pinned = inside & solid & ~free
     src, dst = p.arcs
-    same = pinned[src] & pinned[dst] & (units[src] == units[dst])
-    graph = sparse.csr_matrix(
-        (np.ones(int(same.sum())), (src[same], dst[same])),
-        shape=(p.n_units, p.n_units),
-    )
-    _, label = connected_components(graph, directed=False)
+    label = _zone_pieces(p, units, pinned)
     pin_idx = np.flatnonzero(pinned)
     pieces, piece_of = np.unique(label[pin_idx], return_inverse=True)
     n_free, n_nodes = len(free_idx), len(free_idx) + len(pieces)
@@ -1914,19 +1903,7 @@ def _contiguous(
     adj: sparse.csr_matrix, assign: np.ndarray, m: int, ignore: np.ndarray
 ) -> np.ndarray:
     """Per squad: its cells (apart from ``ignore``) form one edge-connected set."""
-    coo = sparse.triu(adj, format="coo")
-    a, b = coo.row, coo.col
-    keep = (assign[a] == assign[b]) & (assign[a] >= 0) & ~ignore[a] & ~ignore[b]
-    sub = sparse.csr_matrix(
-        (np.ones(int(keep.sum())), (a[keep], b[keep])), shape=adj.shape
-    )
-    _, label = connected_components(sub, directed=False)
-    ok = np.ones(m, bool)
-    member = (assign >= 0) & ~ignore
-    df = pd.DataFrame({"s": assign[member], "lab": label[member]})
-    parts = df.groupby("s")["lab"].nunique()
-    ok[parts.index.to_numpy()[parts.to_numpy() > 1]] = False
-    return ok
+    return _pieces(adj, assign, m, ignore) <= 1
 
 
 def _names(ids: np.ndarray, limit: int = 5) -> str:
@@ -2063,24 +2040,13 @@ def _quick_rezone(
     units[(p.unit_group < 0) & (fixed < 0)] = -1
     solid = ~exempt
     # pieces of a zone that no longer reach its base become unassigned
-    src, dst = p.arcs
-    same = (units[src] == units[dst]) & (units[src] >= 0) & solid[src] & solid[dst]
-    graph = sparse.csr_matrix(
-        (np.ones(int(same.sum())), (src[same], dst[same])),
-        shape=(p.n_units, p.n_units),
-    )
-    _, label = connected_components(graph, directed=False)
+    label = _zone_pieces(p, units, (units >= 0) & solid)
     home = np.full(label.max() + 1, False)
     home[label[p.base]] = True
     nbrs = np.split(p.adj.indices, p.adj.indptr[1:-1])
     for lab in np.unique(label[(units >= 0) & solid & ~home[label]]).tolist():
         _bridge(p, units, label, lab, fixed, exempt, nbrs)
-    same = (units[src] == units[dst]) & (units[src] >= 0) & solid[src] & solid[dst]
-    graph = sparse.csr_matrix(
-        (np.ones(int(same.sum())), (src[same], dst[same])),
-        shape=(p.n_units, p.n_units),
-    )
-    _, label = connected_components(graph, directed=False)
+    label = _zone_pieces(p, units, (units >= 0) & solid)
     home = np.full(label.max() + 1, False)
     home[label[p.base]] = True
     cut = (units >= 0) & solid & ~home[label] & (fixed < 0)
@@ -2214,20 +2180,8 @@ def _rebridge_locks(
 ) -> bool:
     """Bridge every piece of ``zones`` that holds a lock but lost its way to
     the base (a path for another zone cut it), keeping off ``banned``."""
-    solid = ~exempt
-    src, dst = p.arcs
     for _ in range(len(zones) + 1):
-        same = (units[src] == units[dst]) & (units[src] >= 0) & solid[src] & solid[dst]
-        graph = sparse.csr_matrix(
-            (np.ones(int(same.sum())), (src[same], dst[same])),
-            shape=(p.n_units, p.n_units),
-        )
-        _, label = connected_components(graph, directed=False)
-        member = np.zeros(len(p.squad_ids), bool)
-        member[zones] = True
-        ok = (units >= 0) & member[np.maximum(units, 0)] & solid
-        locks = np.flatnonzero(ok & (fixed >= 0))
-        cut = locks[label[locks] != label[p.base[units[locks]]]]
+        label, cut = _cut_locks(p, units, fixed, exempt, zones)
         if len(cut) == 0:
             return True
         if not _bridge(
@@ -2298,19 +2252,38 @@ def _locks_reach_base(
     """Every locked unit of ``zones`` is still joined to its zone's base: a
     path bridging one zone may cut others, but never off a planner's lock
     (that piece could not be handed to a neighbour)."""
+    return len(_cut_locks(p, units, fixed, exempt, zones)[1]) == 0
+
+
+def _cut_locks(
+    p: _Problem,
+    units: np.ndarray,
+    fixed: np.ndarray,
+    exempt: np.ndarray,
+    zones: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Same-zone piece labels, and the locked units of ``zones`` whose piece
+    does not hold their zone's base."""
     solid = ~exempt
-    src, dst = p.arcs
+    label = _zone_pieces(p, units, (units >= 0) & solid)
     member = np.zeros(len(p.squad_ids), bool)
     member[zones] = True
-    ok = (units >= 0) & member[np.maximum(units, 0)] & solid
-    same = ok[src] & ok[dst] & (units[src] == units[dst])
+    locks = np.flatnonzero(
+        (units >= 0) & member[np.maximum(units, 0)] & solid & (fixed >= 0)
+    )
+    return label, locks[label[locks] != label[p.base[units[locks]]]]
+
+
+def _zone_pieces(p: _Problem, units: np.ndarray, keep: np.ndarray) -> np.ndarray:
+    """Component label of every unit in the graph of adjacencies between two
+    ``keep`` units of the same zone (``units``): the pieces of each zone."""
+    src, dst = p.arcs
+    same = keep[src] & keep[dst] & (units[src] == units[dst])
     graph = sparse.csr_matrix(
         (np.ones(int(same.sum())), (src[same], dst[same])),
         shape=(p.n_units, p.n_units),
     )
-    _, label = connected_components(graph, directed=False)
-    locks = np.flatnonzero(ok & (fixed >= 0))
-    return bool((label[locks] == label[p.base[units[locks]]]).all())
+    return connected_components(graph, directed=False)[1]
 
 
 def _pieces(
