@@ -2022,9 +2022,13 @@ def _quick_rezone(
     exempt: np.ndarray,
     tolerance: float,
     deadline: float,
-) -> tuple[np.ndarray | None, bool]:
-    """Interactive re-zoning by local search alone: (units, valid); units
-    are ``None`` when the zones could not be kept whole (then CP-SAT solves).
+) -> tuple[np.ndarray | None, bool, list[str]]:
+    """Interactive re-zoning by local search alone: (units, valid,
+    conflicts); units are ``None`` when the zones could not be kept whole
+    (then CP-SAT solves), unless the planner's own locks conflict: a lock
+    cuts another squad's zone at a neck and the cut-off part holds a lock of
+    that squad. Then ``conflicts`` says so and units are the zones as the
+    planner left them (not contiguous): no solver run helps there.
 
     Keeps every zone as it is, hands pieces cut off from their base (by the
     planner's moves) to a neighbouring zone, then moves border units by
@@ -2035,7 +2039,7 @@ def _quick_rezone(
     """
     m = len(p.squad_ids)
     if ((p.cur < 0) & (p.unit_group >= 0)).mean() > 0.05:
-        return None, False  # hardly a zoning to repair: let the solver draw one
+        return None, False, []  # hardly a zoning to repair: let the solver draw one
     units = np.where(fixed >= 0, fixed, p.cur)
     units[(p.unit_group < 0) & (fixed < 0)] = -1
     solid = ~exempt
@@ -2049,12 +2053,14 @@ def _quick_rezone(
     label = _zone_pieces(p, units, (units >= 0) & solid)
     home = np.full(label.max() + 1, False)
     home[label[p.base]] = True
-    cut = (units >= 0) & solid & ~home[label] & (fixed < 0)
-    units[cut] = -1
     if (units[fixed >= 0] != fixed[fixed >= 0]).any():
-        return None, False
-    if (((units >= 0) & solid & ~home[label]) & (fixed >= 0)).any():
-        return None, False  # a lock cut off from its zone: leave it to CP-SAT
+        return None, False, []
+    astray = (units >= 0) & solid & ~home[label]
+    if (astray & (fixed >= 0)).any():
+        conflicts = _lock_conflicts(p, units, label, home, fixed, astray)
+        # a lock cut off some other way: leave it to CP-SAT
+        return (units if conflicts else None), False, conflicts
+    units[astray] = -1
     # attach unassigned units to the least loaded permitted neighbour zone
     target = np.where(p.target > 0, p.target, 1.0)
     got = units >= 0
@@ -2072,14 +2078,53 @@ def _quick_rezone(
                 todo.discard(u)
                 progress = True
         if not progress:
-            return None, False
+            return None, False, []
     # zones already at the band edge (as compact zonings are) stay put
     aim = tolerance * (1 - 1e-6)
     units = _repair(p, fixed, exempt, units, aim, aim, None, deadline)
     if _valid(p, units, tolerance, exempt):
-        return units, True
+        return units, True, []
     whole = int(_pieces(p.adj, units, m, exempt).max(initial=0)) <= 1
-    return (units if whole else None), False  # whole: only out of balance
+    return (units if whole else None), False, []  # whole: only out of balance
+
+
+def _lock_conflicts(
+    p: _Problem,
+    units: np.ndarray,
+    label: np.ndarray,
+    home: np.ndarray,
+    fixed: np.ndarray,
+    astray: np.ndarray,
+) -> list[str]:
+    """Why locked cells stay cut off from their zones, when the planner's
+    locks are the cause: a cell locked to another squad touches both the
+    cut-off piece and the rest of the zone (the neck it sat in), and
+    :func:`_bridge` found no detour that keeps both locks joined. Empty
+    when some lock is cut off without such a neck."""
+    nbrs = np.split(p.adj.indices, p.adj.indptr[1:-1])
+    out = []
+    for u in np.flatnonzero(astray & (fixed >= 0)).tolist():
+        a = int(units[u])
+        piece = label == label[u]
+        rest = (units == a) & home[label]
+        touch = np.zeros(p.n_units, bool)
+        touch[p.adj[np.flatnonzero(piece)].indices] = True
+        necks = [
+            v
+            for v in np.flatnonzero(touch & (fixed >= 0) & (units != a)).tolist()
+            if rest[nbrs[v]].any()
+        ]
+        if not necks:
+            return []
+        v = necks[0]
+        out.append(
+            f"{p.unit_label[u]}, locked to squad {p.squad_ids[a]}, is cut off from "
+            f"that squad's zone by {p.unit_label[v]}, locked to squad "
+            f"{p.squad_ids[int(units[v])]}: no detour of up to {_BRIDGE_HELD_STEPS} "
+            "cells joins it again without cutting the other lock off; unlock one "
+            "of them, or lock a way through"
+        )
+    return out
 
 
 def _quick_rebalance(
@@ -2385,7 +2430,14 @@ def _run(
     reasons = _precheck(p, base_key, fixed, settings)
     hopeless = bool(reasons)
     if rezoning and not hopeless:
-        quick, valid = _quick_rezone(p, fixed, exempt, settings.tolerance, deadline)
+        quick, valid, conflicts = _quick_rezone(
+            p, fixed, exempt, settings.tolerance, deadline
+        )
+        if conflicts:
+            return _result(
+                p, _Outcome(quick, "infeasible"), conflicts, explanation, islands,
+                settings, t0,
+            )  # fmt: skip
         if quick is not None and not valid:
             quick = _quick_rebalance(
                 p, quick, fixed, exempt, settings, deadline, progress, cancel, t0

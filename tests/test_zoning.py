@@ -304,6 +304,47 @@ def test_rezone_is_local_and_fast_after_locked_moves(seed: int):
         assert len(before ^ after) <= 10, s
 
 
+def _strip_zoning() -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
+    """Squad 1 holds the bottom row (a strip along the county edge, base at
+    the right end), squad 2 the three rows above."""
+    cells, squads = make_grid(10, 4, [(9, 0), (5, 3)], staff=[4, 12])
+    cells["squad_id"] = np.where(cells["iy"] == 0, "SQ01", "SQ02")
+    return cells, squads
+
+
+def test_rezone_names_two_locks_that_cut_each_other_off():
+    # The planner locks the strip's middle cell to squad 2 and a cell left of
+    # it to squad 1: the strip is cut in two, and any detour for squad 1 runs
+    # above the neck and cuts the neck off from squad 2. That is the planner's
+    # own conflict: say which two cells, at once.
+    cells, squads = _strip_zoning()
+    neck = cells.index[(cells["ix"] == 5) & (cells["iy"] == 0)][0]
+    far = cells.index[(cells["ix"] == 1) & (cells["iy"] == 0)][0]
+    cells.loc[neck, ["squad_id", "locked"]] = ["SQ02", 1]
+    cells.loc[far, "locked"] = 1
+    t0 = time.monotonic()
+    res = rezone(cells, squads, POLICY, FAST)
+    assert time.monotonic() - t0 < 3.0
+    assert not res.feasible
+    assert res.assignment["C0005"] == "SQ02" and res.assignment["C0001"] == "SQ01"
+    why = [x for x in res.explanation if "cut off from that squad's zone" in x]
+    assert len(why) == 1
+    assert "cell C0001" in why[0] and "squad SQ01" in why[0]
+    assert "cell C0005" in why[0] and "squad SQ02" in why[0]
+
+
+def test_rezone_hands_over_a_cut_off_piece_without_a_lock():
+    # The same neck without the second lock is no conflict: the cut-off part
+    # of the strip goes to squad 2, and both zones are whole.
+    cells, squads = _strip_zoning()
+    neck = cells.index[(cells["ix"] == 5) & (cells["iy"] == 0)][0]
+    cells.loc[neck, ["squad_id", "locked"]] = ["SQ02", 1]
+    res = rezone(cells, squads, POLICY, ZoningSettings(tolerance=0.9, time_limit=10))
+    assert not any("cut off from that squad's zone" in x for x in res.explanation)
+    assert res.assignment["C0005"] == "SQ02"
+    assert_contiguous(cells, res.assignment)
+
+
 def test_coarse_base_cell_explained_at_2_percent():
     # Squad 1's base carries 380 min, below 505 -2%; its lightest neighbour
     # (150 min) lifts it to 530, above 505 +2%: no zone of it can fit.
