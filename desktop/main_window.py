@@ -67,6 +67,7 @@ from desktop.autosave import Autosave, recovery_folder
 from desktop.basemap import install_basemap_menu
 from desktop.dialogs import AssignCellsDialog, ExportDialog
 from desktop.document import PlanDocument, zone_layer_of
+from desktop.explain import ZoningNotes, translate, translate_all
 from desktop.hotspot_dock import HotspotPanel
 from desktop.i18n import install_language, normalise
 from desktop.import_dialog import DROP_SUFFIXES, ImportDialog
@@ -85,6 +86,7 @@ from desktop.run_settings import RunSettings, RunSettingsDialog
 from desktop.schedule_edit import MoveProposal, propose_move
 from desktop.squads_panel import SquadsPanel
 from desktop.workers import ProgressPanel, TaskRunner
+from desktop.zoning_notes import ZoningNotesPanel
 from maps.export.bundle import export_plan
 from planning.io.errors import LayerImportError
 from planning.io.importer import import_layer_with_report
@@ -176,6 +178,9 @@ class MainWindow(QMainWindow):
         self.export_box: QMessageBox | None = None
         self.language = normalise(str(self.settings.value("language", "zh_CN")))
         self._attributes_dirty = True
+        self.zoning_notes: ZoningNotes | None = None
+        """What the last zoning or re-balance said (the 划片说明 dock)."""
+        self._notes_from: ZoningResult | None = None
 
         self.map_view = MapView(self)
         # drops go to the window (import), not to Chromium (navigate to the file)
@@ -191,6 +196,8 @@ class MainWindow(QMainWindow):
         self.retranslate()
         self._on_plan_changed()
         self._restore_geometry()
+        if not self.notes_panel.has_notes():
+            self.notes_dock.hide()  # open at the last exit, nothing to say now
 
     # ------------------------------------------------------------------ build
 
@@ -337,6 +344,14 @@ class MainWindow(QMainWindow):
         )
         self.attribute_dock.hide()
 
+        # 划片说明: why the last zoning missed the rules. A tab beside 排程 and
+        # 热点 (a new zoning empties the schedule anyway), opened when it has news
+        self.notes_panel = ZoningNotesPanel()
+        self.notes_dock = self._dock("zoning_notes_dock", self.notes_panel, right)
+        self.tabifyDockWidget(self.schedule_dock, self.notes_dock)
+        self.schedule_dock.raise_()
+        self.notes_dock.hide()
+
     def _build_status_bar(self) -> None:
         self.headline = QLabel()
         self.synthetic_label = QLabel()
@@ -464,6 +479,7 @@ class MainWindow(QMainWindow):
                     self.hotspot_dock,
                     self.layer_dock,
                     self.attribute_dock,
+                    self.notes_dock,
                 )
             ]
         )
@@ -578,6 +594,7 @@ class MainWindow(QMainWindow):
         self.hotspot_dock.setWindowTitle(self.tr("Hotspots"))
         self.layer_dock.setWindowTitle(self.tr("Map layers"))
         self.attribute_dock.setWindowTitle(self.tr("Attribute tables"))
+        self.notes_dock.setWindowTitle(self.tr("Zoning notes"))
         titles = {
             "cells": self.tr("Cells"),
             "enterprises": self.tr("Enterprises"),
@@ -635,6 +652,7 @@ class MainWindow(QMainWindow):
         )
         self.progress_panel.retranslate()
         self.squads_panel.retranslate()
+        self.notes_panel.show_notes(self.zoning_notes, self.language)
         self.hotspot_panel.retranslate()
         self.layer_panel.retranslate()
         self._fill_squad_filter()
@@ -693,6 +711,62 @@ class MainWindow(QMainWindow):
         self._attributes_dirty = True
         if self._shown(self.attribute_dock):
             self._fill_attributes()
+        self._take_zoning_notes(plan)
+
+    def _take_zoning_notes(self, plan: Plan | None) -> None:
+        """A plan with a new zoning result: show what the zoning said.
+
+        Plans that share the result (undo of an import, a re-schedule) keep
+        the notes shown; a plan without one (opened from a file) clears them.
+        """
+        zoning = plan.zoning if plan is not None else None
+        if zoning is self._notes_from:
+            return
+        self._notes_from = zoning
+        if zoning is None or plan is None:
+            self._set_zoning_notes(None)
+            return
+        tolerance = (plan.settings.get("zoning_settings") or {}).get("tolerance")
+        notes = ZoningNotes(
+            "zoning", zoning.feasible, list(zoning.explanation), tolerance
+        )
+        self._set_zoning_notes(notes)
+        self._announce_zoning_notes(notes)
+
+    def _set_zoning_notes(self, notes: ZoningNotes | None) -> None:
+        """Fill the 划片说明 dock and open it when there is something to read
+        (no dialog: the planner reads it when ready). An open dock stays open
+        when the news is good, so the planner sees the problem is gone."""
+        self.zoning_notes = notes
+        self.notes_panel.show_notes(notes, self.language)
+        if self.notes_panel.has_notes():
+            self.notes_dock.show()
+            self.notes_dock.raise_()
+
+    def _announce_zoning_notes(self, notes: ZoningNotes) -> None:
+        """One status-bar line: the main reason, and where the rest is."""
+        line = notes.headline()
+        if not notes.feasible:
+            self._message(
+                self.tr(
+                    "Zoning could not meet every rule: {0} (all reasons: see the "
+                    "Zoning notes panel)"
+                ).format(translate(line, self.language))
+                if line
+                else self.tr(
+                    "Zoning could not meet every rule; see the Zoning notes panel."
+                ),
+                30_000,
+            )
+        elif line is not None:
+            self._message(
+                self.tr(
+                    "Zoning done with %n note(s); see the Zoning notes panel.",
+                    "",
+                    len(notes.lines),
+                ),
+                15_000,
+            )
 
     @Slot(list)
     def _on_zones_changed(self, cell_ids: list[str]) -> None:
@@ -1035,11 +1109,20 @@ class MainWindow(QMainWindow):
                     ),
                 ),
             )
+            said = translate_all(result.explanation, self.language)
             verdict = (
                 self.tr("balanced and contiguous")
                 if result.feasible
                 else self.tr("still outside the rules: {0}").format(
-                    "; ".join(result.explanation[:2])
+                    ("; " if self.language == "en" else "；").join(said[:2])
+                )
+            )
+            self._set_zoning_notes(
+                ZoningNotes(
+                    "rebalance",
+                    result.feasible,
+                    list(result.explanation),
+                    settings.tolerance,
                 )
             )
             self._message(

@@ -711,6 +711,12 @@ def _int_loads(
     return w_int, lo, hi
 
 
+def _band(tolerance: float) -> str:
+    """A tolerance as planners write it: 0.05 is 5%, 0.005 is 0.5% (``:.0%``
+    printed that as 0%)."""
+    return f"{100 * tolerance:g}%"
+
+
 def _pct(x: float, total: float) -> str:
     return f"{100.0 * x / total:.1f}%" if total > 0 else "0%"
 
@@ -731,7 +737,7 @@ def _precheck(
             s = who[np.argmax(hi[who])]
             reasons.append(
                 f"{p.unit_label[u]} alone carries {p.w[u]:,.0f} min "
-                f"({_pct(p.w[u], total)} of the load), above the ±{tol:.0%} "
+                f"({_pct(p.w[u], total)} of the load), above the ±{_band(tol)} "
                 f"tolerance of squad {p.squad_ids[s]}'s target "
                 f"({p.target[s]:,.0f} min)"
             )
@@ -751,11 +757,11 @@ def _precheck(
             reasons.append(
                 f"squad {p.squad_ids[s]}'s zone must hold its base "
                 f"{p.unit_label[b]} ({p.w[b]:,.0f} min); alone that is below its "
-                f"target {p.target[s]:,.0f} min -{tol:.0%} ({lo[s]:,.0f} min), but "
+                f"target {p.target[s]:,.0f} min -{_band(tol)} ({lo[s]:,.0f} min), but "
                 f"adding even the lightest neighbouring cell ({p.unit_label[v]}, "
                 f"{p.w[v]:,.0f} min) brings it to {p.w[b] + p.w[v]:,.0f} min, above "
-                f"+{tol:.0%} ({hi[s]:,.0f} min): cells are too coarse for ±{tol:.0%} "
-                "here (use smaller cells or a wider tolerance)"
+                f"+{_band(tol)} ({hi[s]:,.0f} min): cells are too coarse for "
+                f"±{_band(tol)} here (use smaller cells or a wider tolerance)"
             )
     fixed_load = np.bincount(fixed[fixed >= 0], p.w[fixed >= 0], len(p.squad_ids))
     can = fixed_load + np.where(reach & (fixed < 0)[None, :], p.w, 0.0).sum(axis=1)
@@ -767,12 +773,12 @@ def _precheck(
             reasons.append(
                 f"cells locked to squad {sid} (with its base and islands) already "
                 f"carry {fixed_load[s]:,.0f} min, above its target "
-                f"{p.target[s]:,.0f} min +{tol:.0%}"
+                f"{p.target[s]:,.0f} min +{_band(tol)}"
             )
         if can[s] < lo[s] - 1e-9:
             reasons.append(
                 f"squad {sid} can take at most {can[s]:,.0f} min of work{nested}, "
-                f"below its target {p.target[s]:,.0f} min -{tol:.0%}"
+                f"below its target {p.target[s]:,.0f} min -{_band(tol)}"
             )
     for g, name in enumerate(p.group_names):
         members = np.flatnonzero(p.squad_group == g)
@@ -1598,7 +1604,7 @@ def _lns(
         history.append((time.monotonic(), obj))
         worst = float((_excess(p, units, tolerance) / target).max(initial=0.0))
         frac = min(0.99, (time.monotonic() - t0) / max(settings.time_limit, 1e-9))
-        note = f", {worst:.1%} beyond ±{tolerance:.0%}" if worst > 0 else ""
+        note = f", {worst:.1%} beyond ±{_band(tolerance)}" if worst > 0 else ""
         progress(
             ProgressEvent(STAGE, frac, f"zone neighbourhoods: {obj:,.0f}{note}", obj)
         )
@@ -1933,7 +1939,7 @@ def _verify(
             if abs(dev) > tol + 1e-6:
                 problems.append(
                     f"zone {p.squad_ids[s]} carries {load[s]:,.0f} min, {dev:+.1%} "
-                    f"from its target {p.target[s]:,.0f} min (±{tol:.0%})"
+                    f"from its target {p.target[s]:,.0f} min (±{_band(tol)})"
                 )
     lock_cell = p.lock[p.cell_unit]
     broken = (lock_cell >= 0) & (assign != lock_cell)
@@ -2500,12 +2506,12 @@ def _run(
             break
         if out.status == "unknown":
             reasons.append(
-                f"no zoning within ±{tol:.0%} was found in {settings.time_limit:g} s;"
-                " allow more time or a wider tolerance"
+                f"no zoning within ±{_band(tol)} was found in "
+                f"{settings.time_limit:g} s; allow more time or a wider tolerance"
             )
             break
         reasons.append(
-            f"no contiguous zoning within ±{tol:.0%} exists when each cell may only "
+            f"no contiguous zoning within ±{_band(tol)} exists when each cell may only "
             f"go to its {label}"
         )
     if outcome is None:
