@@ -782,11 +782,11 @@ def _why(explanation: list[str], width: int = 110) -> str:
     """The planner-facing reason of an infeasible zoning, shortened for a cell."""
     notes = ("zone ", "the solver", "island of", "squad ", "cell ")
     key = ("too coarse", "alone carries", "can take at most", "already carry",
-           "was found in", "exists when", "is cut off from")  # fmt: skip
+           "was found in", "grown outward", "is cut off from")  # fmt: skip
     reasons = [x for x in explanation if any(k in x for k in key)]
     reasons = reasons or [x for x in explanation if not x.startswith(notes)]
     # a cause in the input first, then "not found in time", then restrictions
-    reasons.sort(key=lambda x: ("was found in" in x) + 2 * ("exists when" in x))
+    reasons.sort(key=lambda x: ("was found in" in x) + 2 * ("grown outward" in x))
     text = (reasons or explanation or ["no reason given"])[0]
     return text if len(text) <= width else text[: width - 1] + "…"
 

@@ -112,15 +112,17 @@ TEMPLATES: tuple[tuple[str, str, str], ...] = (
     ),
     (
         REASON,
-        "no contiguous zoning within ±{tol} exists when each cell may only go "
-        "to its every squad",
-        "即使每个网格都可以划给任一中队，也不存在偏差在 ±{tol} 以内的连续划片方案",
+        "no zoning within ±{tol} with zones grown outward from their bases "
+        "exists, even when each cell may go to any squad",
+        "即使每个网格都可以划给任一中队，也不存在偏差在 ±{tol} 以内、"
+        "各片区从驻地向外连片扩展的划片方案",
     ),
     (
         REASON,
-        "no contiguous zoning within ±{tol} exists when each cell may only go "
-        "to its {label}",
-        "当每个网格只能划给{label}时，不存在偏差在 ±{tol} 以内的连续划片方案",
+        "no zoning within ±{tol} with zones grown outward from their bases "
+        "exists when each cell may only go to its {label}",
+        "当每个网格只能划给{label}时，不存在偏差在 ±{tol} 以内、"
+        "各片区从驻地向外连片扩展的划片方案",
     ),
     (
         NOTE,

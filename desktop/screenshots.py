@@ -2,7 +2,7 @@
 
 Plans the bundled sample county with short solver limits, then grabs the
 main window in Chinese and in English, the import dialog with a preview,
-and the hotspot dock, into ``docs/screenshots/`` (or ``DIR``). Runs
+the hotspot dock and the zoning notes, into ``docs/screenshots/`` (or ``DIR``). Runs
 offscreen when no display is set.
 """
 
@@ -97,6 +97,21 @@ def main(out_dir: Path = DEFAULT_DIR) -> list[Path]:
     window.hotspot_panel.tabs.setCurrentIndex(1)  # 高发网格 (top cells per zone)
     _settle(app, 700)
     written.append(_save(window, out_dir / "hotspot-dock.png"))
+
+    # 划片说明: a real zoning of the sample under rules it cannot meet (±2%
+    # with a 12-minute reach)
+    from desktop.explain import ZoningNotes
+    from planning.zoning import zone
+
+    sc = plan.scenario
+    tight = ZoningSettings(tolerance=0.02, reach_minutes=12.0, time_limit=8.0)
+    res = zone(sc.cells, sc.squads, sc.policy, tight)
+    window._set_zoning_notes(
+        ZoningNotes("zoning", res.feasible, list(res.explanation), tight.tolerance)
+    )
+    window.notes_dock.resize(640, 420)
+    _settle(app, 500)
+    written.append(_save(window.notes_dock, out_dir / "zoning-notes.png"))
     window.close()
     return written
 

@@ -2510,10 +2510,18 @@ def _run(
                 f"{settings.time_limit:g} s; allow more time or a wider tolerance"
             )
             break
-        reasons.append(
-            f"no contiguous zoning within ±{_band(tol)} exists when each cell may only "
-            f"go to its {label}"
-        )
+        # CP-SAT proved the distance-ordered model infeasible: that rules out
+        # zones grown outward from the bases, not every contiguous zoning
+        if label == "every squad":
+            reasons.append(
+                f"no zoning within ±{_band(tol)} with zones grown outward from "
+                "their bases exists, even when each cell may go to any squad"
+            )
+        else:
+            reasons.append(
+                f"no zoning within ±{_band(tol)} with zones grown outward from "
+                f"their bases exists when each cell may only go to its {label}"
+            )
     if outcome is None:
         outcome = _solve(
             p, key, cand, fixed, exempt, start,
