@@ -89,6 +89,10 @@ _LNS_UNITS = 250
 _LNS_SECONDS = 2.0
 _LNS_STALL = 0.6
 _LNS_PATH = 7
+# Most zones around a zone outside the band re-solved with it at once.
+_LNS_STAR = 8
+# Seconds of border moves after each neighbourhood that eased the balance.
+_LNS_REPAIR_SECONDS = 1.0
 # Passes over the balance neighbourhoods, each with doubled solve times.
 _LNS_PASSES = 2
 # Share of the time left after the start that a zoning from scratch keeps
@@ -1550,15 +1554,23 @@ def _lns(
     The distance order of the main model pins each zone's spine, and single
     border moves stall where cells are coarse; re-solving a few whole zones
     on exact contiguity (:func:`_resolve_zones`) does neither. While a zone
-    is outside the tolerance, the neighbourhood is that zone and the path of
-    zones to the nearest one with room on the other side of its target (work
-    flows along the path); once all are inside, adjacent pairs and then
+    is outside the tolerance, the neighbourhood is that zone with its
+    neighbours, or the path of zones to one with room on the other side of its
+    target (work flows along the path), and border moves (:func:`_repair`)
+    then spread what it let through; once all are inside, adjacent pairs and then
     triangles of zones, those with the most work closer to the other base
     first, are re-solved for travel. Stops at the deadline, on cancel, or
     when no neighbourhood improves (``balance_only``: once all are inside).
     """
     units = units.copy()
     target = np.where(p.target > 0, p.target, 1.0)
+
+    def off(z: np.ndarray) -> tuple[float, float]:
+        """(worst relative, total) load outside the band, rounded for noise."""
+        ex = _excess(p, z, tolerance)
+        worst = float((ex / target).max(initial=0.0))
+        return round(worst, 9), round(float(ex.sum()), 6)
+
     tried: set[frozenset[int]] = set()
     cols = np.arange(p.n_units)
     window = max(_LNS_STALL_SECONDS, _LNS_STALL_SHARE * settings.time_limit)
@@ -1596,8 +1608,19 @@ def _lns(
         )  # fmt: skip
         if new is None:
             continue
-        units = new
         changed = set(hood)
+        if excess.max(initial=0.0) > 0:
+            # border moves then spread along chains of zones what the re-solve
+            # let through a neck: far faster than more paths of zones
+            spread = _repair(
+                p, fixed, exempt, new, 0.5 * tolerance, 0.5 * tolerance, None,
+                min(deadline, time.monotonic() + _LNS_REPAIR_SECONDS),
+            )  # fmt: skip
+            if off(spread) < off(new):
+                moved = spread != new
+                changed |= set(np.unique(np.r_[new[moved], spread[moved]]).tolist())
+                new = spread
+        units = new
         tried = {h for h in tried if not h & changed}
         got = units >= 0
         obj = float((p.cost[units[got], cols[got]]).sum())
@@ -1630,9 +1653,10 @@ def _balance_hoods(
 ) -> Iterator[list[int]]:
     """Neighbourhoods that may bring zones back inside the band, worst first.
 
-    A zone outside the band and the shortest path of zones to one with room
-    for its excess on the other side of its target, nearest first, then to
-    ones with some room (partial progress). The zones between only pass the
+    A zone outside the band with its neighbours (coarse cells: the excess may
+    have to split), then the shortest path of zones to one with room for its
+    excess on the other side of its target, nearest first, then to ones with
+    some room (partial progress). The zones between only pass the
     work on, so they need no room: a rural zone short of work often borders
     only zones at the low edge too, the surplus sits in town zones further
     off.
@@ -1646,6 +1670,11 @@ def _balance_hoods(
             return
         over = load[d] > p.target[d]
         room = room_up if over else room_down
+        # the zone and its neighbours with most room: coarse town cells move
+        # ±4% of a zone each, so the excess must often split among several
+        star = sorted(near[d], key=lambda y: -room[y])[: _LNS_STAR - 1]
+        if room[star].max(initial=0.0) > 0:
+            yield [d, *star]
         prev, queue, ends = {d: -1}, [d], []
         while queue and len(ends) < 12:
             nxt = []
@@ -2482,6 +2511,7 @@ def _run(
                     progress, cancel, t0, balance_only=True,
                 )  # fmt: skip
             if _worst(p, repaired) < _worst(p, start):
+                starts[id(key)] = repaired  # the next attempt goes on from here
                 key = _current_order(p, tol, repaired)[0]
                 start = repaired
         cand = cand.copy()

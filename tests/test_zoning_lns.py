@@ -113,3 +113,40 @@ def test_time_limit_covers_the_whole_call():
     assert res.assignment.notna().all()
     assert res.seconds <= limit + 0.5
     assert wall <= limit + 1.5
+
+
+def test_balance_hoods_try_the_zone_with_its_neighbours_first():
+    """A zone outside the band is first re-solved with all its neighbours
+    (most room first), so its excess may split among them, then along paths."""
+    cells, squads = make_grid(16, 16, BASES, staff=STAFF, seed=5)
+    settings = ZoningSettings(tolerance=0.02)
+    p, _, _ = _setup(cells, squads, settings)
+    key = zn._keys_from_bases(p)
+    units = np.argmax(np.where(key >= 0, -key, -np.inf), axis=0)  # voronoi-like
+    excess = zn._excess(p, units, 0.02)
+    assert excess.max() > 0
+    near = zn._zone_neighbours(p, units)
+    hoods = list(zn._balance_hoods(p, units, near, excess, 0.02))
+    d = int(np.argmax(excess))
+    assert hoods[0][0] == d
+    assert set(hoods[0][1:]) == set(near[d])
+    assert any(h[-1] == d for h in hoods[1:])  # then the paths
+
+
+def test_balance_search_keeps_rules_and_never_widens_the_worst_excess():
+    """Re-solves plus border moves from a start outside ±2%: zones stay
+    contiguous, bases and locks kept, the worst excess never grows."""
+    cells, squads = make_grid(16, 16, BASES, staff=STAFF, seed=7)
+    cells.loc[cells.index[[40, 41]], ["squad_id", "locked"]] = ["SQ03", 1]
+    settings = ZoningSettings(tolerance=0.02, time_limit=20)
+    p, fixed, exempt = _setup(cells, squads, settings)
+    key = zn._keys_from_bases(p)
+    start = zn._start(p, key, key >= 0, fixed, exempt, False, 0.1, time.monotonic() + 5)
+    out = zn._lns(
+        p, fixed, exempt, start, 0.02, time.monotonic() + 5, settings,
+        lambda e: None, None, time.monotonic(), balance_only=True,
+    )  # fmt: skip
+    assert zn._contiguous(p.adj, out, len(p.squad_ids), exempt).all()
+    assert (out[fixed >= 0] == fixed[fixed >= 0]).all()
+    worst = zn._excess(p, out, 0.02) / p.target
+    assert worst.max() <= (zn._excess(p, start, 0.02) / p.target).max() + 1e-12
