@@ -93,6 +93,9 @@ _LNS_PATH = 7
 _LNS_STAR = 8
 # Seconds of border moves after each neighbourhood that eased the balance.
 _LNS_REPAIR_SECONDS = 1.0
+# Share of the time left that the balance search gets when a zoning from
+# scratch starts outside the band (CP-SAT rarely finds the band from there).
+_LNS_BALANCE_SHARE = 0.5
 # Passes over the balance neighbourhoods, each with doubled solve times.
 _LNS_PASSES = 2
 # Share of the time left after the start that a zoning from scratch keeps
@@ -2505,7 +2508,9 @@ def _run(
             if not moves and not _valid(p, repaired, tol, exempt):
                 # Chains of single moves stall where cells are coarse next
                 # to the deviation left: re-solve paths of whole zones.
-                ls_deadline = time.monotonic() + 0.3 * (deadline - time.monotonic())
+                ls_deadline = time.monotonic() + _LNS_BALANCE_SHARE * (
+                    deadline - time.monotonic()
+                )
                 repaired = _lns(
                     p, fixed, exempt, repaired, tol, ls_deadline, settings,
                     progress, cancel, t0, balance_only=True,
@@ -2574,6 +2579,12 @@ def _run(
                 units = _repair(
                     p, fixed, exempt, units, 0.9 * tol, 0.0, None, deadline
                 )  # fmt: skip
+            if (
+                not moves
+                and _worst(p, start) < _worst(p, units)
+                and _contiguous(p.adj, start, len(p.squad_ids), exempt).all()
+            ):
+                units = start  # the balance search got closer than the soft model
             if not moves:
                 units = _lns(
                     p, fixed, exempt, units, tol, deadline, settings, progress,
