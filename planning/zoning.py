@@ -2396,6 +2396,14 @@ def _worst(p: _Problem, units: np.ndarray) -> float:
     return float((np.abs(load - p.target) / target).max(initial=0.0))
 
 
+def _effort(p: _Problem, units: np.ndarray, exempt: np.ndarray) -> tuple[int, float]:
+    """How far a best effort is from the rules, to pick the better of two:
+    zones cut in pieces first (a planner can fix a load by hand far more
+    easily than a zone in pieces), then the worst load deviation."""
+    cut = int((~_contiguous(p.adj, units, len(p.squad_ids), exempt)).sum())
+    return cut, _worst(p, units)
+
+
 def _valid(
     p: _Problem, units: np.ndarray, tolerance: float, exempt: np.ndarray
 ) -> bool:
@@ -2488,14 +2496,19 @@ def _run(
     tol = settings.tolerance
     outcome: _Outcome | None = None
     start = fixed
-    starts: dict[int, np.ndarray] = {}
-    for label, key, cand, ls_cand, moves in _attempts(p, base_key, settings, rezoning):
-        if id(key) not in starts or moves:
+    # each attempt's order: a start and the order it satisfies, so a later
+    # attempt that goes on from a repaired start also solves in its order
+    starts: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+    for label, order, cand, ls_cand, moves in _attempts(
+        p, base_key, settings, rezoning
+    ):
+        if id(order) not in starts or moves:
             ls_deadline = time.monotonic() + 0.25 * (deadline - time.monotonic())
-            starts[id(key)] = _start(
-                p, key, ls_cand, fixed, exempt, moves, tol, ls_deadline
+            starts[id(order)] = (
+                _start(p, order, ls_cand, fixed, exempt, moves, tol, ls_deadline),
+                order,
             )
-        start = starts[id(key)]
+        start, key = starts[id(order)]
         if not _valid(p, start, tol, exempt) and not hopeless:
             # The order blocks the repair (see _repair): balance on true
             # contiguity, then solve in an order the repaired zones satisfy.
@@ -2516,9 +2529,9 @@ def _run(
                     progress, cancel, t0, balance_only=True,
                 )  # fmt: skip
             if _worst(p, repaired) < _worst(p, start):
-                starts[id(key)] = repaired  # the next attempt goes on from here
                 key = _current_order(p, tol, repaired)[0]
                 start = repaired
+                starts[id(order)] = (start, key)  # the next attempt goes on here
         cand = cand.copy()
         cand[start[start >= 0], np.flatnonzero(start >= 0)] = True
         cand = _close(p, key, cand)
@@ -2592,7 +2605,7 @@ def _run(
                 )  # fmt: skip
             if _valid(p, units, tol, exempt):
                 outcome = _Outcome(units, "feasible")
-            elif _worst(p, units) < _worst(p, outcome.units):
+            elif _effort(p, units, exempt) < _effort(p, outcome.units, exempt):
                 outcome = _Outcome(units, outcome.status)
     elif not moves and not hopeless and outcome.status != "cancelled":
         # CP-SAT's zones follow the bases' distance order; re-solving
