@@ -1551,6 +1551,7 @@ def _lns(
     cancel: CancelToken | None,
     t0: float,
     balance_only: bool = False,
+    spread: bool = True,
 ) -> np.ndarray:
     """Large-neighbourhood search: re-solve a few adjacent zones at a time.
 
@@ -1564,6 +1565,9 @@ def _lns(
     triangles of zones, those with the most work closer to the other base
     first, are re-solved for travel. Stops at the deadline, on cancel, or
     when no neighbourhood improves (``balance_only``: once all are inside).
+    Re-zoning passes ``spread=False`` (no border moves, no zone-and-all-its-
+    neighbours re-solves): those pull every zone they reach towards its
+    target, and the planner wants the other zones left alone.
     """
     units = units.copy()
     target = np.where(p.target > 0, p.target, 1.0)
@@ -1590,7 +1594,7 @@ def _lns(
             break  # travel no longer falls: give the planner the result now
         near = _zone_neighbours(p, units)
         hoods = (
-            _balance_hoods(p, units, near, excess, tolerance)
+            _balance_hoods(p, units, near, excess, tolerance, spread)
             if excess.max(initial=0.0) > 0
             else _travel_hoods(p, units, near)
         )
@@ -1612,7 +1616,7 @@ def _lns(
         if new is None:
             continue
         changed = set(hood)
-        if excess.max(initial=0.0) > 0:
+        if spread and excess.max(initial=0.0) > 0:
             # border moves then spread along chains of zones what the re-solve
             # let through a neck: far faster than more paths of zones
             spread = _repair(
@@ -1653,6 +1657,7 @@ def _balance_hoods(
     near: list[set[int]],
     excess: np.ndarray,
     tolerance: float,
+    star: bool = True,
 ) -> Iterator[list[int]]:
     """Neighbourhoods that may bring zones back inside the band, worst first.
 
@@ -1675,9 +1680,9 @@ def _balance_hoods(
         room = room_up if over else room_down
         # the zone and its neighbours with most room: coarse town cells move
         # ±4% of a zone each, so the excess must often split among several
-        star = sorted(near[d], key=lambda y: -room[y])[: _LNS_STAR - 1]
-        if room[star].max(initial=0.0) > 0:
-            yield [d, *star]
+        around = sorted(near[d], key=lambda y: -room[y])[: _LNS_STAR - 1]
+        if star and room[around].max(initial=0.0) > 0:
+            yield [d, *around]
         prev, queue, ends = {d: -1}, [d], []
         while queue and len(ends) < 12:
             nxt = []
@@ -2184,7 +2189,7 @@ def _quick_rebalance(
     stop = min(deadline, time.monotonic() + _QUICK_REBALANCE_SECONDS)
     units = _lns(
         p, fixed, exempt, start, settings.tolerance, stop, settings,
-        progress, cancel, t0, balance_only=True,
+        progress, cancel, t0, balance_only=True, spread=False,
     )  # fmt: skip
     return units if _valid(p, units, settings.tolerance, exempt) else None
 
