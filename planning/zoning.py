@@ -1619,14 +1619,14 @@ def _lns(
         if spread and excess.max(initial=0.0) > 0:
             # border moves then spread along chains of zones what the re-solve
             # let through a neck: far faster than more paths of zones
-            spread = _repair(
+            eased = _repair(
                 p, fixed, exempt, new, 0.5 * tolerance, 0.5 * tolerance, None,
                 min(deadline, time.monotonic() + _LNS_REPAIR_SECONDS),
             )  # fmt: skip
-            if off(spread) < off(new):
-                moved = spread != new
-                changed |= set(np.unique(np.r_[new[moved], spread[moved]]).tolist())
-                new = spread
+            if off(eased) < off(new):
+                moved = eased != new
+                changed |= set(np.unique(np.r_[new[moved], eased[moved]]).tolist())
+                new = eased
         units = new
         tried = {h for h in tried if not h & changed}
         got = units >= 0
