@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.explain import ZoningNotes, is_reason, translate
+from planning.zoning import tolerance_text
 
 REASON_COLOUR = QColor("#8a3b00")
 BULLET = "• "
@@ -71,7 +72,7 @@ class ZoningNotesPanel(QWidget):
             )
             self.status.setStyleSheet("QLabel { font-weight: bold; color: #2e7d32; }")
             return
-        tol = "–" if notes.tolerance is None else f"{100 * notes.tolerance:g}%"
+        tol = "–" if notes.tolerance is None else tolerance_text(notes.tolerance)
         status = {
             ("zoning", False): self.tr(
                 "The zoning does not meet every rule (tolerance ±{0}). Why:"

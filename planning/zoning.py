@@ -718,9 +718,9 @@ def _int_loads(
     return w_int, lo, hi
 
 
-def _band(tolerance: float) -> str:
+def tolerance_text(tolerance: float) -> str:
     """A tolerance as planners write it: 0.05 is 5%, 0.005 is 0.5% (``:.0%``
-    printed that as 0%)."""
+    printed that as 0%); the zoning notes panel shows it the same way."""
     return f"{100 * tolerance:g}%"
 
 
@@ -744,8 +744,8 @@ def _precheck(
             s = who[np.argmax(hi[who])]
             reasons.append(
                 f"{p.unit_label[u]} alone carries {p.w[u]:,.0f} min "
-                f"({_pct(p.w[u], total)} of the load), above the ±{_band(tol)} "
-                f"tolerance of squad {p.squad_ids[s]}'s target "
+                f"({_pct(p.w[u], total)} of the load), above the "
+                f"±{tolerance_text(tol)} tolerance of squad {p.squad_ids[s]}'s target "
                 f"({p.target[s]:,.0f} min)"
             )
     # A zone holds its base; when the base is below the band and even its
@@ -764,11 +764,12 @@ def _precheck(
             reasons.append(
                 f"squad {p.squad_ids[s]}'s zone must hold its base "
                 f"{p.unit_label[b]} ({p.w[b]:,.0f} min); alone that is below its "
-                f"target {p.target[s]:,.0f} min -{_band(tol)} ({lo[s]:,.0f} min), but "
+                f"target {p.target[s]:,.0f} min -{tolerance_text(tol)} "
+                f"({lo[s]:,.0f} min), but "
                 f"adding even the lightest neighbouring cell ({p.unit_label[v]}, "
                 f"{p.w[v]:,.0f} min) brings it to {p.w[b] + p.w[v]:,.0f} min, above "
-                f"+{_band(tol)} ({hi[s]:,.0f} min): cells are too coarse for "
-                f"±{_band(tol)} here (use smaller cells or a wider tolerance)"
+                f"+{tolerance_text(tol)} ({hi[s]:,.0f} min): cells are too coarse for "
+                f"±{tolerance_text(tol)} here (use smaller cells or a wider tolerance)"
             )
     fixed_load = np.bincount(fixed[fixed >= 0], p.w[fixed >= 0], len(p.squad_ids))
     can = fixed_load + np.where(reach & (fixed < 0)[None, :], p.w, 0.0).sum(axis=1)
@@ -780,12 +781,12 @@ def _precheck(
             reasons.append(
                 f"cells locked to squad {sid} (with its base and islands) already "
                 f"carry {fixed_load[s]:,.0f} min, above its target "
-                f"{p.target[s]:,.0f} min +{_band(tol)}"
+                f"{p.target[s]:,.0f} min +{tolerance_text(tol)}"
             )
         if can[s] < lo[s] - 1e-9:
             reasons.append(
                 f"squad {sid} can take at most {can[s]:,.0f} min of work{nested}, "
-                f"below its target {p.target[s]:,.0f} min -{_band(tol)}"
+                f"below its target {p.target[s]:,.0f} min -{tolerance_text(tol)}"
             )
     for g, name in enumerate(p.group_names):
         members = np.flatnonzero(p.squad_group == g)
@@ -1634,7 +1635,7 @@ def _lns(
         history.append((time.monotonic(), obj))
         worst = float((_excess(p, units, tolerance) / target).max(initial=0.0))
         frac = min(0.99, (time.monotonic() - t0) / max(settings.time_limit, 1e-9))
-        note = f", {worst:.1%} beyond ±{_band(tolerance)}" if worst > 0 else ""
+        note = f", {worst:.1%} beyond ±{tolerance_text(tolerance)}" if worst > 0 else ""
         progress(
             ProgressEvent(STAGE, frac, f"zone neighbourhoods: {obj:,.0f}{note}", obj)
         )
@@ -1976,7 +1977,7 @@ def _verify(
             if abs(dev) > tol + 1e-6:
                 problems.append(
                     f"zone {p.squad_ids[s]} carries {load[s]:,.0f} min, {dev:+.1%} "
-                    f"from its target {p.target[s]:,.0f} min (±{_band(tol)})"
+                    f"from its target {p.target[s]:,.0f} min (±{tolerance_text(tol)})"
                 )
     lock_cell = p.lock[p.cell_unit]
     broken = (lock_cell >= 0) & (assign != lock_cell)
@@ -2100,7 +2101,7 @@ def _quick_rezone(
         return None, False, []
     astray = (units >= 0) & solid & ~home[label]
     if (astray & (fixed >= 0)).any():
-        conflicts = _lock_conflicts(p, units, label, home, fixed, astray)
+        conflicts = _lock_conflicts(p, units, label, home, fixed, astray, nbrs)
         # a lock cut off some other way: leave it to CP-SAT
         return (units if conflicts else None), False, conflicts
     units[astray] = -1
@@ -2138,13 +2139,13 @@ def _lock_conflicts(
     home: np.ndarray,
     fixed: np.ndarray,
     astray: np.ndarray,
+    nbrs: list[np.ndarray],
 ) -> list[str]:
     """Why locked cells stay cut off from their zones, when the planner's
     locks are the cause: a cell locked to another squad touches both the
     cut-off piece and the rest of the zone (the neck it sat in), and
     :func:`_bridge` found no detour that keeps both locks joined. Empty
     when some lock is cut off without such a neck."""
-    nbrs = np.split(p.adj.indices, p.adj.indptr[1:-1])
     out = []
     for u in np.flatnonzero(astray & (fixed >= 0)).tolist():
         a = int(units[u])
@@ -2559,7 +2560,7 @@ def _run(
             break
         if out.status == "unknown":
             reasons.append(
-                f"no zoning within ±{_band(tol)} was found in "
+                f"no zoning within ±{tolerance_text(tol)} was found in "
                 f"{settings.time_limit:g} s; allow more time or a wider tolerance"
             )
             break
@@ -2567,13 +2568,15 @@ def _run(
         # zones grown outward from the bases, not every contiguous zoning
         if label == "every squad":
             reasons.append(
-                f"no zoning within ±{_band(tol)} with zones grown outward from "
-                "their bases exists, even when each cell may go to any squad"
+                f"no zoning within ±{tolerance_text(tol)} with zones grown "
+                "outward from their bases exists, even when each cell may go to "
+                "any squad"
             )
         else:
             reasons.append(
-                f"no zoning within ±{_band(tol)} with zones grown outward from "
-                f"their bases exists when each cell may only go to its {label}"
+                f"no zoning within ±{tolerance_text(tol)} with zones grown "
+                "outward from their bases exists when each cell may only go to "
+                f"its {label}"
             )
     if outcome is None:
         outcome = _solve(

@@ -1,5 +1,5 @@
 """Zoning explanations in the planner's language (desktop/explain.py) and the
-划片说明 box of the squads dock that shows them after a zoning run.
+划片说明 (zoning notes) dock that shows them after a zoning run.
 
 Every sentence template of planning/zoning.py is checked twice: rendered from
 the source's own f-strings (so a new or reworded sentence in planning fails
@@ -81,7 +81,7 @@ def _samples(node: ast.FormattedValue) -> list[str]:
         return ["C00001, C00002, C00003, C00004, C00005, … (+7 more)", "C00001"]
     if src.startswith("_pct("):
         return ["9.1%"]
-    if src.startswith("_band("):
+    if src.startswith("tolerance_text("):
         return ["0.5%"]  # one tolerance per sentence (back-references)
     if src == "label":
         return _label_samples()
