@@ -1,0 +1,118 @@
+"""The LP start: the fallback that balances the whole county at once.
+
+On 萧山 at ±2% the priced start leaves the work spread wrongly over the
+county and zone re-solves cannot drain it in a minute; the LP relaxation of
+the ordered model, grown into zones, can. These tests check what a planner
+relies on when that path is taken: every cell is zoned, rules are kept, and
+the zoning that comes out is contiguous and inside the band.
+"""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import pytest
+
+from planning import zoning as zn
+from planning.progress import no_progress
+from planning.zoning import ZoningSettings, zone
+from tests.test_zoning import POLICY, assert_balanced, assert_contiguous, make_grid
+
+
+def concentrated_grid(seed: int, n: int = 30, k: int = 12):
+    """Work piled up around one town centre, bases drawn where the work is."""
+    rng = np.random.default_rng(seed)
+    cells, _ = make_grid(n, n, [(0, 0)], seed=seed)
+    d = np.hypot(cells.ix - n / 4, cells.iy - n / 4)
+    w = cells.workload.to_numpy() * (1 + 10 * np.exp(-d / 5))
+    pick = rng.choice(len(cells), k, replace=False, p=w / w.sum())
+    bases = [(int(cells.ix[i]), int(cells.iy[i])) for i in pick]
+    staff = [int(x) for x in rng.integers(6, 15, k)]
+    cells, squads = make_grid(n, n, bases, staff=staff, seed=seed)
+    cells["workload"] = w
+    return cells, squads
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_lp_start_zones_every_cell_within_the_rules(seed):
+    """Complete, bases and nesting kept; border moves then reach ±2%."""
+    cells, squads = concentrated_grid(seed)
+    settings = ZoningSettings(tolerance=0.02, nest="area")
+    p = zn._prepare(cells, squads, POLICY, settings)
+    key = zn._keys_from_bases(p)
+    fixed = np.full(p.n_units, -1)
+    fixed[p.base] = np.arange(len(p.squad_ids))
+    exempt = np.zeros(p.n_units, bool)
+
+    units = zn._lp_start(p, key, fixed, 0.02, time.monotonic() + 20)
+
+    assert units is not None
+    assert (units >= 0).all()
+    assert (units[p.base] == np.arange(len(p.squad_ids))).all()
+    assert p.allowed[units, np.arange(p.n_units)].all(), "a cell crossed its 片区"
+    repaired = zn._repair(
+        p, fixed, exempt, units, 0.01, 0.0, 0.018, time.monotonic() + 10
+    )
+    repaired = zn._lns(
+        p, fixed, exempt, repaired, 0.02, time.monotonic() + 10, settings,
+        no_progress, None, time.monotonic(), balance_only=True,
+    )  # fmt: skip
+    assert zn._valid(p, repaired, 0.02, exempt)
+
+
+def test_lp_start_declines_a_model_too_large_for_the_time(monkeypatch):
+    """Past the size cap it returns None and the caller keeps its start."""
+    cells, squads = concentrated_grid(1, n=12, k=4)
+    p = zn._prepare(cells, squads, POLICY, ZoningSettings())
+    key = zn._keys_from_bases(p)
+    fixed = np.full(p.n_units, -1)
+    fixed[p.base] = np.arange(len(p.squad_ids))
+    monkeypatch.setattr(zn, "_LP_START_PAIRS", 10)
+    assert zn._lp_start(p, key, fixed, 0.05, time.monotonic() + 10) is None
+
+
+def test_zone_falls_back_to_the_lp_start_when_the_balance_search_stalls(
+    monkeypatch,
+):
+    """A start that piles the work on a few squads, and no time for the zone
+    re-solves from it: the LP start must carry the zoning into the band
+    before CP-SAT polishes it."""
+    cells, squads = concentrated_grid(2)
+    calls = []
+    lp_start = zn._lp_start
+
+    def spy(*args, **kwargs):
+        calls.append(1)
+        return lp_start(*args, **kwargs)
+
+    def lopsided(p, key, cand, fixed, exempt, moves, tolerance, deadline):
+        """Every cell to the nearest base that may take it: far off balance."""
+        near = np.where(key >= 0, p.rank, np.inf).argmin(axis=0)
+        return np.where(fixed >= 0, fixed, near)
+
+    solve, hints = zn._solve, []
+
+    def spy_solve(p, key, cand, fixed, exempt, hint, **kwargs):
+        hints.append(zn._valid(p, hint, 0.02, exempt))
+        return solve(p, key, cand, fixed, exempt, hint, **kwargs)
+
+    monkeypatch.setattr(zn, "_lp_start", spy)
+    monkeypatch.setattr(zn, "_solve", spy_solve)
+    monkeypatch.setattr(zn, "_start", lopsided)
+    monkeypatch.setattr(zn, "_LNS_PRICED_SHARE", 0.0)
+    repair, repairs = zn._repair, []
+
+    def first_repair_fails(p, fixed, exempt, start, *args):
+        """The border moves on the lopsided start give up at once."""
+        repairs.append(1)
+        return start if len(repairs) == 1 else repair(p, fixed, exempt, start, *args)
+
+    monkeypatch.setattr(zn, "_repair", first_repair_fails)
+    res = zone(cells, squads, POLICY, ZoningSettings(tolerance=0.02, time_limit=20))
+
+    assert calls, "the LP start was never tried"
+    assert hints[0], "CP-SAT was handed a start outside the band"
+    assert res.feasible, res.explanation
+    assert_contiguous(cells, res.assignment)
+    assert_balanced(cells, squads, res.assignment, 0.02)
