@@ -68,7 +68,7 @@ def test_lp_start_declines_a_model_too_large_for_the_time(monkeypatch):
     key = zn._keys_from_bases(p)
     fixed = np.full(p.n_units, -1)
     fixed[p.base] = np.arange(len(p.squad_ids))
-    monkeypatch.setattr(zn, "_LP_START_PAIRS", 10)
+    monkeypatch.setattr(zn, "_LP_MAX_PAIRS", 10)
     assert zn._lp_start(p, key, fixed, 0.05, time.monotonic() + 10) is None
 
 
