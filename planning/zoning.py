@@ -109,6 +109,10 @@ _LP_NEAREST = 20
 _LP_MAX_PAIRS = 300_000
 # Most of the time left that the LP for CP-SAT's candidates may take.
 _LP_SUPPORT_SHARE = 0.15
+# When CP-SAT stalls on the LP's pairs, widen them by the squads of the
+# neighbouring cells this many times, while this many seconds are left.
+_LP_RINGS = 1
+_LP_RING_SECONDS = 5.0
 # Passes over the balance neighbourhoods, each with doubled solve times.
 _LNS_PASSES = 2
 # Share of the time left after the start that a zoning from scratch keeps
@@ -2121,6 +2125,70 @@ def _solve(
     return _Outcome(units, name, bound)
 
 
+def _solve_guided(
+    p: _Problem,
+    key: np.ndarray,
+    cand: np.ndarray,
+    narrow: np.ndarray,
+    lp_bound: float,
+    fixed: np.ndarray,
+    exempt: np.ndarray,
+    start: np.ndarray,
+    deadline: float,
+    share: float,
+    settings: ZoningSettings,
+    progress: ProgressFn,
+    cancel: CancelToken | None,
+    t0: float,
+) -> _Outcome:
+    """CP-SAT from a balanced start, on the LP's pairs first (see
+    :func:`_lp_support`): a third of the model, and the zoning the start
+    must move towards lies inside it.
+
+    Proven optimal there with time to spare (small grids), the full
+    candidate model goes on from that zoning with CP-SAT's own bound. When it
+    stalls instead (county grids), the pairs are widened by the squads of
+    neighbouring cells and solved once more; the LP's bound is reported.
+    """
+
+    def solve(c: np.ndarray, hint: np.ndarray, bound: float | None) -> _Outcome:
+        return _solve(
+            p, key, _close(p, key, c), fixed, exempt, hint,
+            moves=False, soft=False, deadline=deadline, share=share,
+            settings=settings, progress=progress, cancel=cancel, t0=t0,
+            bound=bound,
+        )  # fmt: skip
+
+    out = solve(narrow, start, lp_bound)
+    if out.units is None:
+        return out
+    units = out.units
+    got = units >= 0
+    if out.status == "optimal":
+        cand = cand.copy()
+        cand[units[got], np.flatnonzero(got)] = True
+        wide = solve(cand, units, None)
+        if wide.units is not None:
+            return wide
+        return _Outcome(units, _done(wide.status), lp_bound)
+    wide = narrow
+    for _ in range(_LP_RINGS):
+        if out.status == "cancelled" or deadline - time.monotonic() < _LP_RING_SECONDS:
+            break
+        wide = wide | ((p.adj @ wide.T.astype(np.int32)).T > 0) & (key >= 0)
+        wide[out.units[out.units >= 0], np.flatnonzero(out.units >= 0)] = True
+        again = solve(wide, out.units, lp_bound)
+        if again.units is None:
+            break
+        out = again
+    return _Outcome(out.units, _done(out.status), lp_bound)
+
+
+def _done(status: str) -> str:
+    """Status of a zoning kept after a later solve: cancelled or feasible."""
+    return "cancelled" if status == "cancelled" else "feasible"
+
+
 def _contiguous(
     adj: sparse.csr_matrix, assign: np.ndarray, m: int, ignore: np.ndarray
 ) -> np.ndarray:
@@ -2751,31 +2819,17 @@ def _run(
             break
         # from scratch, leave part of the time to the zone neighbourhoods
         share = (1.0 if good else 0.6) * (1.0 if moves else 1.0 - _LNS_SHARE)
-        hint = start
-        if narrow is not None:
-            # CP-SAT on the LP's pairs first: a third of the model, and the
-            # zoning the start must move towards lies inside it
+        if narrow is None:
             out = _solve(
-                p, key, _close(p, key, narrow), fixed, exempt, start,
-                moves=moves, soft=False, deadline=deadline, share=share,
-                settings=settings, progress=progress, cancel=cancel, t0=t0,
-                bound=lp_bound,
-            )  # fmt: skip
-            if out.status == "optimal":
-                # the best among those pairs, with time to spare: widen from it
-                hint = out.units
-                cand[hint[hint >= 0], np.flatnonzero(hint >= 0)] = True
-                cand = _close(p, key, cand)
-            elif out.units is not None:
-                out = _Outcome(out.units, out.status, lp_bound)
-        if narrow is None or hint is not start:
-            out = _solve(
-                p, key, cand, fixed, exempt, hint,
+                p, key, cand, fixed, exempt, start,
                 moves=moves, soft=False, deadline=deadline, share=share,
                 settings=settings, progress=progress, cancel=cancel, t0=t0,
             )  # fmt: skip
-            if out.units is None and hint is not start:
-                out = _Outcome(hint, "feasible", lp_bound)
+        else:
+            out = _solve_guided(
+                p, key, cand, narrow, lp_bound, fixed, exempt, start, deadline,
+                share, settings, progress, cancel, t0,
+            )  # fmt: skip
         if out.units is None and good:
             out = _Outcome(
                 start, "cancelled" if out.status == "cancelled" else "feasible"

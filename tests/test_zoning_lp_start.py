@@ -116,3 +116,44 @@ def test_zone_falls_back_to_the_lp_start_when_the_balance_search_stalls(
     assert res.feasible, res.explanation
     assert_contiguous(cells, res.assignment)
     assert_balanced(cells, squads, res.assignment, 0.02)
+
+
+def test_lp_bound_is_below_every_balanced_zoning():
+    """The bound reported with an LP-guided zoning holds for any zoning: it
+    is at most the exact optimum over all contiguous zonings (a MILP), and
+    close enough to it to tell the planner something."""
+    from tests.test_zoning import _exact_optimum
+
+    cells, squads = make_grid(5, 4, [(0, 0), (4, 0), (2, 3)], staff=[6, 8, 10], seed=7)
+    p = zn._prepare(cells, squads, POLICY, ZoningSettings(tolerance=0.1))
+    key = zn._keys_from_bases(p)
+    fixed = np.full(p.n_units, -1)
+    fixed[p.base] = np.arange(len(p.squad_ids))
+    lp = zn._lp(p, key, fixed, 0.1, time.monotonic() + 10, ordered=False)
+
+    assert lp is not None
+    exact = _exact_optimum(cells, squads, 0.1, ordered=False)
+    assert 0.9 * exact <= lp[2] <= exact * (1 + 1e-9)
+
+
+def test_lp_support_keeps_the_start_and_only_permitted_pairs():
+    """CP-SAT's narrow model must hold the start (so it has a solution) and
+    may only offer a cell to squads that may take it."""
+    cells, squads = concentrated_grid(3)
+    settings = ZoningSettings(tolerance=0.05, nest="area")
+    p = zn._prepare(cells, squads, POLICY, settings)
+    key = zn._keys_from_bases(p)
+    fixed = np.full(p.n_units, -1)
+    fixed[p.base] = np.arange(len(p.squad_ids))
+    exempt = np.zeros(p.n_units, bool)
+    start = zn._start(
+        p, key, key >= 0, fixed, exempt, False, 0.05, time.monotonic() + 10
+    )
+
+    cand, bound = zn._lp_support(p, key, fixed, start, 0.05, time.monotonic() + 10)
+
+    assert cand[start, np.arange(p.n_units)].all()
+    assert not (cand & (key < 0)).any()
+    assert cand.sum() < 2 * p.n_units  # about one squad a cell: a narrow model
+    travel = float((p.cost - p.eps_cost)[start, np.arange(p.n_units)].sum())
+    assert bound <= travel
