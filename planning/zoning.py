@@ -33,7 +33,16 @@ the distance order. When order-keeping moves cannot balance it (two bases in
 one corner, a base in a quiet polder: a zone's shortest paths pin it), a
 local search on true contiguity (:func:`_repair`, with ejection chains that
 carry work across several zones) balances it, and CP-SAT solves in an order
-the repaired zones satisfy.
+the repaired zones satisfy. Where the work is concentrated (a town cell can
+carry 10-60% of a target) and that stalls, the start is grown again from the
+LP relaxation of the ordered model (:func:`_lp_start`, HiGHS), which spreads
+the work over the whole county at once.
+
+LP guidance. From a balanced start, CP-SAT first solves over the pairs the
+balanced LP optimum uses plus the start's (:func:`_lp_support`): about one
+squad a cell, a third of the nearest-squads model, and it holds the zoning
+the start must move towards. The LP's dual bound, valid for every zoning
+within the tolerance, is the bound reported then.
 
 Zone neighbourhoods. The distance order also pins shapes CP-SAT could
 improve, and single border moves stall where cells are coarse. A
@@ -177,9 +186,9 @@ class ZoningResult:
     tolerance, when the LP guided the solve; otherwise CP-SAT's for the solved
     (reduced) model, when it proved one. ``feasible`` is true only when every
     rule holds: all assignable cells assigned, zones contiguous apart from
-    declared islands, loads within
-    tolerance, locks kept, reach kept. ``moved`` counts cells whose squad
-    differs from the input's non-null ``squad_id``.
+    declared islands, loads within tolerance, locks kept, reach kept.
+    ``moved`` counts cells whose squad differs from the input's non-null
+    ``squad_id``.
     """
 
     assignment: pd.Series

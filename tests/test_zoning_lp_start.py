@@ -1,10 +1,12 @@
-"""The LP start: the fallback that balances the whole county at once.
+"""LP guidance: the start that balances the whole county at once, and the
+narrow CP-SAT model over the LP optimum's pairs.
 
 On 萧山 at ±2% the priced start leaves the work spread wrongly over the
 county and zone re-solves cannot drain it in a minute; the LP relaxation of
 the ordered model, grown into zones, can. These tests check what a planner
-relies on when that path is taken: every cell is zoned, rules are kept, and
-the zoning that comes out is contiguous and inside the band.
+relies on when that path is taken: every cell is zoned, rules are kept, the
+zoning that comes out is contiguous and inside the band, and the bound shown
+with it holds for every zoning.
 """
 
 from __future__ import annotations
