@@ -1082,10 +1082,10 @@ def _lp_support(
     The LP optimum (contiguity ignored) shares only about one unit per zone
     between squads, so its pairs plus the start's make a model a third the
     size of the nearest-squads one, holding the zoning the start must move
-    towards: on 萧山 at ±5% CP-SAT then ends at 1.05 x the LP bound in 60 s
-    instead of 1.09. Returns them with the LP's bound, which unlike CP-SAT's
-    bound on so narrow a model holds for every zoning; None when :func:`_lp`
-    gives nothing.
+    towards: on 萧山 500 m at ±5% a 60 s zoning then ends at 1.04-1.06 x the
+    LP bound instead of 1.08-1.09. Returns them with the LP's bound, which,
+    unlike CP-SAT's bound on so narrow a model, holds for every zoning; None
+    when :func:`_lp` gives nothing.
     """
     lp = _lp(p, key, fixed, tolerance, deadline, ordered=False)
     if lp is None:
