@@ -1091,10 +1091,7 @@ def _lp_support(
     if lp is None:
         return None
     x, _, bound = lp
-    cand = (x > 1e-6) & (key >= 0)
-    got = start >= 0
-    cand[start[got], np.flatnonzero(got)] = True
-    return cand, bound
+    return _with_zoning((x > 1e-6) & (key >= 0), start), bound
 
 
 def _border_moves(
@@ -2172,11 +2169,8 @@ def _solve_guided(
     if out.units is None:
         return out
     units = out.units
-    got = units >= 0
     if out.status == "optimal":
-        cand = cand.copy()
-        cand[units[got], np.flatnonzero(got)] = True
-        wide = solve(cand, units, None)
+        wide = solve(_with_zoning(cand, units), units, None)
         if wide.units is not None:
             return wide
         return _Outcome(units, _done(wide.status), lp_bound)
@@ -2185,7 +2179,7 @@ def _solve_guided(
         if out.status == "cancelled" or deadline - time.monotonic() < _LP_RING_SECONDS:
             break
         wide = wide | ((p.adj @ wide.T.astype(np.int32)).T > 0) & (key >= 0)
-        wide[out.units[out.units >= 0], np.flatnonzero(out.units >= 0)] = True
+        wide = _with_zoning(wide, out.units)
         again = solve(wide, out.units, lp_bound)
         if again.units is None:
             break
@@ -2196,6 +2190,14 @@ def _solve_guided(
 def _done(status: str) -> str:
     """Status of a zoning kept after a later solve: cancelled or feasible."""
     return "cancelled" if status == "cancelled" else "feasible"
+
+
+def _with_zoning(cand: np.ndarray, units: np.ndarray) -> np.ndarray:
+    """``cand`` plus every pair ``units`` uses: a model that holds its hint."""
+    cand = cand.copy()
+    got = units >= 0
+    cand[units[got], np.flatnonzero(got)] = True
+    return cand
 
 
 def _contiguous(
@@ -2811,8 +2813,7 @@ def _run(
                 key = _current_order(p, tol, repaired)[0]
                 start = repaired
                 starts[id(order)] = (start, key)  # the next attempt goes on here
-        cand = cand.copy()
-        cand[start[start >= 0], np.flatnonzero(start >= 0)] = True
+        cand = _with_zoning(cand, start)
         good = _valid(p, start, tol, exempt)
         narrow = None
         if good and not moves and not hopeless and lp_bound is None:
@@ -2840,9 +2841,7 @@ def _run(
                 share, settings, progress, cancel, t0,
             )  # fmt: skip
         if out.units is None and good:
-            out = _Outcome(
-                start, "cancelled" if out.status == "cancelled" else "feasible"
-            )
+            out = _Outcome(start, _done(out.status))
         if out.units is not None or out.status == "cancelled":
             outcome = out
             break
