@@ -140,6 +140,33 @@ TEMPLATES: tuple[tuple[str, str, str], ...] = (
         "片区之外：绕行不超过 {steps} 个网格的任何路径都无法在不切断另一处锁定的"
         "情况下把它重新连上；请解锁其中一处，或锁定一条连通的通道",
     ),
+    (
+        REASON,
+        "{unit}, locked to squad {squad}, is cut off from that squad's zone by "
+        "{units2}, locked to other squads ({squads}): no detour of up to {steps} "
+        "cells joins it again without cutting those locks off; unlock it or them, "
+        "or lock a way through",
+        "{unit} 锁定给中队 {squad}，却被锁定给其他中队（{squads}）的{units2} "
+        "隔断在该中队片区之外：绕行不超过 {steps} 个网格的任何路径都无法在不切断"
+        "这些锁定的情况下把它重新连上；请解除它或这些锁定，或锁定一条连通的通道",
+    ),
+    # planning.zoning._blocked_locks: locks that wall each other off
+    (
+        REASON,
+        "{units}, locked to squad {squad}, cannot be joined to that squad's base: "
+        "every way there crosses cells locked to other squads; unlock {units2}, "
+        "or unlock this lock",
+        "{units} 锁定给中队 {squad}，但通往该中队驻地的每条路径都要穿过锁定给其他"
+        "中队的网格，无法与驻地相连；请解锁 {units2}，或解除这处锁定",
+    ),
+    (
+        REASON,
+        "{units}, locked to squad {squad}, cannot be joined to that squad's base: "
+        "every way there crosses cells locked to other squads or their bases; "
+        "unlock this lock",
+        "{units} 锁定给中队 {squad}，但通往该中队驻地的每条路径都要穿过锁定给其他"
+        "中队的网格或其驻地，无法与驻地相连；请解除这处锁定",
+    ),
     # planning.zoning._verify: the independent check of the result
     (REASON, "cells left without a squad: {cells}", "未分配中队的网格：{cells}"),
     (REASON, "zone {squad} is not contiguous", "中队 {squad} 的片区不连续"),
@@ -170,6 +197,11 @@ def _unit(text: str) -> str:
     """``cell C00012`` / ``town T03`` (planning's unit labels)."""
     kind, _, name = text.partition(" ")
     return {"cell": "网格 ", "town": "乡镇 "}[kind] + name
+
+
+def _units(text: str) -> str:
+    """``cell C1, town T2`` -> ``网格 C1、乡镇 T2``."""
+    return "、".join(_unit(x) for x in text.split(", "))
 
 
 def _ids(text: str) -> str:
@@ -214,6 +246,8 @@ _UNIT_PATTERN = r"(?:cell|town) .+?"
 _KINDS: dict[str, tuple[str, Callable[[str], str]]] = {
     "unit": (_UNIT_PATTERN, _unit),
     "unit2": (_UNIT_PATTERN, _unit),
+    "units": (rf"{_UNIT_PATTERN}(?:, {_UNIT_PATTERN})*", _units),
+    "units2": (rf"{_UNIT_PATTERN}(?:, {_UNIT_PATTERN})*", _units),
     "cells": (r".+?", _ids),
     "squads": (r".+?", _ids),
     "label": (r".+?", _label),

@@ -138,6 +138,9 @@ _BRIDGE_HELD_STEPS = 16
 _BRIDGE_TRIES = 6
 # Re-balancing after a planner's edit gets this long before CP-SAT re-zones.
 _QUICK_REBALANCE_SECONDS = 2.5
+# ... or this share of the time left, if larger: a cut-off piece handed to a
+# neighbour can leave a chain of zones short, which takes longer to drain
+_QUICK_REBALANCE_SHARE = 0.3
 _LNS_STALL_SHARE = 0.1
 _LNS_STALL_GAIN = 1e-3
 
@@ -2399,33 +2402,135 @@ def _lock_conflicts(
     nbrs: list[np.ndarray],
 ) -> list[str]:
     """Why locked cells stay cut off from their zones, when the planner's
-    locks are the cause: a cell locked to another squad touches both the
-    cut-off piece and the rest of the zone (the neck it sat in), and
-    :func:`_bridge` found no detour that keeps both locks joined. Empty
-    when some lock is cut off without such a neck."""
+    locks are the cause: cells locked to other squads sit in the necks
+    between the cut-off piece and the rest of the zone (one neck, or a chain
+    of them with pieces of the zone in between), and :func:`_bridge` found
+    no detour that keeps every lock joined. Empty when some lock is cut off
+    without such necks."""
     out = []
     for u in np.flatnonzero(astray & (fixed >= 0)).tolist():
         a = int(units[u])
-        piece = label == label[u]
-        rest = (units == a) & home[label]
-        touch = np.zeros(p.n_units, bool)
-        touch[p.adj[np.flatnonzero(piece)].indices] = True
-        necks = [
-            v
-            for v in np.flatnonzero(touch & (fixed >= 0) & (units != a)).tolist()
-            if rest[nbrs[v]].any()
-        ]
+        necks = _neck_chain(p, units, label, home, fixed, int(label[u]), a, nbrs)
         if not necks:
             return []
-        v = necks[0]
+        if len(necks) == 1:
+            v = necks[0]
+            out.append(
+                f"{p.unit_label[u]}, locked to squad {p.squad_ids[a]}, is cut off "
+                f"from that squad's zone by {p.unit_label[v]}, locked to squad "
+                f"{p.squad_ids[int(units[v])]}: no detour of up to "
+                f"{_BRIDGE_HELD_STEPS} cells joins it again without cutting the other "
+                "lock off; unlock one of them, or lock a way through"
+            )
+            continue
         out.append(
             f"{p.unit_label[u]}, locked to squad {p.squad_ids[a]}, is cut off from "
-            f"that squad's zone by {p.unit_label[v]}, locked to squad "
-            f"{p.squad_ids[int(units[v])]}: no detour of up to {_BRIDGE_HELD_STEPS} "
-            "cells joins it again without cutting the other lock off; unlock one "
-            "of them, or lock a way through"
+            f"that squad's zone by {', '.join(p.unit_label[v] for v in necks)}, "
+            "locked to other squads "
+            f"({', '.join(dict.fromkeys(p.squad_ids[units[v]] for v in necks))}): "
+            f"no detour of up to {_BRIDGE_HELD_STEPS} cells joins it again without "
+            "cutting those locks off; unlock it or them, or lock a way through"
         )
     return out
+
+
+def _neck_chain(
+    p: _Problem,
+    units: np.ndarray,
+    label: np.ndarray,
+    home: np.ndarray,
+    fixed: np.ndarray,
+    piece: int,
+    a: int,
+    nbrs: list[np.ndarray],
+) -> list[int]:
+    """The fewest units locked to other squads that join piece ``piece`` of
+    zone ``a`` to its home piece, stepping only through pieces of ``a`` and
+    such locks (a breadth-first search over pieces); empty if none do."""
+    prev: dict[int, tuple[int, int]] = {piece: (-1, -1)}  # piece -> (piece, lock)
+    queue = [piece]
+    while queue:
+        nxt = []
+        for lab in queue:
+            cells = np.flatnonzero(label == lab)
+            touch = np.unique(p.adj[cells].indices)
+            for v in touch[(fixed[touch] >= 0) & (units[touch] != a)].tolist():
+                for w in nbrs[v].tolist():
+                    if units[w] != a or int(label[w]) in prev:
+                        continue
+                    prev[int(label[w])] = (lab, v)
+                    if home[label[w]]:
+                        chain, at = [], int(label[w])
+                        while prev[at][0] >= 0:
+                            chain.append(prev[at][1])
+                            at = prev[at][0]
+                        return chain[::-1]
+                    nxt.append(int(label[w]))
+        queue = nxt
+    return []
+
+
+def _blocked_locks(
+    p: _Problem, fixed: np.ndarray, exempt: np.ndarray
+) -> tuple[np.ndarray, list[str]]:
+    """Locked units whose squad's base cannot reach them without crossing
+    units fixed to other squads (their locks, bases, islands): no contiguous
+    zoning keeps such a lock, whatever the solver does, so it is named at
+    once with the fewest locks to lift that open a way (a shortest path
+    that counts only the other squads' locks it crosses).
+
+    Returns the blocked units and one sentence per squad and set of locks.
+    """
+    blocked: list[int] = []
+    said: dict[tuple[int, tuple[int, ...]], list[int]] = {}
+    src, dst = p.arcs
+    for a in np.unique(fixed[(fixed >= 0) & ~exempt]).tolist():
+        mine = np.flatnonzero((fixed == a) & ~exempt)
+        allowed = p.allowed[a] | (fixed == a)
+        start = np.zeros(p.n_units, bool)
+        start[p.base[a]] = True
+        reach = _bfs(p.adj, start, allowed & ((fixed < 0) | (fixed == a)))
+        lost = mine[reach[mine] < 0]
+        if len(lost) == 0:
+            continue
+        blocked.extend(lost.tolist())
+        # crossing a unit locked to another squad costs 1, other units ~0;
+        # bases and islands of other squads cannot be lifted
+        other = (fixed >= 0) & (fixed != a)
+        liftable = other & (p.lock >= 0) & ~exempt
+        liftable[p.base] = False
+        step = np.where(liftable, 1.0, 1e-6)
+        ok = allowed[src] & allowed[dst] & (~other[dst] | liftable[dst])
+        graph = sparse.csr_matrix(
+            (step[dst[ok]], (src[ok], dst[ok])), shape=(p.n_units, p.n_units)
+        )
+        dist, pred = dijkstra(graph, indices=int(p.base[a]), return_predecessors=True)
+        for u in lost.tolist():
+            way: list[int] = []
+            v = u if np.isfinite(dist[u]) else -9999
+            while v >= 0:
+                if liftable[v]:
+                    way.append(v)
+                v = int(pred[v])
+            said.setdefault((a, tuple(sorted(way))), []).append(u)
+    out = []
+    for (a, way), units in said.items():
+        # one sentence per squad and way: a wall often shuts several locks off
+        if way:
+            out.append(
+                f"{', '.join(p.unit_label[u] for u in units)}, locked to squad "
+                f"{p.squad_ids[a]}, cannot be joined to that squad's base: every way "
+                "there crosses cells locked to other squads; unlock "
+                f"{', '.join(p.unit_label[v] for v in way)}, or unlock this lock"
+            )
+        else:
+            out.append(
+                f"{', '.join(p.unit_label[u] for u in units)}, locked to squad "
+                f"{p.squad_ids[a]}, cannot be joined to that squad's base: every way "
+                "there crosses cells locked to other squads or their bases; unlock "
+                "this lock"
+            )
+    return np.array(sorted(blocked), dtype=np.int64), out
 
 
 def _quick_rebalance(
@@ -2444,7 +2549,9 @@ def _quick_rebalance(
     a move has nowhere to go next door): re-solve short paths of adjacent
     zones (:func:`_lns`, balance only) for a few seconds before the whole
     county goes to CP-SAT."""
-    stop = min(deadline, time.monotonic() + _QUICK_REBALANCE_SECONDS)
+    now = time.monotonic()
+    left = deadline - now
+    stop = now + min(left, max(_QUICK_REBALANCE_SECONDS, _QUICK_REBALANCE_SHARE * left))
     units = _lns(
         p, fixed, exempt, start, settings.tolerance, stop, settings,
         progress, cancel, t0, balance_only=True, spread=False,
@@ -2738,6 +2845,18 @@ def _run(
 
     reasons = _precheck(p, base_key, fixed, settings)
     hopeless = bool(reasons)
+    blocked, walled = _blocked_locks(p, fixed, exempt)
+    if len(blocked) and rezoning:
+        # the planner's locks wall each other off: no solver run helps, so
+        # the zones stay as the planner left them until a lock is lifted
+        units = np.where(fixed >= 0, fixed, p.cur)
+        units[(p.unit_group < 0) & (fixed < 0)] = -1
+        return _result(
+            p, _Outcome(units, "infeasible"), walled + reasons, explanation,
+            islands, settings, t0,
+        )  # fmt: skip
+    exempt[blocked] = True  # from scratch: zone the rest, say why this lock is cut
+    reasons = walled + reasons
     if rezoning and not hopeless:
         quick, valid, conflicts = _quick_rezone(
             p, fixed, exempt, settings.tolerance, deadline
@@ -2747,6 +2866,7 @@ def _run(
                 p, _Outcome(quick, "infeasible"), conflicts, explanation, islands,
                 settings, t0,
             )  # fmt: skip
+        whole = quick  # zones whole, maybe out of balance: the fallback
         if quick is not None and not valid:
             quick = _quick_rebalance(
                 p, quick, fixed, exempt, settings, deadline, progress, cancel, t0
@@ -2756,6 +2876,8 @@ def _run(
                 p, _Outcome(quick, "feasible"), reasons, explanation, islands,
                 settings, t0,
             )  # fmt: skip
+    else:
+        whole = None
     tol = settings.tolerance
     outcome: _Outcome | None = None
     start = fixed
@@ -2902,6 +3024,13 @@ def _run(
                 outcome = _Outcome(units, "feasible")
             elif _effort(p, units, exempt) < _effort(p, outcome.units, exempt):
                 outcome = _Outcome(units, outcome.status)
+        if (
+            whole is not None
+            and not _valid(p, outcome.units, tol, exempt)
+            and _effort(p, whole, exempt) < _effort(p, outcome.units, exempt)
+        ):
+            # the quick repair's whole zones beat what the solver left
+            outcome = _Outcome(whole, outcome.status)
     elif not moves and not hopeless and outcome.status != "cancelled":
         # CP-SAT's zones follow the bases' distance order; re-solving
         # adjacent zones on exact contiguity shortens travel further.

@@ -333,6 +333,68 @@ def test_rezone_names_two_locks_that_cut_each_other_off():
     assert "cell C0005" in why[0] and "squad SQ02" in why[0]
 
 
+def test_rezone_names_a_chain_of_locks_that_cut_a_zone_off():
+    # Two cells of the strip locked to squad 2, with a cell of squad 1 left
+    # between them: the cut-off part (with the planner's lock C0001) meets the
+    # rest of squad 1's zone only through both necks. Any detour above them
+    # shuts both off from squad 2, so the planner must hear of both at once,
+    # not of one and then, after unlocking it, of the other.
+    cells, squads = _strip_zoning()
+    for ix in (5, 7):
+        at = cells.index[(cells["ix"] == ix) & (cells["iy"] == 0)][0]
+        cells.loc[at, ["squad_id", "locked"]] = ["SQ02", 1]
+    far = cells.index[(cells["ix"] == 1) & (cells["iy"] == 0)][0]
+    cells.loc[far, "locked"] = 1
+    t0 = time.monotonic()
+    res = rezone(cells, squads, POLICY, FAST)
+    assert time.monotonic() - t0 < 3.0
+    assert not res.feasible
+    assert res.moved == 0  # the zones stay as the planner left them
+    why = [x for x in res.explanation if "cut off from that squad's zone" in x]
+    assert len(why) == 1
+    assert why[0].startswith("cell C0001, locked to squad SQ01")
+    assert "cell C0005" in why[0] and "cell C0007" in why[0]
+
+
+def _walled_lock() -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
+    """The strip zoning with column 3 locked to squad 2 from bottom to top,
+    and C0001 (left of that wall, on squad 1's strip) locked to squad 1,
+    whose base is at the right end: no way from that base to C0001 avoids
+    the wall."""
+    cells, squads = _strip_zoning()
+    wall = cells.index[cells["ix"] == 3]
+    cells.loc[wall, ["squad_id", "locked"]] = ["SQ02", 1]
+    far = cells.index[(cells["ix"] == 1) & (cells["iy"] == 0)][0]
+    cells.loc[far, "locked"] = 1
+    return cells, squads
+
+
+def test_rezone_proves_a_lock_walled_off_by_other_locks_at_once():
+    cells, squads = _walled_lock()
+    t0 = time.monotonic()
+    res = rezone(cells, squads, POLICY, FAST)
+    assert time.monotonic() - t0 < 3.0
+    assert not res.feasible and res.moved == 0
+    why = [x for x in res.explanation if "cannot be joined to that squad's base" in x]
+    assert len(why) == 1 and why[0].startswith("cell C0001, locked to squad SQ01")
+    # one lifted lock of the wall opens a way: name one, not the whole wall
+    lift = why[0].split("; unlock ")[1].split(", or unlock")[0]
+    assert lift.count("cell ") == 1
+    assert cells.set_index("cell_id").loc[lift.removeprefix("cell "), "ix"] == 3
+
+
+def test_zone_keeps_a_walled_off_lock_and_zones_the_rest():
+    cells, squads = _walled_lock()
+    res = zone(cells, squads, POLICY, FAST)
+    assert not res.feasible  # squad 1's zone cannot hold C0001 and be whole
+    assert any("cannot be joined to that squad's base" in x for x in res.explanation)
+    locked = cells[cells["locked"] == 1]
+    assert (res.assignment[locked["cell_id"]].to_numpy() == locked["squad_id"]).all()
+    # apart from that one lock, every zone is whole and every cell zoned
+    assert res.assignment.notna().all()
+    assert_contiguous(cells, res.assignment.drop("C0001"))
+
+
 def test_rezone_hands_over_a_cut_off_piece_without_a_lock():
     # The same neck without the second lock is no conflict: the cut-off part
     # of the strip goes to squad 2, and both zones are whole.
