@@ -150,6 +150,15 @@ TEMPLATES: tuple[tuple[str, str, str], ...] = (
         "隔断在该中队片区之外：绕行不超过 {steps} 个网格的任何路径都无法在不切断"
         "这些锁定的情况下把它重新连上；请解除它或这些锁定，或锁定一条连通的通道",
     ),
+    (
+        NOTE,
+        "{n} cells of squad {squad}'s zone ({cells}) were cut off from its base by "
+        "the changes; no detour of up to {steps} cells joins them again without "
+        "cutting off more, so they went to neighbouring zones",
+        "中队 {squad} 片区中有 {n} 个网格（{cells}）因本次改动与驻地断开；"
+        "绕行不超过 {steps} 个网格的路径都无法在不切断更多网格的情况下把它们连回，"
+        "因此已划给相邻片区",
+    ),
     # planning.zoning._blocked_locks: locks that wall each other off
     (
         REASON,

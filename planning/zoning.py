@@ -138,6 +138,8 @@ _BRIDGE_HELD_STEPS = 16
 _BRIDGE_TRIES = 6
 # Re-balancing after a planner's edit gets this long before CP-SAT re-zones.
 _QUICK_REBALANCE_SECONDS = 2.5
+# a cut-off piece of at least this many units handed to neighbours is told
+_HANDOVER_NOTE = 20
 # ... or this share of the time left, if larger: a cut-off piece handed to a
 # neighbour can leave a chain of zones short, which takes longer to drain
 _QUICK_REBALANCE_SHARE = 0.3
@@ -1499,6 +1501,7 @@ def _resolve_zones(
     seconds: float,
     settings: ZoningSettings,
     stall: float = _LNS_STALL,
+    stay: np.ndarray | None = None,
 ) -> np.ndarray | None:
     """Re-solve the cells of a few adjacent ``zones`` with CP-SAT; ``None``
     unless the result is better.
@@ -1510,7 +1513,10 @@ def _resolve_zones(
     locks) and free cells far from the inner borders are contracted into one
     node per connected piece, so the model stays small. Minimises the worst
     zone's load outside the band, then the total outside it, then workload x
-    minutes; accepted only if that triple falls (lexicographically).
+    minutes; accepted only if that triple falls (lexicographically). With
+    ``stay`` (re-zoning: the planner's zoning) the units that leave their
+    ``stay`` zone come between the load and the minutes, so a re-solve that
+    balances moves as few cells as it can.
     """
     m = len(p.squad_ids)
     member = np.zeros(m, bool)
@@ -1641,6 +1647,9 @@ def _resolve_zones(
         model.add_hint(under, max(0, lo - now))
         terms.append(penalty * 1000 * (over + under))
         terms.extend(int(c_int[i, v]) * x[i, v] for v in range(n_free) if may[i, v])
+        if stay is not None:  # one moved unit outweighs all the minutes
+            away = np.flatnonzero(may[i, :n_free] & (stay[free_idx] != s)).tolist()
+            terms.extend(penalty * x[i, v] for v in away)
     model.minimize(sum(terms))
     model.add_hint(top, max(hinted))
     for (i, v), var in x.items():
@@ -1668,16 +1677,19 @@ def _resolve_zones(
         return None
     cols = np.arange(p.n_units)
 
-    def rank(z: np.ndarray) -> tuple[float, float, float]:
-        """(worst relative excess, total excess, cost), rounded for noise."""
+    def rank(z: np.ndarray) -> tuple[float, float, int, float]:
+        """(worst relative excess, total excess, units away from ``stay``,
+        cost), rounded for noise."""
         ex = _excess(p, z, tolerance)[zones]
         got = z >= 0
         cost = float(p.cost[z[got], cols[got]].sum())
-        return round(float((ex / target).max()), 9), round(float(ex.sum()), 6), cost
+        away = 0 if stay is None else int((inside & (z != stay)).sum())
+        worst = round(float((ex / target).max()), 9)
+        return worst, round(float(ex.sum()), 6), away, cost
 
     before, after = rank(units), rank(new)
-    if after[:2] < before[:2] or (
-        after[:2] == before[:2] and after[2] < before[2] * (1 - 1e-9)
+    if after[:3] < before[:3] or (
+        after[:3] == before[:3] and after[3] < before[3] * (1 - 1e-9)
     ):
         return new
     return None
@@ -1734,6 +1746,7 @@ def _lns(
     t0: float,
     balance_only: bool = False,
     spread: bool = True,
+    stay: np.ndarray | None = None,
 ) -> np.ndarray:
     """Large-neighbourhood search: re-solve a few adjacent zones at a time.
 
@@ -1747,9 +1760,10 @@ def _lns(
     triangles of zones, those with the most work closer to the other base
     first, are re-solved for travel. Stops at the deadline, on cancel, or
     when no neighbourhood improves (``balance_only``: once all are inside).
-    Re-zoning passes ``spread=False`` (no border moves, no zone-and-all-its-
-    neighbours re-solves): those pull every zone they reach towards its
-    target, and the planner wants the other zones left alone.
+    Re-zoning passes ``spread=False`` (no border moves, and a zone with all
+    its neighbours is re-solved only once paths of zones have failed): those
+    pull every zone they reach towards its target, and the planner wants the
+    other zones left alone; and ``stay``, so each re-solve moves few cells.
     """
     units = units.copy()
     target = np.where(p.target > 0, p.target, 1.0)
@@ -1761,6 +1775,7 @@ def _lns(
         return round(worst, 9), round(float(ex.sum()), 6)
 
     tried: set[frozenset[int]] = set()
+    star = spread
     cols = np.arange(p.n_units)
     window = max(_LNS_STALL_SECONDS, _LNS_STALL_SHARE * settings.time_limit)
     patience = 0
@@ -1776,12 +1791,18 @@ def _lns(
             break  # travel no longer falls: give the planner the result now
         near = _zone_neighbours(p, units)
         hoods = (
-            _balance_hoods(p, units, near, excess, tolerance, spread)
+            _balance_hoods(p, units, near, excess, tolerance, star)
             if excess.max(initial=0.0) > 0
             else _travel_hoods(p, units, near)
         )
         hood = next((h for h in hoods if frozenset(h) not in tried), None)
         if hood is None:
+            if excess.max(initial=0.0) > 0 and not star:
+                # paths alone cannot drain it (a zone short of work whose
+                # neighbours are short too): let a zone's neighbours share
+                star = True
+                tried.clear()
+                continue
             if excess.max(initial=0.0) <= 0 or patience >= _LNS_PASSES:
                 break
             # every neighbourhood failed within its short stall limit: zones
@@ -1793,7 +1814,7 @@ def _lns(
         seconds = min(_LNS_SECONDS * 2**patience, deadline - time.monotonic() - 0.1)
         new = _resolve_zones(
             p, units, hood, fixed, exempt, tolerance, seconds, settings,
-            stall=_LNS_STALL * 2**patience,
+            stall=_LNS_STALL * 2**patience, stay=stay,
         )  # fmt: skip
         if new is None:
             continue
@@ -1809,7 +1830,10 @@ def _lns(
                 moved = eased != new
                 changed |= set(np.unique(np.r_[new[moved], eased[moved]]).tolist())
                 new = eased
+        before = off(units)
         units = new
+        if excess.max(initial=0.0) > 0 and off(units) >= before:
+            continue  # only travel fell: not worth trying this hood again
         tried = {h for h in tried if not h & changed}
         got = units >= 0
         obj = float((p.cost[units[got], cols[got]]).sum())
@@ -2326,6 +2350,7 @@ def _quick_rezone(
     exempt: np.ndarray,
     tolerance: float,
     deadline: float,
+    notes: list[str] | None = None,
 ) -> tuple[np.ndarray | None, bool, list[str]]:
     """Interactive re-zoning by local search alone: (units, valid,
     conflicts); units are ``None`` when the zones could not be kept whole
@@ -2352,8 +2377,14 @@ def _quick_rezone(
     home = np.full(label.max() + 1, False)
     home[label[p.base]] = True
     nbrs = np.split(p.adj.indices, p.adj.indptr[1:-1])
-    for lab in np.unique(label[(units >= 0) & solid & ~home[label]]).tolist():
-        _bridge(p, units, label, lab, fixed, exempt, nbrs)
+    cut = (units >= 0) & solid & ~home[label]
+    # one unit of each cut-off piece; a bridge changes the pieces around it,
+    # so they are labelled afresh before each
+    _, first = np.unique(np.where(cut, label, -1), return_index=True)
+    for u in first[cut[first]].tolist():
+        label = _zone_pieces(p, units, (units >= 0) & solid)
+        if units[u] >= 0 and label[u] != label[p.base[units[u]]]:
+            _bridge(p, units, label, int(label[u]), fixed, exempt, nbrs)
     label = _zone_pieces(p, units, (units >= 0) & solid)
     home = np.full(label.max() + 1, False)
     home[label[p.base]] = True
@@ -2364,6 +2395,16 @@ def _quick_rezone(
         conflicts = _lock_conflicts(p, units, label, home, fixed, astray, nbrs)
         # a lock cut off some other way: leave it to CP-SAT
         return (units if conflicts else None), False, conflicts
+    for lab in np.unique(label[astray]).tolist():
+        piece = np.flatnonzero(label == lab)
+        if notes is not None and len(piece) >= _HANDOVER_NOTE:
+            ids = np.sort(p.cell_ids[np.concatenate([p.unit_cells[u] for u in piece])])
+            notes.append(
+                f"{len(ids)} cells of squad {p.squad_ids[units[piece[0]]]}'s zone "
+                f"({_names(ids)}) were cut off from its base by the changes; no "
+                f"detour of up to {_BRIDGE_HELD_STEPS} cells joins them again "
+                "without cutting off more, so they went to neighbouring zones"
+            )
     units[astray] = -1
     # attach unassigned units to the least loaded permitted neighbour zone
     target = np.where(p.target > 0, p.target, 1.0)
@@ -2555,6 +2596,7 @@ def _quick_rebalance(
     units = _lns(
         p, fixed, exempt, start, settings.tolerance, stop, settings,
         progress, cancel, t0, balance_only=True, spread=False,
+        stay=np.where(p.cur >= 0, p.cur, start),
     )  # fmt: skip
     return units if _valid(p, units, settings.tolerance, exempt) else None
 
@@ -2576,10 +2618,13 @@ def _bridge(
     giving the cut-off piece away would move hundreds of cells, while a
     detour of two or three cells around the moved one keeps the zone whole.
     A piece holding a locked cell cannot be given away, so it is bridged
-    however small it is, even if the path cuts the zones it crosses.
-    The path is kept only if every zone it takes from stays connected; if
-    it cuts another zone's lock off, that lock's piece is bridged in turn
-    (``depth`` levels, never across this path). True when reconnected.
+    however small it is, even if the path cuts the zones it crosses (by the
+    path, of a few shortest ones, that moves the fewest cells, counting
+    those it cuts off). A free piece is bridged if the path cuts nothing
+    off, or, when the piece is big, if it moves far fewer cells than handing
+    the piece over would. If a path cuts another zone's lock off, that
+    lock's piece is bridged in turn (``depth`` levels, never across this
+    path). True when reconnected.
     """
     piece = np.flatnonzero(label == lab)
     a = int(units[piece[0]])
@@ -2587,38 +2632,64 @@ def _bridge(
         return False  # small free pieces are cheaper to hand to a neighbour
     home = label == label[p.base[a]]
     held = bool((fixed[piece] >= 0).any())
-    steps = _BRIDGE_HELD_STEPS if held else _BRIDGE_STEPS
+    big = len(piece) > 2 * _BRIDGE_HELD_STEPS
+    steps = _BRIDGE_HELD_STEPS if held or big else _BRIDGE_STEPS
     banned = set() if banned is None else set(banned)
     m = len(p.squad_ids)
+    best: tuple[int, np.ndarray] | None = None
     for _ in range(_BRIDGE_TRIES):
         path = _bridge_path(p, units, label, lab, piece, home, fixed, exempt, nbrs,
                             a, steps, banned)  # fmt: skip
         if not path:
-            return False
+            break
         saved = units.copy()
+        banned.update(path)
         # judged by piece counts, not by contiguity: after several planner
         # moves other zones (and ``a`` itself) may still be cut elsewhere
         before = _pieces(p.adj, units, m, exempt)
         old = units[path].copy()
         units[path] = a
         losers = np.unique(old)
+        losers = losers[(losers >= 0) & (losers != a)]
         after = _pieces(p.adj, units, m, exempt)
-        # a locked piece must rejoin its zone; what the path cuts off the
-        # zones it crosses is handed to neighbours afterwards, like any cut
-        # piece, unless that would cut a lock off (then try another path)
-        if after[a] < before[a] and (
-            held or not (after[losers] > before[losers]).any()
-        ):
-            losers = losers[(losers >= 0) & (losers != a)]
-            if _locks_reach_base(p, units, fixed, exempt, losers):
-                return True
-            if depth > 0 and _rebridge_locks(
-                p, units, fixed, exempt, nbrs, losers, banned | set(path), depth
-            ):
-                return True
+        if after[a] >= before[a]:
+            units[:] = saved
+            continue
+        # what the path cuts off the zones it crosses is handed to their
+        # neighbours afterwards, like any cut piece: the path's cost
+        cut = _astray(p, units, losers, exempt) - _astray(p, saved, losers, exempt)
+        cost = len(path) + cut
+        # a locked piece must rejoin its zone (by the cheapest path found);
+        # a free one if the path cuts nothing, or, for a big piece, if it
+        # moves far fewer cells than handing the piece over would
+        if held or cut == 0 or (big and cost < len(piece) // 2):
+            joined = _locks_reach_base(p, units, fixed, exempt, losers) or (
+                depth > 0
+                and _rebridge_locks(
+                    p, units, fixed, exempt, nbrs, losers, banned, depth
+                )
+            )
+            if joined and (best is None or cost < best[0]):
+                best = (cost, units.copy())
         units[:] = saved
-        banned.update(path)
-    return False
+        if best is not None and best[0] == len(path):
+            break  # nothing cut: no later (longer) path does better
+    if best is None:
+        return False
+    units[:] = best[1]
+    return True
+
+
+def _astray(
+    p: _Problem, units: np.ndarray, zones: np.ndarray, exempt: np.ndarray
+) -> int:
+    """How many units of ``zones`` are cut off from their zone's base."""
+    solid = ~exempt
+    label = _zone_pieces(p, units, (units >= 0) & solid)
+    member = np.zeros(len(p.squad_ids), bool)
+    member[zones] = True
+    mine = (units >= 0) & member[np.maximum(units, 0)] & solid
+    return int((mine & (label != label[p.base[np.maximum(units, 0)]])).sum())
 
 
 def _rebridge_locks(
@@ -2858,8 +2929,9 @@ def _run(
     exempt[blocked] = True  # from scratch: zone the rest, say why this lock is cut
     reasons = walled + reasons
     if rezoning and not hopeless:
+        handed: list[str] = []
         quick, valid, conflicts = _quick_rezone(
-            p, fixed, exempt, settings.tolerance, deadline
+            p, fixed, exempt, settings.tolerance, deadline, handed
         )
         if conflicts:
             return _result(
@@ -2873,8 +2945,8 @@ def _run(
             )
         if quick is not None:
             return _result(
-                p, _Outcome(quick, "feasible"), reasons, explanation, islands,
-                settings, t0,
+                p, _Outcome(quick, "feasible"), reasons, explanation + handed,
+                islands, settings, t0,
             )  # fmt: skip
     else:
         whole = None

@@ -407,6 +407,25 @@ def test_rezone_hands_over_a_cut_off_piece_without_a_lock():
     assert_contiguous(cells, res.assignment)
 
 
+def test_rezone_tells_when_a_big_cut_off_piece_is_handed_over():
+    # A 30-cell strip of squad 1 along the county edge, base at the right
+    # end; the planner locks a cell near the base to squad 2. The 24 cells
+    # beyond it cannot rejoin squad 1 (every detour runs through squad 2's
+    # zone above and cuts the lock off), so they go to squad 2, and the
+    # planner is told how many cells went, and why.
+    cells, squads = make_grid(30, 3, [(29, 0), (15, 2)], staff=[4, 12])
+    cells["squad_id"] = np.where(cells["iy"] == 0, "SQ01", "SQ02")
+    neck = cells.index[(cells["ix"] == 24) & (cells["iy"] == 0)][0]
+    cells.loc[neck, ["squad_id", "locked"]] = ["SQ02", 1]
+    res = rezone(cells, squads, POLICY, ZoningSettings(tolerance=0.9, time_limit=10))
+    assert res.feasible
+    assert_contiguous(cells, res.assignment)
+    told = [x for x in res.explanation if "were cut off from its base" in x]
+    assert len(told) == 1 and told[0].startswith("24 cells of squad SQ01's zone")
+    strip = cells[(cells["iy"] == 0) & (cells["ix"] < 24)]["cell_id"]
+    assert (res.assignment[strip] == "SQ02").all()
+
+
 def test_coarse_base_cell_explained_at_2_percent():
     # Squad 1's base carries 380 min, below 505 -2%; its lightest neighbour
     # (150 min) lifts it to 530, above 505 +2%: no zone of it can fit.
