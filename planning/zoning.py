@@ -138,11 +138,11 @@ _BRIDGE_HELD_STEPS = 16
 _BRIDGE_TRIES = 6
 # Re-balancing after a planner's edit gets this long before CP-SAT re-zones.
 _QUICK_REBALANCE_SECONDS = 2.5
-# a cut-off piece of at least this many units handed to neighbours is told
-_HANDOVER_NOTE = 20
 # ... or this share of the time left, if larger: a cut-off piece handed to a
 # neighbour can leave a chain of zones short, which takes longer to drain
 _QUICK_REBALANCE_SHARE = 0.3
+# a cut-off piece of at least this many units handed to neighbours is told
+_HANDOVER_NOTE = 20
 _LNS_STALL_SHARE = 0.1
 _LNS_STALL_GAIN = 1e-3
 
@@ -2525,8 +2525,9 @@ def _blocked_locks(
     blocked: list[int] = []
     said: dict[tuple[int, tuple[int, ...]], list[int]] = {}
     src, dst = p.arcs
-    for a in np.unique(fixed[(fixed >= 0) & ~exempt]).tolist():
-        mine = np.flatnonzero((fixed == a) & ~exempt)
+    held = (fixed >= 0) & ~exempt & (p.lock >= 0)  # the planner's locks
+    for a in np.unique(fixed[held]).tolist():
+        mine = np.flatnonzero(held & (fixed == a))
         allowed = p.allowed[a] | (fixed == a)
         start = np.zeros(p.n_units, bool)
         start[p.base[a]] = True
