@@ -17,6 +17,7 @@ from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 
+import numpy as np
 import pytest
 from PySide6.QtCore import QCoreApplication, QEvent, QSettings
 from PySide6.QtGui import QImage
@@ -249,6 +250,32 @@ def _locks_cut_each_other_off() -> ZoningResult:
     return rezone(cells, squads, POLICY, FAST)
 
 
+def _chain_of_locked_necks() -> ZoningResult:
+    cells, squads = _strip_zoning()
+    for ix in (5, 7):
+        at = cells.index[(cells["ix"] == ix) & (cells["iy"] == 0)][0]
+        cells.loc[at, ["squad_id", "locked"]] = ["SQ02", 1]
+    far = cells.index[(cells["ix"] == 1) & (cells["iy"] == 0)][0]
+    cells.loc[far, "locked"] = 1
+    return rezone(cells, squads, POLICY, FAST)
+
+
+def _walled_off_lock() -> ZoningResult:
+    cells, squads = _strip_zoning()
+    cells.loc[cells["ix"] == 3, ["squad_id", "locked"]] = ["SQ02", 1]
+    far = cells.index[(cells["ix"] == 1) & (cells["iy"] == 0)][0]
+    cells.loc[far, "locked"] = 1
+    return rezone(cells, squads, POLICY, FAST)
+
+
+def _big_piece_handed_over() -> ZoningResult:
+    cells, squads = make_grid(30, 3, [(29, 0), (15, 2)], staff=[4, 12])
+    cells["squad_id"] = np.where(cells["iy"] == 0, "SQ01", "SQ02")
+    neck = cells.index[(cells["ix"] == 24) & (cells["iy"] == 0)][0]
+    cells.loc[neck, ["squad_id", "locked"]] = ["SQ02", 1]
+    return rezone(cells, squads, POLICY, dataclasses.replace(FAST, tolerance=0.9))
+
+
 RUNS = {
     # run: Chinese phrases its explanation must contain (the template it hits)
     _heavy_cell: (
@@ -271,6 +298,9 @@ RUNS = {
     _reach: ("不受到达时限约束",),
     _strip: ("只能划给最近的 1 个中队时", "即使每个网格都可以划给任一中队"),
     _locks_cut_each_other_off: ("却被锁定给中队 SQ02 的网格 C0005 隔断",),
+    _chain_of_locked_necks: ("的网格 C0005、网格 C0007 隔断在该中队片区之外",),
+    _walled_off_lock: ("网格 C0001 锁定给中队 SQ01，但通往该中队驻地的每条路径",),
+    _big_piece_handed_over: ("中队 SQ01 片区中有 24 个网格", "已划给相邻片区"),
 }
 
 
