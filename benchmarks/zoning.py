@@ -903,7 +903,10 @@ def _rezone_and_row(
     if save_dir and (not res.feasible or not kept or secs > REZONE_TARGET_S):
         os.makedirs(save_dir, exist_ok=True)
         name = f"rezone_{case.grid.county}_{case.grid.cell_m:g}_{len(case.squads)}"
-        path = os.path.join(save_dir, f"{name}_{time.strftime('%Y%m%d-%H%M%S')}.csv")
+        stem = os.path.join(save_dir, f"{name}_{time.strftime('%Y%m%d-%H%M%S')}")
+        path, k = f"{stem}.csv", 1
+        while os.path.exists(path):  # two misses within a second
+            path, k = f"{stem}_{k}.csv", k + 1
         cols = ["cell_id", "base_squad_id", "squad_id", "locked"]
         cells[cols].to_csv(path, index=False)
         note += f"; edit saved to {path}"
