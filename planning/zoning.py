@@ -23,10 +23,17 @@ ignoring islands (by default, cell groups without any squad base).
 
 With ``nest="town"`` whole towns are the units of the model, so a town never
 splits. :func:`rezone` keeps the current zones: a quick local search first
-reconnects zones the planner's moves cut (a detour of a few cells) and moves
+reconnects zones the planner's moves cut (the detour, of a few shortest, that
+moves the fewest cells, counting what it cuts off other zones; a piece no
+detour saves goes to its neighbours, and a big one is named) and moves
 border cells only out of zones beyond the tolerance (interactive: well under
-a second on a 10k-cell, 50-squad grid); only if that fails, CP-SAT lets cells
-near zone borders change squad, minimising the number of cells moved.
+a second on a 10k-cell, 50-squad grid); then zone paths re-solved to balance,
+moving few cells; only if that fails, CP-SAT lets cells near zone borders
+change squad, minimising the number of cells moved. Locks that conflict are
+named at once and the zones left as the planner made them: a lock walled off
+from its base by other squads' locks (proven: with the fewest locks to lift),
+or cut off by locks of other squads in the necks of its zone (no detour of
+up to 16 cells found).
 
 Starts. Priced flood and balanced greedy growth give CP-SAT a hint that keeps
 the distance order. When order-keeping moves cannot balance it (two bases in
