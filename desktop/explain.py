@@ -159,6 +159,17 @@ TEMPLATES: tuple[tuple[str, str, str], ...] = (
         "绕行不超过 {steps} 个网格的路径都无法在不切断更多网格的情况下把它们连回，"
         "因此已划给相邻片区",
     ),
+    (
+        REASON,
+        "{n} cells of squad {squad}'s zone ({cells}, {share} of its target) are "
+        "cut off from its base by {units2}, locked to other squads ({squads}): no "
+        "detour of up to {steps} cells joins them again without cutting off more; "
+        "unlock it or them, or lock a way through",
+        "中队 {squad} 片区中有 {n} 个网格（{cells}，占其目标工作量的 {share}）被锁定给"
+        "其他中队（{squads}）的{units2} 隔断，与驻地断开：绕行不超过 {steps} 个网格的"
+        "路径都无法在不切断更多网格的情况下把它们连回；请解除这些锁定，或锁定一条"
+        "连通的通道",
+    ),
     # planning.zoning._blocked_locks: locks that wall each other off
     (
         REASON,
@@ -258,6 +269,7 @@ _KINDS: dict[str, tuple[str, Callable[[str], str]]] = {
     "units": (rf"{_UNIT_PATTERN}(?:, {_UNIT_PATTERN})*", _units),
     "units2": (rf"{_UNIT_PATTERN}(?:, {_UNIT_PATTERN})*", _units),
     "cells": (r".+?", _ids),
+    "share": (r"[\d.,]+%", str),
     "squads": (r".+?", _ids),
     "label": (r".+?", _label),
     "within": (r"(?: within its .+?)?", _within),

@@ -150,6 +150,9 @@ _QUICK_REBALANCE_SECONDS = 2.5
 _QUICK_REBALANCE_SHARE = 0.3
 # a cut-off piece of at least this many units handed to neighbours is told
 _HANDOVER_NOTE = 20
+# ... and one with at least this share of its zone's target, cut off by the
+# planner's locks, is not handed over: the planner is asked instead
+_HANDOVER_LIMIT = 0.5
 _LNS_STALL_SHARE = 0.1
 _LNS_STALL_GAIN = 1e-3
 
@@ -2363,8 +2366,9 @@ def _quick_rezone(
     conflicts); units are ``None`` when the zones could not be kept whole
     (then CP-SAT solves), unless the planner's own locks conflict: a lock
     cuts another squad's zone at a neck and the cut-off part holds a lock of
-    that squad. Then ``conflicts`` says so and units are the zones as the
-    planner left them (not contiguous): no solver run helps there.
+    that squad, or most of that zone's work (handing it over would redraw
+    much of the county). Then ``conflicts`` says so and units are the zones
+    as the planner left them (not contiguous): no solver run helps there.
 
     Keeps every zone as it is, hands pieces cut off from their base (by the
     planner's moves) to a neighbouring zone, then moves border units by
@@ -2402,6 +2406,32 @@ def _quick_rezone(
         conflicts = _lock_conflicts(p, units, label, home, fixed, astray, nbrs)
         # a lock cut off some other way: leave it to CP-SAT
         return (units if conflicts else None), False, conflicts
+    target = np.where(p.target > 0, p.target, 1.0)
+    walled = []
+    for lab in np.unique(label[astray]).tolist():
+        piece = np.flatnonzero(label == lab)
+        a = int(units[piece[0]])
+        share = float(p.w[piece].sum() / target[a])
+        necks = (
+            _neck_chain(p, units, label, home, fixed, lab, a, nbrs)
+            if share >= _HANDOVER_LIMIT
+            else []
+        )
+        if necks:
+            # most of a zone's work cut off its base by the planner's locks:
+            # handing it over would redraw much of the county; ask instead
+            ids = np.sort(p.cell_ids[np.concatenate([p.unit_cells[u] for u in piece])])
+            owners = [p.squad_ids[units[v]] for v in necks]
+            walled.append(
+                f"{len(ids)} cells of squad {p.squad_ids[a]}'s zone ({_names(ids)}, "
+                f"{share:.0%} of its target) are cut off from its base by "
+                f"{', '.join(p.unit_label[v] for v in necks)}, locked to other "
+                f"squads ({', '.join(dict.fromkeys(owners))}): no detour of up to "
+                f"{_BRIDGE_HELD_STEPS} cells joins them again without cutting off "
+                "more; unlock it or them, or lock a way through"
+            )
+    if walled:
+        return units, False, walled
     for lab in np.unique(label[astray]).tolist():
         piece = np.flatnonzero(label == lab)
         if notes is not None and len(piece) >= _HANDOVER_NOTE:
@@ -2414,7 +2444,6 @@ def _quick_rezone(
             )
     units[astray] = -1
     # attach unassigned units to the least loaded permitted neighbour zone
-    target = np.where(p.target > 0, p.target, 1.0)
     got = units >= 0
     load = np.bincount(units[got], p.w[got], m)
     todo = set(np.flatnonzero((units < 0) & (p.unit_group >= 0)).tolist())
@@ -3107,9 +3136,12 @@ def _run(
         if (
             whole is not None
             and not _valid(p, outcome.units, tol, exempt)
+            and _worst(p, whole) <= 2 * tol
             and _effort(p, whole, exempt) < _effort(p, outcome.units, exempt)
         ):
-            # the quick repair's whole zones beat what the solver left
+            # the quick repair's whole zones beat what the solver left; not
+            # if a zone is far off its target (a big piece handed over): then
+            # the planner's own zoning, nearly as left, is the clearer answer
             outcome = _Outcome(whole, outcome.status)
     elif not moves and not hopeless and outcome.status != "cancelled":
         # CP-SAT's zones follow the bases' distance order; re-solving

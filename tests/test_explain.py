@@ -17,7 +17,6 @@ from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 
-import numpy as np
 import pytest
 from PySide6.QtCore import QCoreApplication, QEvent, QSettings
 from PySide6.QtGui import QImage
@@ -32,7 +31,7 @@ from planning.progress import CancelToken
 from planning.sample import build_sample
 from planning.scheduling import ScheduleSettings
 from planning.zoning import ZoningResult, ZoningSettings, rezone, zone
-from tests.test_zoning import POLICY, _strip_zoning, make_grid
+from tests.test_zoning import POLICY, _long_strip, _strip_zoning, make_grid
 
 ZONING_SOURCE = Path(planning.zoning.__file__)
 COLLECTORS = {"explanation", "reasons", "problems", "notes", "out"}
@@ -269,10 +268,12 @@ def _walled_off_lock() -> ZoningResult:
 
 
 def _big_piece_handed_over() -> ZoningResult:
-    cells, squads = make_grid(30, 3, [(29, 0), (15, 2)], staff=[4, 12])
-    cells["squad_id"] = np.where(cells["iy"] == 0, "SQ01", "SQ02")
-    neck = cells.index[(cells["ix"] == 24) & (cells["iy"] == 0)][0]
-    cells.loc[neck, ["squad_id", "locked"]] = ["SQ02", 1]
+    cells, squads = _long_strip(light=True)
+    return rezone(cells, squads, POLICY, dataclasses.replace(FAST, tolerance=0.9))
+
+
+def _most_of_a_zone_cut_off() -> ZoningResult:
+    cells, squads = _long_strip(light=False)
     return rezone(cells, squads, POLICY, dataclasses.replace(FAST, tolerance=0.9))
 
 
@@ -301,6 +302,7 @@ RUNS = {
     _chain_of_locked_necks: ("的网格 C0005、网格 C0007 隔断在该中队片区之外",),
     _walled_off_lock: ("网格 C0001 锁定给中队 SQ01，但通往该中队驻地的每条路径",),
     _big_piece_handed_over: ("中队 SQ01 片区中有 24 个网格", "已划给相邻片区"),
+    _most_of_a_zone_cut_off: ("占其目标工作量的", "的网格 C0024 隔断，与驻地断开"),
 }
 
 

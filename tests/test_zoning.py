@@ -407,16 +407,25 @@ def test_rezone_hands_over_a_cut_off_piece_without_a_lock():
     assert_contiguous(cells, res.assignment)
 
 
-def test_rezone_tells_when_a_big_cut_off_piece_is_handed_over():
-    # A 30-cell strip of squad 1 along the county edge, base at the right
-    # end; the planner locks a cell near the base to squad 2. The 24 cells
-    # beyond it cannot rejoin squad 1 (every detour runs through squad 2's
-    # zone above and cuts the lock off), so they go to squad 2, and the
-    # planner is told how many cells went, and why.
+def _long_strip(light: bool) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
+    """A 30-cell strip of squad 1 along the county edge, base at the right
+    end, squad 2 above; the planner has locked C0024, near squad 1's base, to
+    squad 2. The 24 cells beyond it cannot rejoin squad 1: every detour runs
+    through squad 2's zone above and cuts that lock off. ``light``: those 24
+    cells carry little work (14% of squad 1's target; else about all of it)."""
     cells, squads = make_grid(30, 3, [(29, 0), (15, 2)], staff=[4, 12])
     cells["squad_id"] = np.where(cells["iy"] == 0, "SQ01", "SQ02")
+    if light:
+        cells.loc[(cells["iy"] == 0) & (cells["ix"] < 24), "workload"] = 10.0
     neck = cells.index[(cells["ix"] == 24) & (cells["iy"] == 0)][0]
     cells.loc[neck, ["squad_id", "locked"]] = ["SQ02", 1]
+    return cells, squads
+
+
+def test_rezone_tells_when_a_big_cut_off_piece_is_handed_over():
+    # light: the cut-off cells go to squad 2, and the planner is told how
+    # many went, and why
+    cells, squads = _long_strip(light=True)
     res = rezone(cells, squads, POLICY, ZoningSettings(tolerance=0.9, time_limit=10))
     assert res.feasible
     assert_contiguous(cells, res.assignment)
@@ -424,6 +433,21 @@ def test_rezone_tells_when_a_big_cut_off_piece_is_handed_over():
     assert len(told) == 1 and told[0].startswith("24 cells of squad SQ01's zone")
     strip = cells[(cells["iy"] == 0) & (cells["ix"] < 24)]["cell_id"]
     assert (res.assignment[strip] == "SQ02").all()
+
+
+def test_rezone_asks_before_handing_over_most_of_a_zone():
+    # the same cut, but the cut-off cells carry most of squad 1's work:
+    # handing them over would redraw the zones around, so the planner is
+    # asked (which lock cuts them off) and the zones stay as left
+    cells, squads = _long_strip(light=False)
+    t0 = time.monotonic()
+    res = rezone(cells, squads, POLICY, ZoningSettings(tolerance=0.9, time_limit=10))
+    assert time.monotonic() - t0 < 3.0
+    assert not res.feasible and res.moved == 0
+    why = [x for x in res.explanation if "are cut off from its base by" in x]
+    assert len(why) == 1
+    assert why[0].startswith("24 cells of squad SQ01's zone")
+    assert "by cell C0024, locked to other squads (SQ02)" in why[0]
 
 
 def test_coarse_base_cell_explained_at_2_percent():
