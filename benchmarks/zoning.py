@@ -87,6 +87,7 @@ REZONE_TARGET_S = 3.0  # the issue's target for re-zoning 10 moved cells
 LOCK_CONFLICT = (
     "cut off from that squad's zone",
     "cannot be joined to that squad's base",
+    "are cut off from its base by",
 )
 """How rezone() names a conflict among the planner's own locks."""
 LP_METHOD = "highs-ipm"
