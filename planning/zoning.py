@@ -67,7 +67,7 @@ import math
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
 import geopandas as gpd
@@ -2244,6 +2244,11 @@ def _contiguous(
     return _pieces(adj, assign, m, ignore) <= 1
 
 
+def _cells_of(p: _Problem, units: Iterable[int]) -> np.ndarray:
+    """Sorted cell ids of ``units`` (a piece, an island) for explanations."""
+    return np.sort(p.cell_ids[np.concatenate([p.unit_cells[u] for u in units])])
+
+
 def _names(ids: np.ndarray, limit: int = 5) -> str:
     """``C1, C2, C3, … (+7 more)`` for explanations."""
     shown = ", ".join(ids[:limit])
@@ -2420,7 +2425,7 @@ def _quick_rezone(
         if necks:
             # most of a zone's work cut off its base by the planner's locks:
             # handing it over would redraw much of the county; ask instead
-            ids = np.sort(p.cell_ids[np.concatenate([p.unit_cells[u] for u in piece])])
+            ids = _cells_of(p, piece)
             owners = [p.squad_ids[units[v]] for v in necks]
             walled.append(
                 f"{len(ids)} cells of squad {p.squad_ids[a]}'s zone ({_names(ids)}, "
@@ -2435,7 +2440,7 @@ def _quick_rezone(
     for lab in np.unique(label[astray]).tolist():
         piece = np.flatnonzero(label == lab)
         if notes is not None and len(piece) >= _HANDOVER_NOTE:
-            ids = np.sort(p.cell_ids[np.concatenate([p.unit_cells[u] for u in piece])])
+            ids = _cells_of(p, piece)
             notes.append(
                 f"{len(ids)} cells of squad {p.squad_ids[units[piece[0]]]}'s zone "
                 f"({_names(ids)}) were cut off from its base by the changes; no "
@@ -2717,16 +2722,24 @@ def _bridge(
     return True
 
 
-def _astray(
+def _off_base(
     p: _Problem, units: np.ndarray, zones: np.ndarray, exempt: np.ndarray
-) -> int:
-    """How many units of ``zones`` are cut off from their zone's base."""
+) -> tuple[np.ndarray, np.ndarray]:
+    """Same-zone piece labels, and the mask of units of ``zones`` (apart from
+    ``exempt``) whose piece does not hold their zone's base."""
     solid = ~exempt
     label = _zone_pieces(p, units, (units >= 0) & solid)
     member = np.zeros(len(p.squad_ids), bool)
     member[zones] = True
     mine = (units >= 0) & member[np.maximum(units, 0)] & solid
-    return int((mine & (label != label[p.base[np.maximum(units, 0)]])).sum())
+    return label, mine & (label != label[p.base[np.maximum(units, 0)]])
+
+
+def _astray(
+    p: _Problem, units: np.ndarray, zones: np.ndarray, exempt: np.ndarray
+) -> int:
+    """How many units of ``zones`` are cut off from their zone's base."""
+    return int(_off_base(p, units, zones, exempt)[1].sum())
 
 
 def _rebridge_locks(
@@ -2825,14 +2838,8 @@ def _cut_locks(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Same-zone piece labels, and the locked units of ``zones`` whose piece
     does not hold their zone's base."""
-    solid = ~exempt
-    label = _zone_pieces(p, units, (units >= 0) & solid)
-    member = np.zeros(len(p.squad_ids), bool)
-    member[zones] = True
-    locks = np.flatnonzero(
-        (units >= 0) & member[np.maximum(units, 0)] & solid & (fixed >= 0)
-    )
-    return label, locks[label[locks] != label[p.base[units[locks]]]]
+    label, off = _off_base(p, units, zones, exempt)
+    return label, np.flatnonzero(off & (fixed >= 0))
 
 
 def _zone_pieces(p: _Problem, units: np.ndarray, keep: np.ndarray) -> np.ndarray:
@@ -2942,7 +2949,7 @@ def _run(
         )
     islands: list[list[str]] = []
     for units in island_groups:
-        ids = np.sort(p.cell_ids[np.concatenate([p.unit_cells[u] for u in units])])
+        ids = _cells_of(p, units)
         islands.append(ids.tolist())
         explanation.append(
             f"island of {len(ids)} cells ({_names(ids)}) is cut off from every "
