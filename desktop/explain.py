@@ -162,6 +162,17 @@ TEMPLATES: tuple[tuple[str, str, str], ...] = (
     (
         REASON,
         "{n} cells of squad {squad}'s zone ({cells}, {share} of its target) are "
+        "cut off from its base by the way that joins {units2}, locked to other "
+        "squads ({squads}), to their zones: no detour of up to {steps} cells "
+        "avoids it; unlock it or them, or lock a way through",
+        "中队 {squad} 片区中有 {n} 个网格（{cells}，占其目标工作量的 {share}）与驻地"
+        "断开：把锁定给其他中队（{squads}）的{units2} 连回其片区的通道穿过了这里，"
+        "绕行不超过 {steps} 个网格的路径都无法避开；请解除这些锁定，或锁定一条连通的"
+        "通道",
+    ),
+    (
+        REASON,
+        "{n} cells of squad {squad}'s zone ({cells}, {share} of its target) are "
         "cut off from its base by {units2}, locked to other squads ({squads}): no "
         "detour of up to {steps} cells joins them again without cutting off more; "
         "unlock it or them, or lock a way through",

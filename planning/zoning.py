@@ -2372,8 +2372,9 @@ def _quick_rezone(
     (then CP-SAT solves), unless the planner's own locks conflict: a lock
     cuts another squad's zone at a neck and the cut-off part holds a lock of
     that squad, or most of that zone's work (handing it over would redraw
-    much of the county). Then ``conflicts`` says so and units are the zones
-    as the planner left them (not contiguous): no solver run helps there.
+    much of the county), whether the locks cut it or the ways that join them
+    to their own zones do. Then ``conflicts`` says so and units are the
+    zones as the planner left them (not contiguous): no solver run helps.
 
     Keeps every zone as it is, hands pieces cut off from their base (by the
     planner's moves) to a neighbouring zone, then moves border units by
@@ -2397,10 +2398,19 @@ def _quick_rezone(
     # one unit of each cut-off piece; a bridge changes the pieces around it,
     # so they are labelled afresh before each
     _, first = np.unique(np.where(cut, label, -1), return_index=True)
+    planned, label0, home0 = units.copy(), label, home  # as the planner left it
+    every = np.arange(m)
+    cutters: dict[int, list[int]] = {}  # zone -> locks whose way back cut it
     for u in first[cut[first]].tolist():
         label = _zone_pieces(p, units, (units >= 0) & solid)
         if units[u] >= 0 and label[u] != label[p.base[units[u]]]:
-            _bridge(p, units, label, int(label[u]), fixed, exempt, nbrs)
+            piece = np.flatnonzero(label == label[u])
+            locks = piece[fixed[piece] >= 0].tolist()
+            off = _off_base(p, units, every, exempt)[1] if locks else None
+            if _bridge(p, units, label, int(label[u]), fixed, exempt, nbrs) and locks:
+                lost = _off_base(p, units, every, exempt)[1] & ~off
+                for z in np.unique(units[lost]).tolist():
+                    cutters.setdefault(z, []).extend(locks)
     label = _zone_pieces(p, units, (units >= 0) & solid)
     home = np.full(label.max() + 1, False)
     home[label[p.base]] = True
@@ -2410,19 +2420,37 @@ def _quick_rezone(
     if (astray & (fixed >= 0)).any():
         conflicts = _lock_conflicts(p, units, label, home, fixed, astray, nbrs)
         # a lock cut off some other way: leave it to CP-SAT
-        return (units if conflicts else None), False, conflicts
+        return (planned if conflicts else None), False, conflicts
     target = np.where(p.target > 0, p.target, 1.0)
     walled = []
     for lab in np.unique(label[astray]).tolist():
         piece = np.flatnonzero(label == lab)
         a = int(units[piece[0]])
         share = float(p.w[piece].sum() / target[a])
-        necks = (
-            _neck_chain(p, units, label, home, fixed, lab, a, nbrs)
-            if share >= _HANDOVER_LIMIT
-            else []
-        )
-        if necks:
+        if share < _HANDOVER_LIMIT:
+            continue
+        necks = _neck_chain(p, units, label, home, fixed, lab, a, nbrs)
+        was = label0[piece][~home0[label0[piece]] & (planned[piece] == a)]
+        if not necks and len(was):
+            # the bridges joining other squads' locks run through this zone's
+            # neck now: the locks that cut it off in the first place
+            lab0 = int(np.bincount(was).argmax())
+            necks = _neck_chain(p, planned, label0, home0, fixed, lab0, a, nbrs)
+        if not necks and a in cutters:
+            # the way that joins other squads' locks to their zones runs
+            # through its neck
+            ids = _cells_of(p, piece)
+            taken = list(dict.fromkeys(cutters[a]))
+            owners = dict.fromkeys(p.squad_ids[fixed[v]] for v in taken)
+            walled.append(
+                f"{len(ids)} cells of squad {p.squad_ids[a]}'s zone ({_names(ids)}, "
+                f"{share:.0%} of its target) are cut off from its base by the way "
+                f"that joins {', '.join(p.unit_label[v] for v in taken)}, locked "
+                f"to other squads ({', '.join(owners)}), to their zones: no detour "
+                f"of up to {_BRIDGE_HELD_STEPS} cells avoids it; unlock it or them, "
+                "or lock a way through"
+            )
+        elif necks:
             # most of a zone's work cut off its base by the planner's locks:
             # handing it over would redraw much of the county; ask instead
             ids = _cells_of(p, piece)
@@ -2436,7 +2464,7 @@ def _quick_rezone(
                 "more; unlock it or them, or lock a way through"
             )
     if walled:
-        return units, False, walled
+        return planned, False, walled
     for lab in np.unique(label[astray]).tolist():
         piece = np.flatnonzero(label == lab)
         if notes is not None and len(piece) >= _HANDOVER_NOTE:

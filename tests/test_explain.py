@@ -31,7 +31,13 @@ from planning.progress import CancelToken
 from planning.sample import build_sample
 from planning.scheduling import ScheduleSettings
 from planning.zoning import ZoningResult, ZoningSettings, rezone, zone
-from tests.test_zoning import POLICY, _long_strip, _strip_zoning, make_grid
+from tests.test_zoning import (
+    POLICY,
+    _long_strip,
+    _strip_zoning,
+    _wide_strip,
+    make_grid,
+)
 
 ZONING_SOURCE = Path(planning.zoning.__file__)
 COLLECTORS = {"explanation", "reasons", "problems", "notes", "out"}
@@ -277,6 +283,11 @@ def _most_of_a_zone_cut_off() -> ZoningResult:
     return rezone(cells, squads, POLICY, dataclasses.replace(FAST, tolerance=0.9))
 
 
+def _joining_locks_cuts_a_zone() -> ZoningResult:
+    cells, squads = _wide_strip(light=False)
+    return rezone(cells, squads, POLICY, dataclasses.replace(FAST, tolerance=0.9))
+
+
 RUNS = {
     # run: Chinese phrases its explanation must contain (the template it hits)
     _heavy_cell: (
@@ -303,6 +314,7 @@ RUNS = {
     _walled_off_lock: ("网格 C0001 锁定给中队 SQ01，但通往该中队驻地的每条路径",),
     _big_piece_handed_over: ("中队 SQ01 片区中有 24 个网格", "已划给相邻片区"),
     _most_of_a_zone_cut_off: ("占其目标工作量的", "的网格 C0024 隔断，与驻地断开"),
+    _joining_locks_cuts_a_zone: ("把锁定给其他中队（SQ02）的网格 C0124", "无法避开"),
 }
 
 

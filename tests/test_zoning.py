@@ -450,6 +450,47 @@ def test_rezone_asks_before_handing_over_most_of_a_zone():
     assert "by cell C0024, locked to other squads (SQ02)" in why[0]
 
 
+def _wide_strip(light: bool) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
+    """Squad 1 holds a strip two cells wide (rows 1-2), base at the right
+    end; squad 3 the row below, squad 2 the row above. The planner has locked
+    C0124 and C0125 (row 1) to squad 2: squad 1 stays whole around them, but
+    any way joining them to squad 2 crosses row 2 and cuts the 46 cells left
+    of it off squad 1's base. ``light``: those carry little work (else more
+    than squad 1's whole target)."""
+    cells, squads = make_grid(30, 4, [(29, 1), (15, 3), (0, 0)], staff=[6, 6, 6])
+    cells["squad_id"] = np.select(
+        [cells["iy"] == 0, cells["iy"] == 3], ["SQ03", "SQ02"], "SQ01"
+    )
+    if light:
+        cells.loc[cells["iy"].isin([1, 2]) & (cells["ix"] < 24), "workload"] = 1.0
+    for ix in (24, 25):
+        at = cells.index[(cells["ix"] == ix) & (cells["iy"] == 1)][0]
+        cells.loc[at, ["squad_id", "locked"]] = ["SQ02", 1]
+    return cells, squads
+
+
+def test_rezone_asks_when_joining_locks_cuts_most_of_a_zone_off():
+    # the locks themselves leave squad 1 whole; the way that joins them to
+    # squad 2 would hand squad 1's main part over: the planner is asked
+    cells, squads = _wide_strip(light=False)
+    t0 = time.monotonic()
+    res = rezone(cells, squads, POLICY, ZoningSettings(tolerance=0.9, time_limit=10))
+    assert time.monotonic() - t0 < 3.0
+    assert not res.feasible and res.moved == 0
+    why = [x for x in res.explanation if "are cut off from its base by the way" in x]
+    assert len(why) == 1
+    assert why[0].startswith("46 cells of squad SQ01's zone")
+    assert "cell C0124" in why[0] and "other squads (SQ02)" in why[0]
+    # light: the same cut is a hand-over, told in a note
+    cells, squads = _wide_strip(light=True)
+    res = rezone(cells, squads, POLICY, ZoningSettings(tolerance=0.9, time_limit=10))
+    assert res.feasible
+    assert_contiguous(cells, res.assignment)
+    assert any(x.startswith("46 cells of squad SQ01's zone") for x in res.explanation)
+    locked = cells.loc[cells["locked"] == 1, "cell_id"]
+    assert (res.assignment[locked] == "SQ02").all()
+
+
 def test_coarse_base_cell_explained_at_2_percent():
     # Squad 1's base carries 380 min, below 505 -2%; its lightest neighbour
     # (150 min) lifts it to 530, above 505 +2%: no zone of it can fit.
