@@ -1672,7 +1672,12 @@ def _resolve_zones(
     solver.parameters.num_workers = max(1, settings.workers)
     solver.parameters.random_seed = settings.seed
     solver.parameters.cp_model_probing_level = 0
-    status = _solve_until_stall(solver, model, stall)
+    # Re-zoning: the planner waits, and minutes shaved off zones already
+    # balanced with few moves are not worth it; the search stops once the
+    # load and the moved units (multiples of ``penalty``) stall.
+    status = _solve_until_stall(
+        solver, model, stall, penalty if stay is not None else None
+    )
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return None
     new = units.copy()
@@ -1706,26 +1711,39 @@ def _resolve_zones(
 
 
 class _LastImproved(cp_model.CpSolverSolutionCallback):
-    """Notes when the incumbent last improved."""
+    """Notes when the incumbent last improved; with a ``unit``, only when
+    the objective's multiple of it fell (the terms that outrank the rest)."""
 
-    def __init__(self) -> None:
+    def __init__(self, unit: int | None = None) -> None:
         super().__init__()
         self.when = time.monotonic()
+        self.unit = unit
+        self.best = math.inf
 
     def on_solution_callback(self) -> None:
-        self.when = time.monotonic()
+        if self.unit is None:
+            self.when = time.monotonic()
+            return
+        major = math.floor(self.objective_value / self.unit)
+        if major < self.best:
+            self.best = major
+            self.when = time.monotonic()
 
 
 def _solve_until_stall(
-    solver: cp_model.CpSolver, model: cp_model.CpModel, stall: float
+    solver: cp_model.CpSolver,
+    model: cp_model.CpModel,
+    stall: float,
+    unit: int | None = None,
 ) -> int:
-    """Solve, but stop once the incumbent has not improved for ``stall`` s.
+    """Solve, but stop once the incumbent has not improved for ``stall`` s
+    (counting only the objective's multiples of ``unit``, if given).
 
     A neighbourhood rarely improves after its first second; proving the
     optimum takes far longer than finding it, and the time is better spent
     on the next neighbourhood.
     """
-    seen = _LastImproved()
+    seen = _LastImproved(unit)
     stop = threading.Event()
 
     def poll() -> None:
