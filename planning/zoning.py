@@ -3080,24 +3080,28 @@ def _run(
                 now = time.monotonic()
                 ls_deadline = now + _LNS_BALANCE_SHARE * (deadline - now)
                 priced_deadline = now + _LNS_PRICED_SHARE * (ls_deadline - now)
+
+                def drain(
+                    units: np.ndarray, until: float = priced_deadline
+                ) -> np.ndarray:
+                    """The priced start's zone re-solves, balance only."""
+                    return _lns(
+                        p, fixed, exempt, units, tol, until, settings, progress,
+                        cancel, t0, balance_only=True,
+                    )  # fmt: skip
+
                 spread = float(_excess(p, repaired, tol).sum())
                 lp_first = spread > _LP_FIRST_EXCESS * float(p.target.mean())
                 lp_first &= id(order) not in lp_tried
                 if not lp_first:
-                    repaired = _lns(
-                        p, fixed, exempt, repaired, tol, priced_deadline,
-                        settings, progress, cancel, t0, balance_only=True,
-                    )  # fmt: skip
+                    repaired = drain(repaired)
                 if not _valid(p, repaired, tol, exempt) and id(order) not in lp_tried:
                     # the work is spread wrongly over the county: start over
                     # from the LP, which balances it all at once
                     lp_tried.add(id(order))
                     other = _lp_start(p, order, fixed, tol, ls_deadline)
                     if other is None and lp_first:  # no LP (too big): go on here
-                        repaired = _lns(
-                            p, fixed, exempt, repaired, tol, priced_deadline,
-                            settings, progress, cancel, t0, balance_only=True,
-                        )  # fmt: skip
+                        repaired = drain(repaired)
                     if other is not None:
                         other = _repair(
                             p, fixed, exempt, other, 0.5 * tol, 0.0, 0.9 * tol,
