@@ -2384,6 +2384,15 @@ def _start(
     return other if _worst(p, other) < _worst(p, start) else start
 
 
+def _as_left(p: _Problem, fixed: np.ndarray) -> np.ndarray:
+    """The zones as the planner left them: fixed units (locks, bases,
+    islands) to their squads, the rest as now; units outside every nest
+    group unassigned. What a named lock conflict returns."""
+    units = np.where(fixed >= 0, fixed, p.cur)
+    units[(p.unit_group < 0) & (fixed < 0)] = -1
+    return units
+
+
 def _quick_rezone(
     p: _Problem,
     fixed: np.ndarray,
@@ -2411,8 +2420,7 @@ def _quick_rezone(
     m = len(p.squad_ids)
     if ((p.cur < 0) & (p.unit_group >= 0)).mean() > 0.05:
         return None, False, []  # hardly a zoning to repair: let the solver draw one
-    units = np.where(fixed >= 0, fixed, p.cur)
-    units[(p.unit_group < 0) & (fixed < 0)] = -1
+    units = _as_left(p, fixed)
     solid = ~exempt
     # pieces of a zone that no longer reach its base become unassigned
     label = _zone_pieces(p, units, (units >= 0) & solid)
@@ -3017,11 +3025,9 @@ def _run(
     if len(blocked) and rezoning:
         # the planner's locks wall each other off: no solver run helps, so
         # the zones stay as the planner left them until a lock is lifted
-        units = np.where(fixed >= 0, fixed, p.cur)
-        units[(p.unit_group < 0) & (fixed < 0)] = -1
         return _result(
-            p, _Outcome(units, "infeasible"), walled + reasons, explanation,
-            islands, settings, t0,
+            p, _Outcome(_as_left(p, fixed), "infeasible"), walled + reasons,
+            explanation, islands, settings, t0,
         )  # fmt: skip
     exempt[blocked] = True  # from scratch: zone the rest, say why this lock is cut
     reasons = walled + reasons
