@@ -135,6 +135,8 @@ _LP_SUPPORT_SHARE = 0.15
 # neighbouring cells this many times, while this many seconds are left.
 _LP_RINGS = 1
 _LP_RING_SECONDS = 5.0
+# Travel within this share of the LP bound gets no more CP-SAT rounds.
+_RESHAPE_GAP = 0.01
 # Passes over the balance neighbourhoods, each with doubled solve times.
 _LNS_PASSES = 2
 # Share of the time left after the start that a zoning from scratch keeps
@@ -2240,13 +2242,72 @@ def _solve_guided(
     for _ in range(_LP_RINGS):
         if out.status == "cancelled" or deadline - time.monotonic() < _LP_RING_SECONDS:
             break
-        wide = wide | ((p.adj @ wide.T.astype(np.int32)).T > 0) & (key >= 0)
-        wide = _with_zoning(wide, out.units)
+        wide = _with_zoning(_ring(p, wide, key), out.units)
         again = solve(wide, out.units, lp_bound)
         if again.units is None:
             break
         out = again
     return _Outcome(out.units, _done(out.status), lp_bound)
+
+
+def _ring(p: _Problem, cand: np.ndarray, key: np.ndarray) -> np.ndarray:
+    """``cand`` widened by the squads of each unit's neighbours."""
+    return cand | ((p.adj @ cand.T.astype(np.int32)).T > 0) & (key >= 0)
+
+
+def _reshape(
+    p: _Problem,
+    narrow: np.ndarray,
+    lp_bound: float,
+    fixed: np.ndarray,
+    exempt: np.ndarray,
+    units: np.ndarray,
+    deadline: float,
+    settings: ZoningSettings,
+    progress: ProgressFn,
+    cancel: CancelToken | None,
+    t0: float,
+) -> np.ndarray:
+    """CP-SAT and zone neighbourhoods again, in the order of the zones as
+    they now are, while each round lowers travel and time is left.
+
+    When both stall, seconds of the limit are often left. CP-SAT stalled
+    in the order of the start: a zone only grows outward in it, so cells it
+    gained cannot carry a path to cells it kept. In the order of the zones
+    the neighbourhoods left, it reshapes them again (萧山 500 m at ±2%:
+    0.05-0.6% less travel from the 7-16 s left).
+    """
+    cols = np.arange(p.n_units)
+
+    def cost(z: np.ndarray) -> float:
+        """Workload x minutes, as the LP bound counts them."""
+        got = z >= 0
+        return float((p.cost - p.eps_cost)[z[got], cols[got]].sum())
+
+    while deadline - time.monotonic() >= _LP_RING_SECONDS:
+        if cancel is not None and cancel.cancelled:
+            break
+        if cost(units) <= (1 + _RESHAPE_GAP) * lp_bound:
+            break  # nothing worth a round's seconds (常山 sample: 0.5%)
+        key = _current_order(p, settings.tolerance, units)[0]
+        out = _solve(
+            p, key, _close(p, key, _with_zoning(_ring(p, narrow, key), units)),
+            fixed, exempt, units, moves=False, soft=False, deadline=deadline,
+            share=1.0, settings=settings, progress=progress, cancel=cancel, t0=t0,
+            bound=lp_bound,
+        )  # fmt: skip
+        if out.units is None or not _valid(p, out.units, settings.tolerance, exempt):
+            break
+        before = cost(units)
+        if cost(out.units) > before * (1 - _LNS_STALL_GAIN):
+            if cost(out.units) < before:
+                units = out.units
+            break
+        units = _lns(
+            p, fixed, exempt, out.units, settings.tolerance, deadline, settings,
+            progress, cancel, t0,
+        )  # fmt: skip
+    return units
 
 
 def _done(status: str) -> str:
@@ -3229,6 +3290,11 @@ def _run(
             p, fixed, exempt, outcome.units, tol, deadline, settings, progress,
             cancel, t0,
         )  # fmt: skip
+        if narrow is not None and outcome.status != "optimal":
+            units = _reshape(
+                p, narrow, lp_bound, fixed, exempt, units, deadline, settings,
+                progress, cancel, t0,
+            )  # fmt: skip
         if (units != outcome.units).any() and _valid(p, units, tol, exempt):
             outcome = _Outcome(units, "feasible", outcome.bound)
     return _result(p, outcome, reasons, explanation, islands, settings, t0)
