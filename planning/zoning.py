@@ -2287,7 +2287,8 @@ def _reshape(
     while deadline - time.monotonic() >= _LP_RING_SECONDS:
         if cancel is not None and cancel.cancelled:
             break
-        if cost(units) <= (1 + _RESHAPE_GAP) * lp_bound:
+        before = cost(units)
+        if before <= (1 + _RESHAPE_GAP) * lp_bound:
             break  # nothing worth a round's seconds (常山 sample: 0.5%)
         key = _current_order(p, settings.tolerance, units)[0]
         out = _solve(
@@ -2298,9 +2299,9 @@ def _reshape(
         )  # fmt: skip
         if out.units is None or not _valid(p, out.units, settings.tolerance, exempt):
             break
-        before = cost(units)
-        if cost(out.units) > before * (1 - _LNS_STALL_GAIN):
-            if cost(out.units) < before:
+        after = cost(out.units)
+        if after > before * (1 - _LNS_STALL_GAIN):
+            if after < before:
                 units = out.units
             break
         units = _lns(
@@ -3151,7 +3152,8 @@ def _run(
                 def drain(
                     units: np.ndarray, until: float = priced_deadline
                 ) -> np.ndarray:
-                    """The priced start's zone re-solves, balance only."""
+                    """The priced start's zone re-solves, balance only (the
+                    default binds this pass's deadline)."""
                     return _lns(
                         p, fixed, exempt, units, tol, until, settings, progress,
                         cancel, t0, balance_only=True,
