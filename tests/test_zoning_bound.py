@@ -140,6 +140,19 @@ def test_case_has_an_island_and_a_detached_lp_piece(case: Case) -> None:
     assert bound == pytest.approx(value, rel=1e-6)
 
 
+def test_lp_bound_when_nearest_squads_alone_cannot_balance(case: Case) -> None:
+    """Each cell to its nearest base only cannot balance the U (the left
+    base is nearest to both arms), so the restricted LP is infeasible; the
+    bound must come from the widened LP, even when one round is all it may
+    solve, and equal the plain LP."""
+    nearest = case.travel.argmin(axis=0)
+    loads = np.bincount(nearest, case.grid.w, 2)
+    assert (np.abs(loads - case.target) > 0.05 * case.target).any()
+    value, _ = plain_lp_solution(case, 0.05)
+    bound, note = lp_bound(case, 0.05, k0=1, max_rounds=1)
+    assert bound == pytest.approx(value, rel=1e-6), note
+
+
 @pytest.mark.parametrize("tol", [0.05, 0.1])
 def test_cut_bound_is_stronger_and_still_a_lower_bound(case: Case, tol: float) -> None:
     """Cuts raise the bound past the plain LP's split zone, but never above
