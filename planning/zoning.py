@@ -35,15 +35,20 @@ from its base by other squads' locks (proven: with the fewest locks to lift),
 or cut off by locks of other squads in the necks of its zone (no detour of
 up to 16 cells found).
 
-Starts. Priced flood and balanced greedy growth give CP-SAT a hint that keeps
-the distance order. When order-keeping moves cannot balance it (two bases in
-one corner, a base in a quiet polder: a zone's shortest paths pin it), a
-local search on true contiguity (:func:`_repair`, with ejection chains that
-carry work across several zones) balances it, and CP-SAT solves in an order
-the repaired zones satisfy. Where the work is concentrated (a town cell can
-carry 10-60% of a target) and that stalls, the start is grown again from the
-LP relaxation of the ordered model (:func:`_lp_start`, HiGHS), which spreads
-the work over the whole county at once.
+Starts. From scratch, zones are first grown from the LP relaxation of the
+ordered model (:func:`_lp_start`, HiGHS), which spreads the work over the
+whole county at once: the zone furthest below its target claims next, whole
+LP shares first. Border moves on true contiguity (:func:`_repair`, with
+ejection chains that carry work across several zones) and re-solves of zone
+paths bring it into the band, and CP-SAT solves in an order the zones
+satisfy. On 萧山 500 m this start ends 60 s at 1.01-1.02 x the LP bound,
+against 1.04 (±5%) and 1.05-1.07 (±2%) from the priced one, where a town
+cell can carry 10-60% of a target. On larger grids (the ordered LP takes
+5 s on 10k cells, 15 s on 16k) or where the LP start stays outside the
+band, priced flood and balanced greedy growth give CP-SAT a hint that keeps
+the distance order, balanced the same way when order-keeping moves cannot
+(two bases in one corner, a base in a quiet polder: a zone's shortest paths
+pin it); the LP start is their fallback there.
 
 LP guidance. From a balanced start, CP-SAT first solves over the pairs the
 balanced LP optimum uses plus the start's (:func:`_lp_support`): about one
@@ -116,19 +121,15 @@ _LNS_REPAIR_SECONDS = 1.0
 # Share of the time left that the balance search gets when a zoning from
 # scratch starts outside the band (CP-SAT rarely finds the band from there).
 _LNS_BALANCE_SHARE = 0.5
-# Part of that for the priced start; the rest goes to the LP start.
-_LNS_PRICED_SHARE = 0.5
-# Excess outside the band, summed over the zones, beyond which the priced
-# start goes to the LP start at once (in mean targets): on 萧山 500 m at ±2%
-# the priced start has 0.68 (28 zones out) and 15 s of zone re-solves leave
-# 26 out, while the LP start balances in 8 s; at ±5% it has 0.13 and the
-# re-solves drain it in about 11 s, to a start with less travel.
-_LP_FIRST_EXCESS = 0.5
 # The LPs that guide the start and CP-SAT's candidates: each unit's nearest
 # squads as columns, and the most pairs (about 20k cells): on 萧山 250 m
 # (330k pairs) HiGHS solves the plain LP in 4 s, the ordered one in 14 s.
 _LP_NEAREST = 20
 _LP_MAX_PAIRS = 400_000
+# Most pairs for the LP start tried first (about 12k cells): the ordered LP
+# takes 5 s on 萧山 320 m (200k pairs) but over 15 s on 250 m, a quarter of
+# a minute's zoning for a start the priced one matches there.
+_LP_FIRST_PAIRS = 250_000
 # Most of the time left that the LP for CP-SAT's candidates may take.
 _LP_SUPPORT_SHARE = 0.15
 # When CP-SAT stalls on the LP's pairs, widen them by the squads of the
@@ -852,29 +853,34 @@ def _precheck(
 
 
 def _greedy(
-    p: _Problem, key: np.ndarray, cand: np.ndarray, fixed: np.ndarray
-) -> np.ndarray:
-    """Balanced region growing that respects the order: the CP-SAT hint.
+    p: _Problem, key: np.ndarray | None, cand: np.ndarray, fixed: np.ndarray,
+    score: np.ndarray | None = None,
+) -> np.ndarray:  # fmt: skip
+    """Balanced region growing: the CP-SAT hint, and the LP start's rounding.
 
-    The zone furthest below its target grows next, by its nearest eligible
-    unit; units it never reaches stay -1 (a partial hint).
+    The zone furthest below its target grows next, by its eligible unit of
+    least ``score`` (minutes by default); given an order ``key`` it only
+    claims neighbours of larger order. Units it never reaches stay -1 (a
+    partial hint).
     """
     m = len(p.squad_ids)
     hint = fixed.copy()
     load = np.bincount(hint[hint >= 0], p.w[hint >= 0], m)
     target = np.where(p.target > 0, p.target, 1.0)
     indptr, indices = p.adj.indptr, p.adj.indices
-    keys, cands, ranks = _rows(key), _rows(cand), _rows(p.rank)
+    keys = _rows(key) if key is not None else None
+    cands, scores = _rows(cand), _rows(p.rank if score is None else score)
     heaps: list[list[tuple[float, int]]] = [[] for _ in range(m)]
 
     def push(s: int, u: int) -> None:
-        ks, cs = keys[s], cands[s]
+        cs, sc = cands[s], scores[s]
+        ks = keys[s] if keys is not None else None
         for v in indices[indptr[u] : indptr[u + 1]].tolist():
-            if hint[v] < 0 and cs[v] and ks[v] > ks[u]:
-                heapq.heappush(heaps[s], (ranks[s][v], v))
+            if hint[v] < 0 and cs[v] and (ks is None or ks[v] > ks[u]):
+                heapq.heappush(heaps[s], (sc[v], v))
 
     for u in np.flatnonzero(hint >= 0).tolist():
-        if keys[hint[u]][u] >= 0:
+        if keys is None or keys[hint[u]][u] >= 0:
             push(int(hint[u]), u)
     active = [(load[s] / target[s], s) for s in range(m)]
     heapq.heapify(active)
@@ -971,7 +977,7 @@ def _flood(
 
 def _lp(
     p: _Problem, key: np.ndarray, fixed: np.ndarray, tolerance: float,
-    deadline: float, ordered: bool,
+    deadline: float, ordered: bool, max_pairs: int | None = None,
 ) -> tuple[np.ndarray, np.ndarray, float] | None:  # fmt: skip
     """LP relaxation of balanced assignment over each unit's nearest squads.
 
@@ -982,7 +988,8 @@ def _lp(
     ``ordered`` adds the distance-order rows of the CP-SAT model (a unit's
     share of a squad is at most that squad's shares of its neighbours nearer
     the base; the bound then holds for zones grown from their bases only).
-    Returns None when the LP is too large for the time left or finds nothing
+    Returns None when the LP is too large (more than ``max_pairs``, by default
+    :data:`_LP_MAX_PAIRS`) or the time left too short, or it finds nothing
     (candidates too narrow, time out): the callers then keep what they had.
     """
     from scipy.optimize import linprog  # only these refinements need it
@@ -993,7 +1000,8 @@ def _lp(
     cand &= free[None, :]
     sq, un = np.nonzero(cand)
     nv = len(sq)
-    if nv == 0 or nv > _LP_MAX_PAIRS or deadline - time.monotonic() < 1.0:
+    cap = _LP_MAX_PAIRS if max_pairs is None else max_pairs
+    if nv == 0 or nv > cap or deadline - time.monotonic() < 1.0:
         return None
     w = p.w
     load = sparse.csr_matrix((w[un], (sq, np.arange(nv))), shape=(m, nv))
@@ -1070,7 +1078,7 @@ def _order_rows(
 
 def _lp_start(
     p: _Problem, key: np.ndarray, fixed: np.ndarray, tolerance: float,
-    deadline: float,
+    deadline: float, max_pairs: int | None = None,
 ) -> np.ndarray | None:  # fmt: skip
     """Start from the LP relaxation of the distance-ordered model.
 
@@ -1078,23 +1086,44 @@ def _lp_start(
     work spread wrongly over the county: on 萧山 at ±2% a start with 28
     zones outside the band (60% of a target in excess, summed) that chains
     of zone re-solves cannot drain in a minute. The LP (HiGHS) balances the
-    whole county at once; zones grown from the bases by its fractions, then
-    border moves, leave a few zones a little outside, which they drain in
-    seconds. Its travel is worse than the priced start's, so it is the
-    fallback, or the first try when the priced start's excess, summed, is
-    beyond :data:`_LP_FIRST_EXCESS`. None when :func:`_lp` gives nothing.
+    whole county at once; zones grown from the bases by its fractions, the
+    zone furthest below target first, leave a few zones a little outside,
+    which border moves and zone re-solves drain in seconds. None when
+    :func:`_lp` gives nothing.
     """
-    lp = _lp(p, key, fixed, tolerance, deadline, ordered=True)
+    lp = _lp(p, key, fixed, tolerance, deadline, ordered=True, max_pairs=max_pairs)
     if lp is None:
         return None
     x, cand, _ = lp
-    # Claim whole LP shares first; minutes only break ties.
+    # Claim whole LP shares first; minutes only break ties. The zone furthest
+    # below target claims next: grown all at once, zones near the middle take
+    # shares the LP gave zones further out, which then end far below target.
     score = 1.0 - x + 1e-4 * p.rank / max(float(np.median(p.rank[cand])), 1e-9)
-    units = _flood(p, None, cand, fixed, score)
+    units = _greedy(p, None, cand, fixed, score)
     free = (fixed < 0) & (p.unit_group >= 0)
     if (free & (units < 0)).any():  # out of the LP's reach: any permitted squad
         units = _flood(p, None, key >= 0, units, score)
     return units
+
+
+def _lp_balanced(
+    p: _Problem, key: np.ndarray, fixed: np.ndarray, exempt: np.ndarray,
+    tolerance: float, deadline: float, settings: ZoningSettings,
+    progress: ProgressFn, cancel: CancelToken | None, t0: float,
+    max_pairs: int | None = None,
+) -> np.ndarray | None:  # fmt: skip
+    """The LP start, brought into the band by border moves on true
+    contiguity, then re-solves of zone paths. None without an LP."""
+    units = _lp_start(p, key, fixed, tolerance, deadline, max_pairs)
+    if units is None:
+        return None
+    units = _repair(
+        p, fixed, exempt, units, 0.5 * tolerance, 0.0, 0.9 * tolerance, deadline
+    )
+    return _lns(
+        p, fixed, exempt, units, tolerance, deadline, settings, progress, cancel,
+        t0, balance_only=True,
+    )  # fmt: skip
 
 
 def _lp_support(
@@ -2427,14 +2456,15 @@ def _start(
     tolerance: float,
     deadline: float,
 ) -> np.ndarray:
-    """Starting zoning for the hint: current or greedy, then balanced."""
+    """Starting zoning for the hint: current, or priced or greedy growth,
+    then balanced. From scratch, the fallback to the LP start."""
     if moves:
         keep = (p.cur >= 0) & (key[np.maximum(p.cur, 0), np.arange(p.n_units)] >= 0)
         start = np.where(fixed >= 0, fixed, np.where(keep, p.cur, -1))
         aim, slack = 0.9 * tolerance, 0.9 * tolerance
         return _balance(p, key, cand, fixed, exempt, start, aim, slack, None, deadline)
     aim, band = 0.5 * tolerance, 0.9 * tolerance
-    # Priced start first: near the LP optimum, so CP-SAT only polishes. The
+    # Priced start first: near the LP optimum where work is spread evenly. The
     # greedy growth is the fallback when pricing and repair leave it unbalanced.
     now = time.monotonic()
     priced = _priced(p, key, cand, fixed, aim, now + 0.3 * (deadline - now))
@@ -3121,17 +3151,33 @@ def _run(
     # each attempt's order: a start and the order it satisfies, so a later
     # attempt that goes on from a repaired start also solves in its order
     starts: dict[int, tuple[np.ndarray, np.ndarray]] = {}
-    lp_tried: set[int] = set()  # orders whose LP start was tried (it is costly)
+    # each order's LP start, tried first on grids up to _LP_FIRST_PAIRS (None
+    # when it gave none), and the orders it was tried for on larger ones
+    lp_units: dict[int, np.ndarray | None] = {}
+    lp_tried: set[int] = set()
     lp_bound: float | None = None  # set when CP-SAT solves the LP's pairs only
     for label, order, cand, ls_cand, moves in _attempts(
         p, base_key, settings, rezoning
     ):
         if id(order) not in starts or moves:
-            ls_deadline = time.monotonic() + 0.25 * (deadline - time.monotonic())
-            starts[id(order)] = (
-                _start(p, order, ls_cand, fixed, exempt, moves, tol, ls_deadline),
-                order,
-            )
+            first = None
+            if not moves and not hopeless and id(order) not in lp_units:
+                # the LP start first: it balances the county at once, and
+                # with less travel than the priced start where work is dense
+                ls_deadline = time.monotonic() + 0.25 * (deadline - time.monotonic())
+                first = _lp_balanced(
+                    p, order, fixed, exempt, tol, ls_deadline, settings, progress,
+                    cancel, t0, _LP_FIRST_PAIRS,
+                )  # fmt: skip
+                lp_units[id(order)] = first
+            if first is not None and _valid(p, first, tol, exempt):
+                starts[id(order)] = (first, _current_order(p, tol, first)[0])
+            else:
+                ls_deadline = time.monotonic() + 0.25 * (deadline - time.monotonic())
+                starts[id(order)] = (
+                    _start(p, order, ls_cand, fixed, exempt, moves, tol, ls_deadline),
+                    order,
+                )
         start, key = starts[id(order)]
         if not _valid(p, start, tol, exempt) and not hopeless:
             # The order blocks the repair (see _repair): balance on true
@@ -3147,41 +3193,24 @@ def _run(
                 # to the deviation left: re-solve paths of whole zones.
                 now = time.monotonic()
                 ls_deadline = now + _LNS_BALANCE_SHARE * (deadline - now)
-                priced_deadline = now + _LNS_PRICED_SHARE * (ls_deadline - now)
-
-                def drain(
-                    units: np.ndarray, until: float = priced_deadline
-                ) -> np.ndarray:
-                    """The priced start's zone re-solves, balance only (the
-                    default binds this pass's deadline)."""
-                    return _lns(
-                        p, fixed, exempt, units, tol, until, settings, progress,
-                        cancel, t0, balance_only=True,
-                    )  # fmt: skip
-
-                spread = float(_excess(p, repaired, tol).sum())
-                lp_first = spread > _LP_FIRST_EXCESS * float(p.target.mean())
-                lp_first &= id(order) not in lp_tried
-                if not lp_first:
-                    repaired = drain(repaired)
-                if not _valid(p, repaired, tol, exempt) and id(order) not in lp_tried:
-                    # the work is spread wrongly over the county: start over
-                    # from the LP, which balances it all at once
+                other = lp_units.get(id(order))
+                if other is None and id(order) not in lp_tried:
+                    # a grid too large to try the LP start first: try it now
                     lp_tried.add(id(order))
-                    other = _lp_start(p, order, fixed, tol, ls_deadline)
-                    if other is None and lp_first:  # no LP (too big): go on here
-                        repaired = drain(repaired)
-                    if other is not None:
-                        other = _repair(
-                            p, fixed, exempt, other, 0.5 * tol, 0.0, 0.9 * tol,
-                            ls_deadline,
-                        )  # fmt: skip
-                        other = _lns(
-                            p, fixed, exempt, other, tol, ls_deadline, settings,
-                            progress, cancel, t0, balance_only=True,
-                        )  # fmt: skip
-                        if _worst(p, other) < _worst(p, repaired):
-                            repaired = other
+                    other = _lp_balanced(
+                        p, order, fixed, exempt, tol,
+                        now + 0.5 * (ls_deadline - now), settings, progress,
+                        cancel, t0,
+                    )  # fmt: skip
+                if other is not None and _valid(p, other, tol, exempt):
+                    repaired = other
+                else:
+                    repaired = _lns(
+                        p, fixed, exempt, repaired, tol, ls_deadline, settings,
+                        progress, cancel, t0, balance_only=True,
+                    )  # fmt: skip
+                    if other is not None and _worst(p, other) < _worst(p, repaired):
+                        repaired = other
             if _worst(p, repaired) < _worst(p, start):
                 key = _current_order(p, tol, repaired)[0]
                 start = repaired

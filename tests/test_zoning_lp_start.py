@@ -3,8 +3,10 @@ narrow CP-SAT model over the LP optimum's pairs.
 
 On 萧山 at ±2% the priced start leaves the work spread wrongly over the
 county and zone re-solves cannot drain it in a minute; the LP relaxation of
-the ordered model, grown into zones, can. These tests check what a planner
-relies on when that path is taken: every cell is zoned, rules are kept, the
+the ordered model, grown into zones, can, with less travel, so it is the
+first start on grids up to about 12k cells and the priced start the
+fallback. These tests check what a planner relies on on either path:
+every cell is zoned, rules are kept, the
 zoning that comes out is contiguous and inside the band, and the bound shown
 with it holds for every zoning.
 """
@@ -63,6 +65,27 @@ def test_lp_start_zones_every_cell_within_the_rules(seed):
     assert zn._valid(p, repaired, 0.02, exempt)
 
 
+@pytest.mark.parametrize("seed", [1, 2])
+def test_lp_start_leaves_every_zone_near_its_target(seed):
+    """Grown from the LP shares, no zone starts more than a quarter off its
+    target, so border moves have little work to carry. (Claiming shares all
+    at once, zones near the middle took what the LP gave the outer ones:
+    75-83% off here.)"""
+    cells, squads = concentrated_grid(seed, n=40, k=20)
+    settings = ZoningSettings(tolerance=0.02, nest="area")
+    p = zn._prepare(cells, squads, POLICY, settings)
+    key = zn._keys_from_bases(p)
+    fixed = np.full(p.n_units, -1)
+    fixed[p.base] = np.arange(len(p.squad_ids))
+
+    units = zn._lp_start(p, key, fixed, 0.02, time.monotonic() + 20)
+
+    assert units is not None and (units >= 0).all()
+    load = np.bincount(units, p.w, len(p.squad_ids))
+    off = np.abs(load - p.target) / p.target
+    assert off.max() <= 0.25, f"a zone starts {off.max():.0%} off its target"
+
+
 def test_lp_start_declines_a_model_too_large_for_the_time(monkeypatch):
     """Past the size cap it returns None and the caller keeps its start."""
     cells, squads = concentrated_grid(1, n=12, k=4)
@@ -74,47 +97,66 @@ def test_lp_start_declines_a_model_too_large_for_the_time(monkeypatch):
     assert zn._lp_start(p, key, fixed, 0.05, time.monotonic() + 10) is None
 
 
-def test_zone_falls_back_to_the_lp_start_when_the_balance_search_stalls(
-    monkeypatch,
-):
-    """A start that piles the work on a few squads, and no time for the zone
-    re-solves from it: the LP start must carry the zoning into the band
-    before CP-SAT polishes it."""
-    cells, squads = concentrated_grid(2)
-    calls = []
-    lp_start = zn._lp_start
+def lopsided(p, key, cand, fixed, exempt, moves, tolerance, deadline):
+    """Every cell to the nearest base that may take it: far off balance."""
+    near = np.where(key >= 0, p.rank, np.inf).argmin(axis=0)
+    return np.where(fixed >= 0, fixed, near)
 
-    def spy(*args, **kwargs):
-        calls.append(1)
-        return lp_start(*args, **kwargs)
 
-    def lopsided(p, key, cand, fixed, exempt, moves, tolerance, deadline):
-        """Every cell to the nearest base that may take it: far off balance."""
-        near = np.where(key >= 0, p.rank, np.inf).argmin(axis=0)
-        return np.where(fixed >= 0, fixed, near)
-
+def spy_hints(monkeypatch, tolerance: float) -> list[bool]:
+    """Whether each start handed to CP-SAT was inside the band."""
     solve, hints = zn._solve, []
 
     def spy_solve(p, key, cand, fixed, exempt, hint, **kwargs):
-        hints.append(zn._valid(p, hint, 0.02, exempt))
+        hints.append(zn._valid(p, hint, tolerance, exempt))
         return solve(p, key, cand, fixed, exempt, hint, **kwargs)
 
-    monkeypatch.setattr(zn, "_lp_start", spy)
     monkeypatch.setattr(zn, "_solve", spy_solve)
-    monkeypatch.setattr(zn, "_start", lopsided)
-    monkeypatch.setattr(zn, "_LNS_PRICED_SHARE", 0.0)
-    repair, repairs = zn._repair, []
+    return hints
 
-    def first_repair_fails(p, fixed, exempt, start, *args):
-        """The border moves on the lopsided start give up at once."""
-        repairs.append(1)
-        return start if len(repairs) == 1 else repair(p, fixed, exempt, start, *args)
 
-    monkeypatch.setattr(zn, "_repair", first_repair_fails)
+def test_zone_starts_from_the_lp_start(monkeypatch):
+    """From scratch the LP start comes first and carries the zoning into the
+    band: the order-keeping start (here one that piles the work on a few
+    squads) is never needed."""
+    cells, squads = concentrated_grid(2)
+    calls = []
+
+    def no_priced(*args, **kwargs):
+        calls.append(1)
+        return lopsided(*args, **kwargs)
+
+    monkeypatch.setattr(zn, "_start", no_priced)
+    hints = spy_hints(monkeypatch, 0.02)
     res = zone(cells, squads, POLICY, ZoningSettings(tolerance=0.02, time_limit=20))
 
-    assert calls, "the LP start was never tried"
-    assert hints[0], "CP-SAT was handed a start outside the band"
+    assert not calls, "the LP start did not balance; the priced start was used"
+    assert hints and hints[0], "CP-SAT was handed a start outside the band"
+    assert res.feasible, res.explanation
+    assert_contiguous(cells, res.assignment)
+    assert_balanced(cells, squads, res.assignment, 0.02)
+
+
+def test_zone_falls_back_to_the_priced_start_without_an_lp(monkeypatch):
+    """Past the LP's size cap (grids of more than about 20k cells) the
+    priced start, balanced by border moves and zone re-solves, carries the
+    zoning into the band instead."""
+    cells, squads = concentrated_grid(2)
+    monkeypatch.setattr(zn, "_LP_FIRST_PAIRS", 0)
+    monkeypatch.setattr(zn, "_LP_MAX_PAIRS", 0)
+    calls = []
+    start = zn._start
+
+    def spy_start(*args, **kwargs):
+        calls.append(1)
+        return start(*args, **kwargs)
+
+    monkeypatch.setattr(zn, "_start", spy_start)
+    hints = spy_hints(monkeypatch, 0.02)
+    res = zone(cells, squads, POLICY, ZoningSettings(tolerance=0.02, time_limit=20))
+
+    assert calls, "the priced start was never tried"
+    assert hints and hints[0], "CP-SAT was handed a start outside the band"
     assert res.feasible, res.explanation
     assert_contiguous(cells, res.assignment)
     assert_balanced(cells, squads, res.assignment, 0.02)
