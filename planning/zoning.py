@@ -43,12 +43,13 @@ ejection chains that carry work across several zones) and re-solves of zone
 paths bring it into the band, and CP-SAT solves in an order the zones
 satisfy. On 萧山 500 m this start ends 60 s at 1.01-1.02 x the LP bound,
 against 1.04 (±5%) and 1.05-1.07 (±2%) from the priced one, where a town
-cell can carry 10-60% of a target. On larger grids (the ordered LP takes
-5 s on 10k cells, 15 s on 16k) or where the LP start stays outside the
-band, priced flood and balanced greedy growth give CP-SAT a hint that keeps
-the distance order, balanced the same way when order-keeping moves cannot
-(two bases in one corner, a base in a quiet polder: a zone's shortest paths
-pin it); the LP start is their fallback there.
+cell can carry 10-60% of a target. Past about 12k cells the ordered LP is
+too slow (15 s on 16k) and the plain one is used (250 m: 1.04-1.06, from
+1.05-1.09). Past about 20k cells (no LP) or where the LP start stays
+outside the band, priced flood and balanced greedy growth give CP-SAT a
+hint that keeps the distance order, balanced the same way when
+order-keeping moves cannot (two bases in one corner, a base in a quiet
+polder: a zone's shortest paths pin it).
 
 LP guidance. From a balanced start, CP-SAT first solves over the pairs the
 balanced LP optimum uses plus the start's (:func:`_lp_support`): about one
@@ -126,10 +127,11 @@ _LNS_BALANCE_SHARE = 0.5
 # (330k pairs) HiGHS solves the plain LP in 4 s, the ordered one in 14 s.
 _LP_NEAREST = 20
 _LP_MAX_PAIRS = 400_000
-# Most pairs for the LP start tried first (about 12k cells): the ordered LP
-# takes 5 s on 萧山 320 m (200k pairs) but over 15 s on 250 m, a quarter of
-# a minute's zoning for a start the priced one matches there.
-_LP_FIRST_PAIRS = 250_000
+# Most pairs for the ordered LP of the start (about 12k cells): it takes 5 s
+# on 萧山 320 m (200k pairs) but over 15 s on 250 m (330k), a quarter of a
+# minute's zoning; larger grids start from the plain LP (5 s there). On 500 m
+# and 320 m the plain LP's start ends 5-8% further from the bound.
+_LP_ORDERED_PAIRS = 250_000
 # Most of the time left that the LP for CP-SAT's candidates may take.
 _LP_SUPPORT_SHARE = 0.15
 # When CP-SAT stalls on the LP's pairs, widen them by the squads of the
@@ -426,6 +428,11 @@ class _Problem:
     unreachable: np.ndarray  # cell mask
     best_reach: np.ndarray  # cell minutes to the nearest permitted base
     notes: list[str] = field(default_factory=list)
+    # LPs solved (see _lp): on large grids the start's plain LP is the one
+    # CP-SAT's candidates come from, 5 s each on 萧山 250 m
+    lp_memo: dict[bytes, tuple[np.ndarray, np.ndarray, float]] = field(
+        default_factory=dict
+    )
 
 
 def _squad_index(values: pd.Series, squad_ids: list[str]) -> np.ndarray:
@@ -975,9 +982,17 @@ def _flood(
     return start
 
 
+def _lp_pairs(p: _Problem, key: np.ndarray, fixed: np.ndarray) -> np.ndarray:
+    """The LPs' columns: each free unit's nearest squads, and enough units
+    for each squad's target, among the pairs the order permits."""
+    free = (fixed < 0) & (p.unit_group >= 0)
+    cand = (_nearest(p, key, _LP_NEAREST) | _enough(p, key, 1.5)) & (key >= 0)
+    return cand & free[None, :]
+
+
 def _lp(
     p: _Problem, key: np.ndarray, fixed: np.ndarray, tolerance: float,
-    deadline: float, ordered: bool, max_pairs: int | None = None,
+    deadline: float, ordered: bool,
 ) -> tuple[np.ndarray, np.ndarray, float] | None:  # fmt: skip
     """LP relaxation of balanced assignment over each unit's nearest squads.
 
@@ -988,20 +1003,23 @@ def _lp(
     ``ordered`` adds the distance-order rows of the CP-SAT model (a unit's
     share of a squad is at most that squad's shares of its neighbours nearer
     the base; the bound then holds for zones grown from their bases only).
-    Returns None when the LP is too large (more than ``max_pairs``, by default
-    :data:`_LP_MAX_PAIRS`) or the time left too short, or it finds nothing
+    Returns None when the LP is too large for the time left or finds nothing
     (candidates too narrow, time out): the callers then keep what they had.
     """
     from scipy.optimize import linprog  # only these refinements need it
 
     m = len(p.squad_ids)
     free = (fixed < 0) & (p.unit_group >= 0)
-    cand = (_nearest(p, key, _LP_NEAREST) | _enough(p, key, 1.5)) & (key >= 0)
-    cand &= free[None, :]
+    cand = _lp_pairs(p, key, fixed)
+    memo = b"".join(
+        [bytes([ordered]), np.float64(tolerance).tobytes(), fixed.tobytes()]
+        + ([key.tobytes()] if ordered else [np.packbits(cand).tobytes()])
+    )
+    if memo in p.lp_memo:
+        return p.lp_memo[memo]
     sq, un = np.nonzero(cand)
     nv = len(sq)
-    cap = _LP_MAX_PAIRS if max_pairs is None else max_pairs
-    if nv == 0 or nv > cap or deadline - time.monotonic() < 1.0:
+    if nv == 0 or nv > _LP_MAX_PAIRS or deadline - time.monotonic() < 1.0:
         return None
     w = p.w
     load = sparse.csr_matrix((w[un], (sq, np.arange(nv))), shape=(m, nv))
@@ -1038,6 +1056,7 @@ def _lp(
     got = fixed >= 0
     bound = float(least[np.isfinite(least)].sum() + hi @ mu[:m] - lo @ mu[m:])
     bound += float(cost[fixed[got], np.flatnonzero(got)].sum())
+    p.lp_memo[memo] = x, cand, bound
     return x, cand, bound
 
 
@@ -1078,7 +1097,7 @@ def _order_rows(
 
 def _lp_start(
     p: _Problem, key: np.ndarray, fixed: np.ndarray, tolerance: float,
-    deadline: float, max_pairs: int | None = None,
+    deadline: float,
 ) -> np.ndarray | None:  # fmt: skip
     """Start from the LP relaxation of the distance-ordered model.
 
@@ -1088,10 +1107,12 @@ def _lp_start(
     of zone re-solves cannot drain in a minute. The LP (HiGHS) balances the
     whole county at once; zones grown from the bases by its fractions, the
     zone furthest below target first, leave a few zones a little outside,
-    which border moves and zone re-solves drain in seconds. None when
-    :func:`_lp` gives nothing.
+    which border moves and zone re-solves drain in seconds. The LP keeps the
+    distance order up to :data:`_LP_ORDERED_PAIRS`. None when :func:`_lp`
+    gives nothing.
     """
-    lp = _lp(p, key, fixed, tolerance, deadline, ordered=True, max_pairs=max_pairs)
+    ordered = int(_lp_pairs(p, key, fixed).sum()) <= _LP_ORDERED_PAIRS
+    lp = _lp(p, key, fixed, tolerance, deadline, ordered=ordered)
     if lp is None:
         return None
     x, cand, _ = lp
@@ -1110,11 +1131,10 @@ def _lp_balanced(
     p: _Problem, key: np.ndarray, fixed: np.ndarray, exempt: np.ndarray,
     tolerance: float, deadline: float, settings: ZoningSettings,
     progress: ProgressFn, cancel: CancelToken | None, t0: float,
-    max_pairs: int | None = None,
 ) -> np.ndarray | None:  # fmt: skip
     """The LP start, brought into the band by border moves on true
     contiguity, then re-solves of zone paths. None without an LP."""
-    units = _lp_start(p, key, fixed, tolerance, deadline, max_pairs)
+    units = _lp_start(p, key, fixed, tolerance, deadline)
     if units is None:
         return None
     units = _repair(
@@ -3151,10 +3171,8 @@ def _run(
     # each attempt's order: a start and the order it satisfies, so a later
     # attempt that goes on from a repaired start also solves in its order
     starts: dict[int, tuple[np.ndarray, np.ndarray]] = {}
-    # each order's LP start, tried first on grids up to _LP_FIRST_PAIRS (None
-    # when it gave none), and the orders it was tried for on larger ones
+    # each order's LP start, tried first (None when there was no LP)
     lp_units: dict[int, np.ndarray | None] = {}
-    lp_tried: set[int] = set()
     lp_bound: float | None = None  # set when CP-SAT solves the LP's pairs only
     for label, order, cand, ls_cand, moves in _attempts(
         p, base_key, settings, rezoning
@@ -3167,7 +3185,7 @@ def _run(
                 ls_deadline = time.monotonic() + 0.25 * (deadline - time.monotonic())
                 first = _lp_balanced(
                     p, order, fixed, exempt, tol, ls_deadline, settings, progress,
-                    cancel, t0, _LP_FIRST_PAIRS,
+                    cancel, t0,
                 )  # fmt: skip
                 lp_units[id(order)] = first
             if first is not None and _valid(p, first, tol, exempt):
@@ -3193,24 +3211,14 @@ def _run(
                 # to the deviation left: re-solve paths of whole zones.
                 now = time.monotonic()
                 ls_deadline = now + _LNS_BALANCE_SHARE * (deadline - now)
+                repaired = _lns(
+                    p, fixed, exempt, repaired, tol, ls_deadline, settings,
+                    progress, cancel, t0, balance_only=True,
+                )  # fmt: skip
+                # the LP start, if there was one, may have come closer
                 other = lp_units.get(id(order))
-                if other is None and id(order) not in lp_tried:
-                    # a grid too large to try the LP start first: try it now
-                    lp_tried.add(id(order))
-                    other = _lp_balanced(
-                        p, order, fixed, exempt, tol,
-                        now + 0.5 * (ls_deadline - now), settings, progress,
-                        cancel, t0,
-                    )  # fmt: skip
-                if other is not None and _valid(p, other, tol, exempt):
+                if other is not None and _worst(p, other) < _worst(p, repaired):
                     repaired = other
-                else:
-                    repaired = _lns(
-                        p, fixed, exempt, repaired, tol, ls_deadline, settings,
-                        progress, cancel, t0, balance_only=True,
-                    )  # fmt: skip
-                    if other is not None and _worst(p, other) < _worst(p, repaired):
-                        repaired = other
             if _worst(p, repaired) < _worst(p, start):
                 key = _current_order(p, tol, repaired)[0]
                 start = repaired

@@ -38,9 +38,12 @@ def concentrated_grid(seed: int, n: int = 30, k: int = 12):
     return cells, squads
 
 
+@pytest.mark.parametrize("ordered_pairs", [250_000, 0], ids=["ordered", "plain"])
 @pytest.mark.parametrize("seed", [1, 2])
-def test_lp_start_zones_every_cell_within_the_rules(seed):
-    """Complete, bases and nesting kept; border moves then reach ±2%."""
+def test_lp_start_zones_every_cell_within_the_rules(seed, ordered_pairs, monkeypatch):
+    """Complete, bases and nesting kept; border moves then reach ±2%. Also
+    from the plain LP, which large grids start from."""
+    monkeypatch.setattr(zn, "_LP_ORDERED_PAIRS", ordered_pairs)
     cells, squads = concentrated_grid(seed)
     settings = ZoningSettings(tolerance=0.02, nest="area")
     p = zn._prepare(cells, squads, POLICY, settings)
@@ -142,7 +145,6 @@ def test_zone_falls_back_to_the_priced_start_without_an_lp(monkeypatch):
     priced start, balanced by border moves and zone re-solves, carries the
     zoning into the band instead."""
     cells, squads = concentrated_grid(2)
-    monkeypatch.setattr(zn, "_LP_FIRST_PAIRS", 0)
     monkeypatch.setattr(zn, "_LP_MAX_PAIRS", 0)
     calls = []
     start = zn._start
