@@ -100,64 +100,31 @@ def test_lp_start_declines_a_model_too_large_for_the_time(monkeypatch):
     assert zn._lp_start(p, key, fixed, 0.05, time.monotonic() + 10) is None
 
 
-def lopsided(p, key, cand, fixed, exempt, moves, tolerance, deadline):
-    """Every cell to the nearest base that may take it: far off balance."""
-    near = np.where(key >= 0, p.rank, np.inf).argmin(axis=0)
-    return np.where(fixed >= 0, fixed, near)
-
-
-def spy_hints(monkeypatch, tolerance: float) -> list[bool]:
-    """Whether each start handed to CP-SAT was inside the band."""
-    solve, hints = zn._solve, []
-
-    def spy_solve(p, key, cand, fixed, exempt, hint, **kwargs):
-        hints.append(zn._valid(p, hint, tolerance, exempt))
-        return solve(p, key, cand, fixed, exempt, hint, **kwargs)
-
-    monkeypatch.setattr(zn, "_solve", spy_solve)
-    return hints
-
-
-def test_zone_starts_from_the_lp_start(monkeypatch):
+@pytest.mark.parametrize("lp", [True, False], ids=["lp", "no-lp"])
+def test_zone_starts_from_the_lp_start_or_else_the_priced_one(monkeypatch, lp):
     """From scratch the LP start comes first and carries the zoning into the
-    band: the order-keeping start (here one that piles the work on a few
-    squads) is never needed."""
+    band. Past the LP's size cap (about 20k cells) the priced start, balanced
+    by border moves and zone re-solves, does instead. Either way CP-SAT gets
+    a start inside the band and the zoning keeps the rules."""
     cells, squads = concentrated_grid(2)
-    calls = []
-
-    def no_priced(*args, **kwargs):
-        calls.append(1)
-        return lopsided(*args, **kwargs)
-
-    monkeypatch.setattr(zn, "_start", no_priced)
-    hints = spy_hints(monkeypatch, 0.02)
-    res = zone(cells, squads, POLICY, ZoningSettings(tolerance=0.02, time_limit=20))
-
-    assert not calls, "the LP start did not balance; the priced start was used"
-    assert hints and hints[0], "CP-SAT was handed a start outside the band"
-    assert res.feasible, res.explanation
-    assert_contiguous(cells, res.assignment)
-    assert_balanced(cells, squads, res.assignment, 0.02)
-
-
-def test_zone_falls_back_to_the_priced_start_without_an_lp(monkeypatch):
-    """Past the LP's size cap (grids of more than about 20k cells) the
-    priced start, balanced by border moves and zone re-solves, carries the
-    zoning into the band instead."""
-    cells, squads = concentrated_grid(2)
-    monkeypatch.setattr(zn, "_LP_MAX_PAIRS", 0)
-    calls = []
-    start = zn._start
+    if not lp:
+        monkeypatch.setattr(zn, "_LP_MAX_PAIRS", 0)
+    priced, hints = [], []
+    start, solve = zn._start, zn._solve
 
     def spy_start(*args, **kwargs):
-        calls.append(1)
+        priced.append(1)
         return start(*args, **kwargs)
 
+    def spy_solve(p, key, cand, fixed, exempt, hint, **kwargs):
+        hints.append(zn._valid(p, hint, 0.02, exempt))
+        return solve(p, key, cand, fixed, exempt, hint, **kwargs)
+
     monkeypatch.setattr(zn, "_start", spy_start)
-    hints = spy_hints(monkeypatch, 0.02)
+    monkeypatch.setattr(zn, "_solve", spy_solve)
     res = zone(cells, squads, POLICY, ZoningSettings(tolerance=0.02, time_limit=20))
 
-    assert calls, "the priced start was never tried"
+    assert bool(priced) != lp, "the priced start was used with an LP, or not without"
     assert hints and hints[0], "CP-SAT was handed a start outside the band"
     assert res.feasible, res.explanation
     assert_contiguous(cells, res.assignment)
