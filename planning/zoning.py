@@ -130,7 +130,8 @@ _LP_MAX_PAIRS = 400_000
 # Most pairs for the ordered LP of the start (about 12k cells): it takes 5 s
 # on 萧山 320 m (200k pairs) but over 15 s on 250 m (330k), a quarter of a
 # minute's zoning; larger grids start from the plain LP (5 s there). On 500 m
-# and 320 m the plain LP's start ends 5-8% further from the bound.
+# and 320 m the plain LP's start ends with 3-5% more travel (±2% on 500 m:
+# not balanced in 60 s).
 _LP_ORDERED_PAIRS = 250_000
 # Most of the time left that the LP for CP-SAT's candidates may take.
 _LP_SUPPORT_SHARE = 0.15
