@@ -983,17 +983,9 @@ def _flood(
     return start
 
 
-def _lp_pairs(p: _Problem, key: np.ndarray, fixed: np.ndarray) -> np.ndarray:
-    """The LPs' columns: each free unit's nearest squads, and enough units
-    for each squad's target, among the pairs the order permits."""
-    free = (fixed < 0) & (p.unit_group >= 0)
-    cand = (_nearest(p, key, _LP_NEAREST) | _enough(p, key, 1.5)) & (key >= 0)
-    return cand & free[None, :]
-
-
 def _lp(
     p: _Problem, key: np.ndarray, fixed: np.ndarray, tolerance: float,
-    deadline: float, ordered: bool,
+    deadline: float, ordered: bool | None,
 ) -> tuple[np.ndarray, np.ndarray, float] | None:  # fmt: skip
     """LP relaxation of balanced assignment over each unit's nearest squads.
 
@@ -1003,7 +995,8 @@ def _lp(
     permitted pairs, so the nearest-squads restriction cannot overstate it).
     ``ordered`` adds the distance-order rows of the CP-SAT model (a unit's
     share of a squad is at most that squad's shares of its neighbours nearer
-    the base; the bound then holds for zones grown from their bases only).
+    the base; the bound then holds for zones grown from their bases only);
+    None adds them while the pairs are at most :data:`_LP_ORDERED_PAIRS`.
     Returns None when the LP is too large for the time left or finds nothing
     (candidates too narrow, time out): the callers then keep what they had.
     """
@@ -1011,7 +1004,10 @@ def _lp(
 
     m = len(p.squad_ids)
     free = (fixed < 0) & (p.unit_group >= 0)
-    cand = _lp_pairs(p, key, fixed)
+    cand = (_nearest(p, key, _LP_NEAREST) | _enough(p, key, 1.5)) & (key >= 0)
+    cand &= free[None, :]
+    if ordered is None:
+        ordered = int(cand.sum()) <= _LP_ORDERED_PAIRS
     memo = b"".join(
         [bytes([ordered]), np.float64(tolerance).tobytes(), fixed.tobytes()]
         + ([key.tobytes()] if ordered else [np.packbits(cand).tobytes()])
@@ -1112,8 +1108,7 @@ def _lp_start(
     distance order up to :data:`_LP_ORDERED_PAIRS`. None when :func:`_lp`
     gives nothing.
     """
-    ordered = int(_lp_pairs(p, key, fixed).sum()) <= _LP_ORDERED_PAIRS
-    lp = _lp(p, key, fixed, tolerance, deadline, ordered=ordered)
+    lp = _lp(p, key, fixed, tolerance, deadline, ordered=None)
     if lp is None:
         return None
     x, cand, _ = lp
@@ -3180,7 +3175,7 @@ def _run(
     ):
         if id(order) not in starts or moves:
             first = None
-            if not moves and not hopeless and id(order) not in lp_units:
+            if not moves and not hopeless:
                 # the LP start first: it balances the county at once, and
                 # with less travel than the priced start where work is dense
                 ls_deadline = time.monotonic() + 0.25 * (deadline - time.monotonic())

@@ -38,6 +38,13 @@ def concentrated_grid(seed: int, n: int = 30, k: int = 12):
     return cells, squads
 
 
+def from_bases(p):
+    """The bases' order, and the bases alone fixed: a zoning from scratch."""
+    fixed = np.full(p.n_units, -1)
+    fixed[p.base] = np.arange(len(p.squad_ids))
+    return zn._keys_from_bases(p), fixed
+
+
 @pytest.mark.parametrize("ordered_pairs", [250_000, 0], ids=["ordered", "plain"])
 @pytest.mark.parametrize("seed", [1, 2])
 def test_lp_start_zones_every_cell_within_the_rules(seed, ordered_pairs, monkeypatch):
@@ -47,9 +54,7 @@ def test_lp_start_zones_every_cell_within_the_rules(seed, ordered_pairs, monkeyp
     cells, squads = concentrated_grid(seed)
     settings = ZoningSettings(tolerance=0.02, nest="area")
     p = zn._prepare(cells, squads, POLICY, settings)
-    key = zn._keys_from_bases(p)
-    fixed = np.full(p.n_units, -1)
-    fixed[p.base] = np.arange(len(p.squad_ids))
+    key, fixed = from_bases(p)
     exempt = np.zeros(p.n_units, bool)
 
     units = zn._lp_start(p, key, fixed, 0.02, time.monotonic() + 20)
@@ -77,9 +82,7 @@ def test_lp_start_leaves_every_zone_near_its_target(seed):
     cells, squads = concentrated_grid(seed, n=40, k=20)
     settings = ZoningSettings(tolerance=0.02, nest="area")
     p = zn._prepare(cells, squads, POLICY, settings)
-    key = zn._keys_from_bases(p)
-    fixed = np.full(p.n_units, -1)
-    fixed[p.base] = np.arange(len(p.squad_ids))
+    key, fixed = from_bases(p)
 
     units = zn._lp_start(p, key, fixed, 0.02, time.monotonic() + 20)
 
@@ -93,9 +96,7 @@ def test_lp_start_declines_a_model_too_large_for_the_time(monkeypatch):
     """Past the size cap it returns None and the caller keeps its start."""
     cells, squads = concentrated_grid(1, n=12, k=4)
     p = zn._prepare(cells, squads, POLICY, ZoningSettings())
-    key = zn._keys_from_bases(p)
-    fixed = np.full(p.n_units, -1)
-    fixed[p.base] = np.arange(len(p.squad_ids))
+    key, fixed = from_bases(p)
     monkeypatch.setattr(zn, "_LP_MAX_PAIRS", 10)
     assert zn._lp_start(p, key, fixed, 0.05, time.monotonic() + 10) is None
 
@@ -139,9 +140,7 @@ def test_lp_bound_is_below_every_balanced_zoning():
 
     cells, squads = make_grid(5, 4, [(0, 0), (4, 0), (2, 3)], staff=[6, 8, 10], seed=7)
     p = zn._prepare(cells, squads, POLICY, ZoningSettings(tolerance=0.1))
-    key = zn._keys_from_bases(p)
-    fixed = np.full(p.n_units, -1)
-    fixed[p.base] = np.arange(len(p.squad_ids))
+    key, fixed = from_bases(p)
     lp = zn._lp(p, key, fixed, 0.1, time.monotonic() + 10, ordered=False)
 
     assert lp is not None
@@ -155,9 +154,7 @@ def test_lp_support_keeps_the_start_and_only_permitted_pairs():
     cells, squads = concentrated_grid(3)
     settings = ZoningSettings(tolerance=0.05, nest="area")
     p = zn._prepare(cells, squads, POLICY, settings)
-    key = zn._keys_from_bases(p)
-    fixed = np.full(p.n_units, -1)
-    fixed[p.base] = np.arange(len(p.squad_ids))
+    key, fixed = from_bases(p)
     exempt = np.zeros(p.n_units, bool)
     start = zn._start(
         p, key, key >= 0, fixed, exempt, False, 0.05, time.monotonic() + 10
