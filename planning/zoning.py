@@ -43,9 +43,10 @@ ejection chains that carry work across several zones) and re-solves of zone
 paths bring it into the band, and CP-SAT solves in an order the zones
 satisfy. On 萧山 500 m this start ends 60 s at 1.01-1.02 x the LP bound,
 against 1.04 (±5%) and 1.05-1.07 (±2%) from the priced one, where a town
-cell can carry 10-60% of a target. Past about 12k cells the ordered LP is
-too slow (15 s on 16k) and the plain one is used (250 m: 1.04-1.06, from
-1.05-1.09). Past about 20k cells (no LP) or where the LP start stays
+cell can carry 10-60% of a target. The LP's order rows are added in rounds
+to the plain LP with the dual simplex warm-started (:func:`_order_lazily`,
+highspy): all at once took 20 s on 250 m (16k cells), too slow for the
+minute. Past about 20k cells (no LP) or where the LP start stays
 outside the band, priced flood and balanced greedy growth give CP-SAT a
 hint that keeps the distance order, balanced the same way when
 order-keeping moves cannot (two bases in one corner, a base in a quiet
@@ -124,15 +125,19 @@ _LNS_REPAIR_SECONDS = 1.0
 _LNS_BALANCE_SHARE = 0.5
 # The LPs that guide the start and CP-SAT's candidates: each unit's nearest
 # squads as columns, and the most pairs (about 20k cells): on 萧山 250 m
-# (330k pairs) HiGHS solves the plain LP in 4 s, the ordered one in 14 s.
+# (330k pairs) HiGHS solves the plain LP in 4.5 s, the ordered one in 20 s
+# with all its rows and in 9 s with them added in rounds.
 _LP_NEAREST = 20
 _LP_MAX_PAIRS = 400_000
-# Most pairs for the ordered LP of the start (about 12k cells): it takes 5 s
-# on 萧山 320 m (200k pairs) but over 15 s on 250 m (330k), a quarter of a
-# minute's zoning; larger grids start from the plain LP (5 s there). On 500 m
-# and 320 m the plain LP's start ends with 3-5% more travel (±2% on 500 m:
-# not balanced in 60 s).
-_LP_ORDERED_PAIRS = 250_000
+# The ordered LP of the start adds its order rows in rounds (see
+# _order_lazily) for at most this many times the plain LP's solve time, or
+# this many seconds if more, and this many rounds. On 萧山 500 m the rounds
+# end in 2 s with every row kept; cut at 1 s, that start ended 60 s at 1.03
+# x the LP bound instead of 1.01-1.02. On 250 m they stop after 4.5 s with
+# a few rows violated (to keep them all takes 25 s).
+_LP_ORDER_TIME = 1.0
+_LP_ORDER_SECONDS = 3.0
+_LP_ORDER_ROUNDS = 60
 # Most of the time left that the LP for CP-SAT's candidates may take.
 _LP_SUPPORT_SHARE = 0.15
 # When CP-SAT stalls on the LP's pairs, widen them by the squads of the
@@ -985,76 +990,163 @@ def _flood(
 
 def _lp(
     p: _Problem, key: np.ndarray, fixed: np.ndarray, tolerance: float,
-    deadline: float, ordered: bool | None,
+    deadline: float, ordered: bool, cancel: CancelToken | None = None,
 ) -> tuple[np.ndarray, np.ndarray, float] | None:  # fmt: skip
     """LP relaxation of balanced assignment over each unit's nearest squads.
 
     Returns ``(x, columns, bound)``: each unit's fractional share per squad,
     the pairs the LP could use, and a lower bound on workload x minutes of
     every zoning within the tolerance (the load duals priced over *all*
-    permitted pairs, so the nearest-squads restriction cannot overstate it).
-    ``ordered`` adds the distance-order rows of the CP-SAT model (a unit's
-    share of a squad is at most that squad's shares of its neighbours nearer
-    the base; the bound then holds for zones grown from their bases only);
-    None adds them while the pairs are at most :data:`_LP_ORDERED_PAIRS`.
+    permitted pairs, so neither the nearest-squads restriction nor the order
+    rows can overstate it). ``ordered`` adds the distance-order rows of the
+    CP-SAT model (a unit's share of a squad is at most that squad's shares of
+    its neighbours nearer the base), lazily: see :func:`_order_lazily`; a
+    cancel stops the rounds.
     Returns None when the LP is too large for the time left or finds nothing
     (candidates too narrow, time out): the callers then keep what they had.
     """
-    from scipy.optimize import linprog  # only these refinements need it
+    import highspy  # only these refinements need it
 
     m = len(p.squad_ids)
     free = (fixed < 0) & (p.unit_group >= 0)
     cand = (_nearest(p, key, _LP_NEAREST) | _enough(p, key, 1.5)) & (key >= 0)
     cand &= free[None, :]
-    if ordered is None:
-        ordered = int(cand.sum()) <= _LP_ORDERED_PAIRS
-    memo = b"".join(
-        [bytes([ordered]), np.float64(tolerance).tobytes(), fixed.tobytes()]
-        + ([key.tobytes()] if ordered else [np.packbits(cand).tobytes()])
-    )
-    if memo in p.lp_memo:
-        return p.lp_memo[memo]
+
+    def memo(ordered: bool) -> bytes:
+        return b"".join(
+            [bytes([ordered]), np.float64(tolerance).tobytes(), fixed.tobytes()]
+            + ([key.tobytes()] if ordered else [np.packbits(cand).tobytes()])
+        )
+
+    if memo(ordered) in p.lp_memo:
+        return p.lp_memo[memo(ordered)]
     sq, un = np.nonzero(cand)
     nv = len(sq)
     if nv == 0 or nv > _LP_MAX_PAIRS or deadline - time.monotonic() < 1.0:
         return None
     w = p.w
-    load = sparse.csr_matrix((w[un], (sq, np.arange(nv))), shape=(m, nv))
     const = np.bincount(fixed[fixed >= 0], w[fixed >= 0], m)
     lo, hi = (1 - tolerance) * p.target - const, (1 + tolerance) * p.target - const
     have = np.unique(un)
-    one = sparse.csr_matrix(
-        (np.ones(nv), (np.searchsorted(have, un), np.arange(nv))),
-        shape=(len(have), nv),
+    rows = sparse.vstack(
+        [
+            sparse.csr_matrix((w[un], (sq, np.arange(nv))), shape=(m, nv)),
+            sparse.csr_matrix(
+                (np.ones(nv), (np.searchsorted(have, un), np.arange(nv))),
+                shape=(len(have), nv),
+            ),
+        ],
+        format="csc",
     )
-    order = _order_rows(p, key, fixed, cand) if ordered else None
     cost = p.cost - p.eps_cost  # workload x minutes, as the result reports it
-    res = linprog(
-        cost[sq, un],
-        A_ub=sparse.vstack([load, -load, order], format="csr"),
-        b_ub=np.concatenate(
-            [hi, -lo, np.zeros(0 if order is None else order.shape[0])]
-        ),
-        A_eq=one,
-        b_eq=np.ones(len(have)),
-        bounds=(0, 1),
-        method="highs-ds",
-        options={"time_limit": max(0.1, deadline - time.monotonic())},
-    )
-    if res.status != 0 or res.x is None:
+    lp = highspy.HighsLp()
+    lp.num_col_, lp.num_row_ = nv, rows.shape[0]
+    lp.col_cost_ = cost[sq, un]
+    lp.col_lower_, lp.col_upper_ = np.zeros(nv), np.ones(nv)
+    lp.row_lower_ = np.concatenate([lo, np.ones(len(have))])
+    lp.row_upper_ = np.concatenate([hi, np.ones(len(have))])
+    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+    lp.a_matrix_.start_ = rows.indptr
+    lp.a_matrix_.index_ = rows.indices
+    lp.a_matrix_.value_ = rows.data
+    # The plain wrapper, highspy.Highs, registers its callbacks before any
+    # option can be set, which prints HiGHS's banner on every solve.
+    h = highspy._Highs()
+    h.setOptionValue("output_flag", False)
+    h.setOptionValue("solver", "simplex")  # dual simplex: warm starts on new rows
+    h.passModel(lp)
+
+    def run() -> bool:
+        left = deadline - time.monotonic()
+        if left < 0.1:
+            return False
+        h.setOptionValue("time_limit", float(left))
+        h.run()
+        return h.getModelStatus() == highspy.HighsModelStatus.kOptimal
+
+    def result(solution: object) -> tuple[np.ndarray, np.ndarray, float]:
+        x = np.zeros((m, p.n_units))
+        x[sq, un] = np.clip(solution.col_value, 0.0, 1.0)
+        dual = np.asarray(solution.row_dual[:m])  # <= 0 where a zone is full
+        priced = np.where(key >= 0, cost - p.w[None, :] * dual[:, None], np.inf)
+        least = priced[:, free].min(axis=0)
+        got = fixed >= 0
+        bound = float(
+            least[np.isfinite(least)].sum()
+            + hi @ np.minimum(dual, 0.0)
+            + lo @ np.maximum(dual, 0.0)
+            + cost[fixed[got], np.flatnonzero(got)].sum()
+        )
+        return x, cand, bound
+
+    started = time.monotonic()
+    if not run():
         return None
-    x = np.zeros((m, p.n_units))
-    x[sq, un] = res.x
-    mu = np.minimum(res.ineqlin.marginals[: 2 * m], 0.0)
-    priced = np.where(
-        key >= 0, cost - p.w[None, :] * (mu[:m] - mu[m:])[:, None], np.inf
-    )
-    least = priced[:, free].min(axis=0)
-    got = fixed >= 0
-    bound = float(least[np.isfinite(least)].sum() + hi @ mu[:m] - lo @ mu[m:])
-    bound += float(cost[fixed[got], np.flatnonzero(got)].sum())
-    p.lp_memo[memo] = x, cand, bound
-    return x, cand, bound
+    solution = h.getSolution()
+    p.lp_memo[memo(False)] = result(solution)  # CP-SAT's candidates reuse it
+    if not ordered:
+        return p.lp_memo[memo(False)]
+    solution = _order_lazily(
+        p, h, run, _order_rows(p, key, fixed, cand), solution,
+        time.monotonic()
+        + max(_LP_ORDER_TIME * (time.monotonic() - started), _LP_ORDER_SECONDS),
+        cancel,
+    )  # fmt: skip
+    out = result(solution)
+    if cancel is None or not cancel.cancelled:  # else cut short by the planner
+        p.lp_memo[memo(True)] = out
+    return out
+
+
+def _order_lazily(
+    p: _Problem, h: object, run: Callable[[], bool], order: sparse.csr_matrix,
+    solution: object, until: float, cancel: CancelToken | None,
+) -> object:  # fmt: skip
+    """Add the order rows the LP's pairs need, round by round, to ``h``.
+
+    Solving with all order rows takes 20 s on 萧山 250 m (330k pairs and as
+    many rows) where the LP without them takes 4 s. A row binds only where
+    its pair has a share, so each round adds the rows of the pairs with a
+    share and of their neighbours, and the dual simplex goes on from the last
+    basis (0.1-0.5 s a round). The rounds stop when no row is violated, or at
+    ``until`` with a solution whose few violated rows are a small share of
+    work on a zone's edge; returns the last optimal solution.
+    """
+    import highspy
+
+    nv = order.shape[1]
+    pair = order.copy()
+    pair.data = (pair.data > 0).astype(np.float64)
+    pair.eliminate_zeros()
+    row_of = np.full(nv, -1)
+    r, c = pair.nonzero()
+    row_of[c] = r
+    added = np.zeros(order.shape[0], bool)
+    behind = (order < 0).astype(np.float64)  # row of b -> its nearer pairs a
+    for _ in range(_LP_ORDER_ROUNDS):
+        x = np.asarray(solution.col_value)
+        if (order @ x).max(initial=0.0) <= 1e-6 or time.monotonic() > until:
+            break
+        if cancel is not None and cancel.cancelled:
+            break
+        used = x > 1e-9
+        need = np.zeros(order.shape[0], bool)
+        need[row_of[used & (row_of >= 0)]] = True
+        need |= behind @ used > 0  # and of the pairs one step further out
+        need &= ~added
+        if not need.any():
+            break
+        added |= need
+        new = order[need]
+        h.addRows(
+            new.shape[0], np.full(new.shape[0], -highspy.kHighsInf),
+            np.zeros(new.shape[0]), new.nnz, new.indptr[:-1].astype(np.int32),
+            new.indices.astype(np.int32), new.data,
+        )  # fmt: skip
+        if not run():
+            break
+        solution = h.getSolution()
+    return solution
 
 
 def _order_rows(
@@ -1094,7 +1186,7 @@ def _order_rows(
 
 def _lp_start(
     p: _Problem, key: np.ndarray, fixed: np.ndarray, tolerance: float,
-    deadline: float,
+    deadline: float, cancel: CancelToken | None = None,
 ) -> np.ndarray | None:  # fmt: skip
     """Start from the LP relaxation of the distance-ordered model.
 
@@ -1104,11 +1196,11 @@ def _lp_start(
     of zone re-solves cannot drain in a minute. The LP (HiGHS) balances the
     whole county at once; zones grown from the bases by its fractions, the
     zone furthest below target first, leave a few zones a little outside,
-    which border moves and zone re-solves drain in seconds. The LP keeps the
-    distance order up to :data:`_LP_ORDERED_PAIRS`. None when :func:`_lp`
-    gives nothing.
+    which border moves and zone re-solves drain in seconds. The order rows
+    come in rounds (:func:`_order_lazily`), which on large grids may stop
+    with a few rows still violated. None when :func:`_lp` gives nothing.
     """
-    lp = _lp(p, key, fixed, tolerance, deadline, ordered=None)
+    lp = _lp(p, key, fixed, tolerance, deadline, ordered=True, cancel=cancel)
     if lp is None:
         return None
     x, cand, _ = lp
@@ -1130,7 +1222,7 @@ def _lp_balanced(
 ) -> np.ndarray | None:  # fmt: skip
     """The LP start, brought into the band by border moves on true
     contiguity, then re-solves of zone paths. None without an LP."""
-    units = _lp_start(p, key, fixed, tolerance, deadline)
+    units = _lp_start(p, key, fixed, tolerance, deadline, cancel)
     if units is None:
         return None
     units = _repair(

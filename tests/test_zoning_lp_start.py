@@ -4,9 +4,8 @@ narrow CP-SAT model over the LP optimum's pairs.
 On 萧山 at ±2% the priced start leaves the work spread wrongly over the
 county and zone re-solves cannot drain it in a minute; the LP relaxation of
 the ordered model, grown into zones, can, with less travel, so it is the
-first start on grids up to about 12k cells and the priced start the
-fallback. These tests check what a planner relies on on either path:
-every cell is zoned, rules are kept, the
+first start and the priced start the fallback. These tests check what a
+planner relies on on either path: every cell is zoned, rules are kept, the
 zoning that comes out is contiguous and inside the band, and the bound shown
 with it holds for every zoning.
 """
@@ -45,12 +44,13 @@ def from_bases(p):
     return zn._keys_from_bases(p), fixed
 
 
-@pytest.mark.parametrize("ordered_pairs", [250_000, 0], ids=["ordered", "plain"])
+@pytest.mark.parametrize("rounds", [60, 1], ids=["ordered", "one-round"])
 @pytest.mark.parametrize("seed", [1, 2])
-def test_lp_start_zones_every_cell_within_the_rules(seed, ordered_pairs, monkeypatch):
+def test_lp_start_zones_every_cell_within_the_rules(seed, rounds, monkeypatch):
     """Complete, bases and nesting kept; border moves then reach ±2%. Also
-    from the plain LP, which large grids start from."""
-    monkeypatch.setattr(zn, "_LP_ORDERED_PAIRS", ordered_pairs)
+    from an LP with only its first round of order rows, which is what a
+    large grid gets when the rounds run out of time."""
+    monkeypatch.setattr(zn, "_LP_ORDER_ROUNDS", rounds)
     cells, squads = concentrated_grid(seed)
     settings = ZoningSettings(tolerance=0.02, nest="area")
     p = zn._prepare(cells, squads, POLICY, settings)
@@ -130,6 +130,65 @@ def test_zone_starts_from_the_lp_start_or_else_the_priced_one(monkeypatch, lp):
     assert res.feasible, res.explanation
     assert_contiguous(cells, res.assignment)
     assert_balanced(cells, squads, res.assignment, 0.02)
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_order_rows_added_in_rounds_give_the_lp_with_all_of_them(seed):
+    """The start's LP adds its order rows lazily (all at once took 20 s on
+    萧山 250 m). With the rounds run out, every order row holds and the
+    optimum is the one of the LP that has every row from the start, solved
+    here by scipy's HiGHS; and the order rows cost travel, so it is above
+    the LP without them."""
+    from scipy import sparse
+    from scipy.optimize import linprog
+
+    cells, squads = concentrated_grid(seed)
+    p = zn._prepare(cells, squads, POLICY, ZoningSettings(tolerance=0.02))
+    key, fixed = from_bases(p)
+
+    x, cand, _ = zn._lp(p, key, fixed, 0.02, time.monotonic() + 30, ordered=True)
+    plain, _, _ = zn._lp(p, key, fixed, 0.02, time.monotonic() + 30, ordered=False)
+
+    sq, un = np.nonzero(cand)
+    order = zn._order_rows(p, key, fixed, cand)
+    assert (order @ x[sq, un]).max() <= 1e-6, "an order row is violated"
+    cost = (p.cost - p.eps_cost)[sq, un]
+    load = sparse.csr_matrix((p.w[un], (sq, np.arange(len(sq)))))
+    one = sparse.csr_matrix((np.ones(len(sq)), (un, np.arange(len(sq)))))
+    base = np.bincount(fixed[fixed >= 0], p.w[fixed >= 0], len(p.squad_ids))
+    full = linprog(
+        cost,
+        A_ub=sparse.vstack([load, -load, order]),
+        b_ub=np.concatenate(
+            [1.02 * p.target - base, base - 0.98 * p.target, np.zeros(order.shape[0])]
+        ),
+        A_eq=one[np.unique(un)],
+        b_eq=np.ones(len(np.unique(un))),
+        bounds=(0, 1),
+        method="highs",
+    )
+    assert full.status == 0
+    assert cost @ x[sq, un] == pytest.approx(full.fun, rel=1e-6)
+    assert cost @ plain[sq, un] < full.fun
+
+
+def test_a_cancel_stops_the_order_rounds():
+    """The rounds can take seconds on a county grid; after a cancel the LP
+    comes back without them (the plain LP's shares), for a start at once."""
+    from planning.progress import CancelToken
+
+    cells, squads = concentrated_grid(1)
+    p = zn._prepare(cells, squads, POLICY, ZoningSettings(tolerance=0.02))
+    key, fixed = from_bases(p)
+    token = CancelToken()
+    token.cancel()
+
+    x, _, _ = zn._lp(p, key, fixed, 0.02, time.monotonic() + 30, True, token)
+    plain, _, _ = zn._lp(p, key, fixed, 0.02, time.monotonic() + 30, False)
+    ordered, _, _ = zn._lp(p, key, fixed, 0.02, time.monotonic() + 30, True)
+
+    assert np.array_equal(x, plain)
+    assert not np.array_equal(ordered, plain)
 
 
 def test_lp_bound_is_below_every_balanced_zoning():
