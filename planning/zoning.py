@@ -1105,12 +1105,13 @@ def _order_lazily(
     """Add the order rows the LP's pairs need, round by round, to ``h``.
 
     Solving with all order rows takes 20 s on 萧山 250 m (330k pairs and as
-    many rows) where the LP without them takes 4 s. A row binds only where
+    many rows) where the LP without them takes 4.5 s. A row binds only where
     its pair has a share, so each round adds the rows of the pairs with a
-    share and of their neighbours, and the dual simplex goes on from the last
-    basis (0.1-0.5 s a round). The rounds stop when no row is violated, or at
-    ``until`` with a solution whose few violated rows are a small share of
-    work on a zone's edge; returns the last optimal solution.
+    share and of the pairs one step further out, and the dual simplex goes on
+    from the last basis (0.05-0.5 s a round). The rounds stop when no row is
+    violated, or at ``until`` or a cancel with a few rows still violated
+    (on 250 m a few dozen after 4.5 s, where zones' shares crept outward);
+    returns the last optimal solution.
     """
     import highspy
 
