@@ -46,7 +46,8 @@ against 1.04 (±5%) and 1.05-1.07 (±2%) from the priced one, where a town
 cell can carry 10-60% of a target. The LP's order rows are added in rounds
 to the plain LP with the dual simplex warm-started (:func:`_order_lazily`,
 highspy): all at once took 20 s on 250 m (16k cells), too slow for the
-minute. Past about 20k cells (no LP) or where the LP start stays
+minute. Where the LP would take more than half the start's time (45k cells
+in a minute; see _LP_SECONDS) or the LP start stays
 outside the band, priced flood and balanced greedy growth give CP-SAT a
 hint that keeps the distance order, balanced the same way when
 order-keeping moves cannot (two bases in one corner, a base in a quiet
@@ -124,11 +125,15 @@ _LNS_REPAIR_SECONDS = 1.0
 # scratch starts outside the band (CP-SAT rarely finds the band from there).
 _LNS_BALANCE_SHARE = 0.5
 # The LPs that guide the start and CP-SAT's candidates: each unit's nearest
-# squads as columns, and the most pairs (about 20k cells): on 萧山 250 m
-# (330k pairs) HiGHS solves the plain LP in 4.5 s, the ordered one in 20 s
-# with all its rows and in 9 s with them added in rounds.
+# squads as columns (12 instead of 20 left 萧山 150 m's LP 4% dearer). The
+# dual simplex takes 1.3 iterations per unit, each costing about the root of
+# the pairs: seconds ~ this x units x sqrt(pairs), as measured on 萧山 250 m
+# (16k units, 330k pairs: 5.2 s) and 150 m (45k, 900k: 24 s); the order rows
+# in rounds take as long again. The LP is skipped when that estimate exceeds
+# this share of the time it has.
 _LP_NEAREST = 20
-_LP_MAX_PAIRS = 400_000
+_LP_SECONDS = 6e-7
+_LP_TIME_SHARE = 0.5
 # The ordered LP of the start adds its order rows in rounds (see
 # _order_lazily) for at most this many times the plain LP's solve time, or
 # this many seconds if more, and this many rounds. On 萧山 500 m the rounds
@@ -138,6 +143,9 @@ _LP_MAX_PAIRS = 400_000
 _LP_ORDER_TIME = 1.0
 _LP_ORDER_SECONDS = 3.0
 _LP_ORDER_ROUNDS = 60
+# Share of the time left for the LP start: the LP and the border moves that
+# bring it into the band (萧山 250 m in a 60 s zoning: 13 s and 1.5 s).
+_LP_START_SHARE = 0.4
 # Most of the time left that the LP for CP-SAT's candidates may take.
 _LP_SUPPORT_SHARE = 0.15
 # When CP-SAT stalls on the LP's pairs, widen them by the squads of the
@@ -1022,12 +1030,15 @@ def _lp(
         return p.lp_memo[memo(ordered)]
     sq, un = np.nonzero(cand)
     nv = len(sq)
-    if nv == 0 or nv > _LP_MAX_PAIRS or deadline - time.monotonic() < 1.0:
+    have = np.unique(un)
+    left = deadline - time.monotonic()
+    if nv == 0 or left < 1.0:
+        return None
+    if _LP_SECONDS * len(have) * np.sqrt(nv) > _LP_TIME_SHARE * left:
         return None
     w = p.w
     const = np.bincount(fixed[fixed >= 0], w[fixed >= 0], m)
     lo, hi = (1 - tolerance) * p.target - const, (1 + tolerance) * p.target - const
-    have = np.unique(un)
     rows = sparse.vstack(
         [
             sparse.csr_matrix((w[un], (sq, np.arange(nv))), shape=(m, nv)),
@@ -1054,15 +1065,11 @@ def _lp(
     h = highspy._Highs()
     h.setOptionValue("output_flag", False)
     h.setOptionValue("solver", "simplex")  # dual simplex: warm starts on new rows
+    h.setOptionValue("presolve", "off")  # removes nothing here: 5 s of 29 on 150 m
     h.passModel(lp)
 
     def run() -> bool:
-        left = deadline - time.monotonic()
-        if left < 0.1:
-            return False
-        h.setOptionValue("time_limit", float(left))
-        h.run()
-        return h.getModelStatus() == highspy.HighsModelStatus.kOptimal
+        return _run_highs(h, deadline)
 
     def result(solution: object) -> tuple[np.ndarray, np.ndarray, float]:
         x = np.zeros((m, p.n_units))
@@ -1087,7 +1094,7 @@ def _lp(
     if not ordered:
         return p.lp_memo[memo(False)]
     solution = _order_lazily(
-        p, h, run, _order_rows(p, key, fixed, cand), solution,
+        h, run, *_order_rows(p, key, fixed, cand), solution,
         time.monotonic()
         + max(_LP_ORDER_TIME * (time.monotonic() - started), _LP_ORDER_SECONDS),
         cancel,
@@ -1098,32 +1105,54 @@ def _lp(
     return out
 
 
+def _run_highs(h: object, deadline: float) -> bool:
+    """Run HiGHS until ``deadline``; True when it ends optimal.
+
+    HiGHS counts its time limit over every run of the object, not per run:
+    set to the seconds left, the order rounds after a plain solve that took
+    longer than that stopped at once (萧山 250 m in a 60 s zoning: one round
+    of seven), so the limit is the run time so far plus the seconds left.
+    """
+    import highspy
+
+    left = deadline - time.monotonic()
+    if left < 0.1:
+        return False
+    h.setOptionValue("time_limit", float(h.getRunTime() + left))
+    h.run()
+    return h.getModelStatus() == highspy.HighsModelStatus.kOptimal
+
+
 def _order_lazily(
-    p: _Problem, h: object, run: Callable[[], bool], order: sparse.csr_matrix,
-    solution: object, until: float, cancel: CancelToken | None,
+    h: object, run: Callable[[], bool], order: sparse.csr_matrix,
+    row_of: np.ndarray, solution: object, until: float,
+    cancel: CancelToken | None,
 ) -> object:  # fmt: skip
     """Add the order rows the LP's pairs need, round by round, to ``h``.
 
     Solving with all order rows takes 20 s on 萧山 250 m (330k pairs and as
-    many rows) where the LP without them takes 4.5 s. A row binds only where
+    many rows) where the LP without them takes 5 s. A row binds only where
     its pair has a share, so each round adds the rows of the pairs with a
-    share and of the pairs one step further out, and the dual simplex goes on
-    from the last basis (0.05-0.5 s a round). The rounds stop when no row is
-    violated, or at ``until`` or a cancel with a few rows still violated
-    (on 250 m a few dozen after 4.5 s, where zones' shares crept outward);
-    returns the last optimal solution.
+    share and of every pair on their paths to the base (a row alone only
+    pulled a share cut off from its base one step nearer each round: 30+
+    rounds, cut short with zones' shares 40 cells out), and of the pairs one
+    step further out; the dual simplex goes on from the last basis. On 250 m
+    that takes 5-7 rounds (5 s) with 35k rows. The rounds stop when no row
+    is violated, at ``until`` or at a cancel; returns the last optimal
+    solution.
     """
     import highspy
 
-    nv = order.shape[1]
-    pair = order.copy()
-    pair.data = (pair.data > 0).astype(np.float64)
-    pair.eliminate_zeros()
-    row_of = np.full(nv, -1)
-    r, c = pair.nonzero()
-    row_of[c] = r
+    if order.shape[0] == 0:  # every pair next to its base (town units)
+        return solution
     added = np.zeros(order.shape[0], bool)
-    behind = (order < 0).astype(np.float64)  # row of b -> its nearer pairs a
+    behind = (order < 0).astype(np.float64).tocsr()  # row of b -> nearer pairs a
+    has = row_of >= 0
+    # pair b -> its nearer pairs a (none for a pair without a row)
+    nearer = (
+        sparse.diags(has.astype(np.float64)) @ behind[np.maximum(row_of, 0)]
+    ).tocsr()
+    nearer.eliminate_zeros()
     for _ in range(_LP_ORDER_ROUNDS):
         x = np.asarray(solution.col_value)
         if (order @ x).max(initial=0.0) <= 1e-6 or time.monotonic() > until:
@@ -1131,8 +1160,9 @@ def _order_lazily(
         if cancel is not None and cancel.cancelled:
             break
         used = x > 1e-9
+        paths = _upstream(nearer, used)
         need = np.zeros(order.shape[0], bool)
-        need[row_of[used & (row_of >= 0)]] = True
+        need[row_of[paths & has]] = True
         need |= behind @ used > 0  # and of the pairs one step further out
         need &= ~added
         if not need.any():
@@ -1150,13 +1180,25 @@ def _order_lazily(
     return solution
 
 
+def _upstream(nearer: sparse.csr_matrix, used: np.ndarray) -> np.ndarray:
+    """``used`` and every pair on a path of nearer pairs to the base."""
+    closed = used.copy()
+    front = np.flatnonzero(used)
+    while len(front):
+        nxt = np.unique(nearer[front].indices)
+        front = nxt[~closed[nxt]]
+        closed[front] = True
+    return closed
+
+
 def _order_rows(
     p: _Problem, key: np.ndarray, fixed: np.ndarray, cand: np.ndarray
-) -> sparse.csr_matrix:
+) -> tuple[sparse.csr_matrix, np.ndarray]:
     """``x[s, b] - sum x[s, a] <= 0`` over b's neighbours a nearer s's base.
 
     The LP form of the CP-SAT order constraints, over the pairs of ``cand``
-    (in :func:`numpy.nonzero` order); a unit next to one fixed to s needs no row.
+    (in :func:`numpy.nonzero` order); a unit next to one fixed to s needs no
+    row. Returns the rows and each pair's row (-1: none).
     """
     m = len(p.squad_ids)
     sq, un = np.nonzero(cand)
@@ -1165,6 +1207,7 @@ def _order_rows(
     src, dst = p.arcs
     rows, cols, vals = [], [], []
     n_rows = 0
+    row_of = np.full(len(sq), -1, dtype=np.int64)
     for s in range(m):
         k = key[s]
         ok = ((pid[s, src] >= 0) | (fixed[src] == s)) & (pid[s, dst] >= 0)
@@ -1179,10 +1222,12 @@ def _order_rows(
         rows += [row[need], row[dst[arc]]]
         cols += [pid[s, need], pid[s, src[arc]]]
         vals += [np.ones(len(need)), -np.ones(int(arc.sum()))]
-    return sparse.csr_matrix(
+        row_of[pid[s, need]] = row[need]
+    order = sparse.csr_matrix(
         (np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))),
         shape=(n_rows, len(sq)),
     )
+    return order, row_of
 
 
 def _lp_start(
@@ -3271,7 +3316,8 @@ def _run(
             if not moves and not hopeless:
                 # the LP start first: it balances the county at once, and
                 # with less travel than the priced start where work is dense
-                ls_deadline = time.monotonic() + 0.25 * (deadline - time.monotonic())
+                now = time.monotonic()
+                ls_deadline = now + _LP_START_SHARE * (deadline - now)
                 first = _lp_balanced(
                     p, order, fixed, exempt, tol, ls_deadline, settings, progress,
                     cancel, t0,

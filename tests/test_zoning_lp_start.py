@@ -93,23 +93,27 @@ def test_lp_start_leaves_every_zone_near_its_target(seed):
 
 
 def test_lp_start_declines_a_model_too_large_for_the_time(monkeypatch):
-    """Past the size cap it returns None and the caller keeps its start."""
+    """An LP estimated to take more than half its time is not started: it
+    returns None and the caller keeps its start. Given the time, it runs."""
     cells, squads = concentrated_grid(1, n=12, k=4)
     p = zn._prepare(cells, squads, POLICY, ZoningSettings())
     key, fixed = from_bases(p)
-    monkeypatch.setattr(zn, "_LP_MAX_PAIRS", 10)
+    units, pairs = p.n_units, int((key >= 0).sum())
+    monkeypatch.setattr(zn, "_LP_SECONDS", 12.0 / (units * np.sqrt(pairs)))
+
     assert zn._lp_start(p, key, fixed, 0.05, time.monotonic() + 10) is None
+    assert zn._lp_start(p, key, fixed, 0.05, time.monotonic() + 30) is not None
 
 
 @pytest.mark.parametrize("lp", [True, False], ids=["lp", "no-lp"])
 def test_zone_starts_from_the_lp_start_or_else_the_priced_one(monkeypatch, lp):
     """From scratch the LP start comes first and carries the zoning into the
-    band. Past the LP's size cap (about 20k cells) the priced start, balanced
-    by border moves and zone re-solves, does instead. Either way CP-SAT gets
-    a start inside the band and the zoning keeps the rules."""
+    band. Without the time for the LP (48k cells in a minute) the priced
+    start, balanced by border moves and zone re-solves, does instead. Either
+    way CP-SAT gets a start inside the band and the zoning keeps the rules."""
     cells, squads = concentrated_grid(2)
     if not lp:
-        monkeypatch.setattr(zn, "_LP_MAX_PAIRS", 0)
+        monkeypatch.setattr(zn, "_LP_SECONDS", 1e3)
     priced, hints = [], []
     start, solve = zn._start, zn._solve
 
@@ -150,7 +154,7 @@ def test_order_rows_added_in_rounds_give_the_lp_with_all_of_them(seed):
     plain, _, _ = zn._lp(p, key, fixed, 0.02, time.monotonic() + 30, ordered=False)
 
     sq, un = np.nonzero(cand)
-    order = zn._order_rows(p, key, fixed, cand)
+    order, _ = zn._order_rows(p, key, fixed, cand)
     assert (order @ x[sq, un]).max() <= 1e-6, "an order row is violated"
     cost = (p.cost - p.eps_cost)[sq, un]
     load = sparse.csr_matrix((p.w[un], (sq, np.arange(len(sq)))))
@@ -170,6 +174,24 @@ def test_order_rows_added_in_rounds_give_the_lp_with_all_of_them(seed):
     assert full.status == 0
     assert cost @ x[sq, un] == pytest.approx(full.fun, rel=1e-6)
     assert cost @ plain[sq, un] < full.fun
+
+
+@pytest.mark.parametrize(("seed", "n", "k"), [(1, 40, 20), (3, 30, 12)])
+def test_order_rounds_hold_every_row_within_a_few_rounds(monkeypatch, seed, n, k):
+    """Each round adds the rows of every pair on the paths from the shares
+    to the base. With only a pair's own row, a share cut off from its base
+    moved one cell nearer per round: these grids took 27-28 rounds, and a
+    county grid ran out of time with zones' shares 40 cells from the base."""
+    monkeypatch.setattr(zn, "_LP_ORDER_ROUNDS", 7)
+    cells, squads = concentrated_grid(seed, n=n, k=k)
+    p = zn._prepare(cells, squads, POLICY, ZoningSettings(tolerance=0.02))
+    key, fixed = from_bases(p)
+
+    x, cand, _ = zn._lp(p, key, fixed, 0.02, time.monotonic() + 60, ordered=True)
+
+    sq, un = np.nonzero(cand)
+    order, _ = zn._order_rows(p, key, fixed, cand)
+    assert (order @ x[sq, un]).max() <= 1e-6, "an order row is still violated"
 
 
 def test_a_cancel_stops_the_order_rounds():
@@ -226,3 +248,42 @@ def test_lp_support_keeps_the_start_and_only_permitted_pairs():
     assert cand.sum() < 2 * p.n_units  # about one squad a cell: a narrow model
     travel = float((p.cost - p.eps_cost)[start, np.arange(p.n_units)].sum())
     assert bound <= travel
+
+
+def test_a_highs_run_after_a_long_one_gets_the_time_left():
+    """HiGHS counts its time limit over every run of the object: set to the
+    seconds left, the order round after a plain solve longer than that
+    stopped at once (萧山 250 m: one round of seven). A round that needs
+    milliseconds must finish when more than that is left."""
+    import highspy
+    from scipy import sparse
+
+    rng = np.random.default_rng(0)
+    n, m = 6000, 300
+    a = sparse.random(m, n, density=0.05, random_state=1, format="csc")
+    lp = highspy.HighsLp()
+    lp.num_col_, lp.num_row_ = n, m
+    lp.col_cost_ = -rng.random(n)
+    lp.col_lower_, lp.col_upper_ = np.zeros(n), np.ones(n)
+    lp.row_lower_, lp.row_upper_ = np.full(m, -highspy.kHighsInf), np.full(m, 5.0)
+    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+    lp.a_matrix_.start_, lp.a_matrix_.index_ = a.indptr, a.indices
+    lp.a_matrix_.value_ = a.data
+    h = highspy._Highs()
+    h.setOptionValue("output_flag", False)
+    h.setOptionValue("presolve", "off")  # as the zoning LP: warm starts
+    h.passModel(lp)
+    assert zn._run_highs(h, time.monotonic() + 60)
+    first = h.getRunTime()
+    value = h.getInfo().objective_function_value
+    # one more row, as a round adds: a warm-started re-solve of milliseconds
+    x = np.asarray(h.getSolution().col_value)
+    cols = np.flatnonzero(x > 0.5)[:50]
+    cut = float(x[cols].sum()) - 0.5
+    h.addRow(-highspy.kHighsInf, cut, len(cols), cols.astype(np.int32), np.ones(50))
+
+    assert zn._run_highs(h, time.monotonic() + 0.5 * first), (
+        "stopped by the first run's time"
+    )
+    assert h.getInfo().objective_function_value > value  # the row cut the optimum
+    assert np.asarray(h.getSolution().col_value)[cols].sum() <= cut + 1e-6
