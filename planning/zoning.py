@@ -46,8 +46,8 @@ against 1.04 (±5%) and 1.05-1.07 (±2%) from the priced one, where a town
 cell can carry 10-60% of a target. The LP's order rows are added in rounds
 to the plain LP with the dual simplex warm-started (:func:`_order_lazily`,
 highspy): all at once took 20 s on 250 m (16k cells), too slow for the
-minute. Where the LP would take more than half the start's time (45k cells
-in a minute; see _LP_SECONDS) or the LP start stays
+minute. Where the LP would take over a third of the start's time (45k
+cells in a minute; see _LP_SECONDS) or the LP start stays
 outside the band, priced flood and balanced greedy growth give CP-SAT a
 hint that keeps the distance order, balanced the same way when
 order-keeping moves cannot (two bases in one corner, a base in a quiet
@@ -130,10 +130,11 @@ _LNS_BALANCE_SHARE = 0.5
 # the pairs: seconds ~ this x units x sqrt(pairs), as measured on 萧山 250 m
 # (16k units, 330k pairs: 5.2 s) and 150 m (45k, 900k: 24 s); the order rows
 # in rounds take as long again. The LP is skipped when that estimate exceeds
-# this share of the time it has.
+# this share of the time it has, so that the border moves after it get a
+# third of that time (平湖 150 m, 26k cells, in a 60 s zoning: no LP).
 _LP_NEAREST = 20
 _LP_SECONDS = 6e-7
-_LP_TIME_SHARE = 0.5
+_LP_TIME_SHARE = 0.35
 # The ordered LP of the start adds its order rows in rounds (see
 # _order_lazily) for at most this many times the plain LP's solve time, or
 # this many seconds if more, and this many rounds. On 萧山 500 m the rounds

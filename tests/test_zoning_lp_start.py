@@ -93,16 +93,20 @@ def test_lp_start_leaves_every_zone_near_its_target(seed):
 
 
 def test_lp_start_declines_a_model_too_large_for_the_time(monkeypatch):
-    """An LP estimated to take more than half its time is not started: it
-    returns None and the caller keeps its start. Given the time, it runs."""
+    """An LP estimated to take more than its share of the time is not
+    started: it returns None and the caller keeps its start. Given the
+    time, it runs."""
     cells, squads = concentrated_grid(1, n=12, k=4)
     p = zn._prepare(cells, squads, POLICY, ZoningSettings())
     key, fixed = from_bases(p)
-    units, pairs = p.n_units, int((key >= 0).sum())
-    monkeypatch.setattr(zn, "_LP_SECONDS", 12.0 / (units * np.sqrt(pairs)))
+    units, pairs = p.n_units - 4, int((key >= 0).sum()) - 4 * 4
+    monkeypatch.setattr(zn, "_LP_SECONDS", 2.0 / (units * np.sqrt(pairs)))
+    enough = 2.0 / zn._LP_TIME_SHARE  # seconds the LP needs to be started
 
-    assert zn._lp_start(p, key, fixed, 0.05, time.monotonic() + 10) is None
-    assert zn._lp_start(p, key, fixed, 0.05, time.monotonic() + 30) is not None
+    assert zn._lp_start(p, key, fixed, 0.05, time.monotonic() + 0.9 * enough) is None
+    assert (
+        zn._lp_start(p, key, fixed, 0.05, time.monotonic() + 1.2 * enough) is not None
+    )
 
 
 @pytest.mark.parametrize("lp", [True, False], ids=["lp", "no-lp"])
