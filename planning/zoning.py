@@ -139,8 +139,8 @@ _LP_TIME_SHARE = 0.35
 # _order_lazily) for at most this many times the plain LP's solve time, or
 # this many seconds if more, and this many rounds. On 萧山 500 m the rounds
 # end in 2 s with every row kept; cut at 1 s, that start ended 60 s at 1.03
-# x the LP bound instead of 1.01-1.02. On 250 m they stop after 4.5 s with
-# a few rows violated (to keep them all takes 25 s).
+# x the LP bound instead of 1.01-1.02. On 250 m every row is kept after 5-7
+# rounds (5 s), on 150 m after about 20 (20 s).
 _LP_ORDER_TIME = 1.0
 _LP_ORDER_SECONDS = 3.0
 _LP_ORDER_ROUNDS = 60
