@@ -244,7 +244,7 @@ def lp_bound(
 
     The LP over each cell's ``k0`` nearest squads is solved with HiGHS's dual
     simplex (highspy: zone loads as ranged rows; scipy's interior point took
-    610 s on 萧山 150 m, this about 25 s); its load duals ``mu`` then give the
+    610 s on 萧山 150 m, this 34 s); its load duals ``mu`` then give the
     Lagrangian bound ``sum_c min_s w_c (t_sc - mu_s) + hi.min(mu, 0) +
     lo.max(mu, 0)`` over *every* pair, a valid lower bound on the full LP
     whatever the restriction. The note gives its gap to the restricted

@@ -1069,9 +1069,6 @@ def _lp(
     h.setOptionValue("presolve", "off")  # removes nothing here: 5 s of 29 on 150 m
     h.passModel(lp)
 
-    def run() -> bool:
-        return _run_highs(h, deadline)
-
     def result(solution: object) -> tuple[np.ndarray, np.ndarray, float]:
         x = np.zeros((m, p.n_units))
         x[sq, un] = np.clip(solution.col_value, 0.0, 1.0)
@@ -1088,14 +1085,14 @@ def _lp(
         return x, cand, bound
 
     started = time.monotonic()
-    if not run():
+    if not _run_highs(h, deadline):
         return None
     solution = h.getSolution()
     p.lp_memo[memo(False)] = result(solution)  # CP-SAT's candidates reuse it
     if not ordered:
         return p.lp_memo[memo(False)]
     solution = _order_lazily(
-        h, run, *_order_rows(p, key, fixed, cand), solution,
+        h, deadline, *_order_rows(p, key, fixed, cand), solution,
         time.monotonic()
         + max(_LP_ORDER_TIME * (time.monotonic() - started), _LP_ORDER_SECONDS),
         cancel,
@@ -1125,9 +1122,8 @@ def _run_highs(h: object, deadline: float) -> bool:
 
 
 def _order_lazily(
-    h: object, run: Callable[[], bool], order: sparse.csr_matrix,
-    row_of: np.ndarray, solution: object, until: float,
-    cancel: CancelToken | None,
+    h: object, deadline: float, order: sparse.csr_matrix, row_of: np.ndarray,
+    solution: object, until: float, cancel: CancelToken | None,
 ) -> object:  # fmt: skip
     """Add the order rows the LP's pairs need, round by round, to ``h``.
 
@@ -1149,11 +1145,6 @@ def _order_lazily(
     added = np.zeros(order.shape[0], bool)
     behind = (order < 0).astype(np.float64).tocsr()  # row of b -> nearer pairs a
     has = row_of >= 0
-    # pair b -> its nearer pairs a (none for a pair without a row)
-    nearer = (
-        sparse.diags(has.astype(np.float64)) @ behind[np.maximum(row_of, 0)]
-    ).tocsr()
-    nearer.eliminate_zeros()
     for _ in range(_LP_ORDER_ROUNDS):
         x = np.asarray(solution.col_value)
         if (order @ x).max(initial=0.0) <= 1e-6 or time.monotonic() > until:
@@ -1161,7 +1152,7 @@ def _order_lazily(
         if cancel is not None and cancel.cancelled:
             break
         used = x > 1e-9
-        paths = _upstream(nearer, used)
+        paths = _upstream(behind, row_of, used)
         need = np.zeros(order.shape[0], bool)
         need[row_of[paths & has]] = True
         need |= behind @ used > 0  # and of the pairs one step further out
@@ -1175,18 +1166,22 @@ def _order_lazily(
             np.zeros(new.shape[0]), new.nnz, new.indptr[:-1].astype(np.int32),
             new.indices.astype(np.int32), new.data,
         )  # fmt: skip
-        if not run():
+        if not _run_highs(h, deadline):
             break
         solution = h.getSolution()
     return solution
 
 
-def _upstream(nearer: sparse.csr_matrix, used: np.ndarray) -> np.ndarray:
-    """``used`` and every pair on a path of nearer pairs to the base."""
+def _upstream(
+    behind: sparse.csr_matrix, row_of: np.ndarray, used: np.ndarray
+) -> np.ndarray:
+    """``used`` and every pair on a path of nearer pairs to the base
+    (``behind``: each order row's nearer pairs; ``row_of``: each pair's row)."""
     closed = used.copy()
     front = np.flatnonzero(used)
     while len(front):
-        nxt = np.unique(nearer[front].indices)
+        rows = row_of[front]
+        nxt = np.unique(behind[rows[rows >= 0]].indices)
         front = nxt[~closed[nxt]]
         closed[front] = True
     return closed

@@ -284,7 +284,9 @@ def test_a_highs_run_after_a_long_one_gets_the_time_left():
     x = np.asarray(h.getSolution().col_value)
     cols = np.flatnonzero(x > 0.5)[:50]
     cut = float(x[cols].sum()) - 0.5
-    h.addRow(-highspy.kHighsInf, cut, len(cols), cols.astype(np.int32), np.ones(50))
+    h.addRow(
+        -highspy.kHighsInf, cut, len(cols), cols.astype(np.int32), np.ones(len(cols))
+    )
 
     assert zn._run_highs(h, time.monotonic() + 0.5 * first), (
         "stopped by the first run's time"
