@@ -80,7 +80,8 @@ from planning.model import Policy
 from planning.sample import build_sample
 from planning.travel import metric_crs, metric_xy
 from planning.workload import cell_workload, compute_due
-from planning.zoning import ZoningSettings, _geo, cell_adjacency, rezone, zone
+from planning.zoning import ZoningSettings, cell_adjacency, rezone, zone
+from planning.zoning.graph import _geo
 
 SEED = 2026
 REZONE_TARGET_S = 3.0  # the target for re-zoning 10 moved cells

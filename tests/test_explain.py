@@ -1,7 +1,7 @@
 """Zoning explanations in the planner's language (desktop/explain.py) and the
 划片说明 (zoning notes) dock that shows them after a zoning run.
 
-Every sentence template of planning/zoning.py is checked twice: rendered from
+Every sentence template of planning/zoning/ is checked twice: rendered from
 the source's own f-strings (so a new or reworded sentence in planning fails
 here until the table learns it), and as produced by real zoning runs on small
 crafted grids (so the table matches what planning actually writes).
@@ -39,9 +39,9 @@ from tests.test_zoning import (
     make_grid,
 )
 
-ZONING_SOURCE = Path(planning.zoning.__file__)
+ZONING_SOURCES = sorted(Path(planning.zoning.__file__).parent.glob("*.py"))
 COLLECTORS = {"explanation", "reasons", "problems", "notes", "out"}
-"""The lists planning/zoning.py gathers explanation sentences in."""
+"""The lists planning/zoning/ gathers explanation sentences in."""
 NESTED = (
     " within its 片区",
     " within its connected cells",
@@ -121,7 +121,13 @@ def _render(node: ast.expr) -> list[str]:
 
 
 def _source_tree() -> ast.Module:
-    return ast.parse(ZONING_SOURCE.read_text(encoding="utf-8"))
+    """Every module of planning/zoning/ as one tree."""
+    body = [
+        node
+        for path in ZONING_SOURCES
+        for node in ast.parse(path.read_text(encoding="utf-8")).body
+    ]
+    return ast.Module(body=body, type_ignores=[])
 
 
 def _label_samples() -> list[str]:
@@ -142,7 +148,7 @@ def _label_samples() -> list[str]:
 
 
 def _templates() -> list[str]:
-    """Each explanation f-string of planning/zoning.py, as source text."""
+    """Each explanation f-string of planning/zoning/, as source text."""
     found = []
     for node in ast.walk(_source_tree()):
         if (

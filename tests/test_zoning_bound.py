@@ -31,7 +31,8 @@ from benchmarks.zoning import (
 )
 from planning.model import load_policy
 from planning.travel import metric_crs, metric_xy
-from planning.zoning import ZoningSettings, _geo, cell_adjacency, zone
+from planning.zoning import ZoningSettings, cell_adjacency, zone
+from planning.zoning.graph import _geo
 
 SIZE = 0.005  # degrees, ~500 m
 NX, NY = 9, 7

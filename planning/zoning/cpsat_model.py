@@ -1,0 +1,354 @@
+"""The CP-SAT model of zoning on the distance order: balance within the band,
+minimum workload x travel, the start as a hint.
+
+Built over a reduced candidate set (see :mod:`planning.zoning.order`); a
+model that cannot be built in the time left is not started.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+import time
+from dataclasses import dataclass
+
+import numpy as np
+from ortools.sat.python import cp_model
+
+from planning.progress import CancelToken, ProgressFn
+from planning.zoning.lns import _LNS_STALL_GAIN, _lns
+from planning.zoning.order import _close, _current_order, _ring
+from planning.zoning.problem import _Problem, _valid, _with_zoning
+from planning.zoning.settings import ZoningSettings
+from planning.zoning.watch import _STALL, _Watcher
+
+# Integer scale of the total workload in the CP-SAT balance constraints. On
+# 50k-cell grids rounding at 1e8 drifted zone loads by ~0.001% (zones a hair
+# outside the band); at 1e10 the band shrinks by the worst-case rounding
+# total (see :func:`_int_loads`), well under 0.01% of a target.
+_LOAD_UNITS = 1e10
+# Mean integer cost of one candidate pair in the compactness objective.
+_COST_UNITS = 1000.0
+# Seconds to build and presolve a CP-SAT model, per candidate pair (measured
+# at 17 us on a 100k-pair model): a model that cannot be built in the time
+# left is not started.
+_BUILD_SECONDS_PER_PAIR = 2e-5
+# When CP-SAT stalls on the LP's pairs, widen them by the squads of the
+# neighbouring cells this many times, while this many seconds are left.
+_LP_RINGS = 1
+_LP_RING_SECONDS = 5.0
+# Travel within this share of the LP bound gets no more CP-SAT rounds.
+_RESHAPE_GAP = 0.01
+
+
+def _int_loads(
+    p: _Problem, tolerance: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Integer unit loads and each squad's integer load band [lo, hi]."""
+    total = p.w.sum()
+    scale = _LOAD_UNITS / total if total > 0 else 0.0
+    w_int = np.round(p.w * scale).astype(np.int64)
+    # However the units are grouped, integer loads differ from the true ones
+    # by at most the summed rounding: shrink the band by it, so a zoning
+    # CP-SAT accepts always passes the exact check in :func:`_verify`.
+    margin = float(np.abs(w_int - p.w * scale).sum())
+    t_int = p.target * scale
+    lo = np.ceil(t_int * (1 - tolerance) + margin).astype(np.int64)
+    hi = np.floor(t_int * (1 + tolerance) - margin).astype(np.int64)
+    return w_int, lo, hi
+
+
+@dataclass
+class _Outcome:
+    """What one CP-SAT attempt returned."""
+
+    units: np.ndarray | None
+    status: str
+    bound: float | None = None
+
+
+def _solve(
+    p: _Problem,
+    key: np.ndarray,
+    cand: np.ndarray,
+    fixed: np.ndarray,
+    exempt: np.ndarray,
+    hint: np.ndarray,
+    *,
+    moves: bool,
+    soft: bool,
+    deadline: float,
+    share: float,
+    settings: ZoningSettings,
+    progress: ProgressFn,
+    cancel: CancelToken | None,
+    t0: float,
+    bound: float | None = None,
+) -> _Outcome:
+    """Build and run one CP-SAT model over the candidate pairs.
+
+    ``fixed`` units are constants; ``exempt`` units (islands, detached locks)
+    need no path to their base. ``moves`` minimises cells moved from
+    ``p.cur`` (tie-break: compactness) instead of compactness; ``soft`` lets
+    loads leave the band at a high price, for a best-effort zoning. A given
+    ``bound`` (the LP's, when the candidates are too narrow for CP-SAT's
+    own bound to hold beyond them) is the one reported.
+    """
+    m, n_units = key.shape
+    model = cp_model.CpModel()
+    free = (fixed < 0) & (p.unit_group >= 0)
+    # Units with one candidate are constants: re-zoning leaves most of the
+    # grid to its current squad, and a variable per such unit would make the
+    # model (and its build time) grid-sized instead of neighbourhood-sized.
+    single = free & (cand.sum(axis=0) == 1)
+    if single.any():
+        fixed = fixed.copy()
+        fixed[single] = cand[:, single].argmax(axis=0)
+        free &= ~single
+    ps, pu = np.nonzero(cand & free[None, :])
+    if time.monotonic() + _BUILD_SECONDS_PER_PAIR * len(ps) > deadline:
+        # building and presolving alone would overrun the planner's time limit
+        return _Outcome(None, "unknown")
+    xs = [model.new_bool_var("") for _ in range(len(ps))]
+    pid = np.full((m, n_units), -1, dtype=np.int64)
+    pid[ps, pu] = np.arange(len(ps))
+
+    by_unit = np.argsort(pu, kind="stable")
+    cuts = np.flatnonzero(np.diff(pu[by_unit])) + 1
+    for group in np.split(by_unit, cuts) if len(ps) else []:
+        model.add_exactly_one(xs[i] for i in group)
+
+    src, dst = p.arcs
+    for s in range(m):
+        k = key[s]
+        has = (pid[s] >= 0) | (fixed == s)
+        need = ((pid[s] >= 0) | ((fixed == s) & ~exempt)) & (k > 0)
+        ok = has[src] & need[dst] & (k[src] >= 0) & (k[src] < k[dst])
+        done = np.zeros(n_units, bool)
+        done[dst[ok & (fixed[src] == s)]] = True
+        lits: dict[int, list[int]] = {}
+        arc = ok & ~done[dst]
+        for a, b in zip(src[arc].tolist(), dst[arc].tolist(), strict=True):
+            lits.setdefault(b, []).append(int(pid[s, a]))
+        for b in np.flatnonzero(need & ~done).tolist():
+            pre = [xs[i] for i in lits.get(b, [])]
+            if fixed[b] == s:
+                model.add_bool_or(pre)
+            else:
+                model.add_bool_or([*pre, ~xs[pid[s, b]]])
+
+    w_int, lo, hi = _int_loads(p, settings.tolerance)
+    scale_obj = cand & free[None, :]
+    mean_cost = p.cost[scale_obj].mean() if scale_obj.any() else 0.0
+    to_minutes = _COST_UNITS / mean_cost if mean_cost > 0 else 1.0
+    coef = np.round(p.cost[ps, pu] * to_minutes).astype(np.int64)
+    gap = 0
+    if moves:
+        # Moves first: one moved cell outweighs every tie-break together, and
+        # the search stops once no zoning with fewer moves can exist.
+        coef = np.round(coef / 100.0).astype(np.int64)
+        top = np.zeros(n_units, np.int64)
+        np.maximum.at(top, pu, coef)
+        gap = int(top.sum())
+        to_minutes = 2.0 * gap + 1.0
+        counts = np.array([len(c) for c in p.unit_cells])
+        moved = (p.cur[pu] >= 0) & (p.cur[pu] != ps)
+        coef += np.where(moved, int(to_minutes) * counts[pu], 0)
+    terms = [cp_model.LinearExpr.weighted_sum(xs, coef.tolist())]
+    slack_units = max(1.0, 0.001 * float(lo[lo > 0].min()) if (lo > 0).any() else 1.0)
+    penalty = int(math.ceil((int(coef.max(initial=0)) * n_units + 1) / slack_units))
+    for s in range(m):
+        const = int(w_int[fixed == s].sum())
+        sel = np.flatnonzero(ps == s)
+        load = cp_model.LinearExpr.weighted_sum(
+            [xs[i] for i in sel], w_int[pu[sel]].tolist()
+        )
+        if soft:
+            over = model.new_int_var(0, int(_LOAD_UNITS), "")
+            under = model.new_int_var(0, int(_LOAD_UNITS), "")
+            model.add(load + const - over <= int(hi[s]))
+            model.add(load + const + under >= int(lo[s]))
+            terms.append(penalty * (over + under))
+        else:
+            model.add_linear_constraint(load, int(lo[s]) - const, int(hi[s]) - const)
+    model.minimize(sum(terms))
+    for i, (s, u) in enumerate(zip(ps.tolist(), pu.tolist(), strict=True)):
+        if hint[u] >= 0:
+            model.add_hint(xs[i], hint[u] == s)
+
+    solver = cp_model.CpSolver()
+    budget = share * (deadline - time.monotonic())
+    solver.parameters.max_time_in_seconds = max(0.1, budget)
+    solver.parameters.num_workers = max(1, settings.workers)
+    solver.parameters.random_seed = settings.seed
+    # Light presolve: on county grids full probing costs seconds and gains
+    # little; the time is better spent in LNS from the hint.
+    solver.parameters.cp_model_probing_level = 0
+    solver.parameters.symmetry_level = 0
+    solver.parameters.max_presolve_iterations = 1
+    if moves and not soft:
+        solver.parameters.absolute_gap_limit = gap
+    offset = float(p.cost[fixed[fixed >= 0], np.flatnonzero(fixed >= 0)].sum())
+    label = "moves" if moves else "workload x minutes"
+    watcher = _Watcher(
+        progress,
+        cancel,
+        to_minutes,
+        0.0 if moves else offset,
+        t0,
+        settings.time_limit,
+        label,
+        bound,
+    )
+    stop = threading.Event()
+
+    def poll() -> None:
+        """Stop on cancel, or when the incumbent has stalled for a while."""
+        begin = time.monotonic()
+        while not stop.wait(0.05):
+            now = time.monotonic()
+            idle = now - watcher.improved
+            stalled = idle > max(_STALL[1], _STALL[2] * (now - begin))
+            if (cancel is not None and cancel.cancelled) or (
+                watcher.best < math.inf and stalled
+            ):
+                solver.stop_search()
+                return
+
+    thread = threading.Thread(target=poll, daemon=True)
+    thread.start()
+    try:
+        status = solver.solve(model, watcher)
+    finally:
+        stop.set()
+        thread.join()
+    cancelled = cancel is not None and cancel.cancelled
+    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        name = "infeasible" if status == cp_model.INFEASIBLE else "unknown"
+        return _Outcome(None, "cancelled" if cancelled else name)
+    units = fixed.copy()
+    chosen = np.array([solver.boolean_value(x) for x in xs], dtype=bool)
+    units[pu[chosen]] = ps[chosen]
+    if bound is None and not moves and not soft:
+        slackness = 0.5 * len(ps) / to_minutes + p.eps_cost.max(axis=0).sum()
+        bound = max(0.0, solver.best_objective_bound / to_minutes + offset - slackness)
+    name = "cancelled" if cancelled else "optimal"
+    if not cancelled and status == cp_model.FEASIBLE:
+        name = "feasible"
+    return _Outcome(units, name, bound)
+
+
+def _solve_guided(
+    p: _Problem,
+    key: np.ndarray,
+    cand: np.ndarray,
+    narrow: np.ndarray,
+    lp_bound: float,
+    fixed: np.ndarray,
+    exempt: np.ndarray,
+    start: np.ndarray,
+    deadline: float,
+    share: float,
+    settings: ZoningSettings,
+    progress: ProgressFn,
+    cancel: CancelToken | None,
+    t0: float,
+) -> _Outcome:
+    """CP-SAT from a balanced start, on the LP's pairs first (see
+    :func:`_lp_support`): a third of the model, and the zoning the start
+    must move towards lies inside it.
+
+    Proven optimal there with time to spare (small grids), the full
+    candidate model goes on from that zoning with CP-SAT's own bound. When it
+    stalls instead (county grids), the pairs are widened by the squads of
+    neighbouring cells and solved once more; the LP's bound is reported.
+    """
+
+    def solve(c: np.ndarray, hint: np.ndarray, bound: float | None) -> _Outcome:
+        return _solve(
+            p, key, _close(p, key, c), fixed, exempt, hint,
+            moves=False, soft=False, deadline=deadline, share=share,
+            settings=settings, progress=progress, cancel=cancel, t0=t0,
+            bound=bound,
+        )  # fmt: skip
+
+    out = solve(narrow, start, lp_bound)
+    if out.units is None:
+        return out
+    units = out.units
+    if out.status == "optimal":
+        wide = solve(_with_zoning(cand, units), units, None)
+        if wide.units is not None:
+            return wide
+        return _Outcome(units, _done(wide.status), lp_bound)
+    wide = narrow
+    for _ in range(_LP_RINGS):
+        if out.status == "cancelled" or deadline - time.monotonic() < _LP_RING_SECONDS:
+            break
+        wide = _with_zoning(_ring(p, wide, key), out.units)
+        again = solve(wide, out.units, lp_bound)
+        if again.units is None:
+            break
+        out = again
+    return _Outcome(out.units, _done(out.status), lp_bound)
+
+
+def _reshape(
+    p: _Problem,
+    narrow: np.ndarray,
+    lp_bound: float,
+    fixed: np.ndarray,
+    exempt: np.ndarray,
+    units: np.ndarray,
+    deadline: float,
+    settings: ZoningSettings,
+    progress: ProgressFn,
+    cancel: CancelToken | None,
+    t0: float,
+) -> np.ndarray:
+    """CP-SAT and zone neighbourhoods again, in the order of the zones as
+    they now are, while each round lowers travel and time is left.
+
+    When both stall, seconds of the limit are often left. CP-SAT stalled
+    in the order of the start: a zone only grows outward in it, so cells it
+    gained cannot carry a path to cells it kept. In the order of the zones
+    the neighbourhoods left, it reshapes them again (萧山 500 m at ±2%:
+    0.05-0.6% less travel from the 7-16 s left).
+    """
+    cols = np.arange(p.n_units)
+
+    def cost(z: np.ndarray) -> float:
+        """Workload x minutes, as the LP bound counts them."""
+        got = z >= 0
+        return float((p.cost - p.eps_cost)[z[got], cols[got]].sum())
+
+    while deadline - time.monotonic() >= _LP_RING_SECONDS:
+        if cancel is not None and cancel.cancelled:
+            break
+        before = cost(units)
+        if before <= (1 + _RESHAPE_GAP) * lp_bound:
+            break  # nothing worth a round's seconds (常山 sample: 0.5%)
+        key = _current_order(p, settings.tolerance, units)[0]
+        out = _solve(
+            p, key, _close(p, key, _with_zoning(_ring(p, narrow, key), units)),
+            fixed, exempt, units, moves=False, soft=False, deadline=deadline,
+            share=1.0, settings=settings, progress=progress, cancel=cancel, t0=t0,
+            bound=lp_bound,
+        )  # fmt: skip
+        if out.units is None or not _valid(p, out.units, settings.tolerance, exempt):
+            break
+        after = cost(out.units)
+        if after > before * (1 - _LNS_STALL_GAIN):
+            if after < before:
+                units = out.units
+            break
+        units = _lns(
+            p, fixed, exempt, out.units, settings.tolerance, deadline, settings,
+            progress, cancel, t0,
+        )  # fmt: skip
+    return units
+
+
+def _done(status: str) -> str:
+    """Status of a zoning kept after a later solve: cancelled or feasible."""
+    return "cancelled" if status == "cancelled" else "feasible"

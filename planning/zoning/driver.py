@@ -1,0 +1,451 @@
+"""The zoning run from start to result: :func:`zone` from scratch and
+:func:`rezone` from the current zones.
+
+It decides how the time limit is shared between the stages (LP start,
+border moves, CP-SAT on the LP's pairs or the nearest squads, the
+neighbourhood search), retries with wider candidates when the model is
+proven infeasible, and falls back to the best effort with the reasons.
+"""
+
+from __future__ import annotations
+
+import time
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from planning.model import Policy
+from planning.progress import CancelToken, ProgressEvent, ProgressFn, no_progress
+from planning.zoning.checks import _precheck, _verify
+from planning.zoning.cpsat_model import _done, _Outcome, _reshape, _solve, _solve_guided
+from planning.zoning.graph import _contiguous
+from planning.zoning.lns import _lns
+from planning.zoning.local_search import _balance, _repair
+from planning.zoning.locks import _blocked_locks
+from planning.zoning.lp import _lp_start, _lp_support
+from planning.zoning.order import (
+    _attempts,
+    _close,
+    _current_order,
+    _islands,
+    _keys_from_bases,
+)
+from planning.zoning.problem import (
+    _as_left,
+    _balanced,
+    _cells_of,
+    _effort,
+    _names,
+    _prepare,
+    _Problem,
+    _valid,
+    _with_zoning,
+    _worst,
+)
+from planning.zoning.rezone import _quick_rebalance, _quick_rezone
+from planning.zoning.settings import STAGE, ZoningResult, ZoningSettings, tolerance_text
+from planning.zoning.starts import _start
+
+# Share of the time left that the balance search gets when a zoning from
+# scratch starts outside the band (CP-SAT rarely finds the band from there).
+_LNS_BALANCE_SHARE = 0.5
+# Share of the time left for the LP start: the LP and the border moves that
+# bring it into the band (萧山 250 m in a 60 s zoning: 13 s and 1.5 s).
+_LP_START_SHARE = 0.4
+# Most of the time left that the LP for CP-SAT's candidates may take.
+_LP_SUPPORT_SHARE = 0.15
+# Share of the time left after the start that a zoning from scratch keeps
+# from the main CP-SAT model for the neighbourhood search.
+_LNS_SHARE = 0.4
+
+
+def _lp_balanced(
+    p: _Problem, key: np.ndarray, fixed: np.ndarray, exempt: np.ndarray,
+    tolerance: float, deadline: float, settings: ZoningSettings,
+    progress: ProgressFn, cancel: CancelToken | None, t0: float,
+) -> np.ndarray | None:  # fmt: skip
+    """The LP start, brought into the band by border moves on true
+    contiguity, then re-solves of zone paths. None without an LP."""
+    units = _lp_start(p, key, fixed, tolerance, deadline, cancel)
+    if units is None:
+        return None
+    units = _repair(
+        p, fixed, exempt, units, 0.5 * tolerance, 0.0, 0.9 * tolerance, deadline
+    )
+    return _lns(
+        p, fixed, exempt, units, tolerance, deadline, settings, progress, cancel,
+        t0, balance_only=True,
+    )  # fmt: skip
+
+
+def _run(
+    cells: gpd.GeoDataFrame,
+    squads: gpd.GeoDataFrame,
+    policy: Policy,
+    settings: ZoningSettings,
+    progress: ProgressFn,
+    cancel: CancelToken | None,
+    rezoning: bool,
+) -> ZoningResult:
+    """Shared driver of :func:`zone` and :func:`rezone`.
+
+    Per attempt: a balanced start by local search, then CP-SAT over the
+    candidates plus that start. A proven infeasibility moves on to a wider
+    candidate set; a start that is balanced stands if CP-SAT finds nothing
+    better in time. When no attempt works, a soft-balance model gives the
+    best effort and the explanation says why.
+    """
+    t0 = time.monotonic()
+    progress(ProgressEvent(STAGE, 0.0, "preparing the cell graph"))
+    p = _prepare(cells, squads, policy, settings)
+    # ``time_limit`` covers the whole call: keep back what the checks and
+    # packaging after the search take (and CP-SAT's lag in stopping).
+    deadline = t0 + settings.time_limit - _reserve(len(p.cell_ids), settings)
+    explanation = list(p.notes)
+    base_key = _keys_from_bases(p)
+    island_sq, island_groups = _islands(p, base_key)
+
+    fixed = island_sq.copy()
+    fixed[p.lock >= 0] = p.lock[p.lock >= 0]
+    fixed[p.base] = np.arange(len(p.squad_ids))
+    exempt = island_sq >= 0
+    held = np.flatnonzero(p.lock >= 0)
+    detached = held[base_key[p.lock[held], held] < 0]
+    exempt[detached] = True
+    for u in detached:
+        explanation.append(
+            f"{p.unit_label[u]} is locked to squad {p.squad_ids[p.lock[u]]}, which "
+            "cannot reach it through cells it may serve; kept, but that zone is not "
+            "contiguous"
+        )
+    islands: list[list[str]] = []
+    for units in island_groups:
+        ids = _cells_of(p, units)
+        islands.append(ids.tolist())
+        explanation.append(
+            f"island of {len(ids)} cells ({_names(ids)}) is cut off from every "
+            "squad base it may join; assigned whole to squad "
+            f"{p.squad_ids[island_sq[units[0]]]} (least travel), exempt from "
+            "contiguity"
+        )
+
+    reasons = _precheck(p, base_key, fixed, settings)
+    hopeless = bool(reasons)
+    blocked, walled = _blocked_locks(p, fixed, exempt)
+    if len(blocked) and rezoning:
+        # the planner's locks wall each other off: no solver run helps, so
+        # the zones stay as the planner left them until a lock is lifted
+        return _result(
+            p, _Outcome(_as_left(p, fixed), "infeasible"), walled + reasons,
+            explanation, islands, settings, t0,
+        )  # fmt: skip
+    exempt[blocked] = True  # from scratch: zone the rest, say why this lock is cut
+    reasons = walled + reasons
+    if rezoning and not hopeless:
+        handed: list[str] = []
+        quick, valid, conflicts = _quick_rezone(
+            p, fixed, exempt, settings.tolerance, deadline, handed
+        )
+        if conflicts:
+            return _result(
+                p, _Outcome(quick, "infeasible"), conflicts, explanation, islands,
+                settings, t0,
+            )  # fmt: skip
+        whole = quick  # zones whole, maybe out of balance: the fallback
+        if quick is not None and not valid:
+            quick = _quick_rebalance(
+                p, quick, fixed, exempt, settings, deadline, progress, cancel, t0
+            )
+        if quick is not None:
+            return _result(
+                p, _Outcome(quick, "feasible"), reasons, explanation + handed,
+                islands, settings, t0,
+            )  # fmt: skip
+    else:
+        whole = None
+    tol = settings.tolerance
+    outcome: _Outcome | None = None
+    start = fixed
+    # each attempt's order: a start and the order it satisfies, so a later
+    # attempt that goes on from a repaired start also solves in its order
+    starts: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+    # each order's LP start, tried first (None when there was no LP)
+    lp_units: dict[int, np.ndarray | None] = {}
+    lp_bound: float | None = None  # set when CP-SAT solves the LP's pairs only
+    for label, order, cand, ls_cand, moves in _attempts(
+        p, base_key, settings, rezoning
+    ):
+        if id(order) not in starts or moves:
+            first = None
+            if not moves and not hopeless:
+                # the LP start first: it balances the county at once, and
+                # with less travel than the priced start where work is dense
+                now = time.monotonic()
+                ls_deadline = now + _LP_START_SHARE * (deadline - now)
+                first = _lp_balanced(
+                    p, order, fixed, exempt, tol, ls_deadline, settings, progress,
+                    cancel, t0,
+                )  # fmt: skip
+                lp_units[id(order)] = first
+            if first is not None and _valid(p, first, tol, exempt):
+                starts[id(order)] = (first, _current_order(p, tol, first)[0])
+            else:
+                ls_deadline = time.monotonic() + 0.25 * (deadline - time.monotonic())
+                starts[id(order)] = (
+                    _start(p, order, ls_cand, fixed, exempt, moves, tol, ls_deadline),
+                    order,
+                )
+        start, key = starts[id(order)]
+        if not _valid(p, start, tol, exempt) and not hopeless:
+            # The order blocks the repair (see _repair): balance on true
+            # contiguity, then solve in an order the repaired zones satisfy.
+            ls_deadline = time.monotonic() + 0.25 * (deadline - time.monotonic())
+            aim = 0.9 * tol if moves else 0.5 * tol
+            repaired = _repair(
+                p, fixed, exempt, start, aim, aim if moves else 0.0,
+                None if moves else 0.9 * tol, ls_deadline,
+            )  # fmt: skip
+            if not moves and not _valid(p, repaired, tol, exempt):
+                # Chains of single moves stall where cells are coarse next
+                # to the deviation left: re-solve paths of whole zones.
+                now = time.monotonic()
+                ls_deadline = now + _LNS_BALANCE_SHARE * (deadline - now)
+                repaired = _lns(
+                    p, fixed, exempt, repaired, tol, ls_deadline, settings,
+                    progress, cancel, t0, balance_only=True,
+                )  # fmt: skip
+                # the LP start, if there was one, may have come closer
+                other = lp_units.get(id(order))
+                if other is not None and _worst(p, other) < _worst(p, repaired):
+                    repaired = other
+            if _worst(p, repaired) < _worst(p, start):
+                key = _current_order(p, tol, repaired)[0]
+                start = repaired
+                starts[id(order)] = (start, key)  # the next attempt goes on here
+        cand = _with_zoning(cand, start)
+        good = _valid(p, start, tol, exempt)
+        narrow = None
+        if good and not moves and not hopeless and lp_bound is None:
+            # a balanced start: let CP-SAT move it towards the LP optimum
+            now = time.monotonic()
+            support = _lp_support(
+                p, key, fixed, start, tol, now + _LP_SUPPORT_SHARE * (deadline - now)
+            )
+            if support is not None:
+                narrow, lp_bound = support
+        cand = _close(p, key, cand)
+        if hopeless:
+            break
+        # from scratch, leave part of the time to the zone neighbourhoods
+        share = (1.0 if good else 0.6) * (1.0 if moves else 1.0 - _LNS_SHARE)
+        if narrow is None:
+            out = _solve(
+                p, key, cand, fixed, exempt, start,
+                moves=moves, soft=False, deadline=deadline, share=share,
+                settings=settings, progress=progress, cancel=cancel, t0=t0,
+            )  # fmt: skip
+        else:
+            out = _solve_guided(
+                p, key, cand, narrow, lp_bound, fixed, exempt, start, deadline,
+                share, settings, progress, cancel, t0,
+            )  # fmt: skip
+        if out.units is None and good:
+            out = _Outcome(start, _done(out.status))
+        if out.units is not None or out.status == "cancelled":
+            outcome = out
+            break
+        if out.status == "unknown":
+            reasons.append(
+                f"no zoning within ±{tolerance_text(tol)} was found in "
+                f"{settings.time_limit:g} s; allow more time or a wider tolerance"
+            )
+            break
+        # CP-SAT proved the distance-ordered model infeasible: that rules out
+        # zones grown outward from the bases, not every contiguous zoning
+        if label == "every squad":
+            reasons.append(
+                f"no zoning within ±{tolerance_text(tol)} with zones grown "
+                "outward from their bases exists, even when each cell may go to "
+                "any squad"
+            )
+        else:
+            reasons.append(
+                f"no zoning within ±{tolerance_text(tol)} with zones grown "
+                "outward from their bases exists when each cell may only go to "
+                f"its {label}"
+            )
+    if outcome is None:
+        outcome = _solve(
+            p, key, cand, fixed, exempt, start,
+            moves=moves, soft=True, deadline=deadline,
+            share=1.0 if hopeless else 0.6,
+            settings=settings, progress=progress, cancel=cancel, t0=t0,
+        )  # fmt: skip
+        if outcome.units is None:
+            outcome = _Outcome(start, outcome.status)
+            explanation.append("the solver found nothing better than the start")
+        if not hopeless and outcome.status != "cancelled":
+            # On 50k-cell grids the soft model often ends a hair outside the
+            # band; border moves usually finish the job in a second or two,
+            # and re-solving paths of zones where cells are coarse.
+            units = _balance(
+                p, key, key >= 0, fixed, exempt, outcome.units,
+                0.9 * tol, 0.0, None, deadline,
+            )  # fmt: skip
+            if not _balanced(p, units, tol):
+                units = _repair(
+                    p, fixed, exempt, units, 0.9 * tol, 0.0, None, deadline
+                )  # fmt: skip
+            if (
+                not moves
+                and _worst(p, start) < _worst(p, units)
+                and _contiguous(p.adj, start, len(p.squad_ids), exempt).all()
+            ):
+                units = start  # the balance search got closer than the soft model
+            if not moves:
+                units = _lns(
+                    p, fixed, exempt, units, tol, deadline, settings, progress,
+                    cancel, t0,
+                )  # fmt: skip
+            if _valid(p, units, tol, exempt):
+                outcome = _Outcome(units, "feasible")
+            elif _effort(p, units, exempt) < _effort(p, outcome.units, exempt):
+                outcome = _Outcome(units, outcome.status)
+        if (
+            whole is not None
+            and not _valid(p, outcome.units, tol, exempt)
+            and _worst(p, whole) <= 2 * tol
+            and _effort(p, whole, exempt) < _effort(p, outcome.units, exempt)
+        ):
+            # the quick repair's whole zones beat what the solver left; not
+            # if a zone is far off its target (a big piece handed over): then
+            # the planner's own zoning, nearly as left, is the clearer answer
+            outcome = _Outcome(whole, outcome.status)
+    elif not moves and not hopeless and outcome.status != "cancelled":
+        # CP-SAT's zones follow the bases' distance order; re-solving
+        # adjacent zones on exact contiguity shortens travel further.
+        units = _lns(
+            p, fixed, exempt, outcome.units, tol, deadline, settings, progress,
+            cancel, t0,
+        )  # fmt: skip
+        if narrow is not None and outcome.status != "optimal":
+            units = _reshape(
+                p, narrow, lp_bound, fixed, exempt, units, deadline, settings,
+                progress, cancel, t0,
+            )  # fmt: skip
+        if (units != outcome.units).any() and _valid(p, units, tol, exempt):
+            outcome = _Outcome(units, "feasible", outcome.bound)
+    return _result(p, outcome, reasons, explanation, islands, settings, t0)
+
+
+def _reserve(n_cells: int, settings: ZoningSettings) -> float:
+    """Seconds kept back from the search for the final checks: about 0.5 s
+    on a 10k-cell grid, never more than a twentieth of the time limit."""
+    return min(0.05 * settings.time_limit, 0.2 + 3e-5 * n_cells)
+
+
+def _result(
+    p: _Problem,
+    outcome: _Outcome,
+    reasons: list[str],
+    explanation: list[str],
+    islands: list[list[str]],
+    settings: ZoningSettings,
+    t0: float,
+) -> ZoningResult:
+    """Verify the zoning independently and package it for the planner."""
+    assign = outcome.units[p.cell_unit]
+    island_cells = np.isin(p.cell_ids, [c for group in islands for c in group])
+    problems = _verify(p, assign, island_cells, settings)
+    feasible = not problems
+    status = outcome.status
+    if status != "cancelled":
+        if not feasible:
+            status = "infeasible"
+        elif status != "optimal":
+            status = "feasible"
+    if not feasible:
+        explanation += reasons
+        explanation += problems
+    ids = np.array(p.squad_ids, dtype=object)
+    assignment = pd.Series(
+        np.where(assign >= 0, ids[np.maximum(assign, 0)], None),
+        index=pd.Index(p.cell_ids, name="cell_id"),
+        name="squad_id",
+        dtype=object,
+    )
+    n = len(assign)
+    got = assign >= 0
+    travel = p.geo.travel[np.maximum(assign, 0), np.arange(n)]
+    objective = float((p.cell_w * travel)[got].sum()) if got.any() else None
+    had = p.cur_cell >= 0
+    unreachable = pd.DataFrame(
+        {
+            "cell_id": p.cell_ids[p.unreachable],
+            "best_reach_min": p.best_reach[p.unreachable],
+        }
+    )
+    if len(unreachable):
+        far = _names(unreachable["cell_id"].to_numpy())
+        explanation.append(
+            f"{len(unreachable)} cells are beyond the {settings.reach_minutes:g}-"
+            f"minute reach of every base they may join ({far}); they are exempt "
+            "from the reach rule"
+        )
+    return ZoningResult(
+        assignment=assignment,
+        feasible=feasible,
+        status=status,
+        objective=objective,
+        # the bound holds for the distance-ordered model; the neighbourhood
+        # search may beat it with zones that order excludes
+        bound=outcome.bound
+        if feasible
+        and objective is not None
+        and outcome.bound is not None
+        and outcome.bound <= objective
+        else None,
+        explanation=explanation,
+        unreachable=unreachable,
+        islands=islands,
+        moved=int((had & (assign != p.cur_cell)).sum()),
+        seconds=time.monotonic() - t0,
+    )
+
+
+def zone(
+    cells: gpd.GeoDataFrame,
+    squads: gpd.GeoDataFrame,
+    policy: Policy,
+    settings: ZoningSettings = ZoningSettings(),
+    progress: ProgressFn = no_progress,
+    cancel: CancelToken | None = None,
+) -> ZoningResult:
+    """Zone the cells from scratch: contiguous, balanced, compact.
+
+    Locked cells (``locked`` = 1) keep their ``squad_id``; every other input
+    ``squad_id`` is ignored (but counted in ``moved``). On infeasible input
+    the result holds a best-effort contiguous zoning that misses the
+    tolerance as little as it can, and the explanation says why.
+    """
+    return _run(cells, squads, policy, settings, progress, cancel, rezoning=False)
+
+
+def rezone(
+    cells: gpd.GeoDataFrame,
+    squads: gpd.GeoDataFrame,
+    policy: Policy,
+    settings: ZoningSettings = ZoningSettings(),
+    progress: ProgressFn = no_progress,
+    cancel: CancelToken | None = None,
+) -> ZoningResult:
+    """Repair the current zoning after the planner moved or locked cells.
+
+    Keeps ``cells['squad_id']`` and locked cells, and restores balance and
+    contiguity with few moves: first a quick local repair (detours around
+    cut zones, border moves only out of zones beyond the tolerance); if that
+    fails, CP-SAT minimises the cells moved (compactness breaks ties) among
+    cells near zone borders, widening the band, then the whole grid.
+    """
+    return _run(cells, squads, policy, settings, progress, cancel, rezoning=True)

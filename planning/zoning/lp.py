@@ -1,0 +1,328 @@
+"""The LP relaxation of the ordered model (HiGHS): a start grown from it, and
+the pairs that guide CP-SAT, with the LP's dual bound.
+
+The LP spreads the work over the whole county at once, which single border
+moves cannot: the zone furthest below its target claims next, whole LP
+shares first. Its order rows are added in rounds to the plain LP with the
+dual simplex warm-started (:func:`_order_lazily`, highspy), since adding
+them all at once is too slow for a zoning of a minute. The LP is skipped
+where its estimated time (see ``_LP_SECONDS``) exceeds a share of the time
+left. From a balanced start CP-SAT first solves over the pairs the balanced
+LP optimum uses plus the start's (:func:`_lp_support`): about one squad a
+unit, and it holds the zoning the start must move towards. The LP's dual
+bound is valid for every zoning within the tolerance.
+"""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+from scipy import sparse
+
+from planning.progress import CancelToken
+from planning.zoning.order import _enough, _nearest
+from planning.zoning.problem import _Problem, _with_zoning
+from planning.zoning.starts import _flood, _greedy
+
+# The LPs that guide the start and CP-SAT's candidates: each unit's nearest
+# squads as columns (12 instead of 20 left 萧山 150 m's LP 4% dearer). The
+# dual simplex takes 1.3 iterations per unit, each costing about the root of
+# the pairs: seconds ~ this x units x sqrt(pairs), as measured on 萧山 250 m
+# (16k units, 330k pairs: 5.2 s) and 150 m (45k, 900k: 24 s); the order rows
+# in rounds take as long again. The LP is skipped when that estimate exceeds
+# this share of the time it has, so that the border moves after it get a
+# third of that time (平湖 150 m, 26k cells, in a 60 s zoning: no LP).
+_LP_NEAREST = 20
+_LP_SECONDS = 6e-7
+_LP_TIME_SHARE = 0.35
+# The ordered LP of the start adds its order rows in rounds (see
+# _order_lazily) for at most this many times the plain LP's solve time, or
+# this many seconds if more, and this many rounds. On 萧山 500 m the rounds
+# end in 2 s with every row kept; cut at 1 s, that start ended 60 s at 1.03
+# x the LP bound instead of 1.01-1.02. On 250 m every row is kept after 5-7
+# rounds (5 s), on 150 m after about 20 (20 s).
+_LP_ORDER_TIME = 1.0
+_LP_ORDER_SECONDS = 3.0
+_LP_ORDER_ROUNDS = 60
+
+
+def _lp(
+    p: _Problem, key: np.ndarray, fixed: np.ndarray, tolerance: float,
+    deadline: float, ordered: bool, cancel: CancelToken | None = None,
+) -> tuple[np.ndarray, np.ndarray, float] | None:  # fmt: skip
+    """LP relaxation of balanced assignment over each unit's nearest squads.
+
+    Returns ``(x, columns, bound)``: each unit's fractional share per squad,
+    the pairs the LP could use, and a lower bound on workload x minutes of
+    every zoning within the tolerance (the load duals priced over *all*
+    permitted pairs, so neither the nearest-squads restriction nor the order
+    rows can overstate it). ``ordered`` adds the distance-order rows of the
+    CP-SAT model (a unit's share of a squad is at most that squad's shares of
+    its neighbours nearer the base), lazily: see :func:`_order_lazily`; a
+    cancel stops the rounds.
+    Returns None when the LP is too large for the time left or finds nothing
+    (candidates too narrow, time out): the callers then keep what they had.
+    """
+    import highspy  # only these refinements need it
+
+    m = len(p.squad_ids)
+    free = (fixed < 0) & (p.unit_group >= 0)
+    cand = (_nearest(p, key, _LP_NEAREST) | _enough(p, key, 1.5)) & (key >= 0)
+    cand &= free[None, :]
+
+    def memo(ordered: bool) -> bytes:
+        return b"".join(
+            [bytes([ordered]), np.float64(tolerance).tobytes(), fixed.tobytes()]
+            + ([key.tobytes()] if ordered else [np.packbits(cand).tobytes()])
+        )
+
+    if memo(ordered) in p.lp_memo:
+        return p.lp_memo[memo(ordered)]
+    sq, un = np.nonzero(cand)
+    nv = len(sq)
+    have = np.unique(un)
+    left = deadline - time.monotonic()
+    if nv == 0 or left < 1.0:
+        return None
+    if _LP_SECONDS * len(have) * np.sqrt(nv) > _LP_TIME_SHARE * left:
+        return None
+    w = p.w
+    const = np.bincount(fixed[fixed >= 0], w[fixed >= 0], m)
+    lo, hi = (1 - tolerance) * p.target - const, (1 + tolerance) * p.target - const
+    rows = sparse.vstack(
+        [
+            sparse.csr_matrix((w[un], (sq, np.arange(nv))), shape=(m, nv)),
+            sparse.csr_matrix(
+                (np.ones(nv), (np.searchsorted(have, un), np.arange(nv))),
+                shape=(len(have), nv),
+            ),
+        ],
+        format="csc",
+    )
+    cost = p.cost - p.eps_cost  # workload x minutes, as the result reports it
+    lp = highspy.HighsLp()
+    lp.num_col_, lp.num_row_ = nv, rows.shape[0]
+    lp.col_cost_ = cost[sq, un]
+    lp.col_lower_, lp.col_upper_ = np.zeros(nv), np.ones(nv)
+    lp.row_lower_ = np.concatenate([lo, np.ones(len(have))])
+    lp.row_upper_ = np.concatenate([hi, np.ones(len(have))])
+    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+    lp.a_matrix_.start_ = rows.indptr
+    lp.a_matrix_.index_ = rows.indices
+    lp.a_matrix_.value_ = rows.data
+    # The plain wrapper, highspy.Highs, registers its callbacks before any
+    # option can be set, which prints HiGHS's banner on every solve.
+    h = highspy._Highs()
+    h.setOptionValue("output_flag", False)
+    h.setOptionValue("solver", "simplex")  # dual simplex: warm starts on new rows
+    h.setOptionValue("presolve", "off")  # removes nothing here: 5 s of 29 on 150 m
+    h.passModel(lp)
+
+    def result(solution: object) -> tuple[np.ndarray, np.ndarray, float]:
+        x = np.zeros((m, p.n_units))
+        x[sq, un] = np.clip(solution.col_value, 0.0, 1.0)
+        dual = np.asarray(solution.row_dual[:m])  # <= 0 where a zone is full
+        priced = np.where(key >= 0, cost - p.w[None, :] * dual[:, None], np.inf)
+        least = priced[:, free].min(axis=0)
+        got = fixed >= 0
+        bound = float(
+            least[np.isfinite(least)].sum()
+            + hi @ np.minimum(dual, 0.0)
+            + lo @ np.maximum(dual, 0.0)
+            + cost[fixed[got], np.flatnonzero(got)].sum()
+        )
+        return x, cand, bound
+
+    started = time.monotonic()
+    if not _run_highs(h, deadline):
+        return None
+    solution = h.getSolution()
+    p.lp_memo[memo(False)] = result(solution)  # CP-SAT's candidates reuse it
+    if not ordered:
+        return p.lp_memo[memo(False)]
+    solution = _order_lazily(
+        h, deadline, *_order_rows(p, key, fixed, cand), solution,
+        time.monotonic()
+        + max(_LP_ORDER_TIME * (time.monotonic() - started), _LP_ORDER_SECONDS),
+        cancel,
+    )  # fmt: skip
+    out = result(solution)
+    if cancel is None or not cancel.cancelled:  # else cut short by the planner
+        p.lp_memo[memo(True)] = out
+    return out
+
+
+def _run_highs(h: object, deadline: float) -> bool:
+    """Run HiGHS until ``deadline``; True when it ends optimal.
+
+    HiGHS counts its time limit over every run of the object, not per run:
+    set to the seconds left, the order rounds after a plain solve that took
+    longer than that stopped at once (萧山 250 m in a 60 s zoning: one round
+    of seven), so the limit is the run time so far plus the seconds left.
+    """
+    import highspy
+
+    left = deadline - time.monotonic()
+    if left < 0.1:
+        return False
+    h.setOptionValue("time_limit", float(h.getRunTime() + left))
+    h.run()
+    return h.getModelStatus() == highspy.HighsModelStatus.kOptimal
+
+
+def _order_lazily(
+    h: object, deadline: float, order: sparse.csr_matrix, row_of: np.ndarray,
+    solution: object, until: float, cancel: CancelToken | None,
+) -> object:  # fmt: skip
+    """Add the order rows the LP's pairs need, round by round, to ``h``.
+
+    Solving with all order rows takes 20 s on 萧山 250 m (330k pairs and as
+    many rows) where the LP without them takes 5 s. A row binds only where
+    its pair has a share, so each round adds the rows of the pairs with a
+    share and of every pair on their paths to the base (a row alone only
+    pulled a share cut off from its base one step nearer each round: 30+
+    rounds, cut short with zones' shares 40 cells out), and of the pairs one
+    step further out; the dual simplex goes on from the last basis. On 250 m
+    that takes 5-7 rounds (5 s) with 35k rows. The rounds stop when no row
+    is violated, at ``until`` or at a cancel; returns the last optimal
+    solution.
+    """
+    import highspy
+
+    if order.shape[0] == 0:  # every pair next to its base (town units)
+        return solution
+    added = np.zeros(order.shape[0], bool)
+    behind = (order < 0).astype(np.float64).tocsr()  # row of b -> nearer pairs a
+    has = row_of >= 0
+    for _ in range(_LP_ORDER_ROUNDS):
+        x = np.asarray(solution.col_value)
+        if (order @ x).max(initial=0.0) <= 1e-6 or time.monotonic() > until:
+            break
+        if cancel is not None and cancel.cancelled:
+            break
+        used = x > 1e-9
+        paths = _upstream(behind, row_of, used)
+        need = np.zeros(order.shape[0], bool)
+        need[row_of[paths & has]] = True
+        need |= behind @ used > 0  # and of the pairs one step further out
+        need &= ~added
+        if not need.any():
+            break
+        added |= need
+        new = order[need]
+        h.addRows(
+            new.shape[0], np.full(new.shape[0], -highspy.kHighsInf),
+            np.zeros(new.shape[0]), new.nnz, new.indptr[:-1].astype(np.int32),
+            new.indices.astype(np.int32), new.data,
+        )  # fmt: skip
+        if not _run_highs(h, deadline):
+            break
+        solution = h.getSolution()
+    return solution
+
+
+def _upstream(
+    behind: sparse.csr_matrix, row_of: np.ndarray, used: np.ndarray
+) -> np.ndarray:
+    """``used`` and every pair on a path of nearer pairs to the base
+    (``behind``: each order row's nearer pairs; ``row_of``: each pair's row)."""
+    closed = used.copy()
+    front = np.flatnonzero(used)
+    while len(front):
+        rows = row_of[front]
+        nxt = np.unique(behind[rows[rows >= 0]].indices)
+        front = nxt[~closed[nxt]]
+        closed[front] = True
+    return closed
+
+
+def _order_rows(
+    p: _Problem, key: np.ndarray, fixed: np.ndarray, cand: np.ndarray
+) -> tuple[sparse.csr_matrix, np.ndarray]:
+    """``x[s, b] - sum x[s, a] <= 0`` over b's neighbours a nearer s's base.
+
+    The LP form of the CP-SAT order constraints, over the pairs of ``cand``
+    (in :func:`numpy.nonzero` order); a unit next to one fixed to s needs no
+    row. Returns the rows and each pair's row (-1: none).
+    """
+    m = len(p.squad_ids)
+    sq, un = np.nonzero(cand)
+    pid = np.full((m, p.n_units), -1, dtype=np.int64)
+    pid[sq, un] = np.arange(len(sq))
+    src, dst = p.arcs
+    rows, cols, vals = [], [], []
+    n_rows = 0
+    row_of = np.full(len(sq), -1, dtype=np.int64)
+    for s in range(m):
+        k = key[s]
+        ok = ((pid[s, src] >= 0) | (fixed[src] == s)) & (pid[s, dst] >= 0)
+        ok &= (k[src] >= 0) & (k[src] < k[dst])
+        done = np.zeros(p.n_units, bool)
+        done[dst[ok & (fixed[src] == s)]] = True
+        need = np.flatnonzero((pid[s] >= 0) & ~done)
+        row = np.full(p.n_units, -1, dtype=np.int64)
+        row[need] = n_rows + np.arange(len(need))
+        n_rows += len(need)
+        arc = ok & ~done[dst] & (pid[s, src] >= 0)
+        rows += [row[need], row[dst[arc]]]
+        cols += [pid[s, need], pid[s, src[arc]]]
+        vals += [np.ones(len(need)), -np.ones(int(arc.sum()))]
+        row_of[pid[s, need]] = row[need]
+    order = sparse.csr_matrix(
+        (np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))),
+        shape=(n_rows, len(sq)),
+    )
+    return order, row_of
+
+
+def _lp_start(
+    p: _Problem, key: np.ndarray, fixed: np.ndarray, tolerance: float,
+    deadline: float, cancel: CancelToken | None = None,
+) -> np.ndarray | None:  # fmt: skip
+    """Start from the LP relaxation of the distance-ordered model.
+
+    Priced growth gets each zone's prices locally right but can leave the
+    work spread wrongly over the county: on 萧山 at ±2% a start with 28
+    zones outside the band (60% of a target in excess, summed) that chains
+    of zone re-solves cannot drain in a minute. The LP (HiGHS) balances the
+    whole county at once; zones grown from the bases by its fractions, the
+    zone furthest below target first, leave a few zones a little outside,
+    which border moves and zone re-solves drain in seconds. The order rows
+    come in rounds (:func:`_order_lazily`), which on large grids may stop
+    with a few rows still violated. None when :func:`_lp` gives nothing.
+    """
+    lp = _lp(p, key, fixed, tolerance, deadline, ordered=True, cancel=cancel)
+    if lp is None:
+        return None
+    x, cand, _ = lp
+    # Claim whole LP shares first; minutes only break ties. The zone furthest
+    # below target claims next: grown all at once, zones near the middle take
+    # shares the LP gave zones further out, which then end far below target.
+    score = 1.0 - x + 1e-4 * p.rank / max(float(np.median(p.rank[cand])), 1e-9)
+    units = _greedy(p, None, cand, fixed, score)
+    free = (fixed < 0) & (p.unit_group >= 0)
+    if (free & (units < 0)).any():  # out of the LP's reach: any permitted squad
+        units = _flood(p, None, key >= 0, units, score)
+    return units
+
+
+def _lp_support(
+    p: _Problem, key: np.ndarray, fixed: np.ndarray, start: np.ndarray,
+    tolerance: float, deadline: float,
+) -> tuple[np.ndarray, float] | None:  # fmt: skip
+    """Candidates for CP-SAT: the pairs the balanced LP uses, and the start's.
+
+    The LP optimum (contiguity ignored) shares only about one unit per zone
+    between squads, so its pairs plus the start's make a model a third the
+    size of the nearest-squads one, holding the zoning the start must move
+    towards: on 萧山 500 m at ±5% a 60 s zoning then ends at 1.04-1.06 x the
+    LP bound instead of 1.08-1.09. Returns them with the LP's bound, which,
+    unlike CP-SAT's bound on so narrow a model, holds for every zoning; None
+    when :func:`_lp` gives nothing.
+    """
+    lp = _lp(p, key, fixed, tolerance, deadline, ordered=False)
+    if lp is None:
+        return None
+    x, _, bound = lp
+    return _with_zoning((x > 1e-6) & (key >= 0), start), bound

@@ -1,0 +1,130 @@
+"""Figures of a zoning for the planner: per-squad workload, balance, travel and
+contiguity, and the zones layer (one polygon a zone) that maps and exports
+draw.
+
+Contiguity is judged ignoring islands, as the solver does, so a zone the
+solver calls whole is never shown as split.
+"""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from scipy import sparse
+
+from planning.model import Policy
+from planning.zoning.graph import (
+    _contiguous,
+    _geo,
+    _groups,
+    _islands_of,
+    _squad_index,
+    _targets,
+    _weights,
+)
+
+
+def stats_geometry(
+    cells: gpd.GeoDataFrame, squads: gpd.GeoDataFrame, policy: Policy
+) -> tuple[sparse.csr_matrix, np.ndarray, np.ndarray]:
+    """What :func:`zone_stats` measures with, for callers (the desktop's live
+    statistics) that score many assignments of one grid: the cell graph, the
+    (squads, cells) travel minutes from each base, and the island cells
+    exempt from contiguity. Score an assignment with :func:`zones_contiguous`."""
+    geo = _geo(cells.reset_index(drop=True), squads.reset_index(drop=True), policy)
+    return geo.adj, geo.travel, _islands_of(geo)
+
+
+def zones_contiguous(
+    adj: sparse.csr_matrix, assign: np.ndarray, m: int, ignore: np.ndarray
+) -> np.ndarray:
+    """Per squad (0..m-1 in ``assign``, -1 = none): its cells apart from
+    ``ignore`` form one edge-connected set."""
+    return _contiguous(adj, assign, m, ignore)
+
+
+def zone_stats(
+    cells: gpd.GeoDataFrame,
+    squads: gpd.GeoDataFrame,
+    assignment: pd.Series,
+    policy: Policy,
+    nest: str | None = None,
+    islands: list[list[str]] | None = None,
+) -> pd.DataFrame:
+    """Per-squad figures of a zoning (the attribute part of the zones layer).
+
+    Parameters
+    ----------
+    assignment
+        ``cell_id`` -> ``squad_id``.
+    nest
+        ``"area"`` or ``"town"``: targets are staff-proportional within each
+        片区 rather than county-wide.
+    islands
+        Cell groups exempt from the contiguity judgement; by default the
+        graph components that hold no squad base.
+    """
+    cells = cells.reset_index(drop=True)
+    squads = squads.reset_index(drop=True)
+    geo = _geo(cells, squads, policy)
+    m, n = len(squads), len(cells)
+    ids = [str(s) for s in squads["squad_id"]]
+    assign = _squad_index(cells["cell_id"].astype(str).map(assignment), ids)
+    w = _weights(cells)
+    squad_group, cell_group, _ = _groups(cells, squads, nest)
+    staff = pd.to_numeric(squads["staff"], errors="coerce").fillna(0).to_numpy(float)
+    target = _targets(w, cell_group, squad_group, staff)
+    if islands is None:
+        ignore = _islands_of(geo)
+    else:
+        ignore = cells["cell_id"].astype(str).isin({c for g in islands for c in g})
+        ignore = ignore.to_numpy()
+    got = assign >= 0
+    load = np.bincount(assign[got], w[got], m)
+    count = np.bincount(assign[got], minlength=m)
+    reach = np.zeros(m)
+    t = geo.travel[np.maximum(assign, 0), np.arange(n)]
+    np.maximum.at(reach, assign[got], t[got])
+    with np.errstate(divide="ignore", invalid="ignore"):
+        dev = np.where(target > 0, (load - target) / target * 100.0, 0.0)
+    return pd.DataFrame(
+        {
+            "squad_id": ids,
+            "name": squads["name"].astype(str).to_numpy(),
+            "n_cells": count,
+            "workload": load,
+            "target": target,
+            "deviation_pct": dev,
+            "contiguous": (
+                _contiguous(geo.adj, assign, m, ignore) & (count > 0)
+            ).astype(int),
+            "max_reach_min": reach,
+        }
+    )
+
+
+def zones_layer(
+    cells: gpd.GeoDataFrame,
+    squads: gpd.GeoDataFrame,
+    assignment: pd.Series,
+    policy: Policy,
+    nest: str | None = None,
+    islands: list[list[str]] | None = None,
+) -> gpd.GeoDataFrame:
+    """The ``zones`` layer of ``docs/plan-schema.md``: one MultiPolygon per squad.
+
+    Squads without cells get an empty geometry, so every squad has a row.
+    """
+    stats = zone_stats(cells, squads, assignment, policy, nest, islands)
+    geom = cells.geometry.to_crs(4326)
+    sid = cells["cell_id"].astype(str).map(assignment).to_numpy()
+    shapes = []
+    for s in stats["squad_id"]:
+        mine = geom.to_numpy()[sid == s]
+        merged = shapely.union_all(mine) if len(mine) else shapely.MultiPolygon()
+        if merged.geom_type == "Polygon":
+            merged = shapely.MultiPolygon([merged])
+        shapes.append(merged)
+    return gpd.GeoDataFrame(stats, geometry=shapes, crs="EPSG:4326")
