@@ -16,7 +16,7 @@ A package, one stage a module, so that each can be read on its own:
 * :mod:`~planning.zoning.starts` — greedy, priced and balanced starts
 * :mod:`~planning.zoning.lp` — the LP relaxation (HiGHS): start and guidance
 * :mod:`~planning.zoning.local_search` — border moves and ejection chains
-* :mod:`~planning.zoning.watch` — CP-SAT stall / cancel / progress callbacks
+* :mod:`planning.cpsat` (shared) — CP-SAT parameters, stall / cancel watcher
 * :mod:`~planning.zoning.lns` — re-solving a few adjacent zones at a time
 * :mod:`~planning.zoning.cpsat_model` — the CP-SAT model on the distance order
 * :mod:`~planning.zoning.locks`, :mod:`~planning.zoning.bridge`,

@@ -8,25 +8,28 @@ model that cannot be built in the time left is not started.
 from __future__ import annotations
 
 import math
-import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 from ortools.sat.python import cp_model
 
-from planning.progress import CancelToken, ProgressFn
+from planning.cpsat import Stall, StallWatch, new_solver, solve_watched
+from planning.progress import CancelToken, ProgressEvent, ProgressFn
 from planning.zoning.lns import _LNS_STALL_GAIN, _lns
 from planning.zoning.order import _close, _current_order, _ring
 from planning.zoning.problem import _Problem, _valid, _with_zoning
-from planning.zoning.settings import ZoningSettings
-from planning.zoning.watch import _STALL, _Watcher
+from planning.zoning.settings import STAGE, ZoningSettings
 
 # Integer scale of the total workload in the CP-SAT balance constraints. On
 # 50k-cell grids rounding at 1e8 drifted zone loads by ~0.001% (zones a hair
 # outside the band); at 1e10 the band shrinks by the worst-case rounding
 # total (see :func:`_int_loads`), well under 0.01% of a target.
 _LOAD_UNITS = 1e10
+# Stop a search whose incumbent has not improved by 0.1% for 5 s and for
+# 30% of the search time so far: the rest of the time limit rarely pays.
+_STALL = Stall(seconds=5.0, share=0.3, min_gain=0.001)
 # Mean integer cost of one candidate pair in the compactness objective.
 _COST_UNITS = 1000.0
 # Seconds to build and presolve a CP-SAT model, per candidate pair (measured
@@ -56,6 +59,32 @@ def _int_loads(
     lo = np.ceil(t_int * (1 - tolerance) + margin).astype(np.int64)
     hi = np.floor(t_int * (1 + tolerance) - margin).astype(np.int64)
     return w_int, lo, hi
+
+
+def _reporter(
+    progress: ProgressFn,
+    cancel: CancelToken | None,
+    to_minutes: float,
+    offset: float,
+    t0: float,
+    limit: float,
+    label: str,
+    bound: float | None = None,
+) -> Callable[[StallWatch], None]:
+    """Reports each incumbent in minutes, with the known ``bound`` or else
+    CP-SAT's own, and stops the search when cancelled."""
+
+    def report(watch: StallWatch) -> None:
+        obj = watch.objective_value / to_minutes + offset
+        known = bound
+        if known is None:
+            known = watch.best_objective_bound / to_minutes + offset
+        frac = min(0.99, (time.monotonic() - t0) / max(limit, 1e-9))
+        progress(ProgressEvent(STAGE, frac, f"{label}: {obj:,.0f}", obj, known))
+        if cancel is not None and cancel.cancelled:
+            watch.stop_search()
+
+    return report
 
 
 @dataclass
@@ -176,11 +205,8 @@ def _solve(
         if hint[u] >= 0:
             model.add_hint(xs[i], hint[u] == s)
 
-    solver = cp_model.CpSolver()
     budget = share * (deadline - time.monotonic())
-    solver.parameters.max_time_in_seconds = max(0.1, budget)
-    solver.parameters.num_workers = max(1, settings.workers)
-    solver.parameters.random_seed = settings.seed
+    solver = new_solver(budget, settings.workers, settings.seed)
     # Light presolve: on county grids full probing costs seconds and gains
     # little; the time is better spent in LNS from the hint.
     solver.parameters.cp_model_probing_level = 0
@@ -190,7 +216,7 @@ def _solve(
         solver.parameters.absolute_gap_limit = gap
     offset = float(p.cost[fixed[fixed >= 0], np.flatnonzero(fixed >= 0)].sum())
     label = "moves" if moves else "workload x minutes"
-    watcher = _Watcher(
+    report = _reporter(
         progress,
         cancel,
         to_minutes,
@@ -200,28 +226,7 @@ def _solve(
         label,
         bound,
     )
-    stop = threading.Event()
-
-    def poll() -> None:
-        """Stop on cancel, or when the incumbent has stalled for a while."""
-        begin = time.monotonic()
-        while not stop.wait(0.05):
-            now = time.monotonic()
-            idle = now - watcher.improved
-            stalled = idle > max(_STALL[1], _STALL[2] * (now - begin))
-            if (cancel is not None and cancel.cancelled) or (
-                watcher.best < math.inf and stalled
-            ):
-                solver.stop_search()
-                return
-
-    thread = threading.Thread(target=poll, daemon=True)
-    thread.start()
-    try:
-        status = solver.solve(model, watcher)
-    finally:
-        stop.set()
-        thread.join()
+    status = solve_watched(solver, model, StallWatch(_STALL, report), cancel)
     cancelled = cancel is not None and cancel.cancelled
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         name = "infeasible" if status == cp_model.INFEASIBLE else "unknown"

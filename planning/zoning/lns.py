@@ -16,12 +16,12 @@ from collections.abc import Iterator
 import numpy as np
 from ortools.sat.python import cp_model
 
+from planning.cpsat import Stall, StallWatch, new_solver, solve_watched
 from planning.progress import CancelToken, ProgressEvent, ProgressFn
 from planning.zoning.graph import _bfs, _contiguous
 from planning.zoning.local_search import _repair
 from planning.zoning.problem import _Problem, _zone_pieces
 from planning.zoning.settings import STAGE, ZoningSettings, tolerance_text
-from planning.zoning.watch import _solve_until_stall
 
 # Zone neighbourhood search (:func:`_lns`): most free units per re-solved
 # neighbourhood, CP-SAT seconds per neighbourhood (and without improvement),
@@ -251,17 +251,14 @@ def _resolve_zones(
     for var, value in hints:
         model.add_hint(var, value)
 
-    solver = cp_model.CpSolver()
-    solver.parameters.max_time_in_seconds = max(0.05, seconds)
-    solver.parameters.num_workers = max(1, settings.workers)
-    solver.parameters.random_seed = settings.seed
+    solver = new_solver(seconds, settings.workers, settings.seed, at_least=0.05)
     solver.parameters.cp_model_probing_level = 0
     # Re-zoning: the planner waits, and minutes shaved off zones already
     # balanced with few moves are not worth it; the search stops once the
     # load and the moved units (multiples of ``penalty``) stall.
-    status = _solve_until_stall(
-        solver, model, stall, penalty if stay is not None else None
-    )
+    unit = penalty if stay is not None else None
+    watch = StallWatch(Stall(seconds=stall, unit=unit, from_start=True))
+    status = solve_watched(solver, model, watch)
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return None
     new = units.copy()
