@@ -20,7 +20,7 @@ from planning.zoning.lns import (
 from planning.zoning.local_search import _repair
 from planning.zoning.lp import _lp_support
 from planning.zoning.order import _islands, _keys_from_bases
-from planning.zoning.problem import _prepare, _Problem, _valid
+from planning.zoning.problem import Run, _prepare, _Problem, _valid
 from planning.zoning.starts import _start
 from tests.test_zoning import (
     POLICY,
@@ -70,10 +70,8 @@ def test_lns_keeps_rules_and_never_adds_travel(nest):
     start = _repair(p, fixed, exempt, start, 0.05, 0.0, None, time.monotonic() + 5)
     assert _valid(p, start, 0.1, exempt)
     before = _travel(p, start)
-    out = _lns(
-        p, fixed, exempt, start, 0.1, time.monotonic() + 6, settings,
-        lambda e: None, None, time.monotonic(),
-    )  # fmt: skip
+    deadline = time.monotonic() + 6
+    out = _lns(Run(p, settings, fixed, exempt, deadline), start, deadline)
     assert _valid(p, out, 0.1, exempt)
     assert (out[fixed >= 0] == fixed[fixed >= 0]).all()  # bases and locks
     free = fixed < 0  # (a lock may sit outside its squad's 片区)
@@ -92,7 +90,8 @@ def test_resolve_zones_pair_is_exact_and_monotone():
     iy = cells["iy"].to_numpy()
     units = np.where(ix >= 6, 1, np.where(iy < 6, 0, 2))
     units[p.base] = np.arange(3)
-    new = _resolve_zones(p, units, [0, 2], fixed, exempt, 0.05, 5.0, settings)
+    run = Run(p, settings, fixed, exempt, time.monotonic() + 10)
+    new = _resolve_zones(run, units, [0, 2], 5.0)
     assert new is not None
     assert (new[units == 1] == 1).all() and (new[new == 1] == units[new == 1]).all()
     assert _contiguous(p.adj, new, 3, exempt).all()
@@ -155,10 +154,9 @@ def test_balance_search_keeps_rules_and_never_widens_the_worst_excess():
     p, fixed, exempt = _setup(cells, squads, settings)
     key = _keys_from_bases(p)
     start = _start(p, key, key >= 0, fixed, exempt, False, 0.1, time.monotonic() + 5)
-    out = _lns(
-        p, fixed, exempt, start, 0.02, time.monotonic() + 5, settings,
-        lambda e: None, None, time.monotonic(), balance_only=True,
-    )  # fmt: skip
+    deadline = time.monotonic() + 5
+    run = Run(p, settings, fixed, exempt, deadline)
+    out = _lns(run, start, deadline, balance_only=True)
     assert _contiguous(p.adj, out, len(p.squad_ids), exempt).all()
     assert (out[fixed >= 0] == fixed[fixed >= 0]).all()
     worst = _excess(p, out, 0.02) / p.target
@@ -182,16 +180,13 @@ def test_reshape_lowers_travel_keeps_rules_and_skips_a_near_optimal_zoning():
     assert before > 1.01 * bound, "the start should leave room to improve"
 
     out = _reshape(
-        p, narrow, bound, fixed, exempt, start, time.monotonic() + 8, settings,
-        lambda e: None, None, time.monotonic(),
-    )  # fmt: skip
+        Run(p, settings, fixed, exempt, time.monotonic() + 8), narrow, bound, start
+    )
     assert _valid(p, out, 0.05, exempt)
     assert (out[fixed >= 0] == fixed[fixed >= 0]).all()
     assert _travel(p, out) < before
 
     t = time.monotonic()
-    same = _reshape(
-        p, narrow, 0.995 * before, fixed, exempt, start, t + 8, settings,
-        lambda e: None, None, t,
-    )  # fmt: skip
+    run = Run(p, settings, fixed, exempt, t + 8, t0=t)
+    same = _reshape(run, narrow, 0.995 * before, start)
     assert (same == start).all() and time.monotonic() - t < 1.0

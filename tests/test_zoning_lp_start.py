@@ -17,7 +17,6 @@ import time
 import numpy as np
 import pytest
 
-from planning.progress import no_progress
 from planning.zoning import ZoningSettings, cpsat_model, driver, zone
 from planning.zoning import lp as lp_module
 from planning.zoning.cpsat_model import _solve
@@ -32,7 +31,7 @@ from planning.zoning.lp import (
     _run_highs,
 )
 from planning.zoning.order import _keys_from_bases
-from planning.zoning.problem import _prepare, _valid
+from planning.zoning.problem import Run, _prepare, _valid
 from planning.zoning.starts import _start
 from tests.test_zoning import POLICY, assert_balanced, assert_contiguous, make_grid
 
@@ -78,10 +77,9 @@ def test_lp_start_zones_every_cell_within_the_rules(seed, rounds, monkeypatch):
     assert (units[p.base] == np.arange(len(p.squad_ids))).all()
     assert p.allowed[units, np.arange(p.n_units)].all(), "a cell crossed its 片区"
     repaired = _repair(p, fixed, exempt, units, 0.01, 0.0, 0.018, time.monotonic() + 10)
-    repaired = _lns(
-        p, fixed, exempt, repaired, 0.02, time.monotonic() + 10, settings,
-        no_progress, None, time.monotonic(), balance_only=True,
-    )  # fmt: skip
+    deadline = time.monotonic() + 10
+    run = Run(p, settings, fixed, exempt, deadline)
+    repaired = _lns(run, repaired, deadline, balance_only=True)
     assert _valid(p, repaired, 0.02, exempt)
 
 
@@ -135,9 +133,9 @@ def test_zone_starts_from_the_lp_start_or_else_the_priced_one(monkeypatch, lp):
         priced.append(1)
         return start(*args, **kwargs)
 
-    def spy_solve(p, key, cand, fixed, exempt, hint, **kwargs):
-        hints.append(_valid(p, hint, 0.02, exempt))
-        return solve(p, key, cand, fixed, exempt, hint, **kwargs)
+    def spy_solve(run, key, cand, hint, **kwargs):
+        hints.append(_valid(run.problem, hint, 0.02, run.exempt))
+        return solve(run, key, cand, hint, **kwargs)
 
     monkeypatch.setattr(driver, "_start", spy_start)
     for module in (driver, cpsat_model):

@@ -56,8 +56,9 @@ def _bridge(
     m = len(p.squad_ids)
     best: tuple[int, np.ndarray] | None = None
     for _ in range(_BRIDGE_TRIES):
-        path = _bridge_path(p, units, label, lab, piece, home, fixed, exempt, nbrs,
-                            a, steps, banned)  # fmt: skip
+        path = _bridge_path(
+            p, units, label, lab, piece, home, fixed, exempt, nbrs, a, steps, banned
+        )
         if not path:
             break
         saved = units.copy()
@@ -135,9 +136,16 @@ def _rebridge_locks(
         if len(cut) == 0:
             return True
         if not _bridge(
-            p, units, label, int(label[cut[0]]), fixed, exempt, nbrs, banned,
+            p,
+            units,
+            label,
+            int(label[cut[0]]),
+            fixed,
+            exempt,
+            nbrs,
+            banned,
             depth - 1,
-        ):  # fmt: skip
+        ):
             return False
     return False
 

@@ -16,11 +16,9 @@ import numpy as np
 from ortools.sat.python import cp_model
 
 from planning.cpsat import Stall, StallWatch, new_solver, solve_watched
-from planning.progress import CancelToken, ProgressEvent, ProgressFn
 from planning.zoning.lns import _LNS_STALL_GAIN, _lns
 from planning.zoning.order import _close, _current_order, _ring
-from planning.zoning.problem import _Problem, _valid, _with_zoning
-from planning.zoning.settings import STAGE, ZoningSettings
+from planning.zoning.problem import Run, _Problem, _valid, _with_zoning
 
 # Integer scale of the total workload in the CP-SAT balance constraints. On
 # 50k-cell grids rounding at 1e8 drifted zone loads by ~0.001% (zones a hair
@@ -62,14 +60,7 @@ def _int_loads(
 
 
 def _reporter(
-    progress: ProgressFn,
-    cancel: CancelToken | None,
-    to_minutes: float,
-    offset: float,
-    t0: float,
-    limit: float,
-    label: str,
-    bound: float | None = None,
+    run: Run, to_minutes: float, offset: float, label: str, bound: float | None
 ) -> Callable[[StallWatch], None]:
     """Reports each incumbent in minutes, with the known ``bound`` or else
     CP-SAT's own, and stops the search when cancelled."""
@@ -79,9 +70,8 @@ def _reporter(
         known = bound
         if known is None:
             known = watch.best_objective_bound / to_minutes + offset
-        frac = min(0.99, (time.monotonic() - t0) / max(limit, 1e-9))
-        progress(ProgressEvent(STAGE, frac, f"{label}: {obj:,.0f}", obj, known))
-        if cancel is not None and cancel.cancelled:
+        run.report(f"{label}: {obj:,.0f}", obj, known)
+        if run.cancelled:
             watch.stop_search()
 
     return report
@@ -97,21 +87,14 @@ class _Outcome:
 
 
 def _solve(
-    p: _Problem,
+    run: Run,
     key: np.ndarray,
     cand: np.ndarray,
-    fixed: np.ndarray,
-    exempt: np.ndarray,
     hint: np.ndarray,
     *,
     moves: bool,
     soft: bool,
-    deadline: float,
     share: float,
-    settings: ZoningSettings,
-    progress: ProgressFn,
-    cancel: CancelToken | None,
-    t0: float,
     bound: float | None = None,
 ) -> _Outcome:
     """Build and run one CP-SAT model over the candidate pairs.
@@ -121,8 +104,11 @@ def _solve(
     ``p.cur`` (tie-break: compactness) instead of compactness; ``soft`` lets
     loads leave the band at a high price, for a best-effort zoning. A given
     ``bound`` (the LP's, when the candidates are too narrow for CP-SAT's
-    own bound to hold beyond them) is the one reported.
+    own bound to hold beyond them) is the one reported. The search gets
+    ``share`` of the time left to the run's deadline.
     """
+    p, fixed, exempt, settings = run.problem, run.fixed, run.exempt, run.settings
+    deadline = run.deadline
     m, n_units = key.shape
     model = cp_model.CpModel()
     free = (fixed < 0) & (p.unit_group >= 0)
@@ -216,18 +202,9 @@ def _solve(
         solver.parameters.absolute_gap_limit = gap
     offset = float(p.cost[fixed[fixed >= 0], np.flatnonzero(fixed >= 0)].sum())
     label = "moves" if moves else "workload x minutes"
-    report = _reporter(
-        progress,
-        cancel,
-        to_minutes,
-        0.0 if moves else offset,
-        t0,
-        settings.time_limit,
-        label,
-        bound,
-    )
-    status = solve_watched(solver, model, StallWatch(_STALL, report), cancel)
-    cancelled = cancel is not None and cancel.cancelled
+    report = _reporter(run, to_minutes, 0.0 if moves else offset, label, bound)
+    status = solve_watched(solver, model, StallWatch(_STALL, report), run.cancel)
+    cancelled = run.cancelled
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         name = "infeasible" if status == cp_model.INFEASIBLE else "unknown"
         return _Outcome(None, "cancelled" if cancelled else name)
@@ -244,20 +221,13 @@ def _solve(
 
 
 def _solve_guided(
-    p: _Problem,
+    run: Run,
     key: np.ndarray,
     cand: np.ndarray,
     narrow: np.ndarray,
     lp_bound: float,
-    fixed: np.ndarray,
-    exempt: np.ndarray,
     start: np.ndarray,
-    deadline: float,
     share: float,
-    settings: ZoningSettings,
-    progress: ProgressFn,
-    cancel: CancelToken | None,
-    t0: float,
 ) -> _Outcome:
     """CP-SAT from a balanced start, on the LP's pairs first (see
     :func:`_lp_support`): a third of the model, and the zoning the start
@@ -269,13 +239,13 @@ def _solve_guided(
     neighbouring cells and solved once more; the LP's bound is reported.
     """
 
+    p = run.problem
+
     def solve(c: np.ndarray, hint: np.ndarray, bound: float | None) -> _Outcome:
+        cand = _close(p, key, c)
         return _solve(
-            p, key, _close(p, key, c), fixed, exempt, hint,
-            moves=False, soft=False, deadline=deadline, share=share,
-            settings=settings, progress=progress, cancel=cancel, t0=t0,
-            bound=bound,
-        )  # fmt: skip
+            run, key, cand, hint, moves=False, soft=False, share=share, bound=bound
+        )
 
     out = solve(narrow, start, lp_bound)
     if out.units is None:
@@ -288,7 +258,8 @@ def _solve_guided(
         return _Outcome(units, _done(wide.status), lp_bound)
     wide = narrow
     for _ in range(_LP_RINGS):
-        if out.status == "cancelled" or deadline - time.monotonic() < _LP_RING_SECONDS:
+        left = run.deadline - time.monotonic()
+        if out.status == "cancelled" or left < _LP_RING_SECONDS:
             break
         wide = _with_zoning(_ring(p, wide, key), out.units)
         again = solve(wide, out.units, lp_bound)
@@ -299,17 +270,7 @@ def _solve_guided(
 
 
 def _reshape(
-    p: _Problem,
-    narrow: np.ndarray,
-    lp_bound: float,
-    fixed: np.ndarray,
-    exempt: np.ndarray,
-    units: np.ndarray,
-    deadline: float,
-    settings: ZoningSettings,
-    progress: ProgressFn,
-    cancel: CancelToken | None,
-    t0: float,
+    run: Run, narrow: np.ndarray, lp_bound: float, units: np.ndarray
 ) -> np.ndarray:
     """CP-SAT and zone neighbourhoods again, in the order of the zones as
     they now are, while each round lowers travel and time is left.
@@ -320,6 +281,7 @@ def _reshape(
     the neighbourhoods left, it reshapes them again (萧山 500 m at ±2%:
     0.05-0.6% less travel from the 7-16 s left).
     """
+    p, tolerance = run.problem, run.settings.tolerance
     cols = np.arange(p.n_units)
 
     def cost(z: np.ndarray) -> float:
@@ -327,30 +289,25 @@ def _reshape(
         got = z >= 0
         return float((p.cost - p.eps_cost)[z[got], cols[got]].sum())
 
-    while deadline - time.monotonic() >= _LP_RING_SECONDS:
-        if cancel is not None and cancel.cancelled:
+    while run.deadline - time.monotonic() >= _LP_RING_SECONDS:
+        if run.cancelled:
             break
         before = cost(units)
         if before <= (1 + _RESHAPE_GAP) * lp_bound:
             break  # nothing worth a round's seconds (常山 sample: 0.5%)
-        key = _current_order(p, settings.tolerance, units)[0]
+        key = _current_order(p, tolerance, units)[0]
+        cand = _close(p, key, _with_zoning(_ring(p, narrow, key), units))
         out = _solve(
-            p, key, _close(p, key, _with_zoning(_ring(p, narrow, key), units)),
-            fixed, exempt, units, moves=False, soft=False, deadline=deadline,
-            share=1.0, settings=settings, progress=progress, cancel=cancel, t0=t0,
-            bound=lp_bound,
-        )  # fmt: skip
-        if out.units is None or not _valid(p, out.units, settings.tolerance, exempt):
+            run, key, cand, units, moves=False, soft=False, share=1.0, bound=lp_bound
+        )
+        if out.units is None or not _valid(p, out.units, tolerance, run.exempt):
             break
         after = cost(out.units)
         if after > before * (1 - _LNS_STALL_GAIN):
             if after < before:
                 units = out.units
             break
-        units = _lns(
-            p, fixed, exempt, out.units, settings.tolerance, deadline, settings,
-            progress, cancel, t0,
-        )  # fmt: skip
+        units = _lns(run, out.units, run.deadline)
     return units
 
 

@@ -32,13 +32,13 @@ from planning.zoning.order import (
     _keys_from_bases,
 )
 from planning.zoning.problem import (
+    Run,
     _as_left,
     _balanced,
     _cells_of,
     _effort,
     _names,
     _prepare,
-    _Problem,
     _valid,
     _with_zoning,
     _worst,
@@ -60,23 +60,17 @@ _LP_SUPPORT_SHARE = 0.15
 _LNS_SHARE = 0.4
 
 
-def _lp_balanced(
-    p: _Problem, key: np.ndarray, fixed: np.ndarray, exempt: np.ndarray,
-    tolerance: float, deadline: float, settings: ZoningSettings,
-    progress: ProgressFn, cancel: CancelToken | None, t0: float,
-) -> np.ndarray | None:  # fmt: skip
+def _lp_balanced(run: Run, key: np.ndarray, deadline: float) -> np.ndarray | None:
     """The LP start, brought into the band by border moves on true
     contiguity, then re-solves of zone paths. None without an LP."""
-    units = _lp_start(p, key, fixed, tolerance, deadline, cancel)
+    p, fixed, tolerance = run.problem, run.fixed, run.settings.tolerance
+    units = _lp_start(p, key, fixed, tolerance, deadline, run.cancel)
     if units is None:
         return None
     units = _repair(
-        p, fixed, exempt, units, 0.5 * tolerance, 0.0, 0.9 * tolerance, deadline
+        p, fixed, run.exempt, units, 0.5 * tolerance, 0.0, 0.9 * tolerance, deadline
     )
-    return _lns(
-        p, fixed, exempt, units, tolerance, deadline, settings, progress, cancel,
-        t0, balance_only=True,
-    )  # fmt: skip
+    return _lns(run, units, deadline, balance_only=True)
 
 
 def _run(
@@ -113,6 +107,7 @@ def _run(
     held = np.flatnonzero(p.lock >= 0)
     detached = held[base_key[p.lock[held], held] < 0]
     exempt[detached] = True
+    run = Run(p, settings, fixed, exempt, deadline, progress, cancel, t0)
     for u in detached:
         explanation.append(
             f"{p.unit_label[u]} is locked to squad {p.squad_ids[p.lock[u]]}, which "
@@ -136,10 +131,8 @@ def _run(
     if len(blocked) and rezoning:
         # the planner's locks wall each other off: no solver run helps, so
         # the zones stay as the planner left them until a lock is lifted
-        return _result(
-            p, _Outcome(_as_left(p, fixed), "infeasible"), walled + reasons,
-            explanation, islands, settings, t0,
-        )  # fmt: skip
+        left = _Outcome(_as_left(p, fixed), "infeasible")
+        return _result(run, left, walled + reasons, explanation, islands)
     exempt[blocked] = True  # from scratch: zone the rest, say why this lock is cut
     reasons = walled + reasons
     if rezoning and not hopeless:
@@ -148,20 +141,14 @@ def _run(
             p, fixed, exempt, settings.tolerance, deadline, handed
         )
         if conflicts:
-            return _result(
-                p, _Outcome(quick, "infeasible"), conflicts, explanation, islands,
-                settings, t0,
-            )  # fmt: skip
+            outcome = _Outcome(quick, "infeasible")
+            return _result(run, outcome, conflicts, explanation, islands)
         whole = quick  # zones whole, maybe out of balance: the fallback
         if quick is not None and not valid:
-            quick = _quick_rebalance(
-                p, quick, fixed, exempt, settings, deadline, progress, cancel, t0
-            )
+            quick = _quick_rebalance(run, quick)
         if quick is not None:
-            return _result(
-                p, _Outcome(quick, "feasible"), reasons, explanation + handed,
-                islands, settings, t0,
-            )  # fmt: skip
+            outcome = _Outcome(quick, "feasible")
+            return _result(run, outcome, reasons, explanation + handed, islands)
     else:
         whole = None
     tol = settings.tolerance
@@ -183,10 +170,7 @@ def _run(
                 # with less travel than the priced start where work is dense
                 now = time.monotonic()
                 ls_deadline = now + _LP_START_SHARE * (deadline - now)
-                first = _lp_balanced(
-                    p, order, fixed, exempt, tol, ls_deadline, settings, progress,
-                    cancel, t0,
-                )  # fmt: skip
+                first = _lp_balanced(run, order, ls_deadline)
                 lp_units[id(order)] = first
             if first is not None and _valid(p, first, tol, exempt):
                 starts[id(order)] = (first, _current_order(p, tol, first)[0])
@@ -203,18 +187,21 @@ def _run(
             ls_deadline = time.monotonic() + 0.25 * (deadline - time.monotonic())
             aim = 0.9 * tol if moves else 0.5 * tol
             repaired = _repair(
-                p, fixed, exempt, start, aim, aim if moves else 0.0,
-                None if moves else 0.9 * tol, ls_deadline,
-            )  # fmt: skip
+                p,
+                fixed,
+                exempt,
+                start,
+                aim,
+                aim if moves else 0.0,
+                None if moves else 0.9 * tol,
+                ls_deadline,
+            )
             if not moves and not _valid(p, repaired, tol, exempt):
                 # Chains of single moves stall where cells are coarse next
                 # to the deviation left: re-solve paths of whole zones.
                 now = time.monotonic()
                 ls_deadline = now + _LNS_BALANCE_SHARE * (deadline - now)
-                repaired = _lns(
-                    p, fixed, exempt, repaired, tol, ls_deadline, settings,
-                    progress, cancel, t0, balance_only=True,
-                )  # fmt: skip
+                repaired = _lns(run, repaired, ls_deadline, balance_only=True)
                 # the LP start, if there was one, may have come closer
                 other = lp_units.get(id(order))
                 if other is not None and _worst(p, other) < _worst(p, repaired):
@@ -240,16 +227,9 @@ def _run(
         # from scratch, leave part of the time to the zone neighbourhoods
         share = (1.0 if good else 0.6) * (1.0 if moves else 1.0 - _LNS_SHARE)
         if narrow is None:
-            out = _solve(
-                p, key, cand, fixed, exempt, start,
-                moves=moves, soft=False, deadline=deadline, share=share,
-                settings=settings, progress=progress, cancel=cancel, t0=t0,
-            )  # fmt: skip
+            out = _solve(run, key, cand, start, moves=moves, soft=False, share=share)
         else:
-            out = _solve_guided(
-                p, key, cand, narrow, lp_bound, fixed, exempt, start, deadline,
-                share, settings, progress, cancel, t0,
-            )  # fmt: skip
+            out = _solve_guided(run, key, cand, narrow, lp_bound, start, share)
         if out.units is None and good:
             out = _Outcome(start, _done(out.status))
         if out.units is not None or out.status == "cancelled":
@@ -276,12 +256,8 @@ def _run(
                 f"its {label}"
             )
     if outcome is None:
-        outcome = _solve(
-            p, key, cand, fixed, exempt, start,
-            moves=moves, soft=True, deadline=deadline,
-            share=1.0 if hopeless else 0.6,
-            settings=settings, progress=progress, cancel=cancel, t0=t0,
-        )  # fmt: skip
+        share = 1.0 if hopeless else 0.6
+        outcome = _solve(run, key, cand, start, moves=moves, soft=True, share=share)
         if outcome.units is None:
             outcome = _Outcome(start, outcome.status)
             explanation.append("the solver found nothing better than the start")
@@ -290,13 +266,19 @@ def _run(
             # band; border moves usually finish the job in a second or two,
             # and re-solving paths of zones where cells are coarse.
             units = _balance(
-                p, key, key >= 0, fixed, exempt, outcome.units,
-                0.9 * tol, 0.0, None, deadline,
-            )  # fmt: skip
+                p,
+                key,
+                key >= 0,
+                fixed,
+                exempt,
+                outcome.units,
+                0.9 * tol,
+                0.0,
+                None,
+                deadline,
+            )
             if not _balanced(p, units, tol):
-                units = _repair(
-                    p, fixed, exempt, units, 0.9 * tol, 0.0, None, deadline
-                )  # fmt: skip
+                units = _repair(p, fixed, exempt, units, 0.9 * tol, 0.0, None, deadline)
             if (
                 not moves
                 and _worst(p, start) < _worst(p, units)
@@ -304,10 +286,7 @@ def _run(
             ):
                 units = start  # the balance search got closer than the soft model
             if not moves:
-                units = _lns(
-                    p, fixed, exempt, units, tol, deadline, settings, progress,
-                    cancel, t0,
-                )  # fmt: skip
+                units = _lns(run, units, deadline)
             if _valid(p, units, tol, exempt):
                 outcome = _Outcome(units, "feasible")
             elif _effort(p, units, exempt) < _effort(p, outcome.units, exempt):
@@ -325,18 +304,12 @@ def _run(
     elif not moves and not hopeless and outcome.status != "cancelled":
         # CP-SAT's zones follow the bases' distance order; re-solving
         # adjacent zones on exact contiguity shortens travel further.
-        units = _lns(
-            p, fixed, exempt, outcome.units, tol, deadline, settings, progress,
-            cancel, t0,
-        )  # fmt: skip
+        units = _lns(run, outcome.units, deadline)
         if narrow is not None and outcome.status != "optimal":
-            units = _reshape(
-                p, narrow, lp_bound, fixed, exempt, units, deadline, settings,
-                progress, cancel, t0,
-            )  # fmt: skip
+            units = _reshape(run, narrow, lp_bound, units)
         if (units != outcome.units).any() and _valid(p, units, tol, exempt):
             outcome = _Outcome(units, "feasible", outcome.bound)
-    return _result(p, outcome, reasons, explanation, islands, settings, t0)
+    return _result(run, outcome, reasons, explanation, islands)
 
 
 def _reserve(n_cells: int, settings: ZoningSettings) -> float:
@@ -346,15 +319,14 @@ def _reserve(n_cells: int, settings: ZoningSettings) -> float:
 
 
 def _result(
-    p: _Problem,
+    run: Run,
     outcome: _Outcome,
     reasons: list[str],
     explanation: list[str],
     islands: list[list[str]],
-    settings: ZoningSettings,
-    t0: float,
 ) -> ZoningResult:
     """Verify the zoning independently and package it for the planner."""
+    p, settings, t0 = run.problem, run.settings, run.t0
     assign = outcome.units[p.cell_unit]
     island_cells = np.isin(p.cell_ids, [c for group in islands for c in group])
     problems = _verify(p, assign, island_cells, settings)

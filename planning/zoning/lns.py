@@ -17,11 +17,10 @@ import numpy as np
 from ortools.sat.python import cp_model
 
 from planning.cpsat import Stall, StallWatch, new_solver, solve_watched
-from planning.progress import CancelToken, ProgressEvent, ProgressFn
 from planning.zoning.graph import _bfs, _contiguous
 from planning.zoning.local_search import _repair
-from planning.zoning.problem import _Problem, _zone_pieces
-from planning.zoning.settings import STAGE, ZoningSettings, tolerance_text
+from planning.zoning.problem import Run, _Problem, _zone_pieces
+from planning.zoning.settings import tolerance_text
 
 # Zone neighbourhood search (:func:`_lns`): most free units per re-solved
 # neighbourhood, CP-SAT seconds per neighbourhood (and without improvement),
@@ -86,14 +85,10 @@ def _free_units(
 
 
 def _resolve_zones(
-    p: _Problem,
+    run: Run,
     units: np.ndarray,
     zones: list[int],
-    fixed: np.ndarray,
-    exempt: np.ndarray,
-    tolerance: float,
     seconds: float,
-    settings: ZoningSettings,
     stall: float = _LNS_STALL,
     stay: np.ndarray | None = None,
 ) -> np.ndarray | None:
@@ -112,6 +107,8 @@ def _resolve_zones(
     ``stay`` zone come between the load and the minutes, so a re-solve that
     balances moves as few cells as it can.
     """
+    p, fixed, exempt = run.problem, run.fixed, run.exempt
+    settings, tolerance = run.settings, run.settings.tolerance
     m = len(p.squad_ids)
     member = np.zeros(m, bool)
     member[zones] = True
@@ -258,7 +255,7 @@ def _resolve_zones(
     # load and the moved units (multiples of ``penalty``) stall.
     unit = penalty if stay is not None else None
     watch = StallWatch(Stall(seconds=stall, unit=unit, from_start=True))
-    status = solve_watched(solver, model, watch)
+    status = solve_watched(solver, model, watch, run.cancel)
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return None
     new = units.copy()
@@ -292,16 +289,9 @@ def _resolve_zones(
 
 
 def _lns(
-    p: _Problem,
-    fixed: np.ndarray,
-    exempt: np.ndarray,
+    run: Run,
     units: np.ndarray,
-    tolerance: float,
     deadline: float,
-    settings: ZoningSettings,
-    progress: ProgressFn,
-    cancel: CancelToken | None,
-    t0: float,
     balance_only: bool = False,
     spread: bool = True,
     stay: np.ndarray | None = None,
@@ -323,6 +313,8 @@ def _lns(
     pull every zone they reach towards its target, and the planner wants the
     other zones left alone; and ``stay``, so each re-solve moves few cells.
     """
+    p, fixed, exempt = run.problem, run.fixed, run.exempt
+    tolerance = run.settings.tolerance
     units = units.copy()
     target = np.where(p.target > 0, p.target, 1.0)
 
@@ -335,12 +327,12 @@ def _lns(
     tried: set[frozenset[int]] = set()
     star = spread
     cols = np.arange(p.n_units)
-    window = max(_LNS_STALL_SECONDS, _LNS_STALL_SHARE * settings.time_limit)
+    window = max(_LNS_STALL_SECONDS, _LNS_STALL_SHARE * run.settings.time_limit)
     patience = 0
     got = units >= 0
     history = [(time.monotonic(), float((p.cost[units[got], cols[got]]).sum()))]
     while time.monotonic() < deadline - 0.2:
-        if cancel is not None and cancel.cancelled:
+        if run.cancelled:
             break
         excess = _excess(p, units, tolerance)
         if balance_only and excess.max(initial=0.0) <= 0:
@@ -371,9 +363,8 @@ def _lns(
         tried.add(frozenset(hood))
         seconds = min(_LNS_SECONDS * 2**patience, deadline - time.monotonic() - 0.1)
         new = _resolve_zones(
-            p, units, hood, fixed, exempt, tolerance, seconds, settings,
-            stall=_LNS_STALL * 2**patience, stay=stay,
-        )  # fmt: skip
+            run, units, hood, seconds, stall=_LNS_STALL * 2**patience, stay=stay
+        )
         if new is None:
             continue
         changed = set(hood)
@@ -381,9 +372,15 @@ def _lns(
             # border moves then spread along chains of zones what the re-solve
             # let through a neck: far faster than more paths of zones
             eased = _repair(
-                p, fixed, exempt, new, 0.5 * tolerance, 0.5 * tolerance, None,
+                p,
+                fixed,
+                exempt,
+                new,
+                0.5 * tolerance,
+                0.5 * tolerance,
+                None,
                 min(deadline, time.monotonic() + _LNS_REPAIR_SECONDS),
-            )  # fmt: skip
+            )
             if off(eased) < off(new):
                 moved = eased != new
                 changed |= set(np.unique(np.r_[new[moved], eased[moved]]).tolist())
@@ -397,11 +394,8 @@ def _lns(
         obj = float((p.cost[units[got], cols[got]]).sum())
         history.append((time.monotonic(), obj))
         worst = float((_excess(p, units, tolerance) / target).max(initial=0.0))
-        frac = min(0.99, (time.monotonic() - t0) / max(settings.time_limit, 1e-9))
         note = f", {worst:.1%} beyond ±{tolerance_text(tolerance)}" if worst > 0 else ""
-        progress(
-            ProgressEvent(STAGE, frac, f"zone neighbourhoods: {obj:,.0f}{note}", obj)
-        )
+        run.report(f"zone neighbourhoods: {obj:,.0f}{note}", obj)
     return units
 
 

@@ -211,9 +211,17 @@ def _balance(
                     break
 
     _descend(
-        p, zl, load, movable, None, lambda u, a, b: zl[u] == a and move(u, b),
-        aim, slack, band, deadline,
-    )  # fmt: skip
+        p,
+        zl,
+        load,
+        movable,
+        None,
+        lambda u, a, b: zl[u] == a and move(u, b),
+        aim,
+        slack,
+        band,
+        deadline,
+    )
     return np.asarray(zl)
 
 

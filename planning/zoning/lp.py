@@ -48,9 +48,14 @@ _LP_ORDER_ROUNDS = 60
 
 
 def _lp(
-    p: _Problem, key: np.ndarray, fixed: np.ndarray, tolerance: float,
-    deadline: float, ordered: bool, cancel: CancelToken | None = None,
-) -> tuple[np.ndarray, np.ndarray, float] | None:  # fmt: skip
+    p: _Problem,
+    key: np.ndarray,
+    fixed: np.ndarray,
+    tolerance: float,
+    deadline: float,
+    ordered: bool,
+    cancel: CancelToken | None = None,
+) -> tuple[np.ndarray, np.ndarray, float] | None:
     """LP relaxation of balanced assignment over each unit's nearest squads.
 
     Returns ``(x, columns, bound)``: each unit's fractional share per squad,
@@ -142,11 +147,14 @@ def _lp(
     if not ordered:
         return p.lp_memo[memo(False)]
     solution = _order_lazily(
-        h, deadline, *_order_rows(p, key, fixed, cand), solution,
+        h,
+        deadline,
+        *_order_rows(p, key, fixed, cand),
+        solution,
         time.monotonic()
         + max(_LP_ORDER_TIME * (time.monotonic() - started), _LP_ORDER_SECONDS),
         cancel,
-    )  # fmt: skip
+    )
     out = result(solution)
     if cancel is None or not cancel.cancelled:  # else cut short by the planner
         p.lp_memo[memo(True)] = out
@@ -172,9 +180,14 @@ def _run_highs(h: object, deadline: float) -> bool:
 
 
 def _order_lazily(
-    h: object, deadline: float, order: sparse.csr_matrix, row_of: np.ndarray,
-    solution: object, until: float, cancel: CancelToken | None,
-) -> object:  # fmt: skip
+    h: object,
+    deadline: float,
+    order: sparse.csr_matrix,
+    row_of: np.ndarray,
+    solution: object,
+    until: float,
+    cancel: CancelToken | None,
+) -> object:
     """Add the order rows the LP's pairs need, round by round, to ``h``.
 
     Solving with all order rows takes 20 s on 萧山 250 m (330k pairs and as
@@ -212,10 +225,14 @@ def _order_lazily(
         added |= need
         new = order[need]
         h.addRows(
-            new.shape[0], np.full(new.shape[0], -highspy.kHighsInf),
-            np.zeros(new.shape[0]), new.nnz, new.indptr[:-1].astype(np.int32),
-            new.indices.astype(np.int32), new.data,
-        )  # fmt: skip
+            new.shape[0],
+            np.full(new.shape[0], -highspy.kHighsInf),
+            np.zeros(new.shape[0]),
+            new.nnz,
+            new.indptr[:-1].astype(np.int32),
+            new.indices.astype(np.int32),
+            new.data,
+        )
         if not _run_highs(h, deadline):
             break
         solution = h.getSolution()
@@ -277,9 +294,13 @@ def _order_rows(
 
 
 def _lp_start(
-    p: _Problem, key: np.ndarray, fixed: np.ndarray, tolerance: float,
-    deadline: float, cancel: CancelToken | None = None,
-) -> np.ndarray | None:  # fmt: skip
+    p: _Problem,
+    key: np.ndarray,
+    fixed: np.ndarray,
+    tolerance: float,
+    deadline: float,
+    cancel: CancelToken | None = None,
+) -> np.ndarray | None:
     """Start from the LP relaxation of the distance-ordered model.
 
     Priced growth gets each zone's prices locally right but can leave the
@@ -308,9 +329,13 @@ def _lp_start(
 
 
 def _lp_support(
-    p: _Problem, key: np.ndarray, fixed: np.ndarray, start: np.ndarray,
-    tolerance: float, deadline: float,
-) -> tuple[np.ndarray, float] | None:  # fmt: skip
+    p: _Problem,
+    key: np.ndarray,
+    fixed: np.ndarray,
+    start: np.ndarray,
+    tolerance: float,
+    deadline: float,
+) -> tuple[np.ndarray, float] | None:
     """Candidates for CP-SAT: the pairs the balanced LP uses, and the start's.
 
     The LP optimum (contiguity ignored) shares only about one unit per zone

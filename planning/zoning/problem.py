@@ -8,6 +8,7 @@ notes the planner reads; the solver stages only see units and squads.
 from __future__ import annotations
 
 import math
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -18,6 +19,7 @@ from scipy import sparse
 from scipy.sparse.csgraph import connected_components
 
 from planning.model import Policy
+from planning.progress import CancelToken, ProgressEvent, ProgressFn, no_progress
 from planning.zoning.graph import (
     _contiguous,
     _csr,
@@ -28,7 +30,7 @@ from planning.zoning.graph import (
     _targets,
     _weights,
 )
-from planning.zoning.settings import ZoningSettings
+from planning.zoning.settings import STAGE, ZoningSettings
 
 
 @dataclass
@@ -66,6 +68,53 @@ class _Problem:
     lp_memo: dict[bytes, tuple[np.ndarray, np.ndarray, float]] = field(
         default_factory=dict
     )
+
+
+@dataclass
+class Run:
+    """What every stage of one zoning run shares, handed over as one object
+    instead of a dozen loose arguments.
+
+    Parameters
+    ----------
+    problem
+        The run's unit-level data (:func:`_prepare`).
+    settings
+        The planner's settings (tolerance, time limit, workers, seed).
+    fixed
+        Per unit, the squad it must keep (bases, locks, islands), -1 if free.
+    exempt
+        Per unit, True where it needs no path to its base (islands, locks
+        cut off from their base).
+    deadline
+        Monotonic time by which the search must end (the time limit less
+        what the checks after it take).
+    progress, cancel
+        Where progress goes, and the planner's Cancel.
+    t0
+        Monotonic time the run started (progress is a share of the limit).
+    """
+
+    problem: _Problem
+    settings: ZoningSettings
+    fixed: np.ndarray
+    exempt: np.ndarray
+    deadline: float
+    progress: ProgressFn = no_progress
+    cancel: CancelToken | None = None
+    t0: float = field(default_factory=time.monotonic)
+
+    @property
+    def cancelled(self) -> bool:
+        """The planner pressed Cancel."""
+        return self.cancel is not None and self.cancel.cancelled
+
+    def report(
+        self, message: str, objective: float | None = None, bound: float | None = None
+    ) -> None:
+        """Progress as the share of the time limit spent so far."""
+        spent = (time.monotonic() - self.t0) / max(self.settings.time_limit, 1e-9)
+        self.progress(ProgressEvent(STAGE, min(0.99, spent), message, objective, bound))
 
 
 def _unit_mode(cell_unit: np.ndarray, values: np.ndarray, n_units: int) -> np.ndarray:

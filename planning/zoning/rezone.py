@@ -14,13 +14,13 @@ import time
 
 import numpy as np
 
-from planning.progress import CancelToken, ProgressFn
 from planning.zoning.bridge import _BRIDGE_HELD_STEPS, _bridge, _off_base
 from planning.zoning.graph import _pieces
 from planning.zoning.lns import _lns
 from planning.zoning.local_search import _repair
 from planning.zoning.locks import _lock_conflicts, _neck_chain
 from planning.zoning.problem import (
+    Run,
     _as_left,
     _cells_of,
     _names,
@@ -28,7 +28,6 @@ from planning.zoning.problem import (
     _valid,
     _zone_pieces,
 )
-from planning.zoning.settings import ZoningSettings
 
 # Re-balancing after a planner's edit gets this long before CP-SAT re-zones.
 _QUICK_REBALANCE_SECONDS = 2.5
@@ -184,28 +183,16 @@ def _quick_rezone(
     return (units if whole else None), False, []  # whole: only out of balance
 
 
-def _quick_rebalance(
-    p: _Problem,
-    start: np.ndarray,
-    fixed: np.ndarray,
-    exempt: np.ndarray,
-    settings: ZoningSettings,
-    deadline: float,
-    progress: ProgressFn,
-    cancel: CancelToken | None,
-    t0: float,
-) -> np.ndarray | None:
+def _quick_rebalance(run: Run, start: np.ndarray) -> np.ndarray | None:
     """Second interactive try when single border moves left zones whole but
     out of balance (compact zonings sit at the band's edge, so the work of
     a move has nowhere to go next door): re-solve short paths of adjacent
     zones (:func:`_lns`, balance only) for a few seconds before the whole
     county goes to CP-SAT."""
+    p = run.problem
     now = time.monotonic()
-    left = deadline - now
+    left = run.deadline - now
     stop = now + min(left, max(_QUICK_REBALANCE_SECONDS, _QUICK_REBALANCE_SHARE * left))
-    units = _lns(
-        p, fixed, exempt, start, settings.tolerance, stop, settings,
-        progress, cancel, t0, balance_only=True, spread=False,
-        stay=np.where(p.cur >= 0, p.cur, start),
-    )  # fmt: skip
-    return units if _valid(p, units, settings.tolerance, exempt) else None
+    stay = np.where(p.cur >= 0, p.cur, start)
+    units = _lns(run, start, stop, balance_only=True, spread=False, stay=stay)
+    return units if _valid(p, units, run.settings.tolerance, run.exempt) else None

@@ -20,9 +20,12 @@ from planning.zoning.problem import _balanced, _Problem, _worst
 
 
 def _greedy(
-    p: _Problem, key: np.ndarray | None, cand: np.ndarray, fixed: np.ndarray,
+    p: _Problem,
+    key: np.ndarray | None,
+    cand: np.ndarray,
+    fixed: np.ndarray,
     score: np.ndarray | None = None,
-) -> np.ndarray:  # fmt: skip
+) -> np.ndarray:
     """Balanced region growing: the CP-SAT hint, and the LP start's rounding.
 
     The zone furthest below its target grows next, by its eligible unit of
@@ -108,9 +111,12 @@ def _priced(
 
 
 def _flood(
-    p: _Problem, key: np.ndarray | None, cand: np.ndarray, fixed: np.ndarray,
+    p: _Problem,
+    key: np.ndarray | None,
+    cand: np.ndarray,
+    fixed: np.ndarray,
     score: np.ndarray,
-) -> np.ndarray:  # fmt: skip
+) -> np.ndarray:
     """Grow all zones at once, cheapest ``score`` claim first.
 
     With ``minutes - price`` as the score the split follows the priced
