@@ -80,8 +80,7 @@ from planning.model import Policy
 from planning.sample import build_sample
 from planning.travel import metric_crs, metric_xy
 from planning.workload import cell_workload, compute_due
-from planning.zoning import ZoningSettings, cell_adjacency, rezone, zone
-from planning.zoning.graph import _geo
+from planning.zoning import ZoningSettings, cell_adjacency, cell_graph, rezone, zone
 
 SEED = 2026
 REZONE_TARGET_S = 3.0  # the target for re-zoning 10 moved cells
@@ -194,7 +193,7 @@ def build_case(grid: Grid, k: int, seed: int = SEED) -> Case:
         geometry=list(pts),
         crs=grid.cells.crs,
     )
-    geo = _geo(grid.cells, squads, grid.policy)
+    geo = cell_graph(grid.cells, squads, grid.policy)
     target = grid.w.sum() * staff / staff.sum()
     _, label = connected_components(_adjacency(len(grid.w), grid.edges), False)
     ignore = ~np.isin(label, label[geo.base_cell])

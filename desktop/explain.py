@@ -9,7 +9,7 @@ when it is a phrase of its own (``cell C00012`` -> ``网格 C00012``, the id
 lists, the candidate labels). A sentence no template matches is returned
 unchanged: a planner must never lose a reason because planning grew a new
 one before this table did (``tests/test_explain.py`` checks every f-string
-of ``planning/zoning.py`` against the table).
+of ``planning/zoning/`` against the table).
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ NOTE, REASON = "note", "reason"
 unreachable cells, moved bases) or a reason the rules were missed."""
 
 TEMPLATES: tuple[tuple[str, str, str], ...] = (
-    # planning.zoning._prepare: notes on the input
+    # planning.zoning.problem.prepare_problem: notes on the input
     (
         NOTE,
         "cell {cell} is locked but has no valid squad; lock ignored",
@@ -48,7 +48,7 @@ TEMPLATES: tuple[tuple[str, str, str], ...] = (
         "area {area} has no squad: its {n} cells stay unassigned under area nesting",
         "片区 {area} 没有中队：按片区嵌套，区内 {n} 个网格不分配",
     ),
-    # planning.zoning._precheck: why the tolerance cannot be met
+    # planning.zoning.checks.precheck: why the tolerance cannot be met
     (
         REASON,
         "{unit} alone carries {load} min ({share} of the load), above the "
@@ -88,7 +88,7 @@ TEMPLATES: tuple[tuple[str, str, str], ...] = (
         "squad's zone",
         "片区 {area} 只有 1 个中队（{squad}），该片区的全部工作量都须由这个中队承担",
     ),
-    # planning.zoning._run: locks, islands, the search
+    # planning.zoning.driver._run: locks, islands, the search
     (
         NOTE,
         "{unit} is locked to squad {squad}, which cannot reach it through cells "
@@ -129,7 +129,7 @@ TEMPLATES: tuple[tuple[str, str, str], ...] = (
         "the solver found nothing better than the start",
         "求解器未找到比初始方案更好的结果",
     ),
-    # planning.zoning._lock_conflicts: two locks cut each other off
+    # planning.zoning.locks.lock_conflicts: two locks cut each other off
     (
         REASON,
         "{unit}, locked to squad {squad}, is cut off from that squad's zone by "
@@ -181,7 +181,7 @@ TEMPLATES: tuple[tuple[str, str, str], ...] = (
         "路径都无法在不切断更多网格的情况下把它们连回；请解除这些锁定，或锁定一条"
         "连通的通道",
     ),
-    # planning.zoning._blocked_locks: locks that wall each other off
+    # planning.zoning.locks.blocked_locks: locks that wall each other off
     (
         REASON,
         "{units}, locked to squad {squad}, cannot be joined to that squad's base: "
@@ -198,7 +198,7 @@ TEMPLATES: tuple[tuple[str, str, str], ...] = (
         "{units} 锁定给中队 {squad}，但通往该中队驻地的每条路径都要穿过锁定给其他"
         "中队的网格或其驻地，无法与驻地相连；请解除这处锁定",
     ),
-    # planning.zoning._verify: the independent check of the result
+    # planning.zoning.checks.verify: the independent check of the result
     (REASON, "cells left without a squad: {cells}", "未分配中队的网格：{cells}"),
     (REASON, "zone {squad} is not contiguous", "中队 {squad} 的片区不连续"),
     (
@@ -213,7 +213,7 @@ TEMPLATES: tuple[tuple[str, str, str], ...] = (
         "{n} cells beyond the {reach}-minute reach of their base: {cells}",
         "{n} 个网格超出所属中队驻地 {reach} 分钟的到达时限：{cells}",
     ),
-    # planning.zoning._result
+    # planning.zoning.driver._result
     (
         NOTE,
         "{n} cells are beyond the {reach}-minute reach of every base they may "

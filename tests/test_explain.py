@@ -48,7 +48,7 @@ NESTED = (
     " within its 片区 and 30-minute reach",
     " within its connected cells and 30-minute reach",
 )
-"""``_precheck``'s ``nested`` phrase, every way it is built."""
+"""``precheck``'s ``nested`` phrase, every way it is built."""
 ENGLISH_WORD = re.compile(r"[A-Za-z]{3,}")
 ID = re.compile(r"(?<![A-Za-z0-9])[A-Z]+\d+(?![A-Za-z0-9])")
 NUMBER = re.compile(r"\d+(?:[.,]\d+)*%?")
@@ -83,7 +83,7 @@ def _samples(node: ast.FormattedValue) -> list[str]:
         return [format(value, spec)]
     if "unit_label" in src:
         return ["cell C00012", "town T03"]
-    if src.startswith("_names("):
+    if src.startswith("id_list("):
         return ["C00001, C00002, C00003, C00004, C00005, … (+7 more)", "C00001"]
     if src.startswith("_pct("):
         return ["9.1%"]
@@ -131,11 +131,11 @@ def _source_tree() -> ast.Module:
 
 
 def _label_samples() -> list[str]:
-    """The candidate labels of ``_attempts`` (``label = …``)."""
+    """The candidate labels of ``attempts`` (``label = …``)."""
     attempts = next(
         node
         for node in ast.walk(_source_tree())
-        if isinstance(node, ast.FunctionDef) and node.name == "_attempts"
+        if isinstance(node, ast.FunctionDef) and node.name == "attempts"
     )
     return [
         text

@@ -706,21 +706,23 @@ def test_priced_start_keeps_the_order_and_balances():
     Order-valid: every non-base cell has a same-zone neighbour of smaller
     hop order, so the hint satisfies the CP-SAT contiguity model as given.
     """
-    from planning.zoning.order import _keys_from_bases
-    from planning.zoning.problem import _balanced, _prepare
-    from planning.zoning.starts import _start
+    from planning.zoning.order import order_from_bases
+    from planning.zoning.problem import is_balanced, prepare_problem
+    from planning.zoning.starts import ordered_start
 
     bases = [(2, 2), (20, 3), (11, 12), (3, 20), (21, 21), (12, 22)]
     cells, squads = make_grid(24, 24, bases, staff=[6, 9, 12, 7, 8, 10], seed=3)
-    p = _prepare(cells, squads, POLICY, ZoningSettings())
-    key = _keys_from_bases(p)
+    p = prepare_problem(cells, squads, POLICY, ZoningSettings())
+    order = order_from_bases(p)
     fixed = np.full(p.n_units, -1)
     fixed[p.base] = np.arange(len(bases))
     exempt = np.zeros(p.n_units, bool)
-    start = _start(p, key, key >= 0, fixed, exempt, False, 0.05, time.monotonic() + 10)
-    assert (start >= 0).all() and _balanced(p, start, 0.05)
+    start = ordered_start(
+        p, order, order >= 0, fixed, exempt, False, 0.05, time.monotonic() + 10
+    )
+    assert (start >= 0).all() and is_balanced(p, start, 0.05)
     src, dst = p.arcs
     for u in np.flatnonzero(fixed < 0):
         s = start[u]
         nb = src[dst == u]
-        assert ((start[nb] == s) & (key[s, nb] < key[s, u])).any()
+        assert ((start[nb] == s) & (order[s, nb] < order[s, u])).any()

@@ -31,8 +31,7 @@ from benchmarks.zoning import (
 )
 from planning.model import load_policy
 from planning.travel import metric_crs, metric_xy
-from planning.zoning import ZoningSettings, cell_adjacency, zone
-from planning.zoning.graph import _geo
+from planning.zoning import ZoningSettings, cell_adjacency, cell_graph, zone
 
 SIZE = 0.005  # degrees, ~500 m
 NX, NY = 9, 7
@@ -87,7 +86,7 @@ def u_case() -> Case:
     main = np.flatnonzero(label == np.bincount(label).argmax())
     xy = metric_xy(cells, metric_crs(cells))
     grid = Grid("U", 500.0, cells, xy, w, edges, main, policy)
-    geo = _geo(cells, squads, policy)
+    geo = cell_graph(cells, squads, policy)
     ignore = ~np.isin(label, label[geo.base_cell])
     target = w.sum() * staff / staff.sum()
     return Case(grid, squads, staff, geo.travel, geo.base_cell, target, ignore)

@@ -8,20 +8,20 @@ import numpy as np
 import pytest
 
 from planning.zoning import ZoningSettings, zone
-from planning.zoning.cpsat_model import _reshape
-from planning.zoning.graph import _contiguous
+from planning.zoning.cpsat_model import reshape
+from planning.zoning.graph import contiguous_zones
 from planning.zoning.lns import (
-    _balance_hoods,
-    _excess,
-    _lns,
-    _resolve_zones,
-    _zone_neighbours,
+    balance_hoods,
+    excess_load,
+    resolve_zones,
+    search_neighbourhoods,
+    zone_neighbours,
 )
-from planning.zoning.local_search import _repair
-from planning.zoning.lp import _lp_support
-from planning.zoning.order import _islands, _keys_from_bases
-from planning.zoning.problem import Run, _prepare, _Problem, _valid
-from planning.zoning.starts import _start
+from planning.zoning.local_search import repair
+from planning.zoning.lp import lp_support
+from planning.zoning.order import assign_islands, order_from_bases
+from planning.zoning.problem import Problem, Run, is_valid, prepare_problem
+from planning.zoning.starts import ordered_start
 from tests.test_zoning import (
     POLICY,
     assert_balanced,
@@ -35,24 +35,24 @@ STAFF = [6, 9, 12, 7, 8]
 
 def _setup(
     cells, squads, settings: ZoningSettings
-) -> tuple[_Problem, np.ndarray, np.ndarray]:
+) -> tuple[Problem, np.ndarray, np.ndarray]:
     """The problem, fixed units (bases, locks, islands) and exempt units, as
-    :func:`planning.zoning._run` builds them."""
-    p = _prepare(cells, squads, POLICY, settings)
-    key = _keys_from_bases(p)
-    island_sq, _ = _islands(p, key)
+    :func:`planning.zoning.driver._run` builds them."""
+    p = prepare_problem(cells, squads, POLICY, settings)
+    order = order_from_bases(p)
+    island_sq, _ = assign_islands(p, order)
     fixed = island_sq.copy()
     fixed[p.lock >= 0] = p.lock[p.lock >= 0]
     fixed[p.base] = np.arange(len(p.squad_ids))
     return p, fixed, island_sq >= 0
 
 
-def _units(p: _Problem, assignment) -> np.ndarray:
+def _units(p: Problem, assignment) -> np.ndarray:
     index = {s: i for i, s in enumerate(p.squad_ids)}
     return np.array([index[assignment[c]] for c in p.cell_ids])
 
 
-def _travel(p: _Problem, units: np.ndarray) -> float:
+def _travel(p: Problem, units: np.ndarray) -> float:
     return float(p.cost[units, np.arange(p.n_units)].sum())
 
 
@@ -65,14 +65,18 @@ def test_lns_keeps_rules_and_never_adds_travel(nest):
     settings = ZoningSettings(tolerance=0.1, nest=nest, time_limit=20)
     p, fixed, exempt = _setup(cells, squads, settings)
     # a valid but poor start: the engine's own balanced start, then LNS
-    key = _keys_from_bases(p)
-    start = _start(p, key, key >= 0, fixed, exempt, False, 0.1, time.monotonic() + 5)
-    start = _repair(p, fixed, exempt, start, 0.05, 0.0, None, time.monotonic() + 5)
-    assert _valid(p, start, 0.1, exempt)
+    order = order_from_bases(p)
+    start = ordered_start(
+        p, order, order >= 0, fixed, exempt, False, 0.1, time.monotonic() + 5
+    )
+    start = repair(p, fixed, exempt, start, 0.05, 0.0, None, time.monotonic() + 5)
+    assert is_valid(p, start, 0.1, exempt)
     before = _travel(p, start)
     deadline = time.monotonic() + 6
-    out = _lns(Run(p, settings, fixed, exempt, deadline), start, deadline)
-    assert _valid(p, out, 0.1, exempt)
+    out = search_neighbourhoods(
+        Run(p, settings, fixed, exempt, deadline), start, deadline
+    )
+    assert is_valid(p, out, 0.1, exempt)
     assert (out[fixed >= 0] == fixed[fixed >= 0]).all()  # bases and locks
     free = fixed < 0  # (a lock may sit outside its squad's 片区)
     assert p.allowed[out[free], np.flatnonzero(free)].all()  # nesting
@@ -91,12 +95,12 @@ def test_resolve_zones_pair_is_exact_and_monotone():
     units = np.where(ix >= 6, 1, np.where(iy < 6, 0, 2))
     units[p.base] = np.arange(3)
     run = Run(p, settings, fixed, exempt, time.monotonic() + 10)
-    new = _resolve_zones(run, units, [0, 2], 5.0)
+    new = resolve_zones(run, units, [0, 2], 5.0)
     assert new is not None
     assert (new[units == 1] == 1).all() and (new[new == 1] == units[new == 1]).all()
-    assert _contiguous(p.adj, new, 3, exempt).all()
-    ex_old = _excess(p, units, 0.05)[[0, 2]]
-    ex_new = _excess(p, new, 0.05)[[0, 2]]
+    assert contiguous_zones(p.adj, new, 3, exempt).all()
+    ex_old = excess_load(p, units, 0.05)[[0, 2]]
+    ex_new = excess_load(p, new, 0.05)[[0, 2]]
     assert ex_new.max() <= ex_old.max() + 1e-9
     assert ex_new.max() < ex_old.max() or _travel(p, new) < _travel(p, units)
 
@@ -133,12 +137,12 @@ def test_balance_hoods_try_the_zone_with_its_neighbours_first():
     cells, squads = make_grid(16, 16, BASES, staff=STAFF, seed=5)
     settings = ZoningSettings(tolerance=0.02)
     p, _, _ = _setup(cells, squads, settings)
-    key = _keys_from_bases(p)
-    units = np.argmax(np.where(key >= 0, -key, -np.inf), axis=0)  # voronoi-like
-    excess = _excess(p, units, 0.02)
+    order = order_from_bases(p)
+    units = np.argmax(np.where(order >= 0, -order, -np.inf), axis=0)  # voronoi-like
+    excess = excess_load(p, units, 0.02)
     assert excess.max() > 0
-    near = _zone_neighbours(p, units)
-    hoods = list(_balance_hoods(p, units, near, excess, 0.02))
+    near = zone_neighbours(p, units)
+    hoods = list(balance_hoods(p, units, near, excess, 0.02))
     d = int(np.argmax(excess))
     assert hoods[0][0] == d
     assert set(hoods[0][1:]) == set(near[d])
@@ -152,15 +156,17 @@ def test_balance_search_keeps_rules_and_never_widens_the_worst_excess():
     cells.loc[cells.index[[40, 41]], ["squad_id", "locked"]] = ["SQ03", 1]
     settings = ZoningSettings(tolerance=0.02, time_limit=20)
     p, fixed, exempt = _setup(cells, squads, settings)
-    key = _keys_from_bases(p)
-    start = _start(p, key, key >= 0, fixed, exempt, False, 0.1, time.monotonic() + 5)
+    order = order_from_bases(p)
+    start = ordered_start(
+        p, order, order >= 0, fixed, exempt, False, 0.1, time.monotonic() + 5
+    )
     deadline = time.monotonic() + 5
     run = Run(p, settings, fixed, exempt, deadline)
-    out = _lns(run, start, deadline, balance_only=True)
-    assert _contiguous(p.adj, out, len(p.squad_ids), exempt).all()
+    out = search_neighbourhoods(run, start, deadline, balance_only=True)
+    assert contiguous_zones(p.adj, out, len(p.squad_ids), exempt).all()
     assert (out[fixed >= 0] == fixed[fixed >= 0]).all()
-    worst = _excess(p, out, 0.02) / p.target
-    assert worst.max() <= (_excess(p, start, 0.02) / p.target).max() + 1e-12
+    worst = excess_load(p, out, 0.02) / p.target
+    assert worst.max() <= (excess_load(p, start, 0.02) / p.target).max() + 1e-12
 
 
 def test_reshape_lowers_travel_keeps_rules_and_skips_a_near_optimal_zoning():
@@ -171,22 +177,24 @@ def test_reshape_lowers_travel_keeps_rules_and_skips_a_near_optimal_zoning():
     cells.loc[cells.index[[40, 41]], ["squad_id", "locked"]] = ["SQ03", 1]
     settings = ZoningSettings(tolerance=0.05, time_limit=20)
     p, fixed, exempt = _setup(cells, squads, settings)
-    key = _keys_from_bases(p)
-    start = _start(p, key, key >= 0, fixed, exempt, False, 0.05, time.monotonic() + 5)
-    start = _repair(p, fixed, exempt, start, 0.025, 0.0, None, time.monotonic() + 5)
-    assert _valid(p, start, 0.05, exempt)
-    narrow, bound = _lp_support(p, key, fixed, start, 0.05, time.monotonic() + 5)
+    order = order_from_bases(p)
+    start = ordered_start(
+        p, order, order >= 0, fixed, exempt, False, 0.05, time.monotonic() + 5
+    )
+    start = repair(p, fixed, exempt, start, 0.025, 0.0, None, time.monotonic() + 5)
+    assert is_valid(p, start, 0.05, exempt)
+    narrow, bound = lp_support(p, order, fixed, start, 0.05, time.monotonic() + 5)
     before = _travel(p, start)
     assert before > 1.01 * bound, "the start should leave room to improve"
 
-    out = _reshape(
+    out = reshape(
         Run(p, settings, fixed, exempt, time.monotonic() + 8), narrow, bound, start
     )
-    assert _valid(p, out, 0.05, exempt)
+    assert is_valid(p, out, 0.05, exempt)
     assert (out[fixed >= 0] == fixed[fixed >= 0]).all()
     assert _travel(p, out) < before
 
     t = time.monotonic()
     run = Run(p, settings, fixed, exempt, t + 8, t0=t)
-    same = _reshape(run, narrow, 0.995 * before, start)
+    same = reshape(run, narrow, 0.995 * before, start)
     assert (same == start).all() and time.monotonic() - t < 1.0

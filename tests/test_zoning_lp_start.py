@@ -19,20 +19,20 @@ import pytest
 
 from planning.zoning import ZoningSettings, cpsat_model, driver, zone
 from planning.zoning import lp as lp_module
-from planning.zoning.cpsat_model import _solve
-from planning.zoning.lns import _lns
-from planning.zoning.local_search import _repair
+from planning.zoning.cpsat_model import solve_ordered
+from planning.zoning.lns import search_neighbourhoods
+from planning.zoning.local_search import repair
 from planning.zoning.lp import (
-    _LP_TIME_SHARE,
-    _lp,
-    _lp_start,
-    _lp_support,
-    _order_rows,
-    _run_highs,
+    LP_TIME_SHARE,
+    lp_start,
+    lp_support,
+    order_rows,
+    run_highs,
+    solve_lp,
 )
-from planning.zoning.order import _keys_from_bases
-from planning.zoning.problem import Run, _prepare, _valid
-from planning.zoning.starts import _start
+from planning.zoning.order import order_from_bases
+from planning.zoning.problem import Run, is_valid, prepare_problem
+from planning.zoning.starts import ordered_start
 from tests.test_zoning import POLICY, assert_balanced, assert_contiguous, make_grid
 
 
@@ -54,7 +54,7 @@ def from_bases(p):
     """The bases' order, and the bases alone fixed: a zoning from scratch."""
     fixed = np.full(p.n_units, -1)
     fixed[p.base] = np.arange(len(p.squad_ids))
-    return _keys_from_bases(p), fixed
+    return order_from_bases(p), fixed
 
 
 @pytest.mark.parametrize("rounds", [60, 1], ids=["ordered", "one-round"])
@@ -66,21 +66,21 @@ def test_lp_start_zones_every_cell_within_the_rules(seed, rounds, monkeypatch):
     monkeypatch.setattr(lp_module, "_LP_ORDER_ROUNDS", rounds)
     cells, squads = concentrated_grid(seed)
     settings = ZoningSettings(tolerance=0.02, nest="area")
-    p = _prepare(cells, squads, POLICY, settings)
-    key, fixed = from_bases(p)
+    p = prepare_problem(cells, squads, POLICY, settings)
+    order, fixed = from_bases(p)
     exempt = np.zeros(p.n_units, bool)
 
-    units = _lp_start(p, key, fixed, 0.02, time.monotonic() + 20)
+    units = lp_start(p, order, fixed, 0.02, time.monotonic() + 20)
 
     assert units is not None
     assert (units >= 0).all()
     assert (units[p.base] == np.arange(len(p.squad_ids))).all()
     assert p.allowed[units, np.arange(p.n_units)].all(), "a cell crossed its 片区"
-    repaired = _repair(p, fixed, exempt, units, 0.01, 0.0, 0.018, time.monotonic() + 10)
+    repaired = repair(p, fixed, exempt, units, 0.01, 0.0, 0.018, time.monotonic() + 10)
     deadline = time.monotonic() + 10
     run = Run(p, settings, fixed, exempt, deadline)
-    repaired = _lns(run, repaired, deadline, balance_only=True)
-    assert _valid(p, repaired, 0.02, exempt)
+    repaired = search_neighbourhoods(run, repaired, deadline, balance_only=True)
+    assert is_valid(p, repaired, 0.02, exempt)
 
 
 @pytest.mark.parametrize("seed", [1, 2])
@@ -91,10 +91,10 @@ def test_lp_start_leaves_every_zone_near_its_target(seed):
     75-83% off here.)"""
     cells, squads = concentrated_grid(seed, n=40, k=20)
     settings = ZoningSettings(tolerance=0.02, nest="area")
-    p = _prepare(cells, squads, POLICY, settings)
-    key, fixed = from_bases(p)
+    p = prepare_problem(cells, squads, POLICY, settings)
+    order, fixed = from_bases(p)
 
-    units = _lp_start(p, key, fixed, 0.02, time.monotonic() + 20)
+    units = lp_start(p, order, fixed, 0.02, time.monotonic() + 20)
 
     assert units is not None and (units >= 0).all()
     load = np.bincount(units, p.w, len(p.squad_ids))
@@ -107,14 +107,14 @@ def test_lp_start_declines_a_model_too_large_for_the_time(monkeypatch):
     started: it returns None and the caller keeps its start. Given the
     time, it runs."""
     cells, squads = concentrated_grid(1, n=12, k=4)
-    p = _prepare(cells, squads, POLICY, ZoningSettings())
-    key, fixed = from_bases(p)
-    units, pairs = p.n_units - 4, int((key >= 0).sum()) - 4 * 4
+    p = prepare_problem(cells, squads, POLICY, ZoningSettings())
+    order, fixed = from_bases(p)
+    units, pairs = p.n_units - 4, int((order >= 0).sum()) - 4 * 4
     monkeypatch.setattr(lp_module, "_LP_SECONDS", 2.0 / (units * np.sqrt(pairs)))
-    enough = 2.0 / _LP_TIME_SHARE  # seconds the LP needs to be started
+    enough = 2.0 / LP_TIME_SHARE  # seconds the LP needs to be started
 
-    assert _lp_start(p, key, fixed, 0.05, time.monotonic() + 0.9 * enough) is None
-    assert _lp_start(p, key, fixed, 0.05, time.monotonic() + 1.2 * enough) is not None
+    assert lp_start(p, order, fixed, 0.05, time.monotonic() + 0.9 * enough) is None
+    assert lp_start(p, order, fixed, 0.05, time.monotonic() + 1.2 * enough) is not None
 
 
 @pytest.mark.parametrize("lp", [True, False], ids=["lp", "no-lp"])
@@ -127,19 +127,19 @@ def test_zone_starts_from_the_lp_start_or_else_the_priced_one(monkeypatch, lp):
     if not lp:
         monkeypatch.setattr(lp_module, "_LP_SECONDS", 1e3)
     priced, hints = [], []
-    start, solve = _start, _solve
+    start, solve = ordered_start, solve_ordered
 
     def spy_start(*args, **kwargs):
         priced.append(1)
         return start(*args, **kwargs)
 
-    def spy_solve(run, key, cand, hint, **kwargs):
-        hints.append(_valid(run.problem, hint, 0.02, run.exempt))
-        return solve(run, key, cand, hint, **kwargs)
+    def spy_solve(run, order, cand, hint, **kwargs):
+        hints.append(is_valid(run.problem, hint, 0.02, run.exempt))
+        return solve(run, order, cand, hint, **kwargs)
 
-    monkeypatch.setattr(driver, "_start", spy_start)
+    monkeypatch.setattr(driver, "ordered_start", spy_start)
     for module in (driver, cpsat_model):
-        monkeypatch.setattr(module, "_solve", spy_solve)
+        monkeypatch.setattr(module, "solve_ordered", spy_solve)
     res = zone(cells, squads, POLICY, ZoningSettings(tolerance=0.02, time_limit=20))
 
     assert bool(priced) != lp, "the priced start was used with an LP, or not without"
@@ -160,14 +160,14 @@ def test_order_rows_added_in_rounds_give_the_lp_with_all_of_them(seed):
     from scipy.optimize import linprog
 
     cells, squads = concentrated_grid(seed)
-    p = _prepare(cells, squads, POLICY, ZoningSettings(tolerance=0.02))
-    key, fixed = from_bases(p)
+    p = prepare_problem(cells, squads, POLICY, ZoningSettings(tolerance=0.02))
+    order, fixed = from_bases(p)
 
-    x, cand, _ = _lp(p, key, fixed, 0.02, time.monotonic() + 30, ordered=True)
-    plain, _, _ = _lp(p, key, fixed, 0.02, time.monotonic() + 30, ordered=False)
+    x, cand, _ = solve_lp(p, order, fixed, 0.02, time.monotonic() + 30, ordered=True)
+    plain, _, _ = solve_lp(p, order, fixed, 0.02, time.monotonic() + 30, ordered=False)
 
     sq, un = np.nonzero(cand)
-    order, _ = _order_rows(p, key, fixed, cand)
+    order, _ = order_rows(p, order, fixed, cand)
     assert (order @ x[sq, un]).max() <= 1e-6, "an order row is violated"
     cost = (p.cost - p.eps_cost)[sq, un]
     load = sparse.csr_matrix((p.w[un], (sq, np.arange(len(sq)))))
@@ -197,13 +197,13 @@ def test_order_rounds_hold_every_row_within_a_few_rounds(monkeypatch, seed, n, k
     county grid ran out of time with zones' shares 40 cells from the base."""
     monkeypatch.setattr(lp_module, "_LP_ORDER_ROUNDS", 7)
     cells, squads = concentrated_grid(seed, n=n, k=k)
-    p = _prepare(cells, squads, POLICY, ZoningSettings(tolerance=0.02))
-    key, fixed = from_bases(p)
+    p = prepare_problem(cells, squads, POLICY, ZoningSettings(tolerance=0.02))
+    order, fixed = from_bases(p)
 
-    x, cand, _ = _lp(p, key, fixed, 0.02, time.monotonic() + 60, ordered=True)
+    x, cand, _ = solve_lp(p, order, fixed, 0.02, time.monotonic() + 60, ordered=True)
 
     sq, un = np.nonzero(cand)
-    order, _ = _order_rows(p, key, fixed, cand)
+    order, _ = order_rows(p, order, fixed, cand)
     assert (order @ x[sq, un]).max() <= 1e-6, "an order row is still violated"
 
 
@@ -213,14 +213,14 @@ def test_a_cancel_stops_the_order_rounds():
     from planning.progress import CancelToken
 
     cells, squads = concentrated_grid(1)
-    p = _prepare(cells, squads, POLICY, ZoningSettings(tolerance=0.02))
-    key, fixed = from_bases(p)
+    p = prepare_problem(cells, squads, POLICY, ZoningSettings(tolerance=0.02))
+    order, fixed = from_bases(p)
     token = CancelToken()
     token.cancel()
 
-    x, _, _ = _lp(p, key, fixed, 0.02, time.monotonic() + 30, True, token)
-    plain, _, _ = _lp(p, key, fixed, 0.02, time.monotonic() + 30, False)
-    ordered, _, _ = _lp(p, key, fixed, 0.02, time.monotonic() + 30, True)
+    x, _, _ = solve_lp(p, order, fixed, 0.02, time.monotonic() + 30, True, token)
+    plain, _, _ = solve_lp(p, order, fixed, 0.02, time.monotonic() + 30, False)
+    ordered, _, _ = solve_lp(p, order, fixed, 0.02, time.monotonic() + 30, True)
 
     assert np.array_equal(x, plain)
     assert not np.array_equal(ordered, plain)
@@ -233,9 +233,9 @@ def test_lp_bound_is_below_every_balanced_zoning():
     from tests.test_zoning import _exact_optimum
 
     cells, squads = make_grid(5, 4, [(0, 0), (4, 0), (2, 3)], staff=[6, 8, 10], seed=7)
-    p = _prepare(cells, squads, POLICY, ZoningSettings(tolerance=0.1))
-    key, fixed = from_bases(p)
-    lp = _lp(p, key, fixed, 0.1, time.monotonic() + 10, ordered=False)
+    p = prepare_problem(cells, squads, POLICY, ZoningSettings(tolerance=0.1))
+    order, fixed = from_bases(p)
+    lp = solve_lp(p, order, fixed, 0.1, time.monotonic() + 10, ordered=False)
 
     assert lp is not None
     exact = _exact_optimum(cells, squads, 0.1, ordered=False)
@@ -247,15 +247,17 @@ def test_lp_support_keeps_the_start_and_only_permitted_pairs():
     may only offer a cell to squads that may take it."""
     cells, squads = concentrated_grid(3)
     settings = ZoningSettings(tolerance=0.05, nest="area")
-    p = _prepare(cells, squads, POLICY, settings)
-    key, fixed = from_bases(p)
+    p = prepare_problem(cells, squads, POLICY, settings)
+    order, fixed = from_bases(p)
     exempt = np.zeros(p.n_units, bool)
-    start = _start(p, key, key >= 0, fixed, exempt, False, 0.05, time.monotonic() + 10)
+    start = ordered_start(
+        p, order, order >= 0, fixed, exempt, False, 0.05, time.monotonic() + 10
+    )
 
-    cand, bound = _lp_support(p, key, fixed, start, 0.05, time.monotonic() + 10)
+    cand, bound = lp_support(p, order, fixed, start, 0.05, time.monotonic() + 10)
 
     assert cand[start, np.arange(p.n_units)].all()
-    assert not (cand & (key < 0)).any()
+    assert not (cand & (order < 0)).any()
     assert cand.sum() < 2 * p.n_units  # about one squad a cell: a narrow model
     travel = float((p.cost - p.eps_cost)[start, np.arange(p.n_units)].sum())
     assert bound <= travel
@@ -284,7 +286,7 @@ def test_a_highs_run_after_a_long_one_gets_the_time_left():
     h.setOptionValue("output_flag", False)
     h.setOptionValue("presolve", "off")  # as the zoning LP: warm starts
     h.passModel(lp)
-    assert _run_highs(h, time.monotonic() + 60)
+    assert run_highs(h, time.monotonic() + 60)
     first = h.getRunTime()
     value = h.getInfo().objective_function_value
     # one more row, as a round adds: a warm-started re-solve of milliseconds
@@ -295,7 +297,7 @@ def test_a_highs_run_after_a_long_one_gets_the_time_left():
         -highspy.kHighsInf, cut, len(cols), cols.astype(np.int32), np.ones(len(cols))
     )
 
-    assert _run_highs(h, time.monotonic() + 0.5 * first), (
+    assert run_highs(h, time.monotonic() + 0.5 * first), (
         "stopped by the first run's time"
     )
     assert h.getInfo().objective_function_value > value  # the row cut the optimum

@@ -24,6 +24,16 @@ A package, one stage a module, so that each can be read on its own:
 * :mod:`~planning.zoning.driver` — :func:`zone` and :func:`rezone`
 * :mod:`~planning.zoning.stats` — per-squad figures and the zones layer
 
+Callers outside planning/ use the names in ``__all__``. A name without a
+leading underscore in a submodule is shared by the stages (and the tests
+call it directly); a leading underscore keeps it to its own module.
+
+Names: a *unit* is a cell, or a whole town with ``nest="town"``; ``units``
+is a zoning (per unit, its squad index, -1 for none); an ``order`` is a
+distance order, per squad and unit the hops from the squad's base along
+units it may serve (-1: not reachable), which CP-SAT keeps zones contiguous
+by; ``cand`` marks the (squad, unit) pairs a model may use.
+
 Islands (cells no squad can reach through cells it may serve) are assigned
 whole to the squad with the least travel, exempt from contiguity, and listed
 in :attr:`ZoningResult.islands` and the explanation; :func:`zone_stats`
@@ -32,7 +42,7 @@ towns are the units of the model, so a town never splits.
 """
 
 from planning.zoning.driver import rezone, zone
-from planning.zoning.graph import cell_adjacency
+from planning.zoning.graph import CellGraph, cell_adjacency, cell_graph
 from planning.zoning.settings import (
     STAGE,
     ZoningResult,
@@ -48,9 +58,11 @@ from planning.zoning.stats import (
 
 __all__ = [
     "STAGE",
+    "CellGraph",
     "ZoningResult",
     "ZoningSettings",
     "cell_adjacency",
+    "cell_graph",
     "rezone",
     "stats_geometry",
     "tolerance_text",

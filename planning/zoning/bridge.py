@@ -9,18 +9,18 @@ from __future__ import annotations
 
 import numpy as np
 
-from planning.zoning.graph import _pieces
-from planning.zoning.problem import _Problem, _zone_pieces
+from planning.zoning.graph import piece_labels
+from planning.zoning.problem import Problem, zone_piece_labels
 
 # Longest detour (cells) that reconnects a piece cut off from its zone; a
 # piece holding a planner's lock cannot be handed away, so it may go further.
 _BRIDGE_STEPS = 6
-_BRIDGE_HELD_STEPS = 16
+BRIDGE_HELD_STEPS = 16
 _BRIDGE_TRIES = 6
 
 
-def _bridge(
-    p: _Problem,
+def bridge(
+    p: Problem,
     units: np.ndarray,
     label: np.ndarray,
     lab: int,
@@ -50,8 +50,8 @@ def _bridge(
         return False  # small free pieces are cheaper to hand to a neighbour
     home = label == label[p.base[a]]
     held = bool((fixed[piece] >= 0).any())
-    big = len(piece) > 2 * _BRIDGE_HELD_STEPS
-    steps = _BRIDGE_HELD_STEPS if held or big else _BRIDGE_STEPS
+    big = len(piece) > 2 * BRIDGE_HELD_STEPS
+    steps = BRIDGE_HELD_STEPS if held or big else _BRIDGE_STEPS
     banned = set() if banned is None else set(banned)
     m = len(p.squad_ids)
     best: tuple[int, np.ndarray] | None = None
@@ -65,12 +65,12 @@ def _bridge(
         banned.update(path)
         # judged by piece counts, not by contiguity: after several planner
         # moves other zones (and ``a`` itself) may still be cut elsewhere
-        before = _pieces(p.adj, units, m, exempt)
+        before = piece_labels(p.adj, units, m, exempt)
         old = units[path].copy()
         units[path] = a
         losers = np.unique(old)
         losers = losers[(losers >= 0) & (losers != a)]
-        after = _pieces(p.adj, units, m, exempt)
+        after = piece_labels(p.adj, units, m, exempt)
         if after[a] >= before[a]:
             units[:] = saved
             continue
@@ -99,13 +99,13 @@ def _bridge(
     return True
 
 
-def _off_base(
-    p: _Problem, units: np.ndarray, zones: np.ndarray, exempt: np.ndarray
+def off_base(
+    p: Problem, units: np.ndarray, zones: np.ndarray, exempt: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
     """Same-zone piece labels, and the mask of units of ``zones`` (apart from
     ``exempt``) whose piece does not hold their zone's base."""
     solid = ~exempt
-    label = _zone_pieces(p, units, (units >= 0) & solid)
+    label = zone_piece_labels(p, units, (units >= 0) & solid)
     member = np.zeros(len(p.squad_ids), bool)
     member[zones] = True
     mine = (units >= 0) & member[np.maximum(units, 0)] & solid
@@ -113,14 +113,14 @@ def _off_base(
 
 
 def _astray(
-    p: _Problem, units: np.ndarray, zones: np.ndarray, exempt: np.ndarray
+    p: Problem, units: np.ndarray, zones: np.ndarray, exempt: np.ndarray
 ) -> int:
     """How many units of ``zones`` are cut off from their zone's base."""
-    return int(_off_base(p, units, zones, exempt)[1].sum())
+    return int(off_base(p, units, zones, exempt)[1].sum())
 
 
 def _rebridge_locks(
-    p: _Problem,
+    p: Problem,
     units: np.ndarray,
     fixed: np.ndarray,
     exempt: np.ndarray,
@@ -135,7 +135,7 @@ def _rebridge_locks(
         label, cut = _cut_locks(p, units, fixed, exempt, zones)
         if len(cut) == 0:
             return True
-        if not _bridge(
+        if not bridge(
             p,
             units,
             label,
@@ -151,7 +151,7 @@ def _rebridge_locks(
 
 
 def _bridge_path(
-    p: _Problem,
+    p: Problem,
     units: np.ndarray,
     label: np.ndarray,
     lab: int,
@@ -201,7 +201,7 @@ def _bridge_path(
 
 
 def _locks_reach_base(
-    p: _Problem,
+    p: Problem,
     units: np.ndarray,
     fixed: np.ndarray,
     exempt: np.ndarray,
@@ -214,7 +214,7 @@ def _locks_reach_base(
 
 
 def _cut_locks(
-    p: _Problem,
+    p: Problem,
     units: np.ndarray,
     fixed: np.ndarray,
     exempt: np.ndarray,
@@ -222,5 +222,5 @@ def _cut_locks(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Same-zone piece labels, and the locked units of ``zones`` whose piece
     does not hold their zone's base."""
-    label, off = _off_base(p, units, zones, exempt)
+    label, off = off_base(p, units, zones, exempt)
     return label, np.flatnonzero(off & (fixed >= 0))

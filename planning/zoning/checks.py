@@ -1,7 +1,7 @@
 """Checks before and after the search, in sentences a planner can act on.
 
-:func:`_precheck` says why a tolerance cannot be met before any solver runs;
-:func:`_verify` checks the result independently of the model that produced
+:func:`precheck` says why a tolerance cannot be met before any solver runs;
+:func:`verify` checks the result independently of the model that produced
 it, so a modelling slip shows up as a named problem, not a wrong map.
 """
 
@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from planning.zoning.graph import _contiguous
-from planning.zoning.problem import _names, _Problem
+from planning.zoning.graph import contiguous_zones
+from planning.zoning.problem import Problem, id_list
 from planning.zoning.settings import ZoningSettings, tolerance_text
 
 
@@ -18,8 +18,8 @@ def _pct(x: float, total: float) -> str:
     return f"{100.0 * x / total:.1f}%" if total > 0 else "0%"
 
 
-def _precheck(
-    p: _Problem, key: np.ndarray, fixed: np.ndarray, settings: ZoningSettings
+def precheck(
+    p: Problem, order: np.ndarray, fixed: np.ndarray, settings: ZoningSettings
 ) -> list[str]:
     """Reasons, in planner words, why no zoning can meet the tolerance."""
     tol = settings.tolerance
@@ -27,7 +27,7 @@ def _precheck(
     total = p.w.sum()
     hi = p.target * (1 + tol)
     lo = p.target * (1 - tol)
-    reach = key >= 0
+    reach = order >= 0
     for u in np.flatnonzero(p.unit_group >= 0):
         who = np.flatnonzero(reach[:, u]) if fixed[u] < 0 else np.array([fixed[u]])
         if len(who) and (p.w[u] > hi[who]).all():
@@ -90,8 +90,8 @@ def _precheck(
     return reasons
 
 
-def _verify(
-    p: _Problem, assign: np.ndarray, island_cells: np.ndarray, settings: ZoningSettings
+def verify(
+    p: Problem, assign: np.ndarray, island_cells: np.ndarray, settings: ZoningSettings
 ) -> list[str]:
     """Independent check of every rule on the cell-level result."""
     problems: list[str] = []
@@ -99,8 +99,8 @@ def _verify(
     cell_group = p.unit_group[p.cell_unit]
     missing = (assign < 0) & (cell_group >= 0)
     if missing.any():
-        problems.append(f"cells left without a squad: {_names(p.cell_ids[missing])}")
-    ok = _contiguous(p.geo.adj, assign, m, island_cells)
+        problems.append(f"cells left without a squad: {id_list(p.cell_ids[missing])}")
+    ok = contiguous_zones(p.geo.adj, assign, m, island_cells)
     for s in np.flatnonzero(~ok):
         problems.append(f"zone {p.squad_ids[s]} is not contiguous")
     load = np.bincount(assign[assign >= 0], p.cell_w[assign >= 0], m)
@@ -116,7 +116,7 @@ def _verify(
     lock_cell = p.lock[p.cell_unit]
     broken = (lock_cell >= 0) & (assign != lock_cell)
     if broken.any():
-        problems.append(f"locked cells moved: {_names(p.cell_ids[broken])}")
+        problems.append(f"locked cells moved: {id_list(p.cell_ids[broken])}")
     if settings.reach_minutes is not None:
         n = len(assign)
         t = np.where(assign >= 0, p.geo.travel[np.maximum(assign, 0), np.arange(n)], 0)
@@ -124,6 +124,6 @@ def _verify(
         if far.any():
             problems.append(
                 f"{int(far.sum())} cells beyond the {settings.reach_minutes:g}-minute "
-                f"reach of their base: {_names(p.cell_ids[far])}"
+                f"reach of their base: {id_list(p.cell_ids[far])}"
             )
     return problems

@@ -16,9 +16,9 @@ import numpy as np
 from ortools.sat.python import cp_model
 
 from planning.cpsat import Stall, StallWatch, new_solver, solve_watched
-from planning.zoning.lns import _LNS_STALL_GAIN, _lns
-from planning.zoning.order import _close, _current_order, _ring
-from planning.zoning.problem import Run, _Problem, _valid, _with_zoning
+from planning.zoning.lns import LNS_STALL_GAIN, search_neighbourhoods
+from planning.zoning.order import order_of_zones, widen, with_paths
+from planning.zoning.problem import Problem, Run, is_valid, with_zoning
 
 # Integer scale of the total workload in the CP-SAT balance constraints. On
 # 50k-cell grids rounding at 1e8 drifted zone loads by ~0.001% (zones a hair
@@ -43,7 +43,7 @@ _RESHAPE_GAP = 0.01
 
 
 def _int_loads(
-    p: _Problem, tolerance: float
+    p: Problem, tolerance: float
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Integer unit loads and each squad's integer load band [lo, hi]."""
     total = p.w.sum()
@@ -51,7 +51,7 @@ def _int_loads(
     w_int = np.round(p.w * scale).astype(np.int64)
     # However the units are grouped, integer loads differ from the true ones
     # by at most the summed rounding: shrink the band by it, so a zoning
-    # CP-SAT accepts always passes the exact check in :func:`_verify`.
+    # CP-SAT accepts always passes the exact check in :func:`verify`.
     margin = float(np.abs(w_int - p.w * scale).sum())
     t_int = p.target * scale
     lo = np.ceil(t_int * (1 - tolerance) + margin).astype(np.int64)
@@ -78,7 +78,7 @@ def _reporter(
 
 
 @dataclass
-class _Outcome:
+class Outcome:
     """What one CP-SAT attempt returned."""
 
     units: np.ndarray | None
@@ -86,9 +86,9 @@ class _Outcome:
     bound: float | None = None
 
 
-def _solve(
+def solve_ordered(
     run: Run,
-    key: np.ndarray,
+    order: np.ndarray,
     cand: np.ndarray,
     hint: np.ndarray,
     *,
@@ -96,7 +96,7 @@ def _solve(
     soft: bool,
     share: float,
     bound: float | None = None,
-) -> _Outcome:
+) -> Outcome:
     """Build and run one CP-SAT model over the candidate pairs.
 
     ``fixed`` units are constants; ``exempt`` units (islands, detached locks)
@@ -109,7 +109,7 @@ def _solve(
     """
     p, fixed, exempt, settings = run.problem, run.fixed, run.exempt, run.settings
     deadline = run.deadline
-    m, n_units = key.shape
+    m, n_units = order.shape
     model = cp_model.CpModel()
     free = (fixed < 0) & (p.unit_group >= 0)
     # Units with one candidate are constants: re-zoning leaves most of the
@@ -123,7 +123,7 @@ def _solve(
     ps, pu = np.nonzero(cand & free[None, :])
     if time.monotonic() + _BUILD_SECONDS_PER_PAIR * len(ps) > deadline:
         # building and presolving alone would overrun the planner's time limit
-        return _Outcome(None, "unknown")
+        return Outcome(None, "unknown")
     xs = [model.new_bool_var("") for _ in range(len(ps))]
     pid = np.full((m, n_units), -1, dtype=np.int64)
     pid[ps, pu] = np.arange(len(ps))
@@ -135,7 +135,7 @@ def _solve(
 
     src, dst = p.arcs
     for s in range(m):
-        k = key[s]
+        k = order[s]
         has = (pid[s] >= 0) | (fixed == s)
         need = ((pid[s] >= 0) | ((fixed == s) & ~exempt)) & (k > 0)
         ok = has[src] & need[dst] & (k[src] >= 0) & (k[src] < k[dst])
@@ -207,7 +207,7 @@ def _solve(
     cancelled = run.cancelled
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         name = "infeasible" if status == cp_model.INFEASIBLE else "unknown"
-        return _Outcome(None, "cancelled" if cancelled else name)
+        return Outcome(None, "cancelled" if cancelled else name)
     units = fixed.copy()
     chosen = np.array([solver.boolean_value(x) for x in xs], dtype=bool)
     units[pu[chosen]] = ps[chosen]
@@ -217,20 +217,20 @@ def _solve(
     name = "cancelled" if cancelled else "optimal"
     if not cancelled and status == cp_model.FEASIBLE:
         name = "feasible"
-    return _Outcome(units, name, bound)
+    return Outcome(units, name, bound)
 
 
-def _solve_guided(
+def solve_guided(
     run: Run,
-    key: np.ndarray,
+    order: np.ndarray,
     cand: np.ndarray,
     narrow: np.ndarray,
     lp_bound: float,
     start: np.ndarray,
     share: float,
-) -> _Outcome:
+) -> Outcome:
     """CP-SAT from a balanced start, on the LP's pairs first (see
-    :func:`_lp_support`): a third of the model, and the zoning the start
+    :func:`lp_support`): a third of the model, and the zoning the start
     must move towards lies inside it.
 
     Proven optimal there with time to spare (small grids), the full
@@ -241,10 +241,10 @@ def _solve_guided(
 
     p = run.problem
 
-    def solve(c: np.ndarray, hint: np.ndarray, bound: float | None) -> _Outcome:
-        cand = _close(p, key, c)
-        return _solve(
-            run, key, cand, hint, moves=False, soft=False, share=share, bound=bound
+    def solve(c: np.ndarray, hint: np.ndarray, bound: float | None) -> Outcome:
+        cand = with_paths(p, order, c)
+        return solve_ordered(
+            run, order, cand, hint, moves=False, soft=False, share=share, bound=bound
         )
 
     out = solve(narrow, start, lp_bound)
@@ -252,24 +252,24 @@ def _solve_guided(
         return out
     units = out.units
     if out.status == "optimal":
-        wide = solve(_with_zoning(cand, units), units, None)
+        wide = solve(with_zoning(cand, units), units, None)
         if wide.units is not None:
             return wide
-        return _Outcome(units, _done(wide.status), lp_bound)
+        return Outcome(units, kept_status(wide.status), lp_bound)
     wide = narrow
     for _ in range(_LP_RINGS):
         left = run.deadline - time.monotonic()
         if out.status == "cancelled" or left < _LP_RING_SECONDS:
             break
-        wide = _with_zoning(_ring(p, wide, key), out.units)
+        wide = with_zoning(widen(p, wide, order), out.units)
         again = solve(wide, out.units, lp_bound)
         if again.units is None:
             break
         out = again
-    return _Outcome(out.units, _done(out.status), lp_bound)
+    return Outcome(out.units, kept_status(out.status), lp_bound)
 
 
-def _reshape(
+def reshape(
     run: Run, narrow: np.ndarray, lp_bound: float, units: np.ndarray
 ) -> np.ndarray:
     """CP-SAT and zone neighbourhoods again, in the order of the zones as
@@ -295,22 +295,22 @@ def _reshape(
         before = cost(units)
         if before <= (1 + _RESHAPE_GAP) * lp_bound:
             break  # nothing worth a round's seconds (常山 sample: 0.5%)
-        key = _current_order(p, tolerance, units)[0]
-        cand = _close(p, key, _with_zoning(_ring(p, narrow, key), units))
-        out = _solve(
-            run, key, cand, units, moves=False, soft=False, share=1.0, bound=lp_bound
+        order = order_of_zones(p, tolerance, units)[0]
+        cand = with_paths(p, order, with_zoning(widen(p, narrow, order), units))
+        out = solve_ordered(
+            run, order, cand, units, moves=False, soft=False, share=1.0, bound=lp_bound
         )
-        if out.units is None or not _valid(p, out.units, tolerance, run.exempt):
+        if out.units is None or not is_valid(p, out.units, tolerance, run.exempt):
             break
         after = cost(out.units)
-        if after > before * (1 - _LNS_STALL_GAIN):
+        if after > before * (1 - LNS_STALL_GAIN):
             if after < before:
                 units = out.units
             break
-        units = _lns(run, out.units, run.deadline)
+        units = search_neighbourhoods(run, out.units, run.deadline)
     return units
 
 
-def _done(status: str) -> str:
+def kept_status(status: str) -> str:
     """Status of a zoning kept after a later solve: cancelled or feasible."""
     return "cancelled" if status == "cancelled" else "feasible"

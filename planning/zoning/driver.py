@@ -17,35 +17,41 @@ import pandas as pd
 
 from planning.model import Policy
 from planning.progress import CancelToken, ProgressEvent, ProgressFn, no_progress
-from planning.zoning.checks import _precheck, _verify
-from planning.zoning.cpsat_model import _done, _Outcome, _reshape, _solve, _solve_guided
-from planning.zoning.graph import _contiguous
-from planning.zoning.lns import _lns
-from planning.zoning.local_search import _balance, _repair
-from planning.zoning.locks import _blocked_locks
-from planning.zoning.lp import _lp_start, _lp_support
+from planning.zoning.checks import precheck, verify
+from planning.zoning.cpsat_model import (
+    Outcome,
+    kept_status,
+    reshape,
+    solve_guided,
+    solve_ordered,
+)
+from planning.zoning.graph import contiguous_zones
+from planning.zoning.lns import search_neighbourhoods
+from planning.zoning.local_search import balance_moves, repair
+from planning.zoning.locks import blocked_locks
+from planning.zoning.lp import lp_start, lp_support
 from planning.zoning.order import (
-    _attempts,
-    _close,
-    _current_order,
-    _islands,
-    _keys_from_bases,
+    assign_islands,
+    attempts,
+    order_from_bases,
+    order_of_zones,
+    with_paths,
 )
 from planning.zoning.problem import (
     Run,
-    _as_left,
-    _balanced,
-    _cells_of,
-    _effort,
-    _names,
-    _prepare,
-    _valid,
-    _with_zoning,
-    _worst,
+    as_left,
+    cells_of,
+    effort,
+    id_list,
+    is_balanced,
+    is_valid,
+    prepare_problem,
+    with_zoning,
+    worst_excess,
 )
-from planning.zoning.rezone import _quick_rebalance, _quick_rezone
+from planning.zoning.rezone import quick_rebalance, quick_rezone
 from planning.zoning.settings import STAGE, ZoningResult, ZoningSettings, tolerance_text
-from planning.zoning.starts import _start
+from planning.zoning.starts import ordered_start
 
 # Share of the time left that the balance search gets when a zoning from
 # scratch starts outside the band (CP-SAT rarely finds the band from there).
@@ -60,17 +66,17 @@ _LP_SUPPORT_SHARE = 0.15
 _LNS_SHARE = 0.4
 
 
-def _lp_balanced(run: Run, key: np.ndarray, deadline: float) -> np.ndarray | None:
+def _lp_balanced(run: Run, order: np.ndarray, deadline: float) -> np.ndarray | None:
     """The LP start, brought into the band by border moves on true
     contiguity, then re-solves of zone paths. None without an LP."""
     p, fixed, tolerance = run.problem, run.fixed, run.settings.tolerance
-    units = _lp_start(p, key, fixed, tolerance, deadline, run.cancel)
+    units = lp_start(p, order, fixed, tolerance, deadline, run.cancel)
     if units is None:
         return None
-    units = _repair(
+    units = repair(
         p, fixed, run.exempt, units, 0.5 * tolerance, 0.0, 0.9 * tolerance, deadline
     )
-    return _lns(run, units, deadline, balance_only=True)
+    return search_neighbourhoods(run, units, deadline, balance_only=True)
 
 
 def _run(
@@ -92,20 +98,20 @@ def _run(
     """
     t0 = time.monotonic()
     progress(ProgressEvent(STAGE, 0.0, "preparing the cell graph"))
-    p = _prepare(cells, squads, policy, settings)
+    p = prepare_problem(cells, squads, policy, settings)
     # ``time_limit`` covers the whole call: keep back what the checks and
     # packaging after the search take (and CP-SAT's lag in stopping).
     deadline = t0 + settings.time_limit - _reserve(len(p.cell_ids), settings)
     explanation = list(p.notes)
-    base_key = _keys_from_bases(p)
-    island_sq, island_groups = _islands(p, base_key)
+    base_order = order_from_bases(p)
+    island_sq, island_groups = assign_islands(p, base_order)
 
     fixed = island_sq.copy()
     fixed[p.lock >= 0] = p.lock[p.lock >= 0]
     fixed[p.base] = np.arange(len(p.squad_ids))
     exempt = island_sq >= 0
     held = np.flatnonzero(p.lock >= 0)
-    detached = held[base_key[p.lock[held], held] < 0]
+    detached = held[base_order[p.lock[held], held] < 0]
     exempt[detached] = True
     run = Run(p, settings, fixed, exempt, deadline, progress, cancel, t0)
     for u in detached:
@@ -116,43 +122,43 @@ def _run(
         )
     islands: list[list[str]] = []
     for units in island_groups:
-        ids = _cells_of(p, units)
+        ids = cells_of(p, units)
         islands.append(ids.tolist())
         explanation.append(
-            f"island of {len(ids)} cells ({_names(ids)}) is cut off from every "
+            f"island of {len(ids)} cells ({id_list(ids)}) is cut off from every "
             "squad base it may join; assigned whole to squad "
             f"{p.squad_ids[island_sq[units[0]]]} (least travel), exempt from "
             "contiguity"
         )
 
-    reasons = _precheck(p, base_key, fixed, settings)
+    reasons = precheck(p, base_order, fixed, settings)
     hopeless = bool(reasons)
-    blocked, walled = _blocked_locks(p, fixed, exempt)
+    blocked, walled = blocked_locks(p, fixed, exempt)
     if len(blocked) and rezoning:
         # the planner's locks wall each other off: no solver run helps, so
         # the zones stay as the planner left them until a lock is lifted
-        left = _Outcome(_as_left(p, fixed), "infeasible")
+        left = Outcome(as_left(p, fixed), "infeasible")
         return _result(run, left, walled + reasons, explanation, islands)
     exempt[blocked] = True  # from scratch: zone the rest, say why this lock is cut
     reasons = walled + reasons
     if rezoning and not hopeless:
         handed: list[str] = []
-        quick, valid, conflicts = _quick_rezone(
+        quick, valid, conflicts = quick_rezone(
             p, fixed, exempt, settings.tolerance, deadline, handed
         )
         if conflicts:
-            outcome = _Outcome(quick, "infeasible")
+            outcome = Outcome(quick, "infeasible")
             return _result(run, outcome, conflicts, explanation, islands)
         whole = quick  # zones whole, maybe out of balance: the fallback
         if quick is not None and not valid:
-            quick = _quick_rebalance(run, quick)
+            quick = quick_rebalance(run, quick)
         if quick is not None:
-            outcome = _Outcome(quick, "feasible")
+            outcome = Outcome(quick, "feasible")
             return _result(run, outcome, reasons, explanation + handed, islands)
     else:
         whole = None
     tol = settings.tolerance
-    outcome: _Outcome | None = None
+    outcome: Outcome | None = None
     start = fixed
     # each attempt's order: a start and the order it satisfies, so a later
     # attempt that goes on from a repaired start also solves in its order
@@ -160,33 +166,42 @@ def _run(
     # each order's LP start, tried first (None when there was no LP)
     lp_units: dict[int, np.ndarray | None] = {}
     lp_bound: float | None = None  # set when CP-SAT solves the LP's pairs only
-    for label, order, cand, ls_cand, moves in _attempts(
-        p, base_key, settings, rezoning
+    for label, attempt_order, cand, ls_cand, moves in attempts(
+        p, base_order, settings, rezoning
     ):
-        if id(order) not in starts or moves:
+        if id(attempt_order) not in starts or moves:
             first = None
             if not moves and not hopeless:
                 # the LP start first: it balances the county at once, and
                 # with less travel than the priced start where work is dense
                 now = time.monotonic()
                 ls_deadline = now + _LP_START_SHARE * (deadline - now)
-                first = _lp_balanced(run, order, ls_deadline)
-                lp_units[id(order)] = first
-            if first is not None and _valid(p, first, tol, exempt):
-                starts[id(order)] = (first, _current_order(p, tol, first)[0])
+                first = _lp_balanced(run, attempt_order, ls_deadline)
+                lp_units[id(attempt_order)] = first
+            if first is not None and is_valid(p, first, tol, exempt):
+                starts[id(attempt_order)] = (first, order_of_zones(p, tol, first)[0])
             else:
                 ls_deadline = time.monotonic() + 0.25 * (deadline - time.monotonic())
-                starts[id(order)] = (
-                    _start(p, order, ls_cand, fixed, exempt, moves, tol, ls_deadline),
-                    order,
+                starts[id(attempt_order)] = (
+                    ordered_start(
+                        p,
+                        attempt_order,
+                        ls_cand,
+                        fixed,
+                        exempt,
+                        moves,
+                        tol,
+                        ls_deadline,
+                    ),
+                    attempt_order,
                 )
-        start, key = starts[id(order)]
-        if not _valid(p, start, tol, exempt) and not hopeless:
-            # The order blocks the repair (see _repair): balance on true
+        start, order = starts[id(attempt_order)]
+        if not is_valid(p, start, tol, exempt) and not hopeless:
+            # The order blocks the repair (see repair): balance on true
             # contiguity, then solve in an order the repaired zones satisfy.
             ls_deadline = time.monotonic() + 0.25 * (deadline - time.monotonic())
             aim = 0.9 * tol if moves else 0.5 * tol
-            repaired = _repair(
+            repaired = repair(
                 p,
                 fixed,
                 exempt,
@@ -196,42 +211,51 @@ def _run(
                 None if moves else 0.9 * tol,
                 ls_deadline,
             )
-            if not moves and not _valid(p, repaired, tol, exempt):
+            if not moves and not is_valid(p, repaired, tol, exempt):
                 # Chains of single moves stall where cells are coarse next
                 # to the deviation left: re-solve paths of whole zones.
                 now = time.monotonic()
                 ls_deadline = now + _LNS_BALANCE_SHARE * (deadline - now)
-                repaired = _lns(run, repaired, ls_deadline, balance_only=True)
+                repaired = search_neighbourhoods(
+                    run, repaired, ls_deadline, balance_only=True
+                )
                 # the LP start, if there was one, may have come closer
-                other = lp_units.get(id(order))
-                if other is not None and _worst(p, other) < _worst(p, repaired):
+                other = lp_units.get(id(attempt_order))
+                if other is not None and worst_excess(p, other) < worst_excess(
+                    p, repaired
+                ):
                     repaired = other
-            if _worst(p, repaired) < _worst(p, start):
-                key = _current_order(p, tol, repaired)[0]
+            if worst_excess(p, repaired) < worst_excess(p, start):
+                order = order_of_zones(p, tol, repaired)[0]
                 start = repaired
-                starts[id(order)] = (start, key)  # the next attempt goes on here
-        cand = _with_zoning(cand, start)
-        good = _valid(p, start, tol, exempt)
+                starts[id(attempt_order)] = (
+                    start,
+                    order,
+                )  # the next attempt goes on here
+        cand = with_zoning(cand, start)
+        good = is_valid(p, start, tol, exempt)
         narrow = None
         if good and not moves and not hopeless and lp_bound is None:
             # a balanced start: let CP-SAT move it towards the LP optimum
             now = time.monotonic()
-            support = _lp_support(
-                p, key, fixed, start, tol, now + _LP_SUPPORT_SHARE * (deadline - now)
+            support = lp_support(
+                p, order, fixed, start, tol, now + _LP_SUPPORT_SHARE * (deadline - now)
             )
             if support is not None:
                 narrow, lp_bound = support
-        cand = _close(p, key, cand)
+        cand = with_paths(p, order, cand)
         if hopeless:
             break
         # from scratch, leave part of the time to the zone neighbourhoods
         share = (1.0 if good else 0.6) * (1.0 if moves else 1.0 - _LNS_SHARE)
         if narrow is None:
-            out = _solve(run, key, cand, start, moves=moves, soft=False, share=share)
+            out = solve_ordered(
+                run, order, cand, start, moves=moves, soft=False, share=share
+            )
         else:
-            out = _solve_guided(run, key, cand, narrow, lp_bound, start, share)
+            out = solve_guided(run, order, cand, narrow, lp_bound, start, share)
         if out.units is None and good:
-            out = _Outcome(start, _done(out.status))
+            out = Outcome(start, kept_status(out.status))
         if out.units is not None or out.status == "cancelled":
             outcome = out
             break
@@ -257,18 +281,20 @@ def _run(
             )
     if outcome is None:
         share = 1.0 if hopeless else 0.6
-        outcome = _solve(run, key, cand, start, moves=moves, soft=True, share=share)
+        outcome = solve_ordered(
+            run, order, cand, start, moves=moves, soft=True, share=share
+        )
         if outcome.units is None:
-            outcome = _Outcome(start, outcome.status)
+            outcome = Outcome(start, outcome.status)
             explanation.append("the solver found nothing better than the start")
         if not hopeless and outcome.status != "cancelled":
             # On 50k-cell grids the soft model often ends a hair outside the
             # band; border moves usually finish the job in a second or two,
             # and re-solving paths of zones where cells are coarse.
-            units = _balance(
+            units = balance_moves(
                 p,
-                key,
-                key >= 0,
+                order,
+                order >= 0,
                 fixed,
                 exempt,
                 outcome.units,
@@ -277,38 +303,38 @@ def _run(
                 None,
                 deadline,
             )
-            if not _balanced(p, units, tol):
-                units = _repair(p, fixed, exempt, units, 0.9 * tol, 0.0, None, deadline)
+            if not is_balanced(p, units, tol):
+                units = repair(p, fixed, exempt, units, 0.9 * tol, 0.0, None, deadline)
             if (
                 not moves
-                and _worst(p, start) < _worst(p, units)
-                and _contiguous(p.adj, start, len(p.squad_ids), exempt).all()
+                and worst_excess(p, start) < worst_excess(p, units)
+                and contiguous_zones(p.adj, start, len(p.squad_ids), exempt).all()
             ):
                 units = start  # the balance search got closer than the soft model
             if not moves:
-                units = _lns(run, units, deadline)
-            if _valid(p, units, tol, exempt):
-                outcome = _Outcome(units, "feasible")
-            elif _effort(p, units, exempt) < _effort(p, outcome.units, exempt):
-                outcome = _Outcome(units, outcome.status)
+                units = search_neighbourhoods(run, units, deadline)
+            if is_valid(p, units, tol, exempt):
+                outcome = Outcome(units, "feasible")
+            elif effort(p, units, exempt) < effort(p, outcome.units, exempt):
+                outcome = Outcome(units, outcome.status)
         if (
             whole is not None
-            and not _valid(p, outcome.units, tol, exempt)
-            and _worst(p, whole) <= 2 * tol
-            and _effort(p, whole, exempt) < _effort(p, outcome.units, exempt)
+            and not is_valid(p, outcome.units, tol, exempt)
+            and worst_excess(p, whole) <= 2 * tol
+            and effort(p, whole, exempt) < effort(p, outcome.units, exempt)
         ):
             # the quick repair's whole zones beat what the solver left; not
             # if a zone is far off its target (a big piece handed over): then
             # the planner's own zoning, nearly as left, is the clearer answer
-            outcome = _Outcome(whole, outcome.status)
+            outcome = Outcome(whole, outcome.status)
     elif not moves and not hopeless and outcome.status != "cancelled":
         # CP-SAT's zones follow the bases' distance order; re-solving
         # adjacent zones on exact contiguity shortens travel further.
-        units = _lns(run, outcome.units, deadline)
+        units = search_neighbourhoods(run, outcome.units, deadline)
         if narrow is not None and outcome.status != "optimal":
-            units = _reshape(run, narrow, lp_bound, units)
-        if (units != outcome.units).any() and _valid(p, units, tol, exempt):
-            outcome = _Outcome(units, "feasible", outcome.bound)
+            units = reshape(run, narrow, lp_bound, units)
+        if (units != outcome.units).any() and is_valid(p, units, tol, exempt):
+            outcome = Outcome(units, "feasible", outcome.bound)
     return _result(run, outcome, reasons, explanation, islands)
 
 
@@ -320,7 +346,7 @@ def _reserve(n_cells: int, settings: ZoningSettings) -> float:
 
 def _result(
     run: Run,
-    outcome: _Outcome,
+    outcome: Outcome,
     reasons: list[str],
     explanation: list[str],
     islands: list[list[str]],
@@ -329,7 +355,7 @@ def _result(
     p, settings, t0 = run.problem, run.settings, run.t0
     assign = outcome.units[p.cell_unit]
     island_cells = np.isin(p.cell_ids, [c for group in islands for c in group])
-    problems = _verify(p, assign, island_cells, settings)
+    problems = verify(p, assign, island_cells, settings)
     feasible = not problems
     status = outcome.status
     if status != "cancelled":
@@ -359,7 +385,7 @@ def _result(
         }
     )
     if len(unreachable):
-        far = _names(unreachable["cell_id"].to_numpy())
+        far = id_list(unreachable["cell_id"].to_numpy())
         explanation.append(
             f"{len(unreachable)} cells are beyond the {settings.reach_minutes:g}-"
             f"minute reach of every base they may join ({far}); they are exempt "

@@ -23,7 +23,7 @@ from planning.model import Policy
 from planning.travel import TravelModel, metric_crs, metric_xy
 
 
-def _rows(a: np.ndarray) -> list[list]:
+def row_lists(a: np.ndarray) -> list[list]:
     """``a.tolist()`` row by row: one call on a squads x cells array holds
     the GIL for ~0.1 s and stalls the window while a worker zones."""
     return [row.tolist() for row in a]
@@ -65,7 +65,7 @@ def cell_adjacency(cells: gpd.GeoDataFrame) -> np.ndarray:
     return np.column_stack([i[touch], j[touch]]).astype(np.int64)
 
 
-def _csr(n: int, edges: np.ndarray) -> sparse.csr_matrix:
+def csr_adjacency(n: int, edges: np.ndarray) -> sparse.csr_matrix:
     """Symmetric adjacency matrix of ``edges``."""
     a = np.concatenate([edges[:, 0], edges[:, 1]])
     b = np.concatenate([edges[:, 1], edges[:, 0]])
@@ -76,7 +76,7 @@ def _csr(n: int, edges: np.ndarray) -> sparse.csr_matrix:
     return mat
 
 
-def _bfs(
+def bfs_hops(
     adj: sparse.csr_matrix, sources: np.ndarray, allowed: np.ndarray
 ) -> np.ndarray:
     """Hop distance from the nearest source through ``allowed`` nodes (-1 = never)."""
@@ -93,8 +93,21 @@ def _bfs(
 
 
 @dataclass
-class _Geo:
-    """Cell graph, bases and travel minutes shared by zoning and statistics."""
+class CellGraph:
+    """Cell graph, bases and travel minutes shared by zoning, statistics and
+    the benchmarks (which score peers' zonings the way zoning does).
+
+    Parameters
+    ----------
+    edges
+        (k, 2) index pairs of cells sharing an edge.
+    adj
+        The same as a symmetric sparse adjacency matrix.
+    base_cell
+        Per squad, the index of the cell its base lies in (or the nearest).
+    travel
+        (squads, cells) travel minutes from each base to each cell centre.
+    """
 
     edges: np.ndarray
     adj: sparse.csr_matrix
@@ -135,7 +148,9 @@ def _grid_graph(cells: gpd.GeoDataFrame) -> tuple[np.ndarray, object, np.ndarray
     return edges, crs, cxy
 
 
-def _geo(cells: gpd.GeoDataFrame, squads: gpd.GeoDataFrame, policy: Policy) -> _Geo:
+def cell_graph(
+    cells: gpd.GeoDataFrame, squads: gpd.GeoDataFrame, policy: Policy
+) -> CellGraph:
     """Adjacency, base cell of each squad and travel minutes base -> cell."""
     n = len(cells)
     edges, crs, cxy = _grid_graph(cells)
@@ -150,10 +165,10 @@ def _geo(cells: gpd.GeoDataFrame, squads: gpd.GeoDataFrame, policy: Policy) -> _
     land = cells["land_use"].to_numpy() if "land_use" in cells else ["rural"] * n
     v = tm.speed(land)
     travel = tm.minutes(sxy, cxy, v[base], v)
-    return _Geo(edges, _csr(n, edges), base, travel)
+    return CellGraph(edges, csr_adjacency(n, edges), base, travel)
 
 
-def _weights(cells: pd.DataFrame) -> np.ndarray:
+def cell_workloads(cells: pd.DataFrame) -> np.ndarray:
     """Cell workloads (minutes); missing or negative count as zero."""
     if "workload" not in cells:
         return np.zeros(len(cells))
@@ -161,7 +176,7 @@ def _weights(cells: pd.DataFrame) -> np.ndarray:
     return np.clip(w.to_numpy(float), 0.0, None)
 
 
-def _groups(
+def nest_groups(
     cells: pd.DataFrame, squads: pd.DataFrame, nest: str | None
 ) -> tuple[np.ndarray, np.ndarray, list[str]]:
     """Nest group of each squad and each cell (-1 = no squad), group names."""
@@ -176,7 +191,7 @@ def _groups(
     return sq, cg, names
 
 
-def _targets(
+def zone_targets(
     w: np.ndarray, cell_group: np.ndarray, squad_group: np.ndarray, staff: np.ndarray
 ) -> np.ndarray:
     """Staff-proportional target load of each squad within its nest group."""
@@ -186,13 +201,13 @@ def _targets(
     return total[squad_group] * staff / staff_total[squad_group]
 
 
-def _islands_of(geo: _Geo) -> np.ndarray:
+def island_cells(geo: CellGraph) -> np.ndarray:
     """Cells in graph components that hold no squad base."""
     _, label = connected_components(geo.adj, directed=False)
     return ~np.isin(label, label[geo.base_cell])
 
 
-def _squad_index(values: pd.Series, squad_ids: list[str]) -> np.ndarray:
+def squad_index(values: pd.Series, squad_ids: list[str]) -> np.ndarray:
     """Positions of squad ids in ``squad_ids`` (-1 for null or unknown)."""
     index = {s: i for i, s in enumerate(squad_ids)}
     return np.array(
@@ -200,14 +215,14 @@ def _squad_index(values: pd.Series, squad_ids: list[str]) -> np.ndarray:
     )
 
 
-def _contiguous(
+def contiguous_zones(
     adj: sparse.csr_matrix, assign: np.ndarray, m: int, ignore: np.ndarray
 ) -> np.ndarray:
     """Per squad: its cells (apart from ``ignore``) form one edge-connected set."""
-    return _pieces(adj, assign, m, ignore) <= 1
+    return piece_labels(adj, assign, m, ignore) <= 1
 
 
-def _pieces(
+def piece_labels(
     adj: sparse.csr_matrix, assign: np.ndarray, m: int, ignore: np.ndarray
 ) -> np.ndarray:
     """Number of edge-connected pieces of each squad's cells (apart from

@@ -17,15 +17,15 @@ import numpy as np
 from ortools.sat.python import cp_model
 
 from planning.cpsat import Stall, StallWatch, new_solver, solve_watched
-from planning.zoning.graph import _bfs, _contiguous
-from planning.zoning.local_search import _repair
-from planning.zoning.problem import Run, _Problem, _zone_pieces
+from planning.zoning.graph import bfs_hops, contiguous_zones
+from planning.zoning.local_search import repair
+from planning.zoning.problem import Problem, Run, zone_piece_labels
 from planning.zoning.settings import tolerance_text
 
-# Zone neighbourhood search (:func:`_lns`): most free units per re-solved
-# neighbourhood, CP-SAT seconds per neighbourhood (and without improvement),
-# most zones on a path that carries work from a zone outside the band to
-# one with room.
+# Zone neighbourhood search (:func:`search_neighbourhoods`): most free units
+# per re-solved neighbourhood, CP-SAT seconds per neighbourhood (and without
+# improvement), most zones on a path that carries work from a zone outside
+# the band to one with room.
 _LNS_UNITS = 250
 _LNS_SECONDS = 2.0
 _LNS_STALL = 0.6
@@ -41,10 +41,10 @@ _LNS_PASSES = 2
 # planner nothing they could see, and the window would sit waiting.
 _LNS_STALL_SECONDS = 3.0
 _LNS_STALL_SHARE = 0.1
-_LNS_STALL_GAIN = 1e-3
+LNS_STALL_GAIN = 1e-3
 
 
-def _zone_neighbours(p: _Problem, units: np.ndarray) -> list[set[int]]:
+def zone_neighbours(p: Problem, units: np.ndarray) -> list[set[int]]:
     """Zones sharing a border with each zone."""
     src, dst = p.arcs
     a, b = units[src], units[dst]
@@ -55,7 +55,7 @@ def _zone_neighbours(p: _Problem, units: np.ndarray) -> list[set[int]]:
     return near
 
 
-def _excess(p: _Problem, units: np.ndarray, tolerance: float) -> np.ndarray:
+def excess_load(p: Problem, units: np.ndarray, tolerance: float) -> np.ndarray:
     """Minutes of each zone's load outside its ``±tolerance`` band."""
     got = units >= 0
     load = np.bincount(units[got], p.w[got], len(p.squad_ids))
@@ -63,7 +63,7 @@ def _excess(p: _Problem, units: np.ndarray, tolerance: float) -> np.ndarray:
 
 
 def _free_units(
-    p: _Problem, units: np.ndarray, inside: np.ndarray, free: np.ndarray
+    p: Problem, units: np.ndarray, inside: np.ndarray, free: np.ndarray
 ) -> np.ndarray:
     """``free`` units of a neighbourhood, cut to those nearest the inner borders.
 
@@ -77,14 +77,14 @@ def _free_units(
     edge = inside[src] & inside[dst] & (units[src] != units[dst])
     border = np.zeros(p.n_units, bool)
     border[src[edge]] = True
-    hops = _bfs(p.adj, border, inside)
+    hops = bfs_hops(p.adj, border, inside)
     ok = free & (hops >= 0)
     counts = np.bincount(hops[ok])
     limit = int(np.searchsorted(np.cumsum(counts), _LNS_UNITS, side="right"))
     return ok & (hops < max(1, limit))
 
 
-def _resolve_zones(
+def resolve_zones(
     run: Run,
     units: np.ndarray,
     zones: list[int],
@@ -96,7 +96,7 @@ def _resolve_zones(
     unless the result is better.
 
     The cells of those zones go to those squads only, so every other zone is
-    untouched. Contiguity is exact (not the distance order of :func:`_solve`):
+    untouched. Contiguity is exact (not the distance order of :func:`solve_ordered`):
     each cell of a zone but its base has a parent among the zone's cells one
     level nearer the base, so the parents form a tree. Fixed cells (bases,
     locks) and free cells far from the inner borders are contracted into one
@@ -122,7 +122,7 @@ def _resolve_zones(
     # nodes: each free unit, and each connected same-zone piece of the rest
     pinned = inside & solid & ~free
     src, dst = p.arcs
-    label = _zone_pieces(p, units, pinned)
+    label = zone_piece_labels(p, units, pinned)
     pin_idx = np.flatnonzero(pinned)
     pieces, piece_of = np.unique(label[pin_idx], return_inverse=True)
     n_free, n_nodes = len(free_idx), len(free_idx) + len(pieces)
@@ -189,17 +189,17 @@ def _resolve_zones(
         mine = set(np.flatnonzero(may[i] & (cur_node == s)).tolist())
         parent = {root: -1}
         depth = {root: 0}
-        order = [root]
+        visit = [root]
         nbr: dict[int, list[int]] = {}
         for a, b in sub.tolist():
             if a in mine and b in mine:
                 nbr.setdefault(a, []).append(b)
-        for a in order:
+        for a in visit:
             for b in nbr.get(a, []):
                 if b not in parent:
                     parent[b] = a
                     depth[b] = depth[a] + 1
-                    order.append(b)
+                    visit.append(b)
         for var, (a, b) in zip(arc_var, sub.tolist(), strict=True):
             hints.append((var, int(parent.get(b) == a)))
         for v, var in level.items():
@@ -265,7 +265,7 @@ def _resolve_zones(
     if (new == units).all():
         return None
     # accept only a verified improvement: (load outside band, travel) falls
-    ok = _contiguous(p.adj, new, m, exempt)
+    ok = contiguous_zones(p.adj, new, m, exempt)
     if not ok[zones].all():
         return None
     cols = np.arange(p.n_units)
@@ -273,7 +273,7 @@ def _resolve_zones(
     def rank(z: np.ndarray) -> tuple[float, float, int, float]:
         """(worst relative excess, total excess, units away from ``stay``,
         cost), rounded for noise."""
-        ex = _excess(p, z, tolerance)[zones]
+        ex = excess_load(p, z, tolerance)[zones]
         got = z >= 0
         cost = float(p.cost[z[got], cols[got]].sum())
         away = 0 if stay is None else int((inside & (z != stay)).sum())
@@ -288,7 +288,7 @@ def _resolve_zones(
     return None
 
 
-def _lns(
+def search_neighbourhoods(
     run: Run,
     units: np.ndarray,
     deadline: float,
@@ -300,10 +300,10 @@ def _lns(
 
     The distance order of the main model pins each zone's spine, and single
     border moves stall where cells are coarse; re-solving a few whole zones
-    on exact contiguity (:func:`_resolve_zones`) does neither. While a zone
+    on exact contiguity (:func:`resolve_zones`) does neither. While a zone
     is outside the tolerance, the neighbourhood is that zone with its
     neighbours, or the path of zones to one with room on the other side of its
-    target (work flows along the path), and border moves (:func:`_repair`)
+    target (work flows along the path), and border moves (:func:`repair`)
     then spread what it let through; once all are inside, adjacent pairs and then
     triangles of zones, those with the most work closer to the other base
     first, are re-solved for travel. Stops at the deadline, on cancel, or
@@ -320,7 +320,7 @@ def _lns(
 
     def off(z: np.ndarray) -> tuple[float, float]:
         """(worst relative, total) load outside the band, rounded for noise."""
-        ex = _excess(p, z, tolerance)
+        ex = excess_load(p, z, tolerance)
         worst = float((ex / target).max(initial=0.0))
         return round(worst, 9), round(float(ex.sum()), 6)
 
@@ -334,14 +334,14 @@ def _lns(
     while time.monotonic() < deadline - 0.2:
         if run.cancelled:
             break
-        excess = _excess(p, units, tolerance)
+        excess = excess_load(p, units, tolerance)
         if balance_only and excess.max(initial=0.0) <= 0:
             break
         if excess.max(initial=0.0) <= 0 and _stalled(history, window):
             break  # travel no longer falls: give the planner the result now
-        near = _zone_neighbours(p, units)
+        near = zone_neighbours(p, units)
         hoods = (
-            _balance_hoods(p, units, near, excess, tolerance, star)
+            balance_hoods(p, units, near, excess, tolerance, star)
             if excess.max(initial=0.0) > 0
             else _travel_hoods(p, units, near)
         )
@@ -362,7 +362,7 @@ def _lns(
             continue
         tried.add(frozenset(hood))
         seconds = min(_LNS_SECONDS * 2**patience, deadline - time.monotonic() - 0.1)
-        new = _resolve_zones(
+        new = resolve_zones(
             run, units, hood, seconds, stall=_LNS_STALL * 2**patience, stay=stay
         )
         if new is None:
@@ -371,7 +371,7 @@ def _lns(
         if spread and excess.max(initial=0.0) > 0:
             # border moves then spread along chains of zones what the re-solve
             # let through a neck: far faster than more paths of zones
-            eased = _repair(
+            eased = repair(
                 p,
                 fixed,
                 exempt,
@@ -393,24 +393,24 @@ def _lns(
         got = units >= 0
         obj = float((p.cost[units[got], cols[got]]).sum())
         history.append((time.monotonic(), obj))
-        worst = float((_excess(p, units, tolerance) / target).max(initial=0.0))
+        worst = float((excess_load(p, units, tolerance) / target).max(initial=0.0))
         note = f", {worst:.1%} beyond ±{tolerance_text(tolerance)}" if worst > 0 else ""
         run.report(f"zone neighbourhoods: {obj:,.0f}{note}", obj)
     return units
 
 
 def _stalled(history: list[tuple[float, float]], window: float) -> bool:
-    """Travel fell by less than :data:`_LNS_STALL_GAIN` over the last
+    """Travel fell by less than :data:`LNS_STALL_GAIN` over the last
     ``window`` seconds of the search (``history``: time, objective)."""
     now, current = time.monotonic(), history[-1][1]
     if now - history[0][0] < window:
         return False
     before = next(obj for t, obj in reversed(history) if t <= now - window)
-    return before - current <= _LNS_STALL_GAIN * abs(before)
+    return before - current <= LNS_STALL_GAIN * abs(before)
 
 
-def _balance_hoods(
-    p: _Problem,
+def balance_hoods(
+    p: Problem,
     units: np.ndarray,
     near: list[set[int]],
     excess: np.ndarray,
@@ -464,7 +464,7 @@ def _balance_hoods(
 
 
 def _travel_hoods(
-    p: _Problem, units: np.ndarray, near: list[set[int]]
+    p: Problem, units: np.ndarray, near: list[set[int]]
 ) -> Iterator[list[int]]:
     """Adjacent pairs, then triangles, of zones with the most workload x
     minutes to save by handing border cells across, first."""

@@ -13,12 +13,12 @@ from collections.abc import Callable
 
 import numpy as np
 
-from planning.zoning.graph import _rows
-from planning.zoning.problem import _Problem
+from planning.zoning.graph import row_lists
+from planning.zoning.problem import Problem
 
 
 def _border_moves(
-    p: _Problem,
+    p: Problem,
     zl: list[int],
     movable: np.ndarray,
     allowed: np.ndarray | None,
@@ -28,7 +28,7 @@ def _border_moves(
 ) -> int:
     """One sweep of border moves, best first; returns how many were made.
 
-    The loop :func:`_balance` and :func:`_repair` share: ``score`` rates
+    The loop :func:`balance_moves` and :func:`repair` share: ``score`` rates
     every move of a movable unit ``u`` from its zone ``a`` into a
     neighbouring zone ``b`` at once (negative = better); ``step`` re-checks
     one move against the loads as they now are and makes it if it still
@@ -43,10 +43,10 @@ def _border_moves(
         ok = allowed[b, u]
         u, a, b = u[ok], a[ok], b[ok]
     gain = score(u, a, b)
-    order = np.argsort(gain, kind="stable")
-    order = order[gain[order] < 0]
+    by_gain = np.argsort(gain, kind="stable")
+    by_gain = by_gain[gain[by_gain] < 0]
     moved = 0
-    for i in order.tolist():
+    for i in by_gain.tolist():
         uu, aa, bb = int(u[i]), int(a[i]), int(b[i])
         if zl[uu] == aa and step(uu, aa, bb):
             moved += 1
@@ -56,7 +56,7 @@ def _border_moves(
 
 
 def _descend(
-    p: _Problem,
+    p: Problem,
     zl: list[int],
     load: list[float],
     movable: np.ndarray,
@@ -130,9 +130,9 @@ def _descend(
             break
 
 
-def _balance(
-    p: _Problem,
-    key: np.ndarray,
+def balance_moves(
+    p: Problem,
+    order: np.ndarray,
     cand: np.ndarray,
     fixed: np.ndarray,
     exempt: np.ndarray,
@@ -156,7 +156,7 @@ def _balance(
     zone = start.copy()
     nbrs = np.split(p.adj.indices, p.adj.indptr[1:-1])
     nbrs = [x.tolist() for x in nbrs]
-    keys, cands = _rows(key), _rows(cand)
+    orders, cands = row_lists(order), row_lists(cand)
     w = p.w.tolist()
     target = np.where(p.target > 0, p.target, 1.0).tolist()
     got = zone >= 0
@@ -167,7 +167,7 @@ def _balance(
     zl = zone.tolist()
 
     def support(u: int, s: int) -> int:
-        ks, k = keys[s], keys[s][u]
+        ks, k = orders[s], orders[s][u]
         return sum(1 for v in nbrs[u] if zl[v] == s and 0 <= ks[v] < k)
 
     sup = [support(u, s) if s >= 0 else 0 for u, s in enumerate(zl)]
@@ -175,14 +175,14 @@ def _balance(
     def move(u: int, b: int) -> bool:
         """Move ``u`` to zone ``b`` if the order stays intact."""
         a = zl[u]
-        kb = keys[b][u]
+        kb = orders[b][u]
         if not cands[b][u] or kb < 0:
             return False
         new = support(u, b)
         if new == 0:
             return False
         if a >= 0:
-            ka, kas = keys[a][u], keys[a]
+            ka, kas = orders[a][u], orders[a]
             for v in nbrs[u]:
                 if zl[v] == a and not anchored[v] and kas[v] > ka and sup[v] < 2:
                     return False
@@ -190,7 +190,7 @@ def _balance(
                 if zl[v] == a and kas[v] > ka:
                     sup[v] -= 1
             load[a] -= w[u]
-        kbs = keys[b]
+        kbs = orders[b]
         for v in nbrs[u]:
             if zl[v] == b and kbs[v] > kb:
                 sup[v] += 1
@@ -225,8 +225,8 @@ def _balance(
     return np.asarray(zl)
 
 
-def _repair(
-    p: _Problem,
+def repair(
+    p: Problem,
     fixed: np.ndarray,
     exempt: np.ndarray,
     start: np.ndarray,
@@ -237,7 +237,7 @@ def _repair(
 ) -> np.ndarray:
     """Local search on true contiguity: balance, then relocate for travel.
 
-    Like :func:`_balance`, but a unit may leave its zone whenever the rest of
+    Like :func:`balance_moves`, but a unit may leave its zone whenever the rest of
     the zone stays connected (checked by a bounded search around it), not
     only when the distance order allows. The order pins each zone's shortest
     paths to its base: a zone whose spine runs along a border cannot give
@@ -247,7 +247,7 @@ def _repair(
     within ``aim``; then, given a ``band``, moves border units to a squad
     with less workload x minutes while both loads stay inside the band (the
     relocate pass that tightens compactness). The result is contiguous but
-    need not follow the bases' order: solve it with :func:`_current_order`.
+    need not follow the bases' order: solve it with :func:`order_of_zones`.
     """
     m = len(p.squad_ids)
     zl = start.tolist()

@@ -12,13 +12,13 @@ import numpy as np
 from scipy import sparse
 from scipy.sparse.csgraph import dijkstra
 
-from planning.zoning.bridge import _BRIDGE_HELD_STEPS
-from planning.zoning.graph import _bfs
-from planning.zoning.problem import _Problem
+from planning.zoning.bridge import BRIDGE_HELD_STEPS
+from planning.zoning.graph import bfs_hops
+from planning.zoning.problem import Problem
 
 
-def _lock_conflicts(
-    p: _Problem,
+def lock_conflicts(
+    p: Problem,
     units: np.ndarray,
     label: np.ndarray,
     home: np.ndarray,
@@ -29,13 +29,13 @@ def _lock_conflicts(
     """Why locked cells stay cut off from their zones, when the planner's
     locks are the cause: cells locked to other squads sit in the necks
     between the cut-off piece and the rest of the zone (one neck, or a chain
-    of them with pieces of the zone in between), and :func:`_bridge` found
+    of them with pieces of the zone in between), and :func:`bridge` found
     no detour that keeps every lock joined. Empty when some lock is cut off
     without such necks."""
     out = []
     for u in np.flatnonzero(astray & (fixed >= 0)).tolist():
         a = int(units[u])
-        necks = _neck_chain(p, units, label, home, fixed, int(label[u]), a, nbrs)
+        necks = neck_chain(p, units, label, home, fixed, int(label[u]), a, nbrs)
         if not necks:
             return []
         if len(necks) == 1:
@@ -44,7 +44,7 @@ def _lock_conflicts(
                 f"{p.unit_label[u]}, locked to squad {p.squad_ids[a]}, is cut off "
                 f"from that squad's zone by {p.unit_label[v]}, locked to squad "
                 f"{p.squad_ids[int(units[v])]}: no detour of up to "
-                f"{_BRIDGE_HELD_STEPS} cells joins it again without cutting the other "
+                f"{BRIDGE_HELD_STEPS} cells joins it again without cutting the other "
                 "lock off; unlock one of them, or lock a way through"
             )
             continue
@@ -53,14 +53,14 @@ def _lock_conflicts(
             f"that squad's zone by {', '.join(p.unit_label[v] for v in necks)}, "
             "locked to other squads "
             f"({', '.join(dict.fromkeys(p.squad_ids[units[v]] for v in necks))}): "
-            f"no detour of up to {_BRIDGE_HELD_STEPS} cells joins it again without "
+            f"no detour of up to {BRIDGE_HELD_STEPS} cells joins it again without "
             "cutting those locks off; unlock it or them, or lock a way through"
         )
     return out
 
 
-def _neck_chain(
-    p: _Problem,
+def neck_chain(
+    p: Problem,
     units: np.ndarray,
     label: np.ndarray,
     home: np.ndarray,
@@ -95,8 +95,8 @@ def _neck_chain(
     return []
 
 
-def _blocked_locks(
-    p: _Problem, fixed: np.ndarray, exempt: np.ndarray
+def blocked_locks(
+    p: Problem, fixed: np.ndarray, exempt: np.ndarray
 ) -> tuple[np.ndarray, list[str]]:
     """Locked units whose squad's base cannot reach them without crossing
     units fixed to other squads (their locks, bases, islands): no contiguous
@@ -115,7 +115,7 @@ def _blocked_locks(
         allowed = p.allowed[a] | (fixed == a)
         start = np.zeros(p.n_units, bool)
         start[p.base[a]] = True
-        reach = _bfs(p.adj, start, allowed & ((fixed < 0) | (fixed == a)))
+        reach = bfs_hops(p.adj, start, allowed & ((fixed < 0) | (fixed == a)))
         lost = mine[reach[mine] < 0]
         if len(lost) == 0:
             continue

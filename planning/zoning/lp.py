@@ -8,7 +8,7 @@ dual simplex warm-started (:func:`_order_lazily`, highspy), since adding
 them all at once is too slow for a zoning of a minute. The LP is skipped
 where its estimated time (see ``_LP_SECONDS``) exceeds a share of the time
 left. From a balanced start CP-SAT first solves over the pairs the balanced
-LP optimum uses plus the start's (:func:`_lp_support`): about one squad a
+LP optimum uses plus the start's (:func:`lp_support`): about one squad a
 unit, and it holds the zoning the start must move towards. The LP's dual
 bound is valid for every zoning within the tolerance.
 """
@@ -21,9 +21,9 @@ import numpy as np
 from scipy import sparse
 
 from planning.progress import CancelToken
-from planning.zoning.order import _enough, _nearest
-from planning.zoning.problem import _Problem, _with_zoning
-from planning.zoning.starts import _flood, _greedy
+from planning.zoning.order import enough_candidates, nearest_candidates
+from planning.zoning.problem import Problem, with_zoning
+from planning.zoning.starts import flood_fill, greedy_growth
 
 # The LPs that guide the start and CP-SAT's candidates: each unit's nearest
 # squads as columns (12 instead of 20 left 萧山 150 m's LP 4% dearer). The
@@ -35,7 +35,7 @@ from planning.zoning.starts import _flood, _greedy
 # third of that time (平湖 150 m, 26k cells, in a 60 s zoning: no LP).
 _LP_NEAREST = 20
 _LP_SECONDS = 6e-7
-_LP_TIME_SHARE = 0.35
+LP_TIME_SHARE = 0.35
 # The ordered LP of the start adds its order rows in rounds (see
 # _order_lazily) for at most this many times the plain LP's solve time, or
 # this many seconds if more, and this many rounds. On 萧山 500 m the rounds
@@ -47,9 +47,9 @@ _LP_ORDER_SECONDS = 3.0
 _LP_ORDER_ROUNDS = 60
 
 
-def _lp(
-    p: _Problem,
-    key: np.ndarray,
+def solve_lp(
+    p: Problem,
+    order: np.ndarray,
     fixed: np.ndarray,
     tolerance: float,
     deadline: float,
@@ -73,13 +73,15 @@ def _lp(
 
     m = len(p.squad_ids)
     free = (fixed < 0) & (p.unit_group >= 0)
-    cand = (_nearest(p, key, _LP_NEAREST) | _enough(p, key, 1.5)) & (key >= 0)
+    cand = (
+        nearest_candidates(p, order, _LP_NEAREST) | enough_candidates(p, order, 1.5)
+    ) & (order >= 0)
     cand &= free[None, :]
 
     def memo(ordered: bool) -> bytes:
         return b"".join(
             [bytes([ordered]), np.float64(tolerance).tobytes(), fixed.tobytes()]
-            + ([key.tobytes()] if ordered else [np.packbits(cand).tobytes()])
+            + ([order.tobytes()] if ordered else [np.packbits(cand).tobytes()])
         )
 
     if memo(ordered) in p.lp_memo:
@@ -90,7 +92,7 @@ def _lp(
     left = deadline - time.monotonic()
     if nv == 0 or left < 1.0:
         return None
-    if _LP_SECONDS * len(have) * np.sqrt(nv) > _LP_TIME_SHARE * left:
+    if _LP_SECONDS * len(have) * np.sqrt(nv) > LP_TIME_SHARE * left:
         return None
     w = p.w
     const = np.bincount(fixed[fixed >= 0], w[fixed >= 0], m)
@@ -128,7 +130,7 @@ def _lp(
         x = np.zeros((m, p.n_units))
         x[sq, un] = np.clip(solution.col_value, 0.0, 1.0)
         dual = np.asarray(solution.row_dual[:m])  # <= 0 where a zone is full
-        priced = np.where(key >= 0, cost - p.w[None, :] * dual[:, None], np.inf)
+        priced = np.where(order >= 0, cost - p.w[None, :] * dual[:, None], np.inf)
         least = priced[:, free].min(axis=0)
         got = fixed >= 0
         bound = float(
@@ -140,7 +142,7 @@ def _lp(
         return x, cand, bound
 
     started = time.monotonic()
-    if not _run_highs(h, deadline):
+    if not run_highs(h, deadline):
         return None
     solution = h.getSolution()
     p.lp_memo[memo(False)] = result(solution)  # CP-SAT's candidates reuse it
@@ -149,7 +151,7 @@ def _lp(
     solution = _order_lazily(
         h,
         deadline,
-        *_order_rows(p, key, fixed, cand),
+        *order_rows(p, order, fixed, cand),
         solution,
         time.monotonic()
         + max(_LP_ORDER_TIME * (time.monotonic() - started), _LP_ORDER_SECONDS),
@@ -161,7 +163,7 @@ def _lp(
     return out
 
 
-def _run_highs(h: object, deadline: float) -> bool:
+def run_highs(h: object, deadline: float) -> bool:
     """Run HiGHS until ``deadline``; True when it ends optimal.
 
     HiGHS counts its time limit over every run of the object, not per run:
@@ -182,7 +184,7 @@ def _run_highs(h: object, deadline: float) -> bool:
 def _order_lazily(
     h: object,
     deadline: float,
-    order: sparse.csr_matrix,
+    rows: sparse.csr_matrix,
     row_of: np.ndarray,
     solution: object,
     until: float,
@@ -203,27 +205,27 @@ def _order_lazily(
     """
     import highspy
 
-    if order.shape[0] == 0:  # every pair next to its base (town units)
+    if rows.shape[0] == 0:  # every pair next to its base (town units)
         return solution
-    added = np.zeros(order.shape[0], bool)
-    behind = (order < 0).astype(np.float64).tocsr()  # row of b -> nearer pairs a
+    added = np.zeros(rows.shape[0], bool)
+    behind = (rows < 0).astype(np.float64).tocsr()  # row of b -> nearer pairs a
     has = row_of >= 0
     for _ in range(_LP_ORDER_ROUNDS):
         x = np.asarray(solution.col_value)
-        if (order @ x).max(initial=0.0) <= 1e-6 or time.monotonic() > until:
+        if (rows @ x).max(initial=0.0) <= 1e-6 or time.monotonic() > until:
             break
         if cancel is not None and cancel.cancelled:
             break
         used = x > 1e-9
         paths = _upstream(behind, row_of, used)
-        need = np.zeros(order.shape[0], bool)
+        need = np.zeros(rows.shape[0], bool)
         need[row_of[paths & has]] = True
         need |= behind @ used > 0  # and of the pairs one step further out
         need &= ~added
         if not need.any():
             break
         added |= need
-        new = order[need]
+        new = rows[need]
         h.addRows(
             new.shape[0],
             np.full(new.shape[0], -highspy.kHighsInf),
@@ -233,7 +235,7 @@ def _order_lazily(
             new.indices.astype(np.int32),
             new.data,
         )
-        if not _run_highs(h, deadline):
+        if not run_highs(h, deadline):
             break
         solution = h.getSolution()
     return solution
@@ -254,8 +256,8 @@ def _upstream(
     return closed
 
 
-def _order_rows(
-    p: _Problem, key: np.ndarray, fixed: np.ndarray, cand: np.ndarray
+def order_rows(
+    p: Problem, order: np.ndarray, fixed: np.ndarray, cand: np.ndarray
 ) -> tuple[sparse.csr_matrix, np.ndarray]:
     """``x[s, b] - sum x[s, a] <= 0`` over b's neighbours a nearer s's base.
 
@@ -272,7 +274,7 @@ def _order_rows(
     n_rows = 0
     row_of = np.full(len(sq), -1, dtype=np.int64)
     for s in range(m):
-        k = key[s]
+        k = order[s]
         ok = ((pid[s, src] >= 0) | (fixed[src] == s)) & (pid[s, dst] >= 0)
         ok &= (k[src] >= 0) & (k[src] < k[dst])
         done = np.zeros(p.n_units, bool)
@@ -286,16 +288,16 @@ def _order_rows(
         cols += [pid[s, need], pid[s, src[arc]]]
         vals += [np.ones(len(need)), -np.ones(int(arc.sum()))]
         row_of[pid[s, need]] = row[need]
-    order = sparse.csr_matrix(
+    rows = sparse.csr_matrix(
         (np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))),
         shape=(n_rows, len(sq)),
     )
-    return order, row_of
+    return rows, row_of
 
 
-def _lp_start(
-    p: _Problem,
-    key: np.ndarray,
+def lp_start(
+    p: Problem,
+    order: np.ndarray,
     fixed: np.ndarray,
     tolerance: float,
     deadline: float,
@@ -311,9 +313,9 @@ def _lp_start(
     zone furthest below target first, leave a few zones a little outside,
     which border moves and zone re-solves drain in seconds. The order rows
     come in rounds (:func:`_order_lazily`), which on large grids may stop
-    with a few rows still violated. None when :func:`_lp` gives nothing.
+    with a few rows still violated. None when :func:`solve_lp` gives nothing.
     """
-    lp = _lp(p, key, fixed, tolerance, deadline, ordered=True, cancel=cancel)
+    lp = solve_lp(p, order, fixed, tolerance, deadline, ordered=True, cancel=cancel)
     if lp is None:
         return None
     x, cand, _ = lp
@@ -321,16 +323,16 @@ def _lp_start(
     # below target claims next: grown all at once, zones near the middle take
     # shares the LP gave zones further out, which then end far below target.
     score = 1.0 - x + 1e-4 * p.rank / max(float(np.median(p.rank[cand])), 1e-9)
-    units = _greedy(p, None, cand, fixed, score)
+    units = greedy_growth(p, None, cand, fixed, score)
     free = (fixed < 0) & (p.unit_group >= 0)
     if (free & (units < 0)).any():  # out of the LP's reach: any permitted squad
-        units = _flood(p, None, key >= 0, units, score)
+        units = flood_fill(p, None, order >= 0, units, score)
     return units
 
 
-def _lp_support(
-    p: _Problem,
-    key: np.ndarray,
+def lp_support(
+    p: Problem,
+    order: np.ndarray,
     fixed: np.ndarray,
     start: np.ndarray,
     tolerance: float,
@@ -344,10 +346,10 @@ def _lp_support(
     towards: on 萧山 500 m at ±5% a 60 s zoning then ends at 1.04-1.06 x the
     LP bound instead of 1.08-1.09. Returns them with the LP's bound, which,
     unlike CP-SAT's bound on so narrow a model, holds for every zoning; None
-    when :func:`_lp` gives nothing.
+    when :func:`solve_lp` gives nothing.
     """
-    lp = _lp(p, key, fixed, tolerance, deadline, ordered=False)
+    lp = solve_lp(p, order, fixed, tolerance, deadline, ordered=False)
     if lp is None:
         return None
     x, _, bound = lp
-    return _with_zoning((x > 1e-6) & (key >= 0), start), bound
+    return with_zoning((x > 1e-6) & (order >= 0), start), bound

@@ -21,20 +21,20 @@ from scipy.sparse.csgraph import connected_components
 from planning.model import Policy
 from planning.progress import CancelToken, ProgressEvent, ProgressFn, no_progress
 from planning.zoning.graph import (
-    _contiguous,
-    _csr,
-    _Geo,
-    _geo,
-    _groups,
-    _squad_index,
-    _targets,
-    _weights,
+    CellGraph,
+    cell_graph,
+    cell_workloads,
+    contiguous_zones,
+    csr_adjacency,
+    nest_groups,
+    squad_index,
+    zone_targets,
 )
 from planning.zoning.settings import STAGE, ZoningSettings
 
 
 @dataclass
-class _Problem:
+class Problem:
     """Unit-level data of one zoning run (a unit is a cell, or a whole town)."""
 
     cell_ids: np.ndarray
@@ -59,11 +59,11 @@ class _Problem:
     squad_group: np.ndarray
     group_names: list[str]
     target: np.ndarray
-    geo: _Geo
+    geo: CellGraph
     unreachable: np.ndarray  # cell mask
     best_reach: np.ndarray  # cell minutes to the nearest permitted base
     notes: list[str] = field(default_factory=list)
-    # LPs solved (see _lp): on large grids the start's plain LP is the one
+    # LPs solved (see solve_lp): on large grids the start's plain LP is the one
     # CP-SAT's candidates come from, 5 s each on 萧山 250 m
     lp_memo: dict[bytes, tuple[np.ndarray, np.ndarray, float]] = field(
         default_factory=dict
@@ -78,7 +78,7 @@ class Run:
     Parameters
     ----------
     problem
-        The run's unit-level data (:func:`_prepare`).
+        The run's unit-level data (:func:`prepare_problem`).
     settings
         The planner's settings (tolerance, time limit, workers, seed).
     fixed
@@ -95,7 +95,7 @@ class Run:
         Monotonic time the run started (progress is a share of the limit).
     """
 
-    problem: _Problem
+    problem: Problem
     settings: ZoningSettings
     fixed: np.ndarray
     exempt: np.ndarray
@@ -126,18 +126,18 @@ def _unit_mode(cell_unit: np.ndarray, values: np.ndarray, n_units: int) -> np.nd
         pairs, counts = np.unique(
             cell_unit[ok].astype(np.int64) * span + values[ok], return_counts=True
         )
-        order = np.lexsort((-counts, pairs // span))
-        unit, first = np.unique((pairs // span)[order], return_index=True)
-        out[unit] = (pairs % span)[order][first]
+        by_count = np.lexsort((-counts, pairs // span))
+        unit, first = np.unique((pairs // span)[by_count], return_index=True)
+        out[unit] = (pairs % span)[by_count][first]
     return out
 
 
-def _prepare(
+def prepare_problem(
     cells: gpd.GeoDataFrame,
     squads: gpd.GeoDataFrame,
     policy: Policy,
     settings: ZoningSettings,
-) -> _Problem:
+) -> Problem:
     """Turn layers into unit arrays: weights, travel, permissions, locks."""
     cells = cells.reset_index(drop=True)
     squads = squads.reset_index(drop=True)
@@ -145,12 +145,12 @@ def _prepare(
     n, m = len(cells), len(squads)
     cell_ids = cells["cell_id"].astype(str).to_numpy()
     squad_ids = [str(s) for s in squads["squad_id"]]
-    geo = _geo(cells, squads, policy)
-    cw = _weights(cells)
+    geo = cell_graph(cells, squads, policy)
+    cw = cell_workloads(cells)
     staff = pd.to_numeric(squads["staff"], errors="coerce").fillna(0).to_numpy(float)
     if (staff <= 0).any():
         raise ValueError("every squad needs a positive 'staff' to set its target")
-    squad_group, cell_group, group_names = _groups(cells, squads, settings.nest)
+    squad_group, cell_group, group_names = nest_groups(cells, squads, settings.nest)
     cell_ok = squad_group[:, None] == cell_group[None, :]
 
     # 1530 reach: cells no permitted base reaches in time are exempt.
@@ -193,14 +193,14 @@ def _prepare(
 
     uedges = np.unique(np.sort(cell_unit[geo.edges], axis=1), axis=0)
     uedges = uedges[uedges[:, 0] != uedges[:, 1]]
-    adj = _csr(n_units, uedges)
+    adj = csr_adjacency(n_units, uedges)
     arcs = (
         np.concatenate([uedges[:, 0], uedges[:, 1]]),
         np.concatenate([uedges[:, 1], uedges[:, 0]]),
     )
 
     # Locks and the current zoning.
-    cur_cell = _squad_index(
+    cur_cell = squad_index(
         cells["squad_id"] if "squad_id" in cells else pd.Series([None] * n), squad_ids
     )
     locked = (
@@ -252,8 +252,8 @@ def _prepare(
                 f"area {area} has no squad: its {count_a} cells stay unassigned "
                 "under area nesting"
             )
-    target = _targets(cw, cell_group, squad_group, staff)
-    return _Problem(
+    target = zone_targets(cw, cell_group, squad_group, staff)
+    return Problem(
         cell_ids=cell_ids,
         squad_ids=squad_ids,
         cell_unit=cell_unit,
@@ -283,7 +283,7 @@ def _prepare(
     )
 
 
-def _with_zoning(cand: np.ndarray, units: np.ndarray) -> np.ndarray:
+def with_zoning(cand: np.ndarray, units: np.ndarray) -> np.ndarray:
     """``cand`` plus every pair ``units`` uses: a model that holds its hint."""
     cand = cand.copy()
     got = units >= 0
@@ -291,18 +291,18 @@ def _with_zoning(cand: np.ndarray, units: np.ndarray) -> np.ndarray:
     return cand
 
 
-def _cells_of(p: _Problem, units: Iterable[int]) -> np.ndarray:
+def cells_of(p: Problem, units: Iterable[int]) -> np.ndarray:
     """Sorted cell ids of ``units`` (a piece, an island) for explanations."""
     return np.sort(p.cell_ids[np.concatenate([p.unit_cells[u] for u in units])])
 
 
-def _names(ids: np.ndarray, limit: int = 5) -> str:
+def id_list(ids: np.ndarray, limit: int = 5) -> str:
     """``C1, C2, C3, … (+7 more)`` for explanations."""
     shown = ", ".join(ids[:limit])
     return shown + (f", … (+{len(ids) - limit} more)" if len(ids) > limit else "")
 
 
-def _as_left(p: _Problem, fixed: np.ndarray) -> np.ndarray:
+def as_left(p: Problem, fixed: np.ndarray) -> np.ndarray:
     """The zones as the planner left them: fixed units (locks, bases,
     islands) to their squads, the rest as now; units outside every nest
     group unassigned. What a named lock conflict returns."""
@@ -311,7 +311,7 @@ def _as_left(p: _Problem, fixed: np.ndarray) -> np.ndarray:
     return units
 
 
-def _zone_pieces(p: _Problem, units: np.ndarray, keep: np.ndarray) -> np.ndarray:
+def zone_piece_labels(p: Problem, units: np.ndarray, keep: np.ndarray) -> np.ndarray:
     """Component label of every unit in the graph of adjacencies between two
     ``keep`` units of the same zone (``units``): the pieces of each zone."""
     src, dst = p.arcs
@@ -323,7 +323,7 @@ def _zone_pieces(p: _Problem, units: np.ndarray, keep: np.ndarray) -> np.ndarray
     return connected_components(graph, directed=False)[1]
 
 
-def _worst(p: _Problem, units: np.ndarray) -> float:
+def worst_excess(p: Problem, units: np.ndarray) -> float:
     """Largest relative load deviation (inf while assignable units are left)."""
     if ((units < 0) & (p.unit_group >= 0)).any():
         return math.inf
@@ -333,24 +333,24 @@ def _worst(p: _Problem, units: np.ndarray) -> float:
     return float((np.abs(load - p.target) / target).max(initial=0.0))
 
 
-def _effort(p: _Problem, units: np.ndarray, exempt: np.ndarray) -> tuple[int, float]:
+def effort(p: Problem, units: np.ndarray, exempt: np.ndarray) -> tuple[int, float]:
     """How far a best effort is from the rules, to pick the better of two:
     zones cut in pieces first (a planner can fix a load by hand far more
     easily than a zone in pieces), then the worst load deviation."""
-    cut = int((~_contiguous(p.adj, units, len(p.squad_ids), exempt)).sum())
-    return cut, _worst(p, units)
+    cut = int((~contiguous_zones(p.adj, units, len(p.squad_ids), exempt)).sum())
+    return cut, worst_excess(p, units)
 
 
-def _valid(
-    p: _Problem, units: np.ndarray, tolerance: float, exempt: np.ndarray
+def is_valid(
+    p: Problem, units: np.ndarray, tolerance: float, exempt: np.ndarray
 ) -> bool:
     """Balanced, and every zone connected apart from exempt units."""
-    if not _balanced(p, units, tolerance):
+    if not is_balanced(p, units, tolerance):
         return False
-    return bool(_contiguous(p.adj, units, len(p.squad_ids), exempt).all())
+    return bool(contiguous_zones(p.adj, units, len(p.squad_ids), exempt).all())
 
 
-def _balanced(p: _Problem, units: np.ndarray, tolerance: float) -> bool:
+def is_balanced(p: Problem, units: np.ndarray, tolerance: float) -> bool:
     """Every assignable unit has a squad and every load is within tolerance."""
     if ((units < 0) & (p.unit_group >= 0)).any():
         return False

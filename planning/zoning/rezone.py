@@ -14,19 +14,19 @@ import time
 
 import numpy as np
 
-from planning.zoning.bridge import _BRIDGE_HELD_STEPS, _bridge, _off_base
-from planning.zoning.graph import _pieces
-from planning.zoning.lns import _lns
-from planning.zoning.local_search import _repair
-from planning.zoning.locks import _lock_conflicts, _neck_chain
+from planning.zoning.bridge import BRIDGE_HELD_STEPS, bridge, off_base
+from planning.zoning.graph import piece_labels
+from planning.zoning.lns import search_neighbourhoods
+from planning.zoning.local_search import repair
+from planning.zoning.locks import lock_conflicts, neck_chain
 from planning.zoning.problem import (
+    Problem,
     Run,
-    _as_left,
-    _cells_of,
-    _names,
-    _Problem,
-    _valid,
-    _zone_pieces,
+    as_left,
+    cells_of,
+    id_list,
+    is_valid,
+    zone_piece_labels,
 )
 
 # Re-balancing after a planner's edit gets this long before CP-SAT re-zones.
@@ -41,8 +41,8 @@ _HANDOVER_NOTE = 20
 _HANDOVER_LIMIT = 0.5
 
 
-def _quick_rezone(
-    p: _Problem,
+def quick_rezone(
+    p: Problem,
     fixed: np.ndarray,
     exempt: np.ndarray,
     tolerance: float,
@@ -60,7 +60,7 @@ def _quick_rezone(
 
     Keeps every zone as it is, hands pieces cut off from their base (by the
     planner's moves) to a neighbouring zone, then moves border units by
-    :func:`_repair` only out of zones beyond the tolerance: zones within it
+    :func:`repair` only out of zones beyond the tolerance: zones within it
     stay untouched, so few cells move. On a 10k-cell grid with
     50 squads this takes well under a second; when it cannot restore
     balance and contiguity, the CP-SAT attempts run as before.
@@ -68,10 +68,10 @@ def _quick_rezone(
     m = len(p.squad_ids)
     if ((p.cur < 0) & (p.unit_group >= 0)).mean() > 0.05:
         return None, False, []  # hardly a zoning to repair: let the solver draw one
-    units = _as_left(p, fixed)
+    units = as_left(p, fixed)
     solid = ~exempt
     # pieces of a zone that no longer reach its base become unassigned
-    label = _zone_pieces(p, units, (units >= 0) & solid)
+    label = zone_piece_labels(p, units, (units >= 0) & solid)
     home = np.full(label.max() + 1, False)
     home[label[p.base]] = True
     nbrs = np.split(p.adj.indices, p.adj.indptr[1:-1])
@@ -83,23 +83,23 @@ def _quick_rezone(
     every = np.arange(m)
     cutters: dict[int, list[int]] = {}  # zone -> locks whose way back cut it
     for u in first[cut[first]].tolist():
-        label = _zone_pieces(p, units, (units >= 0) & solid)
+        label = zone_piece_labels(p, units, (units >= 0) & solid)
         if units[u] >= 0 and label[u] != label[p.base[units[u]]]:
             piece = np.flatnonzero(label == label[u])
             locks = piece[fixed[piece] >= 0].tolist()
-            off = _off_base(p, units, every, exempt)[1] if locks else None
-            if _bridge(p, units, label, int(label[u]), fixed, exempt, nbrs) and locks:
-                lost = _off_base(p, units, every, exempt)[1] & ~off
+            off = off_base(p, units, every, exempt)[1] if locks else None
+            if bridge(p, units, label, int(label[u]), fixed, exempt, nbrs) and locks:
+                lost = off_base(p, units, every, exempt)[1] & ~off
                 for z in np.unique(units[lost]).tolist():
                     cutters.setdefault(z, []).extend(locks)
-    label = _zone_pieces(p, units, (units >= 0) & solid)
+    label = zone_piece_labels(p, units, (units >= 0) & solid)
     home = np.full(label.max() + 1, False)
     home[label[p.base]] = True
     if (units[fixed >= 0] != fixed[fixed >= 0]).any():
         return None, False, []
     astray = (units >= 0) & solid & ~home[label]
     if (astray & (fixed >= 0)).any():
-        conflicts = _lock_conflicts(p, units, label, home, fixed, astray, nbrs)
+        conflicts = lock_conflicts(p, units, label, home, fixed, astray, nbrs)
         # a lock cut off some other way: leave it to CP-SAT
         return (planned if conflicts else None), False, conflicts
     target = np.where(p.target > 0, p.target, 1.0)
@@ -110,38 +110,38 @@ def _quick_rezone(
         share = float(p.w[piece].sum() / target[a])
         if share < _HANDOVER_LIMIT:
             continue
-        necks = _neck_chain(p, units, label, home, fixed, lab, a, nbrs)
+        necks = neck_chain(p, units, label, home, fixed, lab, a, nbrs)
         was = label0[piece][~home0[label0[piece]] & (planned[piece] == a)]
         if not necks and len(was):
             # the bridges joining other squads' locks run through this zone's
             # neck now: the locks that cut it off in the first place
             lab0 = int(np.bincount(was).argmax())
-            necks = _neck_chain(p, planned, label0, home0, fixed, lab0, a, nbrs)
+            necks = neck_chain(p, planned, label0, home0, fixed, lab0, a, nbrs)
         if not necks and a in cutters:
             # the way that joins other squads' locks to their zones runs
             # through its neck
-            ids = _cells_of(p, piece)
+            ids = cells_of(p, piece)
             taken = list(dict.fromkeys(cutters[a]))
             owners = dict.fromkeys(p.squad_ids[fixed[v]] for v in taken)
             walled.append(
-                f"{len(ids)} cells of squad {p.squad_ids[a]}'s zone ({_names(ids)}, "
+                f"{len(ids)} cells of squad {p.squad_ids[a]}'s zone ({id_list(ids)}, "
                 f"{share:.0%} of its target) are cut off from its base by the way "
                 f"that joins {', '.join(p.unit_label[v] for v in taken)}, locked "
                 f"to other squads ({', '.join(owners)}), to their zones: no detour "
-                f"of up to {_BRIDGE_HELD_STEPS} cells avoids it; unlock it or them, "
+                f"of up to {BRIDGE_HELD_STEPS} cells avoids it; unlock it or them, "
                 "or lock a way through"
             )
         elif necks:
             # most of a zone's work cut off its base by the planner's locks:
             # handing it over would redraw much of the county; ask instead
-            ids = _cells_of(p, piece)
+            ids = cells_of(p, piece)
             owners = [p.squad_ids[units[v]] for v in necks]
             walled.append(
-                f"{len(ids)} cells of squad {p.squad_ids[a]}'s zone ({_names(ids)}, "
+                f"{len(ids)} cells of squad {p.squad_ids[a]}'s zone ({id_list(ids)}, "
                 f"{share:.0%} of its target) are cut off from its base by "
                 f"{', '.join(p.unit_label[v] for v in necks)}, locked to other "
                 f"squads ({', '.join(dict.fromkeys(owners))}): no detour of up to "
-                f"{_BRIDGE_HELD_STEPS} cells joins them again without cutting off "
+                f"{BRIDGE_HELD_STEPS} cells joins them again without cutting off "
                 "more; unlock it or them, or lock a way through"
             )
     if walled:
@@ -149,11 +149,11 @@ def _quick_rezone(
     for lab in np.unique(label[astray]).tolist():
         piece = np.flatnonzero(label == lab)
         if notes is not None and len(piece) >= _HANDOVER_NOTE:
-            ids = _cells_of(p, piece)
+            ids = cells_of(p, piece)
             notes.append(
                 f"{len(ids)} cells of squad {p.squad_ids[units[piece[0]]]}'s zone "
-                f"({_names(ids)}) were cut off from its base by the changes; no "
-                f"detour of up to {_BRIDGE_HELD_STEPS} cells joins them again "
+                f"({id_list(ids)}) were cut off from its base by the changes; no "
+                f"detour of up to {BRIDGE_HELD_STEPS} cells joins them again "
                 "without cutting off more, so they went to neighbouring zones"
             )
     units[astray] = -1
@@ -176,23 +176,25 @@ def _quick_rezone(
             return None, False, []
     # zones already at the band edge (as compact zonings are) stay put
     aim = tolerance * (1 - 1e-6)
-    units = _repair(p, fixed, exempt, units, aim, aim, None, deadline)
-    if _valid(p, units, tolerance, exempt):
+    units = repair(p, fixed, exempt, units, aim, aim, None, deadline)
+    if is_valid(p, units, tolerance, exempt):
         return units, True, []
-    whole = int(_pieces(p.adj, units, m, exempt).max(initial=0)) <= 1
+    whole = int(piece_labels(p.adj, units, m, exempt).max(initial=0)) <= 1
     return (units if whole else None), False, []  # whole: only out of balance
 
 
-def _quick_rebalance(run: Run, start: np.ndarray) -> np.ndarray | None:
+def quick_rebalance(run: Run, start: np.ndarray) -> np.ndarray | None:
     """Second interactive try when single border moves left zones whole but
     out of balance (compact zonings sit at the band's edge, so the work of
     a move has nowhere to go next door): re-solve short paths of adjacent
-    zones (:func:`_lns`, balance only) for a few seconds before the whole
-    county goes to CP-SAT."""
+    zones (:func:`search_neighbourhoods`, balance only) for a few seconds
+    before the whole county goes to CP-SAT."""
     p = run.problem
     now = time.monotonic()
     left = run.deadline - now
     stop = now + min(left, max(_QUICK_REBALANCE_SECONDS, _QUICK_REBALANCE_SHARE * left))
     stay = np.where(p.cur >= 0, p.cur, start)
-    units = _lns(run, start, stop, balance_only=True, spread=False, stay=stay)
-    return units if _valid(p, units, run.settings.tolerance, run.exempt) else None
+    units = search_neighbourhoods(
+        run, start, stop, balance_only=True, spread=False, stay=stay
+    )
+    return units if is_valid(p, units, run.settings.tolerance, run.exempt) else None

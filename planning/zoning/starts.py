@@ -14,14 +14,14 @@ import time
 
 import numpy as np
 
-from planning.zoning.graph import _rows
-from planning.zoning.local_search import _balance
-from planning.zoning.problem import _balanced, _Problem, _worst
+from planning.zoning.graph import row_lists
+from planning.zoning.local_search import balance_moves
+from planning.zoning.problem import Problem, is_balanced, worst_excess
 
 
-def _greedy(
-    p: _Problem,
-    key: np.ndarray | None,
+def greedy_growth(
+    p: Problem,
+    order: np.ndarray | None,
     cand: np.ndarray,
     fixed: np.ndarray,
     score: np.ndarray | None = None,
@@ -29,7 +29,7 @@ def _greedy(
     """Balanced region growing: the CP-SAT hint, and the LP start's rounding.
 
     The zone furthest below its target grows next, by its eligible unit of
-    least ``score`` (minutes by default); given an order ``key`` it only
+    least ``score`` (minutes by default); given a distance ``order`` it only
     claims neighbours of larger order. Units it never reaches stay -1 (a
     partial hint).
     """
@@ -38,19 +38,19 @@ def _greedy(
     load = np.bincount(hint[hint >= 0], p.w[hint >= 0], m)
     target = np.where(p.target > 0, p.target, 1.0)
     indptr, indices = p.adj.indptr, p.adj.indices
-    keys = _rows(key) if key is not None else None
-    cands, scores = _rows(cand), _rows(p.rank if score is None else score)
+    orders = row_lists(order) if order is not None else None
+    cands, scores = row_lists(cand), row_lists(p.rank if score is None else score)
     heaps: list[list[tuple[float, int]]] = [[] for _ in range(m)]
 
     def push(s: int, u: int) -> None:
         cs, sc = cands[s], scores[s]
-        ks = keys[s] if keys is not None else None
+        ks = orders[s] if orders is not None else None
         for v in indices[indptr[u] : indptr[u + 1]].tolist():
             if hint[v] < 0 and cs[v] and (ks is None or ks[v] > ks[u]):
                 heapq.heappush(heaps[s], (sc[v], v))
 
     for u in np.flatnonzero(hint >= 0).tolist():
-        if keys is None or keys[hint[u]][u] >= 0:
+        if orders is None or orders[hint[u]][u] >= 0:
             push(int(hint[u]), u)
     active = [(load[s] / target[s], s) for s in range(m)]
     heapq.heapify(active)
@@ -70,8 +70,8 @@ def _greedy(
 
 
 def _priced(
-    p: _Problem,
-    key: np.ndarray,
+    p: Problem,
+    order: np.ndarray,
     cand: np.ndarray,
     fixed: np.ndarray,
     aim: float,
@@ -80,24 +80,24 @@ def _priced(
     """Priced simultaneous growth: a start near the contiguity-free LP optimum.
 
     Zones grow together, each unit going to the first zone to claim it in
-    order of ``minutes - price`` (see :func:`_flood`); prices fall for zones
+    order of ``minutes - price`` (see :func:`flood_fill`); prices fall for zones
     above target and rise below it (subgradient steps on the Lagrangian dual
     of balanced assignment). On 50-squad county grids this starts CP-SAT
     several percent closer to the LP bound than balanced greedy growth,
     which large models rarely recover in the time limit. Returns the most
-    balanced growth found; :func:`_balance` finishes it.
+    balanced growth found; :func:`balance_moves` finishes it.
     """
     m = len(p.squad_ids)
     target = np.where(p.target > 0, p.target, 1.0)
     free = (fixed < 0) & (p.unit_group >= 0)
-    near = np.where((key >= 0) & cand, p.rank, np.inf).min(axis=0)
+    near = np.where((order >= 0) & cand, p.rank, np.inf).min(axis=0)
     ok = free & np.isfinite(near)
     w = p.w[ok] + 1e-9
     step0 = max(1e-3, float(np.average(near[ok], weights=w))) if ok.any() else 1.0
     price = np.zeros(m)
     best, best_dev = fixed, np.inf
     for it in range(40):
-        units = _flood(p, key, cand, fixed, p.rank - price[:, None])
+        units = flood_fill(p, order, cand, fixed, p.rank - price[:, None])
         got = units >= 0
         load = np.bincount(units[got], p.w[got], m)
         dev = (load - target) / target
@@ -110,9 +110,9 @@ def _priced(
     return best
 
 
-def _flood(
-    p: _Problem,
-    key: np.ndarray | None,
+def flood_fill(
+    p: Problem,
+    order: np.ndarray | None,
     cand: np.ndarray,
     fixed: np.ndarray,
     score: np.ndarray,
@@ -120,25 +120,25 @@ def _flood(
     """Grow all zones at once, cheapest ``score`` claim first.
 
     With ``minutes - price`` as the score the split follows the priced
-    (weighted Voronoi) one. Given an order ``key``, a zone only claims
+    (weighted Voronoi) one. Given a distance ``order``, a zone only claims
     neighbours of larger order, so every zone satisfies the CP-SAT distance
-    order. Units nobody reaches stay -1 for :func:`_balance`.
+    order. Units nobody reaches stay -1 for :func:`balance_moves`.
     """
     start = fixed.copy()
     indptr, indices = p.adj.indptr, p.adj.indices
-    keys = _rows(key) if key is not None else None
-    cands, scores = _rows(cand), _rows(score)
+    orders = row_lists(order) if order is not None else None
+    cands, scores = row_lists(cand), row_lists(score)
     heap: list[tuple[float, int, int]] = []
 
     def push(s: int, u: int) -> None:
         cs, sc = cands[s], scores[s]
-        ks = keys[s] if keys is not None else None
+        ks = orders[s] if orders is not None else None
         for v in indices[indptr[u] : indptr[u + 1]].tolist():
             if start[v] < 0 and cs[v] and (ks is None or ks[v] > ks[u]):
                 heapq.heappush(heap, (sc[v], s, v))
 
     for u in np.flatnonzero(fixed >= 0).tolist():
-        if keys is None or keys[fixed[u]][u] >= 0:
+        if orders is None or orders[fixed[u]][u] >= 0:
             push(int(fixed[u]), u)
     while heap:
         _, s, v = heapq.heappop(heap)
@@ -148,9 +148,9 @@ def _flood(
     return start
 
 
-def _start(
-    p: _Problem,
-    key: np.ndarray,
+def ordered_start(
+    p: Problem,
+    order: np.ndarray,
     cand: np.ndarray,
     fixed: np.ndarray,
     exempt: np.ndarray,
@@ -161,18 +161,24 @@ def _start(
     """Starting zoning for the hint: current, or priced or greedy growth,
     then balanced. From scratch, the fallback to the LP start."""
     if moves:
-        keep = (p.cur >= 0) & (key[np.maximum(p.cur, 0), np.arange(p.n_units)] >= 0)
+        keep = (p.cur >= 0) & (order[np.maximum(p.cur, 0), np.arange(p.n_units)] >= 0)
         start = np.where(fixed >= 0, fixed, np.where(keep, p.cur, -1))
         aim, slack = 0.9 * tolerance, 0.9 * tolerance
-        return _balance(p, key, cand, fixed, exempt, start, aim, slack, None, deadline)
+        return balance_moves(
+            p, order, cand, fixed, exempt, start, aim, slack, None, deadline
+        )
     aim, band = 0.5 * tolerance, 0.9 * tolerance
     # Priced start first: near the LP optimum where work is spread evenly. The
     # greedy growth is the fallback when pricing and repair leave it unbalanced.
     now = time.monotonic()
-    priced = _priced(p, key, cand, fixed, aim, now + 0.3 * (deadline - now))
-    start = _balance(p, key, cand, fixed, exempt, priced, aim, 0.0, band, deadline)
-    if _balanced(p, start, tolerance) or time.monotonic() >= deadline:
+    priced = _priced(p, order, cand, fixed, aim, now + 0.3 * (deadline - now))
+    start = balance_moves(
+        p, order, cand, fixed, exempt, priced, aim, 0.0, band, deadline
+    )
+    if is_balanced(p, start, tolerance) or time.monotonic() >= deadline:
         return start
-    greedy = _greedy(p, key, cand, fixed)
-    other = _balance(p, key, cand, fixed, exempt, greedy, aim, 0.0, band, deadline)
-    return other if _worst(p, other) < _worst(p, start) else start
+    greedy = greedy_growth(p, order, cand, fixed)
+    other = balance_moves(
+        p, order, cand, fixed, exempt, greedy, aim, 0.0, band, deadline
+    )
+    return other if worst_excess(p, other) < worst_excess(p, start) else start

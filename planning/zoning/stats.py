@@ -16,13 +16,13 @@ from scipy import sparse
 
 from planning.model import Policy
 from planning.zoning.graph import (
-    _contiguous,
-    _geo,
-    _groups,
-    _islands_of,
-    _squad_index,
-    _targets,
-    _weights,
+    cell_graph,
+    cell_workloads,
+    contiguous_zones,
+    island_cells,
+    nest_groups,
+    squad_index,
+    zone_targets,
 )
 
 
@@ -33,8 +33,10 @@ def stats_geometry(
     statistics) that score many assignments of one grid: the cell graph, the
     (squads, cells) travel minutes from each base, and the island cells
     exempt from contiguity. Score an assignment with :func:`zones_contiguous`."""
-    geo = _geo(cells.reset_index(drop=True), squads.reset_index(drop=True), policy)
-    return geo.adj, geo.travel, _islands_of(geo)
+    geo = cell_graph(
+        cells.reset_index(drop=True), squads.reset_index(drop=True), policy
+    )
+    return geo.adj, geo.travel, island_cells(geo)
 
 
 def zones_contiguous(
@@ -42,7 +44,7 @@ def zones_contiguous(
 ) -> np.ndarray:
     """Per squad (0..m-1 in ``assign``, -1 = none): its cells apart from
     ``ignore`` form one edge-connected set."""
-    return _contiguous(adj, assign, m, ignore)
+    return contiguous_zones(adj, assign, m, ignore)
 
 
 def zone_stats(
@@ -68,16 +70,16 @@ def zone_stats(
     """
     cells = cells.reset_index(drop=True)
     squads = squads.reset_index(drop=True)
-    geo = _geo(cells, squads, policy)
+    geo = cell_graph(cells, squads, policy)
     m, n = len(squads), len(cells)
     ids = [str(s) for s in squads["squad_id"]]
-    assign = _squad_index(cells["cell_id"].astype(str).map(assignment), ids)
-    w = _weights(cells)
-    squad_group, cell_group, _ = _groups(cells, squads, nest)
+    assign = squad_index(cells["cell_id"].astype(str).map(assignment), ids)
+    w = cell_workloads(cells)
+    squad_group, cell_group, _ = nest_groups(cells, squads, nest)
     staff = pd.to_numeric(squads["staff"], errors="coerce").fillna(0).to_numpy(float)
-    target = _targets(w, cell_group, squad_group, staff)
+    target = zone_targets(w, cell_group, squad_group, staff)
     if islands is None:
-        ignore = _islands_of(geo)
+        ignore = island_cells(geo)
     else:
         ignore = cells["cell_id"].astype(str).isin({c for g in islands for c in g})
         ignore = ignore.to_numpy()
@@ -98,7 +100,7 @@ def zone_stats(
             "target": target,
             "deviation_pct": dev,
             "contiguous": (
-                _contiguous(geo.adj, assign, m, ignore) & (count > 0)
+                contiguous_zones(geo.adj, assign, m, ignore) & (count > 0)
             ).astype(int),
             "max_reach_min": reach,
         }
