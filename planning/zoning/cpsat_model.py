@@ -30,8 +30,8 @@ _LOAD_UNITS = 1e10
 _STALL = Stall(seconds=5.0, share=0.3, min_gain=0.001)
 # Mean integer cost of one candidate pair in the compactness objective.
 _COST_UNITS = 1000.0
-# Seconds to build and presolve a CP-SAT model, per candidate pair (measured
-# at 17 us on a 100k-pair model): a model that cannot be built in the time
+# Seconds to build and presolve a CP-SAT model, per candidate pair (a little
+# above what a large model takes): a model that cannot be built in the time
 # left is not started.
 _BUILD_SECONDS_PER_PAIR = 2e-5
 # When CP-SAT stalls on the LP's pairs, widen them by the squads of the
@@ -278,8 +278,8 @@ def reshape(
     When both stall, seconds of the limit are often left. CP-SAT stalled
     in the order of the start: a zone only grows outward in it, so cells it
     gained cannot carry a path to cells it kept. In the order of the zones
-    the neighbourhoods left, it reshapes them again (萧山 500 m at ±2%:
-    0.05-0.6% less travel from the 7-16 s left).
+    the neighbourhoods left, it reshapes them again, and the seconds left
+    buy a little less travel.
     """
     p, tolerance = run.problem, run.settings.tolerance
     cols = np.arange(p.n_units)
@@ -294,7 +294,7 @@ def reshape(
             break
         before = cost(units)
         if before <= (1 + _RESHAPE_GAP) * lp_bound:
-            break  # nothing worth a round's seconds (常山 sample: 0.5%)
+            break  # too close to the bound to be worth a round's seconds
         order = order_of_zones(p, tolerance, units)[0]
         cand = with_paths(p, order, with_zoning(widen(p, narrow, order), units))
         out = solve_ordered(

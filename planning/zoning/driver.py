@@ -57,7 +57,7 @@ from planning.zoning.starts import ordered_start
 # scratch starts outside the band (CP-SAT rarely finds the band from there).
 _LNS_BALANCE_SHARE = 0.5
 # Share of the time left for the LP start: the LP and the border moves that
-# bring it into the band (萧山 250 m in a 60 s zoning: 13 s and 1.5 s).
+# bring it into the band (the LP takes most of it on fine grids).
 _LP_START_SHARE = 0.4
 # Most of the time left that the LP for CP-SAT's candidates may take.
 _LP_SUPPORT_SHARE = 0.15

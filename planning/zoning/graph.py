@@ -25,7 +25,7 @@ from planning.travel import TravelModel, metric_crs, metric_xy
 
 def row_lists(a: np.ndarray) -> list[list]:
     """``a.tolist()`` row by row: one call on a squads x cells array holds
-    the GIL for ~0.1 s and stalls the window while a worker zones."""
+    the GIL long enough to stall the window while a worker zones."""
     return [row.tolist() for row in a]
 
 
@@ -41,7 +41,7 @@ def cell_adjacency(cells: gpd.GeoDataFrame) -> np.ndarray:
         return np.zeros((0, 2), dtype=np.int64)
     tree = shapely.STRtree(geoms)
     # queried and intersected in slices: one GEOS call over a county holds
-    # the GIL 0.1-0.2 s, long enough to freeze a window whose worker runs this
+    # the GIL long enough to freeze a window whose worker runs this
     pairs = [
         tree.query(geoms[part], predicate="intersects") + [[part[0]], [0]]
         for part in np.array_split(np.arange(len(geoms)), max(1, len(geoms) // 2000))
@@ -117,7 +117,7 @@ class CellGraph:
 
 # Cell graphs of recent grids, keyed by a digest of the geometries: re-zoning
 # after a few edits (and zone_stats after zoning) reuses the grid's adjacency
-# instead of recomputing ~1.5 s of shared-edge geometry on a 10k-cell grid.
+# instead of recomputing the shared-edge geometry, the slowest part of set-up.
 _GRAPHS: OrderedDict[str, tuple[np.ndarray, object, np.ndarray]] = OrderedDict()
 _GRAPHS_LOCK = threading.Lock()
 
@@ -127,8 +127,8 @@ def _grid_graph(cells: gpd.GeoDataFrame) -> tuple[np.ndarray, object, np.ndarray
     geoms = np.asarray(cells.geometry.to_numpy())
     digest = hashlib.blake2b(digest_size=16)
     digest.update(str(cells.crs).encode())
-    # coordinates, not WKB: one quick array, where WKB of a 10k grid held
-    # the GIL for ~0.2 s and froze the window that runs this in a thread
+    # coordinates, not WKB: one quick array, where WKB of a county grid holds
+    # the GIL long enough to freeze the window that runs this in a thread
     digest.update(shapely.get_num_coordinates(geoms).tobytes())
     digest.update(shapely.get_coordinates(geoms).tobytes())
     tag = digest.hexdigest()

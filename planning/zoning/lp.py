@@ -26,22 +26,21 @@ from planning.zoning.problem import Problem, with_zoning
 from planning.zoning.starts import flood_fill, greedy_growth
 
 # The LPs that guide the start and CP-SAT's candidates: each unit's nearest
-# squads as columns (12 instead of 20 left 萧山 150 m's LP 4% dearer). The
-# dual simplex takes 1.3 iterations per unit, each costing about the root of
-# the pairs: seconds ~ this x units x sqrt(pairs), as measured on 萧山 250 m
-# (16k units, 330k pairs: 5.2 s) and 150 m (45k, 900k: 24 s); the order rows
-# in rounds take as long again. The LP is skipped when that estimate exceeds
-# this share of the time it has, so that the border moves after it get a
-# third of that time (平湖 150 m, 26k cells, in a 60 s zoning: no LP).
+# squads as columns (fewer make the LP's zoning dearer on fine grids). The
+# dual simplex takes about one iteration per unit, each costing about the
+# root of the pairs: seconds ~ this x units x sqrt(pairs) (fitted on county
+# grids; benchmarks/zoning.py prints the LP times), and the order rows in
+# rounds take as long again. The LP is skipped when that estimate exceeds
+# this share of the time it has, so that the border moves after it keep
+# a third of that time.
 _LP_NEAREST = 20
 _LP_SECONDS = 6e-7
 LP_TIME_SHARE = 0.35
 # The ordered LP of the start adds its order rows in rounds (see
 # _order_lazily) for at most this many times the plain LP's solve time, or
-# this many seconds if more, and this many rounds. On 萧山 500 m the rounds
-# end in 2 s with every row kept; cut at 1 s, that start ended 60 s at 1.03
-# x the LP bound instead of 1.01-1.02. On 250 m every row is kept after 5-7
-# rounds (5 s), on 150 m after about 20 (20 s).
+# this many seconds if more, and this many rounds: cut shorter, rows stay
+# violated and the start (and the zoning after it) ends further from the LP
+# bound; on county grids every row is kept well within these limits.
 _LP_ORDER_TIME = 1.0
 _LP_ORDER_SECONDS = 3.0
 _LP_ORDER_ROUNDS = 60
@@ -123,7 +122,7 @@ def solve_lp(
     h = highspy._Highs()
     h.setOptionValue("output_flag", False)
     h.setOptionValue("solver", "simplex")  # dual simplex: warm starts on new rows
-    h.setOptionValue("presolve", "off")  # removes nothing here: 5 s of 29 on 150 m
+    h.setOptionValue("presolve", "off")  # removes nothing here, costs time
     h.passModel(lp)
 
     def result(solution: object) -> tuple[np.ndarray, np.ndarray, float]:
@@ -168,8 +167,8 @@ def run_highs(h: object, deadline: float) -> bool:
 
     HiGHS counts its time limit over every run of the object, not per run:
     set to the seconds left, the order rounds after a plain solve that took
-    longer than that stopped at once (萧山 250 m in a 60 s zoning: one round
-    of seven), so the limit is the run time so far plus the seconds left.
+    longer than that would stop at once, so the limit is the run time so far
+    plus the seconds left.
     """
     import highspy
 
@@ -192,14 +191,14 @@ def _order_lazily(
 ) -> object:
     """Add the order rows the LP's pairs need, round by round, to ``h``.
 
-    Solving with all order rows takes 20 s on 萧山 250 m (330k pairs and as
-    many rows) where the LP without them takes 5 s. A row binds only where
+    Solving with all order rows (one per pair) takes several times as long
+    as the LP without them. A row binds only where
     its pair has a share, so each round adds the rows of the pairs with a
     share and of every pair on their paths to the base (a row alone only
     pulled a share cut off from its base one step nearer each round: 30+
     rounds, cut short with zones' shares 40 cells out), and of the pairs one
-    step further out; the dual simplex goes on from the last basis. On 250 m
-    that takes 5-7 rounds (5 s) with 35k rows. The rounds stop when no row
+    step further out; the dual simplex goes on from the last basis, and a
+    few rounds with a tenth of the rows do. The rounds stop when no row
     is violated, at ``until`` or at a cancel; returns the last optimal
     solution.
     """
@@ -306,9 +305,9 @@ def lp_start(
     """Start from the LP relaxation of the distance-ordered model.
 
     Priced growth gets each zone's prices locally right but can leave the
-    work spread wrongly over the county: on 萧山 at ±2% a start with 28
-    zones outside the band (60% of a target in excess, summed) that chains
-    of zone re-solves cannot drain in a minute. The LP (HiGHS) balances the
+    work spread wrongly over the county: at a narrow tolerance many zones
+    outside the band, with more excess than chains of zone re-solves can
+    drain in a minute. The LP (HiGHS) balances the
     whole county at once; zones grown from the bases by its fractions, the
     zone furthest below target first, leave a few zones a little outside,
     which border moves and zone re-solves drain in seconds. The order rows
@@ -343,8 +342,8 @@ def lp_support(
     The LP optimum (contiguity ignored) shares only about one unit per zone
     between squads, so its pairs plus the start's make a model a third the
     size of the nearest-squads one, holding the zoning the start must move
-    towards: on 萧山 500 m at ±5% a 60 s zoning then ends at 1.04-1.06 x the
-    LP bound instead of 1.08-1.09. Returns them with the LP's bound, which,
+    towards, so CP-SAT gets closer to the LP bound in the same time. Returns
+    them with the LP's bound, which,
     unlike CP-SAT's bound on so narrow a model, holds for every zoning; None
     when :func:`solve_lp` gives nothing.
     """

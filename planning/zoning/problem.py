@@ -64,7 +64,7 @@ class Problem:
     best_reach: np.ndarray  # cell minutes to the nearest permitted base
     notes: list[str] = field(default_factory=list)
     # LPs solved (see solve_lp): on large grids the start's plain LP is the one
-    # CP-SAT's candidates come from, 5 s each on 萧山 250 m
+    # CP-SAT's candidates come from, and each takes seconds
     lp_memo: dict[bytes, tuple[np.ndarray, np.ndarray, float]] = field(
         default_factory=dict
     )
