@@ -182,35 +182,18 @@ def _run(
                 starts[id(attempt_order)] = (first, order_of_zones(p, tol, first)[0])
             else:
                 ls_deadline = time.monotonic() + 0.25 * (deadline - time.monotonic())
-                starts[id(attempt_order)] = (
-                    ordered_start(
-                        p,
-                        attempt_order,
-                        ls_cand,
-                        fixed,
-                        exempt,
-                        moves,
-                        tol,
-                        ls_deadline,
-                    ),
-                    attempt_order,
+                grown = ordered_start(
+                    p, attempt_order, ls_cand, fixed, exempt, moves, tol, ls_deadline
                 )
+                starts[id(attempt_order)] = (grown, attempt_order)
         start, order = starts[id(attempt_order)]
         if not is_valid(p, start, tol, exempt) and not hopeless:
             # The order blocks the repair (see repair): balance on true
             # contiguity, then solve in an order the repaired zones satisfy.
             ls_deadline = time.monotonic() + 0.25 * (deadline - time.monotonic())
             aim = 0.9 * tol if moves else 0.5 * tol
-            repaired = repair(
-                p,
-                fixed,
-                exempt,
-                start,
-                aim,
-                aim if moves else 0.0,
-                None if moves else 0.9 * tol,
-                ls_deadline,
-            )
+            slack, band = (aim, None) if moves else (0.0, 0.9 * tol)
+            repaired = repair(p, fixed, exempt, start, aim, slack, band, ls_deadline)
             if not moves and not is_valid(p, repaired, tol, exempt):
                 # Chains of single moves stall where cells are coarse next
                 # to the deviation left: re-solve paths of whole zones.
@@ -221,17 +204,14 @@ def _run(
                 )
                 # the LP start, if there was one, may have come closer
                 other = lp_units.get(id(attempt_order))
-                if other is not None and worst_excess(p, other) < worst_excess(
-                    p, repaired
-                ):
-                    repaired = other
+                if other is not None:
+                    if worst_excess(p, other) < worst_excess(p, repaired):
+                        repaired = other
             if worst_excess(p, repaired) < worst_excess(p, start):
                 order = order_of_zones(p, tol, repaired)[0]
                 start = repaired
-                starts[id(attempt_order)] = (
-                    start,
-                    order,
-                )  # the next attempt goes on here
+                # the next attempt goes on from here
+                starts[id(attempt_order)] = (start, order)
         cand = with_zoning(cand, start)
         good = is_valid(p, start, tol, exempt)
         narrow = None
@@ -288,23 +268,24 @@ def _run(
             outcome = Outcome(start, outcome.status)
             explanation.append("the solver found nothing better than the start")
         if not hopeless and outcome.status != "cancelled":
-            # On 50k-cell grids the soft model often ends a hair outside the
+            # On large grids the soft model often ends a hair outside the
             # band; border moves usually finish the job in a second or two,
             # and re-solving paths of zones where cells are coarse.
+            aim, soft_units = 0.9 * tol, outcome.units
             units = balance_moves(
                 p,
                 order,
                 order >= 0,
                 fixed,
                 exempt,
-                outcome.units,
-                0.9 * tol,
+                soft_units,
+                aim,
                 0.0,
                 None,
                 deadline,
             )
             if not is_balanced(p, units, tol):
-                units = repair(p, fixed, exempt, units, 0.9 * tol, 0.0, None, deadline)
+                units = repair(p, fixed, exempt, units, aim, 0.0, None, deadline)
             if (
                 not moves
                 and worst_excess(p, start) < worst_excess(p, units)

@@ -371,16 +371,9 @@ def search_neighbourhoods(
         if spread and excess.max(initial=0.0) > 0:
             # border moves then spread along chains of zones what the re-solve
             # let through a neck: far faster than more paths of zones
-            eased = repair(
-                p,
-                fixed,
-                exempt,
-                new,
-                0.5 * tolerance,
-                0.5 * tolerance,
-                None,
-                min(deadline, time.monotonic() + _LNS_REPAIR_SECONDS),
-            )
+            half = 0.5 * tolerance
+            until = min(deadline, time.monotonic() + _LNS_REPAIR_SECONDS)
+            eased = repair(p, fixed, exempt, new, half, half, None, until)
             if off(eased) < off(new):
                 moved = eased != new
                 changed |= set(np.unique(np.r_[new[moved], eased[moved]]).tolist())
