@@ -29,8 +29,8 @@ from planning.zoning.starts import flood_fill, greedy_growth
 # squads as columns (fewer make the LP's zoning dearer on fine grids). The
 # dual simplex takes about one iteration per unit, each costing about the
 # root of the pairs: seconds ~ this x units x sqrt(pairs) (fitted on county
-# grids; benchmarks/zoning.py prints the LP times), and the order rows in
-# rounds take as long again. The LP is skipped when that estimate exceeds
+# grids of 150-500 m cells), and the order rows in rounds take as long
+# again. The LP is skipped when that estimate exceeds
 # this share of the time it has, so that the border moves after it keep
 # a third of that time.
 _LP_NEAREST = 20
