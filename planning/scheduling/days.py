@@ -12,15 +12,13 @@ import time
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
 
 import numpy as np
 from ortools.sat.python import cp_model
 from scipy.cluster.vq import kmeans2
 
 from planning.model import Policy
-from planning.progress import CancelToken
-from planning.scheduling.jobs import _RISK_ORDER, _Squad, _time_cost
+from planning.scheduling.jobs import _RISK_ORDER, _Run, _Squad, _time_cost
 from planning.scheduling.settings import (
     BUILD_SECONDS_PER_VAR,
     DAY_WINDOW,
@@ -34,9 +32,8 @@ from planning.scheduling.settings import (
     PACKAGE_SHARE,
     SKIP_COST,
     TARGET_FILL,
-    ScheduleSettings,
 )
-from planning.scheduling.solver import _Progress, _solve_watched, _solver, _status_name
+from planning.scheduling.solver import _solve_model, _status_name
 
 
 @dataclass
@@ -78,14 +75,10 @@ def _make_packages(sq: _Squad, policy: Policy, seed: int) -> _Packages:
 
 
 def _solve_squad(
+    run: _Run,
     sq: _Squad,
-    policy: Policy,
-    days: list[date],
-    settings: ScheduleSettings,
     time_limit: float,
-    statuses: list[str],
     report: Callable[[float, float, float], None],
-    cancel: CancelToken,
 ) -> dict[int, tuple[int, int]]:
     """Team-day of each job of one squad (jobs left out are not in the dict).
 
@@ -96,26 +89,28 @@ def _solve_squad(
     leaves no visit out that the model would have placed for want of time.
     """
     t0 = time.perf_counter()
-    packs = _make_packages(sq, policy, settings.seed)
-    greedy = _greedy_assign(sq, packs, policy)
-    cands = _candidates(sq, greedy)
-    n_vars = sum(len(c) for c in cands)
-    left = time_limit - (time.perf_counter() - t0)
-    if left < MIN_MODEL_SECONDS + BUILD_SECONDS_PER_VAR * n_vars or cancel.cancelled:
-        statuses.append("greedy")
+    packs = _make_packages(sq, run.policy, run.settings.seed)
+    greedy = _greedy_assign(sq, packs, run.policy)
+    candidates = _candidates(sq, greedy)
+    n_vars = sum(len(c) for c in candidates)
+    seconds_left = time_limit - (time.perf_counter() - t0)
+    if (
+        seconds_left < MIN_MODEL_SECONDS + BUILD_SECONDS_PER_VAR * n_vars
+        or run.cancel.cancelled
+    ):
+        run.statuses.append("greedy")
         return greedy
-    sm = _build_squad_model(sq, packs, policy, cands)
-    _hint_squad(sm, sq, packs, greedy)
+    squad_model = _build_squad_model(sq, packs, run.policy, candidates)
+    _hint_squad(squad_model, sq, packs, greedy)
     limit = max(0.2, time_limit - (time.perf_counter() - t0))
-    solver = _solver(settings, limit)
-    callback = _Progress(report, limit)
-    code = _solve_watched(
-        solver, sm.model, callback, cancel, stall=max(1.0, 0.25 * limit)
+    code, solver = _solve_model(
+        squad_model.model, run.settings, limit, report, run.cancel
     )
-    statuses.append(_status_name(code))
+    run.statuses.append(_status_name(code))
     if code not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return greedy
-    return {i: k for (i, k), var in sm.x.items() if solver.boolean_value(var)}
+    chosen = squad_model.x.items()
+    return {i: k for (i, k), var in chosen if solver.boolean_value(var)}
 
 
 def _candidates(

@@ -11,7 +11,7 @@ import time
 from planning.model import Scenario
 from planning.progress import CancelToken, ProgressEvent, ProgressFn, no_progress
 from planning.scheduling.days import _solve_squad
-from planning.scheduling.jobs import _prepare, _Unscheduled
+from planning.scheduling.jobs import _prepare, _Run, _Unscheduled
 from planning.scheduling.result import ScheduleResult, _build_result, _Clock
 from planning.scheduling.roster import _solve_roster
 from planning.scheduling.routes import _route_all
@@ -32,17 +32,17 @@ def schedule(
     of what was finished (status ``"cancelled"``); the rest is listed as
     unscheduled, so the result is always valid.
     """
-    cancel = cancel or CancelToken()
     clock = _Clock()
-    policy = scenario.policy
     days = scenario.horizon.workdays()
     unscheduled = _Unscheduled()
     squads, travel = _prepare(scenario, days, unscheduled)
+    run = _Run(
+        scenario.policy, days, travel, settings, cancel or CancelToken(), unscheduled
+    )
     clock.lap("prepare")
 
     roster_limit = max(0.5, settings.time_limit * ROSTER_SHARE)
     deadline = clock.start + CPSAT_SHARE * settings.time_limit
-    statuses: list[str] = []
 
     def roster_report(fraction: float, obj: float, bound: float) -> None:
         progress(
@@ -55,23 +55,14 @@ def schedule(
             )
         )
 
-    _solve_roster(
-        squads,
-        policy,
-        len(days),
-        settings,
-        roster_limit,
-        statuses,
-        roster_report,
-        cancel,
-    )
+    _solve_roster(run, squads, roster_limit, roster_report)
     clock.lap("roster")
 
     assignment: dict[str, dict[int, tuple[int, int]]] = {}
-    work = [sq for sq in squads.values() if sq.jobs]
-    remaining = sum(len(sq.jobs) for sq in work)
-    for n_done, sq in enumerate(work):
-        if cancel.cancelled:
+    busy_squads = [sq for sq in squads.values() if sq.jobs]
+    remaining = sum(len(sq.jobs) for sq in busy_squads)
+    for n_done, sq in enumerate(busy_squads):
+        if run.cancel.cancelled:
             for job in sq.jobs:
                 unscheduled.add(
                     job.enterprise_id,
@@ -94,48 +85,35 @@ def schedule(
             progress(
                 ProgressEvent(
                     "scheduling",
-                    0.1 + 0.9 * (i + fraction) / len(work),
+                    0.1 + 0.9 * (i + fraction) / len(busy_squads),
                     f"squad {sid}",
                     objective=obj,
                     bound=bound,
                 )
             )
 
-        assignment[sq.squad_id] = _solve_squad(
-            sq, policy, days, settings, share, statuses, report, cancel
-        )
+        assignment[sq.squad_id] = _solve_squad(run, sq, share, report)
         # also when the squad kept its greedy days (no solver callback ran)
         progress(
             ProgressEvent(
                 "scheduling",
-                0.1 + 0.9 * (n_done + 1) / len(work),
+                0.1 + 0.9 * (n_done + 1) / len(busy_squads),
                 f"squad {sq.squad_id}",
             )
         )
     clock.lap("assign")
 
     spare_stats: dict[str, int] = {}
-    routed = _route_all(
-        squads,
-        assignment,
-        policy,
-        travel,
-        days,
-        settings,
-        unscheduled,
-        progress,
-        cancel,
-        spare_stats,
-    )
+    routed = _route_all(run, squads, assignment, progress, spare_stats)
     clock.lap("routing")
 
-    if cancel.cancelled:
+    if run.cancel.cancelled:
         status = "cancelled"
-    elif not statuses or all(s == "optimal" for s in statuses):
+    elif not run.statuses or all(s == "optimal" for s in run.statuses):
         status = "optimal"
     else:
         status = "feasible"
-    result = _build_result(scenario, squads, routed, days, unscheduled, status, clock)
+    result = _build_result(run, squads, routed, status, clock)
     result.stats.update(spare_stats)
-    result.stats["squads_greedy"] = statuses.count("greedy")
+    result.stats["squads_greedy"] = run.statuses.count("greedy")
     return result

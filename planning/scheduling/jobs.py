@@ -15,8 +15,15 @@ import numpy as np
 import pandas as pd
 
 from planning.model import WGS84, Policy, Scenario, min_to_hhmm
+from planning.progress import CancelToken
 from planning.routing import Window, start_windows
-from planning.scheduling.settings import EARLY_COST, LATE_COST, SKIP_COST, SQUAD_DEPT
+from planning.scheduling.settings import (
+    EARLY_COST,
+    LATE_COST,
+    SKIP_COST,
+    SQUAD_DEPT,
+    ScheduleSettings,
+)
 from planning.travel import TravelModel, metric_crs, metric_xy
 
 _RISK_ORDER = {"red": 0, "yellow": 1, "green": 2}
@@ -61,6 +68,25 @@ class _Unscheduled(list):
         self.append(
             {"enterprise_id": enterprise_id, "squad_id": squad_id, "reason": reason}
         )
+
+
+@dataclass
+class _Run:
+    """What every phase of one :func:`~planning.scheduling.schedule` call
+    shares, passed as one object instead of the same loose arguments.
+
+    ``statuses`` collects the outcome of each CP-SAT model (``"optimal"``,
+    ``"feasible"``, ...) or ``"greedy"`` where a squad kept its greedy days;
+    the result's status and stats are read from it.
+    """
+
+    policy: Policy
+    days: list[date]
+    travel: TravelModel
+    settings: ScheduleSettings
+    cancel: CancelToken
+    unscheduled: _Unscheduled
+    statuses: list[str] = field(default_factory=list)
 
 
 _TeamDay = tuple[str, int, int]

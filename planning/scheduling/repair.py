@@ -18,6 +18,7 @@ from planning.scheduling.jobs import (
     _RISK_ORDER,
     _day_matrix,
     _Job,
+    _Run,
     _Squad,
     _TeamDay,
     _time_cost,
@@ -151,12 +152,10 @@ def _place(
 
 
 def _fill_spare(
+    run: _Run,
     squads: dict[str, _Squad],
     left: list[tuple[_Job, str]],
     routed: dict[_TeamDay, tuple[list[_Job], RouteResult]],
-    policy: Policy,
-    travel: TravelModel,
-    n_days: int,
     deadline: float,
 ) -> set[str]:
     """Place left-out visits on team-days that spare inspectors can equip.
@@ -170,6 +169,7 @@ def _fill_spare(
     (:func:`_place`). Urgent visits (risk, due day) go first. Returns the
     enterprise ids placed.
     """
+    policy, travel, n_days = run.policy, run.travel, len(run.days)
     used: dict[tuple[str, int], int] = defaultdict(int)
     crew_of: dict[_TeamDay, set[str]] = {}
     for key, (jobs, _) in routed.items():

@@ -9,16 +9,15 @@ from __future__ import annotations
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 from shapely.geometry import LineString, Point
 
-from planning.model import WGS84, Scenario, min_to_hhmm
+from planning.model import WGS84, min_to_hhmm
 from planning.routing import RouteResult
-from planning.scheduling.jobs import _Job, _Squad, _TeamDay, _Unscheduled
+from planning.scheduling.jobs import _Job, _Run, _Squad, _TeamDay
 
 _EMPTY_VISITS = (
     "visit_id enterprise_id squad_id team day seq eta start end service_min "
@@ -61,16 +60,14 @@ class _Clock:
 
 
 def _build_result(
-    scenario: Scenario,
+    run: _Run,
     squads: dict[str, _Squad],
     routed: dict[_TeamDay, tuple[list[_Job], RouteResult]],
-    days: list[date],
-    unscheduled: _Unscheduled,
     status: str,
     clock: _Clock,
 ) -> ScheduleResult:
     """Assemble the schema tables and the stats."""
-    policy = scenario.policy
+    policy, days = run.policy, run.days
     visit_rows, route_rows, roster_rows = [], [], []
     load: dict[str, list[int]] = defaultdict(list)
     for key in sorted(routed):
@@ -123,7 +120,7 @@ def _build_result(
         roster_rows, columns=["dept_id", "day", "squad_id", "team", "inspectors"]
     )
     unsched = pd.DataFrame(
-        list(unscheduled), columns=["enterprise_id", "squad_id", "reason"]
+        list(run.unscheduled), columns=["enterprise_id", "squad_id", "reason"]
     )
     joint = len(visits)
     dept_insp = int(sum(len(set(s.split(";"))) for s in visits["departments"] if s))

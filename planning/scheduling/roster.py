@@ -15,21 +15,19 @@ from ortools.sat.python import cp_model
 from scipy.spatial import cKDTree
 
 from planning.model import Policy
-from planning.progress import CancelToken
-from planning.scheduling.jobs import _Squad
-from planning.scheduling.settings import UNIT, ScheduleSettings
-from planning.scheduling.solver import _Progress, _solve_watched, _solver, _status_name
+from planning.scheduling.jobs import _Run, _Squad
+from planning.scheduling.settings import UNIT
+from planning.scheduling.solver import (
+    _solve_model,
+    _status_name,
+)
 
 
 def _solve_roster(
+    run: _Run,
     squads: dict[str, _Squad],
-    policy: Policy,
-    n_days: int,
-    settings: ScheduleSettings,
     time_limit: float,
-    statuses: list[str],
     report: Callable[[float, float, float], None],
-    cancel: CancelToken,
 ) -> None:
     """Allocate department inspectors to squad team-days (sets ``crews``).
 
@@ -42,6 +40,7 @@ def _solve_roster(
     squad models room to keep team-days compact. Crews a squad does not
     use are dropped from the final roster.
     """
+    policy, n_days = run.policy, len(run.days)
     active = [sq for sq in squads.values() if sq.jobs]
     for sq in active:
         _estimate_loads(sq, policy)
@@ -106,12 +105,8 @@ def _solve_roster(
     for key, var in r.items():
         model.add_hint(var, key in greedy)
 
-    solver = _solver(settings, time_limit)
-    callback = _Progress(report, time_limit)
-    code = _solve_watched(
-        solver, model, callback, cancel, stall=max(1.0, 0.25 * time_limit)
-    )
-    statuses.append(_status_name(code))
+    code, solver = _solve_model(model, run.settings, time_limit, report, run.cancel)
+    run.statuses.append(_status_name(code))
     if code in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         chosen = {key for key, var in r.items() if solver.boolean_value(var)}
     else:  # no solution in time: the greedy roster is valid too

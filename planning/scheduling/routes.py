@@ -12,15 +12,15 @@ from collections import defaultdict
 from datetime import date
 
 from planning.model import Policy, min_to_hhmm
-from planning.progress import CancelToken, ProgressEvent, ProgressFn
+from planning.progress import ProgressEvent, ProgressFn
 from planning.routing import RouteResult, RouteStop, route_day
 from planning.scheduling.jobs import (
     _RISK_ORDER,
     _day_matrix,
     _Job,
+    _Run,
     _Squad,
     _TeamDay,
-    _Unscheduled,
 )
 from planning.scheduling.repair import _fill_spare, _place
 from planning.scheduling.settings import (
@@ -28,7 +28,6 @@ from planning.scheduling.settings import (
     REPAIR_TRIES_LATE,
     ROUTING_SHARE,
     SPARE_SHARE,
-    ScheduleSettings,
 )
 from planning.travel import TravelModel
 
@@ -50,15 +49,10 @@ def _route(
 
 
 def _route_all(
+    run: _Run,
     squads: dict[str, _Squad],
     assignment: dict[str, dict[int, tuple[int, int]]],
-    policy: Policy,
-    travel: TravelModel,
-    days: list[date],
-    settings: ScheduleSettings,
-    unscheduled: _Unscheduled,
     progress: ProgressFn,
-    cancel: CancelToken,
     stats: dict[str, int],
 ) -> dict[_TeamDay, tuple[list[_Job], RouteResult]]:
     """Route every team-day, insert stops that did not fit (and visits the
@@ -68,24 +62,25 @@ def _route_all(
     ``stats`` receives how many stops routing dropped, how many visits the
     insertion repair placed and how many the spare pass placed.
     """
+    policy, travel, settings = run.policy, run.travel, run.settings
     engine = settings.routing_engine
     pending: list[tuple[_Job, str]] = []
-    plan: dict[_TeamDay, list[_Job]] = defaultdict(list)
+    jobs_of: dict[_TeamDay, list[_Job]] = defaultdict(list)
     for sid, assign in assignment.items():
         sq = squads[sid]
         for i, job in enumerate(sq.jobs):
             if i in assign:
                 t, j = assign[i]
-                plan[sid, t, j].append(job)
+                jobs_of[sid, t, j].append(job)
             else:
                 pending.append((job, _skip_reason(sq, job, policy)))
-    n_routes = max(1, len(plan))
+    n_routes = max(1, len(jobs_of))
     deadline = time.perf_counter() + ROUTING_SHARE * settings.time_limit
     routed: dict[_TeamDay, tuple[list[_Job], RouteResult]] = {}
     n_dropped = 0
-    for n, key in enumerate(sorted(plan)):
-        jobs = plan[key]
-        if cancel.cancelled:  # finish quickly: first local optimum only
+    for n, key in enumerate(sorted(jobs_of)):
+        jobs = jobs_of[key]
+        if run.cancel.cancelled:  # finish quickly: first local optimum only
             result = _route(
                 squads[key[0]], jobs, policy, travel, 0.01, "greedy", engine
             )
@@ -95,7 +90,7 @@ def _route_all(
             result = _route(squads[key[0]], jobs, policy, travel, limit, engine=engine)
         kept = [jobs[i] for i in result.order]
         pending.extend(
-            (jobs[i], _route_reason(jobs[i], key, days)) for i in result.dropped
+            (jobs[i], _route_reason(jobs[i], key, run.days)) for i in result.dropped
         )
         n_dropped += len(result.dropped)
         result.dropped = []
@@ -107,15 +102,15 @@ def _route_all(
     repair_deadline = (
         max(deadline, time.perf_counter()) + REPAIR_SHARE * settings.time_limit
     )
-    left: list[tuple[_Job, str]] = []
+    left_out: list[tuple[_Job, str]] = []
     n_repaired = 0
     pending.sort(key=lambda item: (_RISK_ORDER[item[0].risk], item[0].due))
     for job, reason in pending:
-        if cancel.cancelled:
+        if run.cancel.cancelled:
             reason = (
                 "排程已取消 / planning was cancelled before this visit could be placed"
             )
-            unscheduled.add(job.enterprise_id, job.squad_id, reason)
+            run.unscheduled.add(job.enterprise_id, job.squad_id, reason)
             continue
         sq = squads[job.squad_id]
         late = time.perf_counter() > repair_deadline
@@ -132,22 +127,20 @@ def _route_all(
                 reason = _skip_reason(sq, job, policy)
             if late:
                 reason += "（计算时间用尽 / the time limit cut the search short）"
-            left.append((job, reason))
+            left_out.append((job, reason))
     spare_deadline = (
         max(repair_deadline, time.perf_counter()) + SPARE_SHARE * settings.time_limit
     )
     placed: set[str] = set()
-    if settings.spare_inspectors and not cancel.cancelled:
-        placed = _fill_spare(
-            squads, left, routed, policy, travel, len(days), spare_deadline
-        )
+    if settings.spare_inspectors and not run.cancel.cancelled:
+        placed = _fill_spare(run, squads, left_out, routed, spare_deadline)
     stats["route_dropped"] = n_dropped
     stats["repair_placed"] = n_repaired
     stats["spare_placed"] = len(placed)
-    stats["left_out_before_spare"] = len(left)
-    for job, reason in left:
+    stats["left_out_before_spare"] = len(left_out)
+    for job, reason in left_out:
         if job.enterprise_id not in placed:
-            unscheduled.add(job.enterprise_id, job.squad_id, reason)
+            run.unscheduled.add(job.enterprise_id, job.squad_id, reason)
     return routed
 
 

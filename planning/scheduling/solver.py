@@ -70,6 +70,23 @@ def _solve_watched(
         watcher.join()
 
 
+def _solve_model(
+    model: cp_model.CpModel,
+    settings: ScheduleSettings,
+    time_limit: float,
+    report: Callable[[float, float, float], None],
+    cancel: CancelToken,
+) -> tuple[int, cp_model.CpSolver]:
+    """Solve ``model`` within ``time_limit``, stopping once it stalls for a
+    quarter of that (at least 1 s) or on cancel; the status and the solver."""
+    solver = _solver(settings, time_limit)
+    callback = _Progress(report, time_limit)
+    code = _solve_watched(
+        solver, model, callback, cancel, stall=max(1.0, 0.25 * time_limit)
+    )
+    return code, solver
+
+
 def _status_name(code: int) -> str:
     return {
         cp_model.OPTIMAL: "optimal",
