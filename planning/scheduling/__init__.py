@@ -4,19 +4,19 @@ Every enterprise with due items gets exactly one joint visit covering all of
 them, or a row in ``unscheduled`` with a reason a planner can act on. The
 work is decomposed so a county of 20,000 visits stays tractable:
 
-1. **Preparation** (:func:`_prepare`) turns each due enterprise into a
-   :class:`_Job` (service minutes, professional departments, admissible
+1. **Preparation** (:func:`.jobs._prepare`) turns each due enterprise into a
+   :class:`.jobs._Job` (service minutes, professional departments, admissible
    start windows, due workday, risk) and rejects what no plan can hold:
    no squad for the cell, a department with no inspectors, opening hours
    that leave no slot in the workday, a firm too far to reach and return.
-2. **Roster** (:func:`_solve_roster`, one small CP-SAT for the county):
+2. **Roster** (:func:`.roster._solve_roster`, one small CP-SAT for the county):
    department inspectors are the only resource squads share, so it decides
    which departments join which team on which day. Each squad's demand is
    aggregated by *profile* (the set of professional departments a visit
    needs, e.g. {市场监管, 应急管理} for a restaurant) and by due day; team-day
    minutes are split among profiles whose departments are all rostered
    there, so departments a visit needs together land on the same team-day.
-3. **Days** (:func:`_solve_squad`, one CP-SAT per squad, crews fixed):
+3. **Days** (:func:`.days._solve_squad`, one CP-SAT per squad, crews fixed):
    visits go to team-days whose crew covers them. Geographic coherence
    comes from *packages*: each squad's visits are pre-clustered (k-means)
    into neighbourhoods of about half a team-day of work. A team-day's
@@ -38,14 +38,20 @@ work is decomposed so a county of 20,000 visits stays tractable:
    stops with opening-hour windows, busy windows and lunch. A stop that
    does not fit, and a visit the day model left out, is then inserted at
    the cheapest feasible position of another compatible team-day
-   (:func:`_place`, an exact earliest-start check of that day alone, no
+   (:func:`.repair._place`, an exact earliest-start check of that day alone, no
    solver), so a short budget narrows this repair but never skips it.
-5. **Spare inspectors** (:func:`_fill_spare`): the roster sizes crews by
+5. **Spare inspectors** (:func:`.repair._fill_spare`): the roster sizes crews by
    minutes, so visits can be left out for want of a department on their
    squad's team-days while that department's inspector-days go unused.
    Left-out visits join team-days that the day's free inspectors can
    equip, if an exact insertion keeps that day feasible; the rest are
    reported unscheduled with their reason.
+
+One module a phase, so each can be read alone: ``settings`` (costs, time
+shares, :class:`ScheduleSettings`), ``jobs`` (preparation and the run
+context), ``roster``, ``days``, ``routes`` and ``repair``, ``solver`` (CP-SAT
+set-up and the stall watcher), ``result`` (schema tables), ``driver``
+(:func:`schedule`), ``reroute`` (:func:`route_team_days` after a manual edit).
 """
 
 from planning.scheduling.driver import schedule

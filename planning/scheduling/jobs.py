@@ -89,7 +89,9 @@ class _Run:
     statuses: list[str] = field(default_factory=list)
 
 
-_TeamDay = tuple[str, int, int]
+_TeamDaySlot = tuple[str, int, int]
+"""(squad_id, workday index, team index) of one team-day; the public
+:data:`~planning.scheduling.TeamDay` names it by ISO day and team number."""
 
 
 def _prepare(

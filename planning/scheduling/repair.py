@@ -20,7 +20,7 @@ from planning.scheduling.jobs import (
     _Job,
     _Run,
     _Squad,
-    _TeamDay,
+    _TeamDaySlot,
     _time_cost,
 )
 from planning.scheduling.settings import EXTRA_DEPT_COST, INSERT_BATCH, SPARE_TRIES
@@ -102,12 +102,12 @@ def _insertion(
 def _place(
     sq: _Squad,
     job: _Job,
-    options: list[tuple[_TeamDay, frozenset[str]]],
-    routed: dict[_TeamDay, tuple[list[_Job], RouteResult]],
+    options: list[tuple[_TeamDaySlot, frozenset[str]]],
+    routed: dict[_TeamDaySlot, tuple[list[_Job], RouteResult]],
     policy: Policy,
     travel: TravelModel,
     tries: int | None = None,
-) -> tuple[_TeamDay, frozenset[str]] | None:
+) -> tuple[_TeamDaySlot, frozenset[str]] | None:
     """Insert ``job`` into the best of the team-days ``options`` it fits.
 
     ``options`` pairs each team-day with the departments it would have to
@@ -155,7 +155,7 @@ def _fill_spare(
     run: _Run,
     squads: dict[str, _Squad],
     left: list[tuple[_Job, str]],
-    routed: dict[_TeamDay, tuple[list[_Job], RouteResult]],
+    routed: dict[_TeamDaySlot, tuple[list[_Job], RouteResult]],
     deadline: float,
 ) -> set[str]:
     """Place left-out visits on team-days that spare inspectors can equip.
@@ -171,7 +171,7 @@ def _fill_spare(
     """
     policy, travel, n_days = run.policy, run.travel, len(run.days)
     used: dict[tuple[str, int], int] = defaultdict(int)
-    crew_of: dict[_TeamDay, set[str]] = {}
+    crew_of: dict[_TeamDaySlot, set[str]] = {}
     for key, (jobs, _) in routed.items():
         crew_of[key] = {d for job in jobs for d in job.profs}
         for d in crew_of[key]:

@@ -131,7 +131,7 @@ def route_team_days(
 
 @dataclass
 class _VisitFirm:
-    """An enterprise row as :func:`_make_job` reads it, with a visit's items."""
+    """An enterprise row as :func:`.jobs._make_job` reads it, with a visit's items."""
 
     enterprise_id: str
     due_items: str

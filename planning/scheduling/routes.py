@@ -20,7 +20,7 @@ from planning.scheduling.jobs import (
     _Job,
     _Run,
     _Squad,
-    _TeamDay,
+    _TeamDaySlot,
 )
 from planning.scheduling.repair import _fill_spare, _place
 from planning.scheduling.settings import (
@@ -54,7 +54,7 @@ def _route_all(
     assignment: dict[str, dict[int, tuple[int, int]]],
     progress: ProgressFn,
     stats: dict[str, int],
-) -> dict[_TeamDay, tuple[list[_Job], RouteResult]]:
+) -> dict[_TeamDaySlot, tuple[list[_Job], RouteResult]]:
     """Route every team-day, insert stops that did not fit (and visits the
     day model left out) into other team-days, give what is still left out
     to team-days that spare inspectors can equip, report the rest.
@@ -65,7 +65,7 @@ def _route_all(
     policy, travel, settings = run.policy, run.travel, run.settings
     engine = settings.routing_engine
     pending: list[tuple[_Job, str]] = []
-    jobs_of: dict[_TeamDay, list[_Job]] = defaultdict(list)
+    jobs_of: dict[_TeamDaySlot, list[_Job]] = defaultdict(list)
     for sid, assign in assignment.items():
         sq = squads[sid]
         for i, job in enumerate(sq.jobs):
@@ -76,7 +76,7 @@ def _route_all(
                 pending.append((job, _skip_reason(sq, job, policy)))
     n_routes = max(1, len(jobs_of))
     deadline = time.perf_counter() + ROUTING_SHARE * settings.time_limit
-    routed: dict[_TeamDay, tuple[list[_Job], RouteResult]] = {}
+    routed: dict[_TeamDaySlot, tuple[list[_Job], RouteResult]] = {}
     n_dropped = 0
     for n, key in enumerate(sorted(jobs_of)):
         jobs = jobs_of[key]
@@ -177,7 +177,7 @@ def _skip_reason(sq: _Squad, job: _Job, policy: Policy) -> str:
     )
 
 
-def _route_reason(job: _Job, key: _TeamDay, days: list[date]) -> str:
+def _route_reason(job: _Job, key: _TeamDaySlot, days: list[date]) -> str:
     hours = ", ".join(f"{min_to_hhmm(a)}-{min_to_hhmm(b)}" for a, b in job.windows)
     return (
         f"路线排不下（营业时段冲突） / "

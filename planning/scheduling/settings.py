@@ -134,7 +134,7 @@ class ScheduleSettings:
     spare_inspectors
         After routing, give visits left out for want of crew or time to
         team-days that unused inspector-days can equip (see
-        :func:`_fill_spare`).
+        :func:`.repair._fill_spare`).
     """
 
     time_limit: float = 60.0
