@@ -266,15 +266,13 @@ def _make_job(
     return "", job
 
 
+def _urgency(job: _Job) -> tuple[int, int]:
+    """Sort key of the repair and spare passes: red before green, then due."""
+    return (_RISK_ORDER[job.risk], job.due)
+
+
 def _time_cost(job: _Job, day: int) -> int:
     """Objective cost of visiting ``job`` on workday ``day``."""
     if day < job.due:
         return EARLY_COST * (job.due - day)
     return LATE_COST[job.risk] * (day - job.due)
-
-
-def _day_matrix(sq: _Squad, jobs: list[_Job], travel: TravelModel) -> np.ndarray:
-    """Travel minutes between the base (row 0) and the stops."""
-    xy = np.array([sq.base_xy] + [job.xy for job in jobs])
-    speed = np.array([sq.base_speed] + [job.speed for job in jobs])
-    return travel.minutes(xy, xy, speed, speed)

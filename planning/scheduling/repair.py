@@ -15,16 +15,22 @@ import numpy as np
 from planning.model import Policy
 from planning.routing import RouteResult
 from planning.scheduling.jobs import (
-    _RISK_ORDER,
-    _day_matrix,
     _Job,
     _Run,
     _Squad,
     _TeamDaySlot,
     _time_cost,
+    _urgency,
 )
 from planning.scheduling.settings import EXTRA_DEPT_COST, INSERT_BATCH, SPARE_TRIES
 from planning.travel import TravelModel
+
+
+def _day_matrix(sq: _Squad, jobs: list[_Job], travel: TravelModel) -> np.ndarray:
+    """Travel minutes between the base (row 0) and the stops."""
+    xy = np.array([sq.base_xy] + [job.xy for job in jobs])
+    speed = np.array([sq.base_speed] + [job.speed for job in jobs])
+    return travel.minutes(xy, xy, speed, speed)
 
 
 def _timeline(
@@ -182,7 +188,7 @@ def _fill_spare(
         for t in range(n_days)
     }
     placed: set[str] = set()
-    order = sorted(left, key=lambda item: (_RISK_ORDER[item[0].risk], item[0].due))
+    order = sorted(left, key=lambda item: _urgency(item[0]))
     for job, _ in order:
         if time.perf_counter() > deadline:
             break

@@ -17,10 +17,7 @@ from scipy.spatial import cKDTree
 from planning.model import Policy
 from planning.scheduling.jobs import _Run, _Squad
 from planning.scheduling.settings import UNIT
-from planning.scheduling.solver import (
-    _solve_model,
-    _status_name,
-)
+from planning.scheduling.solver import _solve_model, _status_name
 
 
 def _solve_roster(

@@ -14,15 +14,8 @@ from datetime import date
 from planning.model import Policy, min_to_hhmm
 from planning.progress import ProgressEvent, ProgressFn
 from planning.routing import RouteResult, RouteStop, route_day
-from planning.scheduling.jobs import (
-    _RISK_ORDER,
-    _day_matrix,
-    _Job,
-    _Run,
-    _Squad,
-    _TeamDaySlot,
-)
-from planning.scheduling.repair import _fill_spare, _place
+from planning.scheduling.jobs import _Job, _Run, _Squad, _TeamDaySlot, _urgency
+from planning.scheduling.repair import _day_matrix, _fill_spare, _place
 from planning.scheduling.settings import (
     REPAIR_SHARE,
     REPAIR_TRIES_LATE,
@@ -104,7 +97,7 @@ def _route_all(
     )
     left_out: list[tuple[_Job, str]] = []
     n_repaired = 0
-    pending.sort(key=lambda item: (_RISK_ORDER[item[0].risk], item[0].due))
+    pending.sort(key=lambda item: _urgency(item[0]))
     for job, reason in pending:
         if run.cancel.cancelled:
             reason = (
