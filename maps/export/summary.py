@@ -25,21 +25,11 @@ import shapely
 
 from maps.export.common import text_of
 from maps.export.spreadsheets import squad_load
-from maps.render import squad_colors
+from maps.render import SQUAD_PALETTE, squad_colors
 from planning.plan import Plan
 
-PALETTE = (
-    "#1f77b4",
-    "#ff7f0e",
-    "#2ca02c",
-    "#9467bd",
-    "#8c564b",
-    "#e377c2",
-    "#17becf",
-    "#bcbd22",
-    "#d62728",
-    "#7f7f7f",
-)
+PALETTE = SQUAD_PALETTE
+"""The map's qualitative colours, for zones and event-type lines alike."""
 SYNTHETIC_LABEL = "示例数据 (synthetic)"
 MAX_EVENT_TYPES = 6
 CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
