@@ -178,16 +178,20 @@ def _nice_km(span_km: float) -> float:
 class _Frame:
     """A map drawing fitted to some lon/lat points: local equirectangular
     projection (cos(lat) on x), exact enough for a few kilometres and needing
-    no CRS machinery at print time."""
+    no CRS machinery at print time. The base is fitted too, and the zone
+    outline drawn first, under whatever the map adds."""
 
     def __init__(
         self,
         pts: list[tuple[float, float]],
         zone: shapely.Geometry | None,
+        base: tuple[float, float] | None,
         font: str,
         width: float,
         height: float,
     ) -> None:
+        if base is not None:
+            pts = [*pts, base]
         self.font, self.width, self.height = font, width, height
         self.drawing = d = Drawing(width, height)
         d.add(
@@ -234,6 +238,7 @@ class _Frame:
             self.cx + half_w,
             self.cy + half_h,
         )
+        self.zone(zone)
 
     def xy(self, lon: float, lat: float) -> tuple[float, float]:
         return (
@@ -351,12 +356,9 @@ def route_map(
         for x, y in zip(td.stops["lon"], td.stops["lat"], strict=True)
         if pd.notna(x)
     ]
-    if base is not None:
-        pts.append(base)
-    frame = _Frame(pts, zone, font, width, height)
+    frame = _Frame(pts, zone, base, font, width, height)
     if frame.empty:
         return frame.blank("无路线")
-    frame.zone(zone)
     line = td.line
     if not line:
         line = [
@@ -744,12 +746,9 @@ def patrol_map(
         for lp in loops
         for x, y in zip(lp.points["lon"], lp.points["lat"], strict=True)
     ]
-    if base is not None:
-        pts.append(base)
-    frame = _Frame(pts, zone, font, width, height)
+    frame = _Frame(pts, zone, base, font, width, height)
     if frame.empty:
         return frame.blank("无巡查路线")
-    frame.zone(zone)
     for lp in loops:
         if len(lp.line) >= 2:
             frame.drawing.add(
