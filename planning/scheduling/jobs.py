@@ -16,7 +16,7 @@ import pandas as pd
 
 from planning.model import WGS84, Policy, Scenario, min_to_hhmm
 from planning.progress import CancelToken
-from planning.routing import Window, start_windows
+from planning.routing import RouteResult, Window, start_windows
 from planning.scheduling.settings import (
     EARLY_COST,
     LATE_COST,
@@ -92,6 +92,8 @@ class _Run:
 _TeamDaySlot = tuple[str, int, int]
 """(squad_id, workday index, team index) of one team-day; the public
 :data:`~planning.scheduling.TeamDay` names it by ISO day and team number."""
+_Routed = dict[_TeamDaySlot, tuple[list[_Job], RouteResult]]
+"""Each routed team-day's stops in route order, with their route."""
 
 
 def _prepare(

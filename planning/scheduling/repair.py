@@ -16,6 +16,7 @@ from planning.model import Policy
 from planning.routing import RouteResult
 from planning.scheduling.jobs import (
     _Job,
+    _Routed,
     _Run,
     _Squad,
     _TeamDaySlot,
@@ -106,12 +107,11 @@ def _insertion(
 
 
 def _place(
+    run: _Run,
     sq: _Squad,
     job: _Job,
     options: list[tuple[_TeamDaySlot, frozenset[str]]],
-    routed: dict[_TeamDaySlot, tuple[list[_Job], RouteResult]],
-    policy: Policy,
-    travel: TravelModel,
+    routed: _Routed,
     tries: int | None = None,
 ) -> tuple[_TeamDaySlot, frozenset[str]] | None:
     """Insert ``job`` into the best of the team-days ``options`` it fits.
@@ -124,6 +124,7 @@ def _place(
     if none does, the next batch (at most ``tries`` in all). Returns the
     chosen option, after updating ``routed``.
     """
+    policy = run.policy
     day_len = policy.day_end - policy.day_start
     xy = np.array(job.xy)
     ranked = []
@@ -144,7 +145,7 @@ def _place(
         best = None
         for _, key, extra in ranked[b : b + INSERT_BATCH]:
             jobs = routed.get(key, ([], None))[0]
-            found = _insertion(sq, jobs, job, policy, travel)
+            found = _insertion(sq, jobs, job, policy, run.travel)
             if found is None:
                 continue
             cost = _time_cost(job, key[1]) + found[0] + EXTRA_DEPT_COST * len(extra)
@@ -161,7 +162,7 @@ def _fill_spare(
     run: _Run,
     squads: dict[str, _Squad],
     left: list[tuple[_Job, str]],
-    routed: dict[_TeamDaySlot, tuple[list[_Job], RouteResult]],
+    routed: _Routed,
     deadline: float,
 ) -> set[str]:
     """Place left-out visits on team-days that spare inspectors can equip.
@@ -175,7 +176,7 @@ def _fill_spare(
     (:func:`_place`). Urgent visits (risk, due day) go first. Returns the
     enterprise ids placed.
     """
-    policy, travel, n_days = run.policy, run.travel, len(run.days)
+    policy, n_days = run.policy, len(run.days)
     used: dict[tuple[str, int], int] = defaultdict(int)
     crew_of: dict[_TeamDaySlot, set[str]] = {}
     for key, (jobs, _) in routed.items():
@@ -200,7 +201,7 @@ def _fill_spare(
                 extra = frozenset(job.profs - crew_of.get(key, set()))
                 if all(free[d, t] > 0 for d in extra):
                     options.append((key, extra))
-        chosen = _place(sq, job, options, routed, policy, travel, SPARE_TRIES)
+        chosen = _place(run, sq, job, options, routed, SPARE_TRIES)
         if chosen is None:
             continue
         key, extra = chosen

@@ -17,7 +17,7 @@ from shapely.geometry import LineString, Point
 
 from planning.model import WGS84, min_to_hhmm
 from planning.routing import RouteResult
-from planning.scheduling.jobs import _Job, _Run, _Squad, _TeamDaySlot
+from planning.scheduling.jobs import _Job, _Routed, _Run, _Squad
 
 _EMPTY_VISITS = (
     "visit_id enterprise_id squad_id team day seq eta start end service_min "
@@ -62,7 +62,7 @@ class _Clock:
 def _build_result(
     run: _Run,
     squads: dict[str, _Squad],
-    routed: dict[_TeamDaySlot, tuple[list[_Job], RouteResult]],
+    routed: _Routed,
     status: str,
     clock: _Clock,
 ) -> ScheduleResult:

@@ -14,7 +14,7 @@ from datetime import date
 from planning.model import Policy, min_to_hhmm
 from planning.progress import ProgressEvent, ProgressFn
 from planning.routing import RouteResult, RouteStop, route_day
-from planning.scheduling.jobs import _Job, _Run, _Squad, _TeamDaySlot, _urgency
+from planning.scheduling.jobs import _Job, _Routed, _Run, _Squad, _TeamDaySlot, _urgency
 from planning.scheduling.repair import _day_matrix, _fill_spare, _place
 from planning.scheduling.settings import (
     REPAIR_SHARE,
@@ -47,7 +47,7 @@ def _route_all(
     assignment: dict[str, dict[int, tuple[int, int]]],
     progress: ProgressFn,
     stats: dict[str, int],
-) -> dict[_TeamDaySlot, tuple[list[_Job], RouteResult]]:
+) -> _Routed:
     """Route every team-day, insert stops that did not fit (and visits the
     day model left out) into other team-days, give what is still left out
     to team-days that spare inspectors can equip, report the rest.
@@ -69,7 +69,7 @@ def _route_all(
                 pending.append((job, _skip_reason(sq, job, policy)))
     n_routes = max(1, len(jobs_of))
     deadline = time.perf_counter() + ROUTING_SHARE * settings.time_limit
-    routed: dict[_TeamDaySlot, tuple[list[_Job], RouteResult]] = {}
+    routed: _Routed = {}
     n_dropped = 0
     for n, key in enumerate(sorted(jobs_of)):
         jobs = jobs_of[key]
@@ -113,7 +113,7 @@ def _route_all(
             if job.profs <= sq.crews[key[1], key[2]]
         ]
         tries = REPAIR_TRIES_LATE if late else None
-        if _place(sq, job, options, routed, policy, travel, tries) is not None:
+        if _place(run, sq, job, options, routed, tries) is not None:
             n_repaired += 1
         else:
             if job.profs:  # every team-day with that crew is full
