@@ -5,7 +5,7 @@ Run ``python -m benchmarks.scheduling [--part sample|county|all]``.
 * **sample**: the deterministic sample county (``build_sample()``),
   workload, zoning (``planning.plan.run_zoning``) and ``schedule()`` at the
   default 60 s budget, once without and once with the spare-inspector pass
-  (:func:`planning.scheduling._fill_spare`), so its effect on unscheduled
+  (``ScheduleSettings.spare_inspectors``), so its effect on unscheduled
   visits is measured on the same zones; then the team-day routes of the
   plan are re-solved by each routing engine to compare them where the
   product uses them.

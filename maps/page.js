@@ -9,6 +9,16 @@
     if (text !== undefined && text !== null) e.textContent = String(text);
     return e;
   }
+  // a legend row: a swatch (its CSS class, coloured through one style
+  // property, or not at all) and its label
+  function swatchRow(rowCls, swCls, styleProp, color, label) {
+    var row = el("div", rowCls);
+    var sw = el("span", swCls);
+    if (styleProp) sw.style[styleProp] = color;
+    row.appendChild(sw);
+    row.appendChild(document.createTextNode(label));
+    return row;
+  }
   function table(rows) {
     var t = el("table");
     rows.forEach(function (r) {
@@ -378,12 +388,8 @@
     }
     box.appendChild(el("h5", null, "企业风险 (risk)"));
     ["red", "yellow", "green"].forEach(function (r) {
-      var row = el("div");
-      var sw = el("span", "sw dot");
-      sw.style.background = D.riskColors[r];
-      row.appendChild(sw);
-      row.appendChild(document.createTextNode(RISK[r]));
-      box.appendChild(row);
+      box.appendChild(
+        swatchRow(null, "sw dot", "background", D.riskColors[r], RISK[r]));
     });
     if (D.days.length > 10) {
       box.appendChild(el("h5", null, "路线日期 (days)"));
@@ -393,41 +399,27 @@
     } else if (D.days.length) {
       box.appendChild(el("h5", null, "路线日期 (days)"));
       D.days.forEach(function (d) {
-        var row = el("div");
-        var sw = el("span", "sw line");
-        sw.style.background = d.color;
-        row.appendChild(sw);
-        row.appendChild(document.createTextNode("D" + d.no + " " + d.day));
-        box.appendChild(row);
+        box.appendChild(swatchRow(null, "sw line", "background", d.color,
+          "D" + d.no + " " + d.day));
       });
     }
     if (D.patrols.length && D.windows.length) {
       box.appendChild(el("h5", null, "巡查路线 时段 (patrols)"));
       D.windows.forEach(function (w) {
-        var row = el("div", "patrol-legend");
-        var sw = el("span", "sw line dashed");
-        sw.style.borderColor = w.color;
-        row.appendChild(sw);
-        row.appendChild(document.createTextNode(w.window));
-        box.appendChild(row);
+        box.appendChild(swatchRow("patrol-legend", "sw line dashed",
+          "borderColor", w.color, w.window));
       });
     }
     lockedLegend = el("div", "locked-legend");
     lockedLegend.appendChild(el("h5", null, "网格 (cells)"));
-    var lockedRow = el("div");
-    lockedRow.appendChild(el("span", "sw locked"));
-    lockedRow.appendChild(document.createTextNode("已锁定 (locked)"));
-    lockedLegend.appendChild(lockedRow);
+    lockedLegend.appendChild(
+      swatchRow(null, "sw locked", null, null, "已锁定 (locked)"));
     box.appendChild(lockedLegend);
     if (D.squad === null && D.squads.length) {
       box.appendChild(el("h5", null, "中队 (squads)"));
       D.squads.forEach(function (s) {
-        var row = el("div");
-        var sw = el("span", "sw");
-        sw.style.background = s.color;
-        row.appendChild(sw);
-        row.appendChild(document.createTextNode(s.name || s.id));
-        box.appendChild(row);
+        box.appendChild(
+          swatchRow(null, "sw", "background", s.color, s.name || s.id));
       });
     }
     L.DomEvent.disableScrollPropagation(outer);

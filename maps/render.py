@@ -222,6 +222,33 @@ def _i(value: Any) -> int | None:
     return None if f is None else int(f)
 
 
+def _typed(row: Any, fields: dict[str, Callable[[Any], Any]]) -> dict[str, Any]:
+    """The named attributes of an ``itertuples`` row, each made JSON-ready by
+    its converter (a missing column reads as a missing value)."""
+    return {name: convert(getattr(row, name, None)) for name, convert in fields.items()}
+
+
+_VISIT_FIELDS = {
+    "squad_id": _s,
+    "team": _i,
+    "seq": _i,
+    "eta": _s,
+    "start": _s,
+    "end": _s,
+    "service_min": _i,
+}
+_ROUTE_FIELDS = {
+    "team": _i,
+    "day": _s,
+    "stops": _i,
+    "km": _f,
+    "travel_min": _i,
+    "service_min": _i,
+    "start": _s,
+    "end": _s,
+}
+
+
 def _split(value: Any) -> list[str]:
     return [p.strip() for p in _s(value).split(";") if p.strip()]
 
@@ -562,13 +589,7 @@ def _prepare_visits(
                 {
                     "day": day,
                     "day_no": day_info.get(day, {}).get("no"),
-                    "squad_id": _s(getattr(row, "squad_id", None)),
-                    "team": _i(getattr(row, "team", None)),
-                    "seq": _i(getattr(row, "seq", None)),
-                    "eta": _s(getattr(row, "eta", None)),
-                    "start": _s(getattr(row, "start", None)),
-                    "end": _s(getattr(row, "end", None)),
-                    "service_min": _i(getattr(row, "service_min", None)),
+                    **_typed(row, _VISIT_FIELDS),
                     "items": _split(getattr(row, "item_names", None))
                     or _split(getattr(row, "items", None)),
                     "departments": [
@@ -659,14 +680,7 @@ def _prepare_visits(
                     "route_id": _s(getattr(row, "route_id", None)),
                     "squad_id": sid,
                     "squad_name": names.get(sid, sid),
-                    "team": _i(getattr(row, "team", None)),
-                    "day": _s(getattr(row, "day", None)),
-                    "stops": _i(getattr(row, "stops", None)),
-                    "km": _f(getattr(row, "km", None)),
-                    "travel_min": _i(getattr(row, "travel_min", None)),
-                    "service_min": _i(getattr(row, "service_min", None)),
-                    "start": _s(getattr(row, "start", None)),
-                    "end": _s(getattr(row, "end", None)),
+                    **_typed(row, _ROUTE_FIELDS),
                     "path": path,
                 }
             )

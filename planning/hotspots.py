@@ -221,24 +221,13 @@ def estimate_intensity(
     k = settings.shrink_events
     weekly = (n_eff * recent + k * alltime) / np.maximum(n_eff + k, 1e-12)
 
-    weekday = _shrunk_profile(
-        code,
-        ev["time"].dt.day_of_week.to_numpy(),
-        w_recent,
-        n,
-        WEEKDAYS,
-        settings.profile_events,
-        smooth=False,
-    )
-    hour = _shrunk_profile(
-        code,
-        ev["time"].dt.hour.to_numpy(),
-        w_recent,
-        n,
-        HOURS,
-        settings.profile_events,
-        smooth=True,
-    )
+    def profile(groups: pd.Series, bins: int, smooth: bool) -> np.ndarray:
+        return _shrunk_profile(
+            code, groups.to_numpy(), w_recent, n, bins, settings.profile_events, smooth
+        )
+
+    weekday = profile(ev["time"].dt.day_of_week, WEEKDAYS, smooth=False)
+    hour = profile(ev["time"].dt.hour, HOURS, smooth=True)
     types = (
         pd.DataFrame(
             {

@@ -108,6 +108,12 @@ def validate(plan: Plan) -> list[Violation]:
     )
 
 
+def _by_enterprise(enterprises: pd.DataFrame, values: pd.Series) -> dict[str, object]:
+    """``values`` (one per enterprise row) keyed by enterprise id, as visits
+    name them."""
+    return dict(zip(enterprises["enterprise_id"].astype(str), values, strict=True))
+
+
 def _label(row: pd.Series) -> str:
     return (
         f"visit {row.get('visit_id', '?')} to {row['enterprise_id']} "
@@ -164,12 +170,8 @@ def _check_items(
 ) -> list[Violation]:
     """A visit covers exactly the enterprise's due items."""
     out: list[Violation] = []
-    due = dict(
-        zip(
-            enterprises["enterprise_id"].astype(str),
-            enterprises["due_items"].map(lambda s: set(_split(s))),
-            strict=True,
-        )
+    due = _by_enterprise(
+        enterprises, enterprises["due_items"].map(lambda s: set(_split(s)))
     )
     for _, row in visits.iterrows():
         eid = str(row["enterprise_id"])
@@ -259,13 +261,7 @@ def _check_times(
 ) -> list[Violation]:
     """Service inside opening hours, outside busy windows and lunch."""
     out: list[Violation] = []
-    category = dict(
-        zip(
-            enterprises["enterprise_id"].astype(str),
-            enterprises["category"],
-            strict=True,
-        )
-    )
+    category = _by_enterprise(enterprises, enterprises["category"])
     for _, row in visits.iterrows():
         start, end = _clock(row["start"]), _clock(row["end"])
         if start is None or end is None:
@@ -353,13 +349,7 @@ def _check_squads(
 ) -> list[Violation]:
     """The visiting squad owns the enterprise's cell."""
     out: list[Violation] = []
-    cell_of = dict(
-        zip(
-            enterprises["enterprise_id"].astype(str),
-            enterprises["cell_id"],
-            strict=True,
-        )
-    )
+    cell_of = _by_enterprise(enterprises, enterprises["cell_id"])
     owner = dict(zip(cells["cell_id"], cells["squad_id"], strict=True))
     for _, row in visits.iterrows():
         cell = cell_of.get(str(row["enterprise_id"]))

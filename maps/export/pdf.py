@@ -178,16 +178,20 @@ def _nice_km(span_km: float) -> float:
 class _Frame:
     """A map drawing fitted to some lon/lat points: local equirectangular
     projection (cos(lat) on x), exact enough for a few kilometres and needing
-    no CRS machinery at print time."""
+    no CRS machinery at print time. The base is fitted too, and the zone
+    outline drawn first, under whatever the map adds."""
 
     def __init__(
         self,
         pts: list[tuple[float, float]],
         zone: shapely.Geometry | None,
+        base: tuple[float, float] | None,
         font: str,
         width: float,
         height: float,
     ) -> None:
+        if base is not None:
+            pts = [*pts, base]
         self.font, self.width, self.height = font, width, height
         self.drawing = d = Drawing(width, height)
         d.add(
@@ -234,6 +238,7 @@ class _Frame:
             self.cx + half_w,
             self.cy + half_h,
         )
+        self.zone(zone)
 
     def xy(self, lon: float, lat: float) -> tuple[float, float]:
         return (
@@ -351,12 +356,9 @@ def route_map(
         for x, y in zip(td.stops["lon"], td.stops["lat"], strict=True)
         if pd.notna(x)
     ]
-    if base is not None:
-        pts.append(base)
-    frame = _Frame(pts, zone, font, width, height)
+    frame = _Frame(pts, zone, base, font, width, height)
     if frame.empty:
         return frame.blank("无路线")
-    frame.zone(zone)
     line = td.line
     if not line:
         line = [
@@ -618,16 +620,8 @@ def _info(td: TeamDay, plan: Plan, st: _Styles) -> list[Paragraph]:
     return out
 
 
-def _signatures(st: _Styles) -> KeepTogether:
-    line = "_" * 18
-    rows = [
-        [_p("检查人员签字：", st.body), _p(f"{line}  {line}  {line}", st.body)],
-        [
-            _p("企业负责人签字：", st.body),
-            _p("见上表各企业“企业负责人签字”栏", st.small),
-        ],
-        [_p("中队负责人审核：", st.body), _p(f"{line}      日期：{line}", st.body)],
-    ]
+def _signature_block(rows: list[list[Flowable]]) -> KeepTogether:
+    """Label and blank lines to sign on, kept on one page with its sheet."""
     t = Table(rows, colWidths=(32 * mm, CONTENT_W - 32 * mm))
     t.setStyle(
         TableStyle(
@@ -640,21 +634,10 @@ def _signatures(st: _Styles) -> KeepTogether:
     return KeepTogether([Spacer(1, 6), t])
 
 
-def _section(
-    td: TeamDay,
-    plan: Plan,
-    font: CJKFont,
-    st: _Styles,
-    zone: shapely.Geometry | None,
-    base: tuple[float, float] | None,
-    synthetic: bool,
-) -> list[Flowable]:
-    title = f"{TITLE} · {td.squad_name} · {td.day} · 第{td.team}组"
-    story: list[Flowable] = [_Section(td.label), _p(title, st.title, "b")]
-    if synthetic:
-        story.append(_synthetic_note("本作业单", st))
+def _map_head(map_flowable: Flowable, info: Flowable | list[Flowable]) -> Table:
+    """The head of a sheet: the map, and the facts beside it."""
     head = Table(
-        [[route_map(td, zone, base, font.name), _info(td, plan, st)]],
+        [[map_flowable, info]],
         colWidths=(MAP_W + 4 * mm, CONTENT_W - MAP_W - 4 * mm),
     )
     head.setStyle(
@@ -662,6 +645,41 @@ def _section(
             [("VALIGN", (0, 0), (-1, -1), "TOP"), ("LEFTPADDING", (0, 0), (0, 0), 0)]
         )
     )
+    return head
+
+
+def _signatures(st: _Styles) -> KeepTogether:
+    line = "_" * 18
+    return _signature_block(
+        [
+            [_p("检查人员签字：", st.body), _p(f"{line}  {line}  {line}", st.body)],
+            [
+                _p("企业负责人签字：", st.body),
+                _p("见上表各企业“企业负责人签字”栏", st.small),
+            ],
+            [_p("中队负责人审核：", st.body), _p(f"{line}      日期：{line}", st.body)],
+        ]
+    )
+
+
+@dataclass(frozen=True)
+class _Sheet:
+    """What every page of one squad's work order is drawn with."""
+
+    font: CJKFont
+    st: _Styles
+    zone: shapely.Geometry | None
+    base: tuple[float, float] | None
+    synthetic: bool
+
+
+def _section(td: TeamDay, plan: Plan, sheet: _Sheet) -> list[Flowable]:
+    font, st, zone, base = sheet.font, sheet.st, sheet.zone, sheet.base
+    title = f"{TITLE} · {td.squad_name} · {td.day} · 第{td.team}组"
+    story: list[Flowable] = [_Section(td.label), _p(title, st.title, "b")]
+    if sheet.synthetic:
+        story.append(_synthetic_note("本作业单", st))
+    head = _map_head(route_map(td, zone, base, font.name), _info(td, plan, st))
     story += [Spacer(1, 3), head, Spacer(1, 6)]
     if len(td.stops):
         story.append(_stop_table(td, plan, font, st))
@@ -728,12 +746,9 @@ def patrol_map(
         for lp in loops
         for x, y in zip(lp.points["lon"], lp.points["lat"], strict=True)
     ]
-    if base is not None:
-        pts.append(base)
-    frame = _Frame(pts, zone, font, width, height)
+    frame = _Frame(pts, zone, base, font, width, height)
     if frame.empty:
         return frame.blank("无巡查路线")
-    frame.zone(zone)
     for lp in loops:
         if len(lp.line) >= 2:
             frame.drawing.add(
@@ -853,16 +868,9 @@ def _patrol_table(loops: list[PatrolLoop], font: CJKFont, st: _Styles) -> LongTa
     return table
 
 
-def _patrol_sections(
-    plan: Plan,
-    squad_id: str,
-    font: CJKFont,
-    st: _Styles,
-    zone: shapely.Geometry | None,
-    base: tuple[float, float] | None,
-    synthetic: bool,
-) -> list[Flowable]:
+def _patrol_sections(plan: Plan, squad_id: str, sheet: _Sheet) -> list[Flowable]:
     """A page per weekday with the squad's patrol loops ([] without loops)."""
+    font, st, zone, base = sheet.font, sheet.st, sheet.zone, sheet.base
     loops = patrol_loops(plan, squad_id)
     if not loops:
         return []
@@ -877,38 +885,16 @@ def _patrol_sections(
             _Section(f"{name} · {PATROL_FOLDER} · {weekday}"),
             _p(f"{PATROL_FOLDER} · {name} · 每{weekday}", st.title, "b"),
         ]
-        if synthetic:
+        if sheet.synthetic:
             story.append(_synthetic_note("本巡查路线", st))
-        head = Table(
-            [
-                [
-                    patrol_map(day_loops, zone, base, font.name),
-                    _patrol_info(name, squad_id, weekday, day_loops, st),
-                ]
-            ],
-            colWidths=(MAP_W + 4 * mm, CONTENT_W - MAP_W - 4 * mm),
-        )
-        head.setStyle(
-            TableStyle(
-                [
-                    ("VALIGN", (0, 0), (-1, -1), "TOP"),
-                    ("LEFTPADDING", (0, 0), (0, 0), 0),
-                ]
-            )
+        head = _map_head(
+            patrol_map(day_loops, zone, base, font.name),
+            _patrol_info(name, squad_id, weekday, day_loops, st),
         )
         story += [Spacer(1, 3), head, Spacer(1, 6), _patrol_table(day_loops, font, st)]
         line = "_" * 18
-        sig = Table(
-            [
-                [
-                    _p("巡查人员签字：", st.body),
-                    _p(f"{line}  {line}      日期：{line}", st.body),
-                ]
-            ],
-            colWidths=(32 * mm, CONTENT_W - 32 * mm),
-        )
-        sig.setStyle(TableStyle([("TOPPADDING", (0, 0), (-1, -1), 9)]))
-        story.append(KeepTogether([Spacer(1, 6), sig]))
+        signed = _p(f"{line}  {line}      日期：{line}", st.body)
+        story.append(_signature_block([[_p("巡查人员签字：", st.body), signed]]))
     return story
 
 
@@ -935,12 +921,13 @@ def write_squad_work_order(plan: Plan, squad_id: str, path: str | Path) -> Path:
     synthetic = bool(plan.scenario.synthetic)
     name = squad_names(plan).get(squad_id, squad_id)
     zone, base = _zone_geom(plan, squad_id), _base(plan, squad_id)
+    sheet = _Sheet(font, st, zone, base, synthetic)
     story: list[Flowable] = []
     team_days = _team_days(plan, squad_id)
     for k, td in enumerate(team_days):
         if k:
             story.append(PageBreak())
-        story += _section(td, plan, font, st, zone, base, synthetic)
+        story += _section(td, plan, sheet)
     if not team_days:
         story += [
             _Section(name),
@@ -949,7 +936,7 @@ def write_squad_work_order(plan: Plan, squad_id: str, path: str | Path) -> Path:
         ]
         if synthetic:
             story.append(_p(SYNTHETIC_LABEL, st.body))
-    story += _patrol_sections(plan, squad_id, font, st, zone, base, synthetic)
+    story += _patrol_sections(plan, squad_id, sheet)
     story += _unscheduled(plan, squad_id, st)
     doc = SimpleDocTemplate(
         str(path),

@@ -25,21 +25,11 @@ import shapely
 
 from maps.export.common import text_of
 from maps.export.spreadsheets import squad_load
-from maps.render import squad_colors
+from maps.render import SQUAD_PALETTE, squad_colors
 from planning.plan import Plan
 
-PALETTE = (
-    "#1f77b4",
-    "#ff7f0e",
-    "#2ca02c",
-    "#9467bd",
-    "#8c564b",
-    "#e377c2",
-    "#17becf",
-    "#bcbd22",
-    "#d62728",
-    "#7f7f7f",
-)
+PALETTE = SQUAD_PALETTE
+"""The map's qualitative colours, for zones and event-type lines alike."""
 SYNTHETIC_LABEL = "示例数据 (synthetic)"
 MAX_EVENT_TYPES = 6
 CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
@@ -123,6 +113,19 @@ def zone_map_svg(plan: Plan, width: int = 520, height: int = 420) -> str:
     return "".join(parts)
 
 
+def _chart_svg(width: int, height: int, label: str) -> str:
+    """The opening tag of a chart: sized, and named for screen readers."""
+    return (
+        f'<svg viewBox="0 0 {width} {height}" width="{width}" height="{height}" '
+        f'role="img" aria-label="{_e(label)}">'
+    )
+
+
+def _row_name(x: float, y: float, name: object) -> str:
+    """A bar's name, right-aligned against the bars."""
+    return f'<text x="{x}" y="{y}" text-anchor="end">{_e(name)}</text>'
+
+
 def load_bars_svg(load: pd.DataFrame, width: int = 520) -> str:
     """Horizontal bars: zone workload per squad, a tick at its target."""
     if not len(load):
@@ -135,16 +138,11 @@ def load_bars_svg(load: pd.DataFrame, width: int = 520) -> str:
         1.0,
     )
     sx = (width - left - right) / top
-    out = [
-        f'<svg viewBox="0 0 {width} {h}" width="{width}" height="{h}" role="img" '
-        'aria-label="工作量">'
-    ]
+    out = [_chart_svg(width, h, "工作量")]
     for k, r in enumerate(load.itertuples()):
         y = 8 + k * row_h
         wl = 0.0 if pd.isna(r.workload) else float(r.workload)
-        out.append(
-            f'<text x="{left - 6}" y="{y + 13}" text-anchor="end">{_e(r.name)}</text>'
-        )
+        out.append(_row_name(left - 6, y + 13, r.name))
         dev = 0.0 if pd.isna(r.deviation_pct) else float(r.deviation_pct)
         color = "#d62728" if abs(dev) > 5 else "#1f77b4"
         out.append(
@@ -177,15 +175,10 @@ def saved_bars_svg(load: pd.DataFrame, width: int = 520) -> str:
     h = row_h * len(load) + 30
     top = max(float(load["dept_inspections"].max()), 1.0)
     sx = (width - left - right) / top
-    out = [
-        f'<svg viewBox="0 0 {width} {h}" width="{width}" height="{h}" role="img" '
-        'aria-label="减少入企">'
-    ]
+    out = [_chart_svg(width, h, "减少入企")]
     for k, r in enumerate(load.itertuples()):
         y = 6 + k * row_h
-        out.append(
-            f'<text x="{left - 6}" y="{y + 16}" text-anchor="end">{_e(r.name)}</text>'
-        )
+        out.append(_row_name(left - 6, y + 16, r.name))
         out.append(
             f'<rect x="{left}" y="{y}" width="{r.dept_inspections * sx:.1f}" '
             f'height="11" fill="#bbbbbb"><title>部门检查 {r.dept_inspections}</title>'
@@ -239,10 +232,7 @@ def hotspot_svg(weeks: pd.DataFrame, width: int = 520, height: int = 240) -> str
     pw, ph = width - left - right, height - top - bottom
     ymax = max(float(weeks.to_numpy().max()), 1.0)
     n = len(weeks)
-    out = [
-        f'<svg viewBox="0 0 {width} {height}" width="{width}" height="{height}" '
-        'role="img" aria-label="热点事件趋势">'
-    ]
+    out = [_chart_svg(width, height, "热点事件趋势")]
 
     def px(i: int) -> float:
         return left + (pw * i / (n - 1) if n > 1 else pw / 2)

@@ -21,6 +21,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from typing import TypedDict, Unpack
 
 import geopandas as gpd
 import numpy as np
@@ -57,6 +58,7 @@ from planning.travel import metric_crs
 
 __all__ = [
     "KINDS",
+    "ImportOptions",
     "ImportReport",
     "import_into_project",
     "import_layer",
@@ -207,33 +209,35 @@ class ImportReport:
         return [i for i in self.issues if i.level in (WARNING, REPAIRED)]
 
 
+class ImportOptions(TypedDict, total=False):
+    """The keyword options of every import function, written once.
+
+    ``layer`` (of a multi-layer file; default: the one named like the kind),
+    ``coords`` (``"auto"`` or the coordinate system of the file),
+    ``lang`` (of the messages, ``"zh_CN"``), ``expected_bounds`` (lon/lat
+    box the data should fall in; default: the scenario's), ``progress``
+    and ``cancel``; see :func:`import_layer_with_report`.
+    """
+
+    layer: str | None
+    coords: str
+    lang: str
+    expected_bounds: Sequence[float] | None
+    progress: ProgressFn | None
+    cancel: CancelToken | None
+
+
 def import_layer(
     scenario: Scenario,
     file: str | Path,
     kind: str,
-    *,
-    layer: str | None = None,
-    coords: str = "auto",
-    lang: str = "zh_CN",
-    expected_bounds: Sequence[float] | None = None,
-    progress: ProgressFn | None = None,
-    cancel: CancelToken | None = None,
+    **options: Unpack[ImportOptions],
 ) -> Scenario:
     """A new scenario with ``kind`` replaced by the file's layer.
 
     ``scenario`` is never modified. Raises :class:`LayerImportError`.
     """
-    return import_layer_with_report(
-        scenario,
-        file,
-        kind,
-        layer=layer,
-        coords=coords,
-        lang=lang,
-        expected_bounds=expected_bounds,
-        progress=progress,
-        cancel=cancel,
-    )[0]
+    return import_layer_with_report(scenario, file, kind, **options)[0]
 
 
 def import_layer_with_report(
@@ -307,13 +311,7 @@ def import_into_project(
     project_path: str | Path,
     file: str | Path,
     kind: str,
-    *,
-    layer: str | None = None,
-    coords: str = "auto",
-    lang: str = "zh_CN",
-    expected_bounds: Sequence[float] | None = None,
-    progress: ProgressFn | None = None,
-    cancel: CancelToken | None = None,
+    **options: Unpack[ImportOptions],
 ) -> ImportReport:
     """Replace layer ``kind`` of the project GeoPackage with ``file``'s layer.
 
@@ -322,6 +320,8 @@ def import_into_project(
     project file is unchanged. A plan saved in the project is kept but
     reported as out of date.
     """
+    lang = options.get("lang", "zh_CN")
+    progress, cancel = options.get("progress"), options.get("cancel")
     started = time.perf_counter()
     project_path = Path(project_path)
     log = IssueLog(project_path.name)
@@ -330,17 +330,7 @@ def import_into_project(
     except Exception as exc:  # ProjectError, missing file, not a GeoPackage ...
         log.add("project_unreadable", detail=str(exc)[:300])
         raise log.fail(lang) from exc
-    new, report = import_layer_with_report(
-        scenario,
-        file,
-        kind,
-        layer=layer,
-        coords=coords,
-        lang=lang,
-        expected_bounds=expected_bounds,
-        progress=progress,
-        cancel=cancel,
-    )
+    new, report = import_layer_with_report(scenario, file, kind, **options)
     if cancel is not None:
         cancel.raise_if_cancelled()
     if plan is not None:

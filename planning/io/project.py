@@ -195,11 +195,7 @@ def load_project(path: str | Path) -> tuple[Scenario, Plan | None]:
     )
     scenario = Scenario(
         name=meta.get("name", path.stem),
-        cells=read("cells"),
-        towns=read("towns"),
-        squads=read("squads"),
-        enterprises=read("enterprises"),
-        hotspots=read("hotspots"),
+        **{name: read(name) for name in SCENARIO_LAYERS},
         policy=policy,
         horizon=horizon,
         synthetic=meta.get("synthetic") == "1",
@@ -218,13 +214,8 @@ def load_project(path: str | Path) -> tuple[Scenario, Plan | None]:
     }
     plan = Plan(
         scenario=scenario,
-        zones=read("zones"),
-        visits=read("visits"),
-        routes=read("routes"),
-        unscheduled=read("unscheduled"),
-        roster=read("roster"),
+        **{name: read(name) for name in PLAN_LAYERS + PLAN_TABLES},
+        **{n: read(n) if n in layers else None for n in OPTIONAL_PLAN_LAYERS},
         settings=settings,
-        patrols=read("patrols") if "patrols" in layers else None,
-        patrol_points=read("patrol_points") if "patrol_points" in layers else None,
     )
     return scenario, plan
