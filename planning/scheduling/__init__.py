@@ -50,7 +50,7 @@ work is decomposed so a county of 20,000 visits stays tractable:
 One module a phase, so each can be read alone: ``settings`` (costs, time
 shares, :class:`ScheduleSettings`), ``jobs`` (preparation and the run
 context), ``roster``, ``days``, ``routes`` and ``repair``, ``solver`` (CP-SAT
-set-up and the stall watcher), ``result`` (schema tables), ``driver``
+runs through :mod:`planning.cpsat`), ``result`` (schema tables), ``driver``
 (:func:`schedule`), ``reroute`` (:func:`route_team_days` after a manual edit).
 """
 
