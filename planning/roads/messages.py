@@ -46,7 +46,6 @@ ROAD_TEMPLATES: dict[str, dict[str, str]] = {
         "zh_CN": "字段对应：{fields}",
         "en": "fields used: {fields}",
     },
-    "roads_repair": {"zh_CN": "拓扑：{text}", "en": "topology: {text}"},
     "roads_all_one_way": {
         "zh_CN": "全部 {n} 条道路都是单行线，{traps} 个路口只进不出或只出不进；"
         "请检查单行字段（是否把所有道路都标成了单行？）",
@@ -80,5 +79,12 @@ ROAD_TEMPLATES: dict[str, dict[str, str]] = {
 
 def register() -> None:
     """Add the road templates to the shared table (idempotent)."""
+    from planning.roads.topology import REPAIR_WORDS
+
     for code, text in ROAD_TEMPLATES.items():
         TEMPLATES.setdefault(code, text)
+    for key in REPAIR_WORDS["en"]:
+        TEMPLATES.setdefault(
+            f"roads_repair_{key.lstrip('_')}",
+            {lang: words[key] for lang, words in REPAIR_WORDS.items()},
+        )
