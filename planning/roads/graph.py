@@ -32,6 +32,7 @@ from planning.roads.topology import Network
 
 __all__ = ["RoadGraph", "RoadMatrix", "Snap", "UNREACHABLE_REASONS"]
 
+NODE_M = 1e-3  # metres: a point this close to a segment's end is its junction
 EPS_MIN = 1e-9  # minutes added to each edge so that zero-length edges exist
 REACHABLE, NO_ROAD, OTHER_PART, ONE_WAY = 0, 1, 2, 3
 UNREACHABLE_REASONS = {
@@ -169,9 +170,15 @@ class RoadGraph:
         """The base graph plus each snapped point as a node inside its segment."""
         n0 = self.n_nodes
         ok = snap.segment >= 0
-        pid = np.flatnonzero(ok)
-        s = snap.segment[ok]
-        t = np.clip(snap.along[ok], 0.0, self.length[s])
+        seg_all = np.maximum(snap.segment, 0)
+        t_all = np.clip(np.nan_to_num(snap.along), 0.0, self.length[seg_all])
+        # a point at a segment's end is that junction, whatever the one-ways
+        at_u = ok & (t_all <= NODE_M)
+        at_v = ok & ~at_u & (t_all >= self.length[seg_all] - NODE_M)
+        inner = ok & ~at_u & ~at_v
+        pid = np.flatnonzero(inner)
+        s = snap.segment[inner]
+        t = t_all[inner]
         order = np.lexsort((t, s))
         pid, s, t = pid[order], s[order], t[order]
         node = n0 + pid
@@ -208,6 +215,8 @@ class RoadGraph:
         indptr = np.r_[0, np.cumsum(np.bincount(src, minlength=n))]
         graph = csr_matrix((minutes, dst, indptr), shape=(n, n))
         point_node = np.where(ok, n0 + np.arange(len(ok)), -1)
+        point_node[at_u] = self.u[seg_all[at_u]]
+        point_node[at_v] = self.v[seg_all[at_v]]
         return _Aug(graph, metres, seg, t0, t1, point_node)
 
     @staticmethod
