@@ -32,6 +32,7 @@ from planning.roads.topology import Network
 
 __all__ = ["RoadGraph", "RoadMatrix", "Snap", "UNREACHABLE_REASONS"]
 
+SNAP_FIRST_M = 300.0  # metres searched for a road before searching everywhere
 NODE_M = 1e-3  # metres: a point this close to a segment's end is its junction
 EPS_MIN = 1e-9  # minutes added to each edge so that zero-length edges exist
 REACHABLE, NO_ROAD, OTHER_PART, ONE_WAY = 0, 1, 2, 3
@@ -90,6 +91,7 @@ class _Aug:
     t0: np.ndarray
     t1: np.ndarray
     point_node: np.ndarray
+    keys: np.ndarray  # src * n + dst of each stored edge, sorted
 
 
 class RoadGraph:
@@ -151,7 +153,16 @@ class RoadGraph:
             nan = np.full(n, np.nan)
             return Snap(np.full(n, -1), nan, nan, np.full((n, 2), np.nan), xy)
         pts = shapely.points(xy)
-        (pi, gi), dist = self._tree.query_nearest(pts, return_distance=True)
+        # most points are near a road: a bounded search first is far quicker
+        (pi, gi), dist = self._tree.query_nearest(
+            pts, max_distance=SNAP_FIRST_M, return_distance=True
+        )
+        rest = np.setdiff1d(np.arange(n), pi)
+        if len(rest):
+            (ri, rg), rd = self._tree.query_nearest(pts[rest], return_distance=True)
+            pi, gi, dist = np.r_[pi, rest[ri]], np.r_[gi, rg], np.r_[dist, rd]
+            order = np.argsort(pi, kind="stable")
+            pi, gi, dist = pi[order], gi[order], dist[order]
         first = np.r_[True, pi[1:] != pi[:-1]]
         pi, gi, dist = pi[first], gi[first], dist[first]
         seg = np.full(n, -1, dtype=np.int64)
@@ -217,29 +228,78 @@ class RoadGraph:
         point_node = np.where(ok, n0 + np.arange(len(ok)), -1)
         point_node[at_u] = self.u[seg_all[at_u]]
         point_node[at_v] = self.v[seg_all[at_v]]
-        return _Aug(graph, metres, seg, t0, t1, point_node)
+        return _Aug(graph, metres, seg, t0, t1, point_node, src * n + dst)
 
     @staticmethod
     def _edge_index(aug: _Aug, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         """Stored-edge positions of the edges ``a -> b`` (they exist)."""
-        g = aug.graph
-        n = g.shape[0]
-        keys = np.repeat(np.arange(n), np.diff(g.indptr)) * n + g.indices
-        return np.searchsorted(keys, a * n + b)
+        return np.searchsorted(aug.keys, a * aug.graph.shape[0] + b)
 
-    def _tree_metres(
-        self, aug: _Aug, pred: np.ndarray, root: int, reverse: bool
-    ) -> np.ndarray:
-        """Metres from ``root`` along the shortest-minutes tree ``pred``."""
-        n = len(pred)
-        child = np.flatnonzero(pred >= 0)
-        parent = pred[child]
-        if reverse:  # the tree was grown on the reversed graph: edges child -> parent
-            idx = self._edge_index(aug, child, parent)
-        else:
-            idx = self._edge_index(aug, parent, child)
-        tree = csr_matrix((aug.metres[idx] + 1e-12, (parent, child)), shape=(n, n))
-        return dijkstra(tree, indices=root)
+    def _search(
+        self,
+        aug: _Aug,
+        graph: csr_matrix,
+        sources: np.ndarray,
+        targets: np.ndarray,
+        reverse: bool,
+        metres: bool,
+        limit: float,
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Minutes and metres sources x targets, searched in memory-sized chunks.
+
+        Metres follow each target's predecessor chain back to its source,
+        all chains of a chunk a step at a time: only the paths asked for
+        are walked, never the whole tree.
+        """
+        n = graph.shape[0]
+        rows = max(1, int(4e6 // n))
+        out_min = np.full((len(sources), len(targets)), np.inf)
+        out_m = np.full(out_min.shape, np.nan)
+        for lo in range(0, len(sources), rows):
+            src = sources[lo : lo + rows]
+            if not metres:
+                out_min[lo : lo + rows] = dijkstra(graph, indices=src, limit=limit)[
+                    :, targets
+                ]
+                continue
+            dist, pred = dijkstra(
+                graph, indices=src, return_predecessors=True, limit=limit
+            )
+            block = dist[:, targets]
+            out_min[lo : lo + rows] = block
+            cur = np.broadcast_to(targets, block.shape).copy()
+            acc = np.zeros(block.shape)
+            r, c = np.nonzero(np.isfinite(block) & (cur != src[:, None]))
+            while len(r):
+                x = cur[r, c]
+                p = pred[r, x]
+                if reverse:  # searched on the reversed graph: the edge is x -> p
+                    idx = self._edge_index(aug, x, p)
+                else:
+                    idx = self._edge_index(aug, p, x)
+                acc[r, c] += aug.metres[idx]
+                cur[r, c] = p
+                go = p != src[r]
+                r, c = r[go], c[go]
+            acc[~np.isfinite(block)] = np.inf
+            out_m[lo : lo + rows] = acc
+        return out_min, out_m
+
+    def _limit(self, points: np.ndarray) -> float:
+        """A search radius in minutes that likely holds every pair of ``points``.
+
+        Twice the points' spread at the network's median speed, plus 10
+        minutes. :meth:`matrix` searches again without it from any source
+        that left a target unreached, so it saves time on clustered points
+        (a team-day) and never changes an answer.
+        """
+        if len(points) < 2:
+            return np.inf
+        spread = float(np.hypot(*np.ptp(points, axis=0)))
+        net = float(np.hypot(*np.ptp(self.network.node_xy, axis=0)))
+        if spread > 0.5 * net:
+            return np.inf
+        return float(2.0 * spread / np.median(self.m_per_min) + 10.0)
 
     # --- matrices -------------------------------------------------------------
 
@@ -250,7 +310,8 @@ class RoadGraph:
 
         Searches start from the smaller side: from the origins on the graph,
         or from the destinations on the reversed graph, so cells x bases
-        costs one search per base either way.
+        costs one search per base either way. Clustered points are searched
+        within a radius first (see :meth:`_limit`).
         """
         origins = np.asarray(origins, float).reshape(-1, 2)
         destinations = np.asarray(destinations, float).reshape(-1, 2)
@@ -269,21 +330,14 @@ class RoadGraph:
         ok_src = np.flatnonzero(sources >= 0)
         ok_tgt = np.flatnonzero(targets >= 0)
         if len(ok_src) and len(ok_tgt):
-            dist, pred = dijkstra(
-                graph, indices=sources[ok_src], return_predecessors=True
-            )
-            block = dist[:, targets[ok_tgt]]
-            if metres:
-                mblock = np.vstack(
-                    [
-                        self._tree_metres(aug, pred[k], sources[s], not from_origins)[
-                            targets[ok_tgt]
-                        ]
-                        for k, s in enumerate(ok_src)
-                    ]
-                )
-            else:
-                mblock = np.full(block.shape, np.nan)
+            s, t = sources[ok_src], targets[ok_tgt]
+            rev = not from_origins
+            limit = self._limit(np.r_[origins, destinations])
+            block, mblock = self._search(aug, graph, s, t, rev, metres, limit)
+            again = np.flatnonzero(np.isinf(block).any(axis=1))
+            if np.isfinite(limit) and len(again):
+                b2, m2 = self._search(aug, graph, s[again], t, rev, metres, np.inf)
+                block[again], mblock[again] = b2, m2
             if from_origins:
                 minutes[np.ix_(ok_src, ok_tgt)] = block
                 dist_m[np.ix_(ok_src, ok_tgt)] = mblock

@@ -171,14 +171,18 @@ def _ends_onto_lines(
     idx = np.flatnonzero(ends)
     pts = shapely.points(xy[idx])
     tree = shapely.STRtree(geoms)
-    p, g = tree.query(pts, predicate="dwithin", distance=tol)
+    # boxes first (cheap), exact distances only for lines the box touches
+    x, y = xy[idx, 0], xy[idx, 1]
+    p, g = tree.query(shapely.box(x - tol, y - tol, x + tol, y + tol))
     own = line[idx[p]]
     allowed = (g != own) & ((level[g] == level[own]) | (level[g] == 0))
     p, g = p[allowed], g[allowed]
+    dist = shapely.distance(pts[p], geoms[g])
+    near = dist <= tol
+    p, g, dist = p[near], g[near], dist[near]
     if len(p) == 0:
         counts["t_junctions"] = counts["near_miss_closed"] = 0
         return np.zeros((0, 3))
-    dist = shapely.distance(pts[p], geoms[g])
     # each end goes to its nearest allowed line's closest point
     order = np.lexsort((dist, p))
     p, g, dist = p[order], g[order], dist[order]
@@ -237,6 +241,17 @@ def _insert_vertices(
     return all_xy[order], all_line[order]
 
 
+def _location_ids(xy: np.ndarray) -> np.ndarray:
+    """One id per distinct point (to the millimetre), via one packed int64 key."""
+    keys = np.round(xy * KEY_SCALE).astype(np.int64)
+    keys -= keys.min(axis=0) if len(keys) else 0
+    span = int(keys[:, 1].max()) + 1 if len(keys) else 1
+    if len(keys) and int(keys[:, 0].max()) < (2**62) // span:
+        packed = keys[:, 0] * span + keys[:, 1]
+        return pd.factorize(packed)[0]
+    return np.unique(keys, axis=0, return_inverse=True)[1].ravel()
+
+
 def _nodes(
     xy: np.ndarray, line: np.ndarray, level: np.ndarray, counts: dict[str, int]
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -244,9 +259,7 @@ def _nodes(
     start = np.r_[True, line[1:] != line[:-1]]
     end = np.r_[line[1:] != line[:-1], True]
     is_end = start | end
-    keys = np.round(xy * KEY_SCALE).astype(np.int64)
-    _, loc = np.unique(keys, axis=0, return_inverse=True)
-    loc = loc.ravel()
+    loc = _location_ids(xy)
     lev = level[line].astype(np.int64)
     frame = pd.DataFrame({"loc": loc, "lev": lev, "end": is_end})
     group = frame.groupby(["loc", "lev"], sort=False).ngroup().to_numpy()
