@@ -247,9 +247,8 @@ class RoadGraph:
     ) -> tuple[np.ndarray, np.ndarray]:
         """Minutes and metres sources x targets, searched in memory-sized chunks.
 
-        Metres follow each target's predecessor chain back to its source,
-        all chains of a chunk a step at a time: only the paths asked for
-        are walked, never the whole tree.
+        Metres come from the predecessor tree: chains walked back from a
+        few targets, or pointer jumping over the whole tree for many.
         """
         n = graph.shape[0]
         rows = max(1, int(4e6 // n))
@@ -267,23 +266,54 @@ class RoadGraph:
             )
             block = dist[:, targets]
             out_min[lo : lo + rows] = block
-            cur = np.broadcast_to(targets, block.shape).copy()
-            acc = np.zeros(block.shape)
-            r, c = np.nonzero(np.isfinite(block) & (cur != src[:, None]))
-            while len(r):
-                x = cur[r, c]
-                p = pred[r, x]
-                if reverse:  # searched on the reversed graph: the edge is x -> p
-                    idx = self._edge_index(aug, x, p)
-                else:
-                    idx = self._edge_index(aug, p, x)
-                acc[r, c] += aug.metres[idx]
-                cur[r, c] = p
-                go = p != src[r]
-                r, c = r[go], c[go]
+            if len(targets) * 50 < n:
+                acc = self._walk(aug, pred, src, targets, block, reverse)
+            else:
+                acc = self._jump(aug, pred, reverse)[:, targets]
             acc[~np.isfinite(block)] = np.inf
             out_m[lo : lo + rows] = acc
         return out_min, out_m
+
+    def _walk(self, aug, pred, src, targets, block, reverse) -> np.ndarray:
+        """Metres to a few targets: follow their predecessor chains a step
+        at a time, all chains of the chunk together."""
+        cur = np.broadcast_to(targets, block.shape).copy()
+        acc = np.zeros(block.shape)
+        r, c = np.nonzero(np.isfinite(block) & (cur != src[:, None]))
+        while len(r):
+            x = cur[r, c]
+            p = pred[r, x]
+            if reverse:  # searched on the reversed graph: the edge is x -> p
+                idx = self._edge_index(aug, x, p)
+            else:
+                idx = self._edge_index(aug, p, x)
+            acc[r, c] += aug.metres[idx]
+            cur[r, c] = p
+            go = p != src[r]
+            r, c = r[go], c[go]
+        return acc
+
+    def _jump(self, aug, pred, reverse) -> np.ndarray:
+        """Metres to every node by pointer jumping on the predecessor tree:
+        about log2(depth) whole-array steps, for when most nodes are wanted."""
+        n_rows, n = pred.shape
+        rows = np.arange(n_rows)[:, None]
+        has = pred >= 0
+        r, x = np.nonzero(has)
+        p = pred[r, x]
+        if reverse:
+            idx = self._edge_index(aug, x, p)
+        else:
+            idx = self._edge_index(aug, p, x)
+        dist = np.zeros((n_rows, n))
+        dist[r, x] = aug.metres[idx]
+        anc = np.where(has, pred, np.arange(n)[None, :])
+        while True:
+            up = anc[rows, anc]
+            dist = dist + dist[rows, anc]
+            if np.array_equal(up, anc):
+                return dist
+            anc = up
 
     def _limit(self, points: np.ndarray) -> float:
         """A search radius in minutes that likely holds every pair of ``points``.
