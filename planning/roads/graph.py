@@ -297,7 +297,6 @@ class RoadGraph:
         """Metres to every node by pointer jumping on the predecessor tree:
         about log2(depth) whole-array steps, for when most nodes are wanted."""
         n_rows, n = pred.shape
-        rows = np.arange(n_rows)[:, None]
         has = pred >= 0
         r, x = np.nonzero(has)
         p = pred[r, x]
@@ -305,31 +304,35 @@ class RoadGraph:
             idx = self._edge_index(aug, x, p)
         else:
             idx = self._edge_index(aug, p, x)
-        dist = np.zeros((n_rows, n))
-        dist[r, x] = aug.metres[idx]
-        anc = np.where(has, pred, np.arange(n)[None, :])
+        flat = np.arange(n_rows)[:, None] * n
+        dist = np.zeros(n_rows * n)
+        dist[r * n + x] = aug.metres[idx]
+        anc = (np.where(has, pred, np.arange(n)[None, :]) + flat).ravel()
         while True:
-            up = anc[rows, anc]
-            dist = dist + dist[rows, anc]
+            up = anc[anc]
+            dist += dist[anc]
             if np.array_equal(up, anc):
-                return dist
+                return dist.reshape(n_rows, n)
             anc = up
 
-    def _limit(self, points: np.ndarray) -> float:
-        """A search radius in minutes that likely holds every pair of ``points``.
+    @staticmethod
+    def _limit(graph: csr_matrix, sources: np.ndarray, targets: np.ndarray) -> float:
+        """A search radius that holds every pair, from one hub in the middle.
 
-        Twice the points' spread at the network's median speed, plus 10
-        minutes. :meth:`matrix` searches again without it from any source
-        that left a target unreached, so it saves time on clustered points
-        (a team-day) and never changes an answer.
+        For any source i and target j, d(i, j) <= d(i, h) + d(h, j) for the
+        hub h, so searching ``max d(i, h) + max d(h, j)`` minutes from every
+        source misses nothing reachable through the hub; sources that still
+        miss a target are searched again without a radius. Two searches buy
+        a small radius when the points cluster (a team-day's stops).
         """
-        if len(points) < 2:
+        if len(sources) < 8:
             return np.inf
-        spread = float(np.hypot(*np.ptp(points, axis=0)))
-        net = float(np.hypot(*np.ptp(self.network.node_xy, axis=0)))
-        if spread > 0.5 * net:
+        hub = sources[len(sources) // 2]
+        out = dijkstra(graph, indices=hub)[targets]
+        back = dijkstra(graph.T.tocsr(), indices=hub)[sources]
+        if not (np.isfinite(out).any() and np.isfinite(back).any()):
             return np.inf
-        return float(2.0 * spread / np.median(self.m_per_min) + 10.0)
+        return float(out[np.isfinite(out)].max() + back[np.isfinite(back)].max())
 
     # --- matrices -------------------------------------------------------------
 
@@ -340,8 +343,9 @@ class RoadGraph:
 
         Searches start from the smaller side: from the origins on the graph,
         or from the destinations on the reversed graph, so cells x bases
-        costs one search per base either way. Clustered points are searched
-        within a radius first (see :meth:`_limit`).
+        costs one search per base either way, within the radius of
+        :meth:`_limit`. ``metres=False`` skips the kilometres (zoning and
+        reach need minutes only).
         """
         origins = np.asarray(origins, float).reshape(-1, 2)
         destinations = np.asarray(destinations, float).reshape(-1, 2)
@@ -362,7 +366,7 @@ class RoadGraph:
         if len(ok_src) and len(ok_tgt):
             s, t = sources[ok_src], targets[ok_tgt]
             rev = not from_origins
-            limit = self._limit(np.r_[origins, destinations])
+            limit = self._limit(graph, s, t)
             block, mblock = self._search(aug, graph, s, t, rev, metres, limit)
             again = np.flatnonzero(np.isinf(block).any(axis=1))
             if np.isfinite(limit) and len(again):

@@ -57,7 +57,9 @@ def reach_areas(
                 if c[s] > 0:
                     parts.append(ops.substring(g, float(L[s] - c[s]), float(L[s])))
             if parts:
-                area = shapely.union_all(shapely.buffer(np.array(parts), width_m, 4))
+                area = shapely.union_all(
+                    shapely.buffer(np.array(parts), width_m, quad_segs=4)
+                )
             else:
                 area = shapely.Point(bases_xy[b]).buffer(width_m)
             rows.append({"base": b, "minutes": limit, "geometry": area})

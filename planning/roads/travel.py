@@ -88,16 +88,24 @@ class RoadTravel:
         self._recent: OrderedDict[str, RoadMatrix] = OrderedDict()
         self._keep = keep
 
-    def _key(self, a: np.ndarray, b: np.ndarray) -> str:
-        h = hashlib.sha256(self.digest.encode())
+    def _key(self, a: np.ndarray, b: np.ndarray, metres: bool) -> str:
+        h = hashlib.sha256(f"{self.digest}|{int(metres)}".encode())
         h.update(np.ascontiguousarray(a, dtype=float).tobytes())
         h.update(b"|")
         h.update(np.ascontiguousarray(b, dtype=float).tobytes())
         return h.hexdigest()[:40]
 
-    def matrix(self, a: np.ndarray, b: np.ndarray) -> RoadMatrix:
-        """The :class:`RoadMatrix` from ``a`` (n, 2 m) to ``b`` (m, 2 m)."""
-        key = self._key(a, b)
+    def matrix(self, a: np.ndarray, b: np.ndarray, metres: bool = True) -> RoadMatrix:
+        """The :class:`RoadMatrix` from ``a`` (n, 2 m) to ``b`` (m, 2 m).
+
+        ``metres=False`` leaves kilometres out (NaN): cheaper, and all that
+        zoning and reach need.
+        """
+        key = self._key(a, b, metres)
+        if not metres:
+            full = self._key(a, b, True)
+            if full in self._recent:
+                return self._recent[full]
         if key in self._recent:
             self._recent.move_to_end(key)
             return self._recent[key]
@@ -107,7 +115,7 @@ class RoadTravel:
             code = np.where(np.isfinite(minutes), 0, -1).astype(np.int8)
             result = RoadMatrix(minutes, metres, code)
         else:
-            result = self.graph.matrix(a, b)
+            result = self.graph.matrix(a, b, metres=metres)
             if self.cache is not None:
                 self.cache.put(key, result.minutes, result.metres)
         self._recent[key] = result
@@ -127,7 +135,7 @@ class RoadTravel:
         speed_b: np.ndarray | None = None,
     ) -> np.ndarray:
         """Road minutes (n, m); the land-use speeds are not needed by road."""
-        return self.matrix(a, b).minutes
+        return self.matrix(a, b, metres=False).minutes
 
     def route(self, stops: np.ndarray) -> shapely.LineString:
         """The road polyline through ``stops`` in order, access legs included."""
