@@ -225,7 +225,9 @@ def project(tmp_path_factory):
 
 
 def test_import_roads_and_barriers_then_errors_leave_project_unchanged(project):
+    from planning.io.errors import LayerImportError
     from planning.io.project import read_optional_layer
+    from planning.roads.importer import import_roads_into_project
 
     p = project / "p.gpkg"
     ok = _cli(
@@ -234,22 +236,53 @@ def test_import_roads_and_barriers_then_errors_leave_project_unchanged(project):
     assert ok.returncode == 0, ok.stderr
     assert "segments" in ok.stdout and "connected part" in ok.stdout
     assert len(read_optional_layer(p, "roads")) > 1000
-    ok = _cli(
-        "import",
-        str(project / "barriers.geojson"),
-        "--project",
-        str(p),
-        "--as",
-        "barriers",
-    )
-    assert ok.returncode == 0, ok.stderr
+    report = import_roads_into_project(p, project / "barriers.geojson", "barriers")
+    assert report.rows == 2
     before = p.read_bytes()
+    bad = _cli(
+        "import", str(project / "roads.gpkg"), "--project", str(p), "--as", "barriers"
+    )
+    assert bad.returncode == 2 and "looks like a road layer" in bad.stderr
     cases = {
         "points.geojson": ("roads", "must hold lines"),
         "empty.gpkg": ("roads", "no features"),
-        "roads.gpkg": ("barriers", "looks like a road layer"),
     }
     for name, (kind, words) in cases.items():
-        bad = _cli("import", str(project / name), "--project", str(p), "--as", kind)
-        assert bad.returncode == 2 and words in bad.stderr, (name, bad.stderr)
+        with pytest.raises(LayerImportError) as err:
+            import_roads_into_project(p, project / name, kind, lang="en")
+        assert any(words in text for text in err.value.problems), name
     assert p.read_bytes() == before
+
+
+def test_zipped_gbk_shapefile_with_chinese_fields(tmp_path):
+    import zipfile
+
+    from planning.roads.read import read_lines
+
+    gdf = gpd.GeoDataFrame(
+        {
+            "道路等级": ["县道", "支路"],
+            "单行": ["是", "否"],
+            "限速": ["", "20"],
+            "桥梁": ["是", ""],
+        },
+        geometry=[
+            shapely.LineString([(X0, Y0), (X0 + 500, Y0)]),
+            shapely.LineString([(X0, Y0 + 10), (X0, Y0 + 500)]),
+        ],
+        crs=CRS,
+    )
+    folder = tmp_path / "shp"
+    folder.mkdir()
+    gdf.to_file(folder / "道路.shp", encoding="gbk")
+    with zipfile.ZipFile(tmp_path / "roads.zip", "w") as zf:
+        for f in folder.iterdir():
+            zf.write(f, f.name)
+    read = read_lines(tmp_path / "roads.zip")
+    lines, found = normalise_roads(read.gdf, RoadPolicy(speed_kmh={"县道": 40.0}))
+    assert found["fields"]["road_class"] == "道路等级"
+    assert lines["road_class"].tolist() == ["县道", "支路"]
+    assert lines["oneway"].tolist() == [1, 0]
+    assert lines["bridge"].tolist() == [True, False]
+    assert lines["speed_kmh"].tolist() == [40.0, 20.0]
+    assert found["unknown_classes"] == {"支路": 1}
