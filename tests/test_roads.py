@@ -193,6 +193,14 @@ def test_helsinki_matrices_equal_networkx():
         # node points snap onto the road at the node itself: no access leg
         assert np.allclose(m[i], expect, rtol=1e-9, atol=1e-6, equal_nan=False)
     assert np.isinf(m).any() and np.isfinite(m).mean() > 0.5
+    # many points x few bases (points not made nodes) = every point a node
+    cells = rng.uniform(*np.percentile(g.network.node_xy, [0, 100], axis=0), (600, 2))
+    cells[:3] = g.network.node_xy[picks[:3]]  # points right at junctions too
+    for a, b in ((cells, xy[:5]), (xy[:5], cells)):
+        fast = g.matrix(a, b, metres=False).minutes
+        exact = g.matrix(a, b, metres=True).minutes
+        assert np.array_equal(np.isfinite(fast), np.isfinite(exact))
+        assert np.allclose(fast[np.isfinite(fast)], exact[np.isfinite(exact)])
 
 
 def _cli(*args):

@@ -351,13 +351,36 @@ class RoadGraph:
         destinations = np.asarray(destinations, float).reshape(-1, 2)
         no, nd = len(origins), len(destinations)
         snap = self.snap(np.r_[origins, destinations])
+        access_min = snap.access_m / self.access_m_per_min
+        from_origins = no <= nd
+        n_small, n_big = (no, nd) if from_origins else (nd, no)
+        if not metres and n_big > 4 * n_small:
+            minutes = self._many_minutes(snap, no, from_origins)
+            dist_m = np.full((no, nd), np.nan)
+        else:
+            minutes, dist_m = self._inserted(snap, no, from_origins, metres)
+        acc_o, acc_d = access_min[:no], access_min[no:]
+        minutes = minutes + acc_o[:, None] + acc_d[None, :]
+        dist_m = dist_m + snap.access_m[:no, None] + snap.access_m[None, no:]
+        # a point onto itself costs nothing, even off the road
+        same = np.all(origins[:, None, :] == destinations[None, :, :], axis=2)
+        minutes[same] = 0.0
+        dist_m[same] = 0.0
+        code = self._codes(snap, no, minutes)
+        minutes[code != REACHABLE] = np.inf
+        dist_m[code != REACHABLE] = np.inf
+        return RoadMatrix(minutes, dist_m, code)
+
+    def _inserted(
+        self, snap: Snap, no: int, from_origins: bool, metres: bool
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Every point a node of the graph: exact paths, metres if asked."""
+        nd = len(snap.segment) - no
         aug = self._augment(snap)
         nodes = aug.point_node
         o_nodes, d_nodes = nodes[:no], nodes[no:]
-        access_min = snap.access_m / self.access_m_per_min
         minutes = np.full((no, nd), np.inf)
         dist_m = np.full((no, nd), np.inf)
-        from_origins = no <= nd
         sources = o_nodes if from_origins else d_nodes
         targets = d_nodes if from_origins else o_nodes
         graph = aug.graph if from_origins else aug.graph.T.tocsr()
@@ -378,17 +401,70 @@ class RoadGraph:
             else:
                 minutes[np.ix_(ok_tgt, ok_src)] = block.T
                 dist_m[np.ix_(ok_tgt, ok_src)] = mblock.T
-        acc_o, acc_d = access_min[:no], access_min[no:]
-        minutes = minutes + acc_o[:, None] + acc_d[None, :]
-        dist_m = dist_m + snap.access_m[:no, None] + snap.access_m[None, no:]
-        # a point onto itself costs nothing, even off the road
-        same = np.all(origins[:, None, :] == destinations[None, :, :], axis=2)
-        minutes[same] = 0.0
-        dist_m[same] = 0.0
-        code = self._codes(snap, no, minutes)
-        minutes[code != REACHABLE] = np.inf
-        dist_m[code != REACHABLE] = np.inf
-        return RoadMatrix(minutes, dist_m, code)
+        return minutes, dist_m
+
+    def _many_minutes(self, snap: Snap, no: int, from_origins: bool) -> np.ndarray:
+        """Minutes few x many without making the many points nodes.
+
+        Only the few (bases) are inserted; a point of the many sits at
+        ``along`` on its segment, so its time is the better of entering
+        from either end the one-way rules allow, read off the junction
+        times of one search per base. Points sharing a segment with a base
+        are inserted too, since their way may not pass a junction.
+        """
+        n_all = len(snap.segment)
+        few = np.arange(no) if from_origins else np.arange(no, n_all)
+        many = np.arange(no, n_all) if from_origins else np.arange(no)
+        few_segs = snap.segment[few]
+        shared = np.isin(snap.segment[many], few_segs[few_segs >= 0])
+        keep = np.zeros(n_all, dtype=bool)
+        keep[few] = True
+        keep[many[shared]] = True
+        sub = Snap(
+            np.where(keep, snap.segment, -1),
+            snap.along,
+            snap.access_m,
+            snap.xy,
+            snap.point_xy,
+        )
+        aug = self._augment(sub)
+        graph = aug.graph if from_origins else aug.graph.T.tocsr()
+        src = aug.point_node[few]
+        ok_src = np.flatnonzero(src >= 0)
+        out = np.full((len(few), len(many)), np.inf)
+        seg = snap.segment[many]
+        plain = (seg >= 0) & ~shared
+        s_ = seg[plain]
+        t_ = np.clip(snap.along[many][plain], 0.0, self.length[s_])
+        u_, v_ = self.u[s_], self.v[s_]
+        ins = np.flatnonzero(shared)
+        cols = np.r_[u_, v_, aug.point_node[many[ins]]]
+        if len(ok_src) and len(cols):
+            limit = self._limit(graph, src[ok_src], cols)
+            dist, _ = self._search(aug, graph, src[ok_src], cols, False, False, limit)
+            again = np.flatnonzero(np.isinf(dist).any(axis=1))
+            if np.isfinite(limit) and len(again):
+                dist[again] = self._search(
+                    aug, graph, src[ok_src][again], cols, False, False, np.inf
+                )[0]
+            k = len(s_)
+            du, dv, dins = dist[:, :k], dist[:, k : 2 * k], dist[:, 2 * k :]
+            spd = self.m_per_min[s_]
+            at_u = t_ <= NODE_M  # a point at a junction is the junction
+            at_v = ~at_u & (t_ >= self.length[s_] - NODE_M)
+            fwd = self.oneway[s_] >= 0
+            bwd = self.oneway[s_] <= 0
+            if from_origins:  # base -> point: come in from u (forward) or v
+                via_u = np.where(fwd | at_u, du + t_ / spd, np.inf)
+                via_v = np.where(bwd | at_v, dv + (self.length[s_] - t_) / spd, np.inf)
+            else:  # point -> base: leave towards v (forward) or u
+                via_v = np.where(fwd | at_v, dv + (self.length[s_] - t_) / spd, np.inf)
+                via_u = np.where(bwd | at_u, du + t_ / spd, np.inf)
+            block = np.full((len(ok_src), len(many)), np.inf)
+            block[:, np.flatnonzero(plain)] = np.minimum(via_u, via_v)
+            block[:, ins] = dins
+            out[ok_src] = block
+        return out if from_origins else out.T
 
     def _codes(self, snap: Snap, no: int, minutes: np.ndarray) -> np.ndarray:
         seg = snap.segment
