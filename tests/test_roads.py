@@ -294,3 +294,22 @@ def test_zipped_gbk_shapefile_with_chinese_fields(tmp_path):
     assert lines["bridge"].tolist() == [True, False]
     assert lines["speed_kmh"].tolist() == [40.0, 20.0]
     assert found["unknown_classes"] == {"支路": 1}
+
+
+def test_no_crs_refused_and_all_one_way_traps_reported(project):
+    from planning.io.errors import LayerImportError
+    from planning.roads.importer import import_roads_into_project
+
+    roads = gpd.read_file(project / "roads.gpkg").iloc[:400]
+    roads.to_file(project / "noprj.shp")
+    (project / "noprj.prj").unlink()
+    p = project / "p.gpkg"
+    before = p.read_bytes()
+    with pytest.raises(LayerImportError) as err:
+        import_roads_into_project(p, project / "noprj.shp", "roads", lang="en")
+    assert any("no coordinate system" in t for t in err.value.problems)
+    assert p.read_bytes() == before
+    roads["oneway"] = "yes"
+    roads.to_file(project / "oneway.gpkg")
+    report = import_roads_into_project(p, project / "oneway.gpkg", "roads")
+    assert any(i.code == "roads_all_one_way" for i in report.warnings)
