@@ -243,7 +243,7 @@ class RoadGraph:
         targets: np.ndarray,
         reverse: bool,
         metres: bool,
-        limit: float,
+        limit: float | np.ndarray,
     ) -> tuple[np.ndarray, np.ndarray]:
         """Minutes and metres sources x targets, searched in memory-sized chunks.
 
@@ -252,26 +252,28 @@ class RoadGraph:
         """
         n = graph.shape[0]
         rows = max(1, int(4e6 // n))
+        radius = np.broadcast_to(np.asarray(limit, dtype=float), (len(sources),))
+        order = np.argsort(radius, kind="stable")  # like radii share a chunk
         out_min = np.full((len(sources), len(targets)), np.inf)
         out_m = np.full(out_min.shape, np.nan)
         for lo in range(0, len(sources), rows):
-            src = sources[lo : lo + rows]
+            pos = order[lo : lo + rows]
+            src = sources[pos]
+            reach = float(radius[pos].max())
             if not metres:
-                out_min[lo : lo + rows] = dijkstra(graph, indices=src, limit=limit)[
-                    :, targets
-                ]
+                out_min[pos] = dijkstra(graph, indices=src, limit=reach)[:, targets]
                 continue
             dist, pred = dijkstra(
-                graph, indices=src, return_predecessors=True, limit=limit
+                graph, indices=src, return_predecessors=True, limit=reach
             )
             block = dist[:, targets]
-            out_min[lo : lo + rows] = block
+            out_min[pos] = block
             if len(targets) * 50 < n:
                 acc = self._walk(aug, pred, src, targets, block, reverse)
             else:
                 acc = self._jump(aug, pred, reverse)[:, targets]
             acc[~np.isfinite(block)] = np.inf
-            out_m[lo : lo + rows] = acc
+            out_m[pos] = acc
         return out_min, out_m
 
     def _walk(self, aug, pred, src, targets, block, reverse) -> np.ndarray:
@@ -316,23 +318,24 @@ class RoadGraph:
             anc = up
 
     @staticmethod
-    def _limit(graph: csr_matrix, sources: np.ndarray, targets: np.ndarray) -> float:
-        """A search radius that holds every pair, from one hub in the middle.
+    def _limit(graph: csr_matrix, sources: np.ndarray, targets: np.ndarray):
+        """Search radius per source that holds every target, from one hub.
 
-        For any source i and target j, d(i, j) <= d(i, h) + d(h, j) for the
-        hub h, so searching ``max d(i, h) + max d(h, j)`` minutes from every
-        source misses nothing reachable through the hub; sources that still
-        miss a target are searched again without a radius. Two searches buy
-        a small radius when the points cluster (a team-day's stops).
+        For source i, target j and a hub h among the sources,
+        d(i, j) <= d(i, h) + d(h, j), so a radius of ``d(i, h) + max_j
+        d(h, j)`` misses nothing reachable through the hub; sources that
+        still miss a target are searched again without a radius. Two
+        searches buy small radii when the points cluster (a team-day).
         """
+        radius = np.full(len(sources), np.inf)
         if len(sources) < 8:
-            return np.inf
+            return radius
         hub = sources[len(sources) // 2]
         out = dijkstra(graph, indices=hub)[targets]
         back = dijkstra(graph.T.tocsr(), indices=hub)[sources]
-        if not (np.isfinite(out).any() and np.isfinite(back).any()):
-            return np.inf
-        return float(out[np.isfinite(out)].max() + back[np.isfinite(back)].max())
+        if np.isfinite(out).any():
+            radius = back + out[np.isfinite(out)].max()
+        return radius
 
     # --- matrices -------------------------------------------------------------
 
@@ -392,7 +395,7 @@ class RoadGraph:
             limit = self._limit(graph, s, t)
             block, mblock = self._search(aug, graph, s, t, rev, metres, limit)
             again = np.flatnonzero(np.isinf(block).any(axis=1))
-            if np.isfinite(limit) and len(again):
+            if np.isfinite(limit).any() and len(again):
                 b2, m2 = self._search(aug, graph, s[again], t, rev, metres, np.inf)
                 block[again], mblock[again] = b2, m2
             if from_origins:
@@ -443,7 +446,7 @@ class RoadGraph:
             limit = self._limit(graph, src[ok_src], cols)
             dist, _ = self._search(aug, graph, src[ok_src], cols, False, False, limit)
             again = np.flatnonzero(np.isinf(dist).any(axis=1))
-            if np.isfinite(limit) and len(again):
+            if np.isfinite(limit).any() and len(again):
                 dist[again] = self._search(
                     aug, graph, src[ok_src][again], cols, False, False, np.inf
                 )[0]
