@@ -91,5 +91,6 @@ def test_matrix_cache_survives_a_save_and_road_travel_uses_it(sample, tmp_path):
     again = RoadTravel(graph, digest, ProjectMatrixCache(p, digest))
     graph_free = again.matrix(xy, xy)  # from the table, not a search
     assert np.array_equal(graph_free.metres, travel.matrix(xy, xy).metres)
+    assert np.array_equal(graph_free.code, travel.matrix(xy, xy).code)
     assert read_optional_layer(p, "road_cache") is not None
     assert read_optional_layer(p, "no_such_layer") is None

@@ -7,13 +7,17 @@ disk, then renamed over it, so a crash mid-save leaves the old file intact.
 
 from __future__ import annotations
 
+import base64
+import io
 import json
 import os
+import shutil
 import tempfile
 from datetime import date, datetime
 from pathlib import Path
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import pyogrio
 
@@ -245,8 +249,6 @@ def write_layers(path: str | Path, layers: dict[str, pd.DataFrame]) -> Path:
     The file is copied, the copy written and renamed over the original, so
     a failure leaves the project byte for byte as it was.
     """
-    import shutil
-
     path = Path(path)
     read_meta(path)  # refuse a file that is not a project
     fd, tmp_name = tempfile.mkstemp(
@@ -282,7 +284,8 @@ class ProjectMatrixCache:
     """Road matrices stored in the project's ``road_cache`` table.
 
     Rows are ``key`` (digest of the road layer and the points) and
-    ``data`` (base64 of a compressed ``.npz`` of minutes and metres; read
+    ``data`` (base64 of a compressed ``.npz`` of minutes, metres and the
+    unreachable reasons; read
     without pickle). Entries of other road digests are dropped on write,
     so an edited road layer does not leave stale matrices behind.
     """
@@ -298,26 +301,19 @@ class ProjectMatrixCache:
         return pd.DataFrame(df)
 
     def get(self, key: str):
-        import base64
-        import io
-
-        import numpy as np
-
+        """``(minutes, metres, code)`` stored under ``key``, or ``None``."""
         table = self._table()
         hit = table[table["key"] == key]
         if hit.empty:
             return None
-        with np.load(io.BytesIO(base64.b64decode(hit["data"].iat[0]))) as z:
-            return z["minutes"], z["metres"]
+        data = base64.b64decode(hit["data"].iat[0])
+        with np.load(io.BytesIO(data), allow_pickle=False) as z:
+            return z["minutes"], z["metres"], z["code"]
 
-    def put(self, key, minutes, metres) -> None:
-        import base64
-        import io
-
-        import numpy as np
-
+    def put(self, key: str, minutes, metres, code) -> None:
+        """Store one matrix; entries of other road digests are dropped."""
         buf = io.BytesIO()
-        np.savez_compressed(buf, minutes=minutes, metres=metres)
+        np.savez_compressed(buf, minutes=minutes, metres=metres, code=code)
         table = self._table()
         table = table[(table["digest"] == self.digest) & (table["key"] != key)]
         row = pd.DataFrame(

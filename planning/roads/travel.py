@@ -30,9 +30,11 @@ __all__ = ["MatrixCache", "RoadTravel", "build_graph", "road_digest"]
 class MatrixCache(Protocol):
     """Where matrices outlive the process (the project GeoPackage)."""
 
-    def get(self, key: str) -> tuple[np.ndarray, np.ndarray] | None: ...
+    def get(self, key: str) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None: ...
 
-    def put(self, key: str, minutes: np.ndarray, metres: np.ndarray) -> None: ...
+    def put(
+        self, key: str, minutes: np.ndarray, metres: np.ndarray, code: np.ndarray
+    ) -> None: ...
 
 
 def road_digest(roads: gpd.GeoDataFrame, policy: RoadPolicy) -> str:
@@ -111,13 +113,11 @@ class RoadTravel:
             return self._recent[key]
         stored = self.cache.get(key) if self.cache is not None else None
         if stored is not None:
-            minutes, metres = stored
-            code = np.where(np.isfinite(minutes), 0, -1).astype(np.int8)
-            result = RoadMatrix(minutes, metres, code)
+            result = RoadMatrix(*stored)
         else:
             result = self.graph.matrix(a, b, metres=metres)
             if self.cache is not None:
-                self.cache.put(key, result.minutes, result.metres)
+                self.cache.put(key, result.minutes, result.metres, result.code)
         self._recent[key] = result
         if len(self._recent) > self._keep:
             self._recent.popitem(last=False)
