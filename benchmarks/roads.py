@@ -104,7 +104,7 @@ def run(name: str, lines: gpd.GeoDataFrame, read_s: float, sample: int | None):
     nx_day = (time.perf_counter() - t) / len(sources) * 300
     print(
         f"| {name} | {len(graph.u):,} | {build:.1f} | {cb:.2f} | {day:.2f} | "
-        f"{nx_cb:.1f} | {nx_day:.1f} | {nx_cb / cb:.0f}x | {nx_day / day:.0f}x |"
+        f"{nx_cb:.1f} | {nx_day:.1f} | {nx_cb / cb:.1f}x | {nx_day / day:.1f}x |"
     )
 
 
