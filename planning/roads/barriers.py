@@ -1,0 +1,153 @@
+"""Barriers: expressways, railways, rivers and lakes that zones do not cross.
+
+Two cells sharing an edge are neighbours for zoning unless the straight line
+between their centres crosses a barrier and no road that crosses that
+barrier (a bridge, an underpass, a level crossing) runs through both cells.
+Line barriers are crossed where the segment meets them; polygon barriers
+where the segment meets their outline (so a cell whose centre is in the
+water is cut from both banks unless a bridge joins it).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
+
+from planning.travel import metric_crs
+
+__all__ = ["BarrierCut", "barrier_adjacency", "explain_cut_off"]
+
+
+@dataclass(frozen=True)
+class BarrierCut:
+    """Result of :func:`barrier_adjacency`.
+
+    ``adjacency`` keeps the pairs that stay neighbours; ``cut`` the pairs
+    removed and ``cut_by`` the barrier row that cuts each; ``bridged`` the
+    pairs a barrier crosses but a road joins.
+    """
+
+    adjacency: np.ndarray
+    cut: np.ndarray
+    cut_by: np.ndarray
+    bridged: np.ndarray
+
+
+def _boundaryish(geoms: np.ndarray) -> np.ndarray:
+    """Polygons by their outline, lines as they are."""
+    poly = shapely.get_type_id(geoms) >= 3
+    out = geoms.copy()
+    out[poly] = shapely.boundary(geoms[poly])
+    return out
+
+
+def barrier_adjacency(
+    cells: gpd.GeoDataFrame,
+    adjacency: np.ndarray,
+    barriers: gpd.GeoDataFrame | None,
+    roads: gpd.GeoDataFrame | None = None,
+) -> BarrierCut:
+    """Neighbour pairs (``(E, 2)`` positions in ``cells``) after barriers.
+
+    ``adjacency`` is what :func:`planning.zoning.cell_adjacency` returns.
+    """
+    adjacency = np.asarray(adjacency, dtype=np.int64).reshape(-1, 2)
+    empty = np.zeros((0, 2), dtype=np.int64)
+    if barriers is None or len(barriers) == 0 or len(adjacency) == 0:
+        return BarrierCut(adjacency, empty, np.zeros(0, np.int64), empty)
+    crs = metric_crs(cells)
+    cgeoms = cells.geometry.to_crs(crs).to_numpy()
+    centres = shapely.get_coordinates(shapely.point_on_surface(cgeoms))
+    bgeoms = barriers.geometry.to_crs(crs).to_numpy()
+    lines = shapely.linestrings(
+        np.stack([centres[adjacency[:, 0]], centres[adjacency[:, 1]]], axis=1)
+    )
+    tree = shapely.STRtree(_boundaryish(bgeoms))
+    e, b = tree.query(lines, predicate="intersects")
+    first = np.r_[True, e[1:] != e[:-1]] if len(e) else np.zeros(0, bool)
+    crossed = pd.DataFrame({"e": e, "b": b})
+    bridged_e = np.zeros(0, dtype=np.int64)
+    if roads is not None and len(roads) and len(e):
+        rgeoms = roads.geometry.to_crs(crs).to_numpy()
+        rtree = shapely.STRtree(rgeoms)
+        ue = np.unique(e)
+        ki, ri = rtree.query(cgeoms[adjacency[ue, 0]], predicate="intersects")
+        kj, rj = rtree.query(cgeoms[adjacency[ue, 1]], predicate="intersects")
+        both = pd.merge(
+            pd.DataFrame({"e": ue[ki], "r": ri}), pd.DataFrame({"e": ue[kj], "r": rj})
+        ).merge(crossed, on="e")
+        if len(both):
+            rg = rgeoms[both["r"].to_numpy()]
+            bg = bgeoms[both["b"].to_numpy()]
+            meet = shapely.intersects(rg, bg)
+            # a road running along a line barrier (the expressway itself) is
+            # not a way across it: its crossing must be points, not a line
+            along = (shapely.get_type_id(bg) < 3) & (
+                shapely.length(shapely.intersection(rg, bg)) > 1.0
+            )
+            ok = both[meet & ~along]
+            # an edge is bridged when every barrier it crosses has a road across
+            need = crossed.groupby("e")["b"].nunique()
+            have = ok.groupby("e")["b"].nunique()
+            have = have.reindex(need.index, fill_value=0)
+            bridged_e = need.index[(have >= need).to_numpy()].to_numpy()
+    cut_e = np.setdiff1d(e[first], bridged_e)
+    keep = np.ones(len(adjacency), dtype=bool)
+    keep[cut_e] = False
+    cut_by = crossed.groupby("e")["b"].first().reindex(cut_e).to_numpy()
+    return BarrierCut(adjacency[keep], adjacency[cut_e], cut_by, adjacency[bridged_e])
+
+
+def explain_cut_off(
+    cells: gpd.GeoDataFrame,
+    result: BarrierCut,
+    zone_cells: np.ndarray,
+    base_cell: int,
+    barrier_names: list[str],
+    squad_name: str,
+    id_col: str = "cell_id",
+    lang: str = "zh_CN",
+    shown: int = 5,
+) -> str | None:
+    """Words for cells of a zone that a barrier cuts off its base's part.
+
+    ``zone_cells`` are positions in ``cells``; ``base_cell`` the cell of the
+    squad's base. ``None`` when the zone is whole under the barrier rule.
+    """
+    zone = np.asarray(zone_cells, dtype=np.int64)
+    inside = np.zeros(len(cells), dtype=bool)
+    inside[zone] = True
+    adj = result.adjacency
+    adj = adj[inside[adj[:, 0]] & inside[adj[:, 1]]]
+    n = len(cells)
+    graph = coo_matrix((np.ones(len(adj)), (adj[:, 0], adj[:, 1])), (n, n))
+    _, label = connected_components(graph, directed=False)
+    off = zone[label[zone] != label[base_cell]]
+    if len(off) == 0:
+        return None
+    off_set = np.zeros(n, dtype=bool)
+    off_set[off] = True
+    cut = result.cut
+    border = (off_set[cut[:, 0]] & inside[cut[:, 1]]) | (
+        off_set[cut[:, 1]] & inside[cut[:, 0]]
+    )
+    names = sorted({barrier_names[int(b)] for b in result.cut_by[border]}) or ["?"]
+    ids = cells[id_col].to_numpy()[off[:shown]].astype(str).tolist()
+    more = len(off) - len(ids)
+    if lang == "en":
+        tail = f" and {more} more" if more else ""
+        return (
+            f"{' and '.join(names)} cuts {len(off)} cell(s) ({', '.join(ids)}{tail}) "
+            f"off the base of {squad_name}: no road across joins them"
+        )
+    tail = f" 等 {len(off)} 个网格" if more else f" 共 {len(off)} 个网格"
+    return (
+        f"{'、'.join(names)}把网格 {'、'.join(ids)}{tail}与{squad_name}驻地隔开："
+        "没有跨越它的道路相连"
+    )
