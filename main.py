@@ -190,7 +190,7 @@ def _with_horizon(scenario, days: int | None, start: date | None):
 
 def cmd_plan(args: argparse.Namespace) -> int:
     from maps.export.bundle import export_plan
-    from planning.io.project import load_project
+    from planning.io.handmade import load_scenario_file
     from planning.plan import PlanSettings, run_plan
     from planning.sample import build_sample
     from planning.scheduling import ScheduleSettings
@@ -201,7 +201,10 @@ def cmd_plan(args: argparse.Namespace) -> int:
     if args.sample:
         scenario = build_sample(seed=args.seed)
     else:
-        scenario, _ = load_project(args.scenario)
+        lang = "en" if args.lang.startswith("en") else "zh_CN"
+        scenario, _, notes = load_scenario_file(args.scenario, lang)
+        for note in notes:
+            print(f"注意 note: {note}")
     scenario = _with_horizon(scenario, args.days, args.start)
     settings = PlanSettings(
         zoning=ZoningSettings(
