@@ -1,0 +1,614 @@
+"""Fewest-changes rebalancing (最少改动重新平衡) of today's zoning.
+
+A bureau does not redraw its 片区 from scratch: what a chief approves is
+"these cells change hands and every load comes within ±5%". :func:`rebalance`
+starts from today's ``squad_id`` on the cells and returns a zoning that is
+contiguous, within the tolerance and keeps the locked cells, moving as little
+workload as possible away from today's squads (first) and then as little
+travel as possible (second).
+
+Model (CP-SAT). Only cells a few rings deep from a zone border may change
+squad, and only to their own zone or a zone next to it today. Contiguity is
+kept by a distance order per squad: a cell's order in its own zone is its
+hop depth from the base inside today's zone, and outside it the hops from
+the zone through the cells that may move; a cell in a squad's zone needs a
+neighbour of smaller order in that zone, so every zone stays connected to
+its base, and today's zoning satisfies the order. A first solve minimises
+the moved workload, a second the travel with the moved workload held. If
+no zoning is found the rings widen; if that fails too,
+:func:`planning.zoning.rezone` repairs the zoning instead (said so).
+
+Bound. :func:`moved_workload_bound` is the least workload that must cross
+zone borders so that every zone lands in the band: a min-cost flow (an LP,
+HiGHS) on today's zone adjacency graph, each unit of workload moved from a
+zone to a neighbouring zone costing one, contiguity ignored, the cells that
+never move (locks, bases, islands) held. Moves of this model only go to a
+neighbouring zone, so the bound is never above what it moves; a zoning that
+hands a cell over a zone to one further away would move the cells between
+as well, which the bound counts at the moving cell's workload.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass, field
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+from ortools.sat.python import cp_model
+from scipy import sparse
+from scipy.optimize import linprog
+from scipy.sparse.csgraph import dijkstra
+
+from planning.model import Policy
+from planning.progress import CancelToken, ProgressEvent, ProgressFn, no_progress
+from planning.zoning import (
+    ZoningSettings,
+    rezone,
+    stats_geometry,
+    zone_stats,
+    zones_contiguous,
+)
+
+STAGE = "rebalance"
+_LOAD_UNITS = 1e10  # integer scale of the total workload in CP-SAT
+_COST_UNITS = 1e9  # integer scale of the largest possible travel objective
+_RING_STEPS = (1, 2, 4)  # ring depth multipliers tried in turn
+_MOVE_SHARE = 0.6  # share of an attempt's time for the moved-workload solve
+TRADEOFF_TOLERANCES = (0.20, 0.10, 0.05, 0.02)
+
+
+class RebalanceError(ValueError):
+    """The input cannot be rebalanced; the message names cells or squads."""
+
+
+@dataclass(frozen=True)
+class RebalanceSettings:
+    """What the chief asks of a rebalancing.
+
+    Parameters
+    ----------
+    tolerance
+        Each zone's workload must lie within ``±tolerance`` of its
+        staff-proportional target.
+    time_limit
+        Seconds for the whole call.
+    rings
+        Depth (cells) from a zone border within which cells may change squad
+        in the first attempt; widened x2, x4 when that admits no zoning.
+    workers, seed
+        CP-SAT search workers and random seed.
+    """
+
+    tolerance: float = 0.05
+    time_limit: float = 60.0
+    rings: int = 4
+    workers: int = 2
+    seed: int = 0
+
+
+@dataclass
+class RebalanceResult:
+    """A rebalanced zoning and what the chief needs to approve it.
+
+    ``assignment`` maps every ``cell_id`` to its ``squad_id``; ``moves``
+    lists the cells that change hands (cell_id, from_squad, to_squad,
+    workload); ``bound`` is :func:`moved_workload_bound` (``nan`` when even
+    the relaxation cannot reach the band). ``travel`` is workload-weighted
+    travel minutes from each cell's base, ``travel_before`` today's.
+    ``feasible``: contiguous, within the tolerance and locks kept.
+    """
+
+    assignment: pd.Series
+    moves: pd.DataFrame
+    moved_workload: float
+    bound: float
+    travel: float
+    travel_before: float
+    worst_before_pct: float
+    worst_after_pct: float
+    feasible: bool
+    contiguous: bool
+    status: str
+    seconds: float
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def moved_cells(self) -> int:
+        return len(self.moves)
+
+    def lines(self) -> list[str]:
+        """What the CLI prints (Chinese first, English after)."""
+        gap = (
+            f"{self.moved_workload / self.bound:.2f}x"
+            if self.bound and np.isfinite(self.bound)
+            else "n/a"
+        )
+        return [
+            f"调整网格 cells moved: {self.moved_cells}; 调整工作量 workload moved: "
+            f"{self.moved_workload:,.0f} min (下界 lower bound {self.bound:,.0f}, "
+            f"{gap})",
+            f"最大偏差 worst deviation: {self.worst_before_pct:.1f}% -> "
+            f"{self.worst_after_pct:.1f}%; 路程 travel (workload x min): "
+            f"{self.travel_before:,.0f} -> {self.travel:,.0f}",
+            f"连续 contiguous: {'y' if self.contiguous else 'n'}; 可行 feasible: "
+            f"{'y' if self.feasible else 'n'}; {self.status}, {self.seconds:.1f}s",
+        ]
+
+
+@dataclass
+class _Today:
+    """Today's zoning on the cell graph (positions, not ids)."""
+
+    ids: np.ndarray
+    squad_ids: list[str]
+    adj: sparse.csr_matrix
+    travel: np.ndarray
+    islands: np.ndarray
+    w: np.ndarray
+    target: np.ndarray
+    assign: np.ndarray
+    base: np.ndarray
+    locked: np.ndarray
+
+    @property
+    def fixed(self) -> np.ndarray:
+        out = self.locked | self.islands
+        out[self.base] = True
+        return out
+
+    def loads(self, assign: np.ndarray) -> np.ndarray:
+        got = assign >= 0
+        return np.bincount(assign[got], self.w[got], len(self.squad_ids))
+
+    def worst_pct(self, assign: np.ndarray) -> float:
+        t = np.where(self.target > 0, self.target, 1.0)
+        return float(np.max(np.abs(self.loads(assign) - self.target) / t) * 100)
+
+    def travel_of(self, assign: np.ndarray) -> float:
+        n = len(assign)
+        return float((self.w * self.travel[assign, np.arange(n)]).sum())
+
+    def contiguous(self, assign: np.ndarray) -> bool:
+        m = len(self.squad_ids)
+        return bool(zones_contiguous(self.adj, assign, m, self.islands).all())
+
+    def within(self, assign: np.ndarray, tolerance: float) -> bool:
+        dev = np.abs(self.loads(assign) - self.target)
+        return bool((dev <= tolerance * self.target * (1 + 1e-9) + 1e-9).all())
+
+
+def _base_cells(cells: gpd.GeoDataFrame, squads: gpd.GeoDataFrame) -> np.ndarray:
+    """The cell holding each squad's base (the nearest cell when none does)."""
+    pts = squads.to_crs(cells.crs).geometry
+    hit_s, hit_c = cells.sindex.query(pts, predicate="intersects")
+    base = np.full(len(squads), -1, dtype=np.int64)
+    base[hit_s[::-1]] = hit_c[::-1]
+    for s in np.flatnonzero(base < 0):
+        base[s] = int(cells.geometry.distance(pts.iloc[s]).to_numpy().argmin())
+    return base
+
+
+def _today(cells: gpd.GeoDataFrame, squads: gpd.GeoDataFrame, policy: Policy) -> _Today:
+    cells = cells.reset_index(drop=True)
+    squads = squads.reset_index(drop=True)
+    if "squad_id" not in cells:
+        raise RebalanceError("cells: no squad_id column (today's zoning)")
+    squad_ids = [str(s) for s in squads["squad_id"]]
+    index = {s: i for i, s in enumerate(squad_ids)}
+    today = cells["squad_id"].astype(object).where(cells["squad_id"].notna(), None)
+    assign = np.array([index.get(str(s), -1) if s else -1 for s in today])
+    ids = cells["cell_id"].astype(str).to_numpy()
+    if (assign < 0).any():
+        bad = ids[assign < 0]
+        raise RebalanceError(
+            f"cells: {len(bad)} cells have no known squad today "
+            f"({', '.join(bad[:8])}{' …' if len(bad) > 8 else ''}); give every "
+            f"cell one of {', '.join(squad_ids[:12])}"
+        )
+    assignment = pd.Series(np.array(squad_ids, dtype=object)[assign], index=ids)
+    stats = zone_stats(cells, squads, assignment, policy)
+    adj, travel, islands = stats_geometry(cells, squads, policy)
+    w = pd.to_numeric(cells.get("workload", 0.0), errors="coerce")
+    w = np.clip(np.asarray(w, dtype=float).reshape(-1), 0.0, None)
+    w = np.nan_to_num(np.broadcast_to(w, (len(cells),)).copy())
+    locked = np.zeros(len(cells), dtype=bool)
+    if "locked" in cells:
+        flags = pd.to_numeric(cells["locked"], errors="coerce").fillna(0)
+        locked = flags.to_numpy(float) > 0
+    return _Today(
+        ids=ids,
+        squad_ids=squad_ids,
+        adj=adj.tocsr(),
+        travel=np.asarray(travel, dtype=float),
+        islands=np.asarray(islands, dtype=bool),
+        w=w,
+        target=stats["target"].to_numpy(float),
+        assign=assign,
+        base=_base_cells(cells, squads),
+        locked=locked,
+    )
+
+
+def _zone_pairs(t: _Today, assign: np.ndarray) -> np.ndarray:
+    """Directed pairs (a, b) of zones sharing a border today."""
+    a, b = t.adj.nonzero()
+    za, zb = assign[a], assign[b]
+    keep = (za != zb) & ~t.islands[a] & ~t.islands[b]
+    return np.unique(np.column_stack([za[keep], zb[keep]]), axis=0)
+
+
+def moved_workload_bound(t: _Today, tolerance: float) -> float:
+    """Least workload that must change squad for every zone to reach the band.
+
+    A min-cost flow of the excess over today's zone adjacency (each unit of
+    workload moved from a zone to a neighbouring one costs 1; contiguity
+    ignored; cells that never move held), solved as an LP by HiGHS:
+    integrality is not needed for a bound. ``nan`` when the LP is infeasible.
+    """
+    m = len(t.squad_ids)
+    pairs = _zone_pairs(t, t.assign)
+    load = t.loads(t.assign)
+    lo, hi = (1 - tolerance) * t.target, (1 + tolerance) * t.target
+    if len(pairs) == 0:
+        return 0.0 if ((load >= lo) & (load <= hi)).all() else float("nan")
+    k = len(pairs)
+    out = sparse.csr_matrix((np.ones(k), (pairs[:, 0], np.arange(k))), shape=(m, k))
+    inn = sparse.csr_matrix((np.ones(k), (pairs[:, 1], np.arange(k))), shape=(m, k))
+    net = out - inn  # net outflow of each zone
+    movable = np.bincount(t.assign[~t.fixed], t.w[~t.fixed], m)
+    a_ub = sparse.vstack([net, -net, out]).tocsc()
+    b_ub = np.concatenate([load - lo, hi - load, movable])
+    res = linprog(np.ones(k), A_ub=a_ub, b_ub=b_ub, bounds=(0, None), method="highs")
+    return float(res.fun) if res.status == 0 else float("nan")
+
+
+def _depths(t: _Today, free: np.ndarray) -> np.ndarray:
+    """(squads, cells) order of each cell for each squad (-1 = not allowed).
+
+    Inside today's zone: hop depth from the base through the zone's cells
+    (pieces cut off from the base get none); outside: hops on from the zone
+    through cells that may move. A cell's order in its own zone never drops
+    below its depth there, so today's zoning keeps the order.
+    """
+    m, n = len(t.squad_ids), len(t.assign)
+    coo = t.adj.tocoo()
+    out = np.full((m, n), -1, dtype=np.int64)
+    for s in range(m):
+        own = (t.assign == s) & ~t.islands
+        keep = own[coo.row] & own[coo.col]
+        sub = sparse.csr_matrix(
+            (np.ones(int(keep.sum())), (coo.row[keep], coo.col[keep])), shape=(n, n)
+        )
+        d_in = dijkstra(sub, indices=int(t.base[s]), unweighted=True)
+        ok = np.isfinite(d_in)
+        # super source n -> zone cell (depth + 1); zone -> free outside cells;
+        # free outside -> free outside: no edges back into the zone
+        outside = free & ~own
+        step = (ok[coo.row] | outside[coo.row]) & outside[coo.col]
+        src = np.flatnonzero(ok)
+        rows = np.concatenate([np.full(len(src), n), coo.row[step]])
+        cols = np.concatenate([src, coo.col[step]])
+        vals = np.concatenate([d_in[src] + 1.0, np.ones(int(step.sum()))])
+        g = sparse.csr_matrix((vals, (rows, cols)), shape=(n + 1, n + 1))
+        d = dijkstra(g, directed=True, indices=n)[:n] - 1.0
+        d[~(ok | outside)] = np.inf
+        d[ok] = d_in[ok]
+        fin = np.isfinite(d)
+        out[s, fin] = d[fin].astype(np.int64)
+    return out
+
+
+def _free_cells(t: _Today, rings: int) -> np.ndarray:
+    """Cells within ``rings`` hops of a zone border (and pieces cut off from
+    their base), apart from the cells that never move."""
+    a, b = t.adj.nonzero()
+    border = np.zeros(len(t.assign), dtype=bool)
+    border[a[t.assign[a] != t.assign[b]]] = True
+    d = dijkstra(t.adj, indices=np.flatnonzero(border), unweighted=True, min_only=True)
+    return (d < rings) & ~t.fixed
+
+
+class _Watch(cp_model.CpSolverSolutionCallback):
+    """Notes when the incumbent last improved; stops on a cancel."""
+
+    def __init__(self, cancel: CancelToken | None, goal: float) -> None:
+        super().__init__()
+        self.cancel = cancel
+        self.goal = goal
+        self.last = time.monotonic()
+
+    def on_solution_callback(self) -> None:
+        self.last = time.monotonic()
+        cancelled = self.cancel is not None and self.cancel.cancelled
+        if cancelled or self.ObjectiveValue() <= self.goal:
+            self.StopSearch()
+
+
+def _run(
+    solver: cp_model.CpSolver,
+    model: cp_model.CpModel,
+    cancel: CancelToken | None,
+    stall: float,
+    goal: float = -np.inf,
+) -> int:
+    """Solve, stopping once the incumbent has not improved for ``stall``
+    seconds (the last seconds of a travel search rarely buy anything) or
+    reaches ``goal`` (the bound, up to rounding)."""
+    watch = _Watch(cancel, goal)
+    done = threading.Event()
+
+    def poll() -> None:
+        while not done.wait(0.25):
+            late = time.monotonic() - watch.last > stall
+            if late or (cancel is not None and cancel.cancelled):
+                solver.stop_search()
+                return
+
+    thread = threading.Thread(target=poll, daemon=True)
+    thread.start()
+    try:
+        return solver.solve(model, watch)
+    finally:
+        done.set()
+        thread.join()
+
+
+def _solve(
+    t: _Today,
+    tolerance: float,
+    bound: float,
+    rings: int,
+    seconds: float,
+    settings: RebalanceSettings,
+    cancel: CancelToken | None,
+) -> tuple[np.ndarray | None, str]:
+    """One attempt at a ring depth: (assignment or None, status)."""
+    m = len(t.squad_ids)
+    free = _free_cells(t, rings)
+    order = _depths(t, free)
+    pairs = _zone_pairs(t, t.assign)
+    near = np.zeros((m, m), dtype=bool)
+    near[pairs[:, 0], pairs[:, 1]] = True
+    np.fill_diagonal(near, True)
+    scale = _LOAD_UNITS / max(float(t.w.sum()), 1e-9)
+    wi = np.round(t.w * scale).astype(np.int64)
+    model = cp_model.CpModel()
+    x: dict[tuple[int, int], cp_model.IntVar] = {}
+    fu = np.flatnonzero(free)
+    for u in fu.tolist():
+        for s in np.flatnonzero(near[t.assign[u]] & (order[:, u] >= 0)).tolist():
+            x[u, s] = model.new_bool_var(f"x{u}_{s}")
+    by_cell: dict[int, list[int]] = {}
+    for u, s in x:
+        by_cell.setdefault(u, []).append(s)
+    for u in fu.tolist():
+        opts = by_cell.get(u, [])
+        if not opts:
+            return None, "a cut-off piece has nowhere to go"
+        model.add_exactly_one(x[u, s] for s in opts)
+    indptr, indices = t.adj.indptr, t.adj.indices
+    fixed_zone = np.where(free, -1, t.assign)
+    # contiguity: a cell in zone s needs a neighbour of smaller order in s
+    for (u, s), var in x.items():
+        nb = indices[indptr[u] : indptr[u + 1]]
+        lower = nb[(order[s, nb] >= 0) & (order[s, nb] < order[s, u])]
+        if (fixed_zone[lower] == s).any():
+            continue
+        helpers = [x[v, s] for v in lower.tolist() if (v, s) in x]
+        if helpers:
+            model.add_bool_or(helpers).only_enforce_if(var)
+        else:
+            model.add(var == 0)
+    # fixed cells of a zone whose smaller neighbours may all move away
+    for u in np.flatnonzero(~free & ~t.islands).tolist():
+        s = int(t.assign[u])
+        if u == t.base[s]:
+            continue
+        nb = indices[indptr[u] : indptr[u + 1]]
+        if not free[nb].any():
+            continue
+        lower = nb[(order[s, nb] >= 0) & (order[s, nb] < order[s, u])]
+        if (fixed_zone[lower] == s).any():
+            continue
+        helpers = [x[v, s] for v in lower.tolist() if (v, s) in x]
+        if not helpers:
+            return None, "today's zoning breaks the distance order"
+        model.add_bool_or(helpers)
+    # balance; the band shrinks by the worst rounding of the free cells
+    slack = len(fu) // 2 + 1
+    fixed_load = np.bincount(t.assign[~free], wi[~free], m)
+    terms: list[list[tuple[int, cp_model.IntVar]]] = [[] for _ in range(m)]
+    for (u, s), var in x.items():
+        terms[s].append((int(wi[u]), var))
+    for s in range(m):
+        lo = int(np.ceil((1 - tolerance) * t.target[s] * scale)) + slack
+        hi = int(np.floor((1 + tolerance) * t.target[s] * scale)) - slack
+        expr = sum(c * v for c, v in terms[s]) + int(fixed_load[s])
+        model.add_linear_constraint(expr, lo, hi)
+    moved = sum(int(wi[u]) * v for (u, s), v in x.items() if s != t.assign[u])
+    for (u, s), v in x.items():
+        model.add_hint(v, s == t.assign[u])
+    solver = cp_model.CpSolver()
+    solver.parameters.num_workers = settings.workers
+    solver.parameters.random_seed = settings.seed
+    solver.parameters.max_time_in_seconds = max(0.5, seconds * _MOVE_SHARE)
+    # the flow bound holds for this model (moves go to neighbouring zones
+    # only): stated, it lets CP-SAT prove a zoning that meets it optimal
+    floor = int(np.floor(bound * scale)) - slack
+    model.add(moved >= floor)
+    model.minimize(moved)
+    status = _run(solver, model, cancel, max(3.0, 0.3 * seconds), floor + 2 * slack)
+    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return None, solver.status_name(status)
+    first = solver.status_name(status)
+    best = int(round(solver.objective_value))
+    chosen = {k: solver.boolean_value(v) for k, v in x.items()}
+    # second: least travel with the moved workload held
+    model.clear_hints()
+    for k, v in x.items():
+        model.add_hint(v, chosen[k])
+    model.add(moved <= best)
+    span = max(float((t.w[fu] * t.travel[:, fu].max(axis=0)).sum()), 1e-9)
+    cs = _COST_UNITS / span
+    model.minimize(
+        sum(int(round(t.w[u] * t.travel[s, u] * cs)) * v for (u, s), v in x.items())
+    )
+    solver.parameters.max_time_in_seconds = max(0.5, seconds * (1 - _MOVE_SHARE))
+    status = _run(solver, model, cancel, max(2.0, 0.1 * seconds))
+    if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        chosen = {k: solver.boolean_value(v) for k, v in x.items()}
+    out = t.assign.copy()
+    for (u, s), on in chosen.items():
+        if on:
+            out[u] = s
+    return out, f"moved {first.lower()}, travel {solver.status_name(status).lower()}"
+
+
+def rebalance(
+    cells: gpd.GeoDataFrame,
+    squads: gpd.GeoDataFrame,
+    policy: Policy,
+    settings: RebalanceSettings = RebalanceSettings(),
+    progress: ProgressFn = no_progress,
+    cancel: CancelToken | None = None,
+) -> RebalanceResult:
+    """Bring today's zoning (``cells['squad_id']``) within the tolerance with
+    the least workload moved, then the least travel.
+
+    ``cells`` carry ``cell_id``, ``squad_id`` (every cell), ``workload`` and
+    optionally ``locked``; ``squads`` carry ``squad_id`` and ``staff``. A
+    zoning already contiguous and within the tolerance comes back unchanged.
+    Raises :class:`RebalanceError` when a cell has no known squad.
+    """
+    t0 = time.monotonic()
+    deadline = t0 + settings.time_limit
+    progress(ProgressEvent(STAGE, 0.0, "读取现行片区 today's zoning"))
+    t = _today(cells, squads, policy)
+    tol = settings.tolerance
+    bound = moved_workload_bound(t, tol)
+    progress(ProgressEvent(STAGE, 0.05, "下界 bound", bound=bound))
+    notes: list[str] = []
+    before = t.worst_pct(t.assign)
+    assign: np.ndarray | None = None
+    status = ""
+    if t.contiguous(t.assign) and t.within(t.assign, tol):
+        assign, status = t.assign.copy(), "already within the tolerance"
+    elif (t.assign[t.base] != np.arange(len(t.squad_ids))).any():
+        bad = [
+            t.squad_ids[s]
+            for s in np.flatnonzero(t.assign[t.base] != np.arange(len(t.squad_ids)))
+        ]
+        notes.append(
+            f"the base of squad(s) {', '.join(bad[:8])} lies in another squad's "
+            "zone today: re-zoned around the bases instead"
+        )
+    else:
+        for k, mult in enumerate(_RING_STEPS):
+            left = deadline - time.monotonic()
+            if left < 1.0:
+                break
+            if cancel is not None:
+                cancel.raise_if_cancelled()
+            share = left if k == len(_RING_STEPS) - 1 else left * 0.5
+            progress(
+                ProgressEvent(
+                    STAGE, 0.1 + 0.25 * k, f"{settings.rings * mult} 圈 rings"
+                )
+            )
+            got, why = _solve(
+                t,
+                tol,
+                bound if np.isfinite(bound) else 0.0,
+                settings.rings * mult,
+                share,
+                settings,
+                cancel,
+            )
+            if got is not None and t.contiguous(got) and t.within(got, tol):
+                assign, status = got, f"{settings.rings * mult} rings: {why}"
+                break
+            notes.append(f"{settings.rings * mult} rings: no zoning ({why})")
+    if assign is None:
+        if cancel is not None:
+            cancel.raise_if_cancelled()
+        frame = cells.reset_index(drop=True).copy()
+        frame["squad_id"] = np.array(t.squad_ids, dtype=object)[t.assign]
+        left = max(5.0, deadline - time.monotonic())
+        res = rezone(
+            frame,
+            squads,
+            policy,
+            ZoningSettings(tolerance=tol, time_limit=left),
+            progress,
+            cancel,
+        )
+        index = {s: i for i, s in enumerate(t.squad_ids)}
+        got = res.assignment.reindex(t.ids).map(index)
+        assign = got.fillna(-1).to_numpy(int)
+        assign[assign < 0] = t.assign[assign < 0]
+        status = f"rezone: {res.status}"
+        notes.append("the ring model found nothing in time: repaired by rezone")
+    progress(ProgressEvent(STAGE, 1.0, status))
+    changed = np.flatnonzero(assign != t.assign)
+    sid = np.array(t.squad_ids, dtype=object)
+    moves = pd.DataFrame(
+        {
+            "cell_id": t.ids[changed],
+            "from_squad": sid[t.assign[changed]],
+            "to_squad": sid[assign[changed]],
+            "workload": t.w[changed],
+        }
+    )
+    contiguous = t.contiguous(assign)
+    kept = bool((assign[t.locked] == t.assign[t.locked]).all())
+    return RebalanceResult(
+        assignment=pd.Series(sid[assign], index=t.ids, name="squad_id"),
+        moves=moves,
+        moved_workload=float(t.w[changed].sum()),
+        bound=bound,
+        travel=t.travel_of(assign),
+        travel_before=t.travel_of(t.assign),
+        worst_before_pct=before,
+        worst_after_pct=t.worst_pct(assign),
+        feasible=contiguous and kept and t.within(assign, tol),
+        contiguous=contiguous,
+        status=status,
+        seconds=time.monotonic() - t0,
+        notes=notes,
+    )
+
+
+def tradeoff(
+    cells: gpd.GeoDataFrame,
+    squads: gpd.GeoDataFrame,
+    policy: Policy,
+    settings: RebalanceSettings = RebalanceSettings(),
+    tolerances: tuple[float, ...] = TRADEOFF_TOLERANCES,
+    progress: ProgressFn = no_progress,
+    cancel: CancelToken | None = None,
+) -> pd.DataFrame:
+    """Cells and workload moved and travel for each tolerance, so the chief
+    can pick this year's step (each from today's zoning, same time limit)."""
+    from dataclasses import replace
+
+    rows = []
+    for tol in tolerances:
+        r = rebalance(
+            cells, squads, policy, replace(settings, tolerance=tol), progress, cancel
+        )
+        rows.append(
+            {
+                "tolerance_pct": tol * 100,
+                "cells_moved": r.moved_cells,
+                "workload_moved": r.moved_workload,
+                "bound": r.bound,
+                "travel": r.travel,
+                "worst_pct": r.worst_after_pct,
+                "feasible": r.feasible,
+                "seconds": r.seconds,
+            }
+        )
+    return pd.DataFrame(rows)
