@@ -106,7 +106,10 @@ def _to_squad_ids(
             else lookup.get(v.strip(), lookup.get(v.strip().removesuffix("中队")))
         )
     )
-    unknown = sorted({str(v) for v, m in zip(text, mapped, strict=True) if v and not m})
+    mapped = mapped.astype(object).where(mapped.notna(), None)
+    unknown = sorted(
+        {str(v) for v, m in zip(text, mapped, strict=True) if v and m is None}
+    )
     if unknown:
         raise TodayError(
             f"{where}: {len(unknown)} value(s) name no squad: "
@@ -174,6 +177,7 @@ def squads_from_zones(
     pairs = pd.DataFrame(
         {"cell": ci, "squad": zone_squad.to_numpy()[zi], "share": share}
     ).dropna(subset=["squad"])
+    pairs = pairs[pairs["share"] > 1e-6]  # zones that only touch the cell
     per = pairs.groupby(["cell", "squad"], sort=False)["share"].sum().reset_index()
     per = per.sort_values(["cell", "share"], ascending=[True, False])
     best = per.groupby("cell").nth(0).set_index("cell")
