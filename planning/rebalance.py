@@ -33,6 +33,7 @@ from __future__ import annotations
 import threading
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
@@ -612,3 +613,37 @@ def tradeoff(
             }
         )
     return pd.DataFrame(rows)
+
+
+def write_rebalance(
+    path: str | Path,
+    cells: gpd.GeoDataFrame,
+    squads: gpd.GeoDataFrame,
+    policy: Policy,
+    result: RebalanceResult,
+    table: pd.DataFrame | None = None,
+) -> Path:
+    """A GeoPackage QGIS opens and ``compare`` reads: ``cells`` (new
+    ``squad_id``, ``today_squad_id``, ``moved``), ``squads``, ``zones``,
+    ``moves`` and, when given, the ``tradeoff`` table."""
+    import pyogrio
+
+    from planning.zoning import zones_layer
+
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if path.exists():
+        path.unlink()
+    out = cells.reset_index(drop=True).copy()
+    out["today_squad_id"] = out["squad_id"].astype(str)
+    out["squad_id"] = out["cell_id"].astype(str).map(result.assignment)
+    out["moved"] = (out["squad_id"] != out["today_squad_id"]).astype(int)
+    out = gpd.GeoDataFrame(out, geometry=cells.geometry.name, crs=cells.crs)
+    pyogrio.write_dataframe(out.to_crs(4326), path, layer="cells")
+    pyogrio.write_dataframe(squads.to_crs(4326), path, layer="squads")
+    zones = zones_layer(out, squads, result.assignment, policy)
+    pyogrio.write_dataframe(zones, path, layer="zones", promote_to_multi=True)
+    pyogrio.write_dataframe(result.moves, path, layer="moves")
+    if table is not None:
+        pyogrio.write_dataframe(table, path, layer="tradeoff")
+    return path

@@ -13,12 +13,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
 
+from planning.model import Policy
 from planning.travel import metric_crs
 
 # Column names a current zoning arrives under, compared after lower-casing
@@ -204,3 +206,79 @@ def squads_from_zones(
         "every zone"
     )
     return TodayZoning(assign, notes, amb)
+
+
+def _rename(frame: pd.DataFrame, column: str, names: tuple[str, ...]) -> pd.DataFrame:
+    if column in frame.columns:
+        return frame
+    by_norm = {_norm(c): c for c in frame.columns}
+    for name in names:
+        if _norm(name) in by_norm:
+            return frame.rename(columns={by_norm[_norm(name)]: column})
+    return frame
+
+
+def load_zoning_inputs(
+    cells_path: str | Path,
+    squads_path: str | Path,
+    zones_path: str | Path | None = None,
+    policy: Policy | None = None,
+) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame, TodayZoning]:
+    """Cells (with today's ``squad_id``) and squads from the bureau's files.
+
+    Headers are matched as the importer matches them (网格编号 -> cell_id,
+    人数 -> staff …); cells without ``workload`` get the base patrol load by
+    area (said in the notes). Today's squad comes from ``zones_path``'s
+    polygons when given, else from the cells' squad column. Raises
+    :class:`TodayError` naming the file and the column.
+    """
+    from planning.io.errors import LayerImportError
+    from planning.io.importer import SYNONYMS
+    from planning.io.readers import read_layer
+    from planning.model import load_policy
+
+    def read(path: str | Path) -> gpd.GeoDataFrame:
+        try:
+            return read_layer(path).gdf
+        except LayerImportError as exc:
+            raise TodayError("\n".join(exc.problems)) from exc
+
+    policy = policy or load_policy()
+    cells = read(cells_path)
+    squads = read(squads_path)
+    for col in ("cell_id", "land_use"):
+        cells = _rename(cells, col, (col, *SYNONYMS["cells"].get(col, ())))
+    for col in ("squad_id", "name", "staff"):
+        squads = _rename(squads, col, (col, *SYNONYMS["squads"].get(col, ())))
+    problems = [f"{cells_path}: no cell_id column"] * ("cell_id" not in cells)
+    problems += [
+        f"{squads_path}: no {c} column"
+        for c in ("squad_id", "staff")
+        if c not in squads
+    ]
+    if problems:
+        raise TodayError("\n".join(problems))
+    squads = squads.copy()
+    squads["squad_id"] = squads["squad_id"].astype(str)
+    if "name" not in squads:
+        squads["name"] = squads["squad_id"]
+    cells = cells.copy()
+    cells["cell_id"] = cells["cell_id"].astype(str)
+    notes: list[str] = []
+    if "land_use" not in cells:
+        cells["land_use"] = "suburban"
+    if "workload" not in cells:
+        area = cells.to_crs(metric_crs(cells)).area / 1e6
+        per_km2 = cells["land_use"].map(policy.base_patrol_minutes_per_km2)
+        cells["workload"] = area * per_km2.fillna(60.0)
+        notes.append(f"{cells_path}: no workload column: base patrol load by area")
+    if zones_path is not None:
+        today = squads_from_zones(cells, read(zones_path), squads, str(zones_path))
+    else:
+        today = squads_from_column(cells, squads, str(cells_path))
+    col = find_squad_column(cells)
+    if col is not None and col != "squad_id":
+        cells = cells.rename(columns={col: f"today_{_norm(col)}"})
+    cells["squad_id"] = cells["cell_id"].map(today.assignment)
+    today.notes[:0] = notes
+    return cells, squads, today
