@@ -149,7 +149,11 @@ def compare(
     tb, cont_b = _side_table(
         PlanSide(b.name, b_cells, b.visits, b.routes), squads, policy, travel
     )
-    table = ta.merge(tb.drop(columns="name"), on="squad_id", suffixes=("_a", "_b"))
+    keys = ["squad_id", "name"]
+    table = (
+        ta.set_index(keys).add_suffix("_a").join(tb.set_index(keys).add_suffix("_b"))
+    )
+    table = table.reset_index()
     table["workload_change"] = table["workload_b"] - table["workload_a"]
     table["cells_change"] = table["cells_b"] - table["cells_a"]
     sa = ca["squad_id"].astype(object).where(ca["squad_id"].notna(), None)
