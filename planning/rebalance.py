@@ -30,6 +30,8 @@ as well, which the bound counts at the moving cell's workload.
 
 from __future__ import annotations
 
+import dataclasses
+import heapq
 import threading
 import time
 from dataclasses import dataclass, field
@@ -44,7 +46,13 @@ from scipy.optimize import linprog
 from scipy.sparse.csgraph import dijkstra
 
 from planning.model import Policy
-from planning.progress import CancelToken, ProgressEvent, ProgressFn, no_progress
+from planning.progress import (
+    CancelToken,
+    ProgressEvent,
+    ProgressFn,
+    no_progress,
+    staged,
+)
 from planning.zoning import (
     ZoningSettings,
     rezone,
@@ -56,7 +64,12 @@ from planning.zoning import (
 STAGE = "rebalance"
 _LOAD_UNITS = 1e10  # integer scale of the total workload in CP-SAT
 _COST_UNITS = 1e9  # integer scale of the largest possible travel objective
-_RING_STEPS = (1, 2, 4)  # ring depth multipliers tried in turn
+# Share of the time limit for the model on today's zoning; when it finds
+# nothing, rezone gets this share of the rest and the model started from
+# rezone's zoning what is left.
+_RING_SHARE = 0.15
+_REZONE_SHARE = 0.5
+_LNS_SECONDS = 4.0  # CP-SAT seconds per pair of zones re-solved
 _MOVE_SHARE = 0.6  # share of an attempt's time for the moved-workload solve
 TRADEOFF_TOLERANCES = (0.20, 0.10, 0.05, 0.02)
 
@@ -241,20 +254,15 @@ def _zone_pairs(t: _Today, assign: np.ndarray) -> np.ndarray:
     return np.unique(np.column_stack([za[keep], zb[keep]]), axis=0)
 
 
-def moved_workload_bound(t: _Today, tolerance: float) -> float:
-    """Least workload that must change squad for every zone to reach the band.
-
-    A min-cost flow of the excess over today's zone adjacency (each unit of
-    workload moved from a zone to a neighbouring one costs 1; contiguity
-    ignored; cells that never move held), solved as an LP by HiGHS:
-    integrality is not needed for a bound. ``nan`` when the LP is infeasible.
-    """
+def _excess_flow(t: _Today, tolerance: float) -> tuple[float, dict]:
+    """The LP of :func:`moved_workload_bound`: (value, {(a, b): flow})."""
     m = len(t.squad_ids)
     pairs = _zone_pairs(t, t.assign)
     load = t.loads(t.assign)
     lo, hi = (1 - tolerance) * t.target, (1 + tolerance) * t.target
     if len(pairs) == 0:
-        return 0.0 if ((load >= lo) & (load <= hi)).all() else float("nan")
+        inside = ((load >= lo) & (load <= hi)).all()
+        return (0.0 if inside else float("nan")), {}
     k = len(pairs)
     out = sparse.csr_matrix((np.ones(k), (pairs[:, 0], np.arange(k))), shape=(m, k))
     inn = sparse.csr_matrix((np.ones(k), (pairs[:, 1], np.arange(k))), shape=(m, k))
@@ -263,10 +271,84 @@ def moved_workload_bound(t: _Today, tolerance: float) -> float:
     a_ub = sparse.vstack([net, -net, out]).tocsc()
     b_ub = np.concatenate([load - lo, hi - load, movable])
     res = linprog(np.ones(k), A_ub=a_ub, b_ub=b_ub, bounds=(0, None), method="highs")
-    return float(res.fun) if res.status == 0 else float("nan")
+    if res.status != 0:
+        return float("nan"), {}
+    flows = {
+        (int(a), int(b)): float(f)
+        for (a, b), f in zip(pairs, res.x, strict=True)
+        if f > 1e-9
+    }
+    return float(res.fun), flows
 
 
-def _depths(t: _Today, free: np.ndarray) -> np.ndarray:
+def moved_workload_bound(t: _Today, tolerance: float) -> float:
+    """Least workload that must change squad for every zone to reach the band.
+
+    A min-cost flow of the excess over today's zone adjacency (each unit of
+    workload moved from a zone to a neighbouring one costs 1; contiguity
+    ignored; cells that never move held), solved as an LP by HiGHS:
+    integrality is not needed for a bound. ``nan`` when the LP is infeasible.
+    """
+    return _excess_flow(t, tolerance)[0]
+
+
+def _peel(
+    t: _Today,
+    order: np.ndarray,
+    free: np.ndarray,
+    near: np.ndarray,
+    flows: dict[tuple[int, int], float],
+) -> np.ndarray:
+    """A start for CP-SAT that follows the LP's flows: for each pair of zones,
+    border cells of the giving zone pass to the taking one, nearest to its
+    base first, while the flow lasts; a cell moves only if both zones keep
+    the distance order (so the start is a solution of the model)."""
+    cur = t.assign.copy()
+    nbrs = np.split(t.adj.indices, t.adj.indptr[1:-1])
+
+    def held(v: int, a: int, without: int) -> bool:
+        """v (in zone a) keeps a smaller neighbour in a without ``without``."""
+        if order[a, v] == 0:
+            return True
+        return any(
+            x != without and cur[x] == a and 0 <= order[a, x] < order[a, v]
+            for x in nbrs[v].tolist()
+        )
+
+    def movable(u: int, a: int, b: int) -> bool:
+        if cur[u] != a or not free[u] or order[b, u] < 0 or not near[t.assign[u], b]:
+            return False
+        if not any(
+            cur[x] == b and 0 <= order[b, x] < order[b, u] for x in nbrs[u].tolist()
+        ):
+            return False
+        return all(
+            held(v, a, u)
+            for v in nbrs[u].tolist()
+            if cur[v] == a and order[a, v] > order[a, u]
+        )
+
+    for (a, b), flow in sorted(flows.items(), key=lambda kv: -kv[1]):
+        heap = [
+            (int(order[b, u]), u)
+            for u in np.flatnonzero((cur == a) & free).tolist()
+            if (cur[nbrs[u]] == b).any()
+        ]
+        heapq.heapify(heap)
+        done = 0.0
+        while heap and done < flow:
+            _, u = heapq.heappop(heap)
+            if done + t.w[u] / 2 > flow or not movable(u, a, b):
+                continue
+            cur[u] = b
+            done += t.w[u]
+            for v in nbrs[u].tolist():
+                if cur[v] == a and free[v]:
+                    heapq.heappush(heap, (int(order[b, v]), v))
+    return cur
+
+
+def _depths(t: _Today, free: np.ndarray, zones: np.ndarray | None = None) -> np.ndarray:
     """(squads, cells) order of each cell for each squad (-1 = not allowed).
 
     Inside today's zone: hop depth from the base through the zone's cells
@@ -277,7 +359,7 @@ def _depths(t: _Today, free: np.ndarray) -> np.ndarray:
     m, n = len(t.squad_ids), len(t.assign)
     coo = t.adj.tocoo()
     out = np.full((m, n), -1, dtype=np.int64)
-    for s in range(m):
+    for s in range(m) if zones is None else zones.tolist():
         own = (t.assign == s) & ~t.islands
         keep = own[coo.row] & own[coo.col]
         sub = sparse.csr_matrix(
@@ -365,11 +447,30 @@ def _solve(
     seconds: float,
     settings: RebalanceSettings,
     cancel: CancelToken | None,
+    start: np.ndarray | None = None,
+    zones: np.ndarray | None = None,
 ) -> tuple[np.ndarray | None, str]:
-    """One attempt at a ring depth: (assignment or None, status)."""
+    """One attempt at a ring depth: (assignment or None, status).
+
+    ``start`` (a contiguous zoning within the band, e.g. from ``rezone``)
+    shapes the model instead of today's zoning: rings around its borders,
+    its zones' distance order, the cells it moved free to go back; the
+    moved workload is still counted from today's zoning. ``zones`` limits
+    the model to those squads' cells (a neighbourhood of the search)."""
     m = len(t.squad_ids)
+    today = t.assign
+    from_today = start is None
+    if start is not None:
+        t = dataclasses.replace(t, assign=start)
     free = _free_cells(t, rings)
-    order = _depths(t, free)
+    if start is not None:
+        free |= (start != today) & ~t.fixed
+    zone_mask = np.ones(m, dtype=bool)
+    if zones is not None:
+        zone_mask[:] = False
+        zone_mask[zones] = True
+        free &= zone_mask[t.assign]
+    order = _depths(t, free, zones)
     pairs = _zone_pairs(t, t.assign)
     near = np.zeros((m, m), dtype=bool)
     near[pairs[:, 0], pairs[:, 1]] = True
@@ -380,7 +481,10 @@ def _solve(
     x: dict[tuple[int, int], cp_model.IntVar] = {}
     fu = np.flatnonzero(free)
     for u in fu.tolist():
-        for s in np.flatnonzero(near[t.assign[u]] & (order[:, u] >= 0)).tolist():
+        allowed = near[t.assign[u]].copy()
+        allowed[today[u]] = True  # a cell moved by the start may go back
+        allowed &= zone_mask
+        for s in np.flatnonzero(allowed & (order[:, u] >= 0)).tolist():
             x[u, s] = model.new_bool_var(f"x{u}_{s}")
     by_cell: dict[int, list[int]] = {}
     for u, s in x:
@@ -404,7 +508,7 @@ def _solve(
         else:
             model.add(var == 0)
     # fixed cells of a zone whose smaller neighbours may all move away
-    for u in np.flatnonzero(~free & ~t.islands).tolist():
+    for u in np.flatnonzero(~free & ~t.islands & zone_mask[t.assign]).tolist():
         s = int(t.assign[u])
         if u == t.base[s]:
             continue
@@ -429,17 +533,30 @@ def _solve(
         hi = int(np.floor((1 + tolerance) * t.target[s] * scale)) - slack
         expr = sum(c * v for c, v in terms[s]) + int(fixed_load[s])
         model.add_linear_constraint(expr, lo, hi)
-    moved = sum(int(wi[u]) * v for (u, s), v in x.items() if s != t.assign[u])
+    moved = sum(int(wi[u]) * v for (u, s), v in x.items() if s != today[u])
+    moved_fixed = int(wi[~free & (t.assign != today)].sum())
+    if start is None:
+        # start from the LP's flows (at a band a little narrower, so that
+        # whole cells land inside it); today's zoning if they cannot be
+        # followed
+        start = t.assign
+        for shrink in (0.7, 0.4):
+            flows = _excess_flow(t, tolerance * shrink)[1]
+            peeled = _peel(t, order, free, near, flows)
+            if t.within(peeled, tolerance):
+                start = peeled
+                break
     for (u, s), v in x.items():
-        model.add_hint(v, s == t.assign[u])
+        model.add_hint(v, s == start[u])
     solver = cp_model.CpSolver()
     solver.parameters.num_workers = settings.workers
     solver.parameters.random_seed = settings.seed
     solver.parameters.max_time_in_seconds = max(0.5, seconds * _MOVE_SHARE)
     # the flow bound holds for this model (moves go to neighbouring zones
     # only): stated, it lets CP-SAT prove a zoning that meets it optimal
-    floor = int(np.floor(bound * scale)) - slack
-    model.add(moved >= floor)
+    floor = int(np.floor(bound * scale)) - slack - moved_fixed
+    if from_today:
+        model.add(moved >= floor)
     model.minimize(moved)
     status = _run(solver, model, cancel, max(3.0, 0.3 * seconds), floor + 2 * slack)
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
@@ -466,6 +583,60 @@ def _solve(
         if on:
             out[u] = s
     return out, f"moved {first.lower()}, travel {solver.status_name(status).lower()}"
+
+
+def _improve(
+    t: _Today,
+    start: np.ndarray,
+    tolerance: float,
+    deadline: float,
+    settings: RebalanceSettings,
+    cancel: CancelToken | None,
+) -> np.ndarray:
+    """Large-neighbourhood search from a zoning within the band: pairs of
+    neighbouring zones re-solved in turn (others held), the pairs that hold
+    the most moved workload first, while any pass lowers it."""
+    cur = start.copy()
+
+    def moved(z: np.ndarray) -> float:
+        return float(t.w[z != t.assign].sum())
+
+    while time.monotonic() < deadline - 1.0:
+        better = False
+        pairs = _zone_pairs(t, cur)
+        pairs = pairs[pairs[:, 0] < pairs[:, 1]]
+        off = np.bincount(cur[cur != t.assign], t.w[cur != t.assign], len(t.squad_ids))
+        off += np.bincount(
+            t.assign[cur != t.assign], t.w[cur != t.assign], len(t.squad_ids)
+        )
+        rank = np.argsort(-(off[pairs[:, 0]] + off[pairs[:, 1]]), kind="stable")
+        for a, b in pairs[rank].tolist():
+            left = deadline - time.monotonic()
+            if left < 1.0:
+                break
+            if off[a] + off[b] == 0:
+                continue
+            got, _ = _solve(
+                t,
+                tolerance,
+                0.0,
+                settings.rings,
+                min(_LNS_SECONDS, left),
+                settings,
+                cancel,
+                start=cur,
+                zones=np.array([a, b]),
+            )
+            if got is None or not (t.contiguous(got) and t.within(got, tolerance)):
+                continue
+            if moved(got) < moved(cur) - 1e-6 or (
+                moved(got) <= moved(cur) + 1e-6 and t.travel_of(got) < t.travel_of(cur)
+            ):
+                better |= moved(got) < moved(cur) - 1e-6
+                cur = got
+        if not better:
+            break
+    return cur
 
 
 def rebalance(
@@ -507,31 +678,20 @@ def rebalance(
             "zone today: re-zoned around the bases instead"
         )
     else:
-        for k, mult in enumerate(_RING_STEPS):
-            left = deadline - time.monotonic()
-            if left < 1.0:
-                break
-            if cancel is not None:
-                cancel.raise_if_cancelled()
-            share = left if k == len(_RING_STEPS) - 1 else left * 0.5
-            progress(
-                ProgressEvent(
-                    STAGE, 0.1 + 0.25 * k, f"{settings.rings * mult} 圈 rings"
-                )
-            )
-            got, why = _solve(
-                t,
-                tol,
-                bound if np.isfinite(bound) else 0.0,
-                settings.rings * mult,
-                share,
-                settings,
-                cancel,
-            )
-            if got is not None and t.contiguous(got) and t.within(got, tol):
-                assign, status = got, f"{settings.rings * mult} rings: {why}"
-                break
-            notes.append(f"{settings.rings * mult} rings: no zoning ({why})")
+        progress(ProgressEvent(STAGE, 0.1, f"{settings.rings} 圈 rings"))
+        got, why = _solve(
+            t,
+            tol,
+            bound if np.isfinite(bound) else 0.0,
+            settings.rings,
+            settings.time_limit * _RING_SHARE,
+            settings,
+            cancel,
+        )
+        if got is not None and t.contiguous(got) and t.within(got, tol):
+            assign, status = got, f"{settings.rings} rings: {why}"
+        else:
+            notes.append(f"{settings.rings} rings from today: no zoning ({why})")
     if assign is None:
         if cancel is not None:
             cancel.raise_if_cancelled()
@@ -542,16 +702,23 @@ def rebalance(
             frame,
             squads,
             policy,
-            ZoningSettings(tolerance=tol, time_limit=left),
-            progress,
+            ZoningSettings(tolerance=tol, time_limit=left * _REZONE_SHARE),
+            staged(progress, STAGE, 0.4, 0.7),
             cancel,
         )
         index = {s: i for i, s in enumerate(t.squad_ids)}
         got = res.assignment.reindex(t.ids).map(index)
-        assign = got.fillna(-1).to_numpy(int)
+        assign = np.array(got.fillna(-1).to_numpy(int))
         assign[assign < 0] = t.assign[assign < 0]
         status = f"rezone: {res.status}"
-        notes.append("the ring model found nothing in time: repaired by rezone")
+        notes.append("re-zoned by rezone (few cells moved), then improved")
+        left = deadline - time.monotonic()
+        if left > 2.0 and t.contiguous(assign) and t.within(assign, tol):
+            progress(ProgressEvent(STAGE, 0.7, "改进 improving"))
+            better = _improve(t, assign, tol, deadline, settings, cancel)
+            if t.w[better != t.assign].sum() < t.w[assign != t.assign].sum():
+                status = "rezone, then zone pairs re-solved"
+            assign = better
     progress(ProgressEvent(STAGE, 1.0, status))
     changed = np.flatnonzero(assign != t.assign)
     sid = np.array(t.squad_ids, dtype=object)
