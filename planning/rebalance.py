@@ -13,19 +13,27 @@ kept by a distance order per squad: a cell's order in its own zone is its
 hop depth from the base inside today's zone, and outside it the hops from
 the zone through the cells that may move; a cell in a squad's zone needs a
 neighbour of smaller order in that zone, so every zone stays connected to
-its base, and today's zoning satisfies the order. A first solve minimises
-the moved workload, a second the travel with the moved workload held. If
-no zoning is found the rings widen; if that fails too,
-:func:`planning.zoning.rezone` repairs the zoning instead (said so).
+its base, and today's zoning satisfies the order. The search starts from
+the LP's flows followed cell by cell (:func:`_peel`). A first solve
+minimises the moved workload, a second the travel with it held.
+
+Large grids. On 萧山 250 m (16k cells, 30 squads, 40% off) that model finds
+no zoning in its share of the time (15%): CP-SAT does not get from today's
+zoning into the band. Then :func:`planning.zoning.rezone` (a repair that
+moves few cells) draws a balanced contiguous zoning, and pairs of
+neighbouring zones are re-solved from it with the same model limited to
+their cells (:func:`_improve`), the pairs that hold most moved workload
+first: on that case 1.50x the bound after rezone, 1.20x after 60 s of pairs.
 
 Bound. :func:`moved_workload_bound` is the least workload that must cross
 zone borders so that every zone lands in the band: a min-cost flow (an LP,
 HiGHS) on today's zone adjacency graph, each unit of workload moved from a
 zone to a neighbouring zone costing one, contiguity ignored, the cells that
-never move (locks, bases, islands) held. Moves of this model only go to a
-neighbouring zone, so the bound is never above what it moves; a zoning that
-hands a cell over a zone to one further away would move the cells between
-as well, which the bound counts at the moving cell's workload.
+never move (locks, bases, islands) held. The ring model only moves cells to
+a neighbouring zone, so the bound is never above what it moves. A zoning
+that hands a cell over a zone to one further away (rezone may) also moves
+the cells between, which the bound counts at the moving cell's workload:
+the bound is then exact only up to that difference.
 """
 
 from __future__ import annotations
