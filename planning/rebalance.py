@@ -609,7 +609,7 @@ def _improve(
     def moved(z: np.ndarray) -> float:
         return float(t.w[z != t.assign].sum())
 
-    while time.monotonic() < deadline - 1.0:
+    while time.monotonic() < deadline - 2.0:
         better = False
         pairs = _zone_pairs(t, cur)
         pairs = pairs[pairs[:, 0] < pairs[:, 1]]
@@ -619,7 +619,7 @@ def _improve(
         )
         rank = np.argsort(-(off[pairs[:, 0]] + off[pairs[:, 1]]), kind="stable")
         for a, b in pairs[rank].tolist():
-            left = deadline - time.monotonic()
+            left = deadline - time.monotonic() - 1.0  # the checks after it
             if left < 1.0:
                 break
             if off[a] + off[b] == 0:
