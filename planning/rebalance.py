@@ -233,9 +233,10 @@ def _today(cells: gpd.GeoDataFrame, squads: gpd.GeoDataFrame, policy: Policy) ->
     assignment = pd.Series(np.array(squad_ids, dtype=object)[assign], index=ids)
     stats = zone_stats(cells, squads, assignment, policy)
     adj, travel, islands = stats_geometry(cells, squads, policy)
-    w = pd.to_numeric(cells.get("workload", 0.0), errors="coerce")
-    w = np.clip(np.asarray(w, dtype=float).reshape(-1), 0.0, None)
-    w = np.nan_to_num(np.broadcast_to(w, (len(cells),)).copy())
+    if "workload" not in cells:
+        raise RebalanceError("cells: no workload column (minutes per cell)")
+    w = pd.to_numeric(cells["workload"], errors="coerce").fillna(0.0)
+    w = np.clip(w.to_numpy(float), 0.0, None)  # as zone_stats counts it
     locked = np.zeros(len(cells), dtype=bool)
     if "locked" in cells:
         flags = pd.to_numeric(cells["locked"], errors="coerce").fillna(0)
