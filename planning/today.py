@@ -38,10 +38,9 @@ SQUAD_COLUMN_NAMES = (
     "中队",
     "中队名称",
     "责任单位",
-    "所属片区",
-    "片区",
-    "责任区",
 )
+# not 片区 / 责任区: on cells those name the area (area_id), on zone
+# polygons the zone itself, not the squad that patrols it
 CLEAR_SHARE = 0.6
 """A cell's best zone must cover at least this share of it to be clear."""
 TIE_RATIO = 0.8
