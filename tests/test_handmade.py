@@ -165,3 +165,20 @@ def test_camera_event_shapefile_without_id_imports(tmp_path):
     assert new.hotspots["event_id"].is_unique
     assert new.hotspots["event_id"].str.startswith("EV").all()
     assert new.hotspots["cell_id"].isin(set(scenario.cells["cell_id"])).all()
+
+
+def test_project_edited_in_qgis_gets_cells_of_new_points(tmp_path):
+    """A project of this app whose enterprises were replaced in QGIS by a
+    layer without ``cell_id``: the cells are computed, not a KeyError."""
+    from planning.io.project import save_project
+
+    scenario = build_sample(cell_m=1000.0, n_enterprises=60, n_events=40)
+    path = save_project(tmp_path / "p.gpkg", scenario)
+    firms = scenario.enterprises.drop(columns="cell_id")
+    pyogrio.write_dataframe(firms, path, layer="enterprises")
+    loaded, _, notes = load_scenario_file(path)
+    assert (
+        loaded.enterprises["cell_id"].tolist()
+        == scenario.enterprises["cell_id"].astype(str).tolist()
+    )
+    assert any("enterprises" in n and "cell_id" in n for n in notes)
