@@ -106,7 +106,9 @@ def _parser() -> argparse.ArgumentParser:
     reb.add_argument("--tolerance", type=float, default=0.05)
     reb.add_argument("--time-limit", type=float, default=60.0)
     reb.add_argument(
-        "--no-table", action="store_true", help="skip the 20/10/5/2%% trade-off table"
+        "--no-table",
+        action="store_true",
+        help="skip the 20/10/5/2%% trade-off table (each row gets --time-limit)",
     )
 
     cmp_ = sub.add_parser(
