@@ -90,6 +90,35 @@ def _parser() -> argparse.ArgumentParser:
     zone.add_argument("--reach-minutes", type=float)
     zone.add_argument("--time-limit", type=float, default=30.0)
 
+    reb = sub.add_parser(
+        "rebalance",
+        help="bring today's zones within the tolerance with the fewest changes "
+        "(最少改动重新平衡)",
+    )
+    reb.add_argument(
+        "cells",
+        type=Path,
+        help="cells with today's squad (squad_id / 中队 / 所属中队 …)",
+    )
+    reb.add_argument("squads", type=Path, help="point layer with squad_id, staff")
+    reb.add_argument("--out", type=Path, required=True, help="output .gpkg")
+    reb.add_argument("--zones", type=Path, help="today's zone polygons (片区 / 责任区)")
+    reb.add_argument("--tolerance", type=float, default=0.05)
+    reb.add_argument("--time-limit", type=float, default=60.0)
+    reb.add_argument(
+        "--no-table",
+        action="store_true",
+        help="skip the 20/10/5/2%% trade-off table (each row gets --time-limit)",
+    )
+
+    cmp_ = sub.add_parser(
+        "compare", help="two plans or zonings side by side (方案对比): XLSX and HTML"
+    )
+    cmp_.add_argument("a", type=Path, help="plan A (.gpkg with a cells layer)")
+    cmp_.add_argument("b", type=Path, help="plan B (.gpkg with a cells layer)")
+    cmp_.add_argument("--out", type=Path, required=True, help="output folder")
+    cmp_.add_argument("--squads", type=Path, help="squads layer when A/B have none")
+
     sched = sub.add_parser(
         "schedule", help="schedule joint inspections of a zoned scenario"
     )
@@ -166,7 +195,7 @@ def _parser() -> argparse.ArgumentParser:
         choices=["ortools", "pyvrp"],
         help="loop solver (default ortools; pyvrp needs: pip install pyvrp)",
     )
-    for sp in (plan, zone, sched, val, exp, imp, pat):
+    for sp in (plan, zone, reb, cmp_, sched, val, exp, imp, pat):
         sp.add_argument("--quiet", action="store_true", help="no progress bar")
     return p
 
@@ -200,7 +229,7 @@ def _with_horizon(scenario, days: int | None, start: date | None):
 
 def cmd_plan(args: argparse.Namespace) -> int:
     from maps.export.bundle import export_plan
-    from planning.io.project import load_project
+    from planning.io.handmade import load_scenario_file
     from planning.plan import PlanSettings, run_plan
     from planning.sample import build_sample
     from planning.scheduling import ScheduleSettings
@@ -211,7 +240,10 @@ def cmd_plan(args: argparse.Namespace) -> int:
     if args.sample:
         scenario = build_sample(seed=args.seed)
     else:
-        scenario, _ = load_project(args.scenario)
+        lang = "en" if args.lang.startswith("en") else "zh_CN"
+        scenario, _, notes = load_scenario_file(args.scenario, lang)
+        for note in notes:
+            print(f"注意 note: {note}")
     scenario = _with_horizon(scenario, args.days, args.start)
     settings = PlanSettings(
         zoning=ZoningSettings(
@@ -324,6 +356,71 @@ def cmd_zone(args: argparse.Namespace) -> int:
         print(f"{len(result.unreachable)} cells beyond the reach limit (best reach):")
         print(result.unreachable.head(20).to_string(index=False))
     return 0 if result.feasible else 1
+
+
+def cmd_rebalance(args: argparse.Namespace) -> int:
+    from planning.rebalance import (
+        RebalanceError,
+        RebalanceSettings,
+        rebalance,
+        tradeoff,
+        write_rebalance,
+    )
+    from planning.today import TodayError, load_zoning_inputs
+
+    try:
+        cells, squads, today = load_zoning_inputs(args.cells, args.squads, args.zones)
+    except TodayError as exc:
+        print(f"错误 error: {exc}", file=sys.stderr)
+        return 2
+    from planning.model import load_policy
+
+    for note in today.notes:
+        print(f"注意 note: {note}")
+    if len(today.ambiguous):
+        print(f"{len(today.ambiguous)} 个网格归属不清 cells with an unclear zone:")
+        print(today.ambiguous.head(20).to_string(index=False))
+    settings = RebalanceSettings(tolerance=args.tolerance, time_limit=args.time_limit)
+    progress = CliProgress(not args.quiet)
+    policy = load_policy()
+    try:
+        result = rebalance(cells, squads, policy, settings, progress)
+        table = None
+        if not args.no_table:
+            table = tradeoff(cells, squads, policy, settings, progress=progress)
+    except RebalanceError as exc:
+        progress.done()
+        print(f"错误 error: {exc}", file=sys.stderr)
+        return 2
+    progress.done()
+    for line in result.lines() + result.notes:
+        print(line)
+    if len(result.moves):
+        print(result.moves.head(30).round(1).to_string(index=False))
+    if table is not None:
+        print("权衡 trade-off (each from today's zoning):")
+        print(table.round(1).to_string(index=False))
+    write_rebalance(args.out, cells, squads, policy, result, table)
+    print(f"输出 wrote {args.out}")
+    return 0 if result.feasible else 1
+
+
+def cmd_compare(args: argparse.Namespace) -> int:
+    from maps.export.compare import export_comparison
+    from planning.compare import CompareError, compare_files
+
+    try:
+        comparison = compare_files(args.a, args.b, args.squads)
+    except CompareError as exc:
+        print(f"错误 error: {exc}", file=sys.stderr)
+        return 2
+    written = export_comparison(comparison, args.out)
+    for line in comparison.headline():
+        print(line)
+    print(comparison.table.round(1).to_string(index=False))
+    for path in written:
+        print(f"输出 wrote {path}")
+    return 0
 
 
 def cmd_schedule(args: argparse.Namespace) -> int:
@@ -502,6 +599,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     handler = {
         "plan": cmd_plan,
         "zone": cmd_zone,
+        "rebalance": cmd_rebalance,
+        "compare": cmd_compare,
         "schedule": cmd_schedule,
         "validate": cmd_validate,
         "export": cmd_export,

@@ -288,6 +288,10 @@ TERMS: dict[str, dict[str, str]] = {
         "en": "empty values (never inspected: every item due now)",
     },
     "defaults": {"zh_CN": "默认值", "en": "defaults"},
+    "event_hash": {
+        "zh_CN": "位置、时间和类型（文件无编号列，按哈希生成稳定编号）",
+        "en": "position, time and type (the file has no id column; stable hashed ids)",
+    },
 }
 
 _WHERE = {

@@ -14,6 +14,7 @@ returns a new one.
 from __future__ import annotations
 
 import difflib
+import hashlib
 import json
 import re
 import time
@@ -769,12 +770,20 @@ def _conform(
     rows = result.rows
     gdf = _map_columns(gdf, target, log)
     derivable = {"last_inspected"} if target == "enterprises" else set()
-    if target == "cells" and len(scenario.towns):
-        derivable |= {"town_id", "area_id"}
+    if target == "squads" and len(scenario.towns):
+        derivable.add("area_id")
+    if target == "hotspots":
+        derivable.add("event_id")  # camera exports often carry no id
+    if target == "cells":
+        derivable.add("land_use")  # a QGIS grid has none: suburban, said so
+        if len(scenario.towns):
+            derivable |= {"town_id", "area_id"}
     if _missing_required(gdf, target, derivable, log):
         return gdf
     id_col = ID_COLUMNS[target]
-    _ids(gdf, id_col, rows, log)
+    generate_ids = target == "hotspots" and id_col not in gdf.columns
+    if not generate_ids:
+        _ids(gdf, id_col, rows, log)
     for col in REQUIRED_COLUMNS[target]:
         if col in gdf.columns and col != "geometry":
             gdf[col] = _text(gdf[col])
@@ -786,6 +795,14 @@ def _conform(
         gdf["area_name"] = _text(gdf.get("area_name", pd.Series(index=gdf.index)))
         gdf.geometry = gdf.geometry.apply(_as_multi)
     elif target == "squads":
+        if "area_id" not in gdf.columns:
+            towns = scenario.towns.to_crs(WGS84)[["area_id", "geometry"]]
+            crs = metric_crs(towns)
+            joined = gpd.sjoin_nearest(gdf[["geometry"]].to_crs(crs), towns.to_crs(crs))
+            joined = joined[~joined.index.duplicated()]
+            gdf["area_id"] = joined["area_id"].reindex(gdf.index).astype("str")
+            source = Term("towns_layer")
+            log.add("column_derived", INFO, column="area_id", source=source)
         _numbers(gdf, "staff", rows, id_col, log, positive_int=True)
         if "teams" in gdf.columns:
             _numbers(gdf, "teams", rows, id_col, log, positive_int=True)
@@ -804,6 +821,9 @@ def _conform(
         types = list(scenario.policy.event_weights)
         _choice(gdf, "event_type", types, {}, rows, log)
         _times(gdf, "time", rows, id_col, log)
+        if generate_ids:
+            gdf[id_col] = generated_event_ids(gdf)
+            log.add("column_derived", WARNING, column=id_col, source=Term("event_hash"))
         gdf["source"] = _text(gdf["source"]) if "source" in gdf.columns else ""
         if "weight" in gdf.columns:
             _numbers(gdf, "weight", rows, id_col, log)
@@ -813,6 +833,27 @@ def _conform(
     if target == "cells" and not log.has_errors:
         _coverage(gdf, rows, log)
     return _tidy(gdf, target)
+
+
+def generated_event_ids(events: gpd.GeoDataFrame) -> pd.Series:
+    """Stable ids for events that came without one.
+
+    A hash of the position (to ~1 m), time and type, so re-importing the
+    same export gives the same ids; events identical in all three get
+    ``-2``, ``-3`` … in file order.
+    """
+    pts = events.geometry.to_crs(WGS84) if events.crs is not None else events.geometry
+    x = shapely.get_x(shapely.centroid(pts.to_numpy()))
+    y = shapely.get_y(shapely.centroid(pts.to_numpy()))
+    times = events["time"].astype("str") if "time" in events else ""
+    kinds = events["event_type"].astype("str") if "event_type" in events else ""
+    keys = pd.Series(
+        [f"{a:.5f},{b:.5f}" for a, b in zip(x, y, strict=True)], index=events.index
+    )
+    keys = keys + "|" + times + "|" + kinds
+    ids = keys.map(lambda k: "EV" + hashlib.sha1(k.encode("utf-8")).hexdigest()[:12])
+    nth = ids.groupby(ids).cumcount()
+    return ids.where(nth == 0, ids + "-" + (nth + 1).astype(str))
 
 
 def _cells(
@@ -830,6 +871,9 @@ def _cells(
             if col not in gdf.columns:
                 gdf[col] = joined[col].reindex(gdf.index).astype("str")
                 log.add("column_derived", INFO, column=col, source=Term("towns_layer"))
+    if "land_use" not in gdf.columns:
+        gdf["land_use"] = "suburban"
+        log.add("column_derived", WARNING, column="land_use", source=Term("defaults"))
     _choice(gdf, "land_use", LAND_USES, LAND_USE_VALUES, rows, log)
     metric = gdf.geometry.to_crs(metric_crs(gdf)) if len(gdf) else gdf.geometry
     gdf["area_km2"] = (metric.area / 1e6).astype(float)
