@@ -19,9 +19,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
-from PySide6.QtCore import QEvent, QMimeData, QPoint, QSettings, Qt, QTimer, QUrl, Slot
-from PySide6.QtGui import QCloseEvent, QDesktopServices, QDragEnterEvent, QDropEvent
+from PySide6.QtCore import QEvent, QMimeData, QPoint, QSettings, Qt, QTimer, Slot
+from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import (
+    QApplication,
     QDockWidget,
     QInputDialog,
     QLabel,
@@ -33,13 +34,14 @@ from PySide6.QtWidgets import (
 
 from desktop.attribute_dock import AttributeTables
 from desktop.autosave import Autosave, recovery_folder
-from desktop.dialogs import AssignCellsDialog, ExportDialog
+from desktop.dialogs import AssignCellsDialog
 from desktop.document import PlanDocument
 from desktop.explain import ZoningNotes, translate, translate_all
 from desktop.hotspot_dock import HotspotPanel
 from desktop.i18n import install_language, normalise
 from desktop.import_dialog import DROP_SUFFIXES, ImportDialog
 from desktop.layer_panel import LayerPanel
+from desktop.layer_transfer import LayerTransfer
 from desktop.map_view import MapView
 from desktop.models import SquadsModel
 from desktop.project_files import ProjectFiles
@@ -50,14 +52,11 @@ from desktop.schedule_edit import MoveProposal, propose_move
 from desktop.squads_panel import SquadsPanel
 from desktop.workers import ProgressPanel, TaskRunner
 from desktop.zoning_notes import ZoningNotesPanel
-from maps.export.bundle import export_plan
-from planning.io.errors import LayerImportError
-from planning.io.importer import import_layer_with_report
 from planning.model import Scenario
 from planning.plan import (
     Plan,
     PlanSettings,
-    plan_with_scenario,
+    is_zoned,
     run_plan,
     schedule_plan,
     unplanned,
@@ -67,6 +66,8 @@ from planning.progress import CancelToken, ProgressEvent, ProgressFn
 from planning.sample import build_sample
 from planning.zoning import ZoningResult, rezone
 
+SCREEN_FRACTION = 0.85
+"""Share of the screen's free width and height a first-started window takes."""
 REBALANCE_SECONDS = 3.0
 """Time limit of 重新平衡: a repair near the edits, not a new zoning."""
 UNSAVED_ENV = "PATROL_PLANNER_UNSAVED"
@@ -131,6 +132,7 @@ class MainWindow(QMainWindow):
         self._build_docks()
         self._build_status_bar()
         self.files = ProjectFiles(self)
+        self.transfer = LayerTransfer(self)
         self.qactions = WindowActions(self)
         self._connect()
         self.retranslate()
@@ -398,8 +400,11 @@ class MainWindow(QMainWindow):
         self.map_view.refresh_later(plan)
 
     def _refresh_squads_panel(self) -> None:
+        plan = self.document.plan
         self.squads_panel.refresh(
-            len(self.document.locked_cells()), self.run_settings.tolerance_pct
+            len(self.document.locked_cells()),
+            self.run_settings.tolerance_pct,
+            plan is not None and is_zoned(plan),
         )
 
     @Slot(str)
@@ -421,6 +426,12 @@ class MainWindow(QMainWindow):
         plan = self.document.plan
         if plan is None:
             self.headline.setText(self.tr("No plan open."))
+            self.headline.setToolTip("")
+            return
+        if not is_zoned(plan):
+            self.headline.setText(
+                self.tr("{0}: not zoned yet.").format(plan.scenario.name)
+            )
             self.headline.setToolTip("")
             return
         summary = plan.summary()
@@ -721,91 +732,15 @@ class MainWindow(QMainWindow):
 
         return self.start_run(self.tr("Scheduling"), job, self.document.replace_plan)
 
-    # ---------------------------------------------------------------- import
+    # ------------------------------------------------------ import / export
 
     def open_import_dialog(self, path: Path | str | None = None) -> ImportDialog | None:
-        """File > 导入图层: the import dialog (window-modal, not blocking)."""
-        if self.document.plan is None:
-            self.show_error(self.tr("Open or create a project before importing."))
-            return None
-        if self.import_dialog is not None:
-            self.import_dialog.close()
-        dialog = ImportDialog(self, Path(path) if path else None)
-        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        dialog.importRequested.connect(self.start_import)
-        dialog.destroyed.connect(lambda: setattr(self, "import_dialog", None))
-        self.import_dialog = dialog
-        dialog.open()
-        return dialog
+        """File > 导入图层 (see :class:`~desktop.layer_transfer.LayerTransfer`)."""
+        return self.transfer.open_import_dialog(path)
 
-    @Slot(str, str, str, str)
-    def start_import(self, file: str, layer: str, kind: str, coords: str) -> bool:
-        """Import ``file`` as ``kind`` in the background; all or nothing.
-
-        Success replaces the layer as one undoable step; the importer's
-        findings go to the dialog, and a failed import changes nothing.
-        """
-        plan = self.document.plan
-        dialog = self.import_dialog
-        if plan is None:
-            return False
-        scenario = plan.scenario.copy()
-        lang = self.language
-
-        def job(progress: ProgressFn, cancel: CancelToken) -> object:
-            try:
-                new, report = import_layer_with_report(
-                    scenario,
-                    file,
-                    kind,
-                    layer=layer or None,
-                    coords=coords,
-                    lang=lang,
-                    progress=progress,
-                    cancel=cancel,
-                )
-            except LayerImportError as exc:
-                return exc
-            progress(ProgressEvent("workload", 0.9))
-            return plan_with_scenario(plan, new), report
-
-        def done(result: object) -> None:
-            if isinstance(result, LayerImportError):
-                self.last_error = "\n".join(result.problems)
-                if dialog is not None:
-                    dialog.show_failure(result.issues, lang)
-                return
-            new_plan, report = result  # type: ignore[misc]
-            self.document.push_plan(
-                new_plan,
-                self.tr("import {0} ({1} rows)").format(Path(file).name, report.rows),
-                schedule_valid=kind == "hotspots",
-            )
-            self.message(
-                self.tr("Imported {0}: {1} rows replace {2} ({3} warnings).").format(
-                    Path(file).name, report.rows, report.replaced, len(report.warnings)
-                )
-            )
-            if dialog is not None:
-                dialog.show_issues(report.issues, lang)
-                dialog.accept()
-
-        def failed(message: str, _details: str) -> None:
-            if dialog is not None:
-                dialog.show_error(message)
-
-        started = self.start_run(
-            self.tr("Importing {0}").format(Path(file).name), job, done
-        )
-        if started and dialog is not None:
-            self.runner.failed.connect(failed, Qt.ConnectionType.SingleShotConnection)
-            self.runner.cancelled.connect(
-                lambda: dialog.show_error(self.tr("Import cancelled.")),
-                Qt.ConnectionType.SingleShotConnection,
-            )
-        elif dialog is not None:
-            dialog.show_error(self.tr("Another run is still going."))
-        return started
+    def export_to(self, folder: Path, squad_id: str | None = None) -> bool:
+        """Write the field exports (all squads, or one) in the background."""
+        return self.transfer.export_to(folder, squad_id)
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:
         if _dropped_files(event.mimeData()):
@@ -823,69 +758,6 @@ class MainWindow(QMainWindow):
             return
         event.acceptProposedAction()
         self.open_import_dialog(files[0])
-
-    # ---------------------------------------------------------------- export
-
-    def export_dialog(self) -> bool:
-        """File > 导出: ask folder and scope, then :meth:`export_to`."""
-        if self.document.plan is None:
-            return False
-        folder = str(self.settings.value("export/folder", "")) or str(
-            Path(self.files.last_dir()) / "export"
-        )
-        dialog = ExportDialog(
-            self.squad_names(), folder, self.schedule.squad_filter_id(), self
-        )
-        if dialog.exec() != ExportDialog.DialogCode.Accepted or not dialog.folder():
-            return False
-        return self.export_to(Path(dialog.folder()), dialog.squad_id())
-
-    def export_to(self, folder: Path, squad_id: str | None = None) -> bool:
-        """Write the field exports (all squads, or one) in the background."""
-        if self.document.plan is None:
-            return False
-        self.document.ensure_zones()
-        plan = self.document.plan
-        snapshot = dataclasses.replace(
-            plan,
-            scenario=plan.scenario.copy(),
-            zones=plan.zones.copy(),
-            visits=plan.visits.copy(),
-        )
-        self.settings.setValue("export/folder", str(folder))
-
-        def job(progress: ProgressFn, cancel: CancelToken) -> dict[str, list[Path]]:
-            return export_plan(snapshot, folder, progress, squad_id, cancel)
-
-        def done(written: dict[str, list[Path]]) -> None:
-            self.last_export = written
-            n = sum(len(v) for v in written.values())
-            box = QMessageBox(
-                QMessageBox.Icon.Information,
-                self.tr("Export finished"),
-                self.tr("%n file(s) written to {0}.", "", n).format(folder),
-                QMessageBox.StandardButton.Open | QMessageBox.StandardButton.Close,
-            )
-            box.setParent(self, box.windowFlags())
-            box.setInformativeText(self.tr("Open the folder?"))
-            box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-            box.setWindowModality(Qt.WindowModality.WindowModal)
-
-            def answered(button: int) -> None:
-                if button == QMessageBox.StandardButton.Open:
-                    QDesktopServices.openUrl(QUrl.fromLocalFile(str(folder)))
-
-            box.finished.connect(answered)
-            box.destroyed.connect(lambda: setattr(self, "export_box", None))
-            self.export_box = box
-            box.open()
-
-        title = (
-            self.tr("Exporting {0}").format(squad_id)
-            if squad_id
-            else self.tr("Exporting all squads")
-        )
-        return self.start_run(title, job, done)
 
     # ------------------------------------------------------------ move visit
 
@@ -1067,10 +939,8 @@ class MainWindow(QMainWindow):
 
     def _restore_geometry(self) -> None:
         geometry = self.settings.value("window/geometry")
-        if geometry is not None:
-            self.restoreGeometry(geometry)
-        else:
-            self.resize(1400, 860)
+        if geometry is None or not self.restoreGeometry(geometry):
+            self._fit_screen()
         state = self.settings.value("window/state")
         if state is not None:
             self.restoreState(state)
@@ -1085,6 +955,23 @@ class MainWindow(QMainWindow):
                     Qt.Orientation.Horizontal,
                 ),
             )
+
+    def _fit_screen(self) -> None:
+        """First start: a window as large as most of the screen, centred.
+
+        A fixed size fitted no screen: the window manager shrank it to its
+        minimum (768x585 on a 1600x1000 screen)."""
+        screen = self.screen() or QApplication.primaryScreen()
+        if screen is None:
+            return
+        free = screen.availableGeometry()
+        width = round(free.width() * SCREEN_FRACTION)
+        height = round(free.height() * SCREEN_FRACTION)
+        self.resize(width, height)
+        self.move(
+            free.x() + (free.width() - width) // 2,
+            free.y() + (free.height() - height) // 2,
+        )
 
     def closeEvent(self, event: QCloseEvent) -> None:
         if not self.maybe_save():

@@ -50,7 +50,7 @@ class WindowActions(QObject):
         self.act_save = self._action(window.save, K.Save)
         self.act_save_as = self._action(window.save_as, K.SaveAs)
         self.act_import = self._action(window.open_import_dialog, "Ctrl+I")
-        self.act_export = self._action(window.export_dialog, "Ctrl+E")
+        self.act_export = self._action(window.transfer.export_dialog, "Ctrl+E")
         self.act_quit = self._action(window.close, K.Quit)
         # plain actions rather than createUndoAction(): their text must follow
         # a live language switch, which the stack's own prefix cannot

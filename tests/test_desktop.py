@@ -18,10 +18,11 @@ from desktop import main_window as main_window_module
 from desktop.app import run_gui
 from desktop.i18n import install_language
 from desktop.main_window import MainWindow
-from planning.plan import Plan, PlanSettings, run_plan
+from planning.plan import Plan, PlanSettings, run_plan, unplanned
 from planning.sample import build_sample
 from planning.scheduling import ScheduleSettings
 from planning.zoning import ZoningSettings
+from tests.helpers.island_scenario import island_scenario
 
 FAST = PlanSettings(
     zoning=ZoningSettings(time_limit=3.0),
@@ -797,3 +798,95 @@ def test_department_roster_panel_counts_and_flags_overload(qtbot, window):
     window.schedule.roster_panel.set_plan(tampered)
     assert (str(first["dept_id"]), str(first["day"])) in model.over_capacity()
     assert "1" in window.schedule.roster_panel.label.text()
+
+
+ISLAND_SETTINGS = PlanSettings(
+    zoning=ZoningSettings(nest="area", time_limit=10.0, workers=1),
+    scheduling=ScheduleSettings(time_limit=3.0, route_time_limit=0.1),
+    patrols=None,
+)
+
+
+@pytest.fixture
+def bare_window(qtbot, tmp_path) -> Iterator[MainWindow]:
+    """A window as on the first start: no saved geometry, no plan."""
+    settings = QSettings(str(tmp_path / "first.ini"), QSettings.Format.IniFormat)
+    win = MainWindow(settings, plan_settings=ISLAND_SETTINGS)
+    win.unsaved_answer = "discard"
+    win.show()
+    yield win
+    _dispose(win)
+
+
+def test_gui_zoning_gives_the_cli_zones_layer(qtbot, bare_window):
+    """Run zoning in the window and plan the same scenario as the CLI does:
+    the same zones, squads and contiguity, islands included (the window used
+    to judge the island's zone not contiguous)."""
+    scenario = island_scenario()
+    cli = run_plan(scenario, ISLAND_SETTINGS)
+    assert cli.zoning is not None and cli.zoning.islands == [["C4"]]
+
+    window = bare_window
+    assert window.plan_settings.zoning == ISLAND_SETTINGS.zoning
+    window.document.set_plan(unplanned(scenario), None, saved=False)
+    with qtbot.waitSignal(window.runner.succeeded, timeout=60_000):
+        assert window.run_zoning()
+    gui = window.document.plan
+    assert gui.zoning is not None and gui.zoning.islands == cli.zoning.islands
+    columns = ["squad_id", "n_cells", "contiguous"]
+    assert gui.zones[columns].equals(cli.zones[columns])
+    assert list(gui.zones["contiguous"]) == [1, 1]
+    assert gui.zones.geometry.geom_equals(cli.zones.geometry).all()
+    assert "各片区均连续" in window.squads_panel.summary.text()
+
+
+def test_first_start_fits_the_screen_then_restores(qtbot, tmp_path):
+    settings = QSettings(str(tmp_path / "geometry.ini"), QSettings.Format.IniFormat)
+    win = MainWindow(settings, plan_settings=FAST)
+    free = win.screen().availableGeometry()
+    assert win.width() == round(free.width() * 0.85)
+    assert win.height() == round(free.height() * 0.85)
+    assert abs(win.geometry().center().x() - free.center().x()) <= 1
+    assert abs(win.geometry().center().y() - free.center().y()) <= 1
+    win.resize(500, 400)
+    _dispose(win)  # closing stores the geometry
+    again = MainWindow(settings, plan_settings=FAST)
+    assert (again.width(), again.height()) == (500, 400)
+    _dispose(again)
+
+
+def test_unzoned_scenario_says_not_zoned_yet(bare_window):
+    window = bare_window
+    window.document.set_plan(unplanned(island_scenario()), None, saved=False)
+    text = window.squads_panel.summary.text()
+    assert "尚未划片" in text and "连续" not in text and "±" not in text
+    assert "尚未划片" in window.headline.text()
+    model = window.squads_model
+    assert [model.value(r, "deviation_pct") for r in range(model.rowCount())] == [
+        None,
+        None,
+    ]
+    window.set_language("en")
+    assert "Not zoned yet" in window.squads_panel.summary.text()
+
+
+def test_new_sample_draws_the_county_while_it_plans(qtbot, bare_window, monkeypatch):
+    """The map shows the sample's cells as soon as they exist, not after the
+    minute the planning takes."""
+    small = build_sample(n_enterprises=300, n_events=300)
+    monkeypatch.setattr(main_window_module, "build_sample", lambda: small)
+    window = bare_window
+    window.plan_settings = SLOW
+    drawn: list[bool] = []
+    window.map_view.mapReady.connect(
+        lambda: drawn.append(window.runner.busy and window.document.plan is not None)
+    )
+    assert window.new_sample()
+    qtbot.waitUntil(lambda: any(drawn), timeout=120_000)
+    assert window.runner.title == "正在规划示例县"
+    n_cells = js(qtbot, window, "Object.keys(window.plannerMap.cellLayers).length")
+    assert n_cells == len(small.cells)
+    assert "尚未划片" in window.squads_panel.summary.text()
+    with qtbot.waitSignal(window.runner.cancelled, timeout=60_000):
+        window.runner.cancel()
+    assert window.document.plan.scenario.name == small.name

