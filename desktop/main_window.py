@@ -400,7 +400,7 @@ class MainWindow(QMainWindow):
         self.squads_panel.refresh(
             len(self.document.locked_cells()),
             self.run_settings.tolerance_pct,
-            plan is not None and is_zoned(plan),
+            None if plan is None else is_zoned(plan),
         )
 
     @Slot(str)

@@ -857,6 +857,7 @@ def test_first_start_fits_the_screen_then_restores(qtbot, tmp_path):
 
 def test_unzoned_scenario_says_not_zoned_yet(bare_window):
     window = bare_window
+    assert window.squads_panel.summary.text() == ""  # no plan open
     window.document.set_plan(unplanned(island_scenario()), None, saved=False)
     text = window.squads_panel.summary.text()
     assert "尚未划片" in text and "连续" not in text and "±" not in text

@@ -1166,54 +1166,54 @@
 <context>
     <name>SquadsPanel</name>
     <message>
-        <location filename="../../desktop/squads_panel.py" line="129"/>
+        <location filename="../../desktop/squads_panel.py" line="135"/>
         <source>Not zoned yet: run zoning (F6) or plan all (F5).</source>
         <translation>尚未划片：请运行划片 (F6) 或全部规划 (F5)。</translation>
     </message>
     <message>
-        <location filename="../../desktop/squads_panel.py" line="145"/>
+        <location filename="../../desktop/squads_panel.py" line="151"/>
         <source>Spread ±{0:.1f}% (tolerance ±{1:.1f}%)</source>
         <translation>最大偏差 ±{0:.1f}%（容差 ±{1:.1f}%）</translation>
     </message>
     <message>
-        <location filename="../../desktop/squads_panel.py" line="149"/>
+        <location filename="../../desktop/squads_panel.py" line="155"/>
         <source>all zones contiguous</source>
         <translation>各片区均连续</translation>
     </message>
     <message>
-        <location filename="../../desktop/squads_panel.py" line="151"/>
+        <location filename="../../desktop/squads_panel.py" line="157"/>
         <source>not contiguous: {0}</source>
         <translation>不连续：{0}</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../desktop/squads_panel.py" line="153"/>
+        <location filename="../../desktop/squads_panel.py" line="159"/>
         <source>%n locked cell(s)</source>
         <translation>
             <numerusform>已锁定 %n 个网格</numerusform>
         </translation>
     </message>
     <message>
-        <location filename="../../desktop/squads_panel.py" line="160"/>
+        <location filename="../../desktop/squads_panel.py" line="166"/>
         <source>Re-balance around my edits</source>
         <translation>重新平衡</translation>
     </message>
     <message>
-        <location filename="../../desktop/squads_panel.py" line="163"/>
+        <location filename="../../desktop/squads_panel.py" line="169"/>
         <source>Repair balance and contiguity moving as few cells as possible; locked cells stay.</source>
         <translation>以尽量少的网格调整恢复均衡与连续；已锁定的网格保持不变。</translation>
     </message>
     <message>
-        <location filename="../../desktop/squads_panel.py" line="167"/>
+        <location filename="../../desktop/squads_panel.py" line="173"/>
         <source>Lock</source>
         <translation>锁定</translation>
     </message>
     <message>
-        <location filename="../../desktop/squads_panel.py" line="168"/>
+        <location filename="../../desktop/squads_panel.py" line="174"/>
         <source>Unlock</source>
         <translation>解锁</translation>
     </message>
     <message>
-        <location filename="../../desktop/squads_panel.py" line="169"/>
+        <location filename="../../desktop/squads_panel.py" line="175"/>
         <source>Assign…</source>
         <translation>划给中队…</translation>
     </message>
