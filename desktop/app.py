@@ -131,8 +131,11 @@ def _capture_when_ready(window: MainWindow, path: Path, app: QApplication) -> No
         print(f"screenshot: {message}\n{details}", file=sys.stderr)
         finish(1)
 
+    # the scenario is drawn while it plans: wait for the map of the plan
     window.map_view.mapReady.connect(
-        lambda: done or QTimer.singleShot(SCREENSHOT_SETTLE_MS, grab)
+        lambda: (
+            done or window.runner.busy or QTimer.singleShot(SCREENSHOT_SETTLE_MS, grab)
+        )
     )
     window.runner.failed.connect(failed)
     window.runner.cancelled.connect(lambda: failed("cancelled"))

@@ -19,118 +19,58 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
-from PySide6.QtCore import (
-    QEvent,
-    QMimeData,
-    QModelIndex,
-    QPoint,
-    QSettings,
-    QSortFilterProxyModel,
-    Qt,
-    QTimer,
-    QUrl,
-    Slot,
-)
-from PySide6.QtGui import (
-    QAction,
-    QActionGroup,
-    QCloseEvent,
-    QDesktopServices,
-    QDragEnterEvent,
-    QDropEvent,
-    QKeySequence,
-)
+from PySide6.QtCore import QEvent, QMimeData, QSettings, Qt, QTimer, Slot
+from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QApplication,
-    QComboBox,
     QDockWidget,
-    QFileDialog,
-    QHBoxLayout,
-    QHeaderView,
-    QInputDialog,
     QLabel,
-    QLineEdit,
     QMainWindow,
-    QMenu,
     QMessageBox,
-    QPushButton,
-    QSplitter,
-    QTableView,
-    QTabWidget,
-    QToolBar,
-    QVBoxLayout,
     QWidget,
 )
 
+from desktop.attribute_dock import AttributeTables
 from desktop.autosave import Autosave, recovery_folder
-from desktop.basemap import install_basemap_menu
-from desktop.dialogs import AssignCellsDialog, ExportDialog
-from desktop.document import PlanDocument, zone_layer_of
+from desktop.dialogs import AssignCellsDialog
+from desktop.document import PlanDocument
 from desktop.explain import ZoningNotes, translate, translate_all
 from desktop.hotspot_dock import HotspotPanel
 from desktop.i18n import install_language, normalise
 from desktop.import_dialog import DROP_SUFFIXES, ImportDialog
 from desktop.layer_panel import LayerPanel
+from desktop.layer_transfer import LayerTransfer
 from desktop.map_view import MapView
-from desktop.models import (
-    CalendarModel,
-    SquadFilterProxy,
-    SquadsModel,
-    TableModel,
-    UnscheduledModel,
-    VisitsModel,
-)
-from desktop.roster_panel import RosterPanel
+from desktop.models import SquadsModel
+from desktop.project_files import ProjectFiles
+from desktop.qactions import WindowActions
 from desktop.run_settings import RunSettings, RunSettingsDialog
-from desktop.schedule_edit import MoveProposal, propose_move
+from desktop.schedule_dock import SchedulePanel, VisitMoves, filtered_table
 from desktop.squads_panel import SquadsPanel
 from desktop.workers import ProgressPanel, TaskRunner
 from desktop.zoning_notes import ZoningNotesPanel
-from maps.export.bundle import export_plan
-from planning.io.errors import LayerImportError
-from planning.io.importer import import_layer_with_report
-from planning.io.project import load_project
 from planning.model import Scenario
-from planning.plan import Plan, PlanSettings, prepare, run_plan, run_zoning
+from planning.plan import (
+    Plan,
+    PlanSettings,
+    is_zoned,
+    run_plan,
+    schedule_plan,
+    unplanned,
+    zone_plan,
+)
 from planning.progress import CancelToken, ProgressEvent, ProgressFn
 from planning.sample import build_sample
-from planning.scheduling import schedule
-from planning.zoning import ZoningResult, rezone, zones_layer
+from planning.zoning import ZoningResult, rezone
 
-MAX_RECENT = 8
+SCREEN_FRACTION = 0.85
+"""Share of the screen's free width and height a first-started window takes."""
 REBALANCE_SECONDS = 3.0
 """Time limit of 重新平衡: a repair near the edits, not a new zoning."""
-ATTRIBUTE_LAYERS = ("cells", "enterprises", "visits", "hotspots")
 UNSAVED_ENV = "PATROL_PLANNER_UNSAVED"
 RECOVER_ENV = "PATROL_PLANNER_RECOVER"
 """``save`` / ``discard`` / ``cancel``: answer the unsaved-changes prompt
 without showing it (tests, kiosk set-ups)."""
-
-
-def _table(model: object, squad_column: int = 0) -> tuple[QTableView, SquadFilterProxy]:
-    proxy = SquadFilterProxy(squad_column)
-    proxy.setSourceModel(model)
-    view = QTableView()
-    view.setModel(proxy)
-    view.setSortingEnabled(True)
-    # ascending on the first column; the proxy's stable sort keeps the
-    # frame's own order (squad, team, stop) within a day
-    view.sortByColumn(0, Qt.SortOrder.AscendingOrder)
-    view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-    view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-    view.setAlternatingRowColors(True)
-    view.verticalHeader().setVisible(False)
-    # size columns from the first rows, not all 2,000 visits
-    view.horizontalHeader().setResizeContentsPrecision(200)
-    # sized once per plan (see _fit_columns): ResizeToContents would call the
-    # Python model for every cell on every layout, and each call waits for
-    # the GIL while a worker runs, which froze the window for seconds
-    header = view.horizontalHeader()
-    header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-    header.setResizeContentsPrecision(200)
-    header.setStretchLastSection(True)
-    return view, proxy
 
 
 class MainWindow(QMainWindow):
@@ -177,7 +117,6 @@ class MainWindow(QMainWindow):
         self.import_dialog: ImportDialog | None = None
         self.export_box: QMessageBox | None = None
         self.language = normalise(str(self.settings.value("language", "zh_CN")))
-        self._attributes_dirty = True
         self.zoning_notes: ZoningNotes | None = None
         """What the last zoning or re-balance said (the 划片说明 dock)."""
         self._notes_from: ZoningResult | None = None
@@ -189,9 +128,10 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(self.map_view)
         self._build_docks()
         self._build_status_bar()
-        self._build_actions()
-        self._build_menus()
-        self._build_toolbar()
+        self.files = ProjectFiles(self)
+        self.transfer = LayerTransfer(self)
+        self.visit_moves = VisitMoves(self)
+        self.qactions = WindowActions(self)
         self._connect()
         self.retranslate()
         self._on_plan_changed()
@@ -211,90 +151,12 @@ class MainWindow(QMainWindow):
     def _build_docks(self) -> None:
         right = Qt.DockWidgetArea.RightDockWidgetArea
         self.squads_model = SquadsModel(self)
-        self.squads_view, self.squads_proxy = _table(self.squads_model)
+        self.squads_view, self.squads_proxy = filtered_table(self.squads_model)
         self.squads_panel = SquadsPanel(self.squads_view, self.squads_model)
         self.squads_dock = self._dock("squads_dock", self.squads_panel, right)
 
-        self.visits_model = VisitsModel(self)
-        self.visits_view, self.visits_proxy = _table(
-            self.visits_model, VisitsModel.SQUAD_COLUMN
-        )
-        self.visits_proxy.day_column = 0
-        self.visits_view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
-        # drag a visit onto a day of the calendar to move it (or use the menu)
-        self.visits_view.setDragEnabled(True)
-        self.visits_view.setDragDropMode(QAbstractItemView.DragDropMode.DragOnly)
-        self.unscheduled_model = UnscheduledModel(self)
-        self.unscheduled_view, self.unscheduled_proxy = _table(
-            self.unscheduled_model, 2
-        )
-        self.calendar_model = CalendarModel(self)
-        self.calendar_view = QTableView()
-        self.calendar_view.setModel(self.calendar_model)
-        self.calendar_view.setSelectionMode(
-            QAbstractItemView.SelectionMode.SingleSelection
-        )
-        self.calendar_view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.calendar_view.horizontalHeader().setSectionResizeMode(
-            QHeaderView.ResizeMode.ResizeToContents
-        )
-        self.calendar_view.horizontalHeader().setMinimumSectionSize(38)
-        self.calendar_view.setMinimumHeight(120)
-        self.calendar_view.setAcceptDrops(True)
-        self.calendar_view.setDragDropMode(QAbstractItemView.DragDropMode.DropOnly)
-        self.calendar_view.setDropIndicatorShown(True)
-        self.stale_banner = QLabel()
-        self.stale_banner.setWordWrap(True)
-        self.stale_banner.setStyleSheet(
-            "QLabel { background: #fff3cd; color: #7a4b00; border: 1px solid #e0c36b;"
-            " padding: 4px; }"
-        )
-        self.stale_button = QPushButton()
-        banner = QWidget()
-        banner_layout = QHBoxLayout(banner)
-        banner_layout.setContentsMargins(0, 0, 0, 0)
-        banner_layout.addWidget(self.stale_banner, 1)
-        banner_layout.addWidget(self.stale_button)
-        self.banner = banner
-        self.squad_filter = QComboBox()
-        self.squad_filter_label = QLabel()
-        self.all_days_button = QPushButton()
-        self.calendar_label = QLabel()
-        self.visits_label = QLabel()
-        self.unscheduled_label = QLabel()
-        top = QWidget()
-        top_layout = QVBoxLayout(top)
-        top_layout.setContentsMargins(0, 0, 0, 0)
-        top_layout.addWidget(banner)
-        row = QHBoxLayout()
-        row.addWidget(self.squad_filter_label)
-        row.addWidget(self.squad_filter, 1)
-        top_layout.addLayout(row)
-        top_layout.addWidget(self.calendar_label)
-        top_layout.addWidget(self.calendar_view)
-        middle = QWidget()
-        middle_layout = QVBoxLayout(middle)
-        middle_layout.setContentsMargins(0, 0, 0, 0)
-        row = QHBoxLayout()
-        row.addWidget(self.visits_label, 1)
-        row.addWidget(self.all_days_button)
-        middle_layout.addLayout(row)
-        middle_layout.addWidget(self.visits_view)
-        unscheduled = QWidget()
-        bottom_layout = QVBoxLayout(unscheduled)
-        bottom_layout.setContentsMargins(0, 0, 0, 0)
-        bottom_layout.addWidget(self.unscheduled_label)
-        bottom_layout.addWidget(self.unscheduled_view)
-        self.roster_panel = RosterPanel()
-        self.schedule_tabs = QTabWidget()
-        self.schedule_tabs.addTab(unscheduled, "")
-        self.schedule_tabs.addTab(self.roster_panel, "")
-        bottom = self.schedule_tabs
-        splitter = QSplitter(Qt.Orientation.Vertical)
-        for i, (w, stretch) in enumerate(((top, 2), (middle, 3), (bottom, 1))):
-            splitter.addWidget(w)
-            splitter.setStretchFactor(i, stretch)
-        self.schedule_dock = self._dock("schedule_dock", splitter, right)
+        self.schedule = SchedulePanel()
+        self.schedule_dock = self._dock("schedule_dock", self.schedule, right)
 
         self.hotspot_panel = HotspotPanel()
         self.hotspot_dock = self._dock("hotspot_dock", self.hotspot_panel, right)
@@ -306,40 +168,10 @@ class MainWindow(QMainWindow):
             "layer_dock", self.layer_panel, Qt.DockWidgetArea.LeftDockWidgetArea
         )
 
-        self.attribute_tabs = QTabWidget()
-        self.attribute_models: dict[str, TableModel] = {}
-        self.attribute_proxies: dict[str, QSortFilterProxyModel] = {}
-        self.attribute_filters: dict[str, QLineEdit] = {}
-        for name in ATTRIBUTE_LAYERS:
-            model = TableModel(self)
-            proxy = QSortFilterProxyModel(self)
-            proxy.setSourceModel(model)
-            proxy.setSortRole(Qt.ItemDataRole.UserRole)
-            proxy.setFilterKeyColumn(-1)
-            proxy.setFilterCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
-            view = QTableView()
-            view.setModel(proxy)
-            view.setSortingEnabled(True)
-            view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-            view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-            view.horizontalHeader().setSectionResizeMode(
-                QHeaderView.ResizeMode.Interactive
-            )
-            edit = QLineEdit()
-            edit.setClearButtonEnabled(True)
-            edit.textChanged.connect(proxy.setFilterFixedString)
-            page = QWidget()
-            page_layout = QVBoxLayout(page)
-            page_layout.setContentsMargins(2, 2, 2, 2)
-            page_layout.addWidget(edit)
-            page_layout.addWidget(view)
-            self.attribute_tabs.addTab(page, name)
-            self.attribute_models[name] = model
-            self.attribute_proxies[name] = proxy
-            self.attribute_filters[name] = edit
+        self.attribute_tables = AttributeTables()
         self.attribute_dock = self._dock(
             "attribute_dock",
-            self.attribute_tabs,
+            self.attribute_tables,
             Qt.DockWidgetArea.BottomDockWidgetArea,
         )
         self.attribute_dock.hide()
@@ -372,145 +204,6 @@ class MainWindow(QMainWindow):
         bar.addPermanentWidget(self.stale_label)
         bar.addPermanentWidget(self.synthetic_label)
 
-    def _action(
-        self, slot: Callable[[], object], shortcut: QKeySequence | str | None = None
-    ) -> QAction:
-        action = QAction(self)
-        action.triggered.connect(lambda _checked=False: slot())
-        if shortcut is not None:
-            action.setShortcut(QKeySequence(shortcut))
-        return action
-
-    def _build_actions(self) -> None:
-        K = QKeySequence.StandardKey
-        self.act_new_sample = self._action(self.new_sample, K.New)
-        self.act_open = self._action(self.open_dialog, K.Open)
-        self.act_save = self._action(self.save, K.Save)
-        self.act_save_as = self._action(self.save_as, K.SaveAs)
-        self.act_import = self._action(self.open_import_dialog, "Ctrl+I")
-        self.act_export = self._action(self.export_dialog, "Ctrl+E")
-        self.act_quit = self._action(self.close, K.Quit)
-        # plain actions rather than createUndoAction(): their text must follow
-        # a live language switch, which the stack's own prefix cannot
-        stack = self.document.undo_stack
-        self.act_undo = self._action(stack.undo, K.Undo)
-        self.act_redo = self._action(stack.redo)
-        self.act_redo.setShortcuts([QKeySequence("Ctrl+Y"), QKeySequence(K.Redo)])
-        self._can_undo = self._can_redo = False
-        stack.canUndoChanged.connect(self._can_undo_changed)
-        stack.canRedoChanged.connect(self._can_redo_changed)
-        stack.undoTextChanged.connect(self._update_undo_texts)
-        stack.redoTextChanged.connect(self._update_undo_texts)
-        self.act_undo.setEnabled(False)
-        self.act_redo.setEnabled(False)
-        self.act_assign = self._action(self.assign_dialog, "Ctrl+Shift+A")
-        self.act_lock = self._action(lambda: self.lock_selected(True), "Ctrl+L")
-        self.act_unlock = self._action(
-            lambda: self.lock_selected(False), "Ctrl+Shift+L"
-        )
-        self.act_rebalance = self._action(self.rebalance, "F8")
-        self.act_clear_selection = self._action(self.clear_selection, "Esc")
-        self.act_run_settings = self._action(self.run_settings_dialog, "Ctrl+,")
-        self.act_run_zoning = self._action(self.run_zoning, "F6")
-        self.act_run_scheduling = self._action(self.run_scheduling, "F7")
-        self.act_run_all = self._action(self.run_all, "F5")
-        self.act_cancel = self._action(self.runner.cancel)
-        self.act_move_visit = self._action(self.move_visit_dialog)
-        self.act_about = self._action(self.about)
-        self.language_group = QActionGroup(self)
-        self.act_lang: dict[str, QAction] = {}
-        for lang in ("zh_CN", "en"):
-            act = QAction(self.language_group)
-            act.setCheckable(True)
-            act.setChecked(lang == self.language)
-            act.triggered.connect(lambda _c=False, lg=lang: self.set_language(lg))
-            self.act_lang[lang] = act
-        self.act_lang["zh_CN"].setText("中文")
-        self.act_lang["en"].setText("English")
-        panel = self.squads_panel
-        panel.assign_button.clicked.connect(self.act_assign.trigger)
-        panel.lock_button.clicked.connect(self.act_lock.trigger)
-        panel.unlock_button.clicked.connect(self.act_unlock.trigger)
-        panel.rebalance_button.clicked.connect(self.act_rebalance.trigger)
-        self.stale_button.clicked.connect(self.act_run_scheduling.trigger)
-
-    def _build_menus(self) -> None:
-        bar = self.menuBar()
-        self.menu_file = bar.addMenu("")
-        self.menu_recent = QMenu(self)
-        self.menu_recent.aboutToShow.connect(self._fill_recent_menu)
-        self.menu_file.addActions([self.act_new_sample, self.act_open])
-        self.menu_file.addMenu(self.menu_recent)
-        self.menu_file.addSeparator()
-        self.menu_file.addActions([self.act_save, self.act_save_as])
-        self.menu_file.addSeparator()
-        self.menu_file.addActions([self.act_import, self.act_export])
-        self.menu_file.addSeparator()
-        self.menu_file.addAction(self.act_quit)
-        self.menu_edit = bar.addMenu("")
-        self.menu_edit.addActions([self.act_undo, self.act_redo])
-        self.menu_edit.addSeparator()
-        self.menu_edit.addActions(
-            [
-                self.act_assign,
-                self.act_lock,
-                self.act_unlock,
-                self.act_rebalance,
-                self.act_clear_selection,
-            ]
-        )
-        self.menu_edit.addSeparator()
-        self.menu_edit.addAction(self.act_move_visit)
-        self.menu_plan = bar.addMenu("")
-        self.menu_plan.addAction(self.act_run_settings)
-        self.menu_plan.addSeparator()
-        self.menu_plan.addActions(
-            [self.act_run_zoning, self.act_run_scheduling, self.act_run_all]
-        )
-        self.menu_plan.addSeparator()
-        self.menu_plan.addAction(self.act_cancel)
-        self.menu_view = bar.addMenu("")
-        self.menu_view.addActions(
-            [
-                dock.toggleViewAction()
-                for dock in (
-                    self.squads_dock,
-                    self.schedule_dock,
-                    self.hotspot_dock,
-                    self.layer_dock,
-                    self.attribute_dock,
-                    self.notes_dock,
-                )
-            ]
-        )
-        self.menu_view.addSeparator()
-        install_basemap_menu(self.menu_view, self.map_view, self.settings)
-        self.menu_language = bar.addMenu("")
-        self.menu_language.addActions(list(self.act_lang.values()))
-        self.menu_help = bar.addMenu("")
-        self.menu_help.addAction(self.act_about)
-
-    def _build_toolbar(self) -> None:
-        self.toolbar = QToolBar(self)
-        self.toolbar.setObjectName("main_toolbar")
-        self.toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
-        self.toolbar.setMovable(False)
-        self.toolbar.addActions([self.act_open, self.act_save, self.act_import])
-        self.toolbar.addSeparator()
-        self.toolbar.addActions(
-            [
-                self.act_run_settings,
-                self.act_run_zoning,
-                self.act_run_scheduling,
-                self.act_run_all,
-            ]
-        )
-        self.toolbar.addSeparator()
-        self.toolbar.addActions([self.act_undo, self.act_redo, self.act_rebalance])
-        self.toolbar.addSeparator()
-        self.toolbar.addAction(self.act_export)
-        self.addToolBar(Qt.ToolBarArea.TopToolBarArea, self.toolbar)
-
     def _connect(self) -> None:
         doc = self.document
         doc.planChanged.connect(self._on_plan_changed)
@@ -520,7 +213,7 @@ class MainWindow(QMainWindow):
         doc.scheduleStateChanged.connect(self._show_schedule_state)
         doc.modifiedChanged.connect(self.setWindowModified)
         doc.pathChanged.connect(self._update_title)
-        self.runner.busyChanged.connect(self._update_actions)
+        self.runner.busyChanged.connect(self.qactions.update_enabled)
         self.runner.failed.connect(self._run_failed)
         self.runner.cancelled.connect(self._run_cancelled)
         self.map_view.renderFailed.connect(
@@ -531,19 +224,12 @@ class MainWindow(QMainWindow):
         self.map_view.cellClicked.connect(self._cell_clicked)
         self.map_view.cellsBoxed.connect(self._cells_boxed)
         self.map_view.mapReady.connect(self._map_ready)
-        self.squad_filter.currentIndexChanged.connect(self._filter_changed)
-        self.calendar_view.selectionModel().currentChanged.connect(
-            self._calendar_selected
-        )
-        self.calendar_model.visitDropped.connect(self._visit_dropped)
-        self.all_days_button.clicked.connect(lambda: self.set_day_filter(None))
-        self.visits_view.customContextMenuRequested.connect(self._visits_menu)
         self.hotspot_panel.cellActivated.connect(self.select_cells_on_map)
         self.hotspot_dock.visibilityChanged.connect(
             lambda shown: shown and self.hotspot_panel.refresh()
         )
         self.attribute_dock.visibilityChanged.connect(
-            lambda shown: shown and self._fill_attributes()
+            lambda shown: shown and self.attribute_tables.fill()
         )
 
     # ------------------------------------------------------------ translation
@@ -555,63 +241,15 @@ class MainWindow(QMainWindow):
 
     def retranslate(self) -> None:
         """Set every visible text; called at start and on LanguageChange."""
-        self.menu_file.setTitle(self.tr("&File"))
-        self.act_new_sample.setText(self.tr("&New sample project"))
-        self.act_open.setText(self.tr("&Open…"))
-        self.menu_recent.setTitle(self.tr("Recent projects"))
-        self.act_save.setText(self.tr("&Save"))
-        self.act_save_as.setText(self.tr("Save &as…"))
-        self.act_import.setText(self.tr("&Import layer…"))
-        self.act_import.setToolTip(
-            self.tr("Import cells, towns, squads, enterprises or hotspots (Ctrl+I)")
-        )
-        self.act_export.setText(self.tr("&Export…"))
-        self.act_export.setToolTip(
-            self.tr("Maps, work orders, schedule, KML/GPX for the field teams")
-        )
-        self.act_quit.setText(self.tr("E&xit"))
-        self.menu_edit.setTitle(self.tr("&Edit"))
-        self._update_undo_texts()
-        self.act_assign.setText(self.tr("&Assign selected cells…"))
-        self.act_lock.setText(self.tr("&Lock selected cells"))
-        self.act_unlock.setText(self.tr("&Unlock selected cells"))
-        self.act_rebalance.setText(self.tr("&Re-balance around my edits"))
-        self.act_clear_selection.setText(self.tr("Clear cell selection"))
-        self.act_move_visit.setText(self.tr("&Move visit to day…"))
-        self.menu_plan.setTitle(self.tr("&Plan"))
-        self.act_run_settings.setText(self.tr("Run se&ttings…"))
-        self.act_run_zoning.setText(self.tr("Run &zoning"))
-        self.act_run_scheduling.setText(self.tr("Run &scheduling"))
-        self.act_run_all.setText(self.tr("&Plan all"))
-        self.act_cancel.setText(self.tr("&Cancel run"))
-        self.menu_view.setTitle(self.tr("&View"))
-        self.menu_language.setTitle(self.tr("&Language"))
-        self.menu_help.setTitle(self.tr("&Help"))
-        self.act_about.setText(self.tr("&About"))
-        self.toolbar.setWindowTitle(self.tr("Toolbar"))
+        self.qactions.retranslate()
         self.squads_dock.setWindowTitle(self.tr("Squads"))
         self.schedule_dock.setWindowTitle(self.tr("Schedule"))
         self.hotspot_dock.setWindowTitle(self.tr("Hotspots"))
         self.layer_dock.setWindowTitle(self.tr("Map layers"))
         self.attribute_dock.setWindowTitle(self.tr("Attribute tables"))
         self.notes_dock.setWindowTitle(self.tr("Zoning notes"))
-        titles = {
-            "cells": self.tr("Cells"),
-            "enterprises": self.tr("Enterprises"),
-            "visits": self.tr("Visits"),
-            "hotspots": self.tr("Hotspots"),
-        }
-        for i, name in enumerate(ATTRIBUTE_LAYERS):
-            self.attribute_tabs.setTabText(i, titles[name])
-            self.attribute_filters[name].setPlaceholderText(
-                self.tr("Filter (any column)…")
-            )
-        self.squad_filter_label.setText(self.tr("Squad:"))
-        self.all_days_button.setText(self.tr("All days"))
-        self.calendar_label.setText(
-            self.tr("Visits per squad and day (click a day to list its stops)")
-        )
-        self.stale_button.setText(self.tr("Run scheduling"))
+        self.attribute_tables.retranslate()
+        self.schedule.retranslate()
         self.squads_model.set_headers(
             [
                 self.tr("Squad"),
@@ -625,27 +263,6 @@ class MainWindow(QMainWindow):
                 self.tr("Staff"),
             ]
         )
-        self.visits_model.set_headers(
-            [
-                self.tr("Day"),
-                self.tr("Squad"),
-                self.tr("Team"),
-                self.tr("Stop"),
-                self.tr("ETA"),
-                self.tr("Enterprise id"),
-                self.tr("Enterprise"),
-                self.tr("Items"),
-                self.tr("Crew"),
-            ]
-        )
-        self.unscheduled_model.set_headers(
-            [
-                self.tr("Enterprise id"),
-                self.tr("Enterprise"),
-                self.tr("Squad"),
-                self.tr("Reason"),
-            ]
-        )
         self.synthetic_label.setText(self.tr("Sample data (synthetic)"))
         self.synthetic_label.setToolTip(
             self.tr("Generated sample data, not a real county register.")
@@ -655,34 +272,20 @@ class MainWindow(QMainWindow):
         self.notes_panel.show_notes(self.zoning_notes, self.language)
         self.hotspot_panel.retranslate()
         self.layer_panel.retranslate()
-        self._fill_squad_filter()
-        self._update_counts()
         self._update_headline()
         self._update_title()
         self._refresh_squads_panel()
         self._show_schedule_state(self.document.schedule_state)
         # headers change width with the language
-        for view in (self.squads_view, self.visits_view, self.unscheduled_view):
-            view.resizeColumnsToContents()
-
-    @Slot()
-    def _update_undo_texts(self) -> None:
-        stack = self.document.undo_stack
-        undo, redo = stack.undoText(), stack.redoText()
-        self.act_undo.setText(
-            self.tr("&Undo {0}").format(undo) if undo else self.tr("&Undo")
-        )
-        self.act_redo.setText(
-            self.tr("&Redo {0}").format(redo) if redo else self.tr("&Redo")
-        )
+        self.squads_view.resizeColumnsToContents()
+        self.schedule.fit_columns()
 
     def set_language(self, lang: str) -> None:
         """Switch the UI language now and remember it for the next start."""
         self.language = install_language(lang)
         self.settings.setValue("language", self.language)
         self.retranslate()  # now; other windows follow on the LanguageChange event
-        for code, act in self.act_lang.items():
-            act.setChecked(code == self.language)
+        self.qactions.check_language(self.language)
 
     # --------------------------------------------------------- observe model
 
@@ -693,24 +296,18 @@ class MainWindow(QMainWindow):
         # first: the page renders in another process while the tables fill
         self.map_view.show_plan(plan, saved_in=self._opened_from)
         self.squads_model.set_plan(plan)
-        self.visits_proxy.set_day(None)
-        self.visits_model.set_plan(plan)
-        self.unscheduled_model.set_plan(plan)
-        self.roster_panel.set_plan(plan)
-        self.calendar_model.set_plan(plan)
-        self._fill_squad_filter()
-        self._update_counts()
+        self.schedule.set_plan(plan, self.squad_names())
         self._update_headline()
         self._update_title()
-        self._update_actions()
+        self.qactions.update_enabled()
         self._refresh_squads_panel()
         self.synthetic_label.setVisible(plan is not None and plan.scenario.synthetic)
-        for view in (self.squads_view, self.visits_view, self.unscheduled_view):
-            view.resizeColumnsToContents()
+        self.squads_view.resizeColumnsToContents()
+        self.schedule.fit_columns()
         self.hotspot_panel.set_plan(plan, visible=self._shown(self.hotspot_dock))
-        self._attributes_dirty = True
+        self.attribute_tables.mark_changed(plan)
         if self._shown(self.attribute_dock):
-            self._fill_attributes()
+            self.attribute_tables.fill()
         self._take_zoning_notes(plan)
 
     def _take_zoning_notes(self, plan: Plan | None) -> None:
@@ -747,7 +344,7 @@ class MainWindow(QMainWindow):
         """One status-bar line: the main reason, and where the rest is."""
         line = notes.headline()
         if not notes.feasible:
-            self._message(
+            self.message(
                 self.tr(
                     "Zoning could not meet every rule: {0} (all reasons: see the "
                     "Zoning notes panel)"
@@ -759,7 +356,7 @@ class MainWindow(QMainWindow):
                 30_000,
             )
         elif line is not None:
-            self._message(
+            self.message(
                 self.tr(
                     "Zoning done with %n note(s); see the Zoning notes panel.",
                     "",
@@ -779,14 +376,14 @@ class MainWindow(QMainWindow):
         self.map_view.set_cell_squads(
             {c: _text_or_none(squad_of.get(c)) for c in cell_ids}
         )
-        self._attributes_dirty = True
+        self.attribute_tables.mark_changed(self.document.plan)
         self.map_view.refresh_later(plan, rebuild_zones=True)
 
     @Slot(list)
     def _on_locks_changed(self, cell_ids: list[str]) -> None:
         self.map_view.set_locked_cells(self.document.locked_cells())
         self._refresh_squads_panel()
-        self._attributes_dirty = True
+        self.attribute_tables.mark_changed(self.document.plan)
         self.statusBar().showMessage(
             self.tr("%n locked cell(s)", "", len(self.document.locked_cells())), 5000
         )
@@ -794,29 +391,21 @@ class MainWindow(QMainWindow):
     @Slot(list)
     def _on_visits_changed(self, visit_ids: list[str]) -> None:
         plan = self.document.plan
-        self.visits_model.set_plan(plan)
-        self.calendar_model.set_plan(plan)
-        self._update_counts()
-        self._attributes_dirty = True
+        self.schedule.set_visits(plan)
+        self.attribute_tables.mark_changed(plan)
         self.map_view.refresh_later(plan)
 
     def _refresh_squads_panel(self) -> None:
+        plan = self.document.plan
         self.squads_panel.refresh(
-            len(self.document.locked_cells()), self.run_settings.tolerance_pct
+            len(self.document.locked_cells()),
+            self.run_settings.tolerance_pct,
+            None if plan is None else is_zoned(plan),
         )
 
     @Slot(str)
     def _show_schedule_state(self, state: str) -> None:
-        texts = {
-            "stale": self.tr(
-                "The zones changed since this schedule was made: visits may go "
-                "to the wrong squad. Run scheduling again."
-            ),
-            "missing": self.tr("No schedule for these zones yet. Run scheduling."),
-        }
-        text = texts.get(state, "")
-        self.stale_banner.setText(text)
-        self.banner.setVisible(bool(text))
+        text = self.schedule.show_schedule_state(state)
         self.stale_label.setText(
             self.tr("Schedule out of date")
             if state == "stale"
@@ -829,87 +418,16 @@ class MainWindow(QMainWindow):
     def _shown(dock: QDockWidget) -> bool:
         return dock.isVisible() and not dock.visibleRegion().isEmpty()
 
-    def _fill_attributes(self) -> None:
-        plan = self.document.plan
-        if not self._attributes_dirty:
-            return
-        self._attributes_dirty = False
-        for name in ATTRIBUTE_LAYERS:
-            if plan is None:
-                frame = pd.DataFrame()
-            elif name == "visits":
-                frame = plan.visits
-            else:
-                frame = getattr(plan.scenario, name)
-            self.attribute_models[name].set_frame(frame)
-
-    def _fill_squad_filter(self) -> None:
-        current = self.squad_filter.currentData()
-        self.squad_filter.blockSignals(True)
-        self.squad_filter.clear()
-        self.squad_filter.addItem(self.tr("All squads"), "")
-        for squad_id, name in self.squad_names():
-            self.squad_filter.addItem(f"{name} ({squad_id})", squad_id)
-        index = max(0, self.squad_filter.findData(current or ""))
-        self.squad_filter.setCurrentIndex(index)
-        self.squad_filter.blockSignals(False)
-        self._filter_changed()
-
-    @Slot()
-    def _filter_changed(self) -> None:
-        squad_id = self.squad_filter.currentData() or None
-        self.visits_proxy.set_squad(squad_id)
-        self.unscheduled_proxy.set_squad(squad_id)
-        self._update_counts()
-
-    def set_day_filter(self, day: str | None) -> None:
-        """List only the stops of ``day`` (with the squad filter); ``None`` = all."""
-        self.visits_proxy.set_day(day)
-        if day is None:
-            self.calendar_view.clearSelection()
-        self._update_counts()
-
-    def select_team_day(self, squad_id: str, day: str) -> None:
-        """Show one squad-day's stops, as clicking the calendar does."""
-        index = self.calendar_model.index_of(squad_id, day)
-        if index.isValid():
-            self.calendar_view.setCurrentIndex(index)
-
-    @Slot(QModelIndex, QModelIndex)
-    def _calendar_selected(self, current: QModelIndex, _previous: QModelIndex) -> None:
-        if not current.isValid():
-            return
-        squad_id, day = current.data(Qt.ItemDataRole.UserRole)
-        self.set_squad_filter(squad_id)
-        self.set_day_filter(day)
-
-    def set_squad_filter(self, squad_id: str | None) -> None:
-        """Show only one squad's visits and unscheduled firms (``None`` = all)."""
-        self.squad_filter.setCurrentIndex(
-            max(0, self.squad_filter.findData(squad_id or ""))
-        )
-
-    def _update_counts(self) -> None:
-        day = self.visits_proxy.day
-        if day is None:
-            text = self.tr("Joint visits: {0}").format(self.visits_proxy.rowCount())
-        else:
-            text = self.tr("Stops on {0}: {1}").format(
-                day, self.visits_proxy.rowCount()
-            )
-        self.visits_label.setText(text)
-        self.all_days_button.setVisible(day is not None)
-        self.schedule_tabs.setTabText(0, self.tr("Unscheduled"))
-        self.schedule_tabs.setTabText(1, self.tr("Department roster"))
-        self.roster_panel.retranslate()
-        self.unscheduled_label.setText(
-            self.tr("Unscheduled: {0}").format(self.unscheduled_proxy.rowCount())
-        )
-
     def _update_headline(self) -> None:
         plan = self.document.plan
         if plan is None:
             self.headline.setText(self.tr("No plan open."))
+            self.headline.setToolTip("")
+            return
+        if not is_zoned(plan):
+            self.headline.setText(
+                self.tr("{0}: not zoned yet.").format(plan.scenario.name)
+            )
             self.headline.setToolTip("")
             return
         summary = plan.summary()
@@ -935,50 +453,6 @@ class MainWindow(QMainWindow):
             self.tr("{0}{1}[*] — Patrol Planner").format(scenario, name)
         )
         self.setWindowModified(self.document.modified)
-
-    @Slot(bool)
-    def _can_undo_changed(self, can: bool) -> None:
-        self._can_undo = can
-        self._update_actions()
-
-    @Slot(bool)
-    def _can_redo_changed(self, can: bool) -> None:
-        self._can_redo = can
-        self._update_actions()
-
-    @Slot()
-    def _update_actions(self) -> None:
-        busy = self.runner.busy
-        has_plan = self.document.plan is not None
-        for act in (self.act_new_sample, self.act_open, self.menu_recent.menuAction()):
-            act.setEnabled(not busy)
-        # edits wait while a run works on a snapshot of the plan
-        for act in (
-            self.act_run_zoning,
-            self.act_run_scheduling,
-            self.act_run_all,
-            self.act_assign,
-            self.act_lock,
-            self.act_unlock,
-            self.act_rebalance,
-            self.act_import,
-            self.act_export,
-            self.act_move_visit,
-        ):
-            act.setEnabled(has_plan and not busy)
-        self.act_undo.setEnabled(self._can_undo and not busy)
-        self.act_redo.setEnabled(self._can_redo and not busy)
-        self.act_save.setEnabled(has_plan and not busy)
-        self.act_save_as.setEnabled(has_plan and not busy)
-        self.act_cancel.setEnabled(busy)
-        for button, act in (
-            (self.squads_panel.assign_button, self.act_assign),
-            (self.squads_panel.lock_button, self.act_lock),
-            (self.squads_panel.unlock_button, self.act_unlock),
-            (self.squads_panel.rebalance_button, self.act_rebalance),
-            (self.stale_button, self.act_run_scheduling),
-        ):
-            button.setEnabled(act.isEnabled())
 
     def squad_names(self) -> list[tuple[str, str]]:
         """(squad_id, name) of the open plan's squads, in layer order."""
@@ -1094,7 +568,7 @@ class MainWindow(QMainWindow):
         def done(result: ZoningResult) -> None:
             doc = self.document
             if doc.plan is not plan or not doc.assignment().equals(before):
-                self._message(
+                self.message(
                     self.tr("The zones changed meanwhile; re-balance ignored.")
                 )
                 return
@@ -1125,7 +599,7 @@ class MainWindow(QMainWindow):
                     settings.tolerance,
                 )
             )
-            self._message(
+            self.message(
                 self.tr("Re-balance moved %n cell(s): {0}", "", result.moved).format(
                     verdict
                 )
@@ -1133,9 +607,10 @@ class MainWindow(QMainWindow):
                 else self.tr("Re-balance: nothing to move; {0}").format(verdict)
             )
 
-        return self._start(self.tr("Re-balancing"), job, done)
+        return self.start_run(self.tr("Re-balancing"), job, done)
 
-    def _message(self, text: str, msecs: int = 8000) -> None:
+    def message(self, text: str, msecs: int = 8000) -> None:
+        """A status-bar line, kept in :attr:`last_message` (tests read it)."""
         self.last_message = text
         self.statusBar().showMessage(text, msecs)
 
@@ -1159,24 +634,22 @@ class MainWindow(QMainWindow):
         self.plan_settings = values.plan_settings(self.plan_settings)
         self._refresh_squads_panel()
 
-    def _run_scenario(self, plan: Plan) -> tuple[Scenario, bool]:
-        """A copy of the plan's scenario with the run settings' horizon; and
-        whether the horizon changed (then due items and workloads must be
-        recomputed)."""
+    def _run_scenario(self, plan: Plan) -> Scenario:
+        """A copy of the plan's scenario with the run settings' horizon (the
+        planning functions recompute due items when it changed)."""
         scenario = plan.scenario.copy()
-        horizon = self.run_settings.horizon_for(scenario.horizon)
-        changed = horizon != scenario.horizon
-        scenario.horizon = horizon
-        return scenario, changed
+        scenario.horizon = self.run_settings.horizon_for(scenario.horizon)
+        return scenario
 
     # ------------------------------------------------------------------ runs
 
-    def _start(
+    def start_run(
         self,
         title: str,
         job: Callable[[ProgressFn, CancelToken], object],
         on_success: Callable[[object], None],
     ) -> bool:
+        """Run ``job`` in the background; ``False`` if another run is going."""
         self.last_error = None
         if not self.runner.start(title, job, on_success):
             self.statusBar().showMessage(self.tr("Another run is still going."), 5000)
@@ -1184,18 +657,28 @@ class MainWindow(QMainWindow):
         return True
 
     def new_sample(self) -> bool:
-        """Build and plan the bundled 常山县 sample (synthetic) in the background."""
+        """Build the bundled 常山县 sample (synthetic) and plan it, both in the
+        background; its cells, towns and enterprises show while it plans."""
         if not self.maybe_save():
             return False
-        settings = self.plan_settings
 
         def job(progress: ProgressFn, cancel: CancelToken) -> Plan:
             progress(ProgressEvent("sample", 0.0))
-            scenario = build_sample()
-            cancel.raise_if_cancelled()
+            return unplanned(build_sample())
+
+        return self.start_run(
+            self.tr("Building the sample county"), job, self._plan_unplanned
+        )
+
+    def _plan_unplanned(self, draft: Plan) -> None:
+        """Show ``draft`` (not zoned yet) at once, then plan it end to end."""
+        self.document.set_plan(draft, None, saved=False)
+        scenario, settings = draft.scenario, self.plan_settings
+
+        def job(progress: ProgressFn, cancel: CancelToken) -> Plan:
             return run_plan(scenario, settings, progress, cancel)
 
-        return self._start(
+        self.start_run(
             self.tr("Planning the sample county"),
             job,
             lambda plan: self.document.set_plan(plan, None, saved=False),
@@ -1206,43 +689,26 @@ class MainWindow(QMainWindow):
         plan = self.document.plan
         if plan is None:
             return False
-        scenario, _ = self._run_scenario(plan)
+        scenario = self._run_scenario(plan)
         settings = self.plan_settings
 
         def job(progress: ProgressFn, cancel: CancelToken) -> Plan:
             return run_plan(scenario, settings, progress, cancel)
 
-        return self._start(self.tr("Planning"), job, self.document.replace_plan)
+        return self.start_run(self.tr("Planning"), job, self.document.replace_plan)
 
     def run_zoning(self) -> bool:
         """Re-zone; the old schedule no longer fits the zones and is cleared."""
         plan = self.document.plan
         if plan is None:
             return False
-        scenario, horizon_changed = self._run_scenario(plan)
+        scenario = self._run_scenario(plan)
         zoning = self.plan_settings.zoning
-        empty = {
-            name: getattr(plan, name).iloc[0:0].copy()
-            for name in ("visits", "routes", "unscheduled", "roster")
-        }
-        settings = {**plan.settings, "zoning_settings": dataclasses.asdict(zoning)}
 
         def job(progress: ProgressFn, cancel: CancelToken) -> Plan:
-            ready = "workload" in scenario.cells and not horizon_changed
-            prepared = scenario if ready else prepare(scenario)
-            zoned, result = run_zoning(prepared, zoning, progress, cancel)
-            zones = zones_layer(
-                zoned.cells,
-                zoned.squads,
-                zoned.cells.set_index("cell_id")["squad_id"],
-                zoned.policy,
-                zoning.nest,
-            )
-            return Plan(
-                scenario=zoned, zones=zones, settings=settings, zoning=result, **empty
-            )
+            return zone_plan(plan, scenario, zoning, progress, cancel)
 
-        return self._start(self.tr("Zoning"), job, self.document.replace_plan)
+        return self.start_run(self.tr("Zoning"), job, self.document.replace_plan)
 
     def run_scheduling(self) -> bool:
         """Re-schedule the joint visits within the current zones."""
@@ -1252,118 +718,25 @@ class MainWindow(QMainWindow):
         if plan.scenario.cells["squad_id"].isna().any():
             self.show_error(self.tr("Some cells have no squad yet; run zoning first."))
             return False
-        scenario, horizon_changed = self._run_scenario(plan)
+        scenario = self._run_scenario(plan)
         self.document.ensure_zones()
-        base = dataclasses.replace(plan, scenario=scenario, zones=plan.zones.copy())
+        base = dataclasses.replace(plan, zones=plan.zones.copy())
         scheduling = self.plan_settings.scheduling
-        settings = {
-            **plan.settings,
-            "schedule_settings": dataclasses.asdict(scheduling),
-        }
 
         def job(progress: ProgressFn, cancel: CancelToken) -> Plan:
-            nonlocal base
-            if horizon_changed:
-                prepared = prepare(base.scenario)
-                base = dataclasses.replace(base, scenario=prepared)
-                base = dataclasses.replace(base, zones=zone_layer_of(base))
-            result = schedule(base.scenario, scheduling, progress, cancel)
-            return dataclasses.replace(
-                base,
-                visits=result.visits,
-                routes=result.routes,
-                unscheduled=result.unscheduled,
-                roster=result.roster,
-                settings=settings,
-            )
+            return schedule_plan(base, scenario, scheduling, progress, cancel)
 
-        return self._start(self.tr("Scheduling"), job, self.document.replace_plan)
+        return self.start_run(self.tr("Scheduling"), job, self.document.replace_plan)
 
-    # ---------------------------------------------------------------- import
+    # ------------------------------------------------------ import / export
 
     def open_import_dialog(self, path: Path | str | None = None) -> ImportDialog | None:
-        """File > 导入图层: the import dialog (window-modal, not blocking)."""
-        if self.document.plan is None:
-            self.show_error(self.tr("Open or create a project before importing."))
-            return None
-        if self.import_dialog is not None:
-            self.import_dialog.close()
-        dialog = ImportDialog(self, Path(path) if path else None)
-        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        dialog.importRequested.connect(self.start_import)
-        dialog.destroyed.connect(lambda: setattr(self, "import_dialog", None))
-        self.import_dialog = dialog
-        dialog.open()
-        return dialog
+        """File > 导入图层 (see :class:`~desktop.layer_transfer.LayerTransfer`)."""
+        return self.transfer.open_import_dialog(path)
 
-    @Slot(str, str, str, str)
-    def start_import(self, file: str, layer: str, kind: str, coords: str) -> bool:
-        """Import ``file`` as ``kind`` in the background; all or nothing.
-
-        Success replaces the layer as one undoable step; the importer's
-        findings go to the dialog, and a failed import changes nothing.
-        """
-        plan = self.document.plan
-        dialog = self.import_dialog
-        if plan is None:
-            return False
-        scenario = plan.scenario.copy()
-        lang = self.language
-
-        def job(progress: ProgressFn, cancel: CancelToken) -> object:
-            try:
-                new, report = import_layer_with_report(
-                    scenario,
-                    file,
-                    kind,
-                    layer=layer or None,
-                    coords=coords,
-                    lang=lang,
-                    progress=progress,
-                    cancel=cancel,
-                )
-            except LayerImportError as exc:
-                return exc
-            progress(ProgressEvent("workload", 0.9))
-            return _plan_with_scenario(plan, prepare(new)), report
-
-        def done(result: object) -> None:
-            if isinstance(result, LayerImportError):
-                self.last_error = "\n".join(result.problems)
-                if dialog is not None:
-                    dialog.show_failure(result.issues, lang)
-                return
-            new_plan, report = result  # type: ignore[misc]
-            self.document.push_plan(
-                new_plan,
-                self.tr("import {0} ({1} rows)").format(Path(file).name, report.rows),
-                schedule_valid=kind == "hotspots",
-            )
-            self._message(
-                self.tr("Imported {0}: {1} rows replace {2} ({3} warnings).").format(
-                    Path(file).name, report.rows, report.replaced, len(report.warnings)
-                )
-            )
-            if dialog is not None:
-                dialog.show_issues(report.issues, lang)
-                dialog.accept()
-
-        def failed(message: str, _details: str) -> None:
-            if dialog is not None:
-                dialog.show_error(message)
-
-        started = self._start(
-            self.tr("Importing {0}").format(Path(file).name), job, done
-        )
-        if started and dialog is not None:
-            self.runner.failed.connect(failed, Qt.ConnectionType.SingleShotConnection)
-            self.runner.cancelled.connect(
-                lambda: dialog.show_error(self.tr("Import cancelled.")),
-                Qt.ConnectionType.SingleShotConnection,
-            )
-        elif dialog is not None:
-            dialog.show_error(self.tr("Another run is still going."))
-        return started
+    def export_to(self, folder: Path, squad_id: str | None = None) -> bool:
+        """Write the field exports (all squads, or one) in the background."""
+        return self.transfer.export_to(folder, squad_id)
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:
         if _dropped_files(event.mimeData()):
@@ -1382,175 +755,9 @@ class MainWindow(QMainWindow):
         event.acceptProposedAction()
         self.open_import_dialog(files[0])
 
-    # ---------------------------------------------------------------- export
-
-    def export_dialog(self) -> bool:
-        """File > 导出: ask folder and scope, then :meth:`export_to`."""
-        if self.document.plan is None:
-            return False
-        folder = str(self.settings.value("export/folder", "")) or str(
-            Path(self._last_dir()) / "export"
-        )
-        dialog = ExportDialog(
-            self.squad_names(), folder, self.squad_filter.currentData() or None, self
-        )
-        if dialog.exec() != ExportDialog.DialogCode.Accepted or not dialog.folder():
-            return False
-        return self.export_to(Path(dialog.folder()), dialog.squad_id())
-
-    def export_to(self, folder: Path, squad_id: str | None = None) -> bool:
-        """Write the field exports (all squads, or one) in the background."""
-        if self.document.plan is None:
-            return False
-        self.document.ensure_zones()
-        plan = self.document.plan
-        snapshot = dataclasses.replace(
-            plan,
-            scenario=plan.scenario.copy(),
-            zones=plan.zones.copy(),
-            visits=plan.visits.copy(),
-        )
-        self.settings.setValue("export/folder", str(folder))
-
-        def job(progress: ProgressFn, cancel: CancelToken) -> dict[str, list[Path]]:
-            return export_plan(snapshot, folder, progress, squad_id, cancel)
-
-        def done(written: dict[str, list[Path]]) -> None:
-            self.last_export = written
-            n = sum(len(v) for v in written.values())
-            box = QMessageBox(
-                QMessageBox.Icon.Information,
-                self.tr("Export finished"),
-                self.tr("%n file(s) written to {0}.", "", n).format(folder),
-                QMessageBox.StandardButton.Open | QMessageBox.StandardButton.Close,
-            )
-            box.setParent(self, box.windowFlags())
-            box.setInformativeText(self.tr("Open the folder?"))
-            box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-            box.setWindowModality(Qt.WindowModality.WindowModal)
-
-            def answered(button: int) -> None:
-                if button == QMessageBox.StandardButton.Open:
-                    QDesktopServices.openUrl(QUrl.fromLocalFile(str(folder)))
-
-            box.finished.connect(answered)
-            box.destroyed.connect(lambda: setattr(self, "export_box", None))
-            self.export_box = box
-            box.open()
-
-        title = (
-            self.tr("Exporting {0}").format(squad_id)
-            if squad_id
-            else self.tr("Exporting all squads")
-        )
-        return self._start(title, job, done)
-
-    # ------------------------------------------------------------ move visit
-
-    def _visits_menu(self, pos: QPoint) -> None:
-        index = self.visits_view.indexAt(pos)
-        if not index.isValid():
-            return
-        menu = QMenu(self)
-        menu.addAction(self.act_move_visit)
-        menu.exec(self.visits_view.viewport().mapToGlobal(pos))
-
-    def selected_visit(self) -> str | None:
-        """visit_id of the current row of the stops table."""
-        index = self.visits_view.currentIndex()
-        plan = self.document.plan
-        if not index.isValid() or plan is None:
-            return None
-        row = self.visits_proxy.mapToSource(index).row()
-        return str(self.visits_model.frame["visit_id"].iloc[row])
-
-    def move_visit_dialog(self) -> None:
-        """Ask for a day and move the selected visit there (after checking)."""
-        plan = self.document.plan
-        visit_id = self.selected_visit()
-        if plan is None or visit_id is None:
-            self.statusBar().showMessage(self.tr("Select a visit first."), 5000)
-            return
-        days = [d.isoformat() for d in plan.scenario.horizon.workdays()]
-        day, ok = QInputDialog.getItem(
-            self,
-            self.tr("Move visit"),
-            self.tr("Move visit {0} to day:").format(visit_id),
-            days,
-            0,
-            True,
-        )
-        if ok and day:
-            self.move_visit(visit_id, day)
-
-    @Slot(str, str, str)
-    def _visit_dropped(self, visit_id: str, squad_id: str, day: str) -> str:
-        """A visit dragged onto the calendar: same squad only (the zone decides
-        the squad), then the same checks as the menu."""
-        plan = self.document.plan
-        if plan is None:
-            return "reject"
-        own = plan.visits.loc[plan.visits["visit_id"].astype(str) == visit_id]
-        if own.empty:
-            return "reject"
-        if str(own["squad_id"].iloc[0]) != squad_id:
-            self.show_error(
-                self.tr(
-                    "Visit {0} belongs to squad {1}: drop it on that squad's row. "
-                    "To give the firm to another squad, reassign its cell."
-                ).format(visit_id, own["squad_id"].iloc[0])
-            )
-            return "reject"
-        return self.move_visit(visit_id, day)
-
     def move_visit(self, visit_id: str, day: str) -> str:
-        """Move a visit to ``day`` if the independent validator allows it.
-
-        Returns the verdict: ``ok`` (moved), ``warn`` (moved only if the
-        planner accepts the listed problems, else ``cancelled``) or
-        ``reject`` (not moved; the problems are shown).
-        """
-        plan = self.document.plan
-        assert plan is not None
-        proposal = propose_move(plan, visit_id, day)
-        problems = "\n".join(f"• {v.message}" for v in proposal.added[:8])
-        if proposal.verdict == "reject":
-            self.show_error(
-                self.tr("Visit {0} cannot move to {1}:\n{2}").format(
-                    visit_id, day, "\n".join(f"• {v.message}" for v in proposal.hard)
-                )
-            )
-            return "reject"
-        if proposal.verdict == "warn" and not self._accept_warning(proposal, problems):
-            return "cancelled"
-        if len(proposal.after):
-            self.document.move_visits(
-                proposal.after,
-                self.tr("move visit {0} to {1}").format(visit_id, day),
-                proposal.routes,
-                proposal.route_ids,
-            )
-            squad = str(
-                plan.visits.loc[plan.visits["visit_id"] == visit_id, "squad_id"].iloc[0]
-            )
-            self.select_team_day(squad, day)
-        self._message(self.tr("Visit {0} moved to {1}.").format(visit_id, day))
-        return proposal.verdict
-
-    def _accept_warning(self, proposal: MoveProposal, problems: str) -> bool:
-        if self.move_warning_answer is not None:
-            return self.move_warning_answer
-        B = QMessageBox.StandardButton
-        answer = QMessageBox.warning(
-            self,
-            self.tr("Move visit"),
-            self.tr(
-                "Moving {0} to {1} breaks these rules:\n{2}\n\nMove anyway?"
-            ).format(proposal.visit_id, proposal.day, problems),
-            B.Yes | B.No,
-            B.No,
-        )
-        return answer == B.Yes
+        """Move a visit to ``day`` if the validator allows it (see VisitMoves)."""
+        return self.visit_moves.move_visit(visit_id, day)
 
     @Slot(str, str)
     def _run_failed(self, message: str, details: str) -> None:
@@ -1584,171 +791,37 @@ class MainWindow(QMainWindow):
     # ----------------------------------------------------------------- files
 
     def open_project(self, path: Path) -> bool:
-        """Load a project .gpkg in the background; plans it if it holds no plan."""
-        path = Path(path)
-        settings = self.plan_settings
+        """Load a project .gpkg in the background (see :class:`ProjectFiles`)."""
+        return self.files.open_project(path)
 
-        def job(progress: ProgressFn, cancel: CancelToken) -> tuple[Plan, bool]:
-            progress(ProgressEvent("loading", 0.0, str(path)))
-            scenario, plan = load_project(path)
-            if plan is not None:
-                return plan, True
-            return run_plan(scenario, settings, progress, cancel), False
-
-        def opened(result: tuple[Plan, bool]) -> None:
-            plan, saved = result
-            self._opened_from = path if saved else None
-            try:
-                self.document.set_plan(plan, path, saved=saved)
-            finally:
-                self._opened_from = None
-            self._add_recent(path)
-
-        started = self._start(self.tr("Opening {0}").format(path.name), job, opened)
-        if started:
-            self.map_view.prerender_file(path)
-        return started
-
-    def open_dialog(self) -> None:
-        if not self.maybe_save():
-            return
-        name, _ = QFileDialog.getOpenFileName(
-            self, self.tr("Open project"), self._last_dir(), self._file_filter()
-        )
-        if name:
-            self.open_project(Path(name))
+    def show_plan(self, plan: Plan, path: Path, saved: bool) -> None:
+        """Make an opened project's plan the document's; ``saved`` says the
+        file holds exactly this plan (the map then uses its pre-rendered page)."""
+        self._opened_from = path if saved else None
+        try:
+            self.document.set_plan(plan, path, saved=saved)
+        finally:
+            self._opened_from = None
 
     def save(self) -> bool:
         """Save to the current file, or ask for one."""
-        if self.document.path is None:
-            return self.save_as()
-        return self.save_to(self.document.path)
+        return self.files.save()
 
     def save_as(self, path: Path | None = None) -> bool:
         """Save under a new name (asked for when ``path`` is not given)."""
-        if path is None:
-            suggested = str(Path(self._last_dir()) / "plan.gpkg")
-            name, _ = QFileDialog.getSaveFileName(
-                self, self.tr("Save project as"), suggested, self._file_filter()
-            )
-            if not name:
-                return False
-            path = Path(name)
-        if path.suffix.lower() != ".gpkg":
-            path = path.with_suffix(".gpkg")
-        return self.save_to(path)
-
-    def save_to(self, path: Path) -> bool:
-        if self.document.plan is None:
-            return False
-        QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
-        try:
-            self.document.save(path)
-        except (OSError, ValueError) as exc:
-            self.show_error(self.tr("Could not save {0}:\n{1}").format(path, exc))
-            return False
-        finally:
-            QApplication.restoreOverrideCursor()
-        self._add_recent(path)
-        self.autosave.clear()
-        self.statusBar().showMessage(self.tr("Saved {0}").format(path), 5000)
-        return True
+        return self.files.save_as(path)
 
     def offer_recovery(self) -> bool:
-        """After a crash, offer the autosaved copy; ``True`` if it was restored.
-
-        The restored plan keeps its project path and counts as unsaved, so
-        the planner decides when it replaces the file on disk.
-        """
-        note = self.autosave.pending()
-        if note is None:
-            return False
-        answer = self.recovery_answer
-        if answer is None:
-            B = QMessageBox.StandardButton
-            project = note.get("project") or self.tr("(new project)")
-            button = QMessageBox.question(
-                self,
-                self.tr("Recover unsaved work"),
-                self.tr(
-                    "The app was not closed properly. An autosaved copy of {0} "
-                    "from {1} exists. Restore it?"
-                ).format(project, note.get("saved_at", "?")),
-                B.Yes | B.No,
-                B.Yes,
-            )
-            answer = "restore" if button == B.Yes else "discard"
-        if answer != "restore":
-            self.autosave.clear()
-            return False
-        try:
-            plan, path = self.autosave.restore()
-        except (OSError, ValueError) as exc:
-            self.show_error(
-                self.tr("Could not restore the autosaved copy:\n{0}").format(exc)
-            )
-            return False
-        self.document.set_plan(plan, path, saved=False)
-        self._message(self.tr("Restored the autosaved copy; save to keep it."))
-        return True
+        """After a crash, offer the autosaved copy; ``True`` if it was restored."""
+        return self.files.offer_recovery()
 
     def maybe_save(self) -> bool:
-        """Offer to save unsaved changes; ``False`` means the user cancelled.
-
-        :attr:`unsaved_answer` (``save`` / ``discard`` / ``cancel``, also
-        from the ``PATROL_PLANNER_UNSAVED`` environment variable) answers
-        without asking.
-        """
-        if not self.document.modified or self.document.plan is None:
-            return True
-        answer = self.unsaved_answer
-        if answer is None:
-            B = QMessageBox.StandardButton
-            button = QMessageBox.warning(
-                self,
-                self.tr("Unsaved changes"),
-                self.tr("The plan has unsaved changes. Save them?"),
-                B.Save | B.Discard | B.Cancel,
-                B.Save,
-            )
-            answer = {B.Save: "save", B.Discard: "discard"}.get(button, "cancel")
-        if answer == "save":
-            return self.save()
-        return answer == "discard"
-
-    def _file_filter(self) -> str:
-        return self.tr("Plan projects (*.gpkg)")
-
-    def _last_dir(self) -> str:
-        recent = self.recent_projects()
-        return str(recent[0].parent) if recent else str(Path.home())
+        """Offer to save unsaved changes; ``False`` means the user cancelled."""
+        return self.files.maybe_save()
 
     def recent_projects(self) -> list[Path]:
         """Recent project files, newest first (kept in QSettings)."""
-        value = self.settings.value("recent_projects", [])
-        if isinstance(value, str):  # QSettings returns one item as a string
-            value = [value]
-        return [Path(p) for p in value or []]
-
-    def _add_recent(self, path: Path) -> None:
-        path = path.resolve()
-        paths = [path] + [p for p in self.recent_projects() if p != path]
-        self.settings.setValue("recent_projects", [str(p) for p in paths[:MAX_RECENT]])
-
-    @Slot()
-    def _fill_recent_menu(self) -> None:
-        self.menu_recent.clear()
-        recent = self.recent_projects()
-        for path in recent:
-            act = self.menu_recent.addAction(str(path))
-            act.setEnabled(path.exists())
-            act.triggered.connect(lambda _c=False, p=path: self._open_recent(p))
-        if not recent:
-            self.menu_recent.addAction(self.tr("(none)")).setEnabled(False)
-
-    def _open_recent(self, path: Path) -> None:
-        if self.maybe_save():
-            self.open_project(path)
+        return self.files.recent_projects()
 
     # -------------------------------------------------------------- lifetime
 
@@ -1768,10 +841,8 @@ class MainWindow(QMainWindow):
 
     def _restore_geometry(self) -> None:
         geometry = self.settings.value("window/geometry")
-        if geometry is not None:
-            self.restoreGeometry(geometry)
-        else:
-            self.resize(1400, 860)
+        if geometry is None or not self.restoreGeometry(geometry):
+            self._fit_screen()
         state = self.settings.value("window/state")
         if state is not None:
             self.restoreState(state)
@@ -1786,6 +857,23 @@ class MainWindow(QMainWindow):
                     Qt.Orientation.Horizontal,
                 ),
             )
+
+    def _fit_screen(self) -> None:
+        """First start: a window as large as most of the screen, centred.
+
+        A fixed size fitted no screen: the window manager shrank it to its
+        minimum (768x585 on a 1600x1000 screen)."""
+        screen = self.screen() or QApplication.primaryScreen()
+        if screen is None:
+            return
+        free = screen.availableGeometry()
+        width = round(free.width() * SCREEN_FRACTION)
+        height = round(free.height() * SCREEN_FRACTION)
+        self.resize(width, height)
+        self.move(
+            free.x() + (free.width() - width) // 2,
+            free.y() + (free.height() - height) // 2,
+        )
 
     def closeEvent(self, event: QCloseEvent) -> None:
         if not self.maybe_save():
@@ -1812,20 +900,3 @@ def _dropped_files(mime: QMimeData) -> list[Path]:
         return []
     paths = [Path(u.toLocalFile()) for u in mime.urls() if u.isLocalFile()]
     return [p for p in paths if p.suffix.lower() in DROP_SUFFIXES]
-
-
-def _plan_with_scenario(plan: Plan, scenario: Scenario) -> Plan:
-    """``plan`` over a changed scenario: zones recomputed, schedule kept (the
-    window marks it out of date when the imported layer affects it)."""
-    new = dataclasses.replace(plan, scenario=scenario, zoning=None)
-    if "squad_id" not in scenario.cells:
-        scenario.cells["squad_id"] = None
-    nest = plan.settings.get("zoning_settings", {}).get("nest")
-    new.zones = zones_layer(
-        scenario.cells,
-        scenario.squads,
-        scenario.cells.set_index("cell_id")["squad_id"],
-        scenario.policy,
-        nest,
-    )
-    return new

@@ -25,7 +25,7 @@ from PySide6.QtCore import (
 )
 from PySide6.QtGui import QBrush, QColor
 
-from planning.plan import Plan
+from planning.plan import Plan, is_zoned
 
 ANY_INDEX = QModelIndex | QPersistentModelIndex
 
@@ -219,6 +219,9 @@ def squads_frame(plan: Plan | None) -> pd.DataFrame:
     for key in ("contiguous", "max_reach_min"):
         if key not in out:
             out[key] = None
+    if not is_zoned(plan):
+        # nothing to judge yet: blank, not a red -100% and "not contiguous"
+        out[["deviation_pct", "contiguous", "max_reach_min"]] = None
     return out[keys]
 
 

@@ -116,10 +116,27 @@ class SquadsPanel(QWidget):
         layout.addWidget(view, 1)
         layout.addLayout(buttons)
 
-    def refresh(self, locked: int, tolerance_pct: float) -> None:
-        """Re-read the model: bars, spread, contiguity and locked cells."""
+    def refresh(
+        self, locked: int, tolerance_pct: float, zoned: bool | None = True
+    ) -> None:
+        """Re-read the model: bars, spread, contiguity and locked cells.
+
+        Before any zoning (``zoned`` false) there is no spread or contiguity
+        to judge: the line says so rather than showing a green ±0.0%; with
+        no plan open (``None``) it stays empty.
+        """
         self.model.tolerance_pct = tolerance_pct
         self.delegate.update_scale()
+        if zoned is None:
+            self.summary.clear()
+            return
+        if not zoned:
+            self.summary.setText(
+                self.tr("Not zoned yet: run zoning (F6) or plan all (F5).")
+            )
+            self.summary.setStyleSheet("QLabel { color: #555555; }")
+            self.view.viewport().update()
+            return
         m = self.model
         devs = [m.value(r, "deviation_pct") for r in range(m.rowCount())]
         devs = [abs(float(d)) for d in devs if d is not None]

@@ -8,7 +8,7 @@ cancel token.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import TYPE_CHECKING
 
 import geopandas as gpd
@@ -72,8 +72,6 @@ class Plan:
     def copy(self) -> Plan:
         """Deep copy of the tables, so an edit or a background save of one
         copy never shows in the other."""
-        from dataclasses import replace
-
         return replace(
             self,
             scenario=self.scenario.copy(),
@@ -240,6 +238,129 @@ def zone_layer(plan: Plan) -> gpd.GeoDataFrame:
         nest,
         islands,
     )
+
+
+VISIT_COLUMNS = (
+    "visit_id enterprise_id squad_id team day seq eta start end service_min "
+    "items item_names departments crew"
+).split()
+ROUTE_COLUMNS = (
+    "route_id squad_id team day stops km travel_min service_min start end"
+).split()
+UNSCHEDULED_COLUMNS = ["enterprise_id", "squad_id", "reason"]
+ROSTER_COLUMNS = ["dept_id", "day", "squad_id", "team", "inspectors"]
+"""Columns of the plan tables (``docs/plan-schema.md``), also when empty."""
+
+
+def unplanned(scenario: Scenario) -> Plan:
+    """A plan of ``scenario`` before any zoning or schedule: workloads and
+    due items computed, zones empty unless the cells already carry squads.
+
+    What the GUI shows at once while the real planning runs, so the planner
+    sees the county, its towns and enterprises instead of a blank map.
+    """
+    prepared = prepare(scenario)
+    if "squad_id" not in prepared.cells:
+        prepared.cells["squad_id"] = None
+    crs = prepared.cells.crs
+
+    def table(columns: list[str]) -> gpd.GeoDataFrame:
+        return gpd.GeoDataFrame(
+            {c: [] for c in columns}, geometry=gpd.GeoSeries([], crs=crs), crs=crs
+        )
+
+    plan = Plan(
+        scenario=prepared,
+        zones=gpd.GeoDataFrame(),
+        visits=table(VISIT_COLUMNS),
+        routes=table(ROUTE_COLUMNS),
+        unscheduled=pd.DataFrame(columns=UNSCHEDULED_COLUMNS),
+        roster=pd.DataFrame(columns=ROSTER_COLUMNS),
+    )
+    plan.zones = zone_layer(plan)
+    return plan
+
+
+def is_zoned(plan: Plan) -> bool:
+    """Whether any cell of ``plan`` has a squad (a zoning exists to judge)."""
+    cells = plan.scenario.cells
+    return "squad_id" in cells and bool(cells["squad_id"].notna().any())
+
+
+def zone_plan(
+    plan: Plan,
+    scenario: Scenario,
+    settings: ZoningSettings,
+    progress: ProgressFn = no_progress,
+    cancel: CancelToken | None = None,
+) -> Plan:
+    """Re-zone ``scenario`` (``plan``'s, perhaps over another horizon).
+
+    The GUI's 划片 job. Workloads are recomputed only when they are missing
+    or the horizon changed; the zones layer is drawn as :func:`run_plan`
+    draws it (nesting and the zoning's own islands), so the GUI and the CLI
+    judge contiguity alike. The old schedule no longer fits the zones and
+    is cleared.
+    """
+    ready = "workload" in scenario.cells and scenario.horizon == plan.scenario.horizon
+    prepared = scenario if ready else prepare(scenario)
+    zoned, result = run_zoning(prepared, settings, progress, cancel)
+    empty = {
+        name: getattr(plan, name).iloc[0:0].copy()
+        for name in ("visits", "routes", "unscheduled", "roster")
+    }
+    new = Plan(
+        scenario=zoned,
+        zones=gpd.GeoDataFrame(),
+        settings={**plan.settings, "zoning_settings": asdict(settings)},
+        zoning=result,
+        **empty,
+    )
+    new.zones = zone_layer(new)
+    return new
+
+
+def schedule_plan(
+    plan: Plan,
+    scenario: Scenario,
+    settings: ScheduleSettings,
+    progress: ProgressFn = no_progress,
+    cancel: CancelToken | None = None,
+) -> Plan:
+    """Re-schedule the joint visits of ``scenario`` within ``plan``'s zones.
+
+    The GUI's 排程 job: ``scenario`` is ``plan``'s with the run's horizon;
+    when that horizon differs, due items, workloads and the zones layer are
+    recomputed first.
+    """
+    from planning.scheduling import schedule
+
+    base = replace(plan, scenario=scenario, zones=plan.zones.copy())
+    if scenario.horizon != plan.scenario.horizon:
+        base = replace(base, scenario=prepare(scenario))
+        base.zones = zone_layer(base)
+    result = schedule(base.scenario, settings, progress, cancel)
+    return replace(
+        base,
+        visits=result.visits,
+        routes=result.routes,
+        unscheduled=result.unscheduled,
+        roster=result.roster,
+        settings={**plan.settings, "schedule_settings": asdict(settings)},
+    )
+
+
+def plan_with_scenario(plan: Plan, scenario: Scenario) -> Plan:
+    """``plan`` over a changed scenario (an imported layer): workloads and
+    zones recomputed, schedule kept (the GUI marks it out of date when the
+    layer affects it). The zoning result no longer applies, so contiguity is
+    judged by the default islands."""
+    prepared = prepare(scenario)
+    if "squad_id" not in prepared.cells:
+        prepared.cells["squad_id"] = None
+    new = replace(plan, scenario=prepared, zoning=None)
+    new.zones = zone_layer(new)
+    return new
 
 
 def plan_from_schedule(

@@ -18,10 +18,11 @@ from desktop import main_window as main_window_module
 from desktop.app import run_gui
 from desktop.i18n import install_language
 from desktop.main_window import MainWindow
-from planning.plan import Plan, PlanSettings, run_plan
+from planning.plan import Plan, PlanSettings, run_plan, unplanned
 from planning.sample import build_sample
 from planning.scheduling import ScheduleSettings
 from planning.zoning import ZoningSettings
+from tests.helpers.island_scenario import island_scenario
 
 FAST = PlanSettings(
     zoning=ZoningSettings(time_limit=3.0),
@@ -113,20 +114,20 @@ def test_window_lists_squads_visits_and_unscheduled(window, small_plan):
     assert window.squads_model.rowCount() == len(squads)
     shown = {window.squads_model.value(r, "squad_id") for r in range(len(squads))}
     assert shown == set(squads["squad_id"])
-    assert window.visits_proxy.rowCount() == len(small_plan.visits)
-    assert window.unscheduled_proxy.rowCount() == len(small_plan.unscheduled)
-    assert str(len(small_plan.visits)) in window.visits_label.text()
+    assert window.schedule.visits_proxy.rowCount() == len(small_plan.visits)
+    assert window.schedule.unscheduled_proxy.rowCount() == len(small_plan.unscheduled)
+    assert str(len(small_plan.visits)) in window.schedule.visits_label.text()
     assert window.synthetic_label.isVisible()
     assert "示例数据" in window.synthetic_label.text()
     assert "综合查一次" in window.headline.text()
 
     squad = str(squads["squad_id"].iloc[0])
-    window.set_squad_filter(squad)
-    assert window.visits_proxy.rowCount() == int(
+    window.schedule.set_squad_filter(squad)
+    assert window.schedule.visits_proxy.rowCount() == int(
         (small_plan.visits["squad_id"] == squad).sum()
     )
-    window.set_squad_filter(None)
-    assert window.visits_proxy.rowCount() == len(small_plan.visits)
+    window.schedule.set_squad_filter(None)
+    assert window.schedule.visits_proxy.rowCount() == len(small_plan.visits)
 
 
 def test_map_loads_cells_without_console_errors(qtbot, window, small_plan):
@@ -219,13 +220,13 @@ def test_assign_cells_undo_redo(window):
     assert table_cells(target) == n_before[target] + 5
     assert doc.modified and window.isWindowModified()
 
-    window.act_undo.trigger()
+    window.qactions.act_undo.trigger()
     assert squad_of(moved) == {source}
     assert table_cells(source) == n_before[source]
     assert table_cells(target) == n_before[target]
     assert not doc.modified
 
-    window.act_redo.trigger()
+    window.qactions.act_redo.trigger()
     assert squad_of(moved) == {target}
     assert table_cells(target) == n_before[target] + 5
 
@@ -257,7 +258,7 @@ def test_squads_table_reach_follows_manual_edits(qtbot, window):
     }
     for sid in squads:
         assert shown[sid] == pytest.approx(float(expected[sid]), abs=1e-6)
-    window.act_undo.trigger()
+    window.qactions.act_undo.trigger()
 
 
 def test_save_then_open_in_new_window(qtbot, window, tmp_path, small_plan):
@@ -273,7 +274,7 @@ def test_save_then_open_in_new_window(qtbot, window, tmp_path, small_plan):
     assert other.document.path == path
     assert not other.document.modified
     assert other.squads_model.rowCount() == len(small_plan.scenario.squads)
-    assert other.visits_proxy.rowCount() == len(small_plan.visits)
+    assert other.schedule.visits_proxy.rowCount() == len(small_plan.visits)
     visits = other.document.plan.visits
     assert sorted(visits["visit_id"]) == sorted(small_plan.visits["visit_id"])
     _dispose(other)
@@ -297,24 +298,24 @@ def test_unsaved_changes_prompt_answers(window, tmp_path):
 
 def test_language_chinese_by_default_and_english_live(window, snap):
     snap(window, "01-main-window-zh")
-    assert window.menu_file.title() == "文件(&F)"
-    assert window.menu_plan.title() == "规划(&P)"
+    assert window.qactions.menu_file.title() == "文件(&F)"
+    assert window.qactions.menu_plan.title() == "规划(&P)"
     assert window.squads_dock.windowTitle() == "中队"
     assert window.squads_panel.rebalance_button.text() == "重新平衡"
-    assert window.act_import.text() == "导入图层(&I)…"
+    assert window.qactions.act_import.text() == "导入图层(&I)…"
     assert window.hotspot_dock.windowTitle() == "热点"
     assert window.layer_panel.boxes["cells"].text() == "网格"
     window.set_language("en")
     assert window.squads_panel.rebalance_button.text() == "Re-balance around my edits"
     assert window.hotspot_panel.chart.title().startswith("Events per week")
     assert window.layer_panel.boxes["cells"].text() == "Grid cells"
-    assert window.menu_file.title() == "&File"
-    assert window.menu_plan.title() == "&Plan"
+    assert window.qactions.menu_file.title() == "&File"
+    assert window.qactions.menu_plan.title() == "&Plan"
     assert window.schedule_dock.windowTitle() == "Schedule"
     assert window.settings.value("language") == "en"
     snap(window, "08-main-window-en")
     window.set_language("zh_CN")
-    assert window.menu_language.title() == "语言(&L)"
+    assert window.qactions.menu_language.title() == "语言(&L)"
 
 
 def test_cancelled_run_leaves_plan_unchanged(qtbot, window):
@@ -322,12 +323,12 @@ def test_cancelled_run_leaves_plan_unchanged(qtbot, window):
     before = window.document.plan
     with qtbot.waitSignal(window.runner.progressed, timeout=30_000):
         assert window.run_all()
-    assert not window.act_run_all.isEnabled()
+    assert not window.qactions.act_run_all.isEnabled()
     with qtbot.waitSignal(window.runner.cancelled, timeout=60_000):
         window.progress_panel.cancel_button.click()
     assert window.document.plan is before
     assert not window.document.modified
-    assert window.act_run_all.isEnabled()
+    assert window.qactions.act_run_all.isEnabled()
 
 
 def test_failed_run_names_the_problem(qtbot, window, monkeypatch):
@@ -394,8 +395,8 @@ def test_run_settings_kept_in_qsettings(qtbot, window, tmp_path):
     zoning = window.plan_settings.zoning
     assert (zoning.tolerance, zoning.nest, zoning.reach_minutes) == (0.08, "town", 15)
     assert zoning.time_limit == 7
-    scenario, changed = window._run_scenario(window.document.plan)
-    assert changed and scenario.horizon.days == 10
+    scenario = window._run_scenario(window.document.plan)
+    assert scenario.horizon.days == 10 != window.document.plan.scenario.horizon.days
 
     other = MainWindow(window.settings, plan_settings=FAST)
     other.unsaved_answer = "discard"
@@ -414,12 +415,12 @@ def test_run_zoning_reports_progress_and_cancels(qtbot, window, snap):
         assert window.run_zoning()
     assert progressed.args[0].fraction >= 0
     assert window.progress_panel.isVisible()
-    assert not window.act_assign.isEnabled()  # no edits under a running solver
+    assert not window.qactions.act_assign.isEnabled()  # no edits under a running solver
     snap(window.statusBar(), "03-zoning-progress")
     with qtbot.waitSignal(window.runner.cancelled, timeout=60_000):
         window.progress_panel.cancel_button.click()
     assert window.document.plan is before
-    assert window.act_assign.isEnabled()
+    assert window.qactions.act_assign.isEnabled()
 
 
 def _squad_cells(plan, squad):
@@ -448,7 +449,7 @@ def test_reassign_lock_rebalance_undo_redo(qtbot, window):
     moved = [str(cells.at[cross[0], "cell_id"])]
     load_before = float(zones.at[target, "workload"])
 
-    assert doc.schedule_state == "ok" and not window.banner.isVisibleTo(window)
+    assert doc.schedule_state == "ok" and not window.schedule.banner.isVisibleTo(window)
     assert window.assign_cells(moved, target)
     # statistics at once, before any map render or solver
     row = next(
@@ -460,7 +461,9 @@ def test_reassign_lock_rebalance_undo_redo(qtbot, window):
     assert window.squads_model.value(row, "contiguous") in (0, 1)
     assert "±" in window.squads_panel.summary.text()
     assert doc.schedule_state == "stale"
-    assert window.banner.isVisibleTo(window) and window.stale_label.isVisibleTo(window)
+    assert window.schedule.banner.isVisibleTo(
+        window
+    ) and window.stale_label.isVisibleTo(window)
 
     window.select_cells_on_map(*moved)
     assert window.lock_selected(True)
@@ -477,12 +480,12 @@ def test_reassign_lock_rebalance_undo_redo(qtbot, window):
     assert n_steps in (2, 3)  # assign, lock (+ re-balance when it moved cells)
 
     while doc.undo_stack.canUndo():
-        window.act_undo.trigger()
+        window.qactions.act_undo.trigger()
     assert doc.assignment()[moved[0]] == source
     assert doc.locked_cells() == set()
     assert doc.schedule_state == "ok" and not doc.modified
     while doc.undo_stack.canRedo():
-        window.act_redo.trigger()
+        window.qactions.act_redo.trigger()
     assert doc.assignment().equals(squad_of)
     assert doc.locked_cells() == set(moved)
 
@@ -529,11 +532,11 @@ def test_import_csv_by_drop_undo_and_errors(qtbot, window, tmp_path, snap):
         dialog.import_button.click()
     assert len(doc.plan.scenario.hotspots) == 40
     assert doc.modified and doc.schedule_state == "ok"
-    window.act_undo.trigger()
+    window.qactions.act_undo.trigger()
     assert doc.plan is before and len(doc.plan.scenario.hotspots) == n_before
-    window.act_redo.trigger()
+    window.qactions.act_redo.trigger()
     assert len(doc.plan.scenario.hotspots) == 40
-    window.act_undo.trigger()
+    window.qactions.act_undo.trigger()
 
     bad = _hotspot_csv(tmp_path / "bad_events.csv", before, rows=10, bad_row=2)
     dialog = window.open_import_dialog(bad)
@@ -592,15 +595,15 @@ def test_hotspot_dock_chart_and_rising_cells(qtbot, window):
 def test_calendar_stops_and_move_visit(qtbot, window):
     doc = window.document
     visits = doc.plan.visits
-    assert window.calendar_model.counts.sum() == len(visits)
+    assert window.schedule.calendar_model.counts.sum() == len(visits)
     # a visit with only comprehensive items: any team-day can take it
     movable = visits[visits["crew"].fillna("") == ""]
     first = movable.sort_values(["squad_id", "day", "team", "seq"]).iloc[0]
     squad, day = str(first["squad_id"]), str(first["day"])
-    window.select_team_day(squad, day)
+    window.schedule.select_team_day(squad, day)
     n = int(((visits["squad_id"] == squad) & (visits["day"] == day)).sum())
-    assert window.visits_proxy.rowCount() == n
-    assert day in window.visits_label.text()
+    assert window.schedule.visits_proxy.rowCount() == n
+    assert day in window.schedule.visits_label.text()
 
     visit_id = str(first["visit_id"])
     assert window.move_visit(visit_id, "2026-12-05") == "reject"  # a Saturday
@@ -613,7 +616,7 @@ def test_calendar_stops_and_move_visit(qtbot, window):
     assert verdict in ("ok", "warn")
     moved = doc.plan.visits.set_index("visit_id").loc[visit_id]
     assert moved["day"] == days[-1]
-    assert window.calendar_model.counts.sum() == len(visits)
+    assert window.schedule.calendar_model.counts.sum() == len(visits)
     left = doc.plan.visits[
         (doc.plan.visits["squad_id"] == squad)
         & (doc.plan.visits["day"] == day)
@@ -636,7 +639,7 @@ def test_calendar_stops_and_move_visit(qtbot, window):
     assert all(s >= e for s, e in zip(starts[1:], ends[:-1], strict=True))
     old_route = routes.loc[f"{squad}-{day}-T{team}"]
     assert int(old_route["stops"]) == len(left)
-    window.act_undo.trigger()
+    window.qactions.act_undo.trigger()
     assert doc.plan.visits.set_index("visit_id").loc[visit_id, "day"] == day
     assert not doc.modified
     undone = doc.plan.routes.set_index("route_id")
@@ -656,12 +659,12 @@ def test_drag_a_visit_onto_the_calendar_moves_it(qtbot, window, snap):
     visit_id, squad = str(first["visit_id"]), str(first["squad_id"])
     days = [d.isoformat() for d in doc.plan.scenario.horizon.workdays()]
     target = days[-1] if first["day"] != days[-1] else days[-2]
-    model = window.visits_model
+    model = window.schedule.visits_model
     row = list(model.frame["visit_id"].astype(str)).index(visit_id)
-    src = window.visits_proxy.mapFromSource(model.index(row, 0))
-    assert window.visits_proxy.flags(src) & Qt.ItemFlag.ItemIsDragEnabled
-    mime = window.visits_proxy.mimeData([src])
-    cal = window.calendar_model
+    src = window.schedule.visits_proxy.mapFromSource(model.index(row, 0))
+    assert window.schedule.visits_proxy.flags(src) & Qt.ItemFlag.ItemIsDragEnabled
+    mime = window.schedule.visits_proxy.mimeData([src])
+    cal = window.schedule.calendar_model
     other = next(s for s, _ in cal.squads if s != squad)
     window.move_warning_answer = True
     cal.dropMimeData(
@@ -673,22 +676,22 @@ def test_drag_a_visit_onto_the_calendar_moves_it(qtbot, window, snap):
         mime, Qt.DropAction.MoveAction, -1, -1, cal.index_of(squad, target)
     )
     assert doc.plan.visits.set_index("visit_id").loc[visit_id, "day"] == target
-    window.select_team_day(squad, target)
+    window.schedule.select_team_day(squad, target)
     snap(window, "06-visit-moved")
-    window.act_undo.trigger()
+    window.qactions.act_undo.trigger()
     assert doc.plan.visits.set_index("visit_id").loc[visit_id, "day"] == first["day"]
 
 
 def test_attribute_tables_filter(qtbot, window):
     window.attribute_dock.show()
-    window._fill_attributes()
+    window.attribute_tables.fill()
     cells = window.document.plan.scenario.cells
-    proxy = window.attribute_proxies["cells"]
+    proxy = window.attribute_tables.attribute_proxies["cells"]
     assert proxy.rowCount() == len(cells)
     cell = str(cells["cell_id"].iloc[3])
-    window.attribute_filters["cells"].setText(cell)
+    window.attribute_tables.attribute_filters["cells"].setText(cell)
     assert 1 <= proxy.rowCount() < len(cells)
-    assert window.attribute_proxies["enterprises"].rowCount() == len(
+    assert window.attribute_tables.attribute_proxies["enterprises"].rowCount() == len(
         window.document.plan.scenario.enterprises
     )
 
@@ -766,7 +769,7 @@ def test_autosave_offers_recovery_after_a_crash(qtbot, tmp_path, small_plan):
     assert restored.at[cell, "squad_id"] == other
     assert second.document.path == project and second.document.modified
     # saving makes the recovery copy obsolete
-    assert second.save_to(project)
+    assert second.save_as(project)
     assert second.autosave.pending() is None
     _dispose(second)
 
@@ -779,7 +782,7 @@ def test_department_roster_panel_counts_and_flags_overload(qtbot, window):
     """The roster tab shows assigned / available inspectors per department and
     day as in plan.roster, and flags a day over the department's capacity."""
     plan = window.document.plan
-    model = window.roster_panel.model
+    model = window.schedule.roster_panel.model
     sums = plan.roster.groupby(["dept_id", "day"])["inspectors"].sum()
     assert len(sums) > 0
     for (dept, day), n in sums.items():
@@ -792,6 +795,99 @@ def test_department_roster_panel_counts_and_flags_overload(qtbot, window):
     first = tampered.roster.iloc[0]
     cap = plan.scenario.policy.departments[str(first["dept_id"])].inspectors_per_day
     tampered.roster.loc[tampered.roster.index[0], "inspectors"] = cap + 1
-    window.roster_panel.set_plan(tampered)
+    window.schedule.roster_panel.set_plan(tampered)
     assert (str(first["dept_id"]), str(first["day"])) in model.over_capacity()
-    assert "1" in window.roster_panel.label.text()
+    assert "1" in window.schedule.roster_panel.label.text()
+
+
+ISLAND_SETTINGS = PlanSettings(
+    zoning=ZoningSettings(nest="area", time_limit=10.0, workers=1),
+    scheduling=ScheduleSettings(time_limit=3.0, route_time_limit=0.1),
+    patrols=None,
+)
+
+
+@pytest.fixture
+def bare_window(qtbot, tmp_path) -> Iterator[MainWindow]:
+    """A window as on the first start: no saved geometry, no plan."""
+    settings = QSettings(str(tmp_path / "first.ini"), QSettings.Format.IniFormat)
+    win = MainWindow(settings, plan_settings=ISLAND_SETTINGS)
+    win.unsaved_answer = "discard"
+    win.show()
+    yield win
+    _dispose(win)
+
+
+def test_gui_zoning_gives_the_cli_zones_layer(qtbot, bare_window):
+    """Run zoning in the window and plan the same scenario as the CLI does:
+    the same zones, squads and contiguity, islands included (the window used
+    to judge the island's zone not contiguous)."""
+    scenario = island_scenario()
+    cli = run_plan(scenario, ISLAND_SETTINGS)
+    assert cli.zoning is not None and cli.zoning.islands == [["C4"]]
+
+    window = bare_window
+    assert window.plan_settings.zoning == ISLAND_SETTINGS.zoning
+    window.document.set_plan(unplanned(scenario), None, saved=False)
+    with qtbot.waitSignal(window.runner.succeeded, timeout=60_000):
+        assert window.run_zoning()
+    gui = window.document.plan
+    assert gui.zoning is not None and gui.zoning.islands == cli.zoning.islands
+    columns = ["squad_id", "n_cells", "contiguous"]
+    assert gui.zones[columns].equals(cli.zones[columns])
+    assert list(gui.zones["contiguous"]) == [1, 1]
+    assert gui.zones.geometry.geom_equals(cli.zones.geometry).all()
+    assert "各片区均连续" in window.squads_panel.summary.text()
+
+
+def test_first_start_fits_the_screen_then_restores(qtbot, tmp_path):
+    settings = QSettings(str(tmp_path / "geometry.ini"), QSettings.Format.IniFormat)
+    win = MainWindow(settings, plan_settings=FAST)
+    free = win.screen().availableGeometry()
+    assert win.width() == round(free.width() * 0.85)
+    assert win.height() == round(free.height() * 0.85)
+    assert abs(win.geometry().center().x() - free.center().x()) <= 1
+    assert abs(win.geometry().center().y() - free.center().y()) <= 1
+    win.resize(500, 400)
+    _dispose(win)  # closing stores the geometry
+    again = MainWindow(settings, plan_settings=FAST)
+    assert (again.width(), again.height()) == (500, 400)
+    _dispose(again)
+
+
+def test_unzoned_scenario_says_not_zoned_yet(bare_window):
+    window = bare_window
+    assert window.squads_panel.summary.text() == ""  # no plan open
+    window.document.set_plan(unplanned(island_scenario()), None, saved=False)
+    text = window.squads_panel.summary.text()
+    assert "尚未划片" in text and "连续" not in text and "±" not in text
+    assert "尚未划片" in window.headline.text()
+    model = window.squads_model
+    assert [model.value(r, "deviation_pct") for r in range(model.rowCount())] == [
+        None,
+        None,
+    ]
+    window.set_language("en")
+    assert "Not zoned yet" in window.squads_panel.summary.text()
+
+
+def test_new_sample_draws_the_county_while_it_plans(qtbot, bare_window, monkeypatch):
+    """The map shows the sample's cells as soon as they exist, not after the
+    minute the planning takes."""
+    small = build_sample(n_enterprises=300, n_events=300)
+    monkeypatch.setattr(main_window_module, "build_sample", lambda: small)
+    window = bare_window
+    window.plan_settings = SLOW
+    drawn: list[bool] = []
+    window.map_view.mapReady.connect(
+        lambda: drawn.append(window.runner.busy and window.document.plan is not None)
+    )
+    assert window.new_sample()
+    qtbot.waitUntil(lambda: any(drawn), timeout=120_000)
+    assert window.runner.title == "正在规划示例县"
+    n_cells = js(qtbot, window, "Object.keys(window.plannerMap.cellLayers).length")
+    assert n_cells == len(small.cells)
+    assert "尚未划片" in window.squads_panel.summary.text()
+    with qtbot.waitSignal(window.runner.cancelled, timeout=60_000):
+        window.runner.cancel()
+    assert window.document.plan.scenario.name == small.name

@@ -1,7 +1,7 @@
 """export_plan: every field file in one call, per squad and per squad-day."""
 
 from maps.export.bundle import export_plan
-from tests.test_export_common import make_plan
+from tests.helpers.export_plan import make_plan
 
 
 def test_export_all_kinds_and_one_map_per_squad_day(tmp_path):

@@ -11,7 +11,7 @@ import pytest
 
 from maps.export.navigation import write_navigation
 from planning.io.coords import wgs84_to_bd09, wgs84_to_gcj02
-from tests.test_export_common import (
+from tests.helpers.export_plan import (
     AMP_ADDRESS,
     BASES,
     ENTERPRISES,

@@ -12,7 +12,7 @@ from pypdf import PdfReader
 
 from maps.export.fonts import cjk_font
 from maps.export.pdf import write_work_orders
-from tests.test_export_common import (
+from tests.helpers.export_plan import (
     ENTERPRISES,
     PATROLS,
     VISITS,

@@ -13,7 +13,7 @@ from maps.export.spreadsheets import (
     roster_matrix,
     write_schedule_xlsx,
 )
-from tests.test_export_common import AMP_ADDRESS, VISITS, XSS, make_plan
+from tests.helpers.export_plan import AMP_ADDRESS, VISITS, XSS, make_plan
 
 
 def test_workbook_sheets_rows_and_headers(tmp_path: Path) -> None:

@@ -10,7 +10,7 @@ import pandas as pd
 
 from maps.export.summary import hotspot_weeks, write_summary
 from planning.plan import Plan
-from tests.test_export_common import XSS, make_plan
+from tests.helpers.export_plan import XSS, make_plan
 
 
 def _plan_with_xss() -> Plan:

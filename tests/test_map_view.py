@@ -28,14 +28,14 @@ from desktop.i18n import install_language  # noqa: E402
 from desktop.layer_panel import LayerPanel  # noqa: E402
 from desktop.map_view import LAYER_KEYS, MapView  # noqa: E402
 from planning.plan import Plan  # noqa: E402
-from tests.test_maps import _plan  # noqa: E402
+from tests.helpers.map_plan import map_plan  # noqa: E402
 
 TK = "0123456789abcdef0123456789abcdef"  # made up
 
 
 @pytest.fixture
 def plan() -> Plan:
-    p = _plan()
+    p = map_plan()
     sc = p.scenario.copy()
     sc.cells = sc.cells.assign(locked=(sc.cells["cell_id"] == "C00").astype(int))
     return replace(p, scenario=sc)

@@ -137,7 +137,7 @@ def test_exports_reopen_with_the_right_rows(sample_run, saved):
 def test_squad_map_renders_in_qtwebengine_without_js_errors(
     qtbot, sample_run, tmp_path
 ):
-    from tests.qt_helpers import load_html_in_webengine
+    from tests.helpers.webengine import load_html_in_webengine
 
     out, _, _ = sample_run
     html = next((out / "maps").glob("*.html")).read_text(encoding="utf-8")

