@@ -158,6 +158,9 @@ def _parser() -> argparse.ArgumentParser:
     )
     for sp in (plan, zone, sched, val, exp, imp, pat):
         sp.add_argument("--quiet", action="store_true", help="no progress bar")
+    from cli_store import add_parsers
+
+    add_parsers(sub)
     return p
 
 
@@ -472,6 +475,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         from desktop.app import run_gui
 
         return run_gui(project=args.project, lang=args.lang, screenshot=args.screenshot)
+    from cli_store import cmd_batch, cmd_db
+
     handler = {
         "plan": cmd_plan,
         "zone": cmd_zone,
@@ -480,6 +485,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         "export": cmd_export,
         "import": cmd_import,
         "patrols": cmd_patrols,
+        "db": cmd_db,
+        "batch": cmd_batch,
     }[args.command]
     from planning.io.project import ProjectError
     from planning.model import PolicyError, ScenarioError
