@@ -92,13 +92,27 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     batch.add_argument("--reach-minutes", type=float)
     batch.add_argument("--zoning-time-limit", type=float, default=30.0)
     batch.add_argument("--time-limit", type=float, default=60.0, help="scheduling s")
+    batch.add_argument(
+        "--keep-zones",
+        action="store_true",
+        help="keep the cells' squad_id (today's zones) and only schedule; "
+        "cells without one are zoned",
+    )
+    batch.add_argument(
+        "--no-patrols", action="store_true", help="skip hotspot patrol loops"
+    )
     batch.add_argument("--quiet", action="store_true", help="no per-county lines")
 
 
 def cmd_db(args: argparse.Namespace) -> int:
     import sqlalchemy as sa
 
-    from planning.store import PlanStore, StaleSaveError, StoreError
+    from planning.store import (
+        PlanStore,
+        ProjectExistsError,
+        StaleSaveError,
+        StoreError,
+    )
     from planning.store.files import read_gpkg_layers, write_gpkg_layers
 
     if not args.db:
@@ -142,6 +156,9 @@ def cmd_db(args: argparse.Namespace) -> int:
     except StaleSaveError as exc:
         print(f"冲突 conflict: {exc}", file=sys.stderr)
         return EXIT_CONFLICT
+    except ProjectExistsError as exc:
+        print(f"错误 error: {exc} (db push --replace)", file=sys.stderr)
+        return 2
     except StoreError as exc:
         print(f"错误 error: {exc}", file=sys.stderr)
         return 2
@@ -168,6 +185,8 @@ def cmd_batch(args: argparse.Namespace) -> int:
             time_limit=args.zoning_time_limit,
         ),
         scheduling=ScheduleSettings(time_limit=args.time_limit),
+        rezone=not args.keep_zones,
+        **({"patrols": None} if args.no_patrols else {}),
     )
     sources = sources_from(args.scenarios, args.db)
 
