@@ -5,7 +5,7 @@ from __future__ import annotations
 from urllib.parse import urlparse
 
 import pytest
-from PySide6.QtCore import QSettings, QTimer
+from PySide6.QtCore import QCoreApplication, QEvent, QSettings, QTimer
 from PySide6.QtWidgets import QApplication, QMainWindow, QMessageBox
 
 from desktop.db_dialog import DbDialog, install_db_actions
@@ -131,3 +131,20 @@ def test_save_as_new_project_from_the_window(window, pg_url, small_plan):
     assert [(p.name, p.revision) for p in info] == [("新项目", 1)]
     assert info[0].layers["visits"] == len(small_plan.visits)
     assert not doc.modified
+
+
+def test_installs_after_save_as_in_the_real_window(qtbot, tmp_path):
+    from desktop.main_window import MainWindow
+
+    settings = QSettings(str(tmp_path / "planner.ini"), QSettings.Format.IniFormat)
+    win = MainWindow(settings)
+    try:
+        actions = install_db_actions(win)
+        file_actions = win.menu_file.actions()
+        after = file_actions.index(win.act_save_as) + 1
+        assert file_actions[after : after + 2] == [actions.act_open, actions.act_save]
+        assert actions.document is win.document and actions.settings is settings
+    finally:
+        win.close()
+        win.deleteLater()
+        QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
