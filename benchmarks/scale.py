@@ -2,7 +2,7 @@
 
 Run ``python -m benchmarks.scale [--cell-m 1500 --enterprises 300]
 [--zoning-time-limit 5 --time-limit 5] [--db URL]``. It generates six
-counties (the five bundled outlines, one twice with another seed) and plans
+counties (three bundled outlines, two seeds each) and plans
 them serially in this process (CP-SAT with every core, as ``main.py plan``)
 and on a Dask LocalCluster with 2 one-thread workers (``main.py batch``),
 then derives the fan-out's overhead per county: wall time x workers minus
@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import math
 import os
+import sys
 import tempfile
 import time
 from dataclasses import replace
@@ -31,13 +32,15 @@ from planning.sample import build_sample
 from planning.scheduling import ScheduleSettings
 from planning.zoning import ZoningSettings
 
+# the three large bundled outlines, two seeds each (the sample generator's
+# 14 towns 4.5 km apart do not fit the small urban districts 拱墅区 / 滨江区)
 COUNTIES = [
     ("常山县", 1),
     ("平湖市", 2),
     ("萧山区", 3),
-    ("拱墅区", 4),
-    ("滨江区", 5),
-    ("常山县", 6),
+    ("常山县", 4),
+    ("平湖市", 5),
+    ("萧山区", 6),
 ]
 
 
@@ -62,11 +65,13 @@ def fan_out(args: argparse.Namespace, folder: Path) -> list[list[object]]:
         path = save_project(folder / f"{district}-{seed}.gpkg", scenario)
         sources.append(CountySource(name=path.stem, path=str(path)))
     cores = os.cpu_count() or 1
+    print(f"planning {len(sources)} counties serially…", file=sys.stderr)
     t0 = time.perf_counter()
     serial = [
         plan_county(s, str(folder / "serial"), _settings(args, cores)) for s in sources
     ]
     serial_s = time.perf_counter() - t0
+    print("…and on a 2-worker LocalCluster", file=sys.stderr)
     t0 = time.perf_counter()
     batch = run_batch(sources, folder / "batch", _settings(args, 1), workers=2)
     batch_s = time.perf_counter() - t0

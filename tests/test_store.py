@@ -355,3 +355,26 @@ def test_cli_push_list_pull_revisions_restore(pg_url, small_plan, tmp_path, caps
     assert "as revision 3" in restore.stdout
     missing = _cli(capsys, "db", "pull", "nope", "--db", pg_url, "--out", str(out))
     assert missing.returncode == 2 and "no project 'nope'" in missing.stderr
+
+
+def test_batch_county_from_the_store_is_planned_and_pushed_back(
+    pg_url, small_plan, tmp_path
+):
+    from dataclasses import replace
+
+    from planning.batch import CountySource, plan_county
+
+    store = PlanStore(pg_url, user="alice")
+    store.save_plan("常山县", small_plan.scenario, small_plan)
+    source = CountySource(name="常山县", db_url=pg_url, project="常山县")
+    result = plan_county(source, str(tmp_path), replace(FAST, rezone=False), push=True)
+    assert result.status == "ok", result.error
+    revisions = store.revisions("常山县")
+    assert [(r.revision, r.based_on, r.message) for r in revisions][-1] == (
+        2,
+        1,
+        "batch",
+    )
+    _, plan = load_project(tmp_path / "常山县" / "plan.gpkg")
+    _, stored, _ = store.load_plan("常山县")
+    assert len(stored.visits) == len(plan.visits) == result.visits

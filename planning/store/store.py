@@ -449,19 +449,22 @@ def _safe_url(url: str) -> str:
 
 
 def _columns(cur: psycopg.Cursor, schema: str) -> dict[str, dict[str, str]]:
-    """Layer tables of a schema: {table: {column: data type}} in column order."""
+    """Layer tables of a schema: {table: {column: type}} in column order
+    (from pg_catalog: information_schema is slow to query per layer)."""
     rows = cur.execute(
-        """SELECT table_name, column_name, data_type, udt_name
-             FROM information_schema.columns
-            WHERE table_schema = %s ORDER BY table_name, ordinal_position""",
+        """SELECT c.relname, a.attname, format_type(a.atttypid, a.atttypmod)
+             FROM pg_attribute a
+             JOIN pg_class c ON c.oid = a.attrelid
+             JOIN pg_namespace n ON n.oid = c.relnamespace
+            WHERE n.nspname = %s AND c.relkind = 'r' AND a.attnum > 0
+              AND NOT a.attisdropped
+            ORDER BY c.relname, a.attnum""",
         [schema],
     ).fetchall()
     out: dict[str, dict[str, str]] = {}
-    for table, column, dtype, udt in rows:
+    for table, column, kind in rows:
         if not table.endswith("_history"):
-            out.setdefault(table, {})[column] = (
-                udt if dtype == "USER-DEFINED" else dtype
-            )
+            out.setdefault(table, {})[column] = kind
     return out
 
 
