@@ -120,7 +120,8 @@ class PgCluster:
 
     def stop(self) -> None:
         self._run("pg_ctl", "-D", str(self.data), "-m", "immediate", "-w", "stop")
-        shutil.rmtree(self.folder, ignore_errors=True)
+        # thousands of catalog files: removed in the background, not waited for
+        subprocess.Popen(["rm", "-rf", str(self.folder)], start_new_session=True)
 
 
 @pytest.fixture(scope="session")
