@@ -254,9 +254,13 @@ class DbActions(QObject):
                 if answer != QMessageBox.StandardButton.Yes:
                     return False
                 replace = True
-            saved = store.save_plan(
-                name, plan.scenario, plan, opened=opened, replace=replace
-            )
+            QGuiApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
+            try:  # about a second for a county; one transaction
+                saved = store.save_plan(
+                    name, plan.scenario, plan, opened=opened, replace=replace
+                )
+            finally:
+                QGuiApplication.restoreOverrideCursor()
         except StaleSaveError as exc:
             return self._stale(url, exc)
         except Exception as exc:  # network, permissions, a reserved column
