@@ -197,6 +197,9 @@ def _parser() -> argparse.ArgumentParser:
     )
     for sp in (plan, zone, reb, cmp_, sched, val, exp, imp, pat):
         sp.add_argument("--quiet", action="store_true", help="no progress bar")
+    from cli_store import add_parsers
+
+    add_parsers(sub)
     return p
 
 
@@ -596,6 +599,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         from desktop.app import run_gui
 
         return run_gui(project=args.project, lang=args.lang, screenshot=args.screenshot)
+    from cli_store import cmd_batch, cmd_db
+
     handler = {
         "plan": cmd_plan,
         "zone": cmd_zone,
@@ -606,6 +611,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         "export": cmd_export,
         "import": cmd_import,
         "patrols": cmd_patrols,
+        "db": cmd_db,
+        "batch": cmd_batch,
     }[args.command]
     from planning.io.project import ProjectError
     from planning.model import PolicyError, ScenarioError

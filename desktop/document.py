@@ -141,10 +141,14 @@ class PlanDocument(QObject):
         if path != self.path:
             self.path = path
             self.pathChanged.emit()
+        self.mark_saved()
+        return path
+
+    def mark_saved(self) -> None:
+        """The plan as it stands is saved (to a file or the shared store)."""
         self._replaced = False
         self.undo_stack.setClean()
         self._emit_modified()
-        return path
 
     def ensure_zones(self) -> None:
         """Rebuild the zone outlines after edits (saving, exporting)."""

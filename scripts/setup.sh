@@ -12,6 +12,23 @@ APT_PACKAGES=(
   libxcb-image0 libxcb-xinerama0 libglib2.0-0 poppler-utils
 )
 
+# PostgreSQL + the PostGIS build for its major version (the store's tests run
+# a throwaway server); the version comes from the distribution's metapackage
+pg_major() {
+  apt-cache depends postgresql 2>/dev/null \
+    | sed -n 's/.*Depends: postgresql-\([0-9][0-9]*\)$/\1/p' | head -1
+}
+if command -v apt-cache >/dev/null 2>&1; then
+  PG_MAJOR=$(pg_major)
+  if [ -z "$PG_MAJOR" ]; then  # package lists not fetched yet
+    [ "$(id -u)" -ne 0 ] && SUDO_UPD="sudo" || SUDO_UPD=""
+    $SUDO_UPD apt-get update -qq && PG_MAJOR=$(pg_major)
+  fi
+  if [ -n "$PG_MAJOR" ]; then
+    APT_PACKAGES+=(postgresql "postgresql-$PG_MAJOR-postgis-3")
+  fi
+fi
+
 missing=()
 if command -v dpkg-query >/dev/null 2>&1; then
   for pkg in "${APT_PACKAGES[@]}"; do

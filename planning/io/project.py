@@ -13,6 +13,7 @@ import json
 import os
 import shutil
 import tempfile
+from collections.abc import Mapping
 from datetime import date, datetime
 from pathlib import Path
 
@@ -86,6 +87,40 @@ def _meta(scenario: Scenario, plan: Plan | None) -> pd.DataFrame:
     return pd.DataFrame({"key": list(rows), "value": list(rows.values())})
 
 
+def project_layers(
+    scenario: Scenario, plan: Plan | None = None
+) -> dict[str, pd.DataFrame]:
+    """Every layer and table of a project as ``docs/plan-schema.md`` names them.
+
+    The GeoPackage writer and the PostGIS store (:mod:`planning.store`) both
+    save exactly these, so the two stores cannot drift apart.
+    """
+    layers: dict[str, pd.DataFrame] = {
+        name: getattr(scenario, name) for name in SCENARIO_LAYERS
+    }
+    if scenario.outline is not None:
+        layers["outline"] = scenario.outline
+    layers["departments"] = pd.DataFrame(
+        [
+            {
+                "dept_id": d.dept_id,
+                "name": d.name,
+                "inspectors_per_day": d.inspectors_per_day,
+            }
+            for d in scenario.policy.departments.values()
+        ]
+    )
+    if plan is not None:
+        for name in PLAN_LAYERS + PLAN_TABLES:
+            layers[name] = getattr(plan, name)
+        for name in OPTIONAL_PLAN_LAYERS:
+            layer = getattr(plan, name)
+            if layer is not None and len(layer):
+                layers[name] = layer
+    layers["meta"] = _meta(scenario, plan)
+    return layers
+
+
 def save_project(
     path: str | Path, scenario: Scenario, plan: Plan | None = None
 ) -> Path:
@@ -99,31 +134,8 @@ def save_project(
     tmp = Path(tmp_name)
     tmp.unlink()
     try:
-        for name in SCENARIO_LAYERS:
-            _write_layer(tmp, name, getattr(scenario, name))
-        if scenario.outline is not None:
-            _write_layer(tmp, "outline", scenario.outline)
-        departments = pd.DataFrame(
-            [
-                {
-                    "dept_id": d.dept_id,
-                    "name": d.name,
-                    "inspectors_per_day": d.inspectors_per_day,
-                }
-                for d in scenario.policy.departments.values()
-            ]
-        )
-        _write_layer(tmp, "departments", departments)
-        if plan is not None:
-            for name in PLAN_LAYERS:
-                _write_layer(tmp, name, getattr(plan, name))
-            for name in PLAN_TABLES:
-                _write_layer(tmp, name, getattr(plan, name))
-            for name in OPTIONAL_PLAN_LAYERS:
-                layer = getattr(plan, name)
-                if layer is not None and len(layer):
-                    _write_layer(tmp, name, layer)
-        _write_layer(tmp, "meta", _meta(scenario, plan))
+        for name, df in project_layers(scenario, plan).items():
+            _write_layer(tmp, name, df)
         if path.exists():
             _carry_unmanaged_layers(path, tmp)
         with open(tmp, "rb+") as fh:
@@ -180,15 +192,35 @@ def load_project(path: str | Path) -> tuple[Scenario, Plan | None]:
             f"{path}: written by a newer version of the app (schema {version}, "
             f"this app reads up to {SCHEMA_VERSION}); please update the app"
         )
-    layers = {row[0] for row in pyogrio.list_layers(path)}
+    names = {row[0] for row in pyogrio.list_layers(path)}
+    layers = {
+        name: pyogrio.read_dataframe(path, layer=name)
+        for name in names
+        if name in MANAGED_LAYERS
+    }
+    return project_from_layers(layers, str(path), meta)
+
+
+def project_from_layers(
+    layers: Mapping[str, pd.DataFrame],
+    source: str,
+    meta: Mapping[str, str] | None = None,
+) -> tuple[Scenario, Plan | None]:
+    """Scenario and plan (if the layers hold one) from :func:`project_layers`'
+    tables, wherever they were read from; ``source`` names them in errors."""
+    if meta is None:
+        if "meta" not in layers:
+            raise ProjectError(f"{source}: no 'meta' table; not a project of this app")
+        table = layers["meta"]
+        meta = dict(zip(table["key"], table["value"], strict=True))
     missing = [n for n in SCENARIO_LAYERS if n not in layers]
     if missing:
-        raise ProjectError(f"{path}: missing layer(s) {', '.join(missing)}")
+        raise ProjectError(f"{source}: missing layer(s) {', '.join(missing)}")
 
     def read(name: str) -> pd.DataFrame:
-        return pyogrio.read_dataframe(path, layer=name)
+        return layers[name]
 
-    policy = parse_policy(meta["policy_toml"], source=f"{path}:meta.policy_toml")
+    policy = parse_policy(meta["policy_toml"], source=f"{source}:meta.policy_toml")
     blackout = frozenset(
         date.fromisoformat(d) for d in meta.get("blackout", "").split(";") if d
     )
@@ -198,8 +230,17 @@ def load_project(path: str | Path) -> tuple[Scenario, Plan | None]:
         blackout=blackout,
     )
     scenario = Scenario(
+<<<<<<< HEAD
         name=meta.get("name", path.stem),
         **{name: read(name) for name in SCENARIO_LAYERS},
+=======
+        name=meta.get("name", Path(source).stem),
+        cells=read("cells"),
+        towns=read("towns"),
+        squads=read("squads"),
+        enterprises=read("enterprises"),
+        hotspots=read("hotspots"),
+>>>>>>> store-batch
         policy=policy,
         horizon=horizon,
         synthetic=meta.get("synthetic") == "1",

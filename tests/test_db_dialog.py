@@ -1,0 +1,150 @@
+"""文件 > 从数据库打开 / 保存到数据库, clicked as a planner would."""
+
+from __future__ import annotations
+
+from urllib.parse import urlparse
+
+import pytest
+from PySide6.QtCore import QCoreApplication, QEvent, QSettings, QTimer
+from PySide6.QtWidgets import QApplication, QMainWindow, QMessageBox
+
+from desktop.db_dialog import DbDialog, install_db_actions
+from desktop.document import PlanDocument
+from planning.plan import PlanSettings, run_plan
+from planning.sample import build_sample
+from planning.scheduling import ScheduleSettings
+from planning.store import PlanStore
+from planning.store.store import default_user
+from planning.zoning import ZoningSettings
+from tests import pgfixture
+
+pg_cluster = pgfixture.pg_cluster
+pg_url = pgfixture.pg_url
+
+FAST = PlanSettings(
+    zoning=ZoningSettings(time_limit=2.0, workers=1),
+    scheduling=ScheduleSettings(time_limit=2.0, route_time_limit=0.05, workers=1),
+    patrols=None,
+)
+
+
+@pytest.fixture(scope="module")
+def small_plan():
+    return run_plan(build_sample(cell_m=2500.0, n_enterprises=60, n_events=60), FAST)
+
+
+@pytest.fixture
+def window(qtbot, tmp_path):
+    win = QMainWindow()
+    menu = win.menuBar().addMenu("文件")
+    menu.addAction("打开…")
+    menu.addSeparator()
+    menu.addAction("保存")
+    menu.addSeparator()
+    menu.addAction("退出")
+    qtbot.addWidget(win)
+    doc = PlanDocument(win)
+    settings = QSettings(str(tmp_path / "planner.ini"), QSettings.Format.IniFormat)
+    return win, menu, doc, settings
+
+
+def _answer_dialog(url: str, project: str, seen: list) -> None:
+    """Fill the connection dialog when it shows, and press OK."""
+
+    def fill() -> None:
+        dialog = QApplication.activeModalWidget()
+        if not isinstance(dialog, DbDialog):
+            QTimer.singleShot(20, fill)
+            return
+        u = urlparse(url)
+        dialog.host.setText(u.hostname)
+        dialog.port.setValue(u.port)
+        dialog.database.setText(u.path.lstrip("/"))
+        dialog.user.setText(u.username)
+        dialog.list_button.click()
+        seen.append([dialog.project.itemText(i) for i in range(dialog.project.count())])
+        dialog.project.setCurrentText(project)
+        dialog.buttons.button(dialog.buttons.StandardButton.Ok).click()
+
+    QTimer.singleShot(0, fill)
+
+
+def _press_on_message_box(button_text: str, seen: list) -> None:
+    def press() -> None:
+        box = QApplication.activeModalWidget()
+        if not isinstance(box, QMessageBox):
+            QTimer.singleShot(20, press)
+            return
+        seen.append(box.text())
+        for button in box.buttons():
+            if button.text() == button_text:
+                button.click()
+
+    QTimer.singleShot(0, press)
+
+
+def test_open_edit_and_a_conflicting_save_offer_reload(
+    window, pg_url, small_plan, tmp_path, monkeypatch
+):
+    monkeypatch.setenv("PGPASSWORD", "s3cret-never-stored")
+    win, menu, doc, settings = window
+    PlanStore(pg_url, user="alice").save_plan("常山县", small_plan.scenario, small_plan)
+    actions = install_db_actions(win, doc, settings)
+    texts = [a.text() for a in menu.actions() if not a.isSeparator()]
+    assert texts == ["打开…", "保存", "从数据库打开…", "保存到数据库…", "退出"]
+
+    listed: list = []
+    _answer_dialog(pg_url, "常山县", listed)
+    actions.act_open.trigger()
+    assert listed == [["常山县"]]
+    assert len(doc.plan.visits) == len(small_plan.visits)
+    settings.sync()
+    stored = (tmp_path / "planner.ini").read_text()
+    assert "127.0.0.1" in stored and "常山县" in stored
+    assert "s3cret" not in stored and "password" not in stored.lower()
+
+    # bob changes the project in the meantime
+    bob = PlanStore(pg_url, user="bob")
+    scenario, plan, opened = bob.load_plan("常山县")
+    plan.visits = plan.visits.iloc[:-1]
+    bob.save_plan("常山县", scenario, plan, opened=opened)
+
+    shown: list = []
+    _press_on_message_box("重新打开", shown)
+    assert actions.save_to_db() is False
+    assert "bob" in shown[0] and "常山县" in shown[0]
+    # reloaded: bob's version is in the window and saving goes on from it
+    assert len(doc.plan.visits) == len(small_plan.visits) - 1
+    assert actions.save_to_db() is True
+    revisions = bob.revisions("常山县")
+    assert [r.saved_by for r in revisions] == ["alice", "bob", default_user()]
+    assert revisions[2].based_on == 2
+
+
+def test_save_as_new_project_from_the_window(window, pg_url, small_plan):
+    win, menu, doc, settings = window
+    actions = install_db_actions(win, doc, settings)
+    doc.set_plan(small_plan.copy(), None, saved=False)
+    _answer_dialog(pg_url, "新项目", [])
+    actions.act_save.trigger()
+    info = PlanStore(pg_url).projects()
+    assert [(p.name, p.revision) for p in info] == [("新项目", 1)]
+    assert info[0].layers["visits"] == len(small_plan.visits)
+    assert not doc.modified
+
+
+def test_installs_after_save_as_in_the_real_window(qtbot, tmp_path):
+    from desktop.main_window import MainWindow
+
+    settings = QSettings(str(tmp_path / "planner.ini"), QSettings.Format.IniFormat)
+    win = MainWindow(settings)
+    try:
+        actions = install_db_actions(win)
+        file_actions = win.menu_file.actions()
+        after = file_actions.index(win.act_save_as) + 1
+        assert file_actions[after : after + 2] == [actions.act_open, actions.act_save]
+        assert actions.document is win.document and actions.settings is settings
+    finally:
+        win.close()
+        win.deleteLater()
+        QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
