@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import tempfile
+from collections.abc import Callable
 from datetime import date, datetime
 from pathlib import Path
 
@@ -17,20 +18,31 @@ import geopandas as gpd
 import pandas as pd
 import pyogrio
 
+from planning.field.tables import (
+    HISTORY_COLUMNS,
+    RESULT_COLUMNS,
+    empty_history,
+    empty_results,
+)
 from planning.model import WGS84, Horizon, Scenario, parse_policy
 from planning.plan import Plan
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+"""2 added the field-loop tables ``results`` and ``enterprise_history``;
+a schema-1 file opens with both empty and is written as 2 on its next save."""
 
 SCENARIO_LAYERS = ("cells", "towns", "squads", "enterprises", "hotspots")
 PLAN_LAYERS = ("zones", "visits", "routes")
 PLAN_TABLES = ("unscheduled", "roster")
 OPTIONAL_PLAN_LAYERS = ("patrols", "patrol_points")
+FIELD_TABLES = {"results": "results", "enterprise_history": "history"}
+"""Field-loop table name -> :class:`Plan` attribute."""
 MANAGED_LAYERS = frozenset(
     SCENARIO_LAYERS
     + PLAN_LAYERS
     + PLAN_TABLES
     + OPTIONAL_PLAN_LAYERS
+    + tuple(FIELD_TABLES)
     + ("outline", "departments", "meta")
 )
 
@@ -119,6 +131,10 @@ def save_project(
                 layer = getattr(plan, name)
                 if layer is not None and len(layer):
                     _write_layer(tmp, name, layer)
+            for name, attr in FIELD_TABLES.items():
+                table = getattr(plan, attr)
+                if table is not None and len(table):
+                    _write_layer(tmp, name, table.astype(object))
         _write_layer(tmp, "meta", _meta(scenario, plan))
         if path.exists():
             _carry_unmanaged_layers(path, tmp)
@@ -226,5 +242,27 @@ def load_project(path: str | Path) -> tuple[Scenario, Plan | None]:
         settings=settings,
         patrols=read("patrols") if "patrols" in layers else None,
         patrol_points=read("patrol_points") if "patrol_points" in layers else None,
+        results=_field_table(path, layers, "results", RESULT_COLUMNS, empty_results),
+        history=_field_table(
+            path, layers, "enterprise_history", HISTORY_COLUMNS, empty_history
+        ),
     )
     return scenario, plan
+
+
+def _field_table(
+    path: Path,
+    layers: set[str],
+    name: str,
+    columns: tuple[str, ...],
+    empty: Callable[[], pd.DataFrame],
+) -> pd.DataFrame:
+    """A field-loop table as text; empty (migrated) when the file predates it."""
+    if name not in layers:
+        return empty()
+    table = pyogrio.read_dataframe(path, layer=name)
+    for col in columns:
+        if col not in table.columns:
+            table[col] = None
+    table = table[list(columns)].astype(object)
+    return table.where(table.notna(), None)
