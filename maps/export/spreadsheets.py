@@ -20,6 +20,7 @@ import pandas as pd
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.datavalidation import DataValidation
 
 from maps.export.common import squad_ids as _squad_ids
 from maps.export.common import text_of
@@ -43,7 +44,13 @@ VISIT_COLUMNS = [
     ("crew", "联合检查部门"),
     ("service_min", "检查用时(分)"),
     ("visit_id", "检查编号"),
+    ("outcome", "检查结果"),
+    ("deadline", "整改期限"),
+    ("note", "备注"),
 ]
+OUTCOME_CHOICES = ("合格", "责令整改", "立案", "未遇")
+"""The 检查结果 drop-down; ``python main.py results`` reads the filled sheet."""
+FILL_FILL = PatternFill("solid", fgColor="FFF2CC")
 RISK_ZH = {"red": "红", "yellow": "黄", "green": "绿"}
 WEEKDAY_ZH = "一二三四五六日"
 HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
@@ -185,6 +192,7 @@ def write_schedule_xlsx(
             v[key] = v[key].map(lambda s: _dept_list(s, depts))
         rows = [[r[k] for k, _ in VISIT_COLUMNS] for _, r in v.iterrows()]
         _write_table(ws, headers, rows)
+        _result_columns(ws, len(rows))
     _roster_sheet(wb.create_sheet(_sheet_title(ROSTER_SHEET, used)), plan, ids)
     _unscheduled_sheet(
         wb.create_sheet(_sheet_title(UNSCHEDULED_SHEET, used)), plan, squad_id
@@ -194,6 +202,42 @@ def write_schedule_xlsx(
         _write_table(ws, ["说明"], [["示例数据 (synthetic): 本表由示例场景生成"]])
     wb.save(path)
     return path
+
+
+def _result_columns(ws, n_rows: int) -> None:
+    """The columns a team fills in: a drop-down for 检查结果, a date cell for
+    整改期限 (Excel's date picker, checked on entry) and free text 备注."""
+    keys = [k for k, _ in VISIT_COLUMNS]
+    last = max(n_rows + 1, 2)
+    col = {k: get_column_letter(keys.index(k) + 1) for k in ("outcome", "deadline")}
+    outcome = DataValidation(
+        type="list",
+        formula1='"' + ",".join(OUTCOME_CHOICES) + '"',
+        allow_blank=True,
+        showErrorMessage=True,
+        errorTitle="检查结果",
+        error="请选择：" + " / ".join(OUTCOME_CHOICES),
+    )
+    outcome.add(f"{col['outcome']}2:{col['outcome']}{last}")
+    deadline = DataValidation(
+        type="date",
+        operator="greaterThan",
+        formula1="DATE(2000,1,1)",
+        allow_blank=True,
+        showErrorMessage=True,
+        errorTitle="整改期限",
+        error="请填写日期 YYYY-MM-DD",
+    )
+    deadline.add(f"{col['deadline']}2:{col['deadline']}{last}")
+    ws.add_data_validation(outcome)
+    ws.add_data_validation(deadline)
+    for key in ("outcome", "deadline", "note"):
+        letter = get_column_letter(keys.index(key) + 1)
+        ws.column_dimensions[letter].width = 14 if key != "note" else 24
+        for row in range(2, n_rows + 2):
+            ws[f"{letter}{row}"].fill = FILL_FILL
+            if key == "deadline":
+                ws[f"{letter}{row}"].number_format = "yyyy-mm-dd"
 
 
 def _dept_list(value: Any, depts: dict[str, str]) -> str:
