@@ -212,3 +212,38 @@ def test_absence_text_is_checked():
     )
     with pytest.raises(ValueError, match="SQUAD:YYYY-MM-DD"):
         parse_absence("SQ02 2026-12-03")
+
+
+def test_cycle_counts_outcomes_follow_ups_and_transitions(plan, project, tmp_path):
+    from maps.export.summary import summary_html
+    from planning.field.cycle import cycle_table
+
+    days = [d.isoformat() for d in plan.scenario.horizon.workdays()]
+    ents = plan.scenario.enterprises.set_index("enterprise_id")
+    first = plan.visits[plan.visits["day"] == days[0]]
+    green = first[first["enterprise_id"].map(ents["risk"]) == "green"]
+    case, fix = green["visit_id"].iloc[0], first["visit_id"].iloc[-1]
+    assert case != fix
+    done = _with_results(
+        plan,
+        project,
+        tmp_path,
+        [[case, "立案", "", ""], [fix, "责令整改", days[5], ""]],
+    )
+    new = replan(done, date.fromisoformat(days[1])).plan
+    followup = new.visits[new.visits["origin"] == fix]
+    assert len(followup) == 1 and followup["day"].iloc[0] <= days[5]
+    path = save_project(tmp_path / "new.gpkg", new.scenario, new)
+    report = tmp_path / "followup.csv"
+    _write_csv(report, [[followup["visit_id"].iloc[0], "合格", "", ""]])
+    import_results(path, report)
+    _, back = load_project(path)
+    table = cycle_table(back, today=days[5]).set_index("squad_id")
+    sq_case = first.set_index("visit_id").at[case, "squad_id"]
+    sq_fix = first.set_index("visit_id").at[fix, "squad_id"]
+    assert table.at[sq_case, "case"] >= 1 and table.at[sq_case, "green_to_red"] == 1
+    assert table.at[sq_fix, "followups_due"] == 1
+    assert table.at[sq_fix, "followups_on_time"] == 1
+    assert table["pass"].sum() == 1 and table["rectify"].sum() == 1
+    html = summary_html(back)
+    assert "现场闭环" in html and "复查按期" in html
