@@ -503,26 +503,13 @@ def cmd_patrols(args: argparse.Namespace) -> int:
 
 def cmd_results(args: argparse.Namespace) -> int:
     from planning.field.outcomes import ResultsFileError, import_results
-    from planning.field.tables import OUTCOME_ZH
 
     try:
         report = import_results(args.project, args.file)
     except ResultsFileError as exc:
-        print(
-            f"拒绝导入 refused: {args.file} ({len(exc.problems)} problem(s)); "
-            f"{args.project} is unchanged",
-            file=sys.stderr,
-        )
-        for line in exc.problems:
-            print(f"  {line}", file=sys.stderr)
+        print("\n".join(exc.lines(args.file, args.project)), file=sys.stderr)
         return 1
-    counts = ", ".join(
-        f"{OUTCOME_ZH[k]} {k} {n}" for k, n in sorted(report.by_outcome.items())
-    )
-    print(f"已记录 recorded {report.recorded} result(s): {counts}")
-    for r in report.changes.itertuples(index=False):
-        if r.field != "last_inspected":
-            print(f"  {r.enterprise_id} {r.field}: {r.old} -> {r.new} ({r.reason})")
+    print("\n".join(report.lines()))
     return 0
 
 

@@ -247,3 +247,52 @@ def test_cycle_counts_outcomes_follow_ups_and_transitions(plan, project, tmp_pat
     assert table["pass"].sum() == 1 and table["rectify"].sum() == 1
     html = summary_html(back)
     assert "现场闭环" in html and "复查按期" in html
+
+
+def test_cli_refuses_then_records_then_replans(plan, project, tmp_path):
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+
+    def run(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            [sys.executable, "main.py", *args, "--quiet"],
+            cwd=root,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+
+    days = [d.isoformat() for d in plan.scenario.horizon.workdays()]
+    vid = plan.visits["visit_id"].iloc[0]
+    before = _digest(project)
+    bad = tmp_path / "bad.csv"
+    _write_csv(bad, [[vid, "合格", "", ""], [vid, "未遇", "", ""]])
+    proc = run("results", str(bad), "--project", str(project))
+    assert proc.returncode == 1
+    assert "bad.csv: row 3, column '检查编号'" in proc.stderr
+    assert _digest(project) == before
+    good = tmp_path / "good.csv"
+    _write_csv(good, [[vid, "not_met", "", "closed"]])
+    proc = run("results", str(good), "--project", str(project))
+    assert proc.returncode == 0, proc.stderr
+    assert "未遇 not_met 1" in proc.stdout
+    out = tmp_path / "new.gpkg"
+    squad = plan.visits["squad_id"].iloc[0]
+    proc = run(
+        "replan",
+        str(project),
+        "--from",
+        days[1],
+        "--out",
+        str(out),
+        "--absent",
+        f"{squad}:{days[1]}..{days[2]}",
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "validator: 0 violation(s)" in proc.stdout
+    changes = pd.read_csv(tmp_path / "new_changes.csv", encoding="utf-8-sig")
+    revisit = changes[changes["kind"] == "revisit"]
+    assert len(revisit) == 1 and revisit["change"].iloc[0] in ("added", "dropped")

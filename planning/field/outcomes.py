@@ -62,6 +62,14 @@ class ResultsFileError(ValueError):
         self.problems = problems
         super().__init__("\n".join(problems))
 
+    def lines(self, file: str | Path, project: str | Path) -> list[str]:
+        """What the CLI prints and the window's 导入检查结果 dialog shows."""
+        head = (
+            f"拒绝导入 refused: {file} ({len(self.problems)} problem(s)); "
+            f"项目未改动 {project} is unchanged"
+        )
+        return [head, *(f"  {p}" for p in self.problems)]
+
 
 @dataclass
 class RawRow:
@@ -258,6 +266,19 @@ class RecordReport:
     recorded: int
     by_outcome: dict[str, int]
     changes: pd.DataFrame
+
+    def lines(self) -> list[str]:
+        """Counts by outcome, then each risk or credit change with its reason."""
+        counts = ", ".join(
+            f"{OUTCOME_ZH[k]} {k} {n}" for k, n in sorted(self.by_outcome.items())
+        )
+        out = [f"已记录 recorded {self.recorded} result(s): {counts}"]
+        for r in self.changes.itertuples(index=False):
+            if r.field != "last_inspected":
+                out.append(
+                    f"  {r.enterprise_id} {r.field}: {r.old} -> {r.new} ({r.reason})"
+                )
+        return out
 
 
 def record_results(plan: Plan, rows: list[RawRow]) -> tuple[Plan, RecordReport]:

@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import time
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
@@ -404,13 +405,7 @@ def replan(
         if str(r.day) in index and int(r.inspectors) > 0:
             crews[str(r.squad_id), int(r.team), index[str(r.day)]].add(str(r.dept_id))
 
-    routes = plan.routes
-    hop: dict[str, float] = {}
-    for sid in base:
-        mine = routes[routes["squad_id"].astype(str) == sid] if len(routes) else routes
-        stops = float(pd.to_numeric(mine["stops"]).sum()) if len(mine) else 0.0
-        trav = float(pd.to_numeric(mine["travel_min"]).sum()) if len(mine) else 0.0
-        hop[sid] = float(np.clip(trav / stops if stops else 15.0, 5.0, 45.0))
+    used_min = _route_minutes(plan.routes, index, policy)
     assign: dict[str, tuple[int, int]] = {}
     adds: dict[tuple[str, int, int], set[str]] = defaultdict(set)
     statuses: list[str] = []
@@ -436,7 +431,7 @@ def replan(
             crews,
             spare,
             iso,
-            hop.get(sid, 15.0),
+            used_min,
             policy,
             (float(bxy[base[sid], 0]), float(bxy[base[sid], 1])),
             settings,
@@ -573,6 +568,26 @@ def _id_maker(visits: pd.DataFrame):
     return make
 
 
+def _route_minutes(
+    routes: pd.DataFrame, index: dict[str, int], policy: Policy
+) -> dict[tuple[str, int, int], int]:
+    """Working minutes each future team-day's route takes (lunch excluded)."""
+    out: dict[tuple[str, int, int], int] = {}
+    lunch = policy.lunch[1] - policy.lunch[0]
+    for r in routes.itertuples(index=False):
+        day = str(r.day)
+        if day not in index:
+            continue
+        try:
+            a = int(str(r.start)[:2]) * 60 + int(str(r.start)[3:5])
+            b = int(str(r.end)[:2]) * 60 + int(str(r.end)[3:5])
+        except ValueError:
+            continue
+        spans_lunch = a < policy.lunch[0] and b > policy.lunch[1]
+        out[str(r.squad_id), int(r.team), index[day]] = b - a - lunch * spans_lunch
+    return out
+
+
 def _why_left_out(job: _Job, iso: list[str]) -> str:
     if job.profs:
         return (
@@ -593,7 +608,7 @@ def _solve_squad(
     crews: dict[tuple[str, int, int], set[str]],
     spare: dict[tuple[str, str], int],
     iso: list[str],
-    hop: float,
+    used_min: dict[tuple[str, int, int], int],
     policy: Policy,
     base_xy: tuple[float, float],
     settings: ReplanSettings,
@@ -607,30 +622,46 @@ def _solve_squad(
     """
     slot_set = set(slots)
     work = policy.work_minutes
-    load = {j.key: j.service + int(round(hop)) for j in jobs}
-    # the capacity never makes an untouched team-day infeasible by itself
-    old_load: dict[tuple[int, int], int] = defaultdict(int)
     centre: dict[tuple[int, int], list[tuple[float, float]]] = defaultdict(list)
+    service: dict[tuple[int, int], int] = defaultdict(int)
     for j in jobs:
         if j.old is not None:
-            old_load[j.old] += load[j.key]
             centre[j.old].append(j.xy)
-    cap = {s: max(int(FILL * work), old_load[s]) for s in slots}
+            service[j.old] += j.service
     ctr = {
         s: tuple(np.mean(centre[s], axis=0)) if centre[s] else base_xy for s in slots
     }
-    speed = max(policy.speed_kmh.values()) if policy.speed_kmh else 30.0
+    speed = (
+        float(np.mean(list(policy.speed_kmh.values()))) if policy.speed_kmh else 30.0
+    )
 
     def dist_min(j: _Job, s: tuple[int, int]) -> int:
         c = ctr[s]
         km = np.hypot(j.xy[0] - c[0], j.xy[1] - c[1]) * policy.detour_factor / 1e3
         return int(min(300, km / speed * 60))
 
+    # a kept visit weighs what its route measured (travel and waits shared
+    # out); a visit joining a team-day its service plus the detour to it
+    routed_min = {s: used_min.get((sid, *s), service[s]) for s in slots}
+    share = {
+        s: (routed_min[s] - service[s]) / len(centre[s]) if centre[s] else 0.0
+        for s in slots
+    }
+
+    def load(j: _Job, s: tuple[int, int]) -> int:
+        if s == j.old:
+            return j.service + max(0, int(round(share[s])))
+        return j.service + int(np.clip(2 * dist_min(j, s), 5, 120))
+
+    # the capacity never makes an untouched team-day infeasible by itself
+    cap = {s: max(int(FILL * work), routed_min[s]) for s in slots}
+
     model = cp_model.CpModel()
     x: dict[tuple[str, tuple[int, int]], cp_model.IntVar] = {}
     add: dict[tuple[str, tuple[int, int]], cp_model.IntVar] = {}
     obj = []
     teams = sorted({t for t, _ in slots})
+    price: dict[tuple[str, tuple[int, int]], int] = {}
     for j in jobs:
         cands: set[tuple[int, int]] = set()
         if (
@@ -666,6 +697,7 @@ def _solve_squad(
             if j.by is not None and s[1] > j.by:
                 cost += URGENT_LATE_COST * (s[1] - j.by)
             obj.append(cost * v)
+            price[j.key, s] = cost
             for d in j.profs - crews[sid, *s]:
                 if (d, s) not in add:
                     add[d, s] = model.NewBoolVar(f"add_{d}_{s[0]}_{s[1]}")
@@ -678,8 +710,9 @@ def _solve_squad(
         else:
             obj.append(skip)
     per_slot: dict[tuple[int, int], list] = defaultdict(list)
+    job_by_key = {j.key: j for j in jobs}
     for (key, s), v in x.items():
-        per_slot[s].append(load[key] * v)
+        per_slot[s].append(load(job_by_key[key], s) * v)
     for s, terms in per_slot.items():
         model.Add(sum(terms) <= max(0, cap[s]))
     per_day: dict[tuple[str, int], list] = defaultdict(list)
@@ -688,9 +721,11 @@ def _solve_squad(
     for (d, di), vs in per_day.items():
         model.Add(sum(vs) <= max(0, spare.get((d, iso[di]), 0)))
     model.Minimize(sum(obj))
-    hint = {j.key: j.old for j in jobs}
+    hint, crew_now = _greedy(jobs, slots, cap, load, price, crews, spare, sid, iso)
     for (key, s), v in x.items():
         model.AddHint(v, hint.get(key) == s)
+    for (d, s), v in add.items():
+        model.AddHint(v, d in crew_now[s])
     solver = cp_model.CpSolver()
     solver.parameters.max_time_in_seconds = max(0.2, time_limit)
     solver.parameters.num_search_workers = settings.workers
@@ -706,10 +741,66 @@ def _solve_squad(
                 adds[sid, *s].add(d)
                 spare[d, iso[s[1]]] -= 1
         return out, "optimal" if code == cp_model.OPTIMAL else "feasible"
-    for j in jobs:  # no solution in time: keep every visit whose day is open
-        if j.old is not None and j.old in slot_set and j.profs <= crews[sid, *j.old]:
-            out[j.key] = j.old
-    return out, "kept"
+    for s, now in crew_now.items():  # no solution in time: the greedy start
+        for d in now - crews[sid, *s]:
+            adds[sid, *s].add(d)
+            spare[d, iso[s[1]]] -= 1
+    return hint, "greedy"
+
+
+def _greedy(
+    jobs: list[_Job],
+    slots: list[tuple[int, int]],
+    cap: dict[tuple[int, int], int],
+    load: Callable[[_Job, tuple[int, int]], int],
+    price: dict[tuple[str, tuple[int, int]], int],
+    crews: dict[tuple[str, int, int], set[str]],
+    spare: dict[tuple[str, str], int],
+    sid: str,
+    iso: list[str],
+) -> tuple[dict[str, tuple[int, int]], dict[tuple[int, int], set[str]]]:
+    """Start solution: kept visits stay; the others, most pressing first,
+    take the cheapest team-day with room and a crew (or a spare inspector).
+
+    Returns the assignment and each team-day's crew after it.
+    """
+    room = dict(cap)
+    hint: dict[str, tuple[int, int]] = {}
+    crew_now = {s: set(crews[sid, *s]) for s in slots}
+    free = {(d, s[1]): spare.get((d, iso[s[1]]), 0) for s in slots for d, _ in spare}
+    options: dict[str, list[tuple[int, int]]] = defaultdict(list)
+    for key, s in price:
+        options[key].append(s)
+    for j in jobs:
+        if j.old is not None and (j.key, j.old) in price:
+            hint[j.key] = j.old
+            room[j.old] -= load(j, j.old)
+    never = 10**6
+    pending = sorted(
+        (j for j in jobs if j.key not in hint),
+        key=lambda j: (
+            never if j.by is None else j.by,
+            never if j.due is None else j.due,
+            j.old[1] if j.old else never,
+        ),
+    )
+    for j in pending:
+        best: tuple[int, tuple[int, int], set[str]] | None = None
+        for s in options[j.key]:
+            need = j.profs - crew_now[s]
+            if load(j, s) > room[s] or any(free.get((d, s[1]), 0) <= 0 for d in need):
+                continue
+            cost = price[j.key, s] + CREW_ADD_COST * len(need)
+            if best is None or cost < best[0]:
+                best = (cost, s, need)
+        if best is not None:
+            _, s, need = best
+            hint[j.key] = s
+            room[s] -= load(j, s)
+            for d in need:
+                crew_now[s].add(d)
+                free[d, s[1]] -= 1
+    return hint, crew_now
 
 
 def _assemble(
