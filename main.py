@@ -191,7 +191,7 @@ def _parser() -> argparse.ArgumentParser:
         metavar="ENTERPRISE:BY_DATE",
         help="urgent complaint: visit by this date (repeatable)",
     )
-    rep.add_argument("--time-limit", type=float, default=30.0, help="solver seconds")
+    rep.add_argument("--time-limit", type=float, default=20.0, help="solver seconds")
     for sp in (plan, zone, sched, val, exp, imp, pat, res, rep):
         sp.add_argument("--quiet", action="store_true", help="no progress bar")
     return p

@@ -174,7 +174,7 @@ def county_plan() -> Plan:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--part", choices=["sample", "county", "all"], default="sample")
-    parser.add_argument("--time-limit", type=float, default=30.0)
+    parser.add_argument("--time-limit", type=float, default=20.0)
     args = parser.parse_args(argv)
     rows = []
     if args.part in ("sample", "all"):

@@ -380,22 +380,23 @@ def outcome_bars_svg(
         f'<svg viewBox="0 0 {width} {h}" width="{width}" height="{h}" role="img" '
         'aria-label="outcomes per zone">'
     ]
-    for i, r in enumerate(cycle.itertuples(index=False)):
+    # "pass" is a Python keyword: rows as dicts, not named tuples
+    for i, r in enumerate(cycle.to_dict("records")):
         y = 10 + i * row_h
         out.append(
             f'<text x="{left - 6}" y="{y + 14}" text-anchor="end">'
-            f"{_e(names.get(str(r.squad_id), r.squad_id))}</text>"
+            f"{_e(names.get(str(r['squad_id']), r['squad_id']))}</text>"
         )
         x = float(left)
         for key, color in OUTCOME_COLORS.items():
-            n = int(getattr(r, key))
+            n = int(r[key])
             if n:
                 out.append(
                     f'<rect x="{x:.1f}" y="{y}" width="{n * scale:.1f}" height="16" '
                     f'fill="{color}"><title>{OUTCOME_ZH[key]} {n}</title></rect>'
                 )
                 x += n * scale
-        total = sum(int(getattr(r, k)) for k in OUTCOME_COLORS)
+        total = sum(int(r[k]) for k in OUTCOME_COLORS)
         out.append(f'<text class="v" x="{x + 4:.1f}" y="{y + 13}">{total}</text>')
     legend = "  ".join(
         f'<tspan fill="{c}">■</tspan> {OUTCOME_ZH[k]}'

@@ -102,8 +102,8 @@ class ReplanSettings:
         CP-SAT search workers and random seed.
     """
 
-    time_limit: float = 30.0
-    route_time_limit: float = 0.3
+    time_limit: float = 20.0
+    route_time_limit: float = 0.2
     workers: int = 2
     seed: int = 0
 
