@@ -296,3 +296,13 @@ def test_cli_refuses_then_records_then_replans(plan, project, tmp_path):
     changes = pd.read_csv(tmp_path / "new_changes.csv", encoding="utf-8-sig")
     revisit = changes[changes["kind"] == "revisit"]
     assert len(revisit) == 1 and revisit["change"].iloc[0] in ("added", "dropped")
+
+
+def test_replan_names_an_unknown_squad_enterprise_or_date(plan):
+    start = plan.scenario.horizon.workdays()[1]
+    with pytest.raises(ValueError, match="unknown squad 'SQ99'"):
+        replan(plan, start, [Absence("SQ99", start, start)])
+    with pytest.raises(ValueError, match="unknown enterprise 'NOPE'"):
+        replan(plan, start, urgents=[Urgent("NOPE", start)])
+    with pytest.raises(ValueError, match="after the horizon"):
+        replan(plan, date(2031, 1, 1))

@@ -347,6 +347,15 @@ def replan(
             f"{word}后{'复查' if kind == 'followup' else '再次上门'}，"
             f"{due} 前 / {kind} of {r['visit_id']} ({r['outcome']}) due by {due}"
         )
+        if after > days[-1]:
+            unplaced.append(
+                (
+                    job,
+                    str(r["squad_id"]),
+                    "在计划期之后 / falls after the horizon: plan it in the next one",
+                )
+            )
+            continue
         jobs[str(r["squad_id"])].append(job)
 
     unscheduled = plan.unscheduled.copy()
@@ -884,12 +893,12 @@ def _assemble(
             if j.due is not None and slot[1] > j.due:
                 reason_late = (
                     f"；晚于期限 / late: no team-day of {sid} with room and crew "
-                    f"before {iso[j.due]}"
+                    "by its due date"
                 )
             elif j.by is not None and slot[1] > j.by:
                 reason_late = (
                     f"；晚于要求 / late: no team-day of {sid} with room and crew "
-                    f"by {iso[j.by]}"
+                    "by the date asked"
                 )
             else:
                 reason_late = ""
