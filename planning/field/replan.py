@@ -217,210 +217,41 @@ def replan(
     """
     t0 = time.perf_counter()
     cancel = cancel or CancelToken()
-    sc = plan.scenario
-    policy = sc.policy
-    rules = field_rules(policy)
-    days = [d for d in sc.horizon.workdays() if d >= start]
-    if not days:
-        raise ValueError(
-            f"--from {start}: after the horizon's last workday {sc.horizon.end}"
-        )
-    iso = [d.isoformat() for d in days]
-    index = {d: i for i, d in enumerate(iso)}
-    first = iso[0]
-
-    def day_index(d: date, up: bool = False) -> int:
-        """Workday index at or before ``d`` (at or after with ``up``)."""
-        pos = [i for i, x in enumerate(days) if (x >= d if up else x <= d)]
-        if not pos:
-            return len(days) - 1 if up else -1
-        return pos[0] if up else pos[-1]
-
+    c = _County.of(plan, start, settings)
+    for a in absences:
+        if a.squad_id not in c.squads.index:
+            raise ValueError(f"--absent: unknown squad {a.squad_id!r}")
+    for u in urgents:
+        if u.enterprise_id not in c.ents.index:
+            raise ValueError(f"--urgent: unknown enterprise {u.enterprise_id!r}")
+    absent = {
+        (a.squad_id, d)
+        for a in absences
+        for d in c.iso
+        if a.start.isoformat() <= d <= a.end.isoformat()
+    }
     visits = plan.visits.copy()
     visits["kind"] = visit_kind(visits)
     if "origin" not in visits.columns:
         visits["origin"] = ""
     visits["origin"] = visits["origin"].fillna("").astype(str)
-    reported = (
-        set(plan.results["visit_id"].astype(str)) if plan.results is not None else set()
-    )
-    vday = visits["day"].astype(str)
-    slot_key = visits["squad_id"].astype(str) + "|" + visits["team"].astype(str)
-    slot_key = slot_key + "|" + vday
-    # a team-day with a reported visit happened (or is under way): keep it whole
-    done = set(
-        slot_key[visits["visit_id"].astype(str).isin(reported) & (vday >= first)]
-    )
-    frozen = (vday < first) | slot_key.isin(done)
-    closed = {(k.split("|")[0], int(k.split("|")[1]), k.split("|")[2]) for k in done}
+    frozen, closed = _freeze(visits, plan.results, c.iso[0])
 
-    squads = sc.squads.set_index(sc.squads["squad_id"].astype(str))
-    for a in absences:
-        if a.squad_id not in squads.index:
-            raise ValueError(f"--absent: unknown squad {a.squad_id!r}")
-    ents = sc.enterprises.set_index(sc.enterprises["enterprise_id"].astype(str))
-    for u in urgents:
-        if u.enterprise_id not in ents.index:
-            raise ValueError(f"--urgent: unknown enterprise {u.enterprise_id!r}")
-    absent = {
-        (a.squad_id, d)
-        for a in absences
-        for d in iso
-        if a.start.isoformat() <= d <= a.end.isoformat()
-    }
-
-    crs = metric_crs(sc.cells)
-    travel = TravelModel(policy)
-    exy = metric_xy(sc.enterprises, crs)
-    ell = metric_xy(sc.enterprises, WGS84)
-    row_of = {str(e): k for k, e in enumerate(sc.enterprises["enterprise_id"])}
-    land = sc.cells.set_index("cell_id")["land_use"]
-    owner = sc.cells.set_index("cell_id")["squad_id"]
-    bxy = metric_xy(sc.squads, crs)
-    bll = metric_xy(sc.squads, WGS84)
-    base = {str(s): k for k, s in enumerate(sc.squads["squad_id"])}
-
-    def teams_of(sid: str) -> int:
-        t = squads.at[sid, "teams"] if "teams" in squads.columns else None
-        return policy.teams_per_squad if t is None or pd.isna(t) else int(t)
-
-    def make_job(key: str, eid: str, kind: str, items: tuple[str, ...]) -> _Job:
-        k = row_of[eid]
-        cell = ents.at[eid, "cell_id"]
-        lu = land.get(cell, "suburban") if isinstance(cell, str) else "suburban"
-        service = sum(policy.items[i].minutes for i in items if i in policy.items)
-        cat = policy.categories.get(str(ents.at[eid, "category"]))
-        windows = (
-            start_windows(cat.open, cat.busy, service, policy)
-            if cat is not None
-            else [(policy.day_start, policy.day_end - service)]
-        )
-        return _Job(
-            key,
-            eid,
-            kind,
-            items,
-            service,
-            _profs(items, policy),
-            tuple(windows),
-            (float(exy[k, 0]), float(exy[k, 1])),
-            (float(ell[k, 0]), float(ell[k, 1])),
-            float(travel.speed(lu)[0]),
-        )
-
-    jobs: dict[str, list[_Job]] = defaultdict(list)
     unplaced: list[tuple[_Job, str, str]] = []  # job, squad, reason
-    future = visits[~frozen]
-    by_eid_future: dict[str, _Job] = {}
-    for r in future.itertuples(index=False):
-        sid = str(r.squad_id)
-        job = make_job(
-            str(r.visit_id), str(r.enterprise_id), str(r.kind), _split(r.items)
-        )
-        job.old = (int(r.team), index[str(r.day)])
-        job.origin = str(r.origin)
-        if (sid, str(r.day)) in absent:
-            job.displaced = True
-            job.reason = f"中队缺勤 / squad {sid} absent on {r.day}"
-            job.earliest = 0
-        jobs[sid].append(job)
-        if job.kind == "regular":
-            by_eid_future[job.enterprise_id] = job
-
+    jobs, regular = _visit_jobs(c, visits[~frozen], absent)
     new_id = _id_maker(visits)
-    done_origins = set(visits["origin"][visits["origin"] != ""])
-    results = plan.results if plan.results is not None else pd.DataFrame()
-    for r in results.to_dict("records") if len(results) else []:
-        if r["outcome"] not in ("rectify", "not_met") or r["visit_id"] in done_origins:
-            continue
-        due = followup_due(r, rules)
-        kind = "followup" if r["outcome"] == "rectify" else "revisit"
-        eid = str(r["enterprise_id"])
-        items = _split(r["items"])
-        job = make_job(new_id(), eid, kind, items)
-        job.origin = str(r["visit_id"])
-        after = date.fromisoformat(str(r["day"])) + timedelta(days=1)
-        job.earliest = day_index(after, up=True) if after > days[0] else 0
-        job.due = day_index(due) if due is not None else None
-        word = OUTCOME_ZH[r["outcome"]]
-        job.reason = (
-            f"{word}后{'复查' if kind == 'followup' else '再次上门'}，"
-            f"{due} 前 / {kind} of {r['visit_id']} ({r['outcome']}) due by {due}"
-        )
-        if after > days[-1]:
-            unplaced.append(
-                (
-                    job,
-                    str(r["squad_id"]),
-                    "在计划期之后 / falls after the horizon: plan it in the next one",
-                )
-            )
-            continue
-        jobs[str(r["squad_id"])].append(job)
-
-    unscheduled = plan.unscheduled.copy()
-    if "kind" not in unscheduled.columns:
-        unscheduled["kind"] = "regular"
-    for u in urgents:
-        by = day_index(u.by)
-        note = f"紧急投诉，{u.by} 前 / urgent complaint, visit by {u.by}"
-        if u.enterprise_id in by_eid_future:
-            job = by_eid_future[u.enterprise_id]
-            job.by = by if by >= 0 else 0
-            job.reason = note
-            continue
-        eid = u.enterprise_id
-        cell = ents.at[eid, "cell_id"]
-        sid = owner.get(cell) if isinstance(cell, str) else None
-        due_items = _split(ents.at[eid, "due_items"]) if "due_items" in ents else ()
-        is_parked = (unscheduled["enterprise_id"].astype(str) == eid) & (
-            unscheduled["kind"] == "regular"
-        )
-        has_visit = (visits["enterprise_id"].astype(str) == eid).any()
-        if due_items and not has_visit:
-            kind, items = "regular", due_items
-        else:
-            cat = policy.categories[str(ents.at[eid, "category"])]
-            easy = tuple(
-                i for i in cat.items if policy.items[i].kind == "comprehensive"
-            )
-            kind, items = "urgent", easy or cat.items
-        job = make_job(new_id(), eid, kind, items)
-        job.by = by if by >= 0 else 0
-        job.reason = note
-        if not isinstance(sid, str):
-            unplaced.append((job, "", "企业不在任何片区 / its cell has no squad"))
-            continue
-        if kind == "regular":
-            unscheduled = unscheduled[~is_parked]
-        jobs[sid].append(job)
-
-    roster = plan.roster.copy()
-    in_absent = [
-        (str(r.squad_id), str(r.day)) in absent for r in roster.itertuples(index=False)
-    ]
-    roster = roster[~np.array(in_absent, dtype=bool)] if len(roster) else roster
-    spare: dict[tuple[str, str], int] = {}
-    used = (
-        roster.groupby(["dept_id", "day"])["inspectors"].sum().to_dict()
-        if len(roster)
-        else {}
+    _followup_jobs(c, plan.results, visits, new_id, jobs, unplaced)
+    unscheduled = _urgent_jobs(
+        c, urgents, visits, regular, plan.unscheduled, new_id, jobs, unplaced
     )
-    for d, dep in policy.departments.items():
-        for day in iso:
-            spare[d, day] = dep.inspectors_per_day - int(used.get((d, day), 0))
-    crews: dict[tuple[str, int, int], set[str]] = defaultdict(set)
-    for r in roster.itertuples(index=False):
-        if str(r.day) in index and int(r.inspectors) > 0:
-            crews[str(r.squad_id), int(r.team), index[str(r.day)]].add(str(r.dept_id))
+    roster, spare, crews = _roster_state(plan.roster, absent, c)
 
-    used_min = _route_minutes(plan.routes, index, policy)
+    used_min = _route_minutes(plan.routes, c.index, c.policy)
     assign: dict[str, tuple[int, int]] = {}
     adds: dict[tuple[str, int, int], set[str]] = defaultdict(set)
     statuses: list[str] = []
-    total_jobs = sum(len(v) for v in jobs.values()) or 1
     budget_end = time.perf_counter() + settings.time_limit
-    left = total_jobs
+    left = sum(len(v) for v in jobs.values()) or 1
     for n, sid in enumerate(sorted(jobs)):
         if cancel.cancelled:
             break
@@ -429,9 +260,9 @@ def replan(
         left -= len(mine)
         slots = [
             (t, di)
-            for di in range(len(days))
-            for t in range(1, teams_of(sid) + 1)
-            if (sid, iso[di]) not in absent and (sid, t, iso[di]) not in closed
+            for di in range(len(c.iso))
+            for t in range(1, c.teams(sid) + 1)
+            if (sid, c.iso[di]) not in absent and (sid, t, c.iso[di]) not in closed
         ]
         got, status = _solve_squad(
             sid,
@@ -439,10 +270,10 @@ def replan(
             slots,
             crews,
             spare,
-            iso,
+            c.iso,
             used_min,
-            policy,
-            (float(bxy[base[sid], 0]), float(bxy[base[sid], 1])),
+            c.policy,
+            c.base_xy(sid),
             settings,
             share,
             adds,
@@ -452,89 +283,10 @@ def replan(
         progress(ProgressEvent("replan", 0.6 * (n + 1) / len(jobs), f"squad {sid}"))
     t_model = time.perf_counter() - t0
 
-    # team-days whose visits changed are routed again
-    members: dict[tuple[str, int, int], list[_Job]] = defaultdict(list)
-    old_members: dict[tuple[str, int, int], set[str]] = defaultdict(set)
-    for sid, mine in jobs.items():
-        for job in mine:
-            if job.old is not None:
-                old_members[sid, *job.old].add(job.key)
-            if job.key in assign:
-                members[sid, *assign[job.key]].append(job)
-            else:
-                unplaced.append((job, sid, _why_left_out(job, iso)))
-    changed = {
-        k
-        for k in set(members) | set(old_members)
-        if {j.key for j in members.get(k, [])} != old_members.get(k, set())
-    }
-    routed: dict[tuple[str, int, int], tuple[list[_Job], RouteResult]] = {}
-
-    def route(k: tuple[str, int, int], stops: list[_Job]) -> RouteResult:
-        b = base[k[0]]
-        xy = np.array([bxy[b], *(j.xy for j in stops)], dtype=float)
-        speed = np.array([travel.speed("suburban")[0], *(j.speed for j in stops)])
-        matrix = travel.minutes(xy, xy, speed, speed)
-        rs = [RouteStop(j.key, j.xy, j.service, j.windows) for j in stops]
-        return route_day(
-            (float(bxy[b, 0]), float(bxy[b, 1])),
-            rs,
-            matrix,
-            policy,
-            settings.route_time_limit,
-        )
-
-    leftovers: list[tuple[_Job, str, tuple[int, int]]] = []
-    for k in sorted(changed):
-        stops = members.get(k, [])
-        res = route(k, stops)
-        drop = {stops[i].key for i in res.dropped}
-        kept = [s for s in stops if s.key not in drop]
-        if drop:
-            res = route(k, kept)
-            leftovers += [(s, k[0], (k[1], k[2])) for s in stops if s.key in drop]
-            members[k] = kept
-        routed[k] = (kept, res)
+    routed, changed = _route_changed(
+        c, jobs, assign, unplaced, crews, adds, absent | {(s, d) for s, _, d in closed}
+    )
     t_route = time.perf_counter() - t0 - t_model
-    for job, sid, (team, di) in leftovers:
-        target = job.due if job.due is not None else di
-        options = sorted(
-            (
-                (t, d)
-                for t in range(1, teams_of(sid) + 1)
-                for d in range(max(job.earliest, 0), len(days))
-                if (sid, iso[d]) not in absent
-                and (sid, t, iso[d]) not in closed
-                and (t, d) != (team, di)
-                and job.profs <= crews[sid, t, d] | adds[sid, t, d]
-                and (job.by is None or d <= job.by)
-            ),
-            key=lambda td: (abs(td[1] - target), td[0]),
-        )[:REPAIR_TRIES]
-        placed = False
-        for t, d in options:
-            k = (sid, t, d)
-            current = routed[k][0] if k in routed else members.get(k, [])
-            res = route(k, [*current, job])
-            if not res.dropped:
-                routed[k] = ([*current, job], res)
-                members[k] = [*current, job]
-                changed.add(k)
-                assign[job.key] = (t, d)
-                placed = True
-                break
-        if not placed:
-            assign.pop(job.key, None)
-            unplaced.append(
-                (
-                    job,
-                    sid,
-                    "路线排不下 / the route of every team-day tried is full "
-                    f"(opening hours and the {min_to_hhmm(policy.day_start)}-"
-                    f"{min_to_hhmm(policy.day_end)} workday)",
-                )
-            )
-
     new_plan, changes, stats = _assemble(
         plan,
         visits,
@@ -549,8 +301,8 @@ def replan(
         roster,
         unscheduled,
         absent,
-        iso,
-        (bll, base),
+        c.iso,
+        (c.bll, c.base),
     )
     stats.update(
         seconds=round(time.perf_counter() - t0, 2),
@@ -563,7 +315,346 @@ def replan(
     return ReplanResult(new_plan, changes, stats)
 
 
-def _id_maker(visits: pd.DataFrame):
+@dataclass
+class _County:
+    """Lookups the phases of one replan share: workdays from the start,
+    enterprise and base coordinates, teams, the travel model."""
+
+    plan: Plan
+    policy: Policy
+    days: list[date]
+    iso: list[str]
+    index: dict[str, int]
+    ents: pd.DataFrame
+    squads: pd.DataFrame
+    exy: np.ndarray
+    ell: np.ndarray
+    row_of: dict[str, int]
+    land: pd.Series
+    owner: pd.Series
+    bxy: np.ndarray
+    bll: np.ndarray
+    base: dict[str, int]
+    travel: TravelModel
+    route_time_limit: float
+
+    @classmethod
+    def of(cls, plan: Plan, start: date, settings: ReplanSettings) -> _County:
+        sc = plan.scenario
+        days = [d for d in sc.horizon.workdays() if d >= start]
+        if not days:
+            raise ValueError(
+                f"--from {start}: after the horizon's last workday {sc.horizon.end}"
+            )
+        iso = [d.isoformat() for d in days]
+        crs = metric_crs(sc.cells)
+        cells = sc.cells.set_index("cell_id")
+        return cls(
+            plan=plan,
+            policy=sc.policy,
+            days=days,
+            iso=iso,
+            index={d: i for i, d in enumerate(iso)},
+            ents=sc.enterprises.set_index(sc.enterprises["enterprise_id"].astype(str)),
+            squads=sc.squads.set_index(sc.squads["squad_id"].astype(str)),
+            exy=metric_xy(sc.enterprises, crs),
+            ell=metric_xy(sc.enterprises, WGS84),
+            row_of={str(e): k for k, e in enumerate(sc.enterprises["enterprise_id"])},
+            land=cells["land_use"],
+            owner=cells["squad_id"],
+            bxy=metric_xy(sc.squads, crs),
+            bll=metric_xy(sc.squads, WGS84),
+            base={str(s): k for k, s in enumerate(sc.squads["squad_id"])},
+            travel=TravelModel(sc.policy),
+            route_time_limit=settings.route_time_limit,
+        )
+
+    def day_index(self, d: date, up: bool = False) -> int:
+        """Workday index at or before ``d`` (-1: none), at or after with ``up``."""
+        pos = [i for i, x in enumerate(self.days) if (x >= d if up else x <= d)]
+        if not pos:
+            return len(self.days) - 1 if up else -1
+        return pos[0] if up else pos[-1]
+
+    def teams(self, sid: str) -> int:
+        t = self.squads.at[sid, "teams"] if "teams" in self.squads.columns else None
+        return self.policy.teams_per_squad if t is None or pd.isna(t) else int(t)
+
+    def base_xy(self, sid: str) -> tuple[float, float]:
+        b = self.base[sid]
+        return float(self.bxy[b, 0]), float(self.bxy[b, 1])
+
+    def job(self, key: str, eid: str, kind: str, items: tuple[str, ...]) -> _Job:
+        """A job with its service, departments, start windows and place."""
+        policy = self.policy
+        k = self.row_of[eid]
+        cell = self.ents.at[eid, "cell_id"]
+        lu = self.land.get(cell, "suburban") if isinstance(cell, str) else "suburban"
+        service = sum(policy.items[i].minutes for i in items if i in policy.items)
+        cat = policy.categories.get(str(self.ents.at[eid, "category"]))
+        windows = (
+            start_windows(cat.open, cat.busy, service, policy)
+            if cat is not None
+            else [(policy.day_start, policy.day_end - service)]
+        )
+        return _Job(
+            key,
+            eid,
+            kind,
+            items,
+            service,
+            _profs(items, policy),
+            tuple(windows),
+            (float(self.exy[k, 0]), float(self.exy[k, 1])),
+            (float(self.ell[k, 0]), float(self.ell[k, 1])),
+            float(self.travel.speed(lu)[0]),
+        )
+
+    def route(self, sid: str, stops: list[_Job]) -> RouteResult:
+        """One team-day from the squad base and back (:func:`route_day`)."""
+        base = self.base_xy(sid)
+        xy = np.array([base, *(j.xy for j in stops)], dtype=float)
+        speed = np.array([self.travel.speed("suburban")[0], *(j.speed for j in stops)])
+        matrix = self.travel.minutes(xy, xy, speed, speed)
+        rs = [RouteStop(j.key, j.xy, j.service, j.windows) for j in stops]
+        return route_day(base, rs, matrix, self.policy, self.route_time_limit)
+
+
+def _freeze(
+    visits: pd.DataFrame, results: pd.DataFrame | None, first: str
+) -> tuple[pd.Series, set[tuple[str, int, str]]]:
+    """Visits that must not change, and the future team-days closed with them.
+
+    Days before ``first`` are the past; a team-day with a reported visit
+    happened (or is under way), so it is kept whole too.
+    """
+    reported = set(results["visit_id"].astype(str)) if results is not None else set()
+    vday = visits["day"].astype(str)
+    slot = visits["squad_id"].astype(str) + "|" + visits["team"].astype(str)
+    slot = slot + "|" + vday
+    done = set(slot[visits["visit_id"].astype(str).isin(reported) & (vday >= first)])
+    closed = {(k.split("|")[0], int(k.split("|")[1]), k.split("|")[2]) for k in done}
+    return (vday < first) | slot.isin(done), closed
+
+
+def _visit_jobs(
+    c: _County, future: pd.DataFrame, absent: set[tuple[str, str]]
+) -> tuple[dict[str, list[_Job]], dict[str, _Job]]:
+    """A job per future visit, per squad; and each firm's regular one."""
+    jobs: dict[str, list[_Job]] = defaultdict(list)
+    regular: dict[str, _Job] = {}
+    for r in future.itertuples(index=False):
+        sid = str(r.squad_id)
+        job = c.job(str(r.visit_id), str(r.enterprise_id), str(r.kind), _split(r.items))
+        job.old = (int(r.team), c.index[str(r.day)])
+        job.origin = str(r.origin)
+        if (sid, str(r.day)) in absent:
+            job.displaced = True
+            job.reason = f"中队缺勤 / squad {sid} absent on {r.day}"
+        jobs[sid].append(job)
+        if job.kind == "regular":
+            regular[job.enterprise_id] = job
+    return jobs, regular
+
+
+def _followup_jobs(
+    c: _County,
+    results: pd.DataFrame | None,
+    visits: pd.DataFrame,
+    new_id: Callable[[], str],
+    jobs: dict[str, list[_Job]],
+    unplaced: list[tuple[_Job, str, str]],
+) -> None:
+    """复查 after 责令整改 and revisits after 未遇 not yet in the plan."""
+    if results is None or len(results) == 0:
+        return
+    rules = field_rules(c.policy)
+    done = set(visits["origin"][visits["origin"] != ""])
+    for r in results.to_dict("records"):
+        if r["outcome"] not in ("rectify", "not_met") or r["visit_id"] in done:
+            continue
+        due = followup_due(r, rules)
+        kind = "followup" if r["outcome"] == "rectify" else "revisit"
+        job = c.job(new_id(), str(r["enterprise_id"]), kind, _split(r["items"]))
+        job.origin = str(r["visit_id"])
+        after = date.fromisoformat(str(r["day"])) + timedelta(days=1)
+        job.earliest = c.day_index(after, up=True) if after > c.days[0] else 0
+        job.due = c.day_index(due) if due is not None else None
+        word = OUTCOME_ZH[r["outcome"]]
+        job.reason = (
+            f"{word}后{'复查' if kind == 'followup' else '再次上门'}，"
+            f"{due} 前 / {kind} of {r['visit_id']} ({r['outcome']}) due by {due}"
+        )
+        if after > c.days[-1]:
+            why = "在计划期之后 / falls after the horizon: plan it in the next one"
+            unplaced.append((job, str(r["squad_id"]), why))
+            continue
+        jobs[str(r["squad_id"])].append(job)
+
+
+def _urgent_jobs(
+    c: _County,
+    urgents: list[Urgent] | tuple[Urgent, ...],
+    visits: pd.DataFrame,
+    regular: dict[str, _Job],
+    unscheduled: pd.DataFrame,
+    new_id: Callable[[], str],
+    jobs: dict[str, list[_Job]],
+    unplaced: list[tuple[_Job, str, str]],
+) -> pd.DataFrame:
+    """Urgent complaints: the firm's coming visit gets a date to meet, or a
+    new visit is added (its due items if it was left out, else the
+    category's comprehensive items, which the squad checks alone).
+
+    Returns the unscheduled table (a left-out firm now visited leaves it).
+    """
+    unscheduled = unscheduled.copy()
+    if "kind" not in unscheduled.columns:
+        unscheduled["kind"] = "regular"
+    for u in urgents:
+        by = max(0, c.day_index(u.by))
+        note = f"紧急投诉，{u.by} 前 / urgent complaint, visit by {u.by}"
+        eid = u.enterprise_id
+        if eid in regular:
+            regular[eid].by, regular[eid].reason = by, note
+            continue
+        cell = c.ents.at[eid, "cell_id"]
+        sid = c.owner.get(cell) if isinstance(cell, str) else None
+        due_items = _split(c.ents.at[eid, "due_items"]) if "due_items" in c.ents else ()
+        parked = (unscheduled["enterprise_id"].astype(str) == eid) & (
+            unscheduled["kind"] == "regular"
+        )
+        if due_items and not (visits["enterprise_id"].astype(str) == eid).any():
+            kind, items = "regular", due_items
+        else:
+            cat = c.policy.categories[str(c.ents.at[eid, "category"])]
+            easy = tuple(
+                i for i in cat.items if c.policy.items[i].kind == "comprehensive"
+            )
+            kind, items = "urgent", easy or cat.items
+        job = c.job(new_id(), eid, kind, items)
+        job.by, job.reason = by, note
+        if not isinstance(sid, str):
+            unplaced.append((job, "", "企业不在任何片区 / its cell has no squad"))
+            continue
+        if kind == "regular":
+            unscheduled = unscheduled[~parked]
+        jobs[sid].append(job)
+    return unscheduled
+
+
+def _roster_state(
+    roster: pd.DataFrame, absent: set[tuple[str, str]], c: _County
+) -> tuple[
+    pd.DataFrame, dict[tuple[str, str], int], dict[tuple[str, int, int], set[str]]
+]:
+    """Roster without the absent squads' days, unused inspector-days per
+    department and day, and each future team-day's crew."""
+    roster = roster.copy()
+    if len(roster):
+        away = [
+            (str(r.squad_id), str(r.day)) in absent
+            for r in roster.itertuples(index=False)
+        ]
+        roster = roster[~np.array(away, dtype=bool)]
+    used = (
+        roster.groupby(["dept_id", "day"])["inspectors"].sum().to_dict()
+        if len(roster)
+        else {}
+    )
+    spare = {
+        (d, day): dep.inspectors_per_day - int(used.get((d, day), 0))
+        for d, dep in c.policy.departments.items()
+        for day in c.iso
+    }
+    crews: dict[tuple[str, int, int], set[str]] = defaultdict(set)
+    for r in roster.itertuples(index=False):
+        if str(r.day) in c.index and int(r.inspectors) > 0:
+            crews[str(r.squad_id), int(r.team), c.index[str(r.day)]].add(str(r.dept_id))
+    return roster, spare, crews
+
+
+def _route_changed(
+    c: _County,
+    jobs: dict[str, list[_Job]],
+    assign: dict[str, tuple[int, int]],
+    unplaced: list[tuple[_Job, str, str]],
+    crews: dict[tuple[str, int, int], set[str]],
+    adds: dict[tuple[str, int, int], set[str]],
+    blocked: set[tuple[str, str]],
+) -> tuple[dict[tuple[str, int, int], tuple[list[_Job], RouteResult]], set]:
+    """Route every team-day whose visits changed; a stop that does not fit
+    is tried on up to ``REPAIR_TRIES`` other team-days of its squad (those
+    nearest its due or old day), else it joins ``unplaced``.
+
+    ``blocked`` holds (squad, day) pairs closed to new stops.
+    """
+    members: dict[tuple[str, int, int], list[_Job]] = defaultdict(list)
+    old_members: dict[tuple[str, int, int], set[str]] = defaultdict(set)
+    for sid, mine in jobs.items():
+        for job in mine:
+            if job.old is not None:
+                old_members[sid, *job.old].add(job.key)
+            if job.key in assign:
+                members[sid, *assign[job.key]].append(job)
+            else:
+                unplaced.append((job, sid, _why_left_out(job, c.iso)))
+    changed = {
+        k
+        for k in set(members) | set(old_members)
+        if {j.key for j in members.get(k, [])} != old_members.get(k, set())
+    }
+    routed: dict[tuple[str, int, int], tuple[list[_Job], RouteResult]] = {}
+    leftovers: list[tuple[_Job, tuple[str, int, int]]] = []
+    for k in sorted(changed):
+        stops = members.get(k, [])
+        res = c.route(k[0], stops)
+        drop = {stops[i].key for i in res.dropped}
+        kept = [s for s in stops if s.key not in drop]
+        if drop:
+            res = c.route(k[0], kept)
+            leftovers += [(s, k) for s in stops if s.key in drop]
+            members[k] = kept
+        routed[k] = (kept, res)
+    for job, (sid, team, di) in leftovers:
+        target = job.due if job.due is not None else di
+        options = sorted(
+            (
+                (t, d)
+                for t in range(1, c.teams(sid) + 1)
+                for d in range(max(job.earliest, 0), len(c.iso))
+                if (sid, c.iso[d]) not in blocked
+                and (t, d) != (team, di)
+                and job.profs <= crews[sid, t, d] | adds[sid, t, d]
+                and (job.by is None or d <= job.by)
+            ),
+            key=lambda td: (abs(td[1] - target), td[0]),
+        )[:REPAIR_TRIES]
+        for t, d in options:
+            k = (sid, t, d)
+            current = routed[k][0] if k in routed else members.get(k, [])
+            res = c.route(sid, [*current, job])
+            if not res.dropped:
+                routed[k] = ([*current, job], res)
+                members[k] = [*current, job]
+                changed.add(k)
+                assign[job.key] = (t, d)
+                break
+        else:
+            assign.pop(job.key, None)
+            unplaced.append(
+                (
+                    job,
+                    sid,
+                    "路线排不下 / the route of every team-day tried is full "
+                    f"(opening hours and the {min_to_hhmm(c.policy.day_start)}-"
+                    f"{min_to_hhmm(c.policy.day_end)} workday)",
+                )
+            )
+    return routed, changed
+
+
+def _id_maker(visits: pd.DataFrame) -> Callable[[], str]:
     """New visit ids after the highest ``V`` number in the plan."""
     nums = pd.to_numeric(
         visits["visit_id"].astype(str).str.extract(r"(\d+)$")[0], errors="coerce"
