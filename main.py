@@ -514,6 +514,7 @@ def cmd_results(args: argparse.Namespace) -> int:
 
 
 def cmd_replan(args: argparse.Namespace) -> int:
+    from maps.export.spreadsheets import write_changes_xlsx
     from planning.field.replan import (
         ReplanSettings,
         parse_absence,
@@ -551,6 +552,9 @@ def cmd_replan(args: argparse.Namespace) -> int:
     changes = result.changes
     csv_path = args.out.with_name(args.out.stem + "_changes.csv")
     changes.to_csv(csv_path, index=False, encoding="utf-8-sig")
+    xlsx_path = write_changes_xlsx(
+        result.plan, changes, args.out.with_name(args.out.stem + "_changes.xlsx")
+    )
     for sid, mine in changes.groupby("squad_id", sort=True):
         print(f"中队 squad {sid or '-'}:")
         for r in mine.itertuples(index=False):
@@ -569,7 +573,7 @@ def cmd_replan(args: argparse.Namespace) -> int:
         f"{st['followups']}; urgent on time {st['urgent_on_time']}/{st['urgent']}; "
         f"{st['seconds']:.1f} s"
     )
-    print(f"change list: {csv_path}")
+    print(f"改动清单 change list: {xlsx_path} (one sheet per squad), {csv_path}")
     problems = validate(result.plan)
     for v in problems[:20]:
         print(f"  {v.kind}: {v.message}")

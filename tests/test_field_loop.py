@@ -296,6 +296,10 @@ def test_cli_refuses_then_records_then_replans(plan, project, tmp_path):
     changes = pd.read_csv(tmp_path / "new_changes.csv", encoding="utf-8-sig")
     revisit = changes[changes["kind"] == "revisit"]
     assert len(revisit) == 1 and revisit["change"].iloc[0] in ("added", "dropped")
+    sheets = load_workbook(tmp_path / "new_changes.xlsx").sheetnames
+    sq = plan.scenario.squads
+    names = dict(zip(sq["squad_id"], sq["name"], strict=True))
+    assert {names[s] for s in changes["squad_id"].dropna()} <= set(sheets)
 
 
 def test_replan_names_an_unknown_squad_enterprise_or_date(plan):

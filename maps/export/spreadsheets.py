@@ -441,3 +441,48 @@ def _plain(value: object) -> object:
     if hasattr(value, "item"):
         return value.item()
     return value
+
+
+CHANGE_HEADERS = {
+    "change": "改动",
+    "visit_id": "检查编号",
+    "enterprise_id": "企业编号",
+    "name": "企业名称",
+    "kind": "类型",
+    "old_day": "原日期",
+    "old_team": "原小组",
+    "new_day": "新日期",
+    "new_team": "新小组",
+    "reason": "原因",
+}
+CHANGE_ZH = {"moved": "调整", "added": "新增", "dropped": "取消"}
+KIND_ZH = {
+    "regular": "综合查一次",
+    "followup": "复查",
+    "revisit": "再次上门",
+    "urgent": "紧急投诉",
+}
+
+
+def write_changes_xlsx(plan: Plan, changes: pd.DataFrame, path: str | Path) -> Path:
+    """The replan's change list, one sheet per squad, to tell squad leaders
+    which visits moved, were added or dropped (see :mod:`planning.field.replan`)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    wb = Workbook()
+    wb.remove(wb.active)
+    used: set[str] = set()
+    names = squad_names(plan)
+    firm = plan.scenario.enterprises.set_index("enterprise_id")["name"]
+    table = changes.copy()
+    table["name"] = table["enterprise_id"].map(firm).fillna("")
+    table["change"] = table["change"].map(CHANGE_ZH).fillna(table["change"])
+    table["kind"] = table["kind"].map(KIND_ZH).fillna(table["kind"])
+    for sid, mine in table.groupby(table["squad_id"].fillna(""), sort=True):
+        ws = wb.create_sheet(_sheet_title(names.get(str(sid), str(sid) or "—"), used))
+        rows = [[r[k] for k in CHANGE_HEADERS] for r in mine.to_dict("records")]
+        _write_table(ws, list(CHANGE_HEADERS.values()), rows)
+    if not len(table):
+        _write_table(wb.create_sheet("无改动"), ["说明"], [["没有改动 no changes"]])
+    wb.save(path)
+    return path
