@@ -120,3 +120,18 @@ def test_rules_come_from_the_policy_field_table():
     bad = default.source_text.replace("pass_cycles = 3", "pass_cycle = 2")
     with pytest.raises(PolicyError, match="pass_cycle"):
         field_rules(parse_policy(bad))
+
+
+def test_passes_count_across_files_already_recorded():
+    rules = FieldRules(pass_cycles=3)
+    first = pd.DataFrame(
+        [_result(f"V{i}", "E1", f"2026-12-0{i}", "pass") for i in (1, 2)]
+    )
+    ents, hist = apply_outcomes(
+        _register(), first, empty_results(), empty_history(), rules
+    )
+    assert ents.set_index("enterprise_id").at["E1", "risk"] == "yellow"
+    third = pd.DataFrame([_result("V3", "E1", "2026-12-03", "pass")])
+    ents, more = apply_outcomes(ents, third, first, hist, rules)
+    assert ents.set_index("enterprise_id").at["E1", "risk"] == "green"
+    assert list(more.loc[more["field"] == "risk", "visit_id"]) == ["V3"]

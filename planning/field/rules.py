@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import json
 import tomllib
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -94,16 +95,13 @@ def _lower_credit(credit: str, steps: int) -> str:
     return CREDITS[min(len(CREDITS) - 1, i + steps)]
 
 
-def _passes_in_a_row(eid: str, results: pd.DataFrame, history: pd.DataFrame) -> int:
-    """Passes since the enterprise's last risk change or non-pass result."""
-    mine = results[results["enterprise_id"] == eid].sort_values(["day", "visit_id"])
-    changed = history[(history["enterprise_id"] == eid) & (history["field"] == "risk")]
-    since = str(changed["date"].max()) if len(changed) else ""
+def _passes_in_a_row(outcomes: list[tuple[str, str, str]], since: str) -> int:
+    """Passes at the end of ``(day, visit_id, outcome)`` after day ``since``
+    (the enterprise's last risk change)."""
     streak = 0
-    for outcome, day in zip(mine["outcome"], mine["day"], strict=True):
-        if str(day) <= since:
-            continue
-        streak = streak + 1 if outcome == "pass" else 0
+    for day, _, outcome in sorted(outcomes):
+        if day > since:
+            streak = streak + 1 if outcome == "pass" else 0
     return streak
 
 
@@ -123,8 +121,21 @@ def apply_outcomes(
     out = enterprises.copy()
     where = {str(e): i for i, e in zip(out.index, out["enterprise_id"], strict=True)}
     rows: list[dict] = []
-    seen = old_results.copy()
-    hist = history.copy()
+    seen: dict[str, list[tuple[str, str, str]]] = defaultdict(list)
+    for e, d, v, o in zip(
+        old_results["enterprise_id"],
+        old_results["day"],
+        old_results["visit_id"],
+        old_results["outcome"],
+        strict=True,
+    ):
+        seen[str(e)].append((str(d), str(v), str(o)))
+    risk_changed: dict[str, str] = {}
+    for e, d, f in zip(
+        history["enterprise_id"], history["date"], history["field"], strict=True
+    ):
+        if f == "risk":
+            risk_changed[str(e)] = max(risk_changed.get(str(e), ""), str(d))
 
     def change(i: object, fld: str, new: str, reason: str, r: dict) -> None:
         old = str(out.at[i, fld]) if pd.notna(out.at[i, fld]) else ""
@@ -141,12 +152,14 @@ def apply_outcomes(
             "visit_id": str(r["visit_id"]),
         }
         rows.append(row)
-        nonlocal hist
-        hist = pd.concat([hist, pd.DataFrame([row])], ignore_index=True)
+        if fld == "risk":
+            eid = row["enterprise_id"]
+            risk_changed[eid] = max(risk_changed.get(eid, ""), row["date"])
 
     for r in new_results.sort_values(["day", "visit_id"]).to_dict("records"):
-        i = where[str(r["enterprise_id"])]
-        seen = pd.concat([seen, pd.DataFrame([r])], ignore_index=True)
+        eid = str(r["enterprise_id"])
+        i = where[eid]
+        seen[eid].append((str(r["day"]), str(r["visit_id"]), str(r["outcome"])))
         word = OUTCOME_ZH[r["outcome"]]
         if r["outcome"] == "case":
             change(i, "risk", rules.case_risk, f"立案 / case opened ({word})", r)
@@ -171,7 +184,7 @@ def apply_outcomes(
                 r,
             )
             risk = str(out.at[i, "risk"])
-            streak = _passes_in_a_row(str(r["enterprise_id"]), seen, hist)
+            streak = _passes_in_a_row(seen[eid], risk_changed.get(eid, ""))
             if streak >= rules.pass_cycles and risk in RISKS[:-1]:
                 lower = RISKS[RISKS.index(risk) + 1]
                 change(
