@@ -609,13 +609,13 @@ def _route_changed(
     for k in sorted(changed):
         stops = members.get(k, [])
         res = c.route(k[0], stops)
-        drop = {stops[i].key for i in res.dropped}
-        kept = [s for s in stops if s.key not in drop]
-        if drop:
-            res = c.route(k[0], kept)
+        while res.dropped:  # routing the rest again may drop another stop
+            drop = {stops[i].key for i in res.dropped}
             leftovers += [(s, k) for s in stops if s.key in drop]
-            members[k] = kept
-        routed[k] = (kept, res)
+            stops = [s for s in stops if s.key not in drop]
+            res = c.route(k[0], stops)
+        members[k] = stops
+        routed[k] = (stops, res)
     for job, (sid, team, di) in leftovers:
         target = job.due if job.due is not None else di
         options = sorted(
