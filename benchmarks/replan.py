@@ -30,9 +30,13 @@ sample      1,840      818        192     168           24    5/5     42.7   94.
 20,000     19,864    7,903      1,976   1,412          564    3/5    219.8   95.3     696  11,128    0
 ========== ====== ======== ========== ======= ============ ====== ======== ====== ======= ======= ====
 
-The late follow-ups sit with the absent squad: its first two days are
-gone while the 未遇 revisits (5 days) and 复查 (7 days) of its busiest days
-fall due; each is listed in the change list with that reason.
+Most late or dropped visits sit with the absent squad (on the county 194
+of the 338 dropped): its first two days are gone while the 未遇 revisits
+(5 days) and 复查 (7 days) of its busiest days fall due. The rest lack a
+department inspector: crews stay as rostered and only unused
+inspector-days are added, so inspectors of team-days the replan emptied
+are not yet handed on. Each is listed in the change list with its reason;
+urgent visits that keep a later team-day are listed as late.
 """
 
 from __future__ import annotations

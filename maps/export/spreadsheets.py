@@ -455,7 +455,7 @@ CHANGE_HEADERS = {
     "new_team": "新小组",
     "reason": "原因",
 }
-CHANGE_ZH = {"moved": "调整", "added": "新增", "dropped": "取消"}
+CHANGE_ZH = {"moved": "调整", "added": "新增", "dropped": "取消", "late": "逾期"}
 KIND_ZH = {
     "regular": "综合查一次",
     "followup": "复查",

@@ -112,7 +112,8 @@ class ReplanSettings:
 class ReplanResult:
     """The repaired plan, the change list per squad and the figures.
 
-    ``changes`` has ``squad_id, change (moved/added/dropped), visit_id,
+    ``changes`` has ``squad_id, change (moved/added/dropped, or late: kept
+    its team-day but after the date asked), visit_id,
     enterprise_id, kind, old_day, old_team, new_day, new_team, reason``.
     """
 
@@ -1000,6 +1001,8 @@ def _assemble(
                 reason = (
                     j.reason or "为新增任务腾出时间 / made room for new visits"
                 ) + reason_late
+            elif reason_late:  # kept its team-day, after the date asked
+                change, reason = "late", j.reason + reason_late
             else:
                 continue
             changes.append(
