@@ -89,8 +89,9 @@ def test_refused_file_names_every_bad_row_and_leaves_project_unchanged(
 ):
     ids = plan.visits["visit_id"].tolist()
     good = tmp_path / "first.csv"
-    _write_csv(good, [[ids[0], "pass", "", ""]])
+    _write_csv(good, [[ids[0], "责令整改", "2026/12/10", ""]])
     import_results(project, good)
+    assert load_project(project)[1].results["deadline"].tolist() == ["2026-12-10"]
     before = _digest(project)
     bad = tmp_path / "bad.csv"
     _write_csv(

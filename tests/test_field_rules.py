@@ -7,6 +7,7 @@ from datetime import date
 import pandas as pd
 import pytest
 
+from planning.field.outcomes import parse_outcome
 from planning.field.rules import FieldRules, apply_outcomes, field_rules, followup_due
 from planning.field.tables import empty_history, empty_results
 from planning.model import PolicyError, load_policy, parse_policy
@@ -135,3 +136,10 @@ def test_passes_count_across_files_already_recorded():
     ents, more = apply_outcomes(ents, third, first, hist, rules)
     assert ents.set_index("enterprise_id").at["E1", "risk"] == "green"
     assert list(more.loc[more["field"] == "risk", "visit_id"]) == ["V3"]
+
+
+def test_outcome_words_in_chinese_or_english():
+    words = ["合格", "PASS", " rectify ", "责令整改", "立案", "case", "未遇", "not met"]
+    codes = ["pass", "pass", "rectify", "rectify", "case", "case", "not_met", "not_met"]
+    assert [parse_outcome(w) for w in words] == codes
+    assert parse_outcome("maybe") is None and parse_outcome(None) is None

@@ -163,7 +163,11 @@ def _as_date(value: object) -> date | None:
         return value.date()
     if isinstance(value, date):
         return value
-    return date.fromisoformat(str(value).strip())
+    # 2026-12-10, 2026/12/10, 2026.12.10 and 2026年12月10日 as people type them
+    text = str(value).strip().rstrip("日")
+    for sep in ("/", ".", "年", "月"):
+        text = text.replace(sep, "-")
+    return datetime.strptime(text, "%Y-%m-%d").date()
 
 
 def _text(value: object) -> str:
