@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-from datetime import date
 
 import geopandas as gpd
 import pandas as pd
@@ -14,10 +13,10 @@ from planning.model import Category, Department, Horizon, Scenario, load_policy
 from planning.progress import CancelToken, ProgressEvent
 from planning.scheduling import ScheduleResult, ScheduleSettings, schedule
 from planning.validate import validate_plan
+from tests.helpers.dates import START
 
 LON, LAT, STEP = 118.5, 28.9, 0.01
 FAST = ScheduleSettings(time_limit=4.0, route_time_limit=0.2)
-START = date(2026, 12, 1)  # a Tuesday
 
 # category -> due items (professional ones marked in the default policy)
 DUE = {
