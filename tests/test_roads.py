@@ -313,3 +313,64 @@ def test_no_crs_refused_and_all_one_way_traps_reported(project):
     roads.to_file(project / "oneway.gpkg")
     report = import_roads_into_project(p, project / "oneway.gpkg", "roads")
     assert any(i.code == "roads_all_one_way" for i in report.warnings)
+
+
+@pytest.mark.parametrize("margin", [1000.0, 0.0])
+def test_helsinki_team_day_minutes_and_metres_equal_networkx(monkeypatch, margin):
+    """The team-day search (hub ball, box with its proof, fallbacks) gives
+    networkx's quickest minutes and that path's metres; a zero-width box
+    forces the fallback for most rows."""
+    nx = pytest.importorskip("networkx")
+    import planning.roads.graph as graph_module
+    from planning.roads.travel import build_graph
+
+    monkeypatch.setattr(graph_module, "BOX_MARGIN_MIN_M", margin)
+    monkeypatch.setattr(graph_module, "BOX_MARGIN_SHARE", margin / 1e4)
+    g = build_graph(_helsinki(), RoadPolicy.from_mapping({}))
+    G = nx.DiGraph()
+    bu, bv, bs, t0, t1 = g._base
+    w = g.length[bs] / g.m_per_min[bs]
+    for a, b, x, m in zip(bu, bv, w, np.abs(t1 - t0), strict=True):
+        if not G.has_edge(a, b) or G[a][b]["w"] > x:
+            G.add_edge(int(a), int(b), w=float(x), m=float(m))
+    nodes = np.flatnonzero(np.bincount(np.r_[g.u, g.v]) > 0)
+    picks = np.random.default_rng(5).choice(nodes, 60, replace=False)
+    m = g.matrix(g.network.node_xy[picks], g.network.node_xy[picks])
+    for i, s in enumerate(picks[:12]):
+        dist, paths = nx.single_source_dijkstra(G, int(s), weight="w")
+        for j, t in enumerate(picks):
+            if int(t) not in dist:
+                assert np.isinf(m.minutes[i, j]) and m.reason(i, j) is not None
+                continue
+            assert m.minutes[i, j] == pytest.approx(dist[int(t)], abs=1e-6)
+            p = paths[int(t)]
+            metres = sum(G[a][b]["m"] for a, b in zip(p[:-1], p[1:], strict=True))
+            assert m.metres[i, j] == pytest.approx(metres, rel=1e-6, abs=0.01)
+    assert np.isinf(m.minutes).any() and np.isfinite(m.minutes).mean() > 0.5
+
+
+def test_snapping_matches_geos_near_and_far_from_the_roads():
+    """The k-d tree snap finds GEOS's nearest road distance for points on
+    the streets, between them and kilometres out (where GEOS answers)."""
+    from planning.roads.travel import build_graph
+
+    g = build_graph(_helsinki(), RoadPolicy.from_mapping({}))
+    lo, hi = g.network.node_xy.min(0), g.network.node_xy.max(0)
+    rng = np.random.default_rng(9)
+    xy = np.r_[
+        rng.uniform(lo, hi, (3000, 2)),
+        rng.uniform(lo - 5000, hi + 5000, (300, 2)),
+        g.network.node_xy[:50],
+    ]
+    snap = g.snap(xy)
+    roads = g.geoms[g._stoppable]
+    tree = shapely.STRtree(roads)
+    (pi, gi), dist = tree.query_nearest(shapely.points(xy), return_distance=True)
+    expect = np.full(len(xy), np.inf)
+    np.minimum.at(expect, pi, dist)
+    assert np.allclose(snap.access_m, expect, atol=1e-6)
+    # the road point is on the chosen segment, ``along`` metres from its start
+    on = shapely.line_interpolate_point(g.geoms[snap.segment], snap.along)
+    assert np.allclose(shapely.get_coordinates(on), snap.xy, atol=1e-6)
+    assert np.allclose(np.hypot(*(snap.xy - xy).T), snap.access_m, atol=1e-6)
+    assert g.snap(xy) is snap  # the same points are not snapped twice
