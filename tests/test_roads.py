@@ -374,3 +374,27 @@ def test_snapping_matches_geos_near_and_far_from_the_roads():
     assert np.allclose(shapely.get_coordinates(on), snap.xy, atol=1e-6)
     assert np.allclose(np.hypot(*(snap.xy - xy).T), snap.access_m, atol=1e-6)
     assert g.snap(xy) is snap  # the same points are not snapped twice
+
+
+def test_enterprises_far_from_roads_are_listed_and_still_reachable():
+    _, g = _net([[(0, 0), (2000, 0)], [(1000, 0), (1000, 1000)]])
+    ents = gpd.GeoDataFrame(
+        {"enterprise_id": ["E1", "E2", "E3"]},
+        geometry=shapely.points(
+            [[X0 + 100, Y0 + 20], [X0 + 200, Y0 - 800], [X0 + 1700, Y0 + 600]]
+        ),
+        crs=CRS,
+    ).to_crs(4326)
+    from planning.roads.importer import far_from_roads, far_from_roads_issue
+
+    ids, dist = far_from_roads(g, ents, "enterprise_id")
+    assert ids.tolist() == ["E2", "E3"]  # farthest first: 800 m, then 600 m
+    assert dist == pytest.approx([800.0, 600.0], abs=0.5)
+    text = far_from_roads_issue(ids).text("en")
+    assert "E2" in text and "E3" in text and "500 m" in text
+    assert far_from_roads_issue(ids[:0]) is None
+    # still planned: a finite time, the access leg at walking pace included
+    xy = np.array([[X0 + 100, Y0 + 20], [X0 + 200, Y0 - 800]])
+    m = g.matrix(xy, xy)
+    assert np.isfinite(m.minutes).all()
+    assert m.metres[0, 1] == pytest.approx(20 + 100 + 800, abs=0.5)
