@@ -398,3 +398,50 @@ def test_enterprises_far_from_roads_are_listed_and_still_reachable():
     m = g.matrix(xy, xy)
     assert np.isfinite(m.minutes).all()
     assert m.metres[0, 1] == pytest.approx(20 + 100 + 800, abs=0.5)
+
+
+def _grid3():
+    cells = gpd.GeoDataFrame(
+        {"cell_id": [f"C{r}{c}" for r in range(3) for c in range(3)]},
+        geometry=[
+            shapely.box(
+                X0 + 100 * c, Y0 + 100 * r, X0 + 100 * c + 100, Y0 + 100 * r + 100
+            )
+            for r in range(3)
+            for c in range(3)
+        ],
+        crs=CRS,
+    ).to_crs(4326)
+    adjacency = np.array(
+        [[r * 3 + c, r * 3 + c + 1] for r in range(3) for c in range(2)]
+        + [[r * 3 + c, r * 3 + c + 3] for r in range(2) for c in range(3)]
+    )
+    return cells, adjacency
+
+
+def test_cell_centred_in_a_river_stays_with_its_bank_and_crosses_at_the_bridge():
+    # rows of 100 m cells; the river covers y 130..190, so the middle row's
+    # centres are in the water while 30 m of each of them is on the south bank
+    cells, adjacency = _grid3()
+    river = shapely.box(X0 - 50, Y0 + 130, X0 + 350, Y0 + 190)
+    barriers = gpd.GeoDataFrame({"name": ["河"]}, geometry=[river], crs=CRS)
+    bridge = shapely.LineString([(X0 + 250, Y0 + 20), (X0 + 250, Y0 + 280)])
+    roads = gpd.GeoDataFrame(geometry=[bridge], crs=CRS)
+    out = barrier_adjacency(cells, adjacency, barriers, roads)
+    kept = {tuple(p) for p in out.adjacency.tolist()}
+    assert {(0, 3), (1, 4), (2, 5)} <= kept  # the south bank it mostly lies on
+    assert {p for p in kept if p[0] in (3, 4, 5) and p[1] >= 6} == {(5, 8)}
+    assert len(out.rejoined) == 0
+    # without the bridge the north bank is cut off, the middle row is not
+    alone = barrier_adjacency(cells, adjacency, barriers, None)
+    assert {tuple(p) for p in alone.cut.tolist()} == {(3, 6), (4, 7), (5, 8)}
+
+
+def test_cell_wholly_under_water_keeps_one_neighbour():
+    cells, adjacency = _grid3()
+    lake = shapely.box(X0 + 95, Y0 + 95, X0 + 205, Y0 + 205)  # drowns the centre cell
+    barriers = gpd.GeoDataFrame({"name": ["湖"]}, geometry=[lake], crs=CRS)
+    out = barrier_adjacency(cells, adjacency, barriers, None)
+    touching = [p for p in out.adjacency.tolist() if 4 in p]
+    assert len(touching) == 1 and out.rejoined.tolist() == touching
+    assert len(out.cut) == 3  # the other three edges of the lake cell stay cut
