@@ -13,6 +13,14 @@ the policy's ``access_speed_kmh`` (15 km/h by default): that last stretch
 runs through yards and lanes no road layer has, so the road's speed would
 flatter it; its metres count in the kilometres.
 
+Speed comes from searching little: points are snapped by a k-d tree with
+a proof of exactness (:mod:`planning.roads.snapping`) and remembered per
+point set; cells x bases searches once per base and reads each cell off its
+segment's two ends; a team-day's searches run on the few thousand nodes
+that can lie on a quickest way between its stops (:meth:`RoadGraph._exact`).
+Every shortcut is exact: results equal networkx's on the same graph
+(tests/test_roads.py).
+
 Unreachable pairs are ``inf`` (never a large number) and
 :meth:`RoadMatrix.reason` says why.
 """
@@ -427,15 +435,43 @@ class RoadGraph:
         """Minutes (and metres) sources x targets, searched on as small a
         graph as is provably exact.
 
+        First on the nodes near the points' bounding box (:meth:`_boxed`),
+        which proves most pairs of a team-day; the rows, or the columns if
+        fewer, holding a pair it cannot prove are searched again within
+        the hub's ball (:meth:`_in_ball`).
+        """
+        if len(sources) < 8:
+            graph = aug.graph.T.tocsr() if reverse else aug.graph
+            return self._search(aug, graph, sources, targets, reverse, metres, np.inf)
+        block, mblock, proven = self._boxed(aug, sources, targets, reverse, metres)
+        rows = np.flatnonzero(~proven.all(axis=1))
+        cols = np.flatnonzero(~proven.all(axis=0))
+        if len(rows) and len(rows) <= len(cols):
+            b, m = self._in_ball(aug, sources[rows], targets, reverse, metres)
+            block[rows], mblock[rows] = b, m
+        elif len(cols):
+            b, m = self._in_ball(aug, targets[cols], sources, not reverse, metres)
+            block[:, cols], mblock[:, cols] = b.T, m.T
+        return block, mblock
+
+    def _in_ball(
+        self,
+        aug: _Aug,
+        sources: np.ndarray,
+        targets: np.ndarray,
+        reverse: bool,
+        metres: bool,
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Searches on the nodes that can lie on a quickest way, by a hub.
+
         With a hub h among the sources, every node v on a quickest way from
         source i to target j has d(h,v) + d(v,h) <= rt(i) + rt(j), where
         rt(x) = d(h,x) + d(x,h) is the round trip through the hub (the
-        triangle inequality twice, and d(i,j) <= d(i,h) + d(h,j)). So all
-        the searches run at once on the nodes within ``max rt(i) + max
-        rt(j)`` of round trip, a few thousand on a county for one team-day,
-        each within its radius of :meth:`_limit`. Points the hub cannot go
-        to and come back from are searched on the whole graph: their rows
-        forward, their columns backward.
+        triangle inequality twice, and d(i,j) <= d(i,h) + d(h,j)). So the
+        searches run on the nodes within ``max rt(i) + max rt(j)`` of round
+        trip, each within its radius of :meth:`_limit`. Points the hub
+        cannot go to and come back from are searched on the whole graph:
+        their rows forward, their columns backward.
         """
         fwd = aug.graph
         bwd = fwd.T.tocsr()
@@ -450,9 +486,12 @@ class RoadGraph:
         mblock = np.full(block.shape, np.nan)
         if len(good_s) and len(good_t):
             s, t = sources[good_s], targets[good_t]
-            ball = rt <= rt[s].max() + rt[t].max()
+            sub, new_id = self._subgraph(aug, rt <= rt[s].max() + rt[t].max())
+            sgraph = sub.graph.T.tocsr() if reverse else sub.graph
             radius = back[s] + out[t].max()
-            b, m = self._boxed(aug, ball, s, t, reverse, metres, radius)
+            b, m = self._search(
+                sub, sgraph, new_id[s], new_id[t], reverse, metres, radius
+            )
             block[np.ix_(good_s, good_t)] = b
             mblock[np.ix_(good_s, good_t)] = m
         bad_s = np.setdiff1d(np.arange(len(sources)), good_s)
@@ -472,15 +511,13 @@ class RoadGraph:
     def _boxed(
         self,
         aug: _Aug,
-        ball: np.ndarray,
         s: np.ndarray,
         t: np.ndarray,
         reverse: bool,
         metres: bool,
-        radius: np.ndarray,
-    ) -> tuple[np.ndarray, np.ndarray]:
-        """Searches on the nodes of ``ball`` near the points' bounding box,
-        kept where provably exact, redone on the whole ball elsewhere.
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Searches on the nodes near the points' bounding box, and which
+        results are proven the quickest way.
 
         A way that leaves the box from i to j passes a node w outside it,
         so it is at least |i - w| + |w - j| metres long (no road is shorter
@@ -492,11 +529,11 @@ class RoadGraph:
         lo, hi = aug.xy[every].min(axis=0), aug.xy[every].max(axis=0)
         margin = max(BOX_MARGIN_MIN_M, BOX_MARGIN_SHARE * float(np.hypot(*(hi - lo))))
         lo, hi = lo - margin, hi + margin
-        inside = ball & np.all((aug.xy >= lo) & (aug.xy <= hi), axis=1)
+        inside = np.all((aug.xy >= lo) & (aug.xy <= hi), axis=1)
         sub, new_id = self._subgraph(aug, inside)
         sgraph = sub.graph.T.tocsr() if reverse else sub.graph
         block, mblock = self._search(
-            sub, sgraph, new_id[s], new_id[t], reverse, metres, radius
+            sub, sgraph, new_id[s], new_id[t], reverse, metres, np.inf
         )
         pi, pj = aug.xy[s][:, None, :], aug.xy[t][None, :, :]
         bound = np.full(block.shape, np.inf)
@@ -505,16 +542,9 @@ class RoadGraph:
                 mirrored = pj.copy()
                 mirrored[..., axis] = 2 * wall - pj[..., axis]
                 bound = np.minimum(bound, np.linalg.norm(pi - mirrored, axis=2))
-        proven = block <= bound / self.m_per_min.max()
-        again = np.flatnonzero(~proven.all(axis=1))
-        if len(again):
-            sub, new_id = self._subgraph(aug, ball)
-            sgraph = sub.graph.T.tocsr() if reverse else sub.graph
-            b, m = self._search(
-                sub, sgraph, new_id[s[again]], new_id[t], reverse, metres, radius[again]
-            )
-            block[again], mblock[again] = b, m
-        return block, mblock
+        if inside.all():  # the box holds the whole graph: nothing to prove
+            return block, mblock, np.ones(block.shape, dtype=bool)
+        return block, mblock, block <= bound / self.m_per_min.max()
 
     # --- matrices -------------------------------------------------------------
 
