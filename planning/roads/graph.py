@@ -571,16 +571,21 @@ class RoadGraph:
             dist_m = np.full((no, nd), np.nan)
         else:
             minutes, dist_m = self._inserted(snap, no, from_origins, metres)
-        acc_o, acc_d = access_min[:no], access_min[no:]
-        minutes = minutes + acc_o[:, None] + acc_d[None, :]
-        dist_m = dist_m + snap.access_m[:no, None] + snap.access_m[None, no:]
+        minutes += access_min[:no, None]
+        minutes += access_min[None, no:]
+        if metres:  # without metres they stay NaN whatever is added
+            dist_m += snap.access_m[:no, None]
+            dist_m += snap.access_m[None, no:]
         # a point onto itself costs nothing, even off the road
-        same = np.all(origins[:, None, :] == destinations[None, :, :], axis=2)
+        same = (origins[:, None, 0] == destinations[None, :, 0]) & (
+            origins[:, None, 1] == destinations[None, :, 1]
+        )
         minutes[same] = 0.0
         dist_m[same] = 0.0
         code = self._codes(snap, no, minutes)
-        minutes[code != REACHABLE] = np.inf
-        dist_m[code != REACHABLE] = np.inf
+        bad = code != REACHABLE
+        minutes[bad] = np.inf
+        dist_m[bad] = np.inf
         return RoadMatrix(minutes, dist_m, code)
 
     def _inserted(
