@@ -313,3 +313,135 @@ def test_no_crs_refused_and_all_one_way_traps_reported(project):
     roads.to_file(project / "oneway.gpkg")
     report = import_roads_into_project(p, project / "oneway.gpkg", "roads")
     assert any(i.code == "roads_all_one_way" for i in report.warnings)
+
+
+@pytest.mark.parametrize("margin", [1000.0, 0.0])
+def test_helsinki_team_day_minutes_and_metres_equal_networkx(monkeypatch, margin):
+    """The team-day search (hub ball, box with its proof, fallbacks) gives
+    networkx's quickest minutes and that path's metres; a zero-width box
+    forces the fallback for most rows."""
+    nx = pytest.importorskip("networkx")
+    import planning.roads.graph as graph_module
+    from planning.roads.travel import build_graph
+
+    monkeypatch.setattr(graph_module, "BOX_MARGIN_MIN_M", margin)
+    monkeypatch.setattr(graph_module, "BOX_MARGIN_SHARE", margin / 1e4)
+    g = build_graph(_helsinki(), RoadPolicy.from_mapping({}))
+    G = nx.DiGraph()
+    bu, bv, bs, t0, t1 = g._base
+    w = g.length[bs] / g.m_per_min[bs]
+    for a, b, x, m in zip(bu, bv, w, np.abs(t1 - t0), strict=True):
+        if not G.has_edge(a, b) or G[a][b]["w"] > x:
+            G.add_edge(int(a), int(b), w=float(x), m=float(m))
+    nodes = np.flatnonzero(np.bincount(np.r_[g.u, g.v]) > 0)
+    picks = np.random.default_rng(5).choice(nodes, 60, replace=False)
+    m = g.matrix(g.network.node_xy[picks], g.network.node_xy[picks])
+    for i, s in enumerate(picks[:12]):
+        dist, paths = nx.single_source_dijkstra(G, int(s), weight="w")
+        for j, t in enumerate(picks):
+            if int(t) not in dist:
+                assert np.isinf(m.minutes[i, j]) and m.reason(i, j) is not None
+                continue
+            assert m.minutes[i, j] == pytest.approx(dist[int(t)], abs=1e-6)
+            p = paths[int(t)]
+            metres = sum(G[a][b]["m"] for a, b in zip(p[:-1], p[1:], strict=True))
+            assert m.metres[i, j] == pytest.approx(metres, rel=1e-6, abs=0.01)
+    assert np.isinf(m.minutes).any() and np.isfinite(m.minutes).mean() > 0.5
+
+
+def test_snapping_matches_geos_near_and_far_from_the_roads():
+    """The k-d tree snap finds GEOS's nearest road distance for points on
+    the streets, between them and kilometres out (where GEOS answers)."""
+    from planning.roads.travel import build_graph
+
+    g = build_graph(_helsinki(), RoadPolicy.from_mapping({}))
+    lo, hi = g.network.node_xy.min(0), g.network.node_xy.max(0)
+    rng = np.random.default_rng(9)
+    xy = np.r_[
+        rng.uniform(lo, hi, (3000, 2)),
+        rng.uniform(lo - 5000, hi + 5000, (300, 2)),
+        g.network.node_xy[:50],
+    ]
+    snap = g.snap(xy)
+    roads = g.geoms[g._stoppable]
+    tree = shapely.STRtree(roads)
+    (pi, gi), dist = tree.query_nearest(shapely.points(xy), return_distance=True)
+    expect = np.full(len(xy), np.inf)
+    np.minimum.at(expect, pi, dist)
+    assert np.allclose(snap.access_m, expect, atol=1e-6)
+    # the road point is on the chosen segment, ``along`` metres from its start
+    on = shapely.line_interpolate_point(g.geoms[snap.segment], snap.along)
+    assert np.allclose(shapely.get_coordinates(on), snap.xy, atol=1e-6)
+    assert np.allclose(np.hypot(*(snap.xy - xy).T), snap.access_m, atol=1e-6)
+    assert g.snap(xy) is snap  # the same points are not snapped twice
+
+
+def test_enterprises_far_from_roads_are_listed_and_still_reachable():
+    _, g = _net([[(0, 0), (2000, 0)], [(1000, 0), (1000, 1000)]])
+    ents = gpd.GeoDataFrame(
+        {"enterprise_id": ["E1", "E2", "E3"]},
+        geometry=shapely.points(
+            [[X0 + 100, Y0 + 20], [X0 + 200, Y0 - 800], [X0 + 1700, Y0 + 600]]
+        ),
+        crs=CRS,
+    ).to_crs(4326)
+    from planning.roads.importer import far_from_roads, far_from_roads_issue
+
+    ids, dist = far_from_roads(g, ents, "enterprise_id")
+    assert ids.tolist() == ["E2", "E3"]  # farthest first: 800 m, then 600 m
+    assert dist == pytest.approx([800.0, 600.0], abs=0.5)
+    text = far_from_roads_issue(ids).text("en")
+    assert "E2" in text and "E3" in text and "500 m" in text
+    assert far_from_roads_issue(ids[:0]) is None
+    # still planned: a finite time, the access leg at walking pace included
+    xy = np.array([[X0 + 100, Y0 + 20], [X0 + 200, Y0 - 800]])
+    m = g.matrix(xy, xy)
+    assert np.isfinite(m.minutes).all()
+    assert m.metres[0, 1] == pytest.approx(20 + 100 + 800, abs=0.5)
+
+
+def _grid3():
+    cells = gpd.GeoDataFrame(
+        {"cell_id": [f"C{r}{c}" for r in range(3) for c in range(3)]},
+        geometry=[
+            shapely.box(
+                X0 + 100 * c, Y0 + 100 * r, X0 + 100 * c + 100, Y0 + 100 * r + 100
+            )
+            for r in range(3)
+            for c in range(3)
+        ],
+        crs=CRS,
+    ).to_crs(4326)
+    adjacency = np.array(
+        [[r * 3 + c, r * 3 + c + 1] for r in range(3) for c in range(2)]
+        + [[r * 3 + c, r * 3 + c + 3] for r in range(2) for c in range(3)]
+    )
+    return cells, adjacency
+
+
+def test_cell_centred_in_a_river_stays_with_its_bank_and_crosses_at_the_bridge():
+    # rows of 100 m cells; the river covers y 130..190, so the middle row's
+    # centres are in the water while 30 m of each of them is on the south bank
+    cells, adjacency = _grid3()
+    river = shapely.box(X0 - 50, Y0 + 130, X0 + 350, Y0 + 190)
+    barriers = gpd.GeoDataFrame({"name": ["河"]}, geometry=[river], crs=CRS)
+    bridge = shapely.LineString([(X0 + 250, Y0 + 20), (X0 + 250, Y0 + 280)])
+    roads = gpd.GeoDataFrame(geometry=[bridge], crs=CRS)
+    out = barrier_adjacency(cells, adjacency, barriers, roads)
+    kept = {tuple(p) for p in out.adjacency.tolist()}
+    assert {(0, 3), (1, 4), (2, 5)} <= kept  # the south bank it mostly lies on
+    assert {p for p in kept if p[0] in (3, 4, 5) and p[1] >= 6} == {(5, 8)}
+    assert len(out.rejoined) == 0
+    # without the bridge the north bank is cut off, the middle row is not
+    alone = barrier_adjacency(cells, adjacency, barriers, None)
+    assert {tuple(p) for p in alone.cut.tolist()} == {(3, 6), (4, 7), (5, 8)}
+
+
+def test_cell_wholly_under_water_keeps_one_neighbour():
+    cells, adjacency = _grid3()
+    lake = shapely.box(X0 + 95, Y0 + 95, X0 + 205, Y0 + 205)  # drowns the centre cell
+    barriers = gpd.GeoDataFrame({"name": ["湖"]}, geometry=[lake], crs=CRS)
+    out = barrier_adjacency(cells, adjacency, barriers, None)
+    touching = [p for p in out.adjacency.tolist() if 4 in p]
+    assert len(touching) == 1 and out.rejoined.tolist() == touching
+    assert len(out.cut) == 3  # the other three edges of the lake cell stay cut

@@ -94,3 +94,49 @@ def test_matrix_cache_survives_a_save_and_road_travel_uses_it(sample, tmp_path):
     assert np.array_equal(graph_free.code, travel.matrix(xy, xy).code)
     assert read_optional_layer(p, "road_cache") is not None
     assert read_optional_layer(p, "no_such_layer") is None
+
+
+def test_standby_per_squad_and_window_stays_in_zone_and_adds_coverage(sample):
+    from planning.hotspots import estimate_intensity
+    from planning.roads.standby import standby_by_squad, window_demand
+
+    sc, _, _, graph, _ = sample
+    cells = sc.cells.copy()  # the sample is not zoned: each squad its area
+    by_area = dict(zip(sc.squads["area_id"], sc.squads["squad_id"], strict=True))
+    cells["squad_id"] = cells["area_id"].map(by_area)
+    windows = (("07:00", "09:00"), ("17:00", "19:00"))
+    demand = window_demand(cells, estimate_intensity(sc), windows)
+    squads = sc.squads["squad_id"].tolist()
+    first, second = squads[0], squads[1]
+    cars = {first: {"07:00-09:00": 2, "17:00-19:00": 1}, second: 1}
+    plan = standby_by_squad(graph, sc.squads, demand, cells, cars, time_limit=10)
+    table = plan.table.set_index(["squad_id", "window"])
+    assert len(table) == len(squads) * 2
+    assert (table["with_standby"] >= table["by_bases"] - 1e-9).all()
+    assert np.allclose(table["gained"], table["with_standby"] - table["by_bases"])
+    assert table.loc[(first, "07:00-09:00"), "gained"] > 0
+    # no cars, no points, no gain
+    idle = table.xs(squads[2], level="squad_id")
+    assert (idle["cars"] == 0).all() and (idle["gained"] == 0).all()
+    pts = plan.points
+    assert len(pts[(pts.squad_id == first) & (pts.window == "07:00-09:00")]) == 2
+    assert set(pts.squad_id) == {first, second}
+    # every point stands in its own squad's zone
+    zones = cells.dissolve(by="squad_id").geometry
+    for _, p in pts.iterrows():
+        assert zones[p.squad_id].buffer(1e-6).contains(p.geometry)
+    # the table's claim, checked by road for one squad and window
+    mine = demand[
+        (demand["window"] == "07:00-09:00") & demand.within(zones[first]).to_numpy()
+    ]
+    ev = metric_xy(mine, graph.crs)
+    chosen = metric_xy(
+        pts[(pts.squad_id == first) & (pts.window == "07:00-09:00")], graph.crs
+    )
+    near = graph.matrix(
+        np.r_[metric_xy(sc.squads, graph.crs), chosen], ev, metres=False
+    )
+    covered = mine["weight"].to_numpy()[(near.minutes <= 5.0).any(axis=0)].sum()
+    row = table.loc[(first, "07:00-09:00")]
+    assert covered == pytest.approx(row["with_standby"], rel=0.1)
+    assert row["events"] == pytest.approx(mine["weight"].sum(), rel=1e-6)

@@ -9,7 +9,9 @@ Modules: ``attributes`` (OSM and Chinese fields, ``[roads]`` policy),
 ``graph`` (CSR graph, snapping, matrices, route geometry), ``travel``
 (``RoadTravel``, digest, cache protocol), ``barriers`` (the barrier rule
 for cell adjacency), ``reach`` (reach areas, shares, standby points),
-``importer`` (``import --as roads|barriers``), ``synthetic`` (sample roads).
+``standby`` (standby points per squad and peak window), ``snapping``
+(nearest road for many points), ``importer`` (``import --as
+roads|barriers``, points far from roads), ``synthetic`` (sample roads).
 """
 
 from planning.roads.attributes import RoadPolicy, normalise_roads
@@ -21,6 +23,7 @@ from planning.roads.reach import (
     reach_shares,
     standby_points,
 )
+from planning.roads.standby import StandbyPlan, standby_by_squad, window_demand
 from planning.roads.topology import Network, RepairReport, build_topology
 from planning.roads.travel import RoadTravel, build_graph, road_digest
 
@@ -32,6 +35,7 @@ __all__ = [
     "RoadMatrix",
     "RoadPolicy",
     "RoadTravel",
+    "StandbyPlan",
     "StandbyResult",
     "barrier_adjacency",
     "build_graph",
@@ -41,5 +45,7 @@ __all__ = [
     "reach_areas",
     "reach_shares",
     "road_digest",
+    "standby_by_squad",
     "standby_points",
+    "window_demand",
 ]

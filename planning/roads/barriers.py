@@ -4,13 +4,21 @@ Two cells sharing an edge are neighbours for zoning unless the straight line
 between their centres crosses a barrier and no road that crosses that
 barrier (a bridge, an underpass, a level crossing) runs through both cells.
 Line barriers are crossed where the segment meets them; polygon barriers
-where the segment meets their outline (so a cell whose centre is in the
-water is cut from both banks unless a bridge joins it).
+where the segment meets their outline.
+
+A cell whose centre lies in a river or lake is measured from its land
+instead: the segment starts at a point of the largest piece of the cell
+outside the water, so the cell stays with the bank it mostly lies on (and
+with the other bank too where a bridge runs through both cells). A cell the
+rule would leave with no neighbour at all (wholly under water, or ringed by
+barriers) keeps the one it shares the longest border with: zoning needs
+every cell in some connected zone, and that is the neighbour a boat or a
+footbridge most plausibly reaches.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import geopandas as gpd
 import numpy as np
@@ -30,13 +38,15 @@ class BarrierCut:
 
     ``adjacency`` keeps the pairs that stay neighbours; ``cut`` the pairs
     removed and ``cut_by`` the barrier row that cuts each; ``bridged`` the
-    pairs a barrier crosses but a road joins.
+    pairs a barrier crosses but a road joins; ``rejoined`` the pairs kept
+    so that no cell is left without a neighbour.
     """
 
     adjacency: np.ndarray
     cut: np.ndarray
     cut_by: np.ndarray
     bridged: np.ndarray
+    rejoined: np.ndarray = field(default_factory=lambda: np.zeros((0, 2), np.int64))
 
 
 def _boundaryish(geoms: np.ndarray) -> np.ndarray:
@@ -45,6 +55,49 @@ def _boundaryish(geoms: np.ndarray) -> np.ndarray:
     out = geoms.copy()
     out[poly] = shapely.boundary(geoms[poly])
     return out
+
+
+def _anchors(cgeoms: np.ndarray, bgeoms: np.ndarray) -> np.ndarray:
+    """A point per cell to measure from: its centre, or for a cell whose
+    centre is in the water a point on the largest piece of its land."""
+    centres = shapely.point_on_surface(cgeoms)
+    polys = bgeoms[shapely.get_type_id(bgeoms) >= 3]
+    if len(polys) == 0:
+        return shapely.get_coordinates(centres)
+    water = shapely.union_all(polys)
+    wet = np.flatnonzero(shapely.intersects(centres, water))
+    if len(wet):
+        land = shapely.difference(cgeoms[wet], water)
+        parts, owner = shapely.get_parts(land, return_index=True)
+        if len(parts):
+            order = np.lexsort((-shapely.area(parts), owner))
+            first = order[np.r_[True, owner[order][1:] != owner[order][:-1]]]
+            first = first[shapely.area(parts[first]) > 0]
+            centres[wet[owner[first]]] = shapely.point_on_surface(parts[first])
+    return shapely.get_coordinates(centres)
+
+
+def _rejoin(cgeoms: np.ndarray, adjacency: np.ndarray, keep: np.ndarray) -> np.ndarray:
+    """Edges to restore so no cell that had a neighbour is left without one:
+    each such cell's longest shared border."""
+    n = len(cgeoms)
+    had = np.bincount(adjacency.ravel(), minlength=n) > 0
+    has = np.bincount(adjacency[keep].ravel(), minlength=n) > 0
+    alone = np.flatnonzero(had & ~has)
+    if len(alone) == 0:
+        return np.zeros(0, dtype=np.int64)
+    touch = np.flatnonzero(
+        np.isin(adjacency[:, 0], alone) | np.isin(adjacency[:, 1], alone)
+    )
+    a, b = adjacency[touch, 0], adjacency[touch, 1]
+    border = shapely.length(
+        shapely.intersection(shapely.boundary(cgeoms[a]), shapely.boundary(cgeoms[b]))
+    )
+    out = []
+    for cell in alone:
+        mine = np.flatnonzero((a == cell) | (b == cell))
+        out.append(touch[mine[np.argmax(border[mine])]])
+    return np.unique(out)
 
 
 def barrier_adjacency(
@@ -63,8 +116,8 @@ def barrier_adjacency(
         return BarrierCut(adjacency, empty, np.zeros(0, np.int64), empty)
     crs = metric_crs(cells)
     cgeoms = cells.geometry.to_crs(crs).to_numpy()
-    centres = shapely.get_coordinates(shapely.point_on_surface(cgeoms))
     bgeoms = barriers.geometry.to_crs(crs).to_numpy()
+    centres = _anchors(cgeoms, bgeoms)
     lines = shapely.linestrings(
         np.stack([centres[adjacency[:, 0]], centres[adjacency[:, 1]]], axis=1)
     )
@@ -100,8 +153,17 @@ def barrier_adjacency(
     cut_e = np.setdiff1d(e[first], bridged_e)
     keep = np.ones(len(adjacency), dtype=bool)
     keep[cut_e] = False
+    back = _rejoin(cgeoms, adjacency, keep)
+    keep[back] = True
+    cut_e = np.setdiff1d(cut_e, back)
     cut_by = crossed.groupby("e")["b"].first().reindex(cut_e).to_numpy()
-    return BarrierCut(adjacency[keep], adjacency[cut_e], cut_by, adjacency[bridged_e])
+    return BarrierCut(
+        adjacency[keep],
+        adjacency[cut_e],
+        cut_by,
+        adjacency[bridged_e],
+        adjacency[back],
+    )
 
 
 def explain_cut_off(

@@ -13,12 +13,22 @@ the policy's ``access_speed_kmh`` (15 km/h by default): that last stretch
 runs through yards and lanes no road layer has, so the road's speed would
 flatter it; its metres count in the kilometres.
 
+Speed comes from searching little: points are snapped by a k-d tree with
+a proof of exactness (:mod:`planning.roads.snapping`) and remembered per
+point set; cells x bases searches once per base and reads each cell off its
+segment's two ends; a team-day's searches run on the few thousand nodes
+that can lie on a quickest way between its stops (:meth:`RoadGraph._exact`).
+Every shortcut is exact: results equal networkx's on the same graph
+(tests/test_roads.py).
+
 Unreachable pairs are ``inf`` (never a large number) and
 :meth:`RoadMatrix.reason` says why.
 """
 
 from __future__ import annotations
 
+import hashlib
+from collections import OrderedDict
 from dataclasses import dataclass
 
 import numpy as np
@@ -28,11 +38,14 @@ from scipy.sparse.csgraph import connected_components, dijkstra
 from shapely import ops
 
 from planning.roads.attributes import RoadPolicy
+from planning.roads.snapping import PieceSnapper
 from planning.roads.topology import Network
 
 __all__ = ["RoadGraph", "RoadMatrix", "Snap", "UNREACHABLE_REASONS"]
 
-SNAP_FIRST_M = 300.0  # metres searched for a road before searching everywhere
+SNAPS_KEPT = 8  # point sets whose snapping is remembered
+BOX_MARGIN_SHARE = 0.4  # team-day searches: box around the points, this much
+BOX_MARGIN_MIN_M = 1000.0  # of its diagonal wider, at least this many metres
 NODE_M = 1e-3  # metres: a point this close to a segment's end is its junction
 EPS_MIN = 1e-9  # minutes added to each edge so that zero-length edges exist
 REACHABLE, NO_ROAD, OTHER_PART, ONE_WAY = 0, 1, 2, 3
@@ -92,6 +105,7 @@ class _Aug:
     t1: np.ndarray
     point_node: np.ndarray
     keys: np.ndarray  # src * n + dst of each stored edge, sorted
+    xy: np.ndarray  # node coordinates, inserted points on their road
 
 
 class RoadGraph:
@@ -141,39 +155,34 @@ class RoadGraph:
         )
         stoppable = np.flatnonzero(self.stop)
         self._stoppable = stoppable
-        self._tree = shapely.STRtree(self.geoms[stoppable]) if len(stoppable) else None
+        self._snapper = PieceSnapper(self.geoms[stoppable]) if len(stoppable) else None
+        self._snaps: OrderedDict[bytes, Snap] = OrderedDict()
+        self._sorted_base = self._dedupe(*self._base)
 
     # --- snapping -------------------------------------------------------------
 
     def snap(self, xy: np.ndarray) -> Snap:
-        """Join points (``(n, 2)`` metres) to their nearest stoppable segment."""
-        xy = np.asarray(xy, dtype=float).reshape(-1, 2)
+        """Join points (``(n, 2)`` metres) to their nearest stoppable segment.
+
+        The last few point sets are remembered: zoning, reach and the
+        summary ask for the same cell centres again and again.
+        """
+        xy = np.ascontiguousarray(xy, dtype=float).reshape(-1, 2)
+        key = hashlib.blake2b(xy.tobytes(), digest_size=16).digest()
+        if key in self._snaps:
+            self._snaps.move_to_end(key)
+            return self._snaps[key]
         n = len(xy)
-        if self._tree is None or n == 0:
+        if self._snapper is None or n == 0:
             nan = np.full(n, np.nan)
             return Snap(np.full(n, -1), nan, nan, np.full((n, 2), np.nan), xy)
-        pts = shapely.points(xy)
-        # most points are near a road: a bounded search first is far quicker
-        (pi, gi), dist = self._tree.query_nearest(
-            pts, max_distance=SNAP_FIRST_M, return_distance=True
-        )
-        rest = np.setdiff1d(np.arange(n), pi)
-        if len(rest):
-            (ri, rg), rd = self._tree.query_nearest(pts[rest], return_distance=True)
-            pi, gi, dist = np.r_[pi, rest[ri]], np.r_[gi, rg], np.r_[dist, rd]
-            order = np.argsort(pi, kind="stable")
-            pi, gi, dist = pi[order], gi[order], dist[order]
-        first = np.r_[True, pi[1:] != pi[:-1]]
-        pi, gi, dist = pi[first], gi[first], dist[first]
-        seg = np.full(n, -1, dtype=np.int64)
-        seg[pi] = self._stoppable[gi]
-        along = shapely.line_locate_point(self.geoms[seg], pts)
-        on = shapely.get_coordinates(
-            shapely.line_interpolate_point(self.geoms[seg], along)
-        )
-        access = np.full(n, np.nan)
-        access[pi] = dist
-        return Snap(seg, along, access, on, xy)
+        pos, along, access, on = self._snapper.nearest(xy)
+        seg = np.where(pos >= 0, self._stoppable[np.maximum(pos, 0)], -1)
+        result = Snap(seg, along, access, on, xy)
+        self._snaps[key] = result
+        if len(self._snaps) > SNAPS_KEPT:
+            self._snaps.popitem(last=False)
+        return result
 
     # --- graphs with points inserted ----------------------------------------
 
@@ -205,30 +214,47 @@ class RoadGraph:
         tb = np.r_[t, self.length[s[last]]]
         ow = self.oneway[ps]
         fwd, bwd = ow >= 0, ow <= 0
-        bu, bv, bs, bt0, bt1 = self._base
-        src = np.r_[bu, a[fwd], b[bwd]]
-        dst = np.r_[bv, b[fwd], a[bwd]]
-        seg = np.r_[bs, ps[fwd], ps[bwd]]
-        t0 = np.r_[bt0, ta[fwd], tb[bwd]]
-        t1 = np.r_[bt1, tb[fwd], ta[bwd]]
-        metres = np.abs(t1 - t0)
-        minutes = metres / self.m_per_min[seg] + EPS_MIN
         n = n0 + len(snap.segment)
-        # parallel edges: keep the quickest of each (src, dst)
-        order = np.lexsort((minutes, dst, src))
-        src, dst, seg, t0, t1, metres, minutes = (
-            x[order] for x in (src, dst, seg, t0, t1, metres, minutes)
+        new = self._dedupe(
+            np.r_[a[fwd], b[bwd]],
+            np.r_[b[fwd], a[bwd]],
+            np.r_[ps[fwd], ps[bwd]],
+            np.r_[ta[fwd], tb[bwd]],
+            np.r_[tb[fwd], ta[bwd]],
         )
-        keep = np.r_[True, (src[1:] != src[:-1]) | (dst[1:] != dst[:-1])]
-        src, dst, seg, t0, t1, metres, minutes = (
-            x[keep] for x in (src, dst, seg, t0, t1, metres, minutes)
-        )
+        base = self._sorted_base
+        # every new edge has a point at one end, so no key is in both lists:
+        # merge the two sorted lists instead of sorting them again
+        base_keys = base[0] * n + base[1]
+        new_keys = new[0] * n + new[1]
+        at = np.searchsorted(base_keys, new_keys) + np.arange(len(new_keys))
+        is_new = np.zeros(len(base_keys) + len(new_keys), dtype=bool)
+        is_new[at] = True
+        merged = []
+        for old_x, new_x in zip((*base, base_keys), (*new, new_keys), strict=True):
+            x = np.empty(len(is_new), dtype=np.result_type(old_x, new_x))
+            x[is_new] = new_x
+            x[~is_new] = old_x
+            merged.append(x)
+        src, dst, seg, t0, t1, metres, minutes, keys = merged
         indptr = np.r_[0, np.cumsum(np.bincount(src, minlength=n))]
         graph = csr_matrix((minutes, dst, indptr), shape=(n, n))
         point_node = np.where(ok, n0 + np.arange(len(ok)), -1)
         point_node[at_u] = self.u[seg_all[at_u]]
         point_node[at_v] = self.v[seg_all[at_v]]
-        return _Aug(graph, metres, seg, t0, t1, point_node, src * n + dst)
+        xy = np.r_[self.network.node_xy, np.nan_to_num(snap.xy)]
+        return _Aug(graph, metres, seg, t0, t1, point_node, keys, xy)
+
+    def _dedupe(self, src, dst, seg, t0, t1) -> tuple[np.ndarray, ...]:
+        """Edges sorted by (src, dst), the quickest of parallel ones kept;
+        returns them with their metres and minutes."""
+        metres = np.abs(t1 - t0)
+        minutes = metres / self.m_per_min[seg] + EPS_MIN
+        order = np.lexsort((minutes, dst, src))
+        cols = [x[order] for x in (src, dst, seg, t0, t1, metres, minutes)]
+        src, dst = cols[0], cols[1]
+        keep = np.r_[True, (src[1:] != src[:-1]) | (dst[1:] != dst[:-1])][: len(src)]
+        return tuple(x[keep] for x in cols)
 
     @staticmethod
     def _edge_index(aug: _Aug, a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -318,24 +344,207 @@ class RoadGraph:
             anc = up
 
     @staticmethod
-    def _limit(graph: csr_matrix, sources: np.ndarray, targets: np.ndarray):
+    def _hub(graph: csr_matrix, sources: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Minutes from a hub among the sources to every node, and back."""
+        hub = sources[len(sources) // 2]
+        out = dijkstra(graph, indices=hub)
+        back = dijkstra(graph.T.tocsr(), indices=hub)
+        return out, back
+
+    @classmethod
+    def _limit(
+        cls, graph: csr_matrix, sources: np.ndarray, targets: np.ndarray
+    ) -> np.ndarray:
         """Search radius per source that holds every target, from one hub.
 
         For source i, target j and a hub h among the sources,
         d(i, j) <= d(i, h) + d(h, j), so a radius of ``d(i, h) + max_j
-        d(h, j)`` misses nothing reachable through the hub; sources that
-        still miss a target are searched again without a radius. Two
-        searches buy small radii when the points cluster (a team-day).
+        d(h, j)`` misses nothing reachable through the hub. A target the
+        hub cannot reach is out of reach of every source the hub reaches
+        (else the hub would reach it through that source), so only sources
+        the hub does not reach search again without a radius
+        (:meth:`_recheck`). Two searches buy small radii when the points
+        cluster (a team-day).
         """
         radius = np.full(len(sources), np.inf)
         if len(sources) < 8:
             return radius
-        hub = sources[len(sources) // 2]
-        out = dijkstra(graph, indices=hub)[targets]
-        back = dijkstra(graph.T.tocsr(), indices=hub)[sources]
-        if np.isfinite(out).any():
-            radius = back + out[np.isfinite(out)].max()
+        out, back = cls._hub(graph, sources)
+        ends = out[targets]
+        if np.isfinite(ends).any():
+            radius = back[sources] + ends[np.isfinite(ends)].max()
         return radius
+
+    def _recheck(
+        self,
+        aug: _Aug,
+        graph: csr_matrix,
+        sources: np.ndarray,
+        targets: np.ndarray,
+        radius: np.ndarray,
+        block: np.ndarray,
+    ) -> None:
+        """Search again, without a radius, the sources whose misses the hub
+        bound of :meth:`_limit` does not prove (minutes only)."""
+        missed = np.isinf(block).any(axis=1) & np.isfinite(radius)
+        if not missed.any():
+            return
+        out = dijkstra(graph, indices=sources[len(sources) // 2])
+        again = np.flatnonzero(missed & np.isinf(out[sources]))
+        if len(again):
+            block[again] = self._search(
+                aug, graph, sources[again], targets, False, False, np.inf
+            )[0]
+
+    @staticmethod
+    def _subgraph(aug: _Aug, keep: np.ndarray) -> tuple[_Aug, np.ndarray]:
+        """The nodes ``keep`` and the edges between them, renumbered in
+        order (so the edge keys stay sorted); also the new id of each node."""
+        g = aug.graph
+        n = g.shape[0]
+        src = np.repeat(np.arange(n), np.diff(g.indptr))
+        e = keep[src] & keep[g.indices]
+        new_id = np.cumsum(keep) - 1
+        m = int(keep.sum())
+        s2, d2 = new_id[src[e]], new_id[g.indices[e]]
+        indptr = np.r_[0, np.cumsum(np.bincount(s2, minlength=m))]
+        graph = csr_matrix((g.data[e], d2, indptr), shape=(m, m))
+        pn = aug.point_node
+        inside = (pn >= 0) & keep[np.maximum(pn, 0)]
+        point_node = np.where(inside, new_id[np.maximum(pn, 0)], -1)
+        sub = _Aug(
+            graph,
+            aug.metres[e],
+            aug.seg[e],
+            aug.t0[e],
+            aug.t1[e],
+            point_node,
+            s2 * m + d2,
+            aug.xy[keep],
+        )
+        return sub, new_id
+
+    def _exact(
+        self,
+        aug: _Aug,
+        sources: np.ndarray,
+        targets: np.ndarray,
+        reverse: bool,
+        metres: bool,
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Minutes (and metres) sources x targets, searched on as small a
+        graph as is provably exact.
+
+        First on the nodes near the points' bounding box (:meth:`_boxed`),
+        which proves most pairs of a team-day; the rows, or the columns if
+        fewer, holding a pair it cannot prove are searched again within
+        the hub's ball (:meth:`_in_ball`).
+        """
+        if len(sources) < 8:
+            graph = aug.graph.T.tocsr() if reverse else aug.graph
+            return self._search(aug, graph, sources, targets, reverse, metres, np.inf)
+        block, mblock, proven = self._boxed(aug, sources, targets, reverse, metres)
+        rows = np.flatnonzero(~proven.all(axis=1))
+        cols = np.flatnonzero(~proven.all(axis=0))
+        if len(rows) and len(rows) <= len(cols):
+            b, m = self._in_ball(aug, sources[rows], targets, reverse, metres)
+            block[rows], mblock[rows] = b, m
+        elif len(cols):
+            b, m = self._in_ball(aug, targets[cols], sources, not reverse, metres)
+            block[:, cols], mblock[:, cols] = b.T, m.T
+        return block, mblock
+
+    def _in_ball(
+        self,
+        aug: _Aug,
+        sources: np.ndarray,
+        targets: np.ndarray,
+        reverse: bool,
+        metres: bool,
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Searches on the nodes that can lie on a quickest way, by a hub.
+
+        With a hub h among the sources, every node v on a quickest way from
+        source i to target j has d(h,v) + d(v,h) <= rt(i) + rt(j), where
+        rt(x) = d(h,x) + d(x,h) is the round trip through the hub (the
+        triangle inequality twice, and d(i,j) <= d(i,h) + d(h,j)). So the
+        searches run on the nodes within ``max rt(i) + max rt(j)`` of round
+        trip, each within its radius of :meth:`_limit`. Points the hub
+        cannot go to and come back from are searched on the whole graph:
+        their rows forward, their columns backward.
+        """
+        fwd = aug.graph
+        bwd = fwd.T.tocsr()
+        graph, other = (bwd, fwd) if reverse else (fwd, bwd)
+        if len(sources) < 8:
+            return self._search(aug, graph, sources, targets, reverse, metres, np.inf)
+        out, back = self._hub(graph, sources)
+        rt = out + back
+        good_s = np.flatnonzero(np.isfinite(rt[sources]))
+        good_t = np.flatnonzero(np.isfinite(rt[targets]))
+        block = np.full((len(sources), len(targets)), np.inf)
+        mblock = np.full(block.shape, np.nan)
+        if len(good_s) and len(good_t):
+            s, t = sources[good_s], targets[good_t]
+            sub, new_id = self._subgraph(aug, rt <= rt[s].max() + rt[t].max())
+            sgraph = sub.graph.T.tocsr() if reverse else sub.graph
+            radius = back[s] + out[t].max()
+            b, m = self._search(
+                sub, sgraph, new_id[s], new_id[t], reverse, metres, radius
+            )
+            block[np.ix_(good_s, good_t)] = b
+            mblock[np.ix_(good_s, good_t)] = m
+        bad_s = np.setdiff1d(np.arange(len(sources)), good_s)
+        if len(bad_s):
+            b, m = self._search(
+                aug, graph, sources[bad_s], targets, reverse, metres, np.inf
+            )
+            block[bad_s], mblock[bad_s] = b, m
+        bad_t = np.setdiff1d(np.arange(len(targets)), good_t)
+        if len(bad_t):
+            b, m = self._search(
+                aug, other, targets[bad_t], sources, not reverse, metres, np.inf
+            )
+            block[:, bad_t], mblock[:, bad_t] = b.T, m.T
+        return block, mblock
+
+    def _boxed(
+        self,
+        aug: _Aug,
+        s: np.ndarray,
+        t: np.ndarray,
+        reverse: bool,
+        metres: bool,
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Searches on the nodes near the points' bounding box, and which
+        results are proven the quickest way.
+
+        A way that leaves the box from i to j passes a node w outside it,
+        so it is at least |i - w| + |w - j| metres long (no road is shorter
+        than the straight line), hence at least the distance from i to j
+        mirrored in the nearest box side, and takes at least that over the
+        top speed. A box result within that bound is the quickest way.
+        """
+        every = np.r_[s, t]
+        lo, hi = aug.xy[every].min(axis=0), aug.xy[every].max(axis=0)
+        margin = max(BOX_MARGIN_MIN_M, BOX_MARGIN_SHARE * float(np.hypot(*(hi - lo))))
+        lo, hi = lo - margin, hi + margin
+        inside = np.all((aug.xy >= lo) & (aug.xy <= hi), axis=1)
+        sub, new_id = self._subgraph(aug, inside)
+        sgraph = sub.graph.T.tocsr() if reverse else sub.graph
+        block, mblock = self._search(
+            sub, sgraph, new_id[s], new_id[t], reverse, metres, np.inf
+        )
+        pi, pj = aug.xy[s][:, None, :], aug.xy[t][None, :, :]
+        bound = np.full(block.shape, np.inf)
+        for axis in (0, 1):
+            for wall in (lo[axis], hi[axis]):
+                mirrored = pj.copy()
+                mirrored[..., axis] = 2 * wall - pj[..., axis]
+                bound = np.minimum(bound, np.linalg.norm(pi - mirrored, axis=2))
+        if inside.all():  # the box holds the whole graph: nothing to prove
+            return block, mblock, np.ones(block.shape, dtype=bool)
+        return block, mblock, block <= bound / self.m_per_min.max()
 
     # --- matrices -------------------------------------------------------------
 
@@ -362,16 +571,21 @@ class RoadGraph:
             dist_m = np.full((no, nd), np.nan)
         else:
             minutes, dist_m = self._inserted(snap, no, from_origins, metres)
-        acc_o, acc_d = access_min[:no], access_min[no:]
-        minutes = minutes + acc_o[:, None] + acc_d[None, :]
-        dist_m = dist_m + snap.access_m[:no, None] + snap.access_m[None, no:]
+        minutes += access_min[:no, None]
+        minutes += access_min[None, no:]
+        if metres:  # without metres they stay NaN whatever is added
+            dist_m += snap.access_m[:no, None]
+            dist_m += snap.access_m[None, no:]
         # a point onto itself costs nothing, even off the road
-        same = np.all(origins[:, None, :] == destinations[None, :, :], axis=2)
+        same = (origins[:, None, 0] == destinations[None, :, 0]) & (
+            origins[:, None, 1] == destinations[None, :, 1]
+        )
         minutes[same] = 0.0
         dist_m[same] = 0.0
         code = self._codes(snap, no, minutes)
-        minutes[code != REACHABLE] = np.inf
-        dist_m[code != REACHABLE] = np.inf
+        bad = code != REACHABLE
+        minutes[bad] = np.inf
+        dist_m[bad] = np.inf
         return RoadMatrix(minutes, dist_m, code)
 
     def _inserted(
@@ -386,18 +600,11 @@ class RoadGraph:
         dist_m = np.full((no, nd), np.inf)
         sources = o_nodes if from_origins else d_nodes
         targets = d_nodes if from_origins else o_nodes
-        graph = aug.graph if from_origins else aug.graph.T.tocsr()
         ok_src = np.flatnonzero(sources >= 0)
         ok_tgt = np.flatnonzero(targets >= 0)
         if len(ok_src) and len(ok_tgt):
             s, t = sources[ok_src], targets[ok_tgt]
-            rev = not from_origins
-            limit = self._limit(graph, s, t)
-            block, mblock = self._search(aug, graph, s, t, rev, metres, limit)
-            again = np.flatnonzero(np.isinf(block).any(axis=1))
-            if np.isfinite(limit).any() and len(again):
-                b2, m2 = self._search(aug, graph, s[again], t, rev, metres, np.inf)
-                block[again], mblock[again] = b2, m2
+            block, mblock = self._exact(aug, s, t, not from_origins, metres)
             if from_origins:
                 minutes[np.ix_(ok_src, ok_tgt)] = block
                 dist_m[np.ix_(ok_src, ok_tgt)] = mblock
@@ -445,11 +652,7 @@ class RoadGraph:
         if len(ok_src) and len(cols):
             limit = self._limit(graph, src[ok_src], cols)
             dist, _ = self._search(aug, graph, src[ok_src], cols, False, False, limit)
-            again = np.flatnonzero(np.isinf(dist).any(axis=1))
-            if np.isfinite(limit).any() and len(again):
-                dist[again] = self._search(
-                    aug, graph, src[ok_src][again], cols, False, False, np.inf
-                )[0]
+            self._recheck(aug, graph, src[ok_src], cols, limit, dist)
             k = len(s_)
             du, dv, dins = dist[:, :k], dist[:, k : 2 * k], dist[:, 2 * k :]
             spd = self.m_per_min[s_]

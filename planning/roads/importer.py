@@ -29,7 +29,14 @@ from planning.roads.read import read_lines
 from planning.roads.topology import build_topology
 from planning.travel import metric_crs, metric_xy
 
-__all__ = ["ROAD_KINDS", "import_roads_into_project", "check_roads"]
+__all__ = [
+    "FAR_FROM_ROAD_M",
+    "ROAD_KINDS",
+    "check_roads",
+    "far_from_roads",
+    "far_from_roads_issue",
+    "import_roads_into_project",
+]
 
 register()
 ROAD_KINDS = ("roads", "barriers")
@@ -47,6 +54,7 @@ LOCAL_CLASSES = {
 }
 ISLAND_SHARE = 0.05  # a part holding under 5% of the road length is an island
 SHOWN_IDS = 10
+FAR_FROM_ROAD_M = 500.0  # points farther from a stoppable road are listed
 
 
 def _county(scenario: Scenario) -> gpd.GeoSeries:
@@ -126,6 +134,42 @@ def _islands(graph: RoadGraph, scenario: Scenario, log: IssueLog) -> None:
             ids = gdf[id_col].astype(str).to_numpy()[on_island]
             shown = ids[:SHOWN_IDS].tolist() + (["…"] if len(ids) > SHOWN_IDS else [])
             log.add("roads_islands", WARNING, ident=name, n=len(ids), ids=shown)
+
+
+def far_from_roads(
+    graph: RoadGraph,
+    points: gpd.GeoDataFrame,
+    id_col: str,
+    metres: float = FAR_FROM_ROAD_M,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Ids of ``points`` more than ``metres`` from any road a car may stop
+    on, and their distances, farthest first.
+
+    They stay in the plan (their access leg is walked at the policy's
+    access speed); the list tells the planner which addresses to check.
+    """
+    if len(points) == 0:
+        return np.zeros(0, dtype=object), np.zeros(0)
+    snap = graph.snap(metric_xy(points, graph.crs))
+    dist = np.where(np.isnan(snap.access_m), np.inf, snap.access_m)
+    far = np.flatnonzero(dist > metres)
+    far = far[np.argsort(-dist[far], kind="stable")]
+    return points[id_col].astype(str).to_numpy()[far], dist[far]
+
+
+def far_from_roads_issue(
+    ids: np.ndarray, layer: str = "enterprises", metres: float = FAR_FROM_ROAD_M
+) -> Issue | None:
+    """The warning naming the points of :func:`far_from_roads` (None if none)."""
+    if len(ids) == 0:
+        return None
+    shown = [str(i) for i in ids[:SHOWN_IDS]] + (["…"] if len(ids) > SHOWN_IDS else [])
+    return Issue(
+        "roads_far_points",
+        WARNING,
+        ident=layer,
+        params={"n": len(ids), "metres": metres, "ids": shown},
+    )
 
 
 def import_roads_into_project(
@@ -236,6 +280,11 @@ def _roads(gdf: gpd.GeoDataFrame, scenario: Scenario, log: IssueLog):
         )
     graph = RoadGraph(network, policy)
     _islands(graph, scenario, log)
+    if scenario.enterprises is not None:
+        ids, _ = far_from_roads(graph, scenario.enterprises, "enterprise_id")
+        issue = far_from_roads_issue(ids)
+        if issue is not None:
+            log.add(issue.code, issue.level, ident=issue.ident, **issue.params)
     log.add(
         "roads_imported",
         INFO,

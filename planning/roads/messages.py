@@ -60,6 +60,12 @@ ROAD_TEMPLATES: dict[str, dict[str, str]] = {
         "zh_CN": "{n} 个点只能到达小块孤立路网（不与主路网相连）：{ids}",
         "en": "{n} point(s) can reach only a small island of road: {ids}",
     },
+    "roads_far_points": {
+        "zh_CN": "{n} 个点距最近可停车的道路超过 {metres:g} 米，仍纳入计划"
+        "（接驳段按步行速度计）：{ids}",
+        "en": "{n} point(s) lie more than {metres:g} m from any road a vehicle may "
+        "stop on; still planned, with the access leg at walking pace: {ids}",
+    },
     "barriers_look_like_roads": {
         "zh_CN": "该图层有道路字段（{fields}）且含 {n} 条线，像是道路图层；"
         "请用 --as roads 导入",

@@ -142,12 +142,14 @@ def standby_points(
     cluster_m: float = 100.0,
     max_candidates: int = 2000,
     time_limit: float = 30.0,
+    allowed: np.ndarray | None = None,
 ) -> StandbyResult:
     """Choose ``k`` junctions maximising weighted events within ``limit``.
 
     Events already within ``limit`` of a base count for the bases; the
     MILP (HiGHS) places the cars for the rest. Candidates are junctions on
-    roads a car may stop at, the ``max_candidates`` covering most weight.
+    roads a car may stop at (and in ``allowed``, a mask over the graph's
+    nodes, when given), the ``max_candidates`` covering most weight.
     """
     events_xy = np.asarray(events_xy, float).reshape(-1, 2)
     w = np.ones(len(events_xy)) if weights is None else np.asarray(weights, float)
@@ -171,6 +173,8 @@ def standby_points(
     stop_node = np.zeros(graph.n_nodes, dtype=bool)
     stop_node[graph.u[graph.stop]] = True
     stop_node[graph.v[graph.stop]] = True
+    if allowed is not None:
+        stop_node &= np.asarray(allowed, dtype=bool)
     rows, cols = [], []
     ok = np.flatnonzero(src >= 0)
     for part in np.array_split(ok, max(1, len(ok) // 200)):
