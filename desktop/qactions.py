@@ -16,6 +16,7 @@ from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import QMenu, QToolBar
 
 from desktop.basemap import install_basemap_menu
+from desktop.db_dialog import install_db_actions
 
 if TYPE_CHECKING:
     from desktop.main_window import MainWindow
@@ -113,6 +114,10 @@ class WindowActions(QObject):
         self.menu_file.addActions([self.act_import, self.act_export])
         self.menu_file.addSeparator()
         self.menu_file.addAction(self.act_quit)
+        # 从数据库打开 / 保存到数据库, after 另存为 (the shared PostGIS store)
+        self.db = install_db_actions(
+            window, window.document, window.settings, self.menu_file
+        )
         self.menu_edit = bar.addMenu("")
         self.menu_edit.addActions([self.act_undo, self.act_redo])
         self.menu_edit.addSeparator()
@@ -193,6 +198,8 @@ class WindowActions(QObject):
         self.act_export.setToolTip(
             self.tr("Maps, work orders, schedule, KML/GPX for the field teams")
         )
+        self.db.act_open.setText(self.tr("Open from &database…"))
+        self.db.act_save.setText(self.tr("Save to data&base…"))
         self.act_quit.setText(self.tr("E&xit"))
         self.menu_edit.setTitle(self.tr("&Edit"))
         self._update_undo_texts()
@@ -253,7 +260,12 @@ class WindowActions(QObject):
         window = self.window
         busy = window.runner.busy
         has_plan = window.document.plan is not None
-        for act in (self.act_new_sample, self.act_open, self.menu_recent.menuAction()):
+        for act in (
+            self.act_new_sample,
+            self.act_open,
+            self.menu_recent.menuAction(),
+            self.db.act_open,
+        ):
             act.setEnabled(not busy)
         # edits wait while a run works on a snapshot of the plan
         for act in (
@@ -273,6 +285,7 @@ class WindowActions(QObject):
         self.act_redo.setEnabled(self._can_redo and not busy)
         self.act_save.setEnabled(has_plan and not busy)
         self.act_save_as.setEnabled(has_plan and not busy)
+        self.db.act_save.setEnabled(has_plan and not busy)
         self.act_cancel.setEnabled(busy)
         for button, act in (
             (window.squads_panel.assign_button, self.act_assign),

@@ -794,12 +794,12 @@
         <translation>没有可保存的规划。</translation>
     </message>
     <message>
-        <location filename="../../desktop/document.py" line="166"/>
+        <location filename="../../desktop/document.py" line="170"/>
         <source>Unknown squad {0}.</source>
         <translation>未知中队 {0}。</translation>
     </message>
     <message>
-        <location filename="../../desktop/document.py" line="215"/>
+        <location filename="../../desktop/document.py" line="219"/>
         <source>Unknown cell(s): {0}.</source>
         <translation>未知网格：{0}。</translation>
     </message>
@@ -1273,167 +1273,177 @@ Move anyway?</source>
 <context>
     <name>WindowActions</name>
     <message>
-        <location filename="../../desktop/qactions.py" line="182"/>
+        <location filename="../../desktop/qactions.py" line="187"/>
         <source>&amp;File</source>
         <translation>文件(&amp;F)</translation>
     </message>
     <message>
-        <location filename="../../desktop/qactions.py" line="183"/>
+        <location filename="../../desktop/qactions.py" line="188"/>
         <source>&amp;New sample project</source>
         <translation>新建示例(&amp;N)</translation>
     </message>
     <message>
-        <location filename="../../desktop/qactions.py" line="184"/>
+        <location filename="../../desktop/qactions.py" line="189"/>
         <source>&amp;Open…</source>
         <translation>打开(&amp;O)…</translation>
     </message>
     <message>
-        <location filename="../../desktop/qactions.py" line="185"/>
+        <location filename="../../desktop/qactions.py" line="190"/>
         <source>Recent projects</source>
         <translation>最近项目</translation>
     </message>
     <message>
-        <location filename="../../desktop/qactions.py" line="186"/>
+        <location filename="../../desktop/qactions.py" line="191"/>
         <source>&amp;Save</source>
         <translation>保存(&amp;S)</translation>
     </message>
     <message>
-        <location filename="../../desktop/qactions.py" line="187"/>
+        <location filename="../../desktop/qactions.py" line="192"/>
         <source>Save &amp;as…</source>
         <translation>另存为(&amp;A)…</translation>
     </message>
     <message>
-        <location filename="../../desktop/qactions.py" line="188"/>
+        <location filename="../../desktop/qactions.py" line="193"/>
         <source>&amp;Import layer…</source>
         <translation>导入图层(&amp;I)…</translation>
     </message>
     <message>
-        <location filename="../../desktop/qactions.py" line="190"/>
+        <location filename="../../desktop/qactions.py" line="195"/>
         <source>Import cells, towns, squads, enterprises or hotspots (Ctrl+I)</source>
         <translation>导入网格、乡镇、中队、企业或热点图层（Ctrl+I）</translation>
     </message>
     <message>
-        <location filename="../../desktop/qactions.py" line="192"/>
+        <location filename="../../desktop/qactions.py" line="197"/>
         <source>&amp;Export…</source>
         <translation>导出(&amp;E)…</translation>
     </message>
     <message>
-        <location filename="../../desktop/qactions.py" line="194"/>
+        <location filename="../../desktop/qactions.py" line="199"/>
         <source>Maps, work orders, schedule, KML/GPX for the field teams</source>
         <translation>为一线队员导出地图、作业单、排程表和 KML/GPX</translation>
     </message>
     <message>
-        <location filename="../../desktop/qactions.py" line="196"/>
+        <location filename="../../desktop/qactions.py" line="201"/>
+        <source>Open from &amp;database…</source>
+        <translation>从数据库打开(&amp;D)…</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/qactions.py" line="202"/>
+        <source>Save to data&amp;base…</source>
+        <translation>保存到数据库(&amp;B)…</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/qactions.py" line="203"/>
         <source>E&amp;xit</source>
         <translation>退出(&amp;X)</translation>
     </message>
     <message>
-        <location filename="../../desktop/qactions.py" line="197"/>
+        <location filename="../../desktop/qactions.py" line="204"/>
         <source>&amp;Edit</source>
         <translation>编辑(&amp;E)</translation>
     </message>
     <message>
-        <location filename="../../desktop/qactions.py" line="199"/>
+        <location filename="../../desktop/qactions.py" line="206"/>
         <source>&amp;Assign selected cells…</source>
         <translation>划转所选网格(&amp;A)…</translation>
     </message>
     <message>
-        <location filename="../../desktop/qactions.py" line="200"/>
+        <location filename="../../desktop/qactions.py" line="207"/>
         <source>&amp;Lock selected cells</source>
         <translation>锁定所选网格(&amp;L)</translation>
     </message>
     <message>
-        <location filename="../../desktop/qactions.py" line="201"/>
+        <location filename="../../desktop/qactions.py" line="208"/>
         <source>&amp;Unlock selected cells</source>
         <translation>解锁所选网格(&amp;U)</translation>
     </message>
     <message>
-        <location filename="../../desktop/qactions.py" line="202"/>
+        <location filename="../../desktop/qactions.py" line="209"/>
         <source>&amp;Re-balance around my edits</source>
         <translation>围绕手工调整重新平衡(&amp;R)</translation>
     </message>
     <message>
-        <location filename="../../desktop/qactions.py" line="203"/>
+        <location filename="../../desktop/qactions.py" line="210"/>
         <source>Clear cell selection</source>
         <translation>清除网格选择</translation>
     </message>
     <message>
-        <location filename="../../desktop/qactions.py" line="204"/>
+        <location filename="../../desktop/qactions.py" line="211"/>
         <source>&amp;Move visit to day…</source>
         <translation>将检查移到某天(&amp;M)…</translation>
     </message>
     <message>
-        <location filename="../../desktop/qactions.py" line="205"/>
+        <location filename="../../desktop/qactions.py" line="212"/>
         <source>&amp;Plan</source>
         <translation>规划(&amp;P)</translation>
     </message>
     <message>
-        <location filename="../../desktop/qactions.py" line="206"/>
+        <location filename="../../desktop/qactions.py" line="213"/>
         <source>Run se&amp;ttings…</source>
         <translation>运行设置(&amp;T)…</translation>
     </message>
     <message>
-        <location filename="../../desktop/qactions.py" line="207"/>
+        <location filename="../../desktop/qactions.py" line="214"/>
         <source>Run &amp;zoning</source>
         <translation>运行划片(&amp;Z)</translation>
     </message>
     <message>
-        <location filename="../../desktop/qactions.py" line="208"/>
+        <location filename="../../desktop/qactions.py" line="215"/>
         <source>Run &amp;scheduling</source>
         <translation>运行排程(&amp;S)</translation>
     </message>
     <message>
-        <location filename="../../desktop/qactions.py" line="209"/>
+        <location filename="../../desktop/qactions.py" line="216"/>
         <source>&amp;Plan all</source>
         <translation>全部规划(&amp;P)</translation>
     </message>
     <message>
-        <location filename="../../desktop/qactions.py" line="210"/>
+        <location filename="../../desktop/qactions.py" line="217"/>
         <source>&amp;Cancel run</source>
         <translation>取消运行(&amp;C)</translation>
     </message>
     <message>
-        <location filename="../../desktop/qactions.py" line="211"/>
+        <location filename="../../desktop/qactions.py" line="218"/>
         <source>&amp;View</source>
         <translation>视图(&amp;V)</translation>
     </message>
     <message>
-        <location filename="../../desktop/qactions.py" line="212"/>
+        <location filename="../../desktop/qactions.py" line="219"/>
         <source>&amp;Language</source>
         <translation>语言(&amp;L)</translation>
     </message>
     <message>
-        <location filename="../../desktop/qactions.py" line="213"/>
+        <location filename="../../desktop/qactions.py" line="220"/>
         <source>&amp;Help</source>
         <translation>帮助(&amp;H)</translation>
     </message>
     <message>
-        <location filename="../../desktop/qactions.py" line="214"/>
+        <location filename="../../desktop/qactions.py" line="221"/>
         <source>&amp;About</source>
         <translation>关于(&amp;A)</translation>
     </message>
     <message>
-        <location filename="../../desktop/qactions.py" line="215"/>
+        <location filename="../../desktop/qactions.py" line="222"/>
         <source>Toolbar</source>
         <translation>工具栏</translation>
     </message>
     <message>
-        <location filename="../../desktop/qactions.py" line="234"/>
+        <location filename="../../desktop/qactions.py" line="241"/>
         <source>&amp;Undo {0}</source>
         <translation>撤销(&amp;U) {0}</translation>
     </message>
     <message>
-        <location filename="../../desktop/qactions.py" line="234"/>
+        <location filename="../../desktop/qactions.py" line="241"/>
         <source>&amp;Undo</source>
         <translation>撤销(&amp;U)</translation>
     </message>
     <message>
-        <location filename="../../desktop/qactions.py" line="237"/>
+        <location filename="../../desktop/qactions.py" line="244"/>
         <source>&amp;Redo {0}</source>
         <translation>重做(&amp;R) {0}</translation>
     </message>
     <message>
-        <location filename="../../desktop/qactions.py" line="237"/>
+        <location filename="../../desktop/qactions.py" line="244"/>
         <source>&amp;Redo</source>
         <translation>重做(&amp;R)</translation>
     </message>
