@@ -49,6 +49,7 @@ from desktop.schedule_dock import SchedulePanel, VisitMoves, filtered_table
 from desktop.squads_panel import SquadsPanel
 from desktop.workers import ProgressPanel, TaskRunner
 from desktop.zoning_notes import ZoningNotesPanel
+from desktop.zoning_tools import ZoningTools
 from planning.model import Scenario
 from planning.plan import (
     Plan,
@@ -131,6 +132,7 @@ class MainWindow(QMainWindow):
         self.files = ProjectFiles(self)
         self.transfer = LayerTransfer(self)
         self.visit_moves = VisitMoves(self)
+        self.zoning_tools = ZoningTools(self)
         self.qactions = WindowActions(self)
         self._connect()
         self.retranslate()

@@ -79,6 +79,8 @@ class WindowActions(QObject):
         self.act_run_scheduling = self._action(window.run_scheduling, "F7")
         self.act_run_all = self._action(window.run_all, "F5")
         self.act_cancel = self._action(window.runner.cancel)
+        self.act_rebalance_today = self._action(window.zoning_tools.rebalance_today)
+        self.act_compare = self._action(window.zoning_tools.compare_dialog_ask)
         self.act_move_visit = self._action(window.visit_moves.move_visit_dialog)
         self.act_about = self._action(window.about)
         self.language_group = QActionGroup(self)
@@ -138,6 +140,8 @@ class WindowActions(QObject):
         self.menu_plan.addActions(
             [self.act_run_zoning, self.act_run_scheduling, self.act_run_all]
         )
+        self.menu_plan.addSeparator()
+        self.menu_plan.addActions([self.act_rebalance_today, self.act_compare])
         self.menu_plan.addSeparator()
         self.menu_plan.addAction(self.act_cancel)
         self.menu_view = bar.addMenu("")
@@ -214,6 +218,14 @@ class WindowActions(QObject):
         self.act_run_zoning.setText(self.tr("Run &zoning"))
         self.act_run_scheduling.setText(self.tr("Run &scheduling"))
         self.act_run_all.setText(self.tr("&Plan all"))
+        self.act_rebalance_today.setText(self.tr("Fewest-changes &rebalance"))
+        self.act_rebalance_today.setToolTip(
+            self.tr(
+                "Bring today's zones within the tolerance moving as little "
+                "workload as possible"
+            )
+        )
+        self.act_compare.setText(self.tr("C&ompare plans…"))
         self.act_cancel.setText(self.tr("&Cancel run"))
         self.menu_view.setTitle(self.tr("&View"))
         self.menu_language.setTitle(self.tr("&Language"))
@@ -279,6 +291,8 @@ class WindowActions(QObject):
             self.act_import,
             self.act_export,
             self.act_move_visit,
+            self.act_rebalance_today,
+            self.act_compare,
         ):
             act.setEnabled(has_plan and not busy)
         self.act_undo.setEnabled(self._can_undo and not busy)
