@@ -195,7 +195,43 @@ def _parser() -> argparse.ArgumentParser:
         choices=["ortools", "pyvrp"],
         help="loop solver (default ortools; pyvrp needs: pip install pyvrp)",
     )
-    for sp in (plan, zone, reb, cmp_, sched, val, exp, imp, pat):
+    res = sub.add_parser(
+        "results",
+        help="record field outcomes (检查结果) from a filled schedule.xlsx or a CSV",
+        description="Every row is checked; the file is recorded whole or refused "
+        "with each bad row named, the project left unchanged. CSV columns: "
+        "visit_id, outcome (合格/责令整改/立案/未遇 or pass/rectify/case/not_met), "
+        "deadline (YYYY-MM-DD), note [, items].",
+    )
+    res.add_argument("file", type=Path, help="filled schedule.xlsx or results .csv")
+    res.add_argument("--project", type=Path, required=True, help="plan .gpkg")
+
+    rep = sub.add_parser(
+        "replan",
+        help="repair the plan from a date: follow-ups, absences, urgent visits",
+        description="Days before --from stay as they are; 复查 and revisits of the "
+        "recorded results and urgent visits are added; an absent squad's visits "
+        "move; the rest keeps its day and team where it can.",
+    )
+    rep.add_argument("plan", type=Path, help="plan .gpkg")
+    rep.add_argument("--from", dest="start", type=date.fromisoformat, required=True)
+    rep.add_argument("--out", type=Path, required=True, help="new plan .gpkg")
+    rep.add_argument(
+        "--absent",
+        action="append",
+        default=[],
+        metavar="SQUAD:FROM..TO",
+        help="squad fields no team these days (repeatable)",
+    )
+    rep.add_argument(
+        "--urgent",
+        action="append",
+        default=[],
+        metavar="ENTERPRISE:BY_DATE",
+        help="urgent complaint: visit by this date (repeatable)",
+    )
+    rep.add_argument("--time-limit", type=float, default=20.0, help="solver seconds")
+    for sp in (plan, zone, reb, cmp_, sched, val, exp, imp, pat, res, rep):
         sp.add_argument("--quiet", action="store_true", help="no progress bar")
     from cli_store import add_parsers
 
@@ -592,6 +628,86 @@ def cmd_patrols(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_results(args: argparse.Namespace) -> int:
+    from planning.field.outcomes import ResultsFileError, import_results
+
+    try:
+        report = import_results(args.project, args.file)
+    except ResultsFileError as exc:
+        print("\n".join(exc.lines(args.file, args.project)), file=sys.stderr)
+        return 1
+    print("\n".join(report.lines()))
+    return 0
+
+
+def cmd_replan(args: argparse.Namespace) -> int:
+    from maps.export.spreadsheets import write_changes_xlsx
+    from planning.field.replan import (
+        ReplanSettings,
+        parse_absence,
+        parse_urgent,
+        replan,
+    )
+    from planning.io.project import ProjectError, load_project, save_project
+    from planning.validate import validate
+
+    try:
+        absences = [parse_absence(a) for a in args.absent]
+        urgents = [parse_urgent(u) for u in args.urgent]
+    except ValueError as exc:
+        print(f"错误 error: {exc}", file=sys.stderr)
+        return 2
+    scenario, plan = load_project(args.plan)
+    if plan is None:
+        raise ProjectError(f"{args.plan}: holds no plan to repair")
+    progress = CliProgress(not args.quiet)
+    try:
+        result = replan(
+            plan,
+            args.start,
+            absences,
+            urgents,
+            ReplanSettings(time_limit=args.time_limit),
+            progress,
+        )
+    except ValueError as exc:
+        progress.done()
+        print(f"错误 error: {exc}", file=sys.stderr)
+        return 2
+    progress.done()
+    save_project(args.out, result.plan.scenario, result.plan)
+    changes = result.changes
+    csv_path = args.out.with_name(args.out.stem + "_changes.csv")
+    changes.to_csv(csv_path, index=False, encoding="utf-8-sig")
+    xlsx_path = write_changes_xlsx(
+        result.plan, changes, args.out.with_name(args.out.stem + "_changes.xlsx")
+    )
+    for sid, mine in changes.groupby("squad_id", sort=True):
+        print(f"中队 squad {sid or '-'}:")
+        for r in mine.itertuples(index=False):
+            old = f"{r.old_day} T{r.old_team}" if r.old_day else "-"
+            new = f"{r.new_day} T{r.new_team}" if r.new_day else "-"
+            print(
+                f"  {r.change:<7} {r.visit_id or '-':<8} {r.enterprise_id:<8} "
+                f"{r.kind:<8} {old} -> {new}  {r.reason}"
+            )
+    st = result.stats
+    print(
+        f"改动 changes: moved {st['moved']}, added {st['added']}, dropped "
+        f"{st['dropped']}; untouched visits keeping day and team "
+        f"{st['future_untouched_kept']}/{st['future_untouched']} "
+        f"({st['kept_share']:.1%}); follow-ups on time {st['followups_on_time']}/"
+        f"{st['followups']}; urgent on time {st['urgent_on_time']}/{st['urgent']}; "
+        f"{st['seconds']:.1f} s"
+    )
+    print(f"改动清单 change list: {xlsx_path} (one sheet per squad), {csv_path}")
+    problems = validate(result.plan)
+    for v in problems[:20]:
+        print(f"  {v.kind}: {v.message}")
+    print(f"validator: {len(problems)} violation(s)")
+    return 0 if not problems else 1
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point; returns the process exit code."""
     args = _parser().parse_args(argv)
@@ -613,6 +729,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         "patrols": cmd_patrols,
         "db": cmd_db,
         "batch": cmd_batch,
+        "results": cmd_results,
+        "replan": cmd_replan,
     }[args.command]
     from planning.io.project import ProjectError
     from planning.model import PolicyError, ScenarioError

@@ -55,7 +55,9 @@ class Plan:
 
     ``scenario.cells`` carries ``workload`` and ``squad_id`` (the zones);
     ``scenario.enterprises`` carries ``due_items`` and ``due_date``. The other
-    tables follow ``docs/plan-schema.md``.
+    tables follow ``docs/plan-schema.md``; ``results`` (检查结果 recorded from
+    the field) and ``history`` (enterprise changes they caused) are those of
+    :mod:`planning.field`, ``None`` until the first results come in.
     """
 
     scenario: Scenario
@@ -68,6 +70,8 @@ class Plan:
     zoning: ZoningResult | None = None
     patrols: gpd.GeoDataFrame | None = None
     patrol_points: gpd.GeoDataFrame | None = None
+    results: pd.DataFrame | None = None
+    history: pd.DataFrame | None = None
 
     def copy(self) -> Plan:
         """Deep copy of the tables, so an edit or a background save of one
@@ -84,6 +88,8 @@ class Plan:
             patrol_points=None
             if self.patrol_points is None
             else self.patrol_points.copy(),
+            results=None if self.results is None else self.results.copy(),
+            history=None if self.history is None else self.history.copy(),
         )
 
     def summary(self) -> PlanSummary:

@@ -122,11 +122,21 @@ def _label(row: pd.Series) -> str:
     )
 
 
+def _regular(table: pd.DataFrame) -> pd.DataFrame:
+    """Rows of the due joint visits: 复查, revisits and urgent visits
+    (``kind`` set by the field loop) come on top of them."""
+    if "kind" not in table.columns or len(table) == 0:
+        return table
+    kind = table["kind"]
+    return table[kind.isna() | kind.isin(["", "regular"])]
+
+
 def _check_coverage(
     visits: pd.DataFrame, enterprises: pd.DataFrame, unscheduled: pd.DataFrame
 ) -> list[Violation]:
     """Each due enterprise exactly once: one visit or one unscheduled row."""
     out: list[Violation] = []
+    visits, unscheduled = _regular(visits), _regular(unscheduled)
     due = {
         str(e)
         for e, items in zip(
@@ -168,8 +178,10 @@ def _check_coverage(
 def _check_items(
     visits: pd.DataFrame, enterprises: pd.DataFrame, policy: Policy
 ) -> list[Violation]:
-    """A visit covers exactly the enterprise's due items."""
+    """A visit covers exactly the enterprise's due items (a field-loop visit
+    only items the policy knows)."""
     out: list[Violation] = []
+    regular = set(_regular(visits).index)
     due = _by_enterprise(
         enterprises, enterprises["due_items"].map(lambda s: set(_split(s)))
     )
@@ -178,8 +190,8 @@ def _check_items(
         if eid not in due:
             continue
         items = set(_split(row["items"]))
-        missing = due[eid] - items
-        extra = items - due[eid]
+        missing = due[eid] - items if row.name in regular else set()
+        extra = items - due[eid] if row.name in regular else set()
         if missing:
             out.append(
                 Violation(

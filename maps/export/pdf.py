@@ -80,6 +80,8 @@ ZONE_COLOR = colors.HexColor("#1f77b4")
 STOP_COLOR = colors.HexColor("#1f4e79")
 GRID_COLOR = colors.HexColor("#9aa5b1")
 HEAD_BG = colors.HexColor("#ddebf7")
+OUTCOME_BOXES = ("合格", "责令整改", "立案", "未遇")
+"""检查结果 boxes, the same choices as schedule.xlsx's drop-down."""
 # widths of the stop table: 序号, 时间, 企业, 一张清单, 结果, 企业签字
 STOP_COLS = (9 * mm, 17 * mm, 50 * mm, 64 * mm, 22 * mm, 24 * mm)
 
@@ -571,9 +573,10 @@ def _stop_table(td: TeamDay, plan: Plan, font: CJKFont, st: _Styles) -> LongTabl
                 Paragraph(firm, st.cell),
                 _items_cell(s, plan, box, st),
                 Paragraph(
-                    "<br/>".join(
-                        f"{_box(box)} {w}" for w in ("合格", "责令整改", "立案")
-                    ),
+                    "<br/>".join(f"{_box(box)} {w}" for w in OUTCOME_BOXES)
+                    + "<br/>整改期限 ____月____日<br/>备注 ________"
+                    + f'<br/><font size="7">检查编号 '
+                    f"{escape(_text(s.get('visit_id')))}</font>",
                     st.cell,
                 ),
                 "",

@@ -20,6 +20,7 @@ import pandas as pd
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.datavalidation import DataValidation
 
 from maps.export.common import squad_ids as _squad_ids
 from maps.export.common import text_of
@@ -43,7 +44,13 @@ VISIT_COLUMNS = [
     ("crew", "联合检查部门"),
     ("service_min", "检查用时(分)"),
     ("visit_id", "检查编号"),
+    ("outcome", "检查结果"),
+    ("deadline", "整改期限"),
+    ("note", "备注"),
 ]
+OUTCOME_CHOICES = ("合格", "责令整改", "立案", "未遇")
+"""The 检查结果 drop-down; ``python main.py results`` reads the filled sheet."""
+FILL_FILL = PatternFill("solid", fgColor="FFF2CC")
 RISK_ZH = {"red": "红", "yellow": "黄", "green": "绿"}
 WEEKDAY_ZH = "一二三四五六日"
 HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
@@ -185,6 +192,7 @@ def write_schedule_xlsx(
             v[key] = v[key].map(lambda s: _dept_list(s, depts))
         rows = [[r[k] for k, _ in VISIT_COLUMNS] for _, r in v.iterrows()]
         _write_table(ws, headers, rows)
+        _result_columns(ws, len(rows))
     _roster_sheet(wb.create_sheet(_sheet_title(ROSTER_SHEET, used)), plan, ids)
     _unscheduled_sheet(
         wb.create_sheet(_sheet_title(UNSCHEDULED_SHEET, used)), plan, squad_id
@@ -194,6 +202,42 @@ def write_schedule_xlsx(
         _write_table(ws, ["说明"], [["示例数据 (synthetic): 本表由示例场景生成"]])
     wb.save(path)
     return path
+
+
+def _result_columns(ws, n_rows: int) -> None:
+    """The columns a team fills in: a drop-down for 检查结果, a date cell for
+    整改期限 (Excel's date picker, checked on entry) and free text 备注."""
+    keys = [k for k, _ in VISIT_COLUMNS]
+    last = max(n_rows + 1, 2)
+    col = {k: get_column_letter(keys.index(k) + 1) for k in ("outcome", "deadline")}
+    outcome = DataValidation(
+        type="list",
+        formula1='"' + ",".join(OUTCOME_CHOICES) + '"',
+        allow_blank=True,
+        showErrorMessage=True,
+        errorTitle="检查结果",
+        error="请选择：" + " / ".join(OUTCOME_CHOICES),
+    )
+    outcome.add(f"{col['outcome']}2:{col['outcome']}{last}")
+    deadline = DataValidation(
+        type="date",
+        operator="greaterThan",
+        formula1="DATE(2000,1,1)",
+        allow_blank=True,
+        showErrorMessage=True,
+        errorTitle="整改期限",
+        error="请填写日期 YYYY-MM-DD",
+    )
+    deadline.add(f"{col['deadline']}2:{col['deadline']}{last}")
+    ws.add_data_validation(outcome)
+    ws.add_data_validation(deadline)
+    for key in ("outcome", "deadline", "note"):
+        letter = get_column_letter(keys.index(key) + 1)
+        ws.column_dimensions[letter].width = 14 if key != "note" else 24
+        for row in range(2, n_rows + 2):
+            ws[f"{letter}{row}"].fill = FILL_FILL
+            if key == "deadline":
+                ws[f"{letter}{row}"].number_format = "yyyy-mm-dd"
 
 
 def _dept_list(value: Any, depts: dict[str, str]) -> str:
@@ -397,3 +441,48 @@ def _plain(value: object) -> object:
     if hasattr(value, "item"):
         return value.item()
     return value
+
+
+CHANGE_HEADERS = {
+    "change": "改动",
+    "visit_id": "检查编号",
+    "enterprise_id": "企业编号",
+    "name": "企业名称",
+    "kind": "类型",
+    "old_day": "原日期",
+    "old_team": "原小组",
+    "new_day": "新日期",
+    "new_team": "新小组",
+    "reason": "原因",
+}
+CHANGE_ZH = {"moved": "调整", "added": "新增", "dropped": "取消", "late": "逾期"}
+KIND_ZH = {
+    "regular": "综合查一次",
+    "followup": "复查",
+    "revisit": "再次上门",
+    "urgent": "紧急投诉",
+}
+
+
+def write_changes_xlsx(plan: Plan, changes: pd.DataFrame, path: str | Path) -> Path:
+    """The replan's change list, one sheet per squad, to tell squad leaders
+    which visits moved, were added or dropped (see :mod:`planning.field.replan`)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    wb = Workbook()
+    wb.remove(wb.active)
+    used: set[str] = set()
+    names = squad_names(plan)
+    firm = plan.scenario.enterprises.set_index("enterprise_id")["name"]
+    table = changes.copy()
+    table["name"] = table["enterprise_id"].map(firm).fillna("")
+    table["change"] = table["change"].map(CHANGE_ZH).fillna(table["change"])
+    table["kind"] = table["kind"].map(KIND_ZH).fillna(table["kind"])
+    for sid, mine in table.groupby(table["squad_id"].fillna(""), sort=True):
+        ws = wb.create_sheet(_sheet_title(names.get(str(sid), str(sid) or "—"), used))
+        rows = [[r[k] for k in CHANGE_HEADERS] for r in mine.to_dict("records")]
+        _write_table(ws, list(CHANGE_HEADERS.values()), rows)
+    if not len(table):
+        _write_table(wb.create_sheet("无改动"), ["说明"], [["没有改动 no changes"]])
+    wb.save(path)
+    return path

@@ -348,6 +348,77 @@ def _unscheduled(plan: Plan, limit: int = 100) -> str:
     )
 
 
+OUTCOME_COLORS = {
+    "pass": "#2ca02c",
+    "rectify": "#ff7f0e",
+    "case": "#d62728",
+    "not_met": "#7f7f7f",
+}
+
+
+def outcome_bars_svg(
+    cycle: pd.DataFrame, names: dict[str, str], width: int = 520
+) -> str:
+    """One stacked bar per zone: 合格 / 责令整改 / 立案 / 未遇 counts."""
+    from planning.field.tables import OUTCOME_ZH
+
+    row_h, left = 22, 110
+    h = row_h * len(cycle) + 40
+    top = max(1, int(cycle[list(OUTCOME_COLORS)].sum(axis=1).max()))
+    scale = (width - left - 40) / top
+    out = [
+        f'<svg viewBox="0 0 {width} {h}" width="{width}" height="{h}" role="img" '
+        'aria-label="outcomes per zone">'
+    ]
+    # "pass" is a Python keyword: rows as dicts, not named tuples
+    for i, r in enumerate(cycle.to_dict("records")):
+        y = 10 + i * row_h
+        out.append(
+            f'<text x="{left - 6}" y="{y + 14}" text-anchor="end">'
+            f"{_e(names.get(str(r['squad_id']), r['squad_id']))}</text>"
+        )
+        x = float(left)
+        for key, color in OUTCOME_COLORS.items():
+            n = int(r[key])
+            if n:
+                out.append(
+                    f'<rect x="{x:.1f}" y="{y}" width="{n * scale:.1f}" height="16" '
+                    f'fill="{color}"><title>{OUTCOME_ZH[key]} {n}</title></rect>'
+                )
+                x += n * scale
+        total = sum(int(r[k]) for k in OUTCOME_COLORS)
+        out.append(f'<text class="v" x="{x + 4:.1f}" y="{y + 13}">{total}</text>')
+    legend = "  ".join(
+        f'<tspan fill="{c}">■</tspan> {OUTCOME_ZH[k]}'
+        for k, c in OUTCOME_COLORS.items()
+    )
+    out.append(f'<text x="{left}" y="{h - 8}">{legend}</text></svg>')
+    return "".join(out)
+
+
+def _field_loop(plan: Plan, names: dict[str, str]) -> str:
+    """The cycle measured (only once results have been recorded)."""
+    from planning.field.cycle import cycle_table
+
+    if plan.results is None or len(plan.results) == 0:
+        return ""
+    cycle = cycle_table(plan)
+    rows = "".join(
+        f"<tr><td>{_e(names.get(str(r.squad_id), r.squad_id))}</td>"
+        f"<td>{r.followups_on_time} / {r.followups_due}</td>"
+        f"<td>{r.red_to_yellow}</td><td>{r.yellow_to_green}</td>"
+        f"<td>{r.green_to_yellow + r.yellow_to_red + r.green_to_red}</td></tr>"
+        for r in cycle.itertuples(index=False)
+    )
+    return (
+        "<h2>现场闭环 Field loop: 检查结果 outcomes per zone</h2>"
+        f"{outcome_bars_svg(cycle, names)}"
+        "<table><tr><th>中队</th><th>复查按期 follow-ups on time</th>"
+        "<th>红→黄</th><th>黄→绿</th><th>风险升高 worse</th></tr>"
+        f"{rows}</table>"
+    )
+
+
 def summary_html(plan: Plan) -> str:
     """The summary page as one HTML string (no script, no external resource)."""
     sc = plan.scenario
@@ -408,6 +479,7 @@ def summary_html(plan: Plan) -> str:
 </div>
 <h2>热点事件周趋势 Hotspot events per week</h2>{hotspot_svg(weeks)}
 <h2>各中队明细 Per squad</h2>{_table(load)}
+{_field_loop(plan, dict(zip(load["squad_id"], load["name"], strict=True)))}
 {reasons_html}
 </body>
 </html>

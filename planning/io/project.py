@@ -13,7 +13,7 @@ import json
 import os
 import shutil
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import date, datetime
 from pathlib import Path
 
@@ -22,20 +22,31 @@ import numpy as np
 import pandas as pd
 import pyogrio
 
+from planning.field.tables import (
+    HISTORY_COLUMNS,
+    RESULT_COLUMNS,
+    empty_history,
+    empty_results,
+)
 from planning.model import WGS84, Horizon, Scenario, parse_policy
 from planning.plan import Plan
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+"""2 added the field-loop tables ``results`` and ``enterprise_history``;
+a schema-1 file opens with both empty and is written as 2 on its next save."""
 
 SCENARIO_LAYERS = ("cells", "towns", "squads", "enterprises", "hotspots")
 PLAN_LAYERS = ("zones", "visits", "routes")
 PLAN_TABLES = ("unscheduled", "roster")
 OPTIONAL_PLAN_LAYERS = ("patrols", "patrol_points")
+FIELD_TABLES = {"results": "results", "enterprise_history": "history"}
+"""Field-loop table name -> :class:`Plan` attribute."""
 MANAGED_LAYERS = frozenset(
     SCENARIO_LAYERS
     + PLAN_LAYERS
     + PLAN_TABLES
     + OPTIONAL_PLAN_LAYERS
+    + tuple(FIELD_TABLES)
     + ("outline", "departments", "meta")
 )
 
@@ -117,6 +128,10 @@ def project_layers(
             layer = getattr(plan, name)
             if layer is not None and len(layer):
                 layers[name] = layer
+        for name, attr in FIELD_TABLES.items():
+            table = getattr(plan, attr)
+            if table is not None and len(table):
+                layers[name] = table.astype(object)
     layers["meta"] = _meta(scenario, plan)
     return layers
 
@@ -230,17 +245,8 @@ def project_from_layers(
         blackout=blackout,
     )
     scenario = Scenario(
-<<<<<<< HEAD
-        name=meta.get("name", path.stem),
-        **{name: read(name) for name in SCENARIO_LAYERS},
-=======
         name=meta.get("name", Path(source).stem),
-        cells=read("cells"),
-        towns=read("towns"),
-        squads=read("squads"),
-        enterprises=read("enterprises"),
-        hotspots=read("hotspots"),
->>>>>>> store-batch
+        **{name: read(name) for name in SCENARIO_LAYERS},
         policy=policy,
         horizon=horizon,
         synthetic=meta.get("synthetic") == "1",
@@ -262,8 +268,29 @@ def project_from_layers(
         **{name: read(name) for name in PLAN_LAYERS + PLAN_TABLES},
         **{n: read(n) if n in layers else None for n in OPTIONAL_PLAN_LAYERS},
         settings=settings,
+        results=_field_table(layers, "results", RESULT_COLUMNS, empty_results),
+        history=_field_table(
+            layers, "enterprise_history", HISTORY_COLUMNS, empty_history
+        ),
     )
     return scenario, plan
+
+
+def _field_table(
+    layers: Mapping[str, pd.DataFrame],
+    name: str,
+    columns: tuple[str, ...],
+    empty: Callable[[], pd.DataFrame],
+) -> pd.DataFrame:
+    """A field-loop table as text; empty (migrated) when the file predates it."""
+    if name not in layers:
+        return empty()
+    table = pd.DataFrame(layers[name])
+    for col in columns:
+        if col not in table.columns:
+            table[col] = None
+    table = table[list(columns)].astype(object)
+    return table.where(table.notna(), None)
 
 
 # --- road layers and the road-matrix cache -----------------------------------
