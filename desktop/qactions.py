@@ -81,6 +81,8 @@ class WindowActions(QObject):
         self.act_cancel = self._action(window.runner.cancel)
         self.act_rebalance_today = self._action(window.zoning_tools.rebalance_today)
         self.act_compare = self._action(window.zoning_tools.compare_dialog_ask)
+        self.act_import_results = self._action(window.field_loop.import_results_dialog)
+        self.act_replan = self._action(window.field_loop.replan_dialog)
         self.act_move_visit = self._action(window.visit_moves.move_visit_dialog)
         self.act_about = self._action(window.about)
         self.language_group = QActionGroup(self)
@@ -113,7 +115,9 @@ class WindowActions(QObject):
         self.menu_file.addSeparator()
         self.menu_file.addActions([self.act_save, self.act_save_as])
         self.menu_file.addSeparator()
-        self.menu_file.addActions([self.act_import, self.act_export])
+        self.menu_file.addActions(
+            [self.act_import, self.act_import_results, self.act_export]
+        )
         self.menu_file.addSeparator()
         self.menu_file.addAction(self.act_quit)
         # 从数据库打开 / 保存到数据库, after 另存为 (the shared PostGIS store)
@@ -142,6 +146,8 @@ class WindowActions(QObject):
         )
         self.menu_plan.addSeparator()
         self.menu_plan.addActions([self.act_rebalance_today, self.act_compare])
+        self.menu_plan.addSeparator()
+        self.menu_plan.addAction(self.act_replan)
         self.menu_plan.addSeparator()
         self.menu_plan.addAction(self.act_cancel)
         self.menu_view = bar.addMenu("")
@@ -198,6 +204,10 @@ class WindowActions(QObject):
         self.act_import.setToolTip(
             self.tr("Import cells, towns, squads, enterprises or hotspots (Ctrl+I)")
         )
+        self.act_import_results.setText(self.tr("Import inspection &results…"))
+        self.act_import_results.setToolTip(
+            self.tr("The filled schedule.xlsx or a results CSV from the field")
+        )
         self.act_export.setText(self.tr("&Export…"))
         self.act_export.setToolTip(
             self.tr("Maps, work orders, schedule, KML/GPX for the field teams")
@@ -226,6 +236,7 @@ class WindowActions(QObject):
             )
         )
         self.act_compare.setText(self.tr("C&ompare plans…"))
+        self.act_replan.setText(self.tr("Re-plan from a &day…"))
         self.act_cancel.setText(self.tr("&Cancel run"))
         self.menu_view.setTitle(self.tr("&View"))
         self.menu_language.setTitle(self.tr("&Language"))
@@ -293,6 +304,8 @@ class WindowActions(QObject):
             self.act_move_visit,
             self.act_rebalance_today,
             self.act_compare,
+            self.act_import_results,
+            self.act_replan,
         ):
             act.setEnabled(has_plan and not busy)
         self.act_undo.setEnabled(self._can_undo and not busy)
