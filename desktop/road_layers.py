@@ -63,8 +63,8 @@ ADD_JS = """
       pane: "roadlines", interactive: false,
       style: function (f) {
         var major = f.properties.m === 1;
-        return {color: major ? "#6d4c41" : "#8d6e63",
-                weight: major ? 3 : 1.4, opacity: major ? 0.95 : 0.8};
+        return {color: major ? "#4e342e" : "#616161",
+                weight: major ? 3 : 0.8, opacity: major ? 0.95 : 0.55};
       }
     });
     n += data.roads.features.length;
@@ -82,8 +82,9 @@ def _features(gdf: gpd.GeoDataFrame | None, major: bool) -> dict | None:
         gdf = gdf.to_crs(4326)
     geoms = shapely.simplify(gdf.geometry.to_numpy(), SIMPLIFY_DEG)
     geoms = shapely.set_precision(geoms, 1e-6)
-    if major and "road_class" in gdf:
-        flags = np.isin(gdf["road_class"].astype(str).str.lower(), list(MAJOR_CLASSES))
+    column = next((c for c in ("road_class", "highway") if c in gdf), None)
+    if major and column is not None:
+        flags = np.isin(gdf[column].astype(str).str.lower(), list(MAJOR_CLASSES))
     else:
         flags = np.zeros(len(gdf), dtype=bool)
     features = [
