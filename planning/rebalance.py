@@ -40,7 +40,6 @@ from __future__ import annotations
 
 import dataclasses
 import heapq
-import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -53,6 +52,7 @@ from scipy import sparse
 from scipy.optimize import linprog
 from scipy.sparse.csgraph import dijkstra
 
+from planning.cpsat import Stall, StallWatch, new_solver, solve_watched
 from planning.model import Policy
 from planning.progress import (
     CancelToken,
@@ -63,8 +63,9 @@ from planning.progress import (
 )
 from planning.zoning import (
     ZoningSettings,
+    cell_graph,
+    island_cells,
     rezone,
-    stats_geometry,
     zone_stats,
     zones_contiguous,
 )
@@ -202,17 +203,6 @@ class _Today:
         return bool((dev <= tolerance * self.target * (1 + 1e-9) + 1e-9).all())
 
 
-def _base_cells(cells: gpd.GeoDataFrame, squads: gpd.GeoDataFrame) -> np.ndarray:
-    """The cell holding each squad's base (the nearest cell when none does)."""
-    pts = squads.to_crs(cells.crs).geometry
-    hit_s, hit_c = cells.sindex.query(pts, predicate="intersects")
-    base = np.full(len(squads), -1, dtype=np.int64)
-    base[hit_s[::-1]] = hit_c[::-1]
-    for s in np.flatnonzero(base < 0):
-        base[s] = int(cells.geometry.distance(pts.iloc[s]).to_numpy().argmin())
-    return base
-
-
 def _today(cells: gpd.GeoDataFrame, squads: gpd.GeoDataFrame, policy: Policy) -> _Today:
     cells = cells.reset_index(drop=True)
     squads = squads.reset_index(drop=True)
@@ -232,7 +222,7 @@ def _today(cells: gpd.GeoDataFrame, squads: gpd.GeoDataFrame, policy: Policy) ->
         )
     assignment = pd.Series(np.array(squad_ids, dtype=object)[assign], index=ids)
     stats = zone_stats(cells, squads, assignment, policy)
-    adj, travel, islands = stats_geometry(cells, squads, policy)
+    geo = cell_graph(cells, squads, policy)
     if "workload" not in cells:
         raise RebalanceError("cells: no workload column (minutes per cell)")
     w = pd.to_numeric(cells["workload"], errors="coerce").fillna(0.0)
@@ -244,13 +234,13 @@ def _today(cells: gpd.GeoDataFrame, squads: gpd.GeoDataFrame, policy: Policy) ->
     return _Today(
         ids=ids,
         squad_ids=squad_ids,
-        adj=adj.tocsr(),
-        travel=np.asarray(travel, dtype=float),
-        islands=np.asarray(islands, dtype=bool),
+        adj=geo.adj.tocsr(),
+        travel=np.asarray(geo.travel, dtype=float),
+        islands=island_cells(geo),
         w=w,
         target=stats["target"].to_numpy(float),
         assign=assign,
-        base=_base_cells(cells, squads),
+        base=geo.base_cell,
         locked=locked,
     )
 
@@ -403,22 +393,6 @@ def _free_cells(t: _Today, rings: int) -> np.ndarray:
     return (d < rings) & ~t.fixed
 
 
-class _Watch(cp_model.CpSolverSolutionCallback):
-    """Notes when the incumbent last improved; stops on a cancel."""
-
-    def __init__(self, cancel: CancelToken | None, goal: float) -> None:
-        super().__init__()
-        self.cancel = cancel
-        self.goal = goal
-        self.last = time.monotonic()
-
-    def on_solution_callback(self) -> None:
-        self.last = time.monotonic()
-        cancelled = self.cancel is not None and self.cancel.cancelled
-        if cancelled or self.ObjectiveValue() <= self.goal:
-            self.StopSearch()
-
-
 def _run(
     solver: cp_model.CpSolver,
     model: cp_model.CpModel,
@@ -427,25 +401,15 @@ def _run(
     goal: float = -np.inf,
 ) -> int:
     """Solve, stopping once the incumbent has not improved for ``stall``
-    seconds (the last seconds of a travel search rarely buy anything) or
-    reaches ``goal`` (the bound, up to rounding)."""
-    watch = _Watch(cancel, goal)
-    done = threading.Event()
+    seconds, counted from the start (the last seconds of a travel search
+    rarely buy anything), or reaches ``goal`` (the bound, up to rounding)."""
 
-    def poll() -> None:
-        while not done.wait(0.25):
-            late = time.monotonic() - watch.last > stall
-            if late or (cancel is not None and cancel.cancelled):
-                solver.stop_search()
-                return
+    def at_goal(watch: StallWatch) -> None:
+        if watch.objective_value <= goal:
+            watch.stop_search()
 
-    thread = threading.Thread(target=poll, daemon=True)
-    thread.start()
-    try:
-        return solver.solve(model, watch)
-    finally:
-        done.set()
-        thread.join()
+    watch = StallWatch(Stall(seconds=stall, from_start=True), at_goal)
+    return solve_watched(solver, model, watch, cancel)
 
 
 def _solve(
@@ -557,10 +521,9 @@ def _solve(
                 break
     for (u, s), v in x.items():
         model.add_hint(v, s == start[u])
-    solver = cp_model.CpSolver()
-    solver.parameters.num_workers = settings.workers
-    solver.parameters.random_seed = settings.seed
-    solver.parameters.max_time_in_seconds = max(0.5, seconds * _MOVE_SHARE)
+    solver = new_solver(
+        seconds * _MOVE_SHARE, settings.workers, settings.seed, at_least=0.5
+    )
     # the flow bound holds for this model (moves go to neighbouring zones
     # only): stated, it lets CP-SAT prove a zoning that meets it optimal
     floor = int(np.floor(bound * scale)) - slack - moved_fixed
@@ -583,7 +546,9 @@ def _solve(
     model.minimize(
         sum(int(round(t.w[u] * t.travel[s, u] * cs)) * v for (u, s), v in x.items())
     )
-    solver.parameters.max_time_in_seconds = max(0.5, seconds * (1 - _MOVE_SHARE))
+    solver = new_solver(
+        seconds * (1 - _MOVE_SHARE), settings.workers, settings.seed, at_least=0.5
+    )
     status = _run(solver, model, cancel, max(2.0, 0.1 * seconds))
     if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         chosen = {k: solver.boolean_value(v) for k, v in x.items()}

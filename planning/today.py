@@ -124,6 +124,23 @@ def _to_squad_ids(
     return mapped, notes
 
 
+def _squad_column(
+    frame: pd.DataFrame, squads: pd.DataFrame, where: str, what: str, hint: str = ""
+) -> tuple[str, pd.Series, list[str]]:
+    """The squad column of ``frame``, its values as squad ids, and notes.
+
+    Raises :class:`TodayError` naming ``what`` the column should hold when
+    there is none, or naming the values that are no squad."""
+    col = find_squad_column(frame)
+    if col is None:
+        raise TodayError(
+            f"{where}: no column with {what} (looked for "
+            f"{', '.join(SQUAD_COLUMN_NAMES)}){hint}"
+        )
+    mapped, notes = _to_squad_ids(frame[col], squads, f"{where}, column '{col}'")
+    return col, mapped, notes
+
+
 def squads_from_column(
     cells: pd.DataFrame, squads: pd.DataFrame, where: str = "cells"
 ) -> TodayZoning:
@@ -132,13 +149,9 @@ def squads_from_column(
     Raises :class:`TodayError` when no such column exists or a value names
     no squad.
     """
-    col = find_squad_column(cells)
-    if col is None:
-        raise TodayError(
-            f"{where}: no column with today's squad (looked for "
-            f"{', '.join(SQUAD_COLUMN_NAMES)}); or give the zone polygons"
-        )
-    mapped, notes = _to_squad_ids(cells[col], squads, f"{where}, column '{col}'")
+    col, mapped, notes = _squad_column(
+        cells, squads, where, "today's squad", "; or give the zone polygons"
+    )
     if col != "squad_id":
         notes.insert(0, f"{where}: today's squad read from column '{col}'")
     missing = int(mapped.isna().sum())
@@ -161,13 +174,7 @@ def squads_from_zones(
     :data:`CLEAR_SHARE` of the cell, or whose second best comes within
     :data:`TIE_RATIO` of the best; cells no zone touches stay unassigned.
     """
-    col = find_squad_column(zones)
-    if col is None:
-        raise TodayError(
-            f"{where}: no column with the zone's squad (looked for "
-            f"{', '.join(SQUAD_COLUMN_NAMES)})"
-        )
-    zone_squad, notes = _to_squad_ids(zones[col], squads, f"{where}, column '{col}'")
+    _, zone_squad, notes = _squad_column(zones, squads, where, "the zone's squad")
     crs = metric_crs(cells)
     cg = cells.geometry.to_crs(crs).to_numpy()
     zg = zones.geometry.to_crs(crs).make_valid().to_numpy()

@@ -11,6 +11,7 @@ there cannot hide itself here.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -81,16 +82,16 @@ def validate_plan(
         Item catalogue, opening hours, workday, inspectors per day and the
         workdays of the plan.
     """
-    out: list[Violation] = []
-    out += _check_coverage(visits, enterprises, unscheduled)
-    out += _check_items(visits, enterprises, policy)
-    out += _check_crews(visits, roster, policy)
-    out += _check_capacity(roster, policy)
-    out += _check_times(visits, enterprises, policy)
-    out += _check_days(visits, routes, horizon, policy)
-    out += _check_squads(visits, enterprises, cells)
-    out += _check_sequence(visits)
-    return out
+    return [
+        *_check_coverage(visits, enterprises, unscheduled),
+        *_check_items(visits, enterprises, policy),
+        *_check_crews(visits, roster, policy),
+        *_check_capacity(roster, policy),
+        *_check_times(visits, enterprises, policy),
+        *_check_days(visits, routes, horizon, policy),
+        *_check_squads(visits, enterprises, cells),
+        *_check_sequence(visits),
+    ]
 
 
 def validate(plan: Plan) -> list[Violation]:
@@ -133,9 +134,8 @@ def _regular(table: pd.DataFrame) -> pd.DataFrame:
 
 def _check_coverage(
     visits: pd.DataFrame, enterprises: pd.DataFrame, unscheduled: pd.DataFrame
-) -> list[Violation]:
+) -> Iterator[Violation]:
     """Each due enterprise exactly once: one visit or one unscheduled row."""
-    out: list[Violation] = []
     visits, unscheduled = _regular(visits), _regular(unscheduled)
     due = {
         str(e)
@@ -151,36 +151,28 @@ def _check_coverage(
     )
     for eid, n in sorted(seen.items()):
         if eid not in known:
-            out.append(
-                Violation("unknown_enterprise", f"{eid} is visited but not registered")
+            yield Violation(
+                "unknown_enterprise", f"{eid} is visited but not registered"
             )
         if n > 1:
-            out.append(
-                Violation("duplicate_visit", f"{eid} is visited {n} times, not once")
-            )
+            yield Violation("duplicate_visit", f"{eid} is visited {n} times, not once")
         if eid in parked:
-            out.append(
-                Violation(
-                    "scheduled_and_unscheduled",
-                    f"{eid} is both visited and listed as unscheduled",
-                )
+            yield Violation(
+                "scheduled_and_unscheduled",
+                f"{eid} is both visited and listed as unscheduled",
             )
     for eid in sorted(due - set(seen) - parked):
-        out.append(
-            Violation(
-                "missing_visit",
-                f"{eid} has items due but neither a visit nor an unscheduled reason",
-            )
+        yield Violation(
+            "missing_visit",
+            f"{eid} has items due but neither a visit nor an unscheduled reason",
         )
-    return out
 
 
 def _check_items(
     visits: pd.DataFrame, enterprises: pd.DataFrame, policy: Policy
-) -> list[Violation]:
+) -> Iterator[Violation]:
     """A visit covers exactly the enterprise's due items (a field-loop visit
     only items the policy knows)."""
-    out: list[Violation] = []
     regular = set(_regular(visits).index)
     due = _by_enterprise(
         enterprises, enterprises["due_items"].map(lambda s: set(_split(s)))
@@ -193,36 +185,27 @@ def _check_items(
         missing = due[eid] - items if row.name in regular else set()
         extra = items - due[eid] if row.name in regular else set()
         if missing:
-            out.append(
-                Violation(
-                    "items_not_covered",
-                    f"{_label(row)} leaves due items {';'.join(sorted(missing))} "
-                    "unchecked",
-                )
+            yield Violation(
+                "items_not_covered",
+                f"{_label(row)} leaves due items {';'.join(sorted(missing))} unchecked",
             )
         if extra:
-            out.append(
-                Violation(
-                    "extra_items",
-                    f"{_label(row)} checks items not due: {';'.join(sorted(extra))}",
-                )
+            yield Violation(
+                "extra_items",
+                f"{_label(row)} checks items not due: {';'.join(sorted(extra))}",
             )
         unknown = items - set(policy.items)
         if unknown:
-            out.append(
-                Violation(
-                    "items_not_covered",
-                    f"{_label(row)} names unknown items {';'.join(sorted(unknown))}",
-                )
+            yield Violation(
+                "items_not_covered",
+                f"{_label(row)} names unknown items {';'.join(sorted(unknown))}",
             )
-    return out
 
 
 def _check_crews(
     visits: pd.DataFrame, roster: pd.DataFrame, policy: Policy
-) -> list[Violation]:
+) -> Iterator[Violation]:
     """Professional items need that department in the crew and the roster."""
-    out: list[Violation] = []
     rostered = {
         (str(r.dept_id), str(r.day), str(r.squad_id), int(r.team))
         for r in roster.itertuples(index=False)
@@ -238,129 +221,103 @@ def _check_crews(
             key = (d, str(row["day"]), str(row["squad_id"]), int(row["team"]))
             if d not in crew or key not in rostered:
                 where = "crew" if d not in crew else "roster"
-                out.append(
-                    Violation(
-                        "crew_missing_department",
-                        f"{_label(row)}: item {item_id} needs a "
-                        f"{policy.departments[d].name} ({d}) inspector, "
-                        f"missing from the {where}",
-                    )
+                yield Violation(
+                    "crew_missing_department",
+                    f"{_label(row)}: item {item_id} needs a "
+                    f"{policy.departments[d].name} ({d}) inspector, "
+                    f"missing from the {where}",
                 )
-    return out
 
 
-def _check_capacity(roster: pd.DataFrame, policy: Policy) -> list[Violation]:
+def _check_capacity(roster: pd.DataFrame, policy: Policy) -> Iterator[Violation]:
     """Inspectors of a department on one day within inspectors_per_day."""
-    out: list[Violation] = []
     if len(roster) == 0:
-        return out
+        return
     per_day = roster.groupby(["dept_id", "day"])["inspectors"].sum()
     for (dept, day), n in per_day.items():
         dep = policy.departments.get(dept)
         cap = dep.inspectors_per_day if dep else 0
         if n > cap:
-            out.append(
-                Violation(
-                    "department_over_capacity",
-                    f"{dept} sends {int(n)} inspectors on {day} but has {cap} per day",
-                )
+            yield Violation(
+                "department_over_capacity",
+                f"{dept} sends {int(n)} inspectors on {day} but has {cap} per day",
             )
-    return out
 
 
 def _check_times(
     visits: pd.DataFrame, enterprises: pd.DataFrame, policy: Policy
-) -> list[Violation]:
+) -> Iterator[Violation]:
     """Service inside opening hours, outside busy windows and lunch."""
-    out: list[Violation] = []
     category = _by_enterprise(enterprises, enterprises["category"])
     for _, row in visits.iterrows():
         start, end = _clock(row["start"]), _clock(row["end"])
         if start is None or end is None:
-            out.append(Violation("seq_order", f"{_label(row)} has no valid times"))
+            yield Violation("seq_order", f"{_label(row)} has no valid times")
             continue
         need = sum(
             policy.items[i].minutes for i in _split(row["items"]) if i in policy.items
         )
         if end - start < need:
-            out.append(
-                Violation(
-                    "service_too_short",
-                    f"{_label(row)} lasts {end - start} min for {need} min of items",
-                )
+            yield Violation(
+                "service_too_short",
+                f"{_label(row)} lasts {end - start} min for {need} min of items",
             )
         cat = policy.categories.get(category.get(str(row["enterprise_id"]), ""))
         if cat is not None:
             if start < cat.open[0] or end > cat.open[1]:
-                out.append(
-                    Violation(
-                        "outside_opening_hours",
-                        f"{_label(row)} at {row['start']}-{row['end']} is outside "
-                        f"opening hours {cat.open[0] // 60:02d}:{cat.open[0] % 60:02d}"
-                        f"-{cat.open[1] // 60:02d}:{cat.open[1] % 60:02d}",
-                    )
+                yield Violation(
+                    "outside_opening_hours",
+                    f"{_label(row)} at {row['start']}-{row['end']} is outside "
+                    f"opening hours {cat.open[0] // 60:02d}:{cat.open[0] % 60:02d}"
+                    f"-{cat.open[1] // 60:02d}:{cat.open[1] % 60:02d}",
                 )
             for window in cat.busy:
                 if _overlaps(start, end, window):
-                    out.append(
-                        Violation(
-                            "during_busy_window",
-                            f"{_label(row)} at {row['start']}-{row['end']} falls "
-                            f"in the {cat.name} busy window",
-                        )
+                    yield Violation(
+                        "during_busy_window",
+                        f"{_label(row)} at {row['start']}-{row['end']} falls "
+                        f"in the {cat.name} busy window",
                     )
         if _overlaps(start, end, policy.lunch):
-            out.append(
-                Violation(
-                    "during_lunch",
-                    f"{_label(row)} at {row['start']}-{row['end']} overlaps lunch",
-                )
+            yield Violation(
+                "during_lunch",
+                f"{_label(row)} at {row['start']}-{row['end']} overlaps lunch",
             )
-    return out
 
 
 def _check_days(
     visits: pd.DataFrame, routes: pd.DataFrame, horizon: Horizon, policy: Policy
-) -> list[Violation]:
+) -> Iterator[Violation]:
     """Visits on horizon workdays; routes and visits inside the workday."""
-    out: list[Violation] = []
     workdays = {d.isoformat() for d in horizon.workdays()}
     for day in sorted(set(visits["day"].astype(str)) - workdays):
-        out.append(
-            Violation("not_a_workday", f"visits are planned on {day}, not a workday")
-        )
+        yield Violation("not_a_workday", f"visits are planned on {day}, not a workday")
     for _, row in routes.iterrows():
         begin, end = _clock(row["start"]), _clock(row["end"])
         if begin is None or end is None:
             continue
         if begin < policy.day_start or end > policy.day_end:
-            out.append(
-                Violation(
-                    "day_too_long",
-                    f"route {row.get('route_id', '?')} ({row['squad_id']} team "
-                    f"{row['team']}, {row['day']}) runs {row['start']}-{row['end']}, "
-                    "outside the workday",
-                )
+            yield Violation(
+                "day_too_long",
+                f"route {row.get('route_id', '?')} ({row['squad_id']} team "
+                f"{row['team']}, {row['day']}) runs {row['start']}-{row['end']}, "
+                "outside the workday",
             )
     for _, row in visits.iterrows():
         eta, end = _clock(row["eta"]), _clock(row["end"])
         if eta is not None and end is not None:
             if eta < policy.day_start or end > policy.day_end:
-                out.append(
-                    Violation(
-                        "day_too_long",
-                        f"{_label(row)} at {row['eta']}-{row['end']} is outside "
-                        "the workday",
-                    )
+                yield Violation(
+                    "day_too_long",
+                    f"{_label(row)} at {row['eta']}-{row['end']} is outside "
+                    "the workday",
                 )
-    return out
 
 
 def _check_squads(
     visits: pd.DataFrame, enterprises: pd.DataFrame, cells: pd.DataFrame
-) -> list[Violation]:
+) -> Iterator[Violation]:
     """The visiting squad owns the enterprise's cell."""
-    out: list[Violation] = []
     cell_of = _by_enterprise(enterprises, enterprises["cell_id"])
     owner = dict(zip(cells["cell_id"], cells["squad_id"], strict=True))
     for _, row in visits.iterrows():
@@ -369,18 +326,14 @@ def _check_squads(
             continue
         zone = owner.get(cell)
         if zone != row["squad_id"]:
-            out.append(
-                Violation(
-                    "wrong_squad",
-                    f"{_label(row)}: cell {cell} belongs to squad {zone}",
-                )
+            yield Violation(
+                "wrong_squad",
+                f"{_label(row)}: cell {cell} belongs to squad {zone}",
             )
-    return out
 
 
-def _check_sequence(visits: pd.DataFrame) -> list[Violation]:
+def _check_sequence(visits: pd.DataFrame) -> Iterator[Violation]:
     """Per team-day: seq 1..n, arrival before start, no overlapping stops."""
-    out: list[Violation] = []
     days: dict[tuple[str, int, str], list[pd.Series]] = defaultdict(list)
     for _, row in visits.iterrows():
         days[str(row["squad_id"]), int(row["team"]), str(row["day"])].append(row)
@@ -388,8 +341,8 @@ def _check_sequence(visits: pd.DataFrame) -> list[Violation]:
         rows.sort(key=lambda r: int(r["seq"]))
         where = f"{squad} team {team} on {day}"
         if [int(r["seq"]) for r in rows] != list(range(1, len(rows) + 1)):
-            out.append(
-                Violation("seq_order", f"{where}: stop numbers are not 1..{len(rows)}")
+            yield Violation(
+                "seq_order", f"{where}: stop numbers are not 1..{len(rows)}"
             )
         prev_end = None
         for r in rows:
@@ -397,19 +350,14 @@ def _check_sequence(visits: pd.DataFrame) -> list[Violation]:
             if eta is None or start is None or end is None:
                 continue
             if start < eta or end < start:
-                out.append(
-                    Violation(
-                        "seq_order", f"{_label(r)}: service starts before arrival"
-                    )
+                yield Violation(
+                    "seq_order", f"{_label(r)}: service starts before arrival"
                 )
             if prev_end is not None and eta < prev_end:
-                out.append(
-                    Violation(
-                        "seq_order",
-                        f"{_label(r)}: stop {r['seq']} arrives at {r['eta']}, before "
-                        f"the previous stop ends at {prev_end // 60:02d}:"
-                        f"{prev_end % 60:02d}",
-                    )
+                yield Violation(
+                    "seq_order",
+                    f"{_label(r)}: stop {r['seq']} arrives at {r['eta']}, before "
+                    f"the previous stop ends at {prev_end // 60:02d}:"
+                    f"{prev_end % 60:02d}",
                 )
             prev_end = end
-    return out

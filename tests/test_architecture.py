@@ -66,3 +66,35 @@ def test_the_check_sees_hidden_and_relative_imports(tmp_path: Path) -> None:
         "maps/export/late.py:2 imports desktop.app",
         "maps/export/relative.py:1 imports desktop",
     ]
+
+
+def cross_test_imports(root: Path = ROOT) -> list[str]:
+    """Imports of one test module by another: shared helpers belong in
+    tests/helpers/, so each test module can be read, moved or split alone."""
+    out = []
+    for path in sorted((root / "tests").rglob("*.py")):
+        for line, module in imported_modules(path, root):
+            if module.startswith("tests.test_"):
+                out.append(f"{path.relative_to(root)}:{line} imports {module}")
+    return out
+
+
+def test_test_modules_do_not_import_each_other() -> None:
+    assert cross_test_imports() == []
+
+
+def test_the_check_sees_test_modules_importing_each_other(tmp_path: Path) -> None:
+    helpers = tmp_path / "tests" / "helpers"
+    helpers.mkdir(parents=True)
+    (helpers / "grids.py").write_text("x = 1\n", encoding="utf-8")
+    (tmp_path / "tests" / "test_a.py").write_text(
+        "from tests.helpers.grids import x\nfrom tests.test_b import y\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "tests" / "test_b.py").write_text(
+        "def f():\n    from .test_a import g\n", encoding="utf-8"
+    )
+    assert cross_test_imports(tmp_path) == [
+        "tests/test_a.py:2 imports tests.test_b",
+        "tests/test_b.py:2 imports tests.test_a",
+    ]

@@ -31,12 +31,12 @@ from planning.progress import CancelToken
 from planning.sample import build_sample
 from planning.scheduling import ScheduleSettings
 from planning.zoning import ZoningResult, ZoningSettings, rezone, zone
-from tests.test_zoning import (
+from tests.helpers.zoning_grids import (
     POLICY,
-    _long_strip,
-    _strip_zoning,
-    _wide_strip,
+    long_strip,
     make_grid,
+    strip_zoning,
+    wide_strip,
 )
 
 ZONING_SOURCES = sorted(Path(planning.zoning.__file__).parent.glob("*.py"))
@@ -253,7 +253,7 @@ def _strip() -> ZoningResult:
 
 
 def _locks_cut_each_other_off() -> ZoningResult:
-    cells, squads = _strip_zoning()
+    cells, squads = strip_zoning()
     neck = cells.index[(cells["ix"] == 5) & (cells["iy"] == 0)][0]
     far = cells.index[(cells["ix"] == 1) & (cells["iy"] == 0)][0]
     cells.loc[neck, ["squad_id", "locked"]] = ["SQ02", 1]
@@ -262,7 +262,7 @@ def _locks_cut_each_other_off() -> ZoningResult:
 
 
 def _chain_of_locked_necks() -> ZoningResult:
-    cells, squads = _strip_zoning()
+    cells, squads = strip_zoning()
     for ix in (5, 7):
         at = cells.index[(cells["ix"] == ix) & (cells["iy"] == 0)][0]
         cells.loc[at, ["squad_id", "locked"]] = ["SQ02", 1]
@@ -272,7 +272,7 @@ def _chain_of_locked_necks() -> ZoningResult:
 
 
 def _walled_off_lock() -> ZoningResult:
-    cells, squads = _strip_zoning()
+    cells, squads = strip_zoning()
     cells.loc[cells["ix"] == 3, ["squad_id", "locked"]] = ["SQ02", 1]
     far = cells.index[(cells["ix"] == 1) & (cells["iy"] == 0)][0]
     cells.loc[far, "locked"] = 1
@@ -280,17 +280,17 @@ def _walled_off_lock() -> ZoningResult:
 
 
 def _big_piece_handed_over() -> ZoningResult:
-    cells, squads = _long_strip(light=True)
+    cells, squads = long_strip(light=True)
     return rezone(cells, squads, POLICY, dataclasses.replace(FAST, tolerance=0.9))
 
 
 def _most_of_a_zone_cut_off() -> ZoningResult:
-    cells, squads = _long_strip(light=False)
+    cells, squads = long_strip(light=False)
     return rezone(cells, squads, POLICY, dataclasses.replace(FAST, tolerance=0.9))
 
 
 def _joining_locks_cuts_a_zone() -> ZoningResult:
-    cells, squads = _wide_strip(light=False)
+    cells, squads = wide_strip(light=False)
     return rezone(cells, squads, POLICY, dataclasses.replace(FAST, tolerance=0.9))
 
 

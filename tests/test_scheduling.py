@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-from datetime import date
 
 import geopandas as gpd
 import pandas as pd
@@ -14,10 +13,10 @@ from planning.model import Category, Department, Horizon, Scenario, load_policy
 from planning.progress import CancelToken, ProgressEvent
 from planning.scheduling import ScheduleResult, ScheduleSettings, schedule
 from planning.validate import validate_plan
+from tests.helpers.dates import START
 
 LON, LAT, STEP = 118.5, 28.9, 0.01
 FAST = ScheduleSettings(time_limit=4.0, route_time_limit=0.2)
-START = date(2026, 12, 1)  # a Tuesday
 
 # category -> due items (professional ones marked in the default policy)
 DUE = {
@@ -190,6 +189,21 @@ def test_progress_reports_both_stages(solved) -> None:
     stages = {e.stage for e in events}
     assert {"scheduling", "routing"} <= stages
     assert all(0.0 <= e.fraction <= 1.0 for e in events)
+
+
+def test_progress_bounds_are_real_lower_bounds(solved) -> None:
+    # The progress line shows "objective (bound)". A squad's day model only
+    # sums costs, so no schedule costs less than 0: a bound below that is
+    # CP-SAT's placeholder before its search knows better (the window once
+    # showed "目标值 2,658 (下界 -2,134,342)"), not a bound to show.
+    _, _, events = solved
+    shown = [e for e in events if e.objective is not None]
+    squads = [e for e in shown if e.message.startswith("squad ")]
+    assert squads
+    for e in squads:
+        assert e.bound is None or 0 <= e.bound <= e.objective, e
+    for e in shown:
+        assert e.bound is None or e.bound <= e.objective, e
 
 
 def test_department_without_inspectors_is_unscheduled() -> None:

@@ -22,7 +22,7 @@ from planning.zoning.lp import lp_support
 from planning.zoning.order import assign_islands, order_from_bases
 from planning.zoning.problem import Problem, Run, is_valid, prepare_problem
 from planning.zoning.starts import ordered_start
-from tests.test_zoning import (
+from tests.helpers.zoning_grids import (
     POLICY,
     assert_balanced,
     assert_contiguous,

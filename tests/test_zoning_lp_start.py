@@ -33,7 +33,13 @@ from planning.zoning.lp import (
 from planning.zoning.order import order_from_bases
 from planning.zoning.problem import Run, is_valid, prepare_problem
 from planning.zoning.starts import ordered_start
-from tests.test_zoning import POLICY, assert_balanced, assert_contiguous, make_grid
+from tests.helpers.zoning_grids import (
+    POLICY,
+    assert_balanced,
+    assert_contiguous,
+    exact_optimum,
+    make_grid,
+)
 
 
 def concentrated_grid(seed: int, n: int = 30, k: int = 12):
@@ -230,15 +236,13 @@ def test_lp_bound_is_below_every_balanced_zoning():
     """The bound reported with an LP-guided zoning holds for any zoning: it
     is at most the exact optimum over all contiguous zonings (a MILP), and
     close enough to it to tell the planner something."""
-    from tests.test_zoning import _exact_optimum
-
     cells, squads = make_grid(5, 4, [(0, 0), (4, 0), (2, 3)], staff=[6, 8, 10], seed=7)
     p = prepare_problem(cells, squads, POLICY, ZoningSettings(tolerance=0.1))
     order, fixed = from_bases(p)
     lp = solve_lp(p, order, fixed, 0.1, time.monotonic() + 10, ordered=False)
 
     assert lp is not None
-    exact = _exact_optimum(cells, squads, 0.1, ordered=False)
+    exact = exact_optimum(cells, squads, 0.1, ordered=False)
     assert 0.9 * exact <= lp[2] <= exact * (1 + 1e-9)
 
 

@@ -352,26 +352,17 @@ def route_map(
     height: float = MAP_H,
 ) -> Drawing:
     """Zone outline, route polyline, base and numbered stops, fitted to the route."""
-    pts = list(td.line)
-    pts += [
+    stops = [
         (float(x), float(y))
         for x, y in zip(td.stops["lon"], td.stops["lat"], strict=True)
         if pd.notna(x)
     ]
-    frame = _Frame(pts, zone, base, font, width, height)
+    frame = _Frame([*td.line, *stops], zone, base, font, width, height)
     if frame.empty:
         return frame.blank("无路线")
-    line = td.line
-    if not line:
-        line = [
-            *([base] if base else []),
-            *[
-                (float(x), float(y))
-                for x, y in zip(td.stops["lon"], td.stops["lat"], strict=True)
-                if pd.notna(x)
-            ],
-            *([base] if base else []),
-        ]
+    # without a road-following line, straight legs from the base and back
+    home = [base] if base else []
+    line = td.line or [*home, *stops, *home]
     if len(line) >= 2:
         frame.drawing.add(
             PolyLine(

@@ -56,7 +56,13 @@ runs through :mod:`planning.cpsat`), ``result`` (schema tables), ``driver``
 
 from planning.scheduling.driver import schedule
 from planning.scheduling.reroute import TeamDay, route_team_days
-from planning.scheduling.result import ScheduleResult
+from planning.scheduling.result import (
+    ROSTER_COLUMNS,
+    ROUTE_COLUMNS,
+    UNSCHEDULED_COLUMNS,
+    VISIT_COLUMNS,
+    ScheduleResult,
+)
 from planning.scheduling.settings import (
     BUILD_SECONDS_PER_VAR,
     CPSAT_SHARE,
@@ -100,7 +106,9 @@ __all__ = [
     "PACKAGE_SHARE",
     "REPAIR_SHARE",
     "REPAIR_TRIES_LATE",
+    "ROSTER_COLUMNS",
     "ROSTER_SHARE",
+    "ROUTE_COLUMNS",
     "ROUTING_SHARE",
     "SKIP_COST",
     "SPARE_SHARE",
@@ -111,6 +119,8 @@ __all__ = [
     "TARGET_FILL",
     "TeamDay",
     "UNIT",
+    "UNSCHEDULED_COLUMNS",
+    "VISIT_COLUMNS",
     "route_team_days",
     "schedule",
 ]

@@ -78,7 +78,7 @@ def _solve_squad(
     run: _Run,
     sq: _Squad,
     time_limit: float,
-    report: Callable[[float, float, float], None],
+    report: Callable[[float, float, float | None], None],
 ) -> dict[int, tuple[int, int]]:
     """Team-day of each job of one squad (jobs left out are not in the dict).
 
@@ -103,8 +103,9 @@ def _solve_squad(
     squad_model = _build_squad_model(sq, packs, run.policy, candidates)
     _hint_squad(squad_model, sq, packs, greedy)
     limit = max(0.2, time_limit - (time.perf_counter() - t0))
+    # every term of the day model is a cost: no schedule is below 0
     code, solver = _solve_model(
-        squad_model.model, run.settings, limit, report, run.cancel
+        squad_model.model, run.settings, limit, report, run.cancel, floor=0.0
     )
     run.statuses.append(_status_name(code))
     if code not in (cp_model.OPTIMAL, cp_model.FEASIBLE):

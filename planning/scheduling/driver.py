@@ -44,7 +44,7 @@ def schedule(
     roster_limit = max(0.5, settings.time_limit * ROSTER_SHARE)
     deadline = clock.start + CPSAT_SHARE * settings.time_limit
 
-    def roster_report(fraction: float, obj: float, bound: float) -> None:
+    def roster_report(fraction: float, obj: float, bound: float | None) -> None:
         progress(
             ProgressEvent(
                 "scheduling",
@@ -78,7 +78,7 @@ def schedule(
         def report(
             fraction: float,
             obj: float,
-            bound: float,
+            bound: float | None,
             i: int = n_done,
             sid: str = sq.squad_id,
         ) -> None:

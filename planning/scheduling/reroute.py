@@ -13,7 +13,7 @@ import pandas as pd
 
 from planning.model import WGS84, Scenario, min_to_hhmm
 from planning.scheduling.jobs import _Job, _make_job, _squads
-from planning.scheduling.result import _EMPTY_ROUTES, _frame, _route_row
+from planning.scheduling.result import ROUTE_COLUMNS, _frame, _route_row
 from planning.scheduling.routes import _route
 from planning.travel import TravelModel, metric_crs, metric_xy
 
@@ -126,7 +126,7 @@ def route_team_days(
         if visit_rows
         else pd.DataFrame(columns=["seq", "eta", "start", "end"])
     )
-    return fields, _frame(route_rows, _EMPTY_ROUTES)
+    return fields, _frame(route_rows, ROUTE_COLUMNS)
 
 
 @dataclass

@@ -19,15 +19,16 @@ from planning.model import WGS84, min_to_hhmm
 from planning.routing import RouteResult
 from planning.scheduling.jobs import _Job, _Routed, _Run, _Squad
 
-_EMPTY_VISITS = (
+VISIT_COLUMNS = (
     "visit_id enterprise_id squad_id team day seq eta start end service_min "
     "items item_names departments crew"
 ).split()
-
-
-_EMPTY_ROUTES = (
+ROUTE_COLUMNS = (
     "route_id squad_id team day stops km travel_min service_min start end"
 ).split()
+UNSCHEDULED_COLUMNS = ["enterprise_id", "squad_id", "reason"]
+ROSTER_COLUMNS = ["dept_id", "day", "squad_id", "team", "inspectors"]
+"""Columns of the schedule tables (``docs/plan-schema.md``), also when empty."""
 
 
 @dataclass
@@ -114,14 +115,10 @@ def _build_result(
         load[sid].append(result.back - result.leave)
     for n, row in enumerate(visit_rows):
         row["visit_id"] = f"V{n + 1:06d}"
-    visits = _frame(visit_rows, _EMPTY_VISITS)
-    routes = _frame(route_rows, _EMPTY_ROUTES)
-    roster = pd.DataFrame(
-        roster_rows, columns=["dept_id", "day", "squad_id", "team", "inspectors"]
-    )
-    unsched = pd.DataFrame(
-        list(run.unscheduled), columns=["enterprise_id", "squad_id", "reason"]
-    )
+    visits = _frame(visit_rows, VISIT_COLUMNS)
+    routes = _frame(route_rows, ROUTE_COLUMNS)
+    roster = pd.DataFrame(roster_rows, columns=ROSTER_COLUMNS)
+    unsched = pd.DataFrame(list(run.unscheduled), columns=UNSCHEDULED_COLUMNS)
     joint = len(visits)
     dept_insp = int(sum(len(set(s.split(";"))) for s in visits["departments"] if s))
     clock.marks["seconds_total"] = round(clock.elapsed(), 3)

@@ -24,7 +24,7 @@ def _solve_roster(
     run: _Run,
     squads: dict[str, _Squad],
     time_limit: float,
-    report: Callable[[float, float, float], None],
+    report: Callable[[float, float, float | None], None],
 ) -> None:
     """Allocate department inspectors to squad team-days (sets ``crews``).
 

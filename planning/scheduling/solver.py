@@ -21,20 +21,27 @@ def _solve_model(
     model: cp_model.CpModel,
     settings: ScheduleSettings,
     time_limit: float,
-    report: Callable[[float, float, float], None],
+    report: Callable[[float, float, float | None], None],
     cancel: CancelToken,
+    floor: float | None = None,
 ) -> tuple[int, cp_model.CpSolver]:
     """Solve ``model`` within ``time_limit``, stopping once it stalls for a
     quarter of that (at least 1 s) or on cancel; the status and the solver.
 
     ``report`` gets each incumbent as (share of the time used, objective,
-    bound)."""
+    bound). ``floor`` is the least the objective can be (0 for a sum of
+    costs): CP-SAT's first bound adds up each term's least value, far below
+    that where terms cancel (a box width as ``max - min``), so a bound at or
+    below ``floor`` says nothing and is reported as ``None``."""
     solver = new_solver(time_limit, settings.workers, settings.seed)
     began = time.perf_counter()
 
     def on_solution(watch: StallWatch) -> None:
         fraction = min(1.0, (time.perf_counter() - began) / time_limit)
-        report(fraction, watch.objective_value, watch.best_objective_bound)
+        bound: float | None = watch.best_objective_bound
+        if floor is not None and bound <= floor:
+            bound = None
+        report(fraction, watch.objective_value, bound)
 
     watch = StallWatch(Stall(seconds=max(1.0, 0.25 * time_limit)), on_solution)
     code = solve_watched(solver, model, watch, cancel)

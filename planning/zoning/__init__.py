@@ -42,7 +42,7 @@ towns are the units of the model, so a town never splits.
 """
 
 from planning.zoning.driver import rezone, zone
-from planning.zoning.graph import CellGraph, cell_adjacency, cell_graph
+from planning.zoning.graph import CellGraph, cell_adjacency, cell_graph, island_cells
 from planning.zoning.settings import (
     STAGE,
     ZoningResult,
@@ -63,6 +63,7 @@ __all__ = [
     "ZoningSettings",
     "cell_adjacency",
     "cell_graph",
+    "island_cells",
     "rezone",
     "stats_geometry",
     "tolerance_text",

@@ -59,17 +59,34 @@ def _int_loads(
     return w_int, lo, hi
 
 
+def _lower_bound(
+    cpsat_bound: float, to_minutes: float, offset: float, slack: float
+) -> float | None:
+    """CP-SAT's bound on its integer objective back in the objective's units
+    (``/ to_minutes + offset``), less ``slack`` (what rounding the costs to
+    integers may have gained), or ``None`` where it says nothing: every cost
+    is at least 0, and CP-SAT's first bound is often far below that."""
+    bound = cpsat_bound / to_minutes + offset - slack
+    return bound if bound > 0 else None
+
+
 def _reporter(
-    run: Run, to_minutes: float, offset: float, label: str, bound: float | None
+    run: Run,
+    to_minutes: float,
+    offset: float,
+    slack: float,
+    label: str,
+    bound: float | None,
 ) -> Callable[[StallWatch], None]:
-    """Reports each incumbent in minutes, with the known ``bound`` or else
-    CP-SAT's own, and stops the search when cancelled."""
+    """Reports each incumbent in the objective's units, with the known
+    ``bound`` or else CP-SAT's own (see :func:`_lower_bound`), and stops the
+    search when cancelled."""
 
     def report(watch: StallWatch) -> None:
         obj = watch.objective_value / to_minutes + offset
         known = bound
         if known is None:
-            known = watch.best_objective_bound / to_minutes + offset
+            known = _lower_bound(watch.best_objective_bound, to_minutes, offset, slack)
         run.report(f"{label}: {obj:,.0f}", obj, known)
         if run.cancelled:
             watch.stop_search()
@@ -202,7 +219,9 @@ def solve_ordered(
         solver.parameters.absolute_gap_limit = gap
     offset = float(p.cost[fixed[fixed >= 0], np.flatnonzero(fixed >= 0)].sum())
     label = "moves" if moves else "workload x minutes"
-    report = _reporter(run, to_minutes, 0.0 if moves else offset, label, bound)
+    # the moves objective is counted in whole moves, free of rounding
+    slack = 0.0 if moves else 0.5 * len(ps) / to_minutes + p.eps_cost.max(axis=0).sum()
+    report = _reporter(run, to_minutes, 0.0 if moves else offset, slack, label, bound)
     status = solve_watched(solver, model, StallWatch(_STALL, report), run.cancel)
     cancelled = run.cancelled
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
@@ -212,8 +231,7 @@ def solve_ordered(
     chosen = np.array([solver.boolean_value(x) for x in xs], dtype=bool)
     units[pu[chosen]] = ps[chosen]
     if bound is None and not moves and not soft:
-        slackness = 0.5 * len(ps) / to_minutes + p.eps_cost.max(axis=0).sum()
-        bound = max(0.0, solver.best_objective_bound / to_minutes + offset - slackness)
+        bound = _lower_bound(solver.best_objective_bound, to_minutes, offset, slack)
     name = "cancelled" if cancelled else "optimal"
     if not cancelled and status == cp_model.FEASIBLE:
         name = "feasible"
