@@ -43,9 +43,31 @@ from desktop.models import TableModel
 from planning.io.errors import ERROR, INFO, REPAIRED, WARNING, Issue
 from planning.io.readers import SUPPORTED_SUFFIXES, TABLE_SUFFIXES, list_layers
 
-KIND_ORDER = ("cells", "zones", "squads", "enterprises", "hotspots")
+KIND_ORDER = (
+    "cells",
+    "zones",
+    "squads",
+    "enterprises",
+    "hotspots",
+    "roads",
+    "barriers",
+)
+ROAD_KINDS = ("roads", "barriers")
+"""Kinds that go to :mod:`planning.roads.importer` (checked, noded, reported)."""
+IMPORT_SUFFIXES = (*SUPPORTED_SUFFIXES, ".pbf")
+"""What the dialog imports: every layer format, and OpenStreetMap ``.osm.pbf``
+extracts for roads."""
 COORDS = ("auto", "wgs84", "cgcs2000", "gcj02", "bd09")
-DROP_SUFFIXES = (".gpkg", ".geojson", ".json", ".zip", ".shp", ".csv", ".xlsx")
+DROP_SUFFIXES = (
+    ".gpkg",
+    ".geojson",
+    ".json",
+    ".zip",
+    ".shp",
+    ".csv",
+    ".xlsx",
+    ".pbf",
+)
 """What may be dropped on the window to import."""
 PREVIEW_ROWS = 8
 LEVEL_COLOURS = {
@@ -128,6 +150,8 @@ class ImportDialog(QDialog):
             "squads": self.tr("Squads (中队驻地)"),
             "enterprises": self.tr("Enterprises (企业名录)"),
             "hotspots": self.tr("Hotspot events (热点事件)"),
+            "roads": self.tr("Roads (道路)"),
+            "barriers": self.tr("Barriers (障碍: rivers, expressways, railways)"),
         }
         for kind in KIND_ORDER:
             self.kind_combo.addItem(kinds[kind], kind)
@@ -232,7 +256,7 @@ class ImportDialog(QDialog):
         return text or "auto"
 
     def _browse(self) -> None:
-        patterns = " ".join(f"*{s}" for s in SUPPORTED_SUFFIXES)
+        patterns = " ".join(f"*{s}" for s in IMPORT_SUFFIXES)
         name, _ = QFileDialog.getOpenFileName(
             self,
             self.tr("Import layer"),
@@ -283,7 +307,7 @@ class ImportDialog(QDialog):
         self._update_buttons()
 
     def _update_buttons(self, busy: bool = False) -> None:
-        ok = self.path().is_file() and self.path().suffix.lower() in SUPPORTED_SUFFIXES
+        ok = self.path().is_file() and self.path().suffix.lower() in IMPORT_SUFFIXES
         self.import_button.setEnabled(ok and not busy)
 
     # ------------------------------------------------------------ outcome
@@ -331,6 +355,8 @@ class ImportDialog(QDialog):
 def _guess_kind(stem: str, layers: Sequence[str]) -> str | None:
     """A kind named in the file or layer name (网格 / cells, 企业 …)."""
     words = {
+        "barriers": ("barrier", "障碍", "river", "河流", "水系", "railway", "铁路"),
+        "roads": ("road", "道路", "路网", "osm", "street"),
         "cells": ("cell", "grid", "网格"),
         "zones": ("town", "zone", "乡镇", "片区", "街道"),
         "squads": ("squad", "中队"),

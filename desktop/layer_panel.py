@@ -23,7 +23,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.map_view import LAYER_KEYS, MapView
+from desktop.map_view import LAYER_KEYS, ROAD_KEYS, MapView
+from planning.plan import Plan
 
 
 class LayerPanel(QWidget):
@@ -65,6 +66,7 @@ class LayerPanel(QWidget):
                 self.moves[key] = (up, down)
             self.rows[key] = row
         self._lay_out_rows()
+        self.show_available(None)
         self.opacity = QSlider(Qt.Orientation.Horizontal)
         self.opacity.setRange(0, 100)
         self.opacity.setValue(round(100 * map_view.cell_opacity))
@@ -77,6 +79,19 @@ class LayerPanel(QWidget):
         layout.addLayout(form)
         layout.addStretch(1)
         self.retranslate()
+
+    def show_available(self, plan: Plan | None) -> None:
+        """List the road, barrier, reach and standby rows only when the open
+        plan has those layers (most plans have none)."""
+        sc = plan.scenario if plan is not None else None
+        has = {
+            "roads": getattr(sc, "roads", None) is not None,
+            "barriers": getattr(sc, "barriers", None) is not None,
+            "reach": _rows(getattr(plan, "reach", None)),
+            "standby": _rows(getattr(plan, "standby", None)),
+        }
+        for key in ROAD_KEYS:
+            self.rows[key].setVisible(has[key])
 
     def order(self) -> list[str]:
         """Keys as listed, top first: the vector stack, then the heat map."""
@@ -116,6 +131,10 @@ class LayerPanel(QWidget):
             "hotspots": self.tr("Hotspot heat map"),
             "routes": self.tr("Routes (all days)"),
             "patrols": self.tr("Patrol loops"),
+            "roads": self.tr("Roads"),
+            "barriers": self.tr("Barriers (rivers, expressways)"),
+            "reach": self.tr("Reach by road (5/15/30 min)"),
+            "standby": self.tr("Standby points"),
         }
         for key, box in self.boxes.items():
             box.setText(labels[key])
@@ -123,3 +142,7 @@ class LayerPanel(QWidget):
             up.setToolTip(self.tr("Draw above the layer listed over it"))
             down.setToolTip(self.tr("Draw below the layer listed under it"))
         self.opacity_label.setText(self.tr("Cell opacity"))
+
+
+def _rows(layer: object) -> bool:
+    return layer is not None and len(layer) > 0  # type: ignore[arg-type]

@@ -9,6 +9,7 @@ a snapshot of the plan, so edits made meanwhile never half-appear in it.
 from __future__ import annotations
 
 import dataclasses
+import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -17,11 +18,13 @@ from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QMessageBox
 
 from desktop.dialogs import ExportDialog
-from desktop.import_dialog import ImportDialog
+from desktop.import_dialog import ROAD_KINDS, ImportDialog
 from maps.export.bundle import export_plan
 from planning.io.errors import LayerImportError
-from planning.io.importer import import_layer_with_report
-from planning.plan import plan_with_scenario
+from planning.io.importer import ImportReport, import_layer_with_report
+from planning.io.project import read_optional_layer, save_project
+from planning.model import Scenario
+from planning.plan import Plan, plan_with_scenario
 from planning.progress import CancelToken, ProgressEvent, ProgressFn
 
 if TYPE_CHECKING:
@@ -67,6 +70,10 @@ class LayerTransfer(QObject):
         lang = window.language
 
         def job(progress: ProgressFn, cancel: CancelToken) -> object:
+            if kind in ROAD_KINDS:
+                return import_road_layer(
+                    plan, scenario, file, kind, layer, coords, lang, progress
+                )
             try:
                 new, report = import_layer_with_report(
                     scenario,
@@ -95,11 +102,29 @@ class LayerTransfer(QObject):
                 self.tr("import {0} ({1} rows)").format(Path(file).name, report.rows),
                 schedule_valid=kind == "hotspots",
             )
-            window.message(
-                self.tr("Imported {0}: {1} rows replace {2} ({3} warnings).").format(
-                    Path(file).name, report.rows, report.replaced, len(report.warnings)
+            if kind in ROAD_KINDS:
+                window.message(
+                    self.tr(
+                        "Imported {0}: {1} {2} ({3} warnings). Run planning again "
+                        "to zone and route on them."
+                    ).format(
+                        Path(file).name,
+                        report.rows,
+                        self.tr("roads") if kind == "roads" else self.tr("barriers"),
+                        len(report.warnings),
+                    )
                 )
-            )
+            else:
+                window.message(
+                    self.tr(
+                        "Imported {0}: {1} rows replace {2} ({3} warnings)."
+                    ).format(
+                        Path(file).name,
+                        report.rows,
+                        report.replaced,
+                        len(report.warnings),
+                    )
+                )
             if dialog is not None:
                 dialog.show_issues(report.issues, lang)
                 dialog.accept()
@@ -183,3 +208,42 @@ class LayerTransfer(QObject):
             else self.tr("Exporting all squads")
         )
         return window.start_run(title, job, done)
+
+
+def import_road_layer(
+    plan: Plan,
+    scenario: Scenario,
+    file: str,
+    kind: str,
+    layer: str,
+    coords: str,
+    lang: str,
+    progress: ProgressFn,
+) -> tuple[Plan, ImportReport] | LayerImportError:
+    """道路 / 障碍 into the open plan, as ``main.py import --as roads`` does.
+
+    The road importer checks, nodes and reports on a project file, so the
+    scenario is written to a scratch project, imported there and the stored
+    layer taken back: the same checks and messages as the CLI, and the open
+    project's file untouched until the planner saves. With roads the plan
+    gets its reach areas and standby points.
+    """
+    from planning.plan import with_road_layers
+    from planning.roads.importer import import_roads_into_project  # scipy, graphs
+
+    with tempfile.TemporaryDirectory(prefix="planner-roads-") as tmp:
+        scratch = Path(tmp) / "project.gpkg"
+        progress(ProgressEvent("loading", 0.05))
+        save_project(scratch, scenario, None)
+        progress(ProgressEvent("loading", 0.3))
+        try:
+            report = import_roads_into_project(
+                scratch, file, kind, layer=layer or None, coords=coords, lang=lang
+            )
+        except LayerImportError as exc:
+            return exc
+        stored = read_optional_layer(scratch, kind)
+    new = scenario.copy()
+    setattr(new, kind, stored)
+    progress(ProgressEvent("workload", 0.7))
+    return with_road_layers(plan_with_scenario(plan, new)), report

@@ -35,6 +35,7 @@ from desktop.autosave import Autosave, recovery_folder
 from desktop.dialogs import AssignCellsDialog
 from desktop.document import PlanDocument
 from desktop.explain import ZoningNotes, translate, translate_all
+from desktop.field_loop import FieldLoop
 from desktop.hotspot_dock import HotspotPanel
 from desktop.i18n import install_language, normalise
 from desktop.import_dialog import DROP_SUFFIXES, ImportDialog
@@ -49,6 +50,7 @@ from desktop.schedule_dock import SchedulePanel, VisitMoves, filtered_table
 from desktop.squads_panel import SquadsPanel
 from desktop.workers import ProgressPanel, TaskRunner
 from desktop.zoning_notes import ZoningNotesPanel
+from desktop.zoning_tools import ZoningTools
 from planning.model import Scenario
 from planning.plan import (
     Plan,
@@ -131,6 +133,8 @@ class MainWindow(QMainWindow):
         self.files = ProjectFiles(self)
         self.transfer = LayerTransfer(self)
         self.visit_moves = VisitMoves(self)
+        self.zoning_tools = ZoningTools(self)
+        self.field_loop = FieldLoop(self)
         self.qactions = WindowActions(self)
         self._connect()
         self.retranslate()
@@ -295,6 +299,7 @@ class MainWindow(QMainWindow):
         self.selected_cells = []
         # first: the page renders in another process while the tables fill
         self.map_view.show_plan(plan, saved_in=self._opened_from)
+        self.layer_panel.show_available(plan)
         self.squads_model.set_plan(plan)
         self.schedule.set_plan(plan, self.squad_names())
         self._update_headline()

@@ -38,6 +38,7 @@ from PySide6.QtWidgets import QWidget
 
 from desktop import render_pool
 from desktop.render_pool import render_file, render_page
+from desktop.road_layers import ADD_JS, road_layers_json
 from desktop.workers import TaskRunner
 from maps.render import basemap_spec
 from planning.plan import Plan
@@ -52,9 +53,17 @@ LAYER_KEYS = (
     "hotspots",
     "routes",
     "patrols",
+    "roads",
+    "barriers",
+    "reach",
+    "standby",
 )
 """Overlays of ``window.plannerMap.layers`` the layer panel switches;
-``routes`` stands for every day's route layer."""
+``routes`` stands for every day's route layer. ``roads`` and ``barriers``
+are added by the window (:mod:`desktop.road_layers`), ``reach`` and
+``standby`` come with a plan made on roads."""
+ROAD_KEYS = ("roads", "barriers", "reach", "standby")
+"""Overlays only some plans have (the layer panel hides the others)."""
 OFF_BY_DEFAULT = frozenset({"routes", "patrols"})
 STACK_ORDER = ("bases", "enterprises", "patrols", "routes", "zones", "cells", "towns")
 """Vector overlays top first, as the page draws them by default; the heat
@@ -273,6 +282,11 @@ class MapView(QWebEngineView):
         self._selected: list[str] = []
         self._prerender: _Prerender | None = None
         self._waiting: _Prerender | None = None
+        self.road_runner = TaskRunner(self)
+        self._road_key: tuple[int, int] | None = None
+        self._road_plan: Plan | None = None
+        self.road_json: str | None = None
+        """Roads and barriers of the shown plan, drawn on every page load."""
 
     def _install_bridge_script(self) -> None:
         script = QWebEngineScript()
@@ -307,6 +321,7 @@ class MapView(QWebEngineView):
         self._pending = None
         self._pending_rebuild = False
         self._plan = plan
+        self._update_roads(plan)
         self._last_rebuild = rebuild_zones
         self._locked = None  # the snapshot below carries the current locks
         if keep_view:
@@ -335,6 +350,49 @@ class MapView(QWebEngineView):
             self.render_runner.cancel()
         else:
             self._render_next()
+
+    def _update_roads(self, plan: Plan | None) -> None:
+        """Build the road and barrier overlays in the background when the
+        scenario's layers changed (edits share them, so zone edits do not)."""
+        sc = plan.scenario if plan is not None else None
+        roads = getattr(sc, "roads", None)
+        barriers = getattr(sc, "barriers", None)
+        key = (id(roads), id(barriers))
+        if key == self._road_key:
+            return
+        self._road_key, self.road_json = key, None
+        self._road_plan = plan
+        if roads is None and barriers is None:
+            if self.ready:
+                self.page().runJavaScript(f"{ADD_JS}({{}});")
+            return
+        if self.road_runner.busy:
+            return  # _roads_built starts the newest when this one ends
+
+        def job(_progress: object, _cancel: object) -> tuple[tuple[int, int], str]:
+            return key, road_layers_json(roads, barriers) or ""
+
+        self.road_runner.start("roads", job, self._roads_built)
+
+    def _roads_built(self, result: tuple[tuple[int, int], str]) -> None:
+        key, text = result
+        if key != self._road_key:  # the plan changed meanwhile: build again
+            pending, self._road_key = self._road_plan, None
+            QTimer.singleShot(0, self, lambda: self._update_roads(pending))
+            return
+        self.road_json = text or None
+        if self.ready:
+            self._apply_roads()
+
+    def _apply_roads(self) -> None:
+        if self.road_json is None:
+            return
+        self.page().runJavaScript(f"{ADD_JS}({self.road_json});")
+        for key in ("roads", "barriers"):
+            on = self.layer_visible.get(key, True)
+            self.page().runJavaScript(
+                f"{_LAYER_JS}({json.dumps(key)}, {str(on).lower()});"
+            )
 
     def prerender_file(self, path: Path) -> None:
         """Start drawing the project saved at ``path`` while the window reads
@@ -384,6 +442,7 @@ class MapView(QWebEngineView):
         self._debounce.stop()
         self._pending = self._queued = None
         self.render_runner.shutdown()
+        self.road_runner.shutdown()
 
     def refresh_later(self, plan: Plan, *, rebuild_zones: bool = False) -> None:
         """Re-render after edits settle (zone outlines follow cell moves)."""
@@ -500,6 +559,8 @@ class MapView(QWebEngineView):
         """Make a freshly loaded page match the layer panel (every overlay,
         on or off, whatever the page's own defaults), the locks newer than
         the render, and the cells' opacity."""
+        if self.road_json is not None:
+            self.page().runJavaScript(f"{ADD_JS}({self.road_json});")
         for key, on in self.layer_visible.items():
             self.page().runJavaScript(
                 f"{_LAYER_JS}({json.dumps(key)}, {str(on).lower()});"

@@ -16,6 +16,7 @@ from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import QMenu, QToolBar
 
 from desktop.basemap import install_basemap_menu
+from desktop.db_dialog import install_db_actions
 
 if TYPE_CHECKING:
     from desktop.main_window import MainWindow
@@ -78,6 +79,10 @@ class WindowActions(QObject):
         self.act_run_scheduling = self._action(window.run_scheduling, "F7")
         self.act_run_all = self._action(window.run_all, "F5")
         self.act_cancel = self._action(window.runner.cancel)
+        self.act_rebalance_today = self._action(window.zoning_tools.rebalance_today)
+        self.act_compare = self._action(window.zoning_tools.compare_dialog_ask)
+        self.act_import_results = self._action(window.field_loop.import_results_dialog)
+        self.act_replan = self._action(window.field_loop.replan_dialog)
         self.act_move_visit = self._action(window.visit_moves.move_visit_dialog)
         self.act_about = self._action(window.about)
         self.language_group = QActionGroup(self)
@@ -110,9 +115,15 @@ class WindowActions(QObject):
         self.menu_file.addSeparator()
         self.menu_file.addActions([self.act_save, self.act_save_as])
         self.menu_file.addSeparator()
-        self.menu_file.addActions([self.act_import, self.act_export])
+        self.menu_file.addActions(
+            [self.act_import, self.act_import_results, self.act_export]
+        )
         self.menu_file.addSeparator()
         self.menu_file.addAction(self.act_quit)
+        # 从数据库打开 / 保存到数据库, after 另存为 (the shared PostGIS store)
+        self.db = install_db_actions(
+            window, window.document, window.settings, self.menu_file
+        )
         self.menu_edit = bar.addMenu("")
         self.menu_edit.addActions([self.act_undo, self.act_redo])
         self.menu_edit.addSeparator()
@@ -133,6 +144,10 @@ class WindowActions(QObject):
         self.menu_plan.addActions(
             [self.act_run_zoning, self.act_run_scheduling, self.act_run_all]
         )
+        self.menu_plan.addSeparator()
+        self.menu_plan.addActions([self.act_rebalance_today, self.act_compare])
+        self.menu_plan.addSeparator()
+        self.menu_plan.addAction(self.act_replan)
         self.menu_plan.addSeparator()
         self.menu_plan.addAction(self.act_cancel)
         self.menu_view = bar.addMenu("")
@@ -189,10 +204,16 @@ class WindowActions(QObject):
         self.act_import.setToolTip(
             self.tr("Import cells, towns, squads, enterprises or hotspots (Ctrl+I)")
         )
+        self.act_import_results.setText(self.tr("Import inspection &results…"))
+        self.act_import_results.setToolTip(
+            self.tr("The filled schedule.xlsx or a results CSV from the field")
+        )
         self.act_export.setText(self.tr("&Export…"))
         self.act_export.setToolTip(
             self.tr("Maps, work orders, schedule, KML/GPX for the field teams")
         )
+        self.db.act_open.setText(self.tr("Open from &database…"))
+        self.db.act_save.setText(self.tr("Save to data&base…"))
         self.act_quit.setText(self.tr("E&xit"))
         self.menu_edit.setTitle(self.tr("&Edit"))
         self._update_undo_texts()
@@ -207,6 +228,15 @@ class WindowActions(QObject):
         self.act_run_zoning.setText(self.tr("Run &zoning"))
         self.act_run_scheduling.setText(self.tr("Run &scheduling"))
         self.act_run_all.setText(self.tr("&Plan all"))
+        self.act_rebalance_today.setText(self.tr("Fewest-changes &rebalance"))
+        self.act_rebalance_today.setToolTip(
+            self.tr(
+                "Bring today's zones within the tolerance moving as little "
+                "workload as possible"
+            )
+        )
+        self.act_compare.setText(self.tr("C&ompare plans…"))
+        self.act_replan.setText(self.tr("Re-plan from a &day…"))
         self.act_cancel.setText(self.tr("&Cancel run"))
         self.menu_view.setTitle(self.tr("&View"))
         self.menu_language.setTitle(self.tr("&Language"))
@@ -253,7 +283,12 @@ class WindowActions(QObject):
         window = self.window
         busy = window.runner.busy
         has_plan = window.document.plan is not None
-        for act in (self.act_new_sample, self.act_open, self.menu_recent.menuAction()):
+        for act in (
+            self.act_new_sample,
+            self.act_open,
+            self.menu_recent.menuAction(),
+            self.db.act_open,
+        ):
             act.setEnabled(not busy)
         # edits wait while a run works on a snapshot of the plan
         for act in (
@@ -267,12 +302,17 @@ class WindowActions(QObject):
             self.act_import,
             self.act_export,
             self.act_move_visit,
+            self.act_rebalance_today,
+            self.act_compare,
+            self.act_import_results,
+            self.act_replan,
         ):
             act.setEnabled(has_plan and not busy)
         self.act_undo.setEnabled(self._can_undo and not busy)
         self.act_redo.setEnabled(self._can_redo and not busy)
         self.act_save.setEnabled(has_plan and not busy)
         self.act_save_as.setEnabled(has_plan and not busy)
+        self.db.act_save.setEnabled(has_plan and not busy)
         self.act_cancel.setEnabled(busy)
         for button, act in (
             (window.squads_panel.assign_button, self.act_assign),

@@ -259,6 +259,8 @@ def stage_label(stage: str) -> str:
         "routing": QCoreApplication.translate("Progress", "Routing"),
         "loading": QCoreApplication.translate("Progress", "Loading"),
         "sample": QCoreApplication.translate("Progress", "Building sample"),
+        "rebalance": QCoreApplication.translate("Progress", "Rebalancing"),
+        "compare": QCoreApplication.translate("Progress", "Comparing"),
         "done": QCoreApplication.translate("Progress", "Done"),
     }
     return labels.get(stage, stage)

