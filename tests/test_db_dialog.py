@@ -133,15 +133,15 @@ def test_save_as_new_project_from_the_window(window, pg_url, small_plan):
     assert not doc.modified
 
 
-def test_installs_after_save_as_in_the_real_window(qtbot, tmp_path):
+def test_the_real_window_has_them_after_save_as(qtbot, tmp_path):
     from desktop.main_window import MainWindow
 
     settings = QSettings(str(tmp_path / "planner.ini"), QSettings.Format.IniFormat)
     win = MainWindow(settings)
     try:
-        actions = install_db_actions(win)
-        file_actions = win.menu_file.actions()
-        after = file_actions.index(win.act_save_as) + 1
+        actions = win.qactions.db
+        file_actions = win.qactions.menu_file.actions()
+        after = file_actions.index(win.qactions.act_save_as) + 1
         assert file_actions[after : after + 2] == [actions.act_open, actions.act_save]
         assert actions.document is win.document and actions.settings is settings
     finally:
