@@ -3,6 +3,7 @@
 from datetime import datetime, timedelta
 
 import pandas as pd
+import pytest
 
 from planning.model import validate_scenario
 from planning.sample import build_sample, county_outline
@@ -73,3 +74,13 @@ def test_points_fall_inside_the_county_and_events_in_the_last_8_weeks(sample):
     urban = sample.cells[sample.cells["land_use"] == "urban"]["cell_id"]
     share = sample.enterprises["cell_id"].isin(urban).mean()
     assert share > 3 * len(urban) / len(sample.cells)
+
+
+@pytest.mark.timeout(120)
+def test_a_small_district_gets_its_fourteen_towns():
+    """滨江 is too small for 14 towns 4.5 km apart: the sample still builds
+    (it used to loop for ever) and every town holds cells."""
+    small = build_sample(district="滨江区")
+    validate_scenario(small)
+    assert len(small.towns) == 14
+    assert small.cells["town_id"].nunique() == 14
