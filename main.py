@@ -209,7 +209,7 @@ def cmd_plan(args: argparse.Namespace) -> int:
     progress = CliProgress(not args.quiet)
     t0 = time.monotonic()
     if args.sample:
-        scenario = build_sample(seed=args.seed)
+        scenario = build_sample(seed=args.seed, roads=True)
     else:
         scenario, _ = load_project(args.scenario)
     scenario = _with_horizon(scenario, args.days, args.start)

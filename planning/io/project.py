@@ -29,12 +29,14 @@ SCHEMA_VERSION = 1
 SCENARIO_LAYERS = ("cells", "towns", "squads", "enterprises", "hotspots")
 PLAN_LAYERS = ("zones", "visits", "routes")
 PLAN_TABLES = ("unscheduled", "roster")
-OPTIONAL_PLAN_LAYERS = ("patrols", "patrol_points")
+OPTIONAL_PLAN_LAYERS = ("patrols", "patrol_points", "reach", "standby")
+OPTIONAL_PLAN_TABLES = ("standby_table",)
 MANAGED_LAYERS = frozenset(
     SCENARIO_LAYERS
     + PLAN_LAYERS
     + PLAN_TABLES
     + OPTIONAL_PLAN_LAYERS
+    + OPTIONAL_PLAN_TABLES
     + ("outline", "departments", "meta")
 )
 
@@ -78,6 +80,9 @@ def _meta(scenario: Scenario, plan: Plan | None) -> pd.DataFrame:
         "horizon_days": str(h.days),
         "blackout": ";".join(sorted(d.isoformat() for d in h.blackout)),
         "policy_toml": scenario.policy.source_text,
+        "road_layers": ";".join(
+            name for name in ROAD_LAYERS if getattr(scenario, name) is not None
+        ),
         "created": datetime.now().isoformat(timespec="seconds"),
     }
     if plan is not None:
@@ -103,6 +108,9 @@ def save_project(
             _write_layer(tmp, name, getattr(scenario, name))
         if scenario.outline is not None:
             _write_layer(tmp, "outline", scenario.outline)
+        for name in ROAD_LAYERS:
+            if getattr(scenario, name) is not None:
+                _write_layer(tmp, name, getattr(scenario, name))
         departments = pd.DataFrame(
             [
                 {
@@ -119,13 +127,14 @@ def save_project(
                 _write_layer(tmp, name, getattr(plan, name))
             for name in PLAN_TABLES:
                 _write_layer(tmp, name, getattr(plan, name))
-            for name in OPTIONAL_PLAN_LAYERS:
+            for name in OPTIONAL_PLAN_LAYERS + OPTIONAL_PLAN_TABLES:
                 layer = getattr(plan, name)
                 if layer is not None and len(layer):
                     _write_layer(tmp, name, layer)
         _write_layer(tmp, "meta", _meta(scenario, plan))
         if path.exists():
-            _carry_unmanaged_layers(path, tmp)
+            written = {n for n in ROAD_LAYERS if getattr(scenario, n) is not None}
+            _carry_unmanaged_layers(path, tmp, written)
         with open(tmp, "rb+") as fh:
             os.fsync(fh.fileno())
         os.replace(tmp, path)
@@ -140,14 +149,15 @@ def save_project(
     return path
 
 
-def _carry_unmanaged_layers(old: Path, new: Path) -> None:
-    """Keep layers a user added in QGIS (notes, their own styles) across saves."""
+def _carry_unmanaged_layers(old: Path, new: Path, written: set[str]) -> None:
+    """Keep layers a user added in QGIS (notes, their own styles) across saves;
+    ``written`` are the ones this save wrote itself (roads, barriers)."""
     try:
         layers = [str(row[0]) for row in pyogrio.list_layers(old)]
     except Exception:  # the old file is unreadable: nothing to carry
         return
     for name in layers:
-        if name not in MANAGED_LAYERS:
+        if name not in MANAGED_LAYERS and name not in written:
             pyogrio.write_dataframe(
                 pyogrio.read_dataframe(old, layer=name), new, layer=name, driver="GPKG"
             )
@@ -204,6 +214,7 @@ def load_project(path: str | Path) -> tuple[Scenario, Plan | None]:
         horizon=horizon,
         synthetic=meta.get("synthetic") == "1",
         outline=read("outline") if "outline" in layers else None,
+        **_road_layers(path, meta, layers),
     )
     for gdf in (scenario.cells, scenario.enterprises):
         for col in ("squad_id", "due_items", "due_date"):
@@ -219,7 +230,10 @@ def load_project(path: str | Path) -> tuple[Scenario, Plan | None]:
     plan = Plan(
         scenario=scenario,
         **{name: read(name) for name in PLAN_LAYERS + PLAN_TABLES},
-        **{n: read(n) if n in layers else None for n in OPTIONAL_PLAN_LAYERS},
+        **{
+            n: read(n) if n in layers else None
+            for n in OPTIONAL_PLAN_LAYERS + OPTIONAL_PLAN_TABLES
+        },
         settings=settings,
     )
     return scenario, plan
@@ -232,6 +246,47 @@ def load_project(path: str | Path) -> tuple[Scenario, Plan | None]:
 
 ROAD_LAYERS = ("roads", "barriers")
 ROAD_CACHE = "road_cache"
+
+
+def _road_layers(path: Path, meta: dict[str, str], layers: set[str]) -> dict:
+    """Scenario fields ``roads``, ``barriers`` and ``road_note``.
+
+    A project that had roads (its meta or road cache says so) but whose
+    ``roads`` layer is gone (deleted in QGIS) plans by straight line, and
+    ``road_note`` tells the planner why.
+    """
+    had = {n for n in meta.get("road_layers", "").split(";") if n}
+    if ROAD_CACHE in layers:
+        had.add("roads")
+    out: dict = {
+        name: pyogrio.read_dataframe(path, layer=name) if name in layers else None
+        for name in ROAD_LAYERS
+    }
+    gone = sorted(n for n in had if n not in layers)
+    if out["roads"] is not None and len(out["roads"]) == 0:
+        out["roads"] = None
+        gone = sorted({*gone, "roads"})
+    if gone:
+        zh, en = (
+            ("路程按直线估算", "travel is a straight-line estimate")
+            if "roads" in gone
+            else ("片区不再考虑障碍", "zones no longer respect the barriers")
+        )
+        out["road_note"] = (
+            f"{path.name}: 图层 {'、'.join(gone)} 已不在项目中"
+            f"（可能在 QGIS 中被删除），{zh} / layer(s) {', '.join(gone)} are no "
+            f"longer in the project (deleted in QGIS?); {en}"
+        )
+    return out
+
+
+def mark_road_layer(path: str | Path, name: str) -> pd.DataFrame:
+    """The project's meta table with ``name`` recorded in ``road_layers``,
+    so a later load notices when that layer was deleted."""
+    meta = read_meta(path)
+    had = {n for n in meta.get("road_layers", "").split(";") if n} | {name}
+    meta["road_layers"] = ";".join(sorted(had))
+    return pd.DataFrame({"key": list(meta), "value": list(meta.values())})
 
 
 def write_layers(path: str | Path, layers: dict[str, pd.DataFrame]) -> Path:
