@@ -253,6 +253,38 @@
     layers.patrols = patrolGroup;
   }
 
+  // reach by road (1530: 5 / 15 / 30 minutes from each base) and standby
+  // points for patrol cars; only plans made with a road layer have them
+  var reach = D.reach || {features: []};
+  if (reach.features.length) {
+    var reachLayer = L.geoJSON(reach, {
+      pane: "vectors", interactive: true,
+      style: function (f) {
+        var m = f.properties.minutes;
+        return {color: f.properties.color, weight: m <= 5 ? 1.5 : 0.5,
+                fillColor: f.properties.color,
+                fillOpacity: m <= 5 ? 0.25 : (m <= 15 ? 0.1 : 0.04)};
+      },
+      onEachFeature: function (f, l) {
+        l.bindTooltip(el("span", null, (f.properties.name || f.properties.squad_id) +
+          " · " + f.properties.minutes + " 分钟可达 (by road)"), {sticky: true});
+      }
+    });
+    addOverlay("reach", "道路可达范围 (reach, 5/15/30 min)", reachLayer, D.squad !== null);
+  }
+  var standby = D.standby || [];
+  if (standby.length) {
+    var standbyGroup = L.featureGroup();
+    standby.forEach(function (p) {
+      var m = L.circleMarker([p.lat, p.lon], {pane: "vectors", radius: 7,
+        color: "#000", weight: 2, fillColor: p.color, fillOpacity: 0.9});
+      m.bindTooltip(el("span", null, "备勤点 standby " + p.rank + " · " +
+        (p.name || p.squad_id) + (p.gained !== null ? " · +" + p.gained + " 事件 (5 min)" : "")));
+      standbyGroup.addLayer(m);
+    });
+    addOverlay("standby", "备勤点 (standby points)", standbyGroup, true);
+  }
+
   // enterprises, coloured by risk
   function enterprisePopup(e) {
     var box = popupBox(e.name);
