@@ -293,7 +293,7 @@ def plan_from_schedule(
         settings=dict(settings or {}),
     )
     plan.zones = zone_layer(plan)
-    return plan
+    return with_road_layers(plan)
 
 
 @dataclass(frozen=True)
