@@ -63,6 +63,11 @@ class _Squad:
     teams: int
     jobs: list[_Job] = field(default_factory=list)
     crews: dict[tuple[int, int], frozenset[str]] = field(default_factory=dict)
+    road_minutes: tuple[np.ndarray, dict[tuple[float, float], int]] | None = field(
+        default=None, repr=False
+    )
+    """By road: minutes between the base and all the squad's firms, and each
+    point's row, searched once instead of once per candidate team-day."""
 
 
 class _Unscheduled(list):
