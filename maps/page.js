@@ -255,8 +255,16 @@
 
   // reach by road (1530: 5 / 15 / 30 minutes from each base) and standby
   // points for patrol cars; only plans made with a road layer have them
-  var reach = D.reach || {features: []};
-  if (reach.features.length) {
+  // the 5-minute areas (the 1530 rule) are on; 15 and 30 minutes, which
+  // cover most of a zone's roads, are one click away in the layer control
+  function reachPart(near) {
+    return {type: "FeatureCollection", features: (D.reach || {features: []}).features
+      .filter(function (f) { return (f.properties.minutes <= 5) === near; })};
+  }
+  [[true, "reach5", "5 分钟可达 (reach 5 min)"],
+   [false, "reach", "15/30 分钟可达 (reach 15/30 min)"]].forEach(function (part) {
+    var reach = reachPart(part[0]);
+    if (!reach.features.length) return;
     var reachLayer = L.geoJSON(reach, {
       pane: "vectors", interactive: true,
       style: function (f) {
@@ -270,8 +278,8 @@
           " · " + f.properties.minutes + " 分钟可达 (by road)"), {sticky: true});
       }
     });
-    addOverlay("reach", "道路可达范围 (reach, 5/15/30 min)", reachLayer, D.squad !== null);
-  }
+    addOverlay(part[1], part[2], reachLayer, part[0] && D.squad !== null);
+  });
   var standby = D.standby || [];
   if (standby.length) {
     var standbyGroup = L.featureGroup();
