@@ -277,7 +277,7 @@ def cmd_plan(args: argparse.Namespace) -> int:
     progress = CliProgress(not args.quiet)
     t0 = time.monotonic()
     if args.sample:
-        scenario = build_sample(seed=args.seed)
+        scenario = build_sample(seed=args.seed, roads=True)
     else:
         lang = "en" if args.lang.startswith("en") else "zh_CN"
         scenario, _, notes = load_scenario_file(args.scenario, lang)

@@ -14,12 +14,20 @@ full count. Our times include snapping the points and inserting them into
 the graph; networkx's do not (the snapping column shows that share: on
 Helsinki's 768 segments it is most of the 50,000 x 50 time).
 
-    PYTHONPATH=. python benchmarks/roads.py
+A second table plans the bundled sample (1,000 m cells, 1,000 firms,
+2,000 events; zoning 30 s, scheduling 30 s, patrols on) with its synthetic
+roads, river and expressway and without them, and measures both plans on
+the roads: travel km by road through each plan's stops in its order, zones
+the barrier rule splits, the shares within 5 minutes of a base, plan time.
+
+    PYTHONPATH=. python benchmarks/roads.py [--part speed|plan|all]
 """
 
 from __future__ import annotations
 
+import argparse
 import time
+from dataclasses import replace
 
 import geopandas as gpd
 import networkx as nx
@@ -30,7 +38,7 @@ from planning.roads.attributes import RoadPolicy, normalise_roads
 from planning.roads.graph import RoadGraph
 from planning.roads.read import read_lines
 from planning.roads.topology import build_topology
-from planning.travel import metric_crs
+from planning.travel import metric_crs, metric_xy
 
 CRS = "EPSG:4549"
 
@@ -114,7 +122,84 @@ def run(name: str, lines: gpd.GeoDataFrame, read_s: float, sample: int | None):
     )
 
 
+def _road_km(plan, graph: RoadGraph, crs: str) -> float:
+    """Road km through every team-day's stops in the plan's order."""
+    squads = plan.scenario.squads.set_index("squad_id")
+    base = dict(zip(squads.index, metric_xy(squads, crs), strict=True))
+    v = plan.visits.sort_values(["squad_id", "day", "team", "seq"])
+    xy = metric_xy(v, crs)
+    total = 0.0
+    keys = list(zip(v["squad_id"], v["day"], v["team"], strict=True))
+    starts = [0] + [i for i in range(1, len(keys)) if keys[i] != keys[i - 1]]
+    for a, b in zip(starts, [*starts[1:], len(keys)], strict=True):
+        path = np.vstack([base[keys[a][0]], xy[a:b], base[keys[a][0]]])
+        total += sum(leg[2] for leg in graph.route(path)) / 1000.0
+    return total
+
+
+def sample_plans() -> None:
+    """The sample planned with and without its roads (second table)."""
+    from planning.plan import PlanSettings, run_plan
+    from planning.roads.context import road_context, road_layers
+    from planning.sample import build_sample
+    from planning.scheduling import ScheduleSettings
+    from planning.zoning import ZoningSettings, zones_layer
+
+    settings = PlanSettings(
+        zoning=ZoningSettings(time_limit=30.0),
+        scheduling=ScheduleSettings(time_limit=30.0),
+    )
+    with_roads = build_sample(
+        cell_m=1000.0, n_enterprises=1000, n_events=2000, roads=True
+    )
+    plans = {}
+    for label, sc in (
+        ("straight line", replace(with_roads, roads=None, barriers=None)),
+        ("by road", with_roads),
+    ):
+        t = time.perf_counter()  # the road graph is built inside the timing
+        plans[label] = (run_plan(sc, settings), time.perf_counter() - t)
+    ctx = road_context(with_roads)
+    shares = road_layers(with_roads).shares
+    first = plans["straight line"][1]
+    print()
+    print(
+        "| sample plan | plan km | road km through its stops | zones split by "
+        "barriers | plan s | time ratio |"
+    )
+    print("|---|---|---|---|---|---|")
+    for label, (plan, seconds) in plans.items():
+        cells = plan.scenario.cells
+        split = zones_layer(
+            cells,
+            plan.scenario.squads,
+            cells.set_index("cell_id")["squad_id"],
+            plan.scenario.policy,
+            islands=plan.zoning.islands if plan.zoning else None,
+            roads=ctx,
+        )
+        km = float(plan.routes["km"].sum())
+        road_km = _road_km(plan, ctx.travel.graph, ctx.crs)
+        cut = int((split["contiguous"] == 0).sum())
+        print(
+            f"| {label} | {km:,.0f} | {road_km:,.0f} | {cut} of {len(split)} | "
+            f"{seconds:.1f} | {seconds / first:.2f}x |"
+        )
+    text = ", ".join(f"{r.what} {r.share:.0%}" for r in shares.itertuples())
+    print(f"\nwithin 5 minutes of a base by road: {text}")
+
+
 def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--part", choices=("speed", "plan", "all"), default="all")
+    part = parser.parse_args().part
+    if part in ("speed", "all"):
+        speed_table()
+    if part in ("plan", "all"):
+        sample_plans()
+
+
+def speed_table() -> None:
     print(
         "| network | segments | import+build s | 50,000x50 s | of which snapping "
         "50,000 points s | 300x300 s | "

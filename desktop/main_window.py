@@ -62,6 +62,7 @@ from planning.plan import (
     zone_plan,
 )
 from planning.progress import CancelToken, ProgressEvent, ProgressFn
+from planning.roads.context import road_context
 from planning.sample import build_sample
 from planning.zoning import ZoningResult, rezone
 
@@ -568,7 +569,10 @@ class MainWindow(QMainWindow):
         before = self.document.assignment().copy()
 
         def job(progress: ProgressFn, cancel: CancelToken) -> ZoningResult:
-            return rezone(cells, squads, policy, settings, progress, cancel)
+            roads = road_context(sc)  # the graph is built in the worker
+            return rezone(
+                cells, squads, policy, settings, progress, cancel, roads=roads
+            )
 
         def done(result: ZoningResult) -> None:
             doc = self.document

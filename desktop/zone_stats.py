@@ -18,6 +18,7 @@ import pandas as pd
 from scipy import sparse
 
 from planning.plan import Plan
+from planning.roads.context import road_context
 from planning.zoning import stats_geometry, zones_contiguous
 
 STAT_COLUMNS = ("n_cells", "workload", "deviation_pct", "contiguous", "max_reach_min")
@@ -55,6 +56,7 @@ class ZoneStatsCache:
         self._cells = cells
         self._squads = sc.squads
         self._policy = sc.policy
+        self._scenario = sc
         self._travel: np.ndarray | None = None
         self._adj: sparse.csr_matrix | None = None
         self._ignore: np.ndarray | None = None
@@ -72,7 +74,11 @@ class ZoneStatsCache:
     def _build_graph(self) -> tuple[sparse.csr_matrix, np.ndarray]:
         if self._adj is None or self._ignore is None:
             self._adj, self._travel, self._ignore = stats_geometry(
-                self._cells, self._squads, self._policy
+                self._cells,
+                self._squads,
+                self._policy,
+                # barriers judge contiguity as run_plan does; built off the GUI thread
+                roads=road_context(self._scenario),
             )
         return self._adj, self._ignore
 

@@ -253,6 +253,46 @@
     layers.patrols = patrolGroup;
   }
 
+  // reach by road (1530: 5 / 15 / 30 minutes from each base) and standby
+  // points for patrol cars; only plans made with a road layer have them
+  // the 5-minute areas (the 1530 rule) are on; 15 and 30 minutes, which
+  // cover most of a zone's roads, are one click away in the layer control
+  function reachPart(near) {
+    return {type: "FeatureCollection", features: (D.reach || {features: []}).features
+      .filter(function (f) { return (f.properties.minutes <= 5) === near; })};
+  }
+  [[true, "reach5", "5 分钟可达 (reach 5 min)"],
+   [false, "reach", "15/30 分钟可达 (reach 15/30 min)"]].forEach(function (part) {
+    var reach = reachPart(part[0]);
+    if (!reach.features.length) return;
+    var reachLayer = L.geoJSON(reach, {
+      pane: "vectors", interactive: true,
+      style: function (f) {
+        var m = f.properties.minutes;
+        return {color: f.properties.color, weight: m <= 5 ? 1.5 : 0.5,
+                fillColor: f.properties.color,
+                fillOpacity: m <= 5 ? 0.25 : (m <= 15 ? 0.1 : 0.04)};
+      },
+      onEachFeature: function (f, l) {
+        l.bindTooltip(el("span", null, (f.properties.name || f.properties.squad_id) +
+          " · " + f.properties.minutes + " 分钟可达 (by road)"), {sticky: true});
+      }
+    });
+    addOverlay(part[1], part[2], reachLayer, part[0] && D.squad !== null);
+  });
+  var standby = D.standby || [];
+  if (standby.length) {
+    var standbyGroup = L.featureGroup();
+    standby.forEach(function (p) {
+      var m = L.circleMarker([p.lat, p.lon], {pane: "vectors", radius: 7,
+        color: "#000", weight: 2, fillColor: p.color, fillOpacity: 0.9});
+      m.bindTooltip(el("span", null, "备勤点 standby " + p.rank + " · " +
+        (p.name || p.squad_id) + (p.gained !== null ? " · +" + p.gained + " 事件 (5 min)" : "")));
+      standbyGroup.addLayer(m);
+    });
+    addOverlay("standby", "备勤点 (standby points)", standbyGroup, true);
+  }
+
   // enterprises, coloured by risk
   function enterprisePopup(e) {
     var box = popupBox(e.name);

@@ -399,6 +399,8 @@ class _Prepared:
     hotspots: list[tuple[str | None, list[float]]] = field(default_factory=list)
     windows: list[dict] = field(default_factory=list)
     patrols: list[dict] = field(default_factory=list)
+    reach: list[dict] = field(default_factory=list)
+    standby: list[dict] = field(default_factory=list)
 
 
 def _prepare(plan: Plan, shift: Shift = None) -> _Prepared:
@@ -523,7 +525,59 @@ def _prepare(plan: Plan, shift: Shift = None) -> _Prepared:
     _prepare_visits(plan, prep, cells, cell_squad, names, shift)
     _prepare_hotspots(plan, prep, cells, cell_squad, shift)
     _prepare_patrols(plan, prep, names, shift)
+    _prepare_roads(plan, prep, names, shift)
     return prep
+
+
+def _prepare_roads(
+    plan: Plan, prep: _Prepared, names: dict[str, str], shift: Shift = None
+) -> None:
+    """Reach areas by road (5/15/30 minutes per base) and standby points."""
+    reach = _wgs84(plan.reach)
+    if reach is not None and len(reach) and "squad_id" in reach:
+        shapes = _round_geoms(reach.geometry, 2e-4, shift)
+        for row, g in zip(reach.itertuples(), shapes, strict=True):
+            if g is None:
+                continue
+            sid = _s(row.squad_id)
+            prep.reach.append(
+                {
+                    "type": "Feature",
+                    "geometry": g,
+                    "properties": {
+                        "squad_id": sid,
+                        "name": names.get(sid, sid),
+                        "minutes": _f(row.minutes, 0),
+                        "color": prep.colors.get(sid, "#555555"),
+                    },
+                }
+            )
+    standby = _wgs84(plan.standby)
+    if standby is None or len(standby) == 0 or "squad_id" not in standby:
+        return
+    table = plan.standby_table
+    gained = (
+        dict(zip(table["squad_id"].astype(str), table["gained"], strict=True))
+        if table is not None and "gained" in table
+        else {}
+    )
+    shown = _shown(standby.geometry, shift)
+    for row, g in zip(standby.itertuples(), shown, strict=True):
+        pos = _latlon(g)
+        if pos is None:
+            continue
+        sid = _s(row.squad_id)
+        prep.standby.append(
+            {
+                "squad_id": sid,
+                "name": names.get(sid, sid),
+                "rank": _i(getattr(row, "rank", None)),
+                "gained": _f(gained.get(sid), 1),
+                "color": prep.colors.get(sid, "#555555"),
+                "lat": pos[0],
+                "lon": pos[1],
+            }
+        )
 
 
 def _squad_of_points(
@@ -846,6 +900,11 @@ def _page_data(
         "hotspots": [h for sid, h in prep.hotspots if mine(sid)],
         "patrols": patrols,
         "windows": [w for w in prep.windows if w["window"] in used_windows],
+        "reach": {
+            "type": "FeatureCollection",
+            "features": [f for f in prep.reach if mine(f["properties"]["squad_id"])],
+        },
+        "standby": [p for p in prep.standby if mine(p["squad_id"])],
     }
 
 

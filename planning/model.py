@@ -263,7 +263,10 @@ class Scenario:
     Layers (GeoDataFrames, EPSG:4326, columns as in ``docs/plan-schema.md``):
     ``cells`` (grid polygons), ``towns`` (town / 片区 polygons), ``squads``
     (base points), ``enterprises`` (points), ``hotspots`` (event points).
-    ``synthetic`` marks generated sample data (示例数据).
+    ``synthetic`` marks generated sample data (示例数据). ``roads`` and
+    ``barriers`` are the optional road network and barrier lines/polygons
+    (see :mod:`planning.roads`); ``road_note`` says why a project that had
+    roads plans without them (the layer was deleted in QGIS).
     """
 
     name: str
@@ -276,6 +279,9 @@ class Scenario:
     horizon: Horizon
     synthetic: bool = False
     outline: gpd.GeoDataFrame | None = None
+    roads: gpd.GeoDataFrame | None = None
+    barriers: gpd.GeoDataFrame | None = None
+    road_note: str = ""
 
     def copy(self) -> Scenario:
         """Deep copy, so an edit or a failed import never touches the original."""
@@ -290,6 +296,9 @@ class Scenario:
             horizon=self.horizon,
             synthetic=self.synthetic,
             outline=None if self.outline is None else self.outline.copy(),
+            roads=self.roads,  # read-only for the planner: shared, not copied
+            barriers=self.barriers,
+            road_note=self.road_note,
         )
 
 

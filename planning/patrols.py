@@ -55,9 +55,11 @@ from ortools.util import optional_boolean_pb2
 from planning.hotspots import Intensity, estimate_intensity
 from planning.model import WGS84, Scenario, hhmm_to_min
 from planning.progress import CancelToken, ProgressEvent, ProgressFn, no_progress
-from planning.travel import TravelModel, metric_crs, metric_xy
+from planning.roads.context import scenario_travel
+from planning.travel import metric_crs, metric_xy
 from planning.vrplib import PcVrptwInstance, evaluate
 
+NO_ROAD_MIN = 10_000.0
 PRIZE_PER_EVENT = 36_000
 """Prize of one expected event in travel seconds: 10 h, so loops maximise
 events first and only then shorten travel."""
@@ -615,6 +617,12 @@ class _Zone:
     minutes: np.ndarray
 
 
+def _finite(minutes: np.ndarray) -> np.ndarray:
+    """Road minutes with legs no road makes longer than any patrol window
+    (the loop solver needs numbers; such a point is never chosen next)."""
+    return np.where(np.isfinite(minutes), minutes, NO_ROAD_MIN)
+
+
 def _zones(scenario: Scenario) -> list[_Zone]:
     """Cells per squad (``squad_id``, else nearest base) and travel minutes."""
     cells = scenario.cells.reset_index(drop=True)
@@ -628,7 +636,7 @@ def _zones(scenario: Scenario) -> list[_Zone]:
             xy[:, None, 0] - base_xy[None, :, 0], xy[:, None, 1] - base_xy[None, :, 1]
         )
         owner = squads["squad_id"].iloc[d.argmin(axis=1)].reset_index(drop=True)
-    travel = TravelModel(scenario.policy)
+    travel = scenario_travel(scenario)
     speed = travel.speed(cells["land_use"].to_numpy())
     zones = []
     for k, squad_id in enumerate(squads["squad_id"]):
@@ -647,7 +655,7 @@ def _zones(scenario: Scenario) -> list[_Zone]:
                 minutes_from_base=travel.minutes(
                     base_xy[k : k + 1], pxy, bspeed, pspeed
                 )[0],
-                minutes=travel.minutes(pxy, pxy, pspeed, pspeed),
+                minutes=_finite(travel.minutes(pxy, pxy, pspeed, pspeed)),
             )
         )
     return zones
@@ -847,10 +855,16 @@ def _result(
             "base",
         ],
     )
+    travel = scenario_travel(scenario)
+    by_road = getattr(travel, "by_road", False)
     lines = []
     for row in loops.itertuples():
         stops = [p for p in points.loc[points["loop_id"] == row.loop_id, "xy"]]
-        lines.append(shapely.LineString([row.base, *stops, row.base]))
+        path = [row.base, *stops, row.base]
+        # by road the loop is drawn along the roads it drives (access legs in)
+        lines.append(
+            travel.route(np.array(path)) if by_road else shapely.LineString(path)
+        )
     loops_gdf = gpd.GeoDataFrame(
         loops.drop(columns="base"), geometry=gpd.GeoSeries(lines, crs=crs)
     ).to_crs(WGS84)

@@ -27,6 +27,7 @@ from planning.workload import cell_workload, compute_due
 
 if TYPE_CHECKING:  # solvers load OR-Tools; opening a file should not need it
     from planning.patrols import PatrolSettings
+    from planning.roads.context import RoadContext
     from planning.scheduling import ScheduleSettings
     from planning.zoning import ZoningResult, ZoningSettings
 
@@ -72,6 +73,9 @@ class Plan:
     patrol_points: gpd.GeoDataFrame | None = None
     results: pd.DataFrame | None = None
     history: pd.DataFrame | None = None
+    reach: gpd.GeoDataFrame | None = None
+    standby: gpd.GeoDataFrame | None = None
+    standby_table: pd.DataFrame | None = None
 
     def copy(self) -> Plan:
         """Deep copy of the tables, so an edit or a background save of one
@@ -142,7 +146,13 @@ def run_zoning(
     from planning.zoning import zone
 
     result = zone(
-        scenario.cells, scenario.squads, scenario.policy, settings, progress, cancel
+        scenario.cells,
+        scenario.squads,
+        scenario.policy,
+        settings,
+        progress,
+        cancel,
+        roads=_roads(scenario),
     )
     out = scenario.copy()
     out.cells["squad_id"] = out.cells["cell_id"].map(result.assignment)
@@ -186,6 +196,7 @@ def run_plan(
         prepared.policy,
         nest=settings.zoning.nest,
         islands=zoning_result.islands if zoning_result is not None else None,
+        roads=_roads(prepared),
     )
     result = schedule(
         prepared,
@@ -222,6 +233,22 @@ def run_plan(
         patrols=None if patrols is None else patrols.loops,
         patrol_points=None if patrols is None else patrols.points,
     )
+    return with_road_layers(plan)
+
+
+def with_road_layers(plan: Plan) -> Plan:
+    """Record how travel was measured and, with roads, add the reach areas,
+    standby points and the shares within 5 minutes (the 1530 rule)."""
+    from planning.roads.context import road_layers
+
+    sc = plan.scenario
+    layers = road_layers(sc)
+    travel = {"by_road": layers is not None, "note": sc.road_note}
+    if layers is not None:
+        plan.reach, plan.standby = layers.reach, layers.standby
+        plan.standby_table = layers.standby_table
+        travel["reach_shares"] = layers.shares.to_dict("records")
+    plan.settings["travel_settings"] = travel
     return plan
 
 
@@ -243,6 +270,7 @@ def zone_layer(plan: Plan) -> gpd.GeoDataFrame:
         sc.policy,
         nest,
         islands,
+        roads=_roads(sc),
     )
 
 
@@ -369,6 +397,13 @@ def plan_with_scenario(plan: Plan, scenario: Scenario) -> Plan:
     return new
 
 
+def _roads(scenario: Scenario) -> RoadContext | None:
+    """The scenario's road context (graph built once), ``None`` without roads."""
+    from planning.roads.context import road_context
+
+    return road_context(scenario)
+
+
 def plan_from_schedule(
     scenario: Scenario, result: object, settings: dict | None = None
 ) -> Plan:
@@ -385,7 +420,7 @@ def plan_from_schedule(
         settings=dict(settings or {}),
     )
     plan.zones = zone_layer(plan)
-    return plan
+    return with_road_layers(plan)
 
 
 @dataclass(frozen=True)
@@ -405,6 +440,9 @@ class PlanSummary:
     joint_visits: int
     travel_km: float
     travel_hours: float
+    by_road: bool = False
+    reach_shares: tuple[tuple[str, float], ...] = ()
+    road_note: str = ""
 
     @property
     def visits_saved(self) -> int:
@@ -428,9 +466,22 @@ class PlanSummary:
             f"部门检查合并 inspections merged: {self.dept_inspections} department "
             f"inspections in {self.joint_visits} joint visits, "
             f"{self.visits_saved} visits saved",
-            f"路程 travel: {self.travel_km:,.1f} km, {self.travel_hours:,.1f} h",
+            f"路程 travel: {self.travel_km:,.1f} km, {self.travel_hours:,.1f} h "
+            f"({self.travel_basis})",
         ]
+        if self.reach_shares:
+            parts = ", ".join(f"{w} {share:.0%}" for w, share in self.reach_shares)
+            out.append(f"5 分钟可达 within 5 min of a base by road: {parts}")
+        if self.road_note:
+            out.append(self.road_note)
         return out
+
+    @property
+    def travel_basis(self) -> str:
+        """ "按道路计算 by road" or "直线估算 straight-line estimate"."""
+        from planning.roads.context import travel_label
+
+        return f"{travel_label(self.by_road)} {travel_label(self.by_road, 'en')}"
 
 
 def _reason_kind(reason: str) -> str:
@@ -475,4 +526,19 @@ def summarise(plan: Plan) -> PlanSummary:
         joint_visits=len(visits),
         travel_km=float(routes["km"].sum()) if len(routes) else 0.0,
         travel_hours=float(routes["travel_min"].sum()) / 60.0 if len(routes) else 0.0,
+        **_travel_fields(plan.settings.get("travel_settings") or {}),
     )
+
+
+def _travel_fields(travel: dict) -> dict:
+    """PlanSummary's road fields from ``settings["travel_settings"]``."""
+    shares = tuple(
+        (str(r["what"]), float(r["share"]))
+        for r in travel.get("reach_shares", [])
+        if float(r.get("minutes", 5.0)) == 5.0
+    )
+    return {
+        "by_road": bool(travel.get("by_road", False)),
+        "reach_shares": shares,
+        "road_note": str(travel.get("note", "")),
+    }

@@ -169,8 +169,13 @@ def build_sample(
     n_events: int = 5000,
     start: date = SAMPLE_START,
     policy: Policy | None = None,
+    roads: bool = False,
 ) -> Scenario:
-    """Build the synthetic sample scenario (deterministic from ``seed``)."""
+    """Build the synthetic sample scenario (deterministic from ``seed``).
+
+    ``roads=True`` adds the synthetic road network, river and expressway of
+    :func:`planning.roads.synthetic.sample_roads` (labelled ``synthetic``).
+    """
     rng = np.random.default_rng(seed)
     policy = policy or load_policy()
     outline = county_outline(district)
@@ -257,6 +262,11 @@ def build_sample(
     hotspots["cell_id"] = attach_cell(hotspots)
 
     horizon = Horizon(start=start, days=20)
+    road_layers = (None, None)
+    if roads:
+        from planning.roads.synthetic import sample_roads
+
+        road_layers = sample_roads(outline, seed=seed)
     return Scenario(
         name=f"{district} 示例 (synthetic)",
         cells=cells.to_crs(WGS84),
@@ -268,6 +278,8 @@ def build_sample(
         horizon=horizon,
         synthetic=True,
         outline=outline[["district", "geometry"]],
+        roads=road_layers[0],
+        barriers=road_layers[1],
     )
 
 

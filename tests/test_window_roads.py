@@ -21,18 +21,10 @@ from PySide6.QtGui import QDragEnterEvent, QDropEvent, QImage
 
 from desktop.i18n import install_language
 from desktop.main_window import MainWindow
-from planning.model import Scenario
 from planning.plan import PlanSettings, run_plan
 from planning.sample import build_sample
 from planning.scheduling import ScheduleSettings
 from planning.zoning import ZoningSettings
-
-if "roads" not in Scenario.__dataclass_fields__:
-    pytest.skip(
-        "needs roads on the scenario and reach / standby on the plan "
-        "(the roads wiring, branch roads-wire)",
-        allow_module_level=True,
-    )
 
 FAST = PlanSettings(
     zoning=ZoningSettings(time_limit=3.0, workers=1),

@@ -68,6 +68,7 @@ from maps.export.spreadsheets import (
 )
 from planning.plan import Plan
 from planning.progress import ProgressEvent, ProgressFn
+from planning.roads.context import travel_label
 
 PAGE_W, PAGE_H = A4
 MARGIN = 12 * mm
@@ -595,8 +596,14 @@ def _info(td: TeamDay, plan: Plan, st: _Styles) -> list[Paragraph]:
         km = r.get("km")
         tmin = r.get("travel_min")
         if _text(km):
+            by_road = (plan.settings.get("travel_settings") or {}).get("by_road")
+            basis = travel_label(bool(by_road))
             facts.append(
-                ("路程", f"约 {float(km):.1f} km，行车约 {float(tmin or 0):.0f} 分钟")
+                (
+                    "路程",
+                    f"约 {float(km):.1f} km，行车约 {float(tmin or 0):.0f} 分钟"
+                    f"（{basis}）",
+                )
             )
     depts = dept_names(plan)
     covered = dict.fromkeys(d for c in td.stops["departments"] for d in _split(c))

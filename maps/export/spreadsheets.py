@@ -384,6 +384,7 @@ def _summary_sheet(ws, plan: Plan) -> None:
         ["减少入企次数 visits saved", s.visits_saved],
         ["未排入 unscheduled", s.unscheduled],
         ["路程 travel km", round(s.travel_km, 1)],
+        ["路程计算 travel basis", s.travel_basis],
         ["路程 travel hours", round(s.travel_hours, 1)],
         ["片区工作量偏差 zone load spread %", round(s.spread_pct, 1)],
     ]

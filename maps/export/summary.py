@@ -27,6 +27,7 @@ from maps.export.common import text_of
 from maps.export.spreadsheets import squad_load
 from maps.render import SQUAD_PALETTE, squad_colors
 from planning.plan import Plan
+from planning.roads.context import travel_label
 
 PALETTE = SQUAD_PALETTE
 """The map's qualitative colours, for zones and event-type lines alike."""
@@ -419,6 +420,9 @@ def _field_loop(plan: Plan, names: dict[str, str]) -> str:
     )
 
 
+_REACH_WHAT = {"cells": "网格", "enterprises": "企业", "events": "热点事件"}
+
+
 def summary_html(plan: Plan) -> str:
     """The summary page as one HTML string (no script, no external resource)."""
     sc = plan.scenario
@@ -439,8 +443,12 @@ def summary_html(plan: Plan) -> str:
             "入企次数减少比例",
         ),
         (_n(s.unscheduled), f"未排入 / 应查 {s.due_enterprises} 家"),
-        (_n(s.travel_km, 0), "路程 km"),
-        (_n(s.travel_hours, 1), "路程 小时"),
+        (_n(s.travel_km, 0), f"路程 km（{travel_label(s.by_road)}）"),
+        (_n(s.travel_hours, 1), f"路程 小时（{travel_label(s.by_road)}）"),
+        *(
+            (f"{share:.0%}", f"5 分钟车程内的{_REACH_WHAT.get(what, what)}")
+            for what, share in s.reach_shares
+        ),
         (f"{s.spread_pct:.1f}%", "片区工作量最大偏差"),
     ]
     card_html = "".join(

@@ -38,7 +38,8 @@ a schema-1 file opens with both empty and is written as 2 on its next save."""
 SCENARIO_LAYERS = ("cells", "towns", "squads", "enterprises", "hotspots")
 PLAN_LAYERS = ("zones", "visits", "routes")
 PLAN_TABLES = ("unscheduled", "roster")
-OPTIONAL_PLAN_LAYERS = ("patrols", "patrol_points")
+OPTIONAL_PLAN_LAYERS = ("patrols", "patrol_points", "reach", "standby")
+OPTIONAL_PLAN_TABLES = ("standby_table",)
 FIELD_TABLES = {"results": "results", "enterprise_history": "history"}
 """Field-loop table name -> :class:`Plan` attribute."""
 MANAGED_LAYERS = frozenset(
@@ -46,6 +47,7 @@ MANAGED_LAYERS = frozenset(
     + PLAN_LAYERS
     + PLAN_TABLES
     + OPTIONAL_PLAN_LAYERS
+    + OPTIONAL_PLAN_TABLES
     + tuple(FIELD_TABLES)
     + ("outline", "departments", "meta")
 )
@@ -90,6 +92,9 @@ def _meta(scenario: Scenario, plan: Plan | None) -> pd.DataFrame:
         "horizon_days": str(h.days),
         "blackout": ";".join(sorted(d.isoformat() for d in h.blackout)),
         "policy_toml": scenario.policy.source_text,
+        "road_layers": ";".join(
+            name for name in ROAD_LAYERS if getattr(scenario, name) is not None
+        ),
         "created": datetime.now().isoformat(timespec="seconds"),
     }
     if plan is not None:
@@ -111,6 +116,9 @@ def project_layers(
     }
     if scenario.outline is not None:
         layers["outline"] = scenario.outline
+    for name in ROAD_LAYERS:
+        if getattr(scenario, name) is not None:
+            layers[name] = getattr(scenario, name)
     layers["departments"] = pd.DataFrame(
         [
             {
@@ -124,7 +132,7 @@ def project_layers(
     if plan is not None:
         for name in PLAN_LAYERS + PLAN_TABLES:
             layers[name] = getattr(plan, name)
-        for name in OPTIONAL_PLAN_LAYERS:
+        for name in OPTIONAL_PLAN_LAYERS + OPTIONAL_PLAN_TABLES:
             layer = getattr(plan, name)
             if layer is not None and len(layer):
                 layers[name] = layer
@@ -152,7 +160,8 @@ def save_project(
         for name, df in project_layers(scenario, plan).items():
             _write_layer(tmp, name, df)
         if path.exists():
-            _carry_unmanaged_layers(path, tmp)
+            written = {n for n in ROAD_LAYERS if getattr(scenario, n) is not None}
+            _carry_unmanaged_layers(path, tmp, written)
         with open(tmp, "rb+") as fh:
             os.fsync(fh.fileno())
         os.replace(tmp, path)
@@ -167,14 +176,15 @@ def save_project(
     return path
 
 
-def _carry_unmanaged_layers(old: Path, new: Path) -> None:
-    """Keep layers a user added in QGIS (notes, their own styles) across saves."""
+def _carry_unmanaged_layers(old: Path, new: Path, written: set[str]) -> None:
+    """Keep layers a user added in QGIS (notes, their own styles) across saves;
+    ``written`` are the ones this save wrote itself (roads, barriers)."""
     try:
         layers = [str(row[0]) for row in pyogrio.list_layers(old)]
     except Exception:  # the old file is unreadable: nothing to carry
         return
     for name in layers:
-        if name not in MANAGED_LAYERS:
+        if name not in MANAGED_LAYERS and name not in written:
             pyogrio.write_dataframe(
                 pyogrio.read_dataframe(old, layer=name), new, layer=name, driver="GPKG"
             )
@@ -211,18 +221,23 @@ def load_project(path: str | Path) -> tuple[Scenario, Plan | None]:
     layers = {
         name: pyogrio.read_dataframe(path, layer=name)
         for name in names
-        if name in MANAGED_LAYERS
+        if name in MANAGED_LAYERS or name in ROAD_LAYERS
     }
-    return project_from_layers(layers, str(path), meta)
+    return project_from_layers(
+        layers, str(path), meta, has_road_cache=ROAD_CACHE in names
+    )
 
 
 def project_from_layers(
     layers: Mapping[str, pd.DataFrame],
     source: str,
     meta: Mapping[str, str] | None = None,
+    *,
+    has_road_cache: bool = False,
 ) -> tuple[Scenario, Plan | None]:
     """Scenario and plan (if the layers hold one) from :func:`project_layers`'
-    tables, wherever they were read from; ``source`` names them in errors."""
+    tables, wherever they were read from; ``source`` names them in errors.
+    ``has_road_cache``: the source held road matrices, so it had roads."""
     if meta is None:
         if "meta" not in layers:
             raise ProjectError(f"{source}: no 'meta' table; not a project of this app")
@@ -251,6 +266,7 @@ def project_from_layers(
         horizon=horizon,
         synthetic=meta.get("synthetic") == "1",
         outline=read("outline") if "outline" in layers else None,
+        **_road_layers(source, meta, layers, has_road_cache),
     )
     for gdf in (scenario.cells, scenario.enterprises):
         for col in ("squad_id", "due_items", "due_date"):
@@ -266,7 +282,10 @@ def project_from_layers(
     plan = Plan(
         scenario=scenario,
         **{name: read(name) for name in PLAN_LAYERS + PLAN_TABLES},
-        **{n: read(n) if n in layers else None for n in OPTIONAL_PLAN_LAYERS},
+        **{
+            n: read(n) if n in layers else None
+            for n in OPTIONAL_PLAN_LAYERS + OPTIONAL_PLAN_TABLES
+        },
         settings=settings,
         results=_field_table(layers, "results", RESULT_COLUMNS, empty_results),
         history=_field_table(
@@ -300,6 +319,49 @@ def _field_table(
 
 ROAD_LAYERS = ("roads", "barriers")
 ROAD_CACHE = "road_cache"
+
+
+def _road_layers(
+    source: str,
+    meta: Mapping[str, str],
+    layers: Mapping[str, pd.DataFrame],
+    has_road_cache: bool,
+) -> dict:
+    """Scenario fields ``roads``, ``barriers`` and ``road_note``.
+
+    A project that had roads (its meta or road cache says so) but whose
+    ``roads`` layer is gone (deleted in QGIS) plans by straight line, and
+    ``road_note`` tells the planner why.
+    """
+    had = {n for n in meta.get("road_layers", "").split(";") if n}
+    if has_road_cache:
+        had.add("roads")
+    out: dict = {name: layers.get(name) for name in ROAD_LAYERS}
+    gone = sorted(n for n in had if n not in layers)
+    if out["roads"] is not None and len(out["roads"]) == 0:
+        out["roads"] = None
+        gone = sorted({*gone, "roads"})
+    if gone:
+        zh, en = (
+            ("路程按直线估算", "travel is a straight-line estimate")
+            if "roads" in gone
+            else ("片区不再考虑障碍", "zones no longer respect the barriers")
+        )
+        out["road_note"] = (
+            f"{Path(source).name}: 图层 {'、'.join(gone)} 已不在项目中"
+            f"（可能在 QGIS 中被删除），{zh} / layer(s) {', '.join(gone)} are no "
+            f"longer in the project (deleted in QGIS?); {en}"
+        )
+    return out
+
+
+def mark_road_layer(path: str | Path, name: str) -> pd.DataFrame:
+    """The project's meta table with ``name`` recorded in ``road_layers``,
+    so a later load notices when that layer was deleted."""
+    meta = read_meta(path)
+    had = {n for n in meta.get("road_layers", "").split(";") if n} | {name}
+    meta["road_layers"] = ";".join(sorted(had))
+    return pd.DataFrame({"key": list(meta), "value": list(meta.values())})
 
 
 def write_layers(path: str | Path, layers: dict[str, pd.DataFrame]) -> Path:

@@ -180,7 +180,9 @@ def explain_cut_off(
     """Words for cells of a zone that a barrier cuts off its base's part.
 
     ``zone_cells`` are positions in ``cells``; ``base_cell`` the cell of the
-    squad's base. ``None`` when the zone is whole under the barrier rule.
+    squad's base. ``None`` when the zone is whole under the barrier rule,
+    or when the cells cut off border no barrier (the zone is split on the
+    plain grid too, which zoning explains itself).
     """
     zone = np.asarray(zone_cells, dtype=np.int64)
     inside = np.zeros(len(cells), dtype=bool)
@@ -199,7 +201,9 @@ def explain_cut_off(
     border = (off_set[cut[:, 0]] & inside[cut[:, 1]]) | (
         off_set[cut[:, 1]] & inside[cut[:, 0]]
     )
-    names = sorted({barrier_names[int(b)] for b in result.cut_by[border]}) or ["?"]
+    names = sorted({barrier_names[int(b)] for b in result.cut_by[border]})
+    if not names:  # split on the plain grid too: no barrier to blame
+        return None
     ids = cells[id_col].to_numpy()[off[:shown]].astype(str).tolist()
     more = len(off) - len(ids)
     if lang == "en":

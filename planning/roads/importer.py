@@ -20,7 +20,7 @@ import shapely
 
 from planning.io.errors import ERROR, INFO, WARNING, Issue, IssueLog, LayerImportError
 from planning.io.importer import ImportReport
-from planning.io.project import load_project, write_layers
+from planning.io.project import load_project, mark_road_layer, write_layers
 from planning.model import Scenario
 from planning.roads.attributes import RoadPolicy, normalise_roads
 from planning.roads.graph import RoadGraph
@@ -226,7 +226,8 @@ def import_roads_into_project(
     if any(i.level == ERROR for i in issues):
         raise LayerImportError(issues, lang)
     try:
-        write_layers(project_path, {kind: out})
+        meta = mark_road_layer(project_path, kind)
+        write_layers(project_path, {kind: out, "meta": meta})
     except Exception as exc:  # disk full, permissions, driver errors
         log.add("project_save_failed", detail=str(exc)[:300])
         raise log.fail(lang) from exc

@@ -139,10 +139,19 @@ class RoadTravel:
 
     def route(self, stops: np.ndarray) -> shapely.LineString:
         """The road polyline through ``stops`` in order, access legs included."""
+        return self.path(stops)[0]
+
+    def path(self, stops: np.ndarray) -> tuple[shapely.LineString, float, float]:
+        """Polyline, minutes and km through ``stops`` in order (``inf`` figures
+        when a leg has no road: its line is then straight)."""
+        stops = np.asarray(stops, float).reshape(-1, 2)
         legs = self.graph.route(stops)
         if not legs:
-            return shapely.LineString(np.vstack([stops[:1], stops[:1]]))
+            return shapely.LineString(np.vstack([stops[:1], stops[:1]])), 0.0, 0.0
         xy = np.vstack([shapely.get_coordinates(g) for g, _, _ in legs])
         keep = np.r_[True, np.any(np.diff(xy, axis=0) != 0, axis=1)]
         xy = xy[keep]
-        return shapely.LineString(xy if len(xy) > 1 else np.vstack([xy, xy]))
+        line = shapely.LineString(xy if len(xy) > 1 else np.vstack([xy, xy]))
+        minutes = float(sum(m for _, m, _ in legs))
+        km = float(sum(d for _, _, d in legs)) / 1000.0
+        return line, minutes, km

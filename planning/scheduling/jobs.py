@@ -16,6 +16,7 @@ import pandas as pd
 
 from planning.model import WGS84, Policy, Scenario, min_to_hhmm
 from planning.progress import CancelToken
+from planning.roads.context import ScenarioRoadTravel, scenario_travel
 from planning.routing import RouteResult, Window, start_windows
 from planning.scheduling.settings import (
     EARLY_COST,
@@ -25,6 +26,9 @@ from planning.scheduling.settings import (
     ScheduleSettings,
 )
 from planning.travel import TravelModel, metric_crs, metric_xy
+
+Travel = TravelModel | ScenarioRoadTravel
+"""Straight-line or road travel: the same ``km`` / ``minutes`` / ``speed``."""
 
 _RISK_ORDER = {"red": 0, "yellow": 1, "green": 2}
 
@@ -59,6 +63,11 @@ class _Squad:
     teams: int
     jobs: list[_Job] = field(default_factory=list)
     crews: dict[tuple[int, int], frozenset[str]] = field(default_factory=dict)
+    road_minutes: tuple[np.ndarray, dict[tuple[float, float], int]] | None = field(
+        default=None, repr=False
+    )
+    """By road: minutes between the base and all the squad's firms, and each
+    point's row, searched once instead of once per candidate team-day."""
 
 
 class _Unscheduled(list):
@@ -82,7 +91,7 @@ class _Run:
 
     policy: Policy
     days: list[date]
-    travel: TravelModel
+    travel: Travel
     settings: ScheduleSettings
     cancel: CancelToken
     unscheduled: _Unscheduled
@@ -98,10 +107,10 @@ _Routed = dict[_TeamDaySlot, tuple[list[_Job], RouteResult]]
 
 def _prepare(
     scenario: Scenario, days: list[date], unscheduled: _Unscheduled
-) -> tuple[dict[str, _Squad], TravelModel]:
+) -> tuple[dict[str, _Squad], Travel]:
     """Jobs per squad, and the reasons for the firms no plan can visit."""
     policy = scenario.policy
-    travel = TravelModel(policy)
+    travel = scenario_travel(scenario)
     ent = scenario.enterprises
     due_mask = ent["due_items"].map(lambda s: isinstance(s, str) and s != "")
     crs = metric_crs(scenario.cells)
@@ -115,6 +124,7 @@ def _prepare(
         return squads, travel
     xy = metric_xy(due, crs)
     lonlat = metric_xy(due, WGS84)
+    trips = _base_trips(squads, due, land_use, xy, travel)
     day_index = {d.isoformat(): i for i, d in enumerate(days)}
     for pos, row in enumerate(due.itertuples(index=False)):
         eid = str(row.enterprise_id)
@@ -143,7 +153,15 @@ def _prepare(
             continue
         sq = squads[sid]
         reason, job = _make_job(
-            sq, row, xy[pos], lonlat[pos], land_use[cell], day_index, policy, travel
+            sq,
+            row,
+            xy[pos],
+            lonlat[pos],
+            land_use[cell],
+            day_index,
+            policy,
+            travel,
+            trips[sid][pos],
         )
         if reason:
             unscheduled.add(eid, sid, reason)
@@ -152,7 +170,25 @@ def _prepare(
     return squads, travel
 
 
-def _squads(scenario: Scenario, crs: str, travel: TravelModel) -> dict[str, _Squad]:
+def _base_trips(
+    squads: dict[str, _Squad],
+    due: pd.DataFrame,
+    land_use: pd.Series,
+    xy: np.ndarray,
+    travel: Travel,
+) -> dict[str, np.ndarray]:
+    """Minutes from each base to every due firm: one matrix, not one search
+    per firm (a road search per firm would dominate the set-up)."""
+    if not squads:
+        return {}
+    lu = due["cell_id"].map(land_use).fillna("suburban").to_numpy()
+    base_xy = np.array([sq.base_xy for sq in squads.values()])
+    base_speed = np.array([sq.base_speed for sq in squads.values()])
+    minutes = travel.minutes(base_xy, xy, base_speed, travel.speed(lu))
+    return {sid: minutes[k] for k, sid in enumerate(squads)}
+
+
+def _squads(scenario: Scenario, crs: str, travel: Travel) -> dict[str, _Squad]:
     """Each squad's base (metres and lon/lat), speed there and teams."""
     policy = scenario.policy
     squads: dict[str, _Squad] = {}
@@ -188,7 +224,8 @@ def _make_job(
     land_use: str,
     day_index: dict[str, int],
     policy: Policy,
-    travel: TravelModel,
+    travel: Travel,
+    trip: float | None = None,
 ) -> tuple[str, _Job | None]:
     """A job, or the reason the firm cannot be visited at all."""
     items = tuple(row.due_items.split(";"))
@@ -231,12 +268,20 @@ def _make_job(
             None,
         )
     speed = float(travel.speed(land_use)[0])
-    trip = travel.minutes(
-        np.array([sq.base_xy]),
-        xy[None, :],
-        np.array([sq.base_speed]),
-        np.array([speed]),
-    )[0, 0]
+    if trip is None:
+        trip = travel.minutes(
+            np.array([sq.base_xy]),
+            xy[None, :],
+            np.array([sq.base_speed]),
+            np.array([speed]),
+        )[0, 0]
+    if not np.isfinite(trip):
+        return (
+            f"没有道路从中队 {sq.squad_id} 驻地通往该企业 / no road leads from the "
+            f"base of squad {sq.squad_id} to the firm (one-way streets or a "
+            "separate part of the road network)",
+            None,
+        )
     out, back = int(np.ceil(trip)), int(np.ceil(trip))
     if not any(
         max(policy.day_start + out, a) <= b

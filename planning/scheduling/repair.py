@@ -15,6 +15,7 @@ import numpy as np
 from planning.model import Policy
 from planning.routing import RouteResult
 from planning.scheduling.jobs import (
+    Travel,
     _Job,
     _Routed,
     _Run,
@@ -24,14 +25,36 @@ from planning.scheduling.jobs import (
     _urgency,
 )
 from planning.scheduling.settings import EXTRA_DEPT_COST, INSERT_BATCH, SPARE_TRIES
-from planning.travel import TravelModel
+
+NO_ROAD_MIN = 10_000
+"""Minutes the router sees for a leg no road makes: longer than any day, so
+such a stop is dropped (and reported) rather than routed."""
 
 
-def _day_matrix(sq: _Squad, jobs: list[_Job], travel: TravelModel) -> np.ndarray:
+def _day_matrix(sq: _Squad, jobs: list[_Job], travel: Travel) -> np.ndarray:
     """Travel minutes between the base (row 0) and the stops."""
-    xy = np.array([sq.base_xy] + [job.xy for job in jobs])
-    speed = np.array([sq.base_speed] + [job.speed for job in jobs])
-    return travel.minutes(xy, xy, speed, speed)
+    if getattr(travel, "by_road", False):
+        minutes = _road_minutes(sq, jobs, travel)
+    else:
+        xy = np.array([sq.base_xy] + [job.xy for job in jobs])
+        speed = np.array([sq.base_speed] + [job.speed for job in jobs])
+        minutes = travel.minutes(xy, xy, speed, speed)
+    return np.where(np.isfinite(minutes), minutes, NO_ROAD_MIN)
+
+
+def _road_minutes(sq: _Squad, jobs: list[_Job], travel: Travel) -> np.ndarray:
+    """Road minutes of a day's stops, cut from the squad's one matrix (the
+    insertion repair asks for thousands of day matrices; each road search
+    costs far more than the lookup)."""
+    cached = sq.road_minutes
+    if cached is None or any(job.xy not in cached[1] for job in jobs):
+        points = list(dict.fromkeys([sq.base_xy, *(j.xy for j in sq.jobs + jobs)]))
+        xy = np.array(points)
+        full = travel.minutes(xy, xy)
+        sq.road_minutes = (full, {p: i for i, p in enumerate(points)})
+    full, index = sq.road_minutes
+    pos = [index[sq.base_xy], *(index[job.xy] for job in jobs)]
+    return full[np.ix_(pos, pos)]
 
 
 def _timeline(
@@ -69,7 +92,7 @@ def _insertion(
     jobs: list[_Job],
     job: _Job,
     policy: Policy,
-    travel: TravelModel,
+    travel: Travel,
 ) -> tuple[int, list[_Job], RouteResult] | None:
     """Cheapest feasible insertion of ``job`` into a routed team-day.
 

@@ -12,10 +12,11 @@ import geopandas as gpd
 import pandas as pd
 
 from planning.model import WGS84, Scenario, min_to_hhmm
+from planning.roads.context import scenario_travel
 from planning.scheduling.jobs import _Job, _make_job, _squads
 from planning.scheduling.result import ROUTE_COLUMNS, _frame, _route_row
 from planning.scheduling.routes import _route
-from planning.travel import TravelModel, metric_crs, metric_xy
+from planning.travel import metric_crs, metric_xy
 
 TeamDay = tuple[str, int, str]
 """(squad_id, team, ISO day) of one team's route."""
@@ -41,7 +42,7 @@ def route_team_days(
     (schema of ``routes``; a team-day left empty has no row).
     """
     policy = scenario.policy
-    travel = TravelModel(policy)
+    travel = scenario_travel(scenario)
     crs = metric_crs(scenario.cells)
     squads = _squads(scenario, crs, travel)
     ent = scenario.enterprises.set_index(
@@ -119,6 +120,7 @@ def route_team_days(
                 result,
                 result.leave if result.order else clock,
                 max(result.back, clock),
+                travel,
             )
         )
     fields = (

@@ -17,7 +17,7 @@ from shapely.geometry import LineString, Point
 
 from planning.model import WGS84, min_to_hhmm
 from planning.routing import RouteResult
-from planning.scheduling.jobs import _Job, _Routed, _Run, _Squad
+from planning.scheduling.jobs import Travel, _Job, _Routed, _Run, _Squad
 
 VISIT_COLUMNS = (
     "visit_id enterprise_id squad_id team day seq eta start end service_min "
@@ -110,7 +110,9 @@ def _build_result(
                 }
             )
         route_rows.append(
-            _route_row(sq, j + 1, day, jobs, result, result.leave, result.back)
+            _route_row(
+                sq, j + 1, day, jobs, result, result.leave, result.back, run.travel
+            )
         )
         load[sid].append(result.back - result.leave)
     for n, row in enumerate(visit_rows):
@@ -153,21 +155,34 @@ def _route_row(
     result: RouteResult,
     leave: int,
     back: int,
+    travel: Travel | None = None,
 ) -> dict:
-    """One ``routes`` row: base -> stops in order -> base."""
+    """One ``routes`` row: base -> stops in order -> base.
+
+    With road travel the line is the road path (access legs included) and
+    ``km`` the road km through the stops in this order; otherwise straight
+    lines and the straight-line estimate.
+    """
     path = [sq.base_lonlat, *(job.lonlat for job in stops), sq.base_lonlat]
+    km, line = result.km, LineString(path)
+    if getattr(travel, "by_road", False) and stops:
+        metric = np.array([sq.base_xy, *(job.xy for job in stops), sq.base_xy])
+        road, _, road_km = travel.path(metric)
+        line = gpd.GeoSeries([road], crs=travel.graph.crs).to_crs(WGS84).iloc[0]
+        if np.isfinite(road_km):
+            km = road_km
     return {
         "route_id": f"{sq.squad_id}-{day}-T{team}",
         "squad_id": sq.squad_id,
         "team": team,
         "day": day,
         "stops": len(stops),
-        "km": round(result.km, 2),
+        "km": round(km, 2),
         "travel_min": result.travel_min,
         "service_min": sum(job.service for job in stops),
         "start": min_to_hhmm(leave),
         "end": min_to_hhmm(back),
-        "geometry": LineString(path),
+        "geometry": line,
     }
 
 

@@ -14,7 +14,15 @@ from datetime import date
 from planning.model import Policy, min_to_hhmm
 from planning.progress import ProgressEvent, ProgressFn
 from planning.routing import RouteResult, RouteStop, route_day
-from planning.scheduling.jobs import _Job, _Routed, _Run, _Squad, _TeamDaySlot, _urgency
+from planning.scheduling.jobs import (
+    Travel,
+    _Job,
+    _Routed,
+    _Run,
+    _Squad,
+    _TeamDaySlot,
+    _urgency,
+)
 from planning.scheduling.repair import _day_matrix, _fill_spare, _place
 from planning.scheduling.settings import (
     REPAIR_SHARE,
@@ -22,14 +30,13 @@ from planning.scheduling.settings import (
     ROUTING_SHARE,
     SPARE_SHARE,
 )
-from planning.travel import TravelModel
 
 
 def _route(
     sq: _Squad,
     jobs: list[_Job],
     policy: Policy,
-    travel: TravelModel,
+    travel: Travel,
     time_limit: float,
     metaheuristic: str = "guided",
     engine: str = "ortools",

@@ -10,6 +10,7 @@ proven infeasible, and falls back to the best effort with the reasons.
 from __future__ import annotations
 
 import time
+from typing import TYPE_CHECKING
 
 import geopandas as gpd
 import numpy as np
@@ -53,6 +54,9 @@ from planning.zoning.rezone import quick_rebalance, quick_rezone
 from planning.zoning.settings import STAGE, ZoningResult, ZoningSettings, tolerance_text
 from planning.zoning.starts import ordered_start
 
+if TYPE_CHECKING:
+    from planning.roads.context import RoadContext
+
 # Share of the time left that the balance search gets when a zoning from
 # scratch starts outside the band (CP-SAT rarely finds the band from there).
 _LNS_BALANCE_SHARE = 0.5
@@ -87,6 +91,7 @@ def _run(
     progress: ProgressFn,
     cancel: CancelToken | None,
     rezoning: bool,
+    roads: RoadContext | None = None,
 ) -> ZoningResult:
     """Shared driver of :func:`zone` and :func:`rezone`.
 
@@ -98,7 +103,7 @@ def _run(
     """
     t0 = time.monotonic()
     progress(ProgressEvent(STAGE, 0.0, "preparing the cell graph"))
-    p = prepare_problem(cells, squads, policy, settings)
+    p = prepare_problem(cells, squads, policy, settings, roads)
     # ``time_limit`` covers the whole call: keep back what the checks and
     # packaging after the search take (and CP-SAT's lag in stopping).
     deadline = t0 + settings.time_limit - _reserve(len(p.cell_ids), settings)
@@ -393,6 +398,23 @@ def _result(
     )
 
 
+def _with_barrier_notes(
+    result: ZoningResult,
+    cells: gpd.GeoDataFrame,
+    squads: gpd.GeoDataFrame,
+    policy: Policy,
+    roads: RoadContext | None,
+) -> ZoningResult:
+    """Say in words where a barrier cuts a squad's base off its own cells."""
+    if roads is not None and roads.barriers is not None:
+        from planning.roads.context import barrier_notes
+
+        result.explanation.extend(
+            barrier_notes(cells, squads, result.assignment, policy, roads)
+        )
+    return result
+
+
 def zone(
     cells: gpd.GeoDataFrame,
     squads: gpd.GeoDataFrame,
@@ -400,6 +422,7 @@ def zone(
     settings: ZoningSettings = ZoningSettings(),
     progress: ProgressFn = no_progress,
     cancel: CancelToken | None = None,
+    roads: RoadContext | None = None,
 ) -> ZoningResult:
     """Zone the cells from scratch: contiguous, balanced, compact.
 
@@ -408,7 +431,10 @@ def zone(
     the result holds a best-effort contiguous zoning that misses the
     tolerance as little as it can, and the explanation says why.
     """
-    return _run(cells, squads, policy, settings, progress, cancel, rezoning=False)
+    result = _run(
+        cells, squads, policy, settings, progress, cancel, rezoning=False, roads=roads
+    )
+    return _with_barrier_notes(result, cells, squads, policy, roads)
 
 
 def rezone(
@@ -418,6 +444,7 @@ def rezone(
     settings: ZoningSettings = ZoningSettings(),
     progress: ProgressFn = no_progress,
     cancel: CancelToken | None = None,
+    roads: RoadContext | None = None,
 ) -> ZoningResult:
     """Repair the current zoning after the planner moved or locked cells.
 
@@ -427,4 +454,7 @@ def rezone(
     fails, CP-SAT minimises the cells moved (compactness breaks ties) among
     cells near zone borders, widening the band, then the whole grid.
     """
-    return _run(cells, squads, policy, settings, progress, cancel, rezoning=True)
+    result = _run(
+        cells, squads, policy, settings, progress, cancel, rezoning=True, roads=roads
+    )
+    return _with_barrier_notes(result, cells, squads, policy, roads)

@@ -11,6 +11,7 @@ import hashlib
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import geopandas as gpd
 import numpy as np
@@ -21,6 +22,12 @@ from scipy.sparse.csgraph import connected_components, dijkstra
 
 from planning.model import Policy
 from planning.travel import TravelModel, metric_crs, metric_xy
+
+if TYPE_CHECKING:
+    from planning.roads.context import RoadContext
+
+UNREACHABLE_FACTOR = 4.0
+"""A base -> cell trip no road makes costs this many times the longest one."""
 
 
 def row_lists(a: np.ndarray) -> list[list]:
@@ -149,11 +156,22 @@ def _grid_graph(cells: gpd.GeoDataFrame) -> tuple[np.ndarray, object, np.ndarray
 
 
 def cell_graph(
-    cells: gpd.GeoDataFrame, squads: gpd.GeoDataFrame, policy: Policy
+    cells: gpd.GeoDataFrame,
+    squads: gpd.GeoDataFrame,
+    policy: Policy,
+    roads: RoadContext | None = None,
 ) -> CellGraph:
-    """Adjacency, base cell of each squad and travel minutes base -> cell."""
+    """Adjacency, base cell of each squad and travel minutes base -> cell.
+
+    With ``roads`` the adjacency obeys the barrier rule and the minutes are
+    road minutes (a cell no road reaches from a base costs
+    :data:`UNREACHABLE_FACTOR` times the longest reachable trip, so the
+    solvers keep it out of that zone without an infinite number).
+    """
     n = len(cells)
     edges, crs, cxy = _grid_graph(cells)
+    if roads is not None:
+        edges = roads.cut(cells, edges).adjacency
     sxy = metric_xy(squads.to_crs(cells.crs), crs)
     hits = cells.sindex.query(squads.to_crs(cells.crs).geometry, "intersects")
     base = np.full(len(squads), -1, dtype=np.int64)
@@ -161,6 +179,12 @@ def cell_graph(
         base[s] = c
     for s in np.flatnonzero(base < 0):
         base[s] = int(np.argmin(np.hypot(*(cxy - sxy[s]).T)))
+    if roads is not None:
+        travel = roads.travel.minutes(sxy, cxy)
+        finite = np.isfinite(travel)
+        worst = float(travel[finite].max()) if finite.any() else 60.0
+        travel = np.where(finite, travel, UNREACHABLE_FACTOR * worst)
+        return CellGraph(edges, csr_adjacency(n, edges), base, travel)
     tm = TravelModel(policy)
     land = cells["land_use"].to_numpy() if "land_use" in cells else ["rural"] * n
     v = tm.speed(land)

@@ -11,6 +11,7 @@ import math
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import geopandas as gpd
 import numpy as np
@@ -31,6 +32,9 @@ from planning.zoning.graph import (
     zone_targets,
 )
 from planning.zoning.settings import STAGE, ZoningSettings
+
+if TYPE_CHECKING:
+    from planning.roads.context import RoadContext
 
 
 @dataclass
@@ -137,6 +141,7 @@ def prepare_problem(
     squads: gpd.GeoDataFrame,
     policy: Policy,
     settings: ZoningSettings,
+    roads: RoadContext | None = None,
 ) -> Problem:
     """Turn layers into unit arrays: weights, travel, permissions, locks."""
     cells = cells.reset_index(drop=True)
@@ -145,7 +150,7 @@ def prepare_problem(
     n, m = len(cells), len(squads)
     cell_ids = cells["cell_id"].astype(str).to_numpy()
     squad_ids = [str(s) for s in squads["squad_id"]]
-    geo = cell_graph(cells, squads, policy)
+    geo = cell_graph(cells, squads, policy, roads)
     cw = cell_workloads(cells)
     staff = pd.to_numeric(squads["staff"], errors="coerce").fillna(0).to_numpy(float)
     if (staff <= 0).any():

@@ -8,6 +8,8 @@ solver calls whole is never shown as split.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import geopandas as gpd
 import numpy as np
 import pandas as pd
@@ -15,6 +17,9 @@ import shapely
 from scipy import sparse
 
 from planning.model import Policy
+
+if TYPE_CHECKING:
+    from planning.roads.context import RoadContext
 from planning.zoning.graph import (
     cell_graph,
     cell_workloads,
@@ -27,14 +32,17 @@ from planning.zoning.graph import (
 
 
 def stats_geometry(
-    cells: gpd.GeoDataFrame, squads: gpd.GeoDataFrame, policy: Policy
+    cells: gpd.GeoDataFrame,
+    squads: gpd.GeoDataFrame,
+    policy: Policy,
+    roads: RoadContext | None = None,
 ) -> tuple[sparse.csr_matrix, np.ndarray, np.ndarray]:
     """What :func:`zone_stats` measures with, for callers (the desktop's live
     statistics) that score many assignments of one grid: the cell graph, the
     (squads, cells) travel minutes from each base, and the island cells
     exempt from contiguity. Score an assignment with :func:`zones_contiguous`."""
     geo = cell_graph(
-        cells.reset_index(drop=True), squads.reset_index(drop=True), policy
+        cells.reset_index(drop=True), squads.reset_index(drop=True), policy, roads
     )
     return geo.adj, geo.travel, island_cells(geo)
 
@@ -54,6 +62,7 @@ def zone_stats(
     policy: Policy,
     nest: str | None = None,
     islands: list[list[str]] | None = None,
+    roads: RoadContext | None = None,
 ) -> pd.DataFrame:
     """Per-squad figures of a zoning (the attribute part of the zones layer).
 
@@ -67,10 +76,13 @@ def zone_stats(
     islands
         Cell groups exempt from the contiguity judgement; by default the
         graph components that hold no squad base.
+    roads
+        The project's roads: contiguity obeys the barrier rule and reach is
+        in road minutes.
     """
     cells = cells.reset_index(drop=True)
     squads = squads.reset_index(drop=True)
-    geo = cell_graph(cells, squads, policy)
+    geo = cell_graph(cells, squads, policy, roads)
     m, n = len(squads), len(cells)
     ids = [str(s) for s in squads["squad_id"]]
     assign = squad_index(cells["cell_id"].astype(str).map(assignment), ids)
@@ -114,12 +126,13 @@ def zones_layer(
     policy: Policy,
     nest: str | None = None,
     islands: list[list[str]] | None = None,
+    roads: RoadContext | None = None,
 ) -> gpd.GeoDataFrame:
     """The ``zones`` layer of ``docs/plan-schema.md``: one MultiPolygon per squad.
 
     Squads without cells get an empty geometry, so every squad has a row.
     """
-    stats = zone_stats(cells, squads, assignment, policy, nest, islands)
+    stats = zone_stats(cells, squads, assignment, policy, nest, islands, roads)
     geom = cells.geometry.to_crs(4326)
     sid = cells["cell_id"].astype(str).map(assignment).to_numpy()
     shapes = []
