@@ -78,6 +78,8 @@ _LAYER_JS = """
   } else if (pm.layers[key] && pm.layers[key].addTo) {
     list.push(pm.layers[key]);
   }
+  // the page splits reach into 5 min and 15/30 min; one panel row serves both
+  if (key === "reach" && pm.layers.reach5) { list.push(pm.layers.reach5); }
   list.forEach(function (l) {
     if (on) { if (!pm.map.hasLayer(l)) { pm.map.addLayer(l); } }
     else { pm.map.removeLayer(l); }

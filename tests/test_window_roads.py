@@ -127,7 +127,11 @@ def test_import_kinds_and_roads_by_drop_shown_on_the_map(
     qtbot.waitUntil(lambda: window.map_view.ready, timeout=60_000)
     qtbot.waitUntil(lambda: _shown(qtbot, window, "roads") > 1000, timeout=30_000)
     assert _shown(qtbot, window, "barriers") == len(scenario.barriers)
-    assert _shown(qtbot, window, "reach") == len(doc.plan.reach)
+    reach = _shown(qtbot, window, "reach5") + _shown(qtbot, window, "reach")
+    assert reach == len(doc.plan.reach)
+    panel.boxes["reach"].setChecked(False)
+    assert _shown(qtbot, window, "reach5") + _shown(qtbot, window, "reach") == 0
+    panel.boxes["reach"].setChecked(True)
     panel.boxes["roads"].setChecked(False)
     assert _shown(qtbot, window, "roads") == 0
     panel.boxes["roads"].setChecked(True)
