@@ -64,6 +64,7 @@ __all__ = [
     "WEEKDAYS",
     "WINDOW_PALETTE",
     "Basemap",
+    "Shift",
     "basemap_spec",
     "render_plan_map",
     "squad_colors",
