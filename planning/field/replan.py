@@ -20,8 +20,13 @@ whose visits changed are routed again with :func:`planning.routing.route_day`;
 a stop that does not fit is tried on the squad's other team-days and is
 otherwise listed as unscheduled with its reason.
 
+The per-squad model lives in :mod:`planning.field.replan_model` and the
+new plan's tables and change list are built in
+:mod:`planning.field.replan_changes`; this module is the driver (the
+public names are all importable from here).
+
 What should later move into :mod:`planning.scheduling`: the per-squad
-model here is the scheduling day model plus "preferred value" costs and a
+model is the scheduling day model plus "preferred value" costs and a
 fixed part of the calendar; the scheduling package could take an
 ``initial``/``frozen`` assignment and reuse its package travel estimate
 instead of the simpler centre distance used here.
@@ -35,12 +40,25 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-import geopandas as gpd
 import numpy as np
 import pandas as pd
-from ortools.sat.python import cp_model
-from shapely.geometry import LineString, Point
 
+from planning.field.replan_changes import CHANGE_COLUMNS, _assemble
+from planning.field.replan_model import (
+    CREW_ADD_COST,
+    DAY_SHIFT_COST,
+    FILL,
+    LATE_COST,
+    MOVE_COST,
+    NEAR_DAYS,
+    SKIP_COST,
+    URGENT_LATE_COST,
+    URGENT_SKIP_COST,
+    ReplanSettings,
+    _Job,
+    _profs,
+    _solve_squad,
+)
 from planning.field.rules import field_rules, followup_due
 from planning.field.tables import OUTCOME_ZH, visit_kind
 from planning.model import WGS84, Policy, min_to_hhmm
@@ -49,24 +67,27 @@ from planning.progress import CancelToken, ProgressEvent, ProgressFn, no_progres
 from planning.routing import RouteResult, RouteStop, route_day, start_windows
 from planning.travel import TravelModel, metric_crs, metric_xy
 
-SKIP_COST = {"regular": 100_000, "followup": 200_000, "revisit": 150_000}
-"""Cost of leaving a job out, by kind (urgent: ``URGENT_SKIP_COST``)."""
-URGENT_SKIP_COST = 300_000
-URGENT_LATE_COST = 50_000
-"""Per workday an urgent visit lands after its date."""
-LATE_COST = 3_000
-"""Per workday a follow-up or revisit lands after its due date."""
-MOVE_COST = 1_000
-"""A kept visit on another team-day than before (changed for its squad)."""
-DAY_SHIFT_COST = 20
-"""Per workday a moved visit lands from its old day (nearer is kinder)."""
-CREW_ADD_COST = 50
-"""An inspector added to a team-day's crew from the day's unused ones."""
-FILL = 0.9
-"""Share of the workday a team-day may fill with estimated work."""
-NEAR_DAYS = 2
-"""An undisturbed visit may move this many workdays (same team) if room is
-needed; displaced and new jobs may go anywhere from their earliest day."""
+__all__ = [
+    "CHANGE_COLUMNS",
+    "CREW_ADD_COST",
+    "DAY_SHIFT_COST",
+    "FILL",
+    "LATE_COST",
+    "MOVE_COST",
+    "NEAR_DAYS",
+    "REPAIR_TRIES",
+    "SKIP_COST",
+    "URGENT_LATE_COST",
+    "URGENT_SKIP_COST",
+    "Absence",
+    "ReplanResult",
+    "ReplanSettings",
+    "Urgent",
+    "parse_absence",
+    "parse_urgent",
+    "replan",
+]
+
 REPAIR_TRIES = 6
 """Team-days a stop the route could not fit is tried on."""
 
@@ -88,26 +109,6 @@ class Urgent:
     by: date
 
 
-@dataclass(frozen=True)
-class ReplanSettings:
-    """Solver budget.
-
-    Parameters
-    ----------
-    time_limit
-        Seconds for all squads' CP-SAT models together (shared by jobs).
-    route_time_limit
-        Seconds of local search per changed team-day route.
-    workers, seed
-        CP-SAT search workers and random seed.
-    """
-
-    time_limit: float = 20.0
-    route_time_limit: float = 0.2
-    workers: int = 2
-    seed: int = 0
-
-
 @dataclass
 class ReplanResult:
     """The repaired plan, the change list per squad and the figures.
@@ -120,20 +121,6 @@ class ReplanResult:
     plan: Plan
     changes: pd.DataFrame
     stats: dict = field(default_factory=dict)
-
-
-CHANGE_COLUMNS = [
-    "squad_id",
-    "change",
-    "visit_id",
-    "enterprise_id",
-    "kind",
-    "old_day",
-    "old_team",
-    "new_day",
-    "new_team",
-    "reason",
-]
 
 
 def parse_absence(text: str) -> Absence:
@@ -165,40 +152,6 @@ def parse_urgent(text: str) -> Urgent:
         raise ValueError(f"--urgent {text!r}: expected ENTERPRISE:YYYY-MM-DD") from None
 
 
-@dataclass
-class _Job:
-    """One visit to place: a kept future visit or a new one."""
-
-    key: str
-    enterprise_id: str
-    kind: str
-    items: tuple[str, ...]
-    service: int
-    profs: frozenset[str]
-    windows: tuple[tuple[int, int], ...]
-    xy: tuple[float, float]
-    lonlat: tuple[float, float]
-    speed: float
-    old: tuple[int, int] | None = None
-    earliest: int = 0
-    due: int | None = None
-    by: int | None = None
-    displaced: bool = False
-    reason: str = ""
-    origin: str = ""
-
-
-def _profs(items: tuple[str, ...], policy: Policy) -> frozenset[str]:
-    """Departments whose own inspector the items need (not the squads')."""
-    return frozenset(
-        policy.items[i].dept_id
-        for i in items
-        if i in policy.items
-        and policy.items[i].kind == "professional"
-        and policy.items[i].dept_id != "ZHZF"
-    )
-
-
 def _split(text: object) -> tuple[str, ...]:
     return tuple(x for x in str(text).split(";") if x) if isinstance(text, str) else ()
 
@@ -208,7 +161,7 @@ def replan(
     start: date,
     absences: list[Absence] | tuple[Absence, ...] = (),
     urgents: list[Urgent] | tuple[Urgent, ...] = (),
-    settings: ReplanSettings = ReplanSettings(),
+    settings: ReplanSettings = ReplanSettings(),  # noqa: B008 (frozen)
     progress: ProgressFn = no_progress,
     cancel: CancelToken | None = None,
 ) -> ReplanResult:
@@ -700,450 +653,3 @@ def _why_left_out(job: _Job, iso: list[str]) -> str:
         f"没有可用的组日 / no team-day from {iso[max(job.earliest, 0)]} to the "
         "horizon's end has room for it"
     )
-
-
-def _solve_squad(
-    sid: str,
-    jobs: list[_Job],
-    slots: list[tuple[int, int]],
-    crews: dict[tuple[str, int, int], set[str]],
-    spare: dict[tuple[str, str], int],
-    iso: list[str],
-    used_min: dict[tuple[str, int, int], int],
-    policy: Policy,
-    base_xy: tuple[float, float],
-    settings: ReplanSettings,
-    time_limit: float,
-    adds: dict[tuple[str, int, int], set[str]],
-) -> tuple[dict[str, tuple[int, int]], str]:
-    """Team-day of each job of one squad (CP-SAT, old days as the hint).
-
-    Spare inspector-days this squad takes are subtracted from ``spare`` and
-    recorded in ``adds``.
-    """
-    slot_set = set(slots)
-    work = policy.work_minutes
-    centre: dict[tuple[int, int], list[tuple[float, float]]] = defaultdict(list)
-    service: dict[tuple[int, int], int] = defaultdict(int)
-    for j in jobs:
-        if j.old is not None:
-            centre[j.old].append(j.xy)
-            service[j.old] += j.service
-    ctr = {
-        s: tuple(np.mean(centre[s], axis=0)) if centre[s] else base_xy for s in slots
-    }
-    speed = (
-        float(np.mean(list(policy.speed_kmh.values()))) if policy.speed_kmh else 30.0
-    )
-
-    def dist_min(j: _Job, s: tuple[int, int]) -> int:
-        c = ctr[s]
-        km = np.hypot(j.xy[0] - c[0], j.xy[1] - c[1]) * policy.detour_factor / 1e3
-        return int(min(300, km / speed * 60))
-
-    # a kept visit weighs what its route measured (travel and waits shared
-    # out); a visit joining a team-day its service plus the detour to it
-    routed_min = {s: used_min.get((sid, *s), service[s]) for s in slots}
-    share = {
-        s: (routed_min[s] - service[s]) / len(centre[s]) if centre[s] else 0.0
-        for s in slots
-    }
-
-    def load(j: _Job, s: tuple[int, int]) -> int:
-        if s == j.old:
-            return j.service + max(0, int(round(share[s])))
-        return j.service + int(np.clip(2 * dist_min(j, s), 5, 120))
-
-    # the capacity never makes an untouched team-day infeasible by itself
-    cap = {s: max(int(FILL * work), routed_min[s]) for s in slots}
-
-    model = cp_model.CpModel()
-    x: dict[tuple[str, tuple[int, int]], cp_model.IntVar] = {}
-    add: dict[tuple[str, tuple[int, int]], cp_model.IntVar] = {}
-    obj = []
-    teams = sorted({t for t, _ in slots})
-    price: dict[tuple[str, tuple[int, int]], int] = {}
-    for j in jobs:
-        cands: set[tuple[int, int]] = set()
-        if (
-            j.old is not None
-            and j.old in slot_set
-            and not (j.by is not None and j.old[1] > j.by)
-        ):
-            t0, d0 = j.old
-            cands |= {(t, d0) for t in teams}
-            cands |= {(t0, d) for d in range(d0 - NEAR_DAYS, d0 + NEAR_DAYS + 1)}
-        else:
-            lo = max(j.earliest, 0)
-            cands |= {s for s in slots if s[1] >= lo}
-        cands = {
-            s
-            for s in cands
-            if s in slot_set
-            and s[1] >= max(j.earliest, 0)
-            and all(
-                d in crews[sid, *s] or spare.get((d, iso[s[1]]), 0) > 0 for d in j.profs
-            )
-        }
-        placed = []
-        for s in sorted(cands):
-            v = model.NewBoolVar(f"x_{j.key}_{s[0]}_{s[1]}")
-            x[j.key, s] = v
-            placed.append(v)
-            cost = dist_min(j, s)
-            if j.old is not None and s != j.old:
-                cost += MOVE_COST + DAY_SHIFT_COST * abs(s[1] - j.old[1])
-            if j.due is not None and s[1] > j.due:
-                cost += LATE_COST * (s[1] - j.due)
-            if j.by is not None and s[1] > j.by:
-                cost += URGENT_LATE_COST * (s[1] - j.by)
-            obj.append(cost * v)
-            price[j.key, s] = cost
-            for d in j.profs - crews[sid, *s]:
-                if (d, s) not in add:
-                    add[d, s] = model.NewBoolVar(f"add_{d}_{s[0]}_{s[1]}")
-                    obj.append(CREW_ADD_COST * add[d, s])
-                model.AddImplication(v, add[d, s])
-        skip = URGENT_SKIP_COST if j.by is not None else SKIP_COST.get(j.kind, 100_000)
-        if placed:
-            model.AddAtMostOne(placed)
-            obj.append(skip * (1 - sum(placed)))
-        else:
-            obj.append(skip)
-    per_slot: dict[tuple[int, int], list] = defaultdict(list)
-    job_by_key = {j.key: j for j in jobs}
-    for (key, s), v in x.items():
-        per_slot[s].append(load(job_by_key[key], s) * v)
-    for s, terms in per_slot.items():
-        model.Add(sum(terms) <= max(0, cap[s]))
-    per_day: dict[tuple[str, int], list] = defaultdict(list)
-    for (d, s), v in add.items():
-        per_day[d, s[1]].append(v)
-    for (d, di), vs in per_day.items():
-        model.Add(sum(vs) <= max(0, spare.get((d, iso[di]), 0)))
-    model.Minimize(sum(obj))
-    hint, crew_now = _greedy(jobs, slots, cap, load, price, crews, spare, sid, iso)
-    for (key, s), v in x.items():
-        model.AddHint(v, hint.get(key) == s)
-    for (d, s), v in add.items():
-        model.AddHint(v, d in crew_now[s])
-    solver = cp_model.CpSolver()
-    solver.parameters.max_time_in_seconds = max(0.2, time_limit)
-    solver.parameters.num_search_workers = settings.workers
-    solver.parameters.random_seed = settings.seed
-    code = solver.Solve(model)
-    out: dict[str, tuple[int, int]] = {}
-    if code in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        for (key, s), v in x.items():
-            if solver.Value(v):
-                out[key] = s
-        for (d, s), v in add.items():
-            if solver.Value(v):
-                adds[sid, *s].add(d)
-                spare[d, iso[s[1]]] -= 1
-        return out, "optimal" if code == cp_model.OPTIMAL else "feasible"
-    for s, now in crew_now.items():  # no solution in time: the greedy start
-        for d in now - crews[sid, *s]:
-            adds[sid, *s].add(d)
-            spare[d, iso[s[1]]] -= 1
-    return hint, "greedy"
-
-
-def _greedy(
-    jobs: list[_Job],
-    slots: list[tuple[int, int]],
-    cap: dict[tuple[int, int], int],
-    load: Callable[[_Job, tuple[int, int]], int],
-    price: dict[tuple[str, tuple[int, int]], int],
-    crews: dict[tuple[str, int, int], set[str]],
-    spare: dict[tuple[str, str], int],
-    sid: str,
-    iso: list[str],
-) -> tuple[dict[str, tuple[int, int]], dict[tuple[int, int], set[str]]]:
-    """Start solution: kept visits stay; the others, most pressing first,
-    take the cheapest team-day with room and a crew (or a spare inspector).
-
-    Returns the assignment and each team-day's crew after it.
-    """
-    room = dict(cap)
-    hint: dict[str, tuple[int, int]] = {}
-    crew_now = {s: set(crews[sid, *s]) for s in slots}
-    free = {(d, s[1]): spare.get((d, iso[s[1]]), 0) for s in slots for d, _ in spare}
-    options: dict[str, list[tuple[int, int]]] = defaultdict(list)
-    for key, s in price:
-        options[key].append(s)
-    for j in jobs:
-        if j.old is not None and (j.key, j.old) in price:
-            hint[j.key] = j.old
-            room[j.old] -= load(j, j.old)
-    never = 10**6
-    pending = sorted(
-        (j for j in jobs if j.key not in hint),
-        key=lambda j: (
-            never if j.by is None else j.by,
-            never if j.due is None else j.due,
-            j.old[1] if j.old else never,
-        ),
-    )
-    for j in pending:
-        best: tuple[int, tuple[int, int], set[str]] | None = None
-        for s in options[j.key]:
-            need = j.profs - crew_now[s]
-            if load(j, s) > room[s] or any(free.get((d, s[1]), 0) <= 0 for d in need):
-                continue
-            cost = price[j.key, s] + CREW_ADD_COST * len(need)
-            if best is None or cost < best[0]:
-                best = (cost, s, need)
-        if best is not None:
-            _, s, need = best
-            hint[j.key] = s
-            room[s] -= load(j, s)
-            for d in need:
-                crew_now[s].add(d)
-                free[d, s[1]] -= 1
-    return hint, crew_now
-
-
-def _assemble(
-    plan: Plan,
-    visits: pd.DataFrame,
-    frozen: pd.Series,
-    jobs: dict[str, list[_Job]],
-    assign: dict[str, tuple[int, int]],
-    routed: dict,
-    changed: set,
-    unplaced: list[tuple[_Job, str, str]],
-    adds: dict[tuple[str, int, int], set[str]],
-    crews: dict[tuple[str, int, int], set[str]],
-    roster: pd.DataFrame,
-    unscheduled: pd.DataFrame,
-    absent: set[tuple[str, str]],
-    iso: list[str],
-    bases: tuple[np.ndarray, dict[str, int]],
-) -> tuple[Plan, pd.DataFrame, dict]:
-    """The new plan's tables, the change list and the figures."""
-    policy = plan.scenario.policy
-    bll, base = bases
-    keep_rows = visits[frozen].copy()
-    future = visits[~frozen].set_index(visits["visit_id"][~frozen].astype(str))
-    rows: list[dict] = []
-    timing: dict[str, dict] = {}
-    for k in changed:
-        stops, res = routed.get(k, ([], None))
-        if res is None:
-            continue
-        for pos, i in enumerate(res.order):
-            timing[stops[i].key] = {
-                "seq": pos + 1,
-                "eta": min_to_hhmm(res.eta[pos]),
-                "start": min_to_hhmm(res.start[pos]),
-                "end": min_to_hhmm(res.end[pos]),
-            }
-    changes: list[dict] = []
-    n_calm = n_kept = 0
-    for sid, mine in sorted(jobs.items()):
-        for j in mine:
-            slot = assign.get(j.key)
-            where = (sid, *slot) if slot else None
-            crew = sorted(crews[where] | adds[where]) if where else []
-            old = future.loc[j.key] if j.key in future.index else None
-            if old is not None and slot is not None:
-                row = old.to_dict()
-                row.update(team=slot[0], day=iso[slot[1]], crew=";".join(crew))
-                if where in changed and j.key in timing:
-                    row.update(timing[j.key])
-                rows.append(row)
-            elif slot is not None:
-                t = timing.get(j.key, {})
-                depts = list(dict.fromkeys(policy.items[i].dept_id for i in j.items))
-                rows.append(
-                    {
-                        "visit_id": j.key,
-                        "enterprise_id": j.enterprise_id,
-                        "squad_id": sid,
-                        "team": slot[0],
-                        "day": iso[slot[1]],
-                        **t,
-                        "service_min": j.service,
-                        "items": ";".join(j.items),
-                        "item_names": ";".join(policy.items[i].name for i in j.items),
-                        "departments": ";".join(depts),
-                        "crew": ";".join(crew),
-                        "kind": j.kind,
-                        "origin": j.origin,
-                        "geometry": Point(j.lonlat),
-                    }
-                )
-            calm = j.old is not None and not j.displaced and j.by is None
-            if calm:
-                n_calm += 1
-                n_kept += slot == j.old
-            old_day = iso[j.old[1]] if j.old else ""
-            old_team = j.old[0] if j.old else None
-            if slot is None:
-                continue  # listed with the unplaced below
-            if j.due is not None and slot[1] > j.due:
-                reason_late = (
-                    f"；晚于期限 / late: no team-day of {sid} with room and crew "
-                    "by its due date"
-                )
-            elif j.by is not None and slot[1] > j.by:
-                reason_late = (
-                    f"；晚于要求 / late: no team-day of {sid} with room and crew "
-                    "by the date asked"
-                )
-            else:
-                reason_late = ""
-            if j.old is None:
-                change, reason = "added", j.reason + reason_late
-            elif slot != j.old:
-                change = "moved"
-                reason = (
-                    j.reason or "为新增任务腾出时间 / made room for new visits"
-                ) + reason_late
-            elif reason_late:  # kept its team-day, after the date asked
-                change, reason = "late", j.reason + reason_late
-            else:
-                continue
-            changes.append(
-                {
-                    "squad_id": sid,
-                    "change": change,
-                    "visit_id": j.key,
-                    "enterprise_id": j.enterprise_id,
-                    "kind": j.kind,
-                    "old_day": old_day,
-                    "old_team": old_team,
-                    "new_day": iso[slot[1]],
-                    "new_team": slot[0],
-                    "reason": reason,
-                }
-            )
-    new_unsched = []
-    for j, sid, why in unplaced:
-        changes.append(
-            {
-                "squad_id": sid,
-                "change": "dropped",
-                "visit_id": j.key if j.old is not None else "",
-                "enterprise_id": j.enterprise_id,
-                "kind": j.kind,
-                "old_day": iso[j.old[1]] if j.old else "",
-                "old_team": j.old[0] if j.old else None,
-                "new_day": "",
-                "new_team": None,
-                "reason": f"{j.reason}; {why}" if j.reason else why,
-            }
-        )
-        new_unsched.append(
-            {
-                "enterprise_id": j.enterprise_id,
-                "squad_id": sid or None,
-                "reason": f"{j.reason}; {why}" if j.reason else why,
-                "kind": j.kind,
-            }
-        )
-    # a team-day that kept its visits keeps its times; crews may have grown
-    new_visits = pd.concat(
-        [keep_rows, gpd.GeoDataFrame(rows, geometry="geometry", crs=WGS84)]
-        if rows
-        else [keep_rows],
-        ignore_index=True,
-    )
-    new_visits = gpd.GeoDataFrame(new_visits, geometry="geometry", crs=WGS84)
-    for col in ("team", "seq", "service_min"):
-        new_visits[col] = pd.to_numeric(new_visits[col]).astype(int)
-    new_visits = new_visits.sort_values(["day", "squad_id", "team", "seq"])
-    new_visits = new_visits.reset_index(drop=True)
-
-    routes = plan.routes.copy()
-    rk = list(
-        zip(
-            routes["squad_id"].astype(str),
-            pd.to_numeric(routes["team"]).astype(int),
-            routes["day"].astype(str),
-            strict=True,
-        )
-    )
-    drop_route = [
-        (s, t, d) in {(k[0], k[1], iso[k[2]]) for k in changed} or ((s, d) in absent)
-        for s, t, d in rk
-    ]
-    routes = routes[~np.array(drop_route, dtype=bool)] if len(routes) else routes
-    route_rows = []
-    for k in sorted(changed):
-        stops, res = routed.get(k, ([], None))
-        if res is None or not res.order:
-            continue
-        sid, t, di = k
-        ordered = [stops[i] for i in res.order]
-        b = base[sid]
-        path = [tuple(bll[b]), *(s.lonlat for s in ordered), tuple(bll[b])]
-        route_rows.append(
-            {
-                "route_id": f"{sid}-{iso[di]}-T{t}",
-                "squad_id": sid,
-                "team": t,
-                "day": iso[di],
-                "stops": len(ordered),
-                "km": round(res.km, 2),
-                "travel_min": res.travel_min,
-                "service_min": sum(s.service for s in ordered),
-                "start": min_to_hhmm(res.leave),
-                "end": min_to_hhmm(res.back),
-                "geometry": LineString(path),
-            }
-        )
-    if route_rows:
-        routes = gpd.GeoDataFrame(
-            pd.concat(
-                [routes, gpd.GeoDataFrame(route_rows, geometry="geometry", crs=WGS84)],
-                ignore_index=True,
-            ),
-            geometry="geometry",
-            crs=WGS84,
-        )
-    roster_rows = [
-        {
-            "dept_id": d,
-            "day": iso[k[2]],
-            "squad_id": k[0],
-            "team": k[1],
-            "inspectors": 1,
-        }
-        for k, ds in sorted(adds.items())
-        for d in sorted(ds)
-    ]
-    if roster_rows:
-        roster = pd.concat([roster, pd.DataFrame(roster_rows)], ignore_index=True)
-    if new_unsched:
-        unscheduled = pd.concat(
-            [unscheduled, pd.DataFrame(new_unsched)], ignore_index=True
-        )
-    out = plan.copy()
-    out.visits = new_visits
-    out.routes = routes.reset_index(drop=True)
-    out.roster = roster.reset_index(drop=True)
-    out.unscheduled = unscheduled.reset_index(drop=True)
-    out.settings = {**plan.settings, "replan_settings": {"from": iso[0]}}
-    table = pd.DataFrame(changes, columns=CHANGE_COLUMNS)
-    table = table.sort_values(["squad_id", "change", "new_day", "visit_id"])
-    followups = [j for mine in jobs.values() for j in mine if j.due is not None]
-    urgent = [j for mine in jobs.values() for j in mine if j.by is not None]
-    stats = {
-        "future_untouched": n_calm,
-        "future_untouched_kept": n_kept,
-        "kept_share": n_kept / n_calm if n_calm else 1.0,
-        "moved": int((table["change"] == "moved").sum()),
-        "added": int((table["change"] == "added").sum()),
-        "dropped": int((table["change"] == "dropped").sum()),
-        "followups": len(followups),
-        "followups_on_time": sum(
-            1 for j in followups if j.key in assign and assign[j.key][1] <= j.due
-        ),
-        "urgent": len(urgent),
-        "urgent_on_time": sum(
-            1 for j in urgent if j.key in assign and assign[j.key][1] <= j.by
-        ),
-    }
-    return out, table.reset_index(drop=True), stats
