@@ -22,9 +22,7 @@ def small_plan() -> Plan:
 
 @pytest.fixture
 def window(qtbot, tmp_path, small_plan, qapp):
-    with open_window(tmp_path, FAST) as win:
-        win.show()
-        win.document.set_plan(small_plan.copy(), None, saved=True)
+    with open_window(tmp_path, FAST, small_plan) as win:
         yield win
         for dialog in (win.field_loop.results_dialog, win.field_loop.changes_dialog):
             if dialog is not None:

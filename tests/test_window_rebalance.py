@@ -33,9 +33,7 @@ def nearest_base_zoning(plan: Plan) -> dict[str, str]:
 
 @pytest.fixture
 def window(qtbot, tmp_path, small_plan, qapp):
-    with open_window(tmp_path, FAST) as win:
-        win.show()
-        win.document.set_plan(small_plan.copy(), None, saved=True)
+    with open_window(tmp_path, FAST, small_plan) as win:
         yield win
         zoning_tools = win.zoning_tools
         for dialog in (zoning_tools.rebalance_dialog, zoning_tools.compare_dialog):

@@ -28,10 +28,7 @@ def county():
 
 @pytest.fixture
 def window(qtbot, tmp_path, county, qapp):
-    with open_window(tmp_path, FAST) as win:
-        win.resize(1400, 900)
-        win.show()
-        win.document.set_plan(county[1].copy(), None, saved=True)
+    with open_window(tmp_path, FAST, county[1], size=(1400, 900)) as win:
         yield win
 
 

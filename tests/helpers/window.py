@@ -29,7 +29,7 @@ from PySide6.QtWidgets import QApplication
 from desktop.db_dialog import DbDialog
 from desktop.i18n import install_language
 from desktop.main_window import MainWindow
-from planning.plan import PlanSettings
+from planning.plan import Plan, PlanSettings
 from planning.scheduling import ScheduleSettings
 from planning.zoning import ZoningSettings
 
@@ -47,13 +47,27 @@ def fast_settings(zoning_seconds: float, schedule_seconds: float) -> PlanSetting
 
 
 @contextmanager
-def open_window(tmp_path: Path, plan_settings: PlanSettings) -> Iterator[MainWindow]:
+def open_window(
+    tmp_path: Path,
+    plan_settings: PlanSettings,
+    plan: Plan | None = None,
+    size: tuple[int, int] | None = None,
+) -> Iterator[MainWindow]:
     """A main window with its settings in ``tmp_path``, closed and deleted
-    (and the language set back to Chinese) when the block ends."""
+    (and the language set back to Chinese) when the block ends.
+
+    Given a ``plan``, the window is shown (at ``size``, if given) with a
+    copy of it open and saved.
+    """
     install_language("zh_CN")
     settings = QSettings(str(tmp_path / "planner.ini"), QSettings.Format.IniFormat)
     win = MainWindow(settings, plan_settings=plan_settings)
     win.unsaved_answer = "discard"
+    if plan is not None:
+        if size is not None:
+            win.resize(*size)
+        win.show()
+        win.document.set_plan(plan.copy(), None, saved=True)
     try:
         yield win
     finally:
