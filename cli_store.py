@@ -1,5 +1,6 @@
 """``db`` and ``batch`` commands of ``python main.py`` (the shared store and
-county batches on Dask); main.py only registers them."""
+county batches on Dask); main.py only registers them, and reads ``plan``'s
+settings with :func:`plan_settings` as ``batch`` does."""
 
 from __future__ import annotations
 
@@ -7,6 +8,10 @@ import argparse
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from planning.plan import PlanSettings
 
 EXIT_SOME_FAILED = 3
 EXIT_CONFLICT = 4
@@ -170,14 +175,14 @@ def cmd_db(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_batch(args: argparse.Namespace) -> int:
-    from maps.export.bundle import export_plan
-    from planning.batch import CountyResult, run_batch, sources_from
+def plan_settings(args: argparse.Namespace, **extra: Any) -> PlanSettings:
+    """The zoning and scheduling settings of ``plan`` and ``batch``, read
+    from the solver options both take; ``extra`` sets other PlanSettings."""
     from planning.plan import PlanSettings
     from planning.scheduling import ScheduleSettings
     from planning.zoning import ZoningSettings
 
-    settings = PlanSettings(
+    return PlanSettings(
         zoning=ZoningSettings(
             tolerance=args.tolerance,
             nest=args.nest,
@@ -185,6 +190,16 @@ def cmd_batch(args: argparse.Namespace) -> int:
             time_limit=args.zoning_time_limit,
         ),
         scheduling=ScheduleSettings(time_limit=args.time_limit),
+        **extra,
+    )
+
+
+def cmd_batch(args: argparse.Namespace) -> int:
+    from maps.export.bundle import export_plan
+    from planning.batch import CountyResult, run_batch, sources_from
+
+    settings = plan_settings(
+        args,
         rezone=not args.keep_zones,
         **({"patrols": None} if args.no_patrols else {}),
     )

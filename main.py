@@ -45,7 +45,8 @@ class CliProgress:
         sys.stderr.flush()
 
     def done(self) -> None:
-        if self.enabled:
+        """End the bar's line, if a bar was drawn."""
+        if self.enabled and self.last:
             sys.stderr.write("\n")
 
 
@@ -267,12 +268,11 @@ def _with_horizon(scenario, days: int | None, start: date | None):
 
 
 def cmd_plan(args: argparse.Namespace) -> int:
+    from cli_store import plan_settings
     from maps.export.bundle import export_plan
     from planning.io.handmade import load_scenario_file
-    from planning.plan import PlanSettings, run_plan
+    from planning.plan import run_plan
     from planning.sample import build_sample
-    from planning.scheduling import ScheduleSettings
-    from planning.zoning import ZoningSettings
 
     progress = CliProgress(not args.quiet)
     t0 = time.monotonic()
@@ -284,16 +284,7 @@ def cmd_plan(args: argparse.Namespace) -> int:
         for note in notes:
             print(f"注意 note: {note}")
     scenario = _with_horizon(scenario, args.days, args.start)
-    settings = PlanSettings(
-        zoning=ZoningSettings(
-            tolerance=args.tolerance,
-            nest=args.nest,
-            reach_minutes=args.reach_minutes,
-            time_limit=args.zoning_time_limit,
-        ),
-        scheduling=ScheduleSettings(time_limit=args.time_limit),
-    )
-    plan = run_plan(scenario, settings, progress)
+    plan = run_plan(scenario, plan_settings(args), progress)
     written = export_plan(plan, args.out, progress)
     progress.done()
     print(f"场景 scenario: {plan.scenario.name}")
@@ -545,34 +536,19 @@ def cmd_import(args: argparse.Namespace) -> int:
     from planning.io.importer import import_into_project
 
     lang = "en" if args.lang.startswith("en") else "zh_CN"
-    if args.kind in ("roads", "barriers"):
-        from planning.roads.importer import import_roads_into_project
-
-        try:
-            report = import_roads_into_project(
-                args.target,
-                args.file,
-                args.kind,
-                layer=args.layer,
-                coords=args.coords,
-                lang=lang,
-            )
-        except LayerImportError as exc:
-            print("\n".join(exc.problems), file=sys.stderr)
-            return 2
-        print("\n".join(report.messages(lang)))
-        return 0
+    options = {"layer": args.layer, "coords": args.coords, "lang": lang}
     progress = CliProgress(not args.quiet)
     try:
-        report = import_into_project(
-            args.target,
-            args.file,
-            args.kind,
-            layer=args.layer,
-            coords=args.coords,
-            lang=lang,
-            progress=progress,
-        )
+        if args.kind in ("roads", "barriers"):
+            from planning.roads.importer import import_roads_into_project
+
+            report = import_roads_into_project(
+                args.target, args.file, args.kind, **options
+            )
+        else:
+            report = import_into_project(
+                args.target, args.file, args.kind, progress=progress, **options
+            )
     except LayerImportError as exc:
         progress.done()
         print("\n".join(exc.problems), file=sys.stderr)

@@ -332,6 +332,21 @@ ID_COLUMNS = {
     "hotspots": "event_id",
 }
 
+VISIT_COLUMNS = (
+    "visit_id enterprise_id squad_id team day seq eta start end service_min "
+    "items item_names departments crew"
+).split()
+ROUTE_COLUMNS = (
+    "route_id squad_id team day stops km travel_min service_min start end"
+).split()
+UNSCHEDULED_COLUMNS = ["enterprise_id", "squad_id", "reason"]
+ROSTER_COLUMNS = ["dept_id", "day", "squad_id", "team", "inspectors"]
+"""Columns of the schedule tables (``docs/plan-schema.md``), also when empty.
+
+Here rather than in ``planning.scheduling`` so ``planning.plan`` can build
+empty tables without loading the solvers (OR-Tools).
+"""
+
 
 def _check_values(
     gdf: pd.DataFrame, layer: str, column: str, allowed: Iterable[str]

@@ -15,7 +15,14 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from planning.model import Scenario, validate_scenario
+from planning.model import (
+    ROSTER_COLUMNS,
+    ROUTE_COLUMNS,
+    UNSCHEDULED_COLUMNS,
+    VISIT_COLUMNS,
+    Scenario,
+    validate_scenario,
+)
 from planning.progress import (
     CancelToken,
     ProgressEvent,
@@ -272,18 +279,6 @@ def zone_layer(plan: Plan) -> gpd.GeoDataFrame:
         islands,
         roads=_roads(sc),
     )
-
-
-VISIT_COLUMNS = (
-    "visit_id enterprise_id squad_id team day seq eta start end service_min "
-    "items item_names departments crew"
-).split()
-ROUTE_COLUMNS = (
-    "route_id squad_id team day stops km travel_min service_min start end"
-).split()
-UNSCHEDULED_COLUMNS = ["enterprise_id", "squad_id", "reason"]
-ROSTER_COLUMNS = ["dept_id", "day", "squad_id", "team", "inspectors"]
-"""Columns of the plan tables (``docs/plan-schema.md``), also when empty."""
 
 
 def unplanned(scenario: Scenario) -> Plan:

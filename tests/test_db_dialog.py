@@ -2,30 +2,23 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlparse
-
 import pytest
 from PySide6.QtCore import QCoreApplication, QEvent, QSettings, QTimer
 from PySide6.QtWidgets import QApplication, QMainWindow, QMessageBox
 
-from desktop.db_dialog import DbDialog, install_db_actions
+from desktop.db_dialog import install_db_actions
 from desktop.document import PlanDocument
-from planning.plan import PlanSettings, run_plan
+from planning.plan import run_plan
 from planning.sample import build_sample
-from planning.scheduling import ScheduleSettings
 from planning.store import PlanStore
 from planning.store.store import default_user
-from planning.zoning import ZoningSettings
 from tests import pgfixture
+from tests.helpers.window import answer_db_dialog, fast_settings
 
 pg_cluster = pgfixture.pg_cluster
 pg_url = pgfixture.pg_url
 
-FAST = PlanSettings(
-    zoning=ZoningSettings(time_limit=2.0, workers=1),
-    scheduling=ScheduleSettings(time_limit=2.0, route_time_limit=0.05, workers=1),
-    patrols=None,
-)
+FAST = fast_settings(zoning_seconds=2.0, schedule_seconds=2.0)
 
 
 @pytest.fixture(scope="module")
@@ -46,27 +39,6 @@ def window(qtbot, tmp_path):
     doc = PlanDocument(win)
     settings = QSettings(str(tmp_path / "planner.ini"), QSettings.Format.IniFormat)
     return win, menu, doc, settings
-
-
-def _answer_dialog(url: str, project: str, seen: list) -> None:
-    """Fill the connection dialog when it shows, and press OK."""
-
-    def fill() -> None:
-        dialog = QApplication.activeModalWidget()
-        if not isinstance(dialog, DbDialog):
-            QTimer.singleShot(20, fill)
-            return
-        u = urlparse(url)
-        dialog.host.setText(u.hostname)
-        dialog.port.setValue(u.port)
-        dialog.database.setText(u.path.lstrip("/"))
-        dialog.user.setText(u.username)
-        dialog.list_button.click()
-        seen.append([dialog.project.itemText(i) for i in range(dialog.project.count())])
-        dialog.project.setCurrentText(project)
-        dialog.buttons.button(dialog.buttons.StandardButton.Ok).click()
-
-    QTimer.singleShot(0, fill)
 
 
 def _press_on_message_box(button_text: str, seen: list) -> None:
@@ -94,7 +66,7 @@ def test_open_edit_and_a_conflicting_save_offer_reload(
     assert texts == ["打开…", "保存", "从数据库打开…", "保存到数据库…", "退出"]
 
     listed: list = []
-    _answer_dialog(pg_url, "常山县", listed)
+    answer_db_dialog(pg_url, "常山县", listed)
     actions.act_open.trigger()
     assert listed == [["常山县"]]
     assert len(doc.plan.visits) == len(small_plan.visits)
@@ -125,7 +97,7 @@ def test_save_as_new_project_from_the_window(window, pg_url, small_plan):
     win, menu, doc, settings = window
     actions = install_db_actions(win, doc, settings)
     doc.set_plan(small_plan.copy(), None, saved=False)
-    _answer_dialog(pg_url, "新项目", [])
+    answer_db_dialog(pg_url, "新项目", [])
     actions.act_save.trigger()
     info = PlanStore(pg_url).projects()
     assert [(p.name, p.revision) for p in info] == [("新项目", 1)]

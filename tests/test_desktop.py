@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QCoreApplication, QEvent, QPoint, QSettings, Qt
+from PySide6.QtCore import QCoreApplication, QEvent, QSettings, Qt
 from PySide6.QtGui import QImage
 
 from desktop import main_window as main_window_module
@@ -23,6 +23,7 @@ from planning.sample import build_sample
 from planning.scheduling import ScheduleSettings
 from planning.zoning import ZoningSettings
 from tests.helpers.island_scenario import island_scenario
+from tests.helpers.window import drop_file
 
 FAST = PlanSettings(
     zoning=ZoningSettings(time_limit=3.0),
@@ -502,26 +503,12 @@ def _hotspot_csv(path, plan, rows=40, bad_row=None):
     return path
 
 
-def _drop(window, path):
-    from PySide6.QtCore import QMimeData, QPointF, QUrl
-    from PySide6.QtGui import QDragEnterEvent, QDropEvent
-
-    mime = QMimeData()
-    mime.setUrls([QUrl.fromLocalFile(str(path))])
-    action = Qt.DropAction.CopyAction
-    buttons, mods = Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier
-    enter = QDragEnterEvent(QPoint(50, 50), action, mime, buttons, mods)
-    window.dragEnterEvent(enter)
-    assert enter.isAccepted()
-    window.dropEvent(QDropEvent(QPointF(50, 50), action, mime, buttons, mods))
-
-
 def test_import_csv_by_drop_undo_and_errors(qtbot, window, tmp_path, snap):
     doc = window.document
     before = doc.plan
     n_before = len(before.scenario.hotspots)
     good = _hotspot_csv(tmp_path / "热点事件.csv", before)
-    _drop(window, good)
+    drop_file(window, good)
     dialog = window.import_dialog
     assert dialog is not None and dialog.isVisible()
     assert dialog.kind() == "hotspots"  # guessed from the file name
@@ -650,7 +637,6 @@ def test_drag_a_visit_onto_the_calendar_moves_it(qtbot, window, snap):
     """The drag payload of a visits-table row, dropped on a calendar cell,
     moves the visit there (same checks and undo as the menu); another
     squad's row refuses it."""
-    from PySide6.QtCore import Qt
 
     doc = window.document
     visits = doc.plan.visits

@@ -18,19 +18,19 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QCoreApplication, QEvent, QSettings
+from PySide6.QtCore import QSettings
 from PySide6.QtGui import QImage
 
 import planning.zoning
 from desktop import main_window as main_window_module
 from desktop.explain import ZoningNotes, is_reason, translate, translate_all
-from desktop.i18n import install_language
 from desktop.main_window import MainWindow
 from planning.plan import Plan, PlanSettings, run_plan
 from planning.progress import CancelToken
 from planning.sample import build_sample
 from planning.scheduling import ScheduleSettings
 from planning.zoning import ZoningResult, ZoningSettings, rezone, zone
+from tests.helpers.window import open_window
 from tests.helpers.zoning_grids import (
     POLICY,
     long_strip,
@@ -387,18 +387,8 @@ def window(qtbot, tmp_path, qapp, small_plan) -> Iterator[MainWindow]:
     QSettings.setPath(
         QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(tmp_path / "cfg")
     )
-    install_language("zh_CN")
-    settings = QSettings(str(tmp_path / "planner.ini"), QSettings.Format.IniFormat)
-    win = MainWindow(settings, plan_settings=PLAN_FAST)
-    win.unsaved_answer = "discard"
-    win.resize(1500, 900)
-    win.show()
-    win.document.set_plan(small_plan.copy(), None, saved=True)
-    yield win
-    win.close()
-    win.deleteLater()
-    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
-    install_language("zh_CN")
+    with open_window(tmp_path, PLAN_FAST, small_plan, size=(1500, 900)) as win:
+        yield win
 
 
 def test_infeasible_zoning_is_explained_in_the_notes_dock(qtbot, window, artefacts):

@@ -130,23 +130,30 @@ def test_route_geometry_lies_on_the_roads():
         assert minutes > 0
 
 
-def test_river_with_one_bridge_cuts_neighbours_except_at_the_bridge():
-    # 4 x 2 cells of 100 m; a river runs between the rows; one bridge at column 1
+def _grid(rows: int, cols: int) -> tuple[gpd.GeoDataFrame, np.ndarray]:
+    """``rows`` x ``cols`` cells of 100 m from (X0, Y0), row by row, and
+    their edge neighbours (each row's pairs, then each column's)."""
     cells = gpd.GeoDataFrame(
-        {"cell_id": [f"C{r}{c}" for r in range(2) for c in range(4)]},
+        {"cell_id": [f"C{r}{c}" for r in range(rows) for c in range(cols)]},
         geometry=[
             shapely.box(
                 X0 + 100 * c, Y0 + 100 * r, X0 + 100 * c + 100, Y0 + 100 * r + 100
             )
-            for r in range(2)
-            for c in range(4)
+            for r in range(rows)
+            for c in range(cols)
         ],
         crs=CRS,
     ).to_crs(4326)
-    adjacency = np.array(
-        [[r * 4 + c, r * 4 + c + 1] for r in range(2) for c in range(3)]
-        + [[c, 4 + c] for c in range(4)]
-    )
+    index = np.arange(rows * cols).reshape(rows, cols)
+    across = np.column_stack([index[:, :-1].ravel(), index[:, 1:].ravel()])
+    down = np.column_stack([index[:-1, :].ravel(), index[1:, :].ravel()])
+    adjacency = np.vstack([across, down])
+    return cells, adjacency
+
+
+def test_river_with_one_bridge_cuts_neighbours_except_at_the_bridge():
+    # 4 x 2 cells of 100 m; a river runs between the rows; one bridge at column 1
+    cells, adjacency = _grid(rows=2, cols=4)
     river = shapely.box(X0 - 50, Y0 + 95, X0 + 450, Y0 + 105)
     barriers = gpd.GeoDataFrame({"name": ["河"]}, geometry=[river], crs=CRS)
     roads = gpd.GeoDataFrame(
@@ -400,29 +407,10 @@ def test_enterprises_far_from_roads_are_listed_and_still_reachable():
     assert m.metres[0, 1] == pytest.approx(20 + 100 + 800, abs=0.5)
 
 
-def _grid3():
-    cells = gpd.GeoDataFrame(
-        {"cell_id": [f"C{r}{c}" for r in range(3) for c in range(3)]},
-        geometry=[
-            shapely.box(
-                X0 + 100 * c, Y0 + 100 * r, X0 + 100 * c + 100, Y0 + 100 * r + 100
-            )
-            for r in range(3)
-            for c in range(3)
-        ],
-        crs=CRS,
-    ).to_crs(4326)
-    adjacency = np.array(
-        [[r * 3 + c, r * 3 + c + 1] for r in range(3) for c in range(2)]
-        + [[r * 3 + c, r * 3 + c + 3] for r in range(2) for c in range(3)]
-    )
-    return cells, adjacency
-
-
 def test_cell_centred_in_a_river_stays_with_its_bank_and_crosses_at_the_bridge():
     # rows of 100 m cells; the river covers y 130..190, so the middle row's
     # centres are in the water while 30 m of each of them is on the south bank
-    cells, adjacency = _grid3()
+    cells, adjacency = _grid(rows=3, cols=3)
     river = shapely.box(X0 - 50, Y0 + 130, X0 + 350, Y0 + 190)
     barriers = gpd.GeoDataFrame({"name": ["河"]}, geometry=[river], crs=CRS)
     bridge = shapely.LineString([(X0 + 250, Y0 + 20), (X0 + 250, Y0 + 280)])
@@ -438,7 +426,7 @@ def test_cell_centred_in_a_river_stays_with_its_bank_and_crosses_at_the_bridge()
 
 
 def test_cell_wholly_under_water_keeps_one_neighbour():
-    cells, adjacency = _grid3()
+    cells, adjacency = _grid(rows=3, cols=3)
     lake = shapely.box(X0 + 95, Y0 + 95, X0 + 205, Y0 + 205)  # drowns the centre cell
     barriers = gpd.GeoDataFrame({"name": ["湖"]}, geometry=[lake], crs=CRS)
     out = barrier_adjacency(cells, adjacency, barriers, None)

@@ -6,21 +6,13 @@ import csv
 from datetime import date
 
 import pytest
-from PySide6.QtCore import QCoreApplication, QEvent, QSettings
 
 from desktop.field_loop import ReplanDialog
-from desktop.i18n import install_language
-from desktop.main_window import MainWindow
-from planning.plan import Plan, PlanSettings, run_plan
+from planning.plan import Plan, run_plan
 from planning.sample import build_sample
-from planning.scheduling import ScheduleSettings
-from planning.zoning import ZoningSettings
+from tests.helpers.window import fast_settings, open_window
 
-FAST = PlanSettings(
-    zoning=ZoningSettings(time_limit=3.0, workers=1),
-    scheduling=ScheduleSettings(time_limit=4.0, route_time_limit=0.05, workers=1),
-    patrols=None,
-)
+FAST = fast_settings(zoning_seconds=3.0, schedule_seconds=4.0)
 
 
 @pytest.fixture(scope="module")
@@ -30,20 +22,11 @@ def small_plan() -> Plan:
 
 @pytest.fixture
 def window(qtbot, tmp_path, small_plan, qapp):
-    install_language("zh_CN")
-    settings = QSettings(str(tmp_path / "planner.ini"), QSettings.Format.IniFormat)
-    win = MainWindow(settings, plan_settings=FAST)
-    win.unsaved_answer = "discard"
-    win.show()
-    win.document.set_plan(small_plan.copy(), None, saved=True)
-    yield win
-    for dialog in (win.field_loop.results_dialog, win.field_loop.changes_dialog):
-        if dialog is not None:
-            dialog.close()
-    install_language("zh_CN")
-    win.close()
-    win.deleteLater()
-    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+    with open_window(tmp_path, FAST, small_plan) as win:
+        yield win
+        for dialog in (win.field_loop.results_dialog, win.field_loop.changes_dialog):
+            if dialog is not None:
+                dialog.close()
 
 
 def _write_csv(path, rows) -> None:

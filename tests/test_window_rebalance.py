@@ -4,21 +4,14 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QCoreApplication, QEvent, QSettings
 
-from desktop.i18n import install_language
-from desktop.main_window import MainWindow
 from planning.io.project import save_project
-from planning.plan import Plan, PlanSettings, run_plan
+from planning.plan import Plan, run_plan
 from planning.sample import build_sample
-from planning.scheduling import ScheduleSettings
-from planning.zoning import ZoningSettings, zone_stats
+from planning.zoning import zone_stats
+from tests.helpers.window import fast_settings, open_window
 
-FAST = PlanSettings(
-    zoning=ZoningSettings(time_limit=3.0, workers=1),
-    scheduling=ScheduleSettings(time_limit=2.0, route_time_limit=0.05, workers=1),
-    patrols=None,
-)
+FAST = fast_settings(zoning_seconds=3.0, schedule_seconds=2.0)
 
 
 @pytest.fixture(scope="module")
@@ -40,20 +33,12 @@ def nearest_base_zoning(plan: Plan) -> dict[str, str]:
 
 @pytest.fixture
 def window(qtbot, tmp_path, small_plan, qapp):
-    install_language("zh_CN")
-    settings = QSettings(str(tmp_path / "planner.ini"), QSettings.Format.IniFormat)
-    win = MainWindow(settings, plan_settings=FAST)
-    win.unsaved_answer = "discard"
-    win.show()
-    win.document.set_plan(small_plan.copy(), None, saved=True)
-    yield win
-    for dialog in (win.zoning_tools.rebalance_dialog, win.zoning_tools.compare_dialog):
-        if dialog is not None:
-            dialog.close()
-    install_language("zh_CN")
-    win.close()
-    win.deleteLater()
-    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+    with open_window(tmp_path, FAST, small_plan) as win:
+        yield win
+        zoning_tools = win.zoning_tools
+        for dialog in (zoning_tools.rebalance_dialog, zoning_tools.compare_dialog):
+            if dialog is not None:
+                dialog.close()
 
 
 def _worst_pct(plan: Plan) -> float:

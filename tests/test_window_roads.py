@@ -7,30 +7,13 @@ import json
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import (
-    QCoreApplication,
-    QEvent,
-    QMimeData,
-    QPoint,
-    QPointF,
-    QSettings,
-    Qt,
-    QUrl,
-)
-from PySide6.QtGui import QDragEnterEvent, QDropEvent, QImage
+from PySide6.QtGui import QImage
 
-from desktop.i18n import install_language
-from desktop.main_window import MainWindow
-from planning.plan import PlanSettings, run_plan
+from planning.plan import run_plan
 from planning.sample import build_sample
-from planning.scheduling import ScheduleSettings
-from planning.zoning import ZoningSettings
+from tests.helpers.window import drop_file, fast_settings, open_window
 
-FAST = PlanSettings(
-    zoning=ZoningSettings(time_limit=3.0, workers=1),
-    scheduling=ScheduleSettings(time_limit=2.0, route_time_limit=0.05, workers=1),
-    patrols=None,
-)
+FAST = fast_settings(zoning_seconds=3.0, schedule_seconds=2.0)
 SCREENSHOT = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
 
 
@@ -45,29 +28,8 @@ def county():
 
 @pytest.fixture
 def window(qtbot, tmp_path, county, qapp):
-    install_language("zh_CN")
-    settings = QSettings(str(tmp_path / "planner.ini"), QSettings.Format.IniFormat)
-    win = MainWindow(settings, plan_settings=FAST)
-    win.unsaved_answer = "discard"
-    win.resize(1400, 900)
-    win.show()
-    win.document.set_plan(county[1].copy(), None, saved=True)
-    yield win
-    install_language("zh_CN")
-    win.close()
-    win.deleteLater()
-    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
-
-
-def _drop(window, path) -> None:
-    mime = QMimeData()
-    mime.setUrls([QUrl.fromLocalFile(str(path))])
-    action = Qt.DropAction.CopyAction
-    buttons, mods = Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier
-    enter = QDragEnterEvent(QPoint(50, 50), action, mime, buttons, mods)
-    window.dragEnterEvent(enter)
-    assert enter.isAccepted()
-    window.dropEvent(QDropEvent(QPointF(50, 50), action, mime, buttons, mods))
+    with open_window(tmp_path, FAST, county[1], size=(1400, 900)) as win:
+        yield win
 
 
 def _js(qtbot, window, script: str) -> object:
@@ -100,7 +62,7 @@ def test_import_kinds_and_roads_by_drop_shown_on_the_map(
     panel = window.layer_panel
     assert not panel.rows["roads"].isVisibleTo(panel)  # nothing to show yet
 
-    _drop(window, roads)
+    drop_file(window, roads)
     dialog = window.import_dialog
     kinds = [dialog.kind_combo.itemText(i) for i in range(dialog.kind_combo.count())]
     assert "道路" in kinds and "障碍（河流、高速公路、铁路）" in kinds

@@ -13,7 +13,8 @@ import json
 import os
 import shutil
 import tempfile
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from datetime import date, datetime
 from pathlib import Path
 
@@ -149,19 +150,32 @@ def save_project(
 ) -> Path:
     """Write scenario (and plan, if any) to ``path`` atomically."""
     path = Path(path)
+    with atomic_gpkg(path) as tmp:
+        for name, df in project_layers(scenario, plan).items():
+            _write_layer(tmp, name, df)
+        if path.exists():
+            written = {n for n in ROAD_LAYERS if getattr(scenario, n) is not None}
+            _carry_unmanaged_layers(path, tmp, written)
+    return path
+
+
+@contextmanager
+def atomic_gpkg(path: Path) -> Iterator[Path]:
+    """A free temporary path beside ``path`` to write a GeoPackage to.
+
+    Leaving the block syncs it and renames it over ``path``; an error removes
+    it instead, so a crash or a failed write never leaves ``path`` half
+    written.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp_name = tempfile.mkstemp(
         prefix=f".{path.stem}-", suffix=".tmp.gpkg", dir=path.parent
     )
     os.close(fd)
     tmp = Path(tmp_name)
-    tmp.unlink()
+    tmp.unlink()  # pyogrio creates the GeoPackage itself
     try:
-        for name, df in project_layers(scenario, plan).items():
-            _write_layer(tmp, name, df)
-        if path.exists():
-            written = {n for n in ROAD_LAYERS if getattr(scenario, n) is not None}
-            _carry_unmanaged_layers(path, tmp, written)
+        yield tmp
         with open(tmp, "rb+") as fh:
             os.fsync(fh.fileno())
         os.replace(tmp, path)
@@ -173,7 +187,6 @@ def save_project(
     finally:
         if tmp.exists():
             tmp.unlink()
-    return path
 
 
 def _carry_unmanaged_layers(old: Path, new: Path, written: set[str]) -> None:
@@ -372,21 +385,10 @@ def write_layers(path: str | Path, layers: dict[str, pd.DataFrame]) -> Path:
     """
     path = Path(path)
     read_meta(path)  # refuse a file that is not a project
-    fd, tmp_name = tempfile.mkstemp(
-        prefix=f".{path.stem}-", suffix=".tmp.gpkg", dir=path.parent
-    )
-    os.close(fd)
-    tmp = Path(tmp_name)
-    try:
+    with atomic_gpkg(path) as tmp:
         shutil.copyfile(path, tmp)
         for name, df in layers.items():
             _write_layer(tmp, name, df)
-        with open(tmp, "rb+") as fh:
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
     return path
 
 

@@ -15,20 +15,16 @@ import numpy as np
 import pandas as pd
 from shapely.geometry import LineString, Point
 
-from planning.model import WGS84, min_to_hhmm
+from planning.model import (
+    ROSTER_COLUMNS,
+    ROUTE_COLUMNS,
+    UNSCHEDULED_COLUMNS,
+    VISIT_COLUMNS,
+    WGS84,
+    min_to_hhmm,
+)
 from planning.routing import RouteResult
 from planning.scheduling.jobs import Travel, _Job, _Routed, _Run, _Squad
-
-VISIT_COLUMNS = (
-    "visit_id enterprise_id squad_id team day seq eta start end service_min "
-    "items item_names departments crew"
-).split()
-ROUTE_COLUMNS = (
-    "route_id squad_id team day stops km travel_min service_min start end"
-).split()
-UNSCHEDULED_COLUMNS = ["enterprise_id", "squad_id", "reason"]
-ROSTER_COLUMNS = ["dept_id", "day", "squad_id", "team", "inspectors"]
-"""Columns of the schedule tables (``docs/plan-schema.md``), also when empty."""
 
 
 @dataclass

@@ -7,15 +7,13 @@ them in the GeoPackage.
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 
 import geopandas as gpd
 import pandas as pd
 import pyogrio
 
-from planning.io.project import read_meta
+from planning.io.project import atomic_gpkg, read_meta
 
 
 def read_gpkg_layers(path: str | Path) -> dict[str, pd.DataFrame]:
@@ -31,14 +29,7 @@ def read_gpkg_layers(path: str | Path) -> dict[str, pd.DataFrame]:
 def write_gpkg_layers(path: str | Path, layers: dict[str, pd.DataFrame]) -> Path:
     """Write ``layers`` as a GeoPackage atomically (temp file, then rename)."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(
-        prefix=f".{path.stem}-", suffix=".tmp.gpkg", dir=path.parent
-    )
-    os.close(fd)
-    tmp = Path(tmp_name)
-    tmp.unlink()
-    try:
+    with atomic_gpkg(path) as tmp:
         for name, df in layers.items():
             if isinstance(df, gpd.GeoDataFrame) and df.geometry.name in df:
                 pyogrio.write_dataframe(df, tmp, layer=name, driver="GPKG")
@@ -46,8 +37,4 @@ def write_gpkg_layers(path: str | Path, layers: dict[str, pd.DataFrame]) -> Path
                 pyogrio.write_dataframe(
                     pd.DataFrame(df), tmp, layer=name, driver="GPKG"
                 )
-        os.replace(tmp, path)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
     return path
