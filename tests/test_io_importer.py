@@ -195,11 +195,14 @@ def test_geopackage_layer_named_like_the_kind_is_chosen(small, project, tmp_path
     assert set(scenario.towns.geometry.geom_type) == {"MultiPolygon"}
 
 
-def test_squad_staff_must_be_positive_whole_numbers(small, tmp_path):
+@pytest.mark.parametrize("staff", ["-3", "1.5", "inf", "1e30", "9" * 25])
+def test_squad_staff_must_be_positive_whole_numbers(small, tmp_path, staff):
+    """A typo in 人数 is named by row and column, never a crash (inf and
+    huge numbers once overflowed the integer cast)."""
     s = small.squads.copy()
     s = s.rename(columns={"squad_id": "中队编号", "name": "中队名称", "staff": "人数"})
-    s["人数"] = s["人数"].astype(object)
-    s.loc[1, "人数"] = "-3"
+    s["人数"] = s["人数"].astype(str)
+    s.loc[1, "人数"] = staff
     pyogrio.write_dataframe(s, tmp_path / "squads.geojson", driver="GeoJSON")
     with pytest.raises(LayerImportError) as err:
         import_layer(small, tmp_path / "squads.geojson", "squads", lang="en")

@@ -514,8 +514,11 @@ def _numbers(
     values = pd.to_numeric(_text(raw), errors="coerce")
     bad = values.isna() & raw.notna() & (_text(raw).notna())
     if positive_int:
-        bad |= values.notna() & ~((values > 0) & (values % 1 == 0))
+        # whole, positive and of a size a count can have (inf and 1e30 are typos)
+        whole = (values > 0) & (values % 1 == 0) & (values < 2**31)
+        bad |= values.notna() & ~whole.fillna(False).astype(bool)
         bad |= raw.isna()
+        values = values.where(~bad)
     code = "not_positive" if positive_int else "bad_number"
     for i in np.flatnonzero(bad.to_numpy()):
         log.add(
