@@ -70,6 +70,7 @@ def test_text_squad_dates_and_stops(pdfs: dict[str, Path]) -> None:
     assert "检查人员签字" in flat and "企业负责人签字" in flat
     assert "食品经营许可与公示" in flat  # the 一张清单
     assert "市场监管" in flat  # crew departments by name
+    assert "路线为直线估算" in flat  # no road layer: the map says so
     names = {e[0]: e[1] for e in ENTERPRISES}
     for eid, *_ in VISITS:
         assert _squash(names[eid]) in flat, names[eid]

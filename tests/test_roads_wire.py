@@ -240,6 +240,19 @@ def test_plan_km_is_the_road_km_through_the_same_stops_in_order(road_plan):
     assert dict(summary.reach_shares).keys() == {"cells", "enterprises", "events"}
 
 
+def test_work_orders_say_the_route_follows_the_roads(road_plan, tmp_path):
+    from pypdf import PdfReader
+
+    from maps.export.pdf import write_work_orders
+
+    squad = str(road_plan.routes["squad_id"].iloc[0])
+    (pdf,) = write_work_orders(road_plan, tmp_path, squad_id=squad)
+    text = "".join(p.extract_text() for p in PdfReader(pdf).pages[:1])
+    flat = "".join(text.split())
+    assert "按道路计算" in flat and "路线沿导入的道路绘制" in flat
+    assert "直线估算" not in flat
+
+
 def test_without_roads_the_straight_line_estimate_stays_and_says_so():
     sc = build_sample(cell_m=1000.0, n_enterprises=150, n_events=150)
     assert isinstance(scenario_travel(sc), TravelModel)

@@ -582,6 +582,7 @@ def _stop_table(td: TeamDay, plan: Plan, font: CJKFont, st: _Styles) -> LongTabl
 def _info(td: TeamDay, plan: Plan, st: _Styles) -> list[Paragraph]:
     crew = "、".join(f"{d}{'' if n == 1 else f' ×{n}'}" for d, n in td.crew)
     r = td.route
+    by_road = bool((plan.settings.get("travel_settings") or {}).get("by_road"))
     facts = [
         ("中队", f"{td.squad_name} ({td.squad_id})"),
         ("日期", day_label(td.day)),
@@ -596,8 +597,7 @@ def _info(td: TeamDay, plan: Plan, st: _Styles) -> list[Paragraph]:
         km = r.get("km")
         tmin = r.get("travel_min")
         if _text(km):
-            by_road = (plan.settings.get("travel_settings") or {}).get("by_road")
-            basis = travel_label(bool(by_road))
+            basis = travel_label(by_road)
             facts.append(
                 (
                     "路程",
@@ -614,7 +614,11 @@ def _info(td: TeamDay, plan: Plan, st: _Styles) -> list[Paragraph]:
     out.append(
         _p(
             "地图：虚线为本中队片区，红线为行车路线，黑方块为驻地，编号为检查顺序。"
-            "路线为估算，以实际道路为准。",
+            + (
+                "路线沿导入的道路绘制。"
+                if by_road
+                else "路线为直线估算，以实际道路为准。"
+            ),
             st.small,
         )
     )
