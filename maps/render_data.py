@@ -106,6 +106,11 @@ def _f(value: Any, digits: int = 1) -> float | None:
     return out if math.isfinite(out) else None
 
 
+def _feature(geometry: dict, properties: dict[str, Any]) -> dict[str, Any]:
+    """A GeoJSON feature, as the page's Leaflet layers read them."""
+    return {"type": "Feature", "geometry": geometry, "properties": properties}
+
+
 def _i(value: Any) -> int | None:
     f = _f(value, 0)
     return None if f is None else int(f)
@@ -325,10 +330,9 @@ def _prepare(plan: Plan, shift: Shift = None) -> _Prepared:
     ):
         if g is None:
             continue
-        feature = {
-            "type": "Feature",
-            "geometry": g,
-            "properties": {
+        feature = _feature(
+            g,
+            {
                 "cell_id": str(cid),
                 "squad_id": sid,
                 "town_id": _s(town),
@@ -336,7 +340,7 @@ def _prepare(plan: Plan, shift: Shift = None) -> _Prepared:
                 "workload": _f(w),
                 "locked": bool(lk),
             },
-        }
+        )
         prep.cells.setdefault(sid, []).append(feature)
     for sid, part in cells.groupby(cell_squad, dropna=True):
         b = _bounds(part, shift)
@@ -353,10 +357,9 @@ def _prepare(plan: Plan, shift: Shift = None) -> _Prepared:
                 continue
             sid = str(row.squad_id)
             prep.zones.append(
-                {
-                    "type": "Feature",
-                    "geometry": g,
-                    "properties": {
+                _feature(
+                    g,
+                    {
                         "squad_id": sid,
                         "name": _s(getattr(row, "name", None)) or names.get(sid, sid),
                         "n_cells": _i(getattr(row, "n_cells", None)),
@@ -364,7 +367,7 @@ def _prepare(plan: Plan, shift: Shift = None) -> _Prepared:
                         "deviation_pct": _f(getattr(row, "deviation_pct", None)),
                         "max_reach_min": _f(getattr(row, "max_reach_min", None)),
                     },
-                }
+                )
             )
     towns = _wgs84(sc.towns)
     if towns is not None and len(towns):
@@ -375,13 +378,7 @@ def _prepare(plan: Plan, shift: Shift = None) -> _Prepared:
             strict=True,
         ):
             if g is not None:
-                prep.towns.append(
-                    {
-                        "type": "Feature",
-                        "geometry": g,
-                        "properties": {"town_id": str(tid), "name": _s(nm)},
-                    }
-                )
+                prep.towns.append(_feature(g, {"town_id": str(tid), "name": _s(nm)}))
 
     _prepare_visits(plan, prep, cells, cell_squad, names, shift)
     _prepare_hotspots(plan, prep, cells, cell_squad, shift)
@@ -402,16 +399,15 @@ def _prepare_roads(
                 continue
             sid = _s(row.squad_id)
             prep.reach.append(
-                {
-                    "type": "Feature",
-                    "geometry": g,
-                    "properties": {
+                _feature(
+                    g,
+                    {
                         "squad_id": sid,
                         "name": names.get(sid, sid),
                         "minutes": _f(row.minutes, 0),
                         "color": prep.colors.get(sid, "#555555"),
                     },
-                }
+                )
             )
     standby = _wgs84(plan.standby)
     if standby is None or len(standby) == 0 or "squad_id" not in standby:

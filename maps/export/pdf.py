@@ -178,21 +178,27 @@ def _nice_km(span_km: float) -> float:
     return p
 
 
+@dataclass(frozen=True)
+class SquadMap:
+    """What every map of one squad's work order shows besides its route or
+    loops: the zone outline and the base, labelled in ``font``."""
+
+    zone: shapely.Geometry | None
+    base: tuple[float, float] | None
+    font: str
+    width: float = MAP_W
+    height: float = MAP_H
+
+
 class _Frame:
     """A map drawing fitted to some lon/lat points: local equirectangular
     projection (cos(lat) on x), exact enough for a few kilometres and needing
     no CRS machinery at print time. The base is fitted too, and the zone
     outline drawn first, under whatever the map adds."""
 
-    def __init__(
-        self,
-        pts: list[tuple[float, float]],
-        zone: shapely.Geometry | None,
-        base: tuple[float, float] | None,
-        font: str,
-        width: float,
-        height: float,
-    ) -> None:
+    def __init__(self, pts: list[tuple[float, float]], squad: SquadMap) -> None:
+        zone, base, font = squad.zone, squad.base, squad.font
+        width, height = squad.width, squad.height
         if base is not None:
             pts = [*pts, base]
         self.font, self.width, self.height = font, width, height
@@ -344,25 +350,18 @@ class _Frame:
         return d
 
 
-def route_map(
-    td: TeamDay,
-    zone: shapely.Geometry | None,
-    base: tuple[float, float] | None,
-    font: str,
-    width: float = MAP_W,
-    height: float = MAP_H,
-) -> Drawing:
+def route_map(td: TeamDay, squad: SquadMap) -> Drawing:
     """Zone outline, route polyline, base and numbered stops, fitted to the route."""
     stops = [
         (float(x), float(y))
         for x, y in zip(td.stops["lon"], td.stops["lat"], strict=True)
         if pd.notna(x)
     ]
-    frame = _Frame([*td.line, *stops], zone, base, font, width, height)
+    frame = _Frame([*td.line, *stops], squad)
     if frame.empty:
         return frame.blank("无路线")
     # without a road-following line, straight legs from the base and back
-    home = [base] if base else []
+    home = [squad.base] if squad.base else []
     line = td.line or [*home, *stops, *home]
     if len(line) >= 2:
         frame.drawing.add(
@@ -372,7 +371,7 @@ def route_map(
                 strokeWidth=1.4,
             )
         )
-    frame.base(base)
+    frame.base(squad.base)
     for _, s in td.stops.iterrows():
         if pd.isna(s["lon"]):
             continue
@@ -673,18 +672,17 @@ class _Sheet:
 
     font: CJKFont
     st: _Styles
-    zone: shapely.Geometry | None
-    base: tuple[float, float] | None
+    map: SquadMap
     synthetic: bool
 
 
 def _section(td: TeamDay, plan: Plan, sheet: _Sheet) -> list[Flowable]:
-    font, st, zone, base = sheet.font, sheet.st, sheet.zone, sheet.base
+    font, st = sheet.font, sheet.st
     title = f"{TITLE} · {td.squad_name} · {td.day} · 第{td.team}组"
     story: list[Flowable] = [_Section(td.label), _p(title, st.title, "b")]
     if sheet.synthetic:
         story.append(_synthetic_note("本作业单", st))
-    head = _map_head(route_map(td, zone, base, font.name), _info(td, plan, st))
+    head = _map_head(route_map(td, sheet.map), _info(td, plan, st))
     story += [Spacer(1, 3), head, Spacer(1, 6)]
     if len(td.stops):
         story.append(_stop_table(td, plan, font, st))
@@ -735,14 +733,7 @@ def _unscheduled(plan: Plan, squad_id: str, st: _Styles) -> list[Flowable]:
 PATROL_COLS = (30 * mm, 10 * mm, 20 * mm, 56 * mm, 17 * mm, 15 * mm, 38 * mm)
 
 
-def patrol_map(
-    loops: list[PatrolLoop],
-    zone: shapely.Geometry | None,
-    base: tuple[float, float] | None,
-    font: str,
-    width: float = MAP_W,
-    height: float = MAP_H,
-) -> Drawing:
+def patrol_map(loops: list[PatrolLoop], squad: SquadMap) -> Drawing:
     """One weekday's patrol loops: a line per loop in its window's colour,
     points numbered in patrol order, fitted to the loops."""
     pts = [p for lp in loops for p in lp.line]
@@ -751,7 +742,7 @@ def patrol_map(
         for lp in loops
         for x, y in zip(lp.points["lon"], lp.points["lat"], strict=True)
     ]
-    frame = _Frame(pts, zone, base, font, width, height)
+    frame = _Frame(pts, squad)
     if frame.empty:
         return frame.blank("无巡查路线")
     for lp in loops:
@@ -764,7 +755,7 @@ def patrol_map(
                     strokeDashArray=[4, 2],
                 )
             )
-    frame.base(base)
+    frame.base(squad.base)
     for lp in loops:
         fill = colors.HexColor(lp.color)
         for _, p in lp.points.iterrows():
@@ -875,7 +866,7 @@ def _patrol_table(loops: list[PatrolLoop], font: CJKFont, st: _Styles) -> LongTa
 
 def _patrol_sections(plan: Plan, squad_id: str, sheet: _Sheet) -> list[Flowable]:
     """A page per weekday with the squad's patrol loops ([] without loops)."""
-    font, st, zone, base = sheet.font, sheet.st, sheet.zone, sheet.base
+    font, st = sheet.font, sheet.st
     loops = patrol_loops(plan, squad_id)
     if not loops:
         return []
@@ -893,7 +884,7 @@ def _patrol_sections(plan: Plan, squad_id: str, sheet: _Sheet) -> list[Flowable]
         if sheet.synthetic:
             story.append(_synthetic_note("本巡查路线", st))
         head = _map_head(
-            patrol_map(day_loops, zone, base, font.name),
+            patrol_map(day_loops, sheet.map),
             _patrol_info(name, squad_id, weekday, day_loops, st),
         )
         story += [Spacer(1, 3), head, Spacer(1, 6), _patrol_table(day_loops, font, st)]
@@ -925,8 +916,8 @@ def write_squad_work_order(plan: Plan, squad_id: str, path: str | Path) -> Path:
     st = _styles(font.name)
     synthetic = bool(plan.scenario.synthetic)
     name = squad_names(plan).get(squad_id, squad_id)
-    zone, base = _zone_geom(plan, squad_id), _base(plan, squad_id)
-    sheet = _Sheet(font, st, zone, base, synthetic)
+    squad_map = SquadMap(_zone_geom(plan, squad_id), _base(plan, squad_id), font.name)
+    sheet = _Sheet(font, st, squad_map, synthetic)
     story: list[Flowable] = []
     team_days = _team_days(plan, squad_id)
     for k, td in enumerate(team_days):
@@ -983,6 +974,7 @@ def write_work_orders(
 
 
 __all__: Iterable[str] = [
+    "SquadMap",
     "TeamDay",
     "patrol_map",
     "route_map",

@@ -21,6 +21,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.worksheet.worksheet import Worksheet
 
 from maps.export.common import squad_ids as _squad_ids
 from maps.export.common import text_of
@@ -59,15 +60,29 @@ ROSTER_SHEET = "部门排班 roster"
 UNSCHEDULED_SHEET = "未排入 unscheduled"
 
 
-def _sheet_title(text: str, used: set[str]) -> str:
-    """Excel sheet names: at most 31 chars, no []:*?/\\, unique."""
-    clean = "".join(ch for ch in text if ch not in "[]:*?/\\")[:31] or "sheet"
-    title, n = clean, 2
-    while title in used:
-        title = f"{clean[:28]}_{n}"
-        n += 1
-    used.add(title)
-    return title
+class _Book:
+    """A workbook that starts empty and gives its sheets Excel-safe, unique
+    names (at most 31 chars, no []:*?/\\)."""
+
+    def __init__(self) -> None:
+        self.wb = Workbook()
+        self.wb.remove(self.wb.active)
+        self._used: set[str] = set()
+
+    def sheet(self, text: str) -> Worksheet:
+        clean = "".join(ch for ch in text if ch not in "[]:*?/\\")[:31] or "sheet"
+        title, n = clean, 2
+        while title in self._used:
+            title = f"{clean[:28]}_{n}"
+            n += 1
+        self._used.add(title)
+        return self.wb.create_sheet(title)
+
+    def save(self, path: str | Path) -> Path:
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.wb.save(path)
+        return path
 
 
 def _write_table(ws, headers: list[str], rows: list[list[object]]) -> None:
@@ -175,33 +190,26 @@ def write_schedule_xlsx(
     the visit, roster and unscheduled sheets to one squad (the summary
     still shows every squad, for comparison).
     """
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    wb = Workbook()
-    wb.remove(wb.active)
-    used: set[str] = set()
+    book = _Book()
     names = squad_names(plan)
     ids = _squad_ids(plan, squad_id)
-    _summary_sheet(wb.create_sheet(_sheet_title(SUMMARY_SHEET, used)), plan)
+    _summary_sheet(book.sheet(SUMMARY_SHEET), plan)
     headers = [zh for _, zh in VISIT_COLUMNS]
     depts = dept_names(plan)
     for sid in ids:
-        ws = wb.create_sheet(_sheet_title(names[sid], used))
+        ws = book.sheet(names[sid])
         v = visit_rows(plan, sid)
         for key in ("departments", "crew"):
             v[key] = v[key].map(lambda s: _dept_list(s, depts))
         rows = [[r[k] for k, _ in VISIT_COLUMNS] for _, r in v.iterrows()]
         _write_table(ws, headers, rows)
         _result_columns(ws, len(rows))
-    _roster_sheet(wb.create_sheet(_sheet_title(ROSTER_SHEET, used)), plan, ids)
-    _unscheduled_sheet(
-        wb.create_sheet(_sheet_title(UNSCHEDULED_SHEET, used)), plan, squad_id
-    )
+    _roster_sheet(book.sheet(ROSTER_SHEET), plan, ids)
+    _unscheduled_sheet(book.sheet(UNSCHEDULED_SHEET), plan, squad_id)
     if plan.scenario.synthetic:
-        ws = wb.create_sheet(_sheet_title("说明", used))
+        ws = book.sheet("说明")
         _write_table(ws, ["说明"], [["示例数据 (synthetic): 本表由示例场景生成"]])
-    wb.save(path)
-    return path
+    return book.save(path)
 
 
 def _result_columns(ws, n_rows: int) -> None:
@@ -468,11 +476,7 @@ KIND_ZH = {
 def write_changes_xlsx(plan: Plan, changes: pd.DataFrame, path: str | Path) -> Path:
     """The replan's change list, one sheet per squad, to tell squad leaders
     which visits moved, were added or dropped (see :mod:`planning.field.replan`)."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    wb = Workbook()
-    wb.remove(wb.active)
-    used: set[str] = set()
+    book = _Book()
     names = squad_names(plan)
     firm = plan.scenario.enterprises.set_index("enterprise_id")["name"]
     table = changes.copy()
@@ -480,10 +484,9 @@ def write_changes_xlsx(plan: Plan, changes: pd.DataFrame, path: str | Path) -> P
     table["change"] = table["change"].map(CHANGE_ZH).fillna(table["change"])
     table["kind"] = table["kind"].map(KIND_ZH).fillna(table["kind"])
     for sid, mine in table.groupby(table["squad_id"].fillna(""), sort=True):
-        ws = wb.create_sheet(_sheet_title(names.get(str(sid), str(sid) or "—"), used))
+        ws = book.sheet(names.get(str(sid), str(sid) or "—"))
         rows = [[r[k] for k in CHANGE_HEADERS] for r in mine.to_dict("records")]
         _write_table(ws, list(CHANGE_HEADERS.values()), rows)
     if not len(table):
-        _write_table(wb.create_sheet("无改动"), ["说明"], [["没有改动 no changes"]])
-    wb.save(path)
-    return path
+        _write_table(book.sheet("无改动"), ["说明"], [["没有改动 no changes"]])
+    return book.save(path)
