@@ -150,17 +150,17 @@ def _check_coverage(
         set(unscheduled["enterprise_id"].astype(str)) if len(unscheduled) else set()
     )
     for eid, n in sorted(seen.items()):
-        if eid not in known:
-            yield Violation(
-                "unknown_enterprise", f"{eid} is visited but not registered"
-            )
-        if n > 1:
-            yield Violation("duplicate_visit", f"{eid} is visited {n} times, not once")
-        if eid in parked:
-            yield Violation(
+        for kind, broken, text in (
+            ("unknown_enterprise", eid not in known, "is visited but not registered"),
+            ("duplicate_visit", n > 1, f"is visited {n} times, not once"),
+            (
                 "scheduled_and_unscheduled",
-                f"{eid} is both visited and listed as unscheduled",
-            )
+                eid in parked,
+                "is both visited and listed as unscheduled",
+            ),
+        ):
+            if broken:
+                yield Violation(kind, f"{eid} {text}")
     for eid in sorted(due - set(seen) - parked):
         yield Violation(
             "missing_visit",
@@ -184,22 +184,14 @@ def _check_items(
         items = set(_split(row["items"]))
         missing = due[eid] - items if row.name in regular else set()
         extra = items - due[eid] if row.name in regular else set()
-        if missing:
-            yield Violation(
-                "items_not_covered",
-                f"{_label(row)} leaves due items {';'.join(sorted(missing))} unchecked",
-            )
-        if extra:
-            yield Violation(
-                "extra_items",
-                f"{_label(row)} checks items not due: {';'.join(sorted(extra))}",
-            )
-        unknown = items - set(policy.items)
-        if unknown:
-            yield Violation(
-                "items_not_covered",
-                f"{_label(row)} names unknown items {';'.join(sorted(unknown))}",
-            )
+        for kind, text, names in (
+            ("items_not_covered", "leaves due items {} unchecked", missing),
+            ("extra_items", "checks items not due: {}", extra),
+            ("items_not_covered", "names unknown items {}", items - set(policy.items)),
+        ):
+            if names:
+                listed = ";".join(sorted(names))
+                yield Violation(kind, f"{_label(row)} {text.format(listed)}")
 
 
 def _check_crews(
