@@ -17,7 +17,6 @@ from PySide6.QtGui import QAction, QGuiApplication
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
-    QDialogButtonBox,
     QFormLayout,
     QLabel,
     QLineEdit,
@@ -31,6 +30,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.document import PlanDocument
+from desktop.layouts import ok_cancel_buttons
 from planning.store import Opened, PlanStore, StaleSaveError
 
 SETTINGS_GROUP = "database"
@@ -117,11 +117,7 @@ class DbDialog(QDialog):
         form.addRow(_t("用户", "User"), self.user)
         form.addRow(_t("项目", "Project"), self.project)
         form.addRow("", self.list_button)
-        buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
-        )
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
+        buttons = ok_cancel_buttons(self)
         self.buttons = buttons
         layout = QVBoxLayout(self)
         layout.addLayout(form)

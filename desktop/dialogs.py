@@ -11,13 +11,14 @@ from PySide6.QtWidgets import (
     QDialogButtonBox,
     QFileDialog,
     QFormLayout,
-    QHBoxLayout,
     QLabel,
     QLineEdit,
     QPlainTextEdit,
     QPushButton,
     QWidget,
 )
+
+from desktop.layouts import ok_cancel_buttons, row
 
 
 class AssignCellsDialog(QDialog):
@@ -40,11 +41,7 @@ class AssignCellsDialog(QDialog):
         self.squad_combo = QComboBox()
         for squad_id, name in squads:
             self.squad_combo.addItem(f"{name} ({squad_id})", squad_id)
-        buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
-        )
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
+        buttons = ok_cancel_buttons(self)
         form = QFormLayout(self)
         form.addRow(self.tr("Cells"), self.cells_edit)
         form.addRow(self.tr("Squad"), self.squad_combo)
@@ -86,17 +83,10 @@ class ExportDialog(QDialog):
             )
         )
         note.setWordWrap(True)
-        buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
-        )
+        buttons = ok_cancel_buttons(self)
         buttons.button(QDialogButtonBox.StandardButton.Ok).setText(self.tr("Export"))
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
-        row = QHBoxLayout()
-        row.addWidget(self.folder_edit, 1)
-        row.addWidget(browse)
         form = QFormLayout(self)
-        form.addRow(self.tr("Folder"), row)
+        form.addRow(self.tr("Folder"), row((self.folder_edit, 1), browse))
         form.addRow(self.tr("Squads"), self.scope)
         form.addRow(note)
         form.addRow(buttons)

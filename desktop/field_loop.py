@@ -24,7 +24,6 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QDateEdit,
     QDialog,
-    QDialogButtonBox,
     QFileDialog,
     QFormLayout,
     QHBoxLayout,
@@ -36,10 +35,10 @@ from PySide6.QtWidgets import (
     QTableWidgetItem,
     QTreeWidget,
     QTreeWidgetItem,
-    QVBoxLayout,
     QWidget,
 )
 
+from desktop.layouts import close_buttons, column, ok_cancel_buttons
 from planning.field.outcomes import (
     RecordReport,
     ResultsFileError,
@@ -90,12 +89,7 @@ class ResultsDialog(QDialog):
         self.lines = QListWidget()
         self.lines.setWordWrap(True)
         self.lines.addItems(lines)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
-        buttons.rejected.connect(self.reject)
-        layout = QVBoxLayout(self)
-        layout.addWidget(self.status)
-        layout.addWidget(self.lines, 1)
-        layout.addWidget(buttons)
+        column(self.status, (self.lines, 1), close_buttons(self), margin=None, on=self)
 
     def messages(self) -> list[str]:
         return [self.lines.item(i).text() for i in range(self.lines.count())]
@@ -159,27 +153,24 @@ class ReplanDialog(QDialog):
         urgent_buttons.addWidget(self.add_urgent_button)
         urgent_buttons.addWidget(self.remove_urgent_button)
         urgent_buttons.addStretch(1)
-        self.buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
-        )
-        self.buttons.accepted.connect(self.accept)
-        self.buttons.rejected.connect(self.reject)
-        layout = QVBoxLayout(self)
-        layout.addLayout(form)
-        layout.addWidget(
+        self.buttons = ok_cancel_buttons(self)
+        column(
+            form,
             QLabel(
                 self.tr(
                     "Days before it stay exactly as published. Tick the squads "
                     "that field no team, and when:"
                 )
-            )
+            ),
+            (self.absent, 2),
+            QLabel(self.tr("Urgent visits (e.g. 12345 complaints):")),
+            (self.urgent, 1),
+            urgent_buttons,
+            self.error,
+            self.buttons,
+            margin=None,
+            on=self,
         )
-        layout.addWidget(self.absent, 2)
-        layout.addWidget(QLabel(self.tr("Urgent visits (e.g. 12345 complaints):")))
-        layout.addWidget(self.urgent, 1)
-        layout.addLayout(urgent_buttons)
-        layout.addWidget(self.error)
-        layout.addWidget(self.buttons)
 
     def set_start(self, day: date) -> None:
         self.start.setDate(_qdate(day))
@@ -291,12 +282,7 @@ class ChangesDialog(QDialog):
         self.tree.expandAll()
         for col in range(6):
             self.tree.resizeColumnToContents(col)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
-        buttons.rejected.connect(self.reject)
-        layout = QVBoxLayout(self)
-        layout.addWidget(self.summary)
-        layout.addWidget(self.tree, 1)
-        layout.addWidget(buttons)
+        column(self.summary, (self.tree, 1), close_buttons(self), margin=None, on=self)
 
     def squads(self) -> list[str]:
         """Squad ids listed, in order (tests)."""

@@ -24,17 +24,15 @@ from PySide6.QtGui import QColor, QFont, QPainter, QPen
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
-    QHBoxLayout,
     QLabel,
     QSpinBox,
-    QSplitter,
     QTableView,
     QTabWidget,
-    QVBoxLayout,
     QWidget,
 )
 
 from desktop.hotspot_models import TopCellsModel
+from desktop.layouts import column, row, splitter
 from desktop.models import FrameModel, RisingModel, SquadFilterProxy
 from planning.hotspots import (
     ALL_TYPES,
@@ -101,38 +99,13 @@ class HotspotPanel(QWidget):
         self.top_n.setValue(TOP_N)
         self.top_n.valueChanged.connect(self._top_n_changed)
         self.tabs = QTabWidget()
-        top = QWidget()
-        top_layout = QVBoxLayout(top)
-        top_layout.setContentsMargins(0, 0, 0, 0)
-        row = QHBoxLayout()
-        row.addWidget(self.zone_label)
-        row.addWidget(self.zone, 1)
-        top_layout.addLayout(row)
-        top_layout.addWidget(self.chart_view, 1)
-        rising_tab = QWidget()
-        rising_layout = QVBoxLayout(rising_tab)
-        rising_layout.setContentsMargins(2, 2, 2, 2)
-        rising_layout.addWidget(self.rising_label)
-        rising_layout.addWidget(self.rising_view)
-        top_tab = QWidget()
-        top_tab_layout = QVBoxLayout(top_tab)
-        top_tab_layout.setContentsMargins(2, 2, 2, 2)
-        n_row = QHBoxLayout()
-        n_row.addWidget(self.top_label, 1)
-        n_row.addWidget(self.top_n_label)
-        n_row.addWidget(self.top_n)
-        top_tab_layout.addLayout(n_row)
-        top_tab_layout.addWidget(self.top_view)
+        top = column(row(self.zone_label, (self.zone, 1)), (self.chart_view, 1))
+        rising_tab = column(self.rising_label, self.rising_view, margin=2)
+        n_row = row((self.top_label, 1), self.top_n_label, self.top_n)
+        top_tab = column(n_row, self.top_view, margin=2)
         self.tabs.addTab(rising_tab, "")
         self.tabs.addTab(top_tab, "")
-        splitter = QSplitter(Qt.Orientation.Vertical)
-        splitter.addWidget(top)
-        splitter.addWidget(self.tabs)
-        splitter.setStretchFactor(0, 3)
-        splitter.setStretchFactor(1, 2)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(2, 2, 2, 2)
-        layout.addWidget(splitter)
+        column(splitter((top, 3), (self.tabs, 2)), margin=2, on=self)
         self.zone.currentIndexChanged.connect(self._zone_changed)
         self.retranslate()
 

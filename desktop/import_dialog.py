@@ -26,19 +26,17 @@ from PySide6.QtWidgets import (
     QDialogButtonBox,
     QFileDialog,
     QFormLayout,
-    QHBoxLayout,
     QHeaderView,
     QLabel,
     QLineEdit,
     QListWidget,
     QListWidgetItem,
     QPushButton,
-    QSplitter,
     QTableView,
-    QVBoxLayout,
     QWidget,
 )
 
+from desktop.layouts import column, row, splitter
 from desktop.models import TableModel
 from planning.io.errors import ERROR, INFO, REPAIRED, WARNING, Issue
 from planning.io.readers import SUPPORTED_SUFFIXES, TABLE_SUFFIXES, list_layers
@@ -188,32 +186,16 @@ class ImportDialog(QDialog):
         self.buttons.accepted.connect(self._request)
         self.buttons.rejected.connect(self.reject)
 
-        file_row = QHBoxLayout()
-        file_row.addWidget(self.file_edit, 1)
-        file_row.addWidget(self.browse_button)
         form = QFormLayout()
-        form.addRow(self.tr("File"), file_row)
+        form.addRow(self.tr("File"), row((self.file_edit, 1), self.browse_button))
         form.addRow(self.tr("Layer"), self.layer_combo)
         form.addRow(self.tr("Import as"), self.kind_combo)
         form.addRow(self.tr("Coordinates"), self.coords_combo)
-        top = QWidget()
-        top_layout = QVBoxLayout(top)
-        top_layout.setContentsMargins(0, 0, 0, 0)
-        top_layout.addWidget(self.preview_label)
-        top_layout.addWidget(self.preview)
-        bottom = QWidget()
-        bottom_layout = QVBoxLayout(bottom)
-        bottom_layout.setContentsMargins(0, 0, 0, 0)
-        bottom_layout.addWidget(self.issues_label)
-        bottom_layout.addWidget(self.issues)
-        splitter = QSplitter(Qt.Orientation.Vertical)
-        splitter.addWidget(top)
-        splitter.addWidget(bottom)
-        layout = QVBoxLayout(self)
-        layout.addLayout(form)
-        layout.addWidget(splitter, 1)
-        layout.addWidget(self.status)
-        layout.addWidget(self.buttons)
+        split = splitter(
+            column(self.preview_label, self.preview),
+            column(self.issues_label, self.issues),
+        )
+        column(form, (split, 1), self.status, self.buttons, margin=None, on=self)
 
         self.file_edit.editingFinished.connect(self._file_changed)
         self.layer_combo.currentIndexChanged.connect(self._show_preview)

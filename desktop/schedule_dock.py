@@ -14,20 +14,18 @@ from PySide6.QtCore import QModelIndex, QObject, QPoint, Qt, Slot
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
-    QHBoxLayout,
     QHeaderView,
     QInputDialog,
     QLabel,
     QMenu,
     QMessageBox,
     QPushButton,
-    QSplitter,
     QTableView,
     QTabWidget,
-    QVBoxLayout,
     QWidget,
 )
 
+from desktop.layouts import column, row, splitter
 from desktop.models import (
     CalendarModel,
     SquadFilterProxy,
@@ -110,53 +108,29 @@ class SchedulePanel(QWidget):
             " padding: 4px; }"
         )
         self.stale_button = QPushButton()
-        banner = QWidget()
-        banner_layout = QHBoxLayout(banner)
-        banner_layout.setContentsMargins(0, 0, 0, 0)
-        banner_layout.addWidget(self.stale_banner, 1)
-        banner_layout.addWidget(self.stale_button)
-        self.banner = banner
+        self.banner = column(row((self.stale_banner, 1), self.stale_button))
         self.squad_filter = QComboBox()
         self.squad_filter_label = QLabel()
         self.all_days_button = QPushButton()
         self.calendar_label = QLabel()
         self.visits_label = QLabel()
         self.unscheduled_label = QLabel()
-        top = QWidget()
-        top_layout = QVBoxLayout(top)
-        top_layout.setContentsMargins(0, 0, 0, 0)
-        top_layout.addWidget(banner)
-        row = QHBoxLayout()
-        row.addWidget(self.squad_filter_label)
-        row.addWidget(self.squad_filter, 1)
-        top_layout.addLayout(row)
-        top_layout.addWidget(self.calendar_label)
-        top_layout.addWidget(self.calendar_view)
-        middle = QWidget()
-        middle_layout = QVBoxLayout(middle)
-        middle_layout.setContentsMargins(0, 0, 0, 0)
-        row = QHBoxLayout()
-        row.addWidget(self.visits_label, 1)
-        row.addWidget(self.all_days_button)
-        middle_layout.addLayout(row)
-        middle_layout.addWidget(self.visits_view)
-        unscheduled = QWidget()
-        bottom_layout = QVBoxLayout(unscheduled)
-        bottom_layout.setContentsMargins(0, 0, 0, 0)
-        bottom_layout.addWidget(self.unscheduled_label)
-        bottom_layout.addWidget(self.unscheduled_view)
+        top = column(
+            self.banner,
+            row(self.squad_filter_label, (self.squad_filter, 1)),
+            self.calendar_label,
+            self.calendar_view,
+        )
+        middle = column(
+            row((self.visits_label, 1), self.all_days_button), self.visits_view
+        )
+        unscheduled = column(self.unscheduled_label, self.unscheduled_view)
         self.roster_panel = RosterPanel()
         self.schedule_tabs = QTabWidget()
         self.schedule_tabs.addTab(unscheduled, "")
         self.schedule_tabs.addTab(self.roster_panel, "")
-        bottom = self.schedule_tabs
-        splitter = QSplitter(Qt.Orientation.Vertical)
-        for i, (w, stretch) in enumerate(((top, 2), (middle, 3), (bottom, 1))):
-            splitter.addWidget(w)
-            splitter.setStretchFactor(i, stretch)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(splitter)
+        split = splitter((top, 2), (middle, 3), (self.schedule_tabs, 1))
+        column(split, on=self)
 
         self._squad_names: list[tuple[str, str]] = []
         self.squad_filter.currentIndexChanged.connect(self._filter_changed)
