@@ -144,53 +144,49 @@ def _kind(geom: object) -> str | None:
     return None if geom is None else getattr(geom, "geom_type", None)
 
 
-def layer_table(
+def layer_tables(
     md: sa.MetaData,
     schema: str,
     name: str,
     columns: dict[str, sa.types.TypeEngine],
     geom_type: str | None,
-) -> sa.Table:
-    """The current-state table of a layer (GIST index on its geometry)."""
-    cols = [
-        sa.Column("id", sa.BigInteger, sa.Identity(), primary_key=True),
-        sa.Column("ord", sa.Integer, nullable=False),
-    ]
-    cols += [sa.Column(c, t) for c, t in columns.items()]
-    if geom_type is not None:
-        cols.append(sa.Column(GEOM, Geometry(geom_type, srid=4326, spatial_index=True)))
-    cols += [
-        sa.Column("row_version", sa.Integer, nullable=False, server_default="1"),
-        sa.Column("updated_by", sa.Text),
-        sa.Column("updated_at", sa.DateTime(timezone=True)),
-    ]
-    return sa.Table(name, md, *cols, schema=schema)
+) -> tuple[sa.Table, sa.Table]:
+    """A layer's current-state table (GIST index on its geometry) and its
+    history: every saved revision, the current table's rows + ``revision``."""
 
-
-def history_table(
-    md: sa.MetaData,
-    schema: str,
-    name: str,
-    columns: dict[str, sa.types.TypeEngine],
-    geom_type: str | None,
-) -> sa.Table:
-    """Every saved revision of a layer: the current table's rows + revision."""
-    cols = [
-        sa.Column("revision", sa.Integer, nullable=False, index=True),
-        sa.Column("id", sa.BigInteger, nullable=False),
-        sa.Column("ord", sa.Integer, nullable=False),
-    ]
-    cols += [sa.Column(c, t) for c, t in columns.items()]
-    if geom_type is not None:
-        cols.append(
-            sa.Column(GEOM, Geometry(geom_type, srid=4326, spatial_index=False))
+    def table(table_name: str, history: bool) -> sa.Table:
+        key = (
+            [
+                sa.Column("revision", sa.Integer, nullable=False, index=True),
+                sa.Column("id", sa.BigInteger, nullable=False),
+            ]
+            if history
+            else [sa.Column("id", sa.BigInteger, sa.Identity(), primary_key=True)]
         )
-    cols += [
-        sa.Column("row_version", sa.Integer, nullable=False),
-        sa.Column("updated_by", sa.Text),
-        sa.Column("updated_at", sa.DateTime(timezone=True)),
-    ]
-    return sa.Table(f"{name}_history", md, *cols, schema=schema)
+        geom = (
+            [sa.Column(GEOM, Geometry(geom_type, srid=4326, spatial_index=not history))]
+            if geom_type is not None
+            else []
+        )
+        return sa.Table(
+            table_name,
+            md,
+            *key,
+            sa.Column("ord", sa.Integer, nullable=False),
+            *(sa.Column(c, t) for c, t in columns.items()),
+            *geom,
+            sa.Column(
+                "row_version",
+                sa.Integer,
+                nullable=False,
+                server_default=None if history else "1",
+            ),
+            sa.Column("updated_by", sa.Text),
+            sa.Column("updated_at", sa.DateTime(timezone=True)),
+            schema=schema,
+        )
+
+    return table(name, history=False), table(f"{name}_history", history=True)
 
 
 def trigger_ddl(schema: str, name: str) -> list[sql.Composed]:

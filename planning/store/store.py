@@ -34,8 +34,7 @@ from planning.store.schema import (
     REGISTRY,
     REGISTRY_DDL,
     geometry_type,
-    history_table,
-    layer_table,
+    layer_tables,
     sa_type,
     trigger_ddl,
 )
@@ -322,13 +321,14 @@ class PlanStore:
                     )
                 if opened is not None and opened.version != version:
                     raise StaleSaveError(name, by, at, revision, opened.revision)
-            existing = _columns(cur, schema)
-            geom_types = _geometry_types(cur, schema)
+            target = _Target(
+                conn, cur, schema, _columns(cur, schema), _geometry_types(cur, schema)
+            )
             counts: dict[str, int] = {}
             for layer, df in layers.items():
                 counts[layer] = len(df)
-                _write_layer(conn, cur, schema, layer, df, existing, geom_types)
-            for gone in sorted(set(existing) - set(layers)):
+                _write_layer(target, layer, df)
+            for gone in sorted(set(target.existing) - set(layers)):
                 cur.execute(
                     sql.SQL("DELETE FROM {}").format(sql.Identifier(schema, gone))
                 )
@@ -514,28 +514,34 @@ def _geometry_name(df: pd.DataFrame) -> str | None:
     return None
 
 
+@dataclass(frozen=True)
+class _Target:
+    """The schema one save writes to, and what it knows of the schema's tables:
+    ``existing`` maps each table to its columns, ``geom_types`` each spatial
+    table to its geometry type; both follow the tables it creates or widens."""
+
+    conn: sa.Connection
+    cur: psycopg.Cursor
+    schema: str
+    existing: dict[str, dict[str, str]]
+    geom_types: dict[str, str]
+
+
 def _ensure_table(
-    conn: sa.Connection,
-    cur: psycopg.Cursor,
-    schema: str,
-    layer: str,
-    df: pd.DataFrame,
-    existing: dict[str, dict[str, str]],
-    geom_types: dict[str, str],
+    target: _Target, layer: str, df: pd.DataFrame
 ) -> tuple[list[str], str | None]:
     """Create or widen the layer's tables; returns its data columns and
     geometry type (``None`` for a table without geometry)."""
+    conn, cur, schema = target.conn, target.cur, target.schema
+    existing, geom_types = target.existing, target.geom_types
     cols = _data_columns(df, layer)
     geom = _geometry_name(df)
     wanted_geom = geometry_type(df.geometry.values) if geom is not None else None
     if layer not in existing:
         md = sa.MetaData()
         types = {c: sa_type(df[c]) for c in cols}
-        tables = [
-            layer_table(md, schema, layer, types, wanted_geom),
-            history_table(md, schema, layer, types, wanted_geom),
-        ]
-        md.create_all(conn, tables=tables)
+        tables = layer_tables(md, schema, layer, types, wanted_geom)
+        md.create_all(conn, tables=list(tables))
         for statement in trigger_ddl(schema, layer):
             cur.execute(statement)
         existing[layer] = {c: "" for c in ("id", "ord", *cols)}
@@ -610,23 +616,14 @@ def _as_column_type(values: list, kind: str, layer: str, column: str) -> list:
     return values
 
 
-def _write_layer(
-    conn: sa.Connection,
-    cur: psycopg.Cursor,
-    schema: str,
-    layer: str,
-    df: pd.DataFrame,
-    existing: dict[str, dict[str, str]],
-    geom_types: dict[str, str],
-) -> None:
+def _write_layer(target: _Target, layer: str, df: pd.DataFrame) -> None:
     """Make the layer's table equal to ``df``: delete, update and insert only
     the rows that differ, so untouched rows keep their row_version."""
     if isinstance(df, gpd.GeoDataFrame) and _geometry_name(df) is not None:
         if df.crs is not None and df.crs.to_epsg() != 4326:
             df = df.to_crs(4326)
-    data_cols, geom_type = _ensure_table(
-        conn, cur, schema, layer, df, existing, geom_types
-    )
+    data_cols, geom_type = _ensure_table(target, layer, df)
+    cur, schema = target.cur, target.schema
     table = sql.Identifier(schema, layer)
     kinds = _columns(cur, schema).get(layer, {})
     n = len(df)
