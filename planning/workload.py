@@ -36,13 +36,8 @@ def compute_due(
     first, last = horizon.workdays()[0], horizon.end
     due_items: list[str] = []
     due_dates: list[str | None] = []
-    for cat, risk, credit, raw in zip(
-        out["category"],
-        out["risk"],
-        out["credit"],
-        out["last_inspected"],
-        strict=True,
-    ):
+    rated = out[["category", "risk", "credit", "last_inspected"]]
+    for cat, risk, credit, raw in rated.itertuples(index=False, name=None):
         last_map = _parse_last(raw)
         items: list[str] = []
         earliest: date | None = None

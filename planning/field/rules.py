@@ -122,13 +122,8 @@ def apply_outcomes(
     where = {str(e): i for i, e in zip(out.index, out["enterprise_id"], strict=True)}
     rows: list[dict] = []
     seen: dict[str, list[tuple[str, str, str]]] = defaultdict(list)
-    for e, d, v, o in zip(
-        old_results["enterprise_id"],
-        old_results["day"],
-        old_results["visit_id"],
-        old_results["outcome"],
-        strict=True,
-    ):
+    recorded = old_results[["enterprise_id", "day", "visit_id", "outcome"]]
+    for e, d, v, o in recorded.itertuples(index=False, name=None):
         seen[str(e)].append((str(d), str(v), str(o)))
     risk_changed: dict[str, str] = {}
     for e, d, f in zip(
