@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import threading
 from collections import OrderedDict
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -97,6 +98,37 @@ def bfs_hops(
     ok = np.isfinite(d)
     dist[keep[ok]] = d[ok].astype(np.int32)
     return dist
+
+
+def zone_paths(
+    near: Sequence[Collection[int]],
+    start: int,
+    wanted: np.ndarray,
+    most: int | None = None,
+) -> list[list[int]]:
+    """Shortest paths ``[end, ..., start]`` through the zone graph ``near`` from
+    each zone with ``wanted[end]`` to ``start``, nearest first (breadth first, lower
+    zone numbers first on a level); stops after the level that brings the
+    ``most``-th end. Ejection chains and LNS neighbourhoods pass work along
+    them."""
+    prev, queue, ends = {start: -1}, [start], []
+    while queue and (most is None or len(ends) < most):
+        nxt = []
+        for z in queue:
+            for y in sorted(near[z]):
+                if y not in prev:
+                    prev[y] = z
+                    nxt.append(y)
+                    if wanted[y]:
+                        ends.append(y)
+        queue = nxt
+    paths = []
+    for end in ends:
+        path = [end]
+        while path[-1] != start:
+            path.append(prev[path[-1]])
+        paths.append(path)
+    return paths
 
 
 @dataclass

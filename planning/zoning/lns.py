@@ -17,7 +17,7 @@ import numpy as np
 from ortools.sat.python import cp_model
 
 from planning.cpsat import Stall, StallWatch, new_solver, solve_watched
-from planning.zoning.graph import bfs_hops, contiguous_zones
+from planning.zoning.graph import bfs_hops, contiguous_zones, zone_paths
 from planning.zoning.local_search import repair
 from planning.zoning.problem import Problem, Run, zone_piece_labels
 from planning.zoning.settings import tolerance_text
@@ -434,24 +434,9 @@ def balance_hoods(
         around = sorted(near[d], key=lambda y: -room[y])[: _LNS_STAR - 1]
         if star and room[around].max(initial=0.0) > 0:
             yield [d, *around]
-        prev, queue, ends = {d: -1}, [d], []
-        while queue and len(ends) < 12:
-            nxt = []
-            for z in queue:
-                for y in sorted(near[z]):
-                    if y not in prev:
-                        prev[y] = z
-                        nxt.append(y)
-                        if room[y] > 0:
-                            ends.append(y)
-            queue = nxt
-        paths = []
-        for y in ends:
-            path = [y]
-            while path[-1] != d:
-                path.append(prev[path[-1]])
-            if len(path) <= _LNS_PATH:
-                paths.append(path)
+        paths = [
+            q for q in zone_paths(near, d, room > 0, most=12) if len(q) <= _LNS_PATH
+        ]
         yield from (q for q in paths if room[q[0]] >= excess[d])
         yield from (q for q in paths if room[q[0]] < excess[d])
 

@@ -13,7 +13,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from planning.zoning.graph import row_lists
+from planning.zoning.graph import row_lists, zone_paths
 from planning.zoning.problem import Problem
 
 
@@ -322,21 +322,9 @@ def repair(
             if abs(dev[d]) <= aim or time.monotonic() > deadline:
                 break
             short = dev[d] < 0
-            prev, queue, ends = {d: -1}, [d], []
-            while queue:
-                nxt = []
-                for x in queue:
-                    for y in sorted(zn[x]):
-                        if y not in prev:
-                            prev[y] = x
-                            nxt.append(y)
-                            if (dev[y] > 0) == short and abs(dev[y]) > 0.25 * aim:
-                                ends.append(y)
-                queue = nxt
-            for end in ends[:6]:
-                path = [end]
-                while path[-1] != d:
-                    path.append(prev[path[-1]])
+            across = ((dev > 0) == short) & (np.abs(dev) > 0.25 * aim)
+            for path in zone_paths(zn, d, across)[:6]:
+                end = path[0]
                 # path runs end -> ... -> d: work flows to d when d is short
                 pairs = list(zip(path[:-1], path[1:], strict=True))
                 if not short:
