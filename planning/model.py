@@ -49,7 +49,11 @@ def parse_window(text: str) -> tuple[int, int]:
 
 @dataclass(frozen=True)
 class Department:
-    """A department whose items are checked in joint visits (e.g. 市场监管)."""
+    """A department whose items are checked in joint visits (e.g. 市场监管).
+
+    ``inspectors_per_day`` is how many inspectors it can send out on one
+    workday, to all squads' crews together.
+    """
 
     dept_id: str
     name: str

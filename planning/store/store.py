@@ -89,7 +89,12 @@ class StaleSaveError(StoreError):
 
 @dataclass(frozen=True)
 class Opened:
-    """What a planner opened; a save compares it with the store's state."""
+    """What a planner opened; a save compares it with the store's state.
+
+    ``revision`` is the saved revision the layers came from; ``version`` the
+    project's change counter, which every write to its tables bumps (by
+    anyone, also outside the app), so a save knows whether it is stale.
+    """
 
     name: str
     revision: int
