@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -174,6 +174,17 @@ def _round_geoms(
         arr = shapely.transform(arr, shift)
     arr = shapely.transform(arr, lambda c: np.round(c, _DIGITS))
     return [None if g is None or g.is_empty else mapping(g) for g in arr]
+
+
+def _shaped_rows(
+    table: gpd.GeoDataFrame, simplify: float, shift: Shift
+) -> Iterator[tuple[Any, dict]]:
+    """Rows of ``table`` with their rounded GeoJSON geometry, skipping rows
+    whose shape is missing or empty."""
+    shapes = _round_geoms(table.geometry, simplify, shift)
+    for row, g in zip(table.itertuples(), shapes, strict=True):
+        if g is not None:
+            yield row, g
 
 
 def _wgs84(gdf: gpd.GeoDataFrame | None) -> gpd.GeoDataFrame | None:
@@ -350,18 +361,15 @@ def _prepare(plan: Plan, shift: Shift = None) -> _Prepared:
     prep.county_bounds = _bounds(outline, shift) or _bounds(cells, shift)
 
     if zones is not None and len(zones):
-        for row, g in zip(
-            zones.itertuples(), _round_geoms(zones.geometry, 1e-6, shift), strict=True
-        ):
-            if g is None:
-                continue
+        for row, g in _shaped_rows(zones, 1e-6, shift):
             sid = str(row.squad_id)
+            name = _s(getattr(row, "name", None)) or names.get(sid, sid)
             prep.zones.append(
                 _feature(
                     g,
                     {
                         "squad_id": sid,
-                        "name": _s(getattr(row, "name", None)) or names.get(sid, sid),
+                        "name": name,
                         "n_cells": _i(getattr(row, "n_cells", None)),
                         "workload": _f(getattr(row, "workload", None), 0),
                         "deviation_pct": _f(getattr(row, "deviation_pct", None)),
@@ -393,10 +401,7 @@ def _prepare_roads(
     """Reach areas by road (5/15/30 minutes per base) and standby points."""
     reach = _wgs84(plan.reach)
     if reach is not None and len(reach) and "squad_id" in reach:
-        shapes = _round_geoms(reach.geometry, 2e-4, shift)
-        for row, g in zip(reach.itertuples(), shapes, strict=True):
-            if g is None:
-                continue
+        for row, g in _shaped_rows(reach, 2e-4, shift):
             sid = _s(row.squad_id)
             prep.reach.append(
                 _feature(
