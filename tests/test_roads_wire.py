@@ -29,8 +29,9 @@ SIDE, N = 500.0, 8  # an 8 x 8 grid of 500 m cells; the river between rows 3 and
 BRIDGE_COL = 2
 
 
-def _river_grid() -> Scenario:
-    """Cells either side of a river that one bridge (column 2) crosses."""
+def _river_grid(bridge: bool = True) -> Scenario:
+    """Cells either side of a river that one bridge (column 2) crosses, or
+    with ``bridge=False`` none does."""
     cells, ids = [], []
     for r in range(N):
         for c in range(N):
@@ -56,7 +57,7 @@ def _river_grid() -> Scenario:
         for y in (Y0 + (r + 0.5) * SIDE for r in range(N))
     ]
     for c, x in enumerate(centre):
-        if c == BRIDGE_COL:
+        if c == BRIDGE_COL and bridge:
             roads.append(
                 shapely.LineString([(x, Y0 + 0.5 * SIDE), (x, mid + 3.5 * SIDE)])
             )
@@ -67,8 +68,8 @@ def _river_grid() -> Scenario:
             roads.append(
                 shapely.LineString([(x, mid + 0.5 * SIDE), (x, mid + 3.5 * SIDE)])
             )
-    bridge = [c == BRIDGE_COL for c in range(N)]
-    flags = [False] * N + [b for b in bridge for _ in ((0,) if b else (0, 1))]
+    spans = [c == BRIDGE_COL and bridge for c in range(N)]
+    flags = [False] * N + [b for b in spans for _ in ((0,) if b else (0, 1))]
     road_layer = gpd.GeoDataFrame(
         {
             "highway": "residential",
@@ -165,6 +166,24 @@ def test_a_base_cut_off_by_the_river_is_explained_in_words():
     notes = barrier_notes(sc.cells, sc.squads, split, sc.policy, road_context(sc))
     assert len(notes) == 1
     assert "测试河" in notes[0] and "二中队" in notes[0] and "C44" in notes[0]
+
+
+def test_a_bank_no_bridge_reaches_is_an_island_the_explanation_names_the_river():
+    sc = _river_grid(bridge=False)
+    result = zone(
+        sc.cells,
+        sc.squads,
+        sc.policy,
+        ZoningSettings(time_limit=10),
+        roads=road_context(sc),
+    )
+    north = [f"C{r}{c}" for r in range(4, N) for c in range(N)]
+    assert [sorted(i) for i in result.islands] == [north]
+    # the whole bank goes to one squad, not split between the two
+    assert result.assignment[north].nunique() == 1
+    said = [line for line in result.explanation if "测试河" in line]
+    assert len(said) == 1
+    assert "C40" in said[0] and "32 个网格" in said[0] and "所有中队驻地" in said[0]
 
 
 FAST = PlanSettings(
