@@ -170,3 +170,45 @@ def test_standby_per_squad_and_window_stays_in_zone_and_adds_coverage(sample):
     row = table.loc[(first, "07:00-09:00")]
     assert covered == pytest.approx(row["with_standby"], rel=0.1)
     assert row["events"] == pytest.approx(mine["weight"].sum(), rel=1e-6)
+
+
+@pytest.fixture(scope="module")
+def zoned(sample):
+    """The sample with its roads, each squad zoned on its own 片区."""
+    sc, roads, barriers, _, _ = sample
+    out = sc.copy()
+    out.roads, out.barriers = roads, barriers
+    by_area = dict(zip(sc.squads["area_id"], sc.squads["squad_id"], strict=True))
+    out.cells["squad_id"] = out.cells["area_id"].map(by_area)
+    return out
+
+
+def test_standby_cars_per_squad_is_a_setting_zero_means_bases_alone(zoned):
+    from planning.roads.context import road_layers
+
+    none, two, three = (road_layers(zoned, cars=k) for k in (0, None, 3))
+    assert len(none.standby) == 0
+    bare = none.standby_table
+    assert (bare["cars"] == 0).all() and (bare["gained"] == 0).all()
+    assert (bare["within_with_standby"] == bare["within_by_bases"]).all()
+    per_squad = [t.standby.groupby("squad_id").size() for t in (two, three)]
+    assert per_squad[0].max() == 2  # the policy's default
+    assert per_squad[1].max() == 3 and (per_squad[1] <= 3).all()
+    a = two.standby_table.set_index("squad_id")
+    b = three.standby_table.set_index("squad_id")
+    assert (b["within_with_standby"] >= a["within_with_standby"] - 1e-6).all()
+    assert (b["within_by_bases"] == bare.set_index("squad_id")["within_by_bases"]).all()
+
+
+def test_the_policy_sets_the_standby_cars_and_names_a_bad_value(zoned):
+    from planning.model import PolicyError, parse_policy
+    from planning.roads.context import road_layers
+
+    text = zoned.policy.source_text
+    assert "standby_cars = 2" in text
+    one = zoned.copy()
+    one.policy = parse_policy(text.replace("standby_cars = 2", "standby_cars = 1"))
+    assert road_layers(one).standby.groupby("squad_id").size().max() == 1
+    for bad in ("-1", '"two"', "1.5", "true"):
+        with pytest.raises(PolicyError, match=r"\[roads\] standby_cars .* not"):
+            parse_policy(text.replace("standby_cars = 2", f"standby_cars = {bad}"))

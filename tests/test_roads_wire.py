@@ -315,3 +315,28 @@ def test_a_deleted_road_layer_falls_back_and_says_so(tmp_path):
     assert fallen.roads is None and fallen.barriers is not None
     assert "roads" in fallen.road_note and "straight-line" in fallen.road_note
     assert isinstance(scenario_travel(fallen), TravelModel)
+
+
+def test_a_plan_keeps_its_standby_cars_and_the_cli_names_a_bad_number(
+    road_plan, tmp_path, capsys
+):
+    import dataclasses
+
+    import main
+    from planning.plan import with_road_layers
+
+    assert road_plan.settings["travel_settings"]["standby_cars"] == 2
+    assert road_plan.standby.groupby("squad_id").size().max() == 2
+    plan = dataclasses.replace(road_plan.copy(), settings=dict(road_plan.settings))
+    none = with_road_layers(plan, 0)
+    assert len(none.standby) == 0 and (none.standby_table["cars"] == 0).all()
+    # redrawn after an imported layer, the plan keeps its number of cars
+    assert len(with_road_layers(none).standby) == 0
+    for bad in ("-1", "two"):
+        with pytest.raises(SystemExit) as exit_:
+            main.main(
+                ["plan", "--sample", "--out", str(tmp_path), "--standby-cars", bad]
+            )
+        assert exit_.value.code == 2
+        err = capsys.readouterr().err
+        assert "--standby-cars" in err and "0 or more" in err and repr(bad) in err

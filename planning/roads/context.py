@@ -233,18 +233,21 @@ def _event_weights(hotspots: pd.DataFrame, policy: Policy) -> np.ndarray:
 def road_layers(
     scenario: Scenario,
     minutes: tuple[float, ...] = (5.0, 15.0, 30.0),
-    cars: int = 2,
+    cars: int | None = None,
     limit: float = 5.0,
 ) -> RoadLayers | None:
     """Reach (1530) and standby points of ``scenario``; ``None`` without roads.
 
-    ``cars`` patrol cars per squad stand by where they bring the most
-    (weighted) hotspot events of the squad's zone within ``limit`` minutes
-    beyond what the bases already reach.
+    ``cars`` patrol cars per squad (the policy's ``[roads] standby_cars``
+    when ``None``; 0 = none, the table then gives coverage by the bases
+    alone) stand by where they bring the most (weighted) hotspot events of
+    the squad's zone within ``limit`` minutes beyond what the bases reach.
     """
     ctx = road_context(scenario)
     if ctx is None:
         return None
+    if cars is None:
+        cars = RoadPolicy.from_policy(scenario.policy).standby_cars
     graph = ctx.travel.graph
     squads = scenario.squads.reset_index(drop=True)
     ids = squads["squad_id"].astype(str).to_numpy()
