@@ -861,7 +861,7 @@ def test_new_sample_draws_the_county_while_it_plans(qtbot, bare_window, monkeypa
     """The map shows the sample's cells as soon as they exist, not after the
     minute the planning takes."""
     small = build_sample(n_enterprises=300, n_events=300)
-    monkeypatch.setattr(main_window_module, "build_sample", lambda: small)
+    monkeypatch.setattr(main_window_module, "build_sample", lambda **_: small)
     window = bare_window
     window.plan_settings = SLOW
     drawn: list[bool] = []
