@@ -390,9 +390,15 @@ def test_run_settings_kept_in_qsettings(qtbot, window, tmp_path):
     dialog.zoning_time.setValue(7)
     dialog.keep_horizon.setChecked(False)
     dialog.days.setValue(10)
+    # standby cars: the policy's number until set; 0 = none
+    assert dialog.standby_cars.text() == "按政策设定"
+    assert window.plan_settings.standby_cars is None
+    dialog.standby_cars.setValue(0)
     values = dialog.values()
     assert values.nest == "town" and values.horizon_days == 10
+    assert values.standby_cars == 0
     window.set_run_settings(values)
+    assert window.plan_settings.standby_cars == 0
     zoning = window.plan_settings.zoning
     assert (zoning.tolerance, zoning.nest, zoning.reach_minutes) == (0.08, "town", 15)
     assert zoning.time_limit == 7

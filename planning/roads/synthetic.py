@@ -18,6 +18,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
+from scipy.cluster.hierarchy import DisjointSet
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
@@ -73,24 +74,14 @@ def _join_pieces(grid: pd.DataFrame, keep: np.ndarray, spare: np.ndarray) -> np.
     kept = np.flatnonzero(keep)
     graph = coo_matrix((np.ones(len(kept)), (a[kept], b[kept])), (n, n))
     _, piece = connected_components(graph, directed=False)
-    root = np.arange(piece.max() + 1)
-
-    def find(x: int) -> int:
-        while root[x] != x:
-            root[x] = root[root[x]]
-            x = root[x]
-        return x
-
     # a crossing is one segment between two nodes the network already has
     real = np.zeros(n, dtype=bool)
     real[a[kept]] = real[b[kept]] = True
     out = np.zeros(len(grid), dtype=bool)
     cand = np.flatnonzero(spare & ~keep & real[a] & real[b])
+    joined = DisjointSet(np.unique(piece).tolist())
     for e in cand[np.argsort(~grid["main"].to_numpy()[cand], kind="stable")]:
-        pa, pb = find(piece[a[e]]), find(piece[b[e]])
-        if pa != pb:
-            root[pa] = pb
-            out[e] = True
+        out[e] = joined.merge(int(piece[a[e]]), int(piece[b[e]]))
     return out
 
 
