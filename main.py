@@ -80,6 +80,13 @@ def _parser() -> argparse.ArgumentParser:
     )
     src.add_argument("--scenario", type=Path, help="a project/scenario .gpkg")
     plan.add_argument("--out", type=Path, required=True, help="output folder")
+    plan.add_argument(
+        "--standby-cars",
+        type=_standby_cars,
+        metavar="N",
+        help="patrol cars per squad on standby in each peak window on a plan "
+        "with roads (0 = none; default: the policy's [roads] standby_cars, 2)",
+    )
     _solver_options(plan)
 
     zone = sub.add_parser("zone", help="zone cells among squads (划片)")
@@ -240,6 +247,19 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
+def _standby_cars(text: str) -> int:
+    """``--standby-cars``: a whole number of cars, 0 or more."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if value < 0:
+        raise argparse.ArgumentTypeError(
+            f"must be a whole number of patrol cars, 0 or more (0 = none), not {text!r}"
+        )
+    return value
+
+
 def _solver_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--tolerance", type=float, default=0.05, help="zone balance ±share")
     p.add_argument(
@@ -284,7 +304,8 @@ def cmd_plan(args: argparse.Namespace) -> int:
         for note in notes:
             print(f"注意 note: {note}")
     scenario = _with_horizon(scenario, args.days, args.start)
-    plan = run_plan(scenario, plan_settings(args), progress)
+    settings = plan_settings(args, standby_cars=args.standby_cars)
+    plan = run_plan(scenario, settings, progress)
     written = export_plan(plan, args.out, progress)
     progress.done()
     print(f"场景 scenario: {plan.scenario.name}")

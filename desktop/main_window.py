@@ -667,13 +667,16 @@ class MainWindow(QMainWindow):
 
     def new_sample(self) -> bool:
         """Build the bundled 常山县 sample (synthetic) and plan it, both in the
-        background; its cells, towns and enterprises show while it plans."""
+        background; its cells, towns, enterprises, roads and barriers show
+        while it plans. The same sample as ``main.py plan --sample``: with its
+        synthetic roads, river and expressway, so the plan is by road and
+        brings reach areas and standby points."""
         if not self.maybe_save():
             return False
 
         def job(progress: ProgressFn, cancel: CancelToken) -> Plan:
             progress(ProgressEvent("sample", 0.0))
-            return unplanned(build_sample())
+            return unplanned(build_sample(roads=True))
 
         return self.start_run(
             self.tr("Building the sample county"), job, self._plan_unplanned

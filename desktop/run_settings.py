@@ -55,6 +55,9 @@ class RunSettings:
         Workdays to schedule; ``0`` keeps the project's own horizon.
     start
         First day of the horizon; ``None`` keeps the project's.
+    standby_cars
+        Patrol cars per squad on standby in each peak window on a plan with
+        roads (0 = none); ``-1`` takes the policy's ``[roads] standby_cars``.
     """
 
     tolerance_pct: float = 5.0
@@ -64,6 +67,7 @@ class RunSettings:
     scheduling_seconds: float = 60.0
     horizon_days: int = 0
     start: date | None = None
+    standby_cars: int = -1
 
     @classmethod
     def from_plan_settings(cls, ps: PlanSettings) -> RunSettings:
@@ -74,6 +78,7 @@ class RunSettings:
             reach_minutes=float(z.reach_minutes or 0.0),
             zoning_seconds=float(z.time_limit),
             scheduling_seconds=float(s.time_limit),
+            standby_cars=-1 if ps.standby_cars is None else ps.standby_cars,
         )
 
     @classmethod
@@ -105,6 +110,7 @@ class RunSettings:
             ),
             horizon_days=int(get("horizon_days", int, default.horizon_days)),
             start=start_day,
+            standby_cars=max(-1, int(get("standby_cars", int, default.standby_cars))),
         )
 
     def store(self, settings: QSettings) -> None:
@@ -118,7 +124,8 @@ class RunSettings:
             settings.setValue(KEY + field.name, value)
 
     def plan_settings(self, base: PlanSettings) -> PlanSettings:
-        """``base`` with this tolerance, nesting, reach and time limits."""
+        """``base`` with this tolerance, nesting, reach, time limits and
+        standby cars."""
         zoning = dataclasses.replace(
             base.zoning,
             tolerance=self.tolerance_pct / 100.0,
@@ -129,7 +136,10 @@ class RunSettings:
         scheduling = dataclasses.replace(
             base.scheduling, time_limit=self.scheduling_seconds
         )
-        return dataclasses.replace(base, zoning=zoning, scheduling=scheduling)
+        cars = None if self.standby_cars < 0 else self.standby_cars
+        return dataclasses.replace(
+            base, zoning=zoning, scheduling=scheduling, standby_cars=cars
+        )
 
     def horizon_for(self, horizon: Horizon) -> Horizon:
         """``horizon`` with this start and length where they are set."""
@@ -182,6 +192,18 @@ class RunSettingsDialog(QDialog):
         self.scheduling_time.setRange(1, 3600)
         self.scheduling_time.setSuffix(self.tr(" s"))
         self.scheduling_time.setValue(round(current.scheduling_seconds))
+        self.standby_cars = QSpinBox()
+        self.standby_cars.setRange(-1, 20)
+        self.standby_cars.setSpecialValueText(self.tr("as the policy says"))
+        self.standby_cars.setSuffix(self.tr(" cars"))
+        self.standby_cars.setToolTip(
+            self.tr(
+                "Patrol cars per squad on standby in each peak window, placed "
+                "where they reach the most hotspot events within 5 minutes by "
+                "road; 0 = none (coverage by the bases alone)"
+            )
+        )
+        self.standby_cars.setValue(current.standby_cars)
 
         self.keep_horizon = QCheckBox(self.tr("Use the project's horizon"))
         self.days = QSpinBox()
@@ -210,6 +232,7 @@ class RunSettingsDialog(QDialog):
         sform.addRow(self.tr("Start date"), self.start)
         sform.addRow(self.tr("Horizon"), self.days)
         sform.addRow(self.tr("Time limit"), self.scheduling_time)
+        sform.addRow(self.tr("Standby cars per squad"), self.standby_cars)
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
         )
@@ -238,4 +261,5 @@ class RunSettingsDialog(QDialog):
             scheduling_seconds=float(self.scheduling_time.value()),
             horizon_days=0 if keep else self.days.value(),
             start=None if keep else date(d.year(), d.month(), d.day()),
+            standby_cars=self.standby_cars.value(),
         )

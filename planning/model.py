@@ -148,6 +148,22 @@ class PolicyError(ValueError):
     """The policy file is malformed; the message names the key."""
 
 
+STANDBY_CARS = 2
+"""Patrol cars per squad on standby in each peak window unless the policy
+(``[roads] standby_cars``) or the run says otherwise."""
+
+
+def standby_cars(value: object, source: str = "<policy>") -> int:
+    """``value`` as a number of standby cars (0 = none), or a
+    :class:`PolicyError` naming ``[roads] standby_cars``."""
+    if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+        return value
+    raise PolicyError(
+        f"{source}: [roads] standby_cars must be a whole number of patrol cars, "
+        f"0 or more (0 = none), not {value!r}"
+    )
+
+
 def load_policy(path: str | Path = DEFAULT_POLICY) -> Policy:
     """Read a policy TOML file."""
     text = Path(path).read_text(encoding="utf-8")
@@ -232,6 +248,7 @@ def parse_policy(text: str, source: str = "<policy>") -> Policy:
     for risk in RISKS:
         if risk not in policy.risk_multiplier:
             raise PolicyError(f"{source}: risk_multiplier lacks '{risk}'")
+    standby_cars(raw.get("roads", {}).get("standby_cars", STANDBY_CARS), source)
     return policy
 
 

@@ -125,12 +125,17 @@ class PlanSettings:
         none, so it is always zoned).
     patrols
         Settings of the hotspot patrol loops (巡查路线); ``None`` skips them.
+    standby_cars
+        Patrol cars per squad on standby in each peak window on a plan with
+        roads (0 = none); ``None`` takes the policy's ``[roads]
+        standby_cars``.
     """
 
     zoning: ZoningSettings = field(default_factory=_zoning_settings)
     scheduling: ScheduleSettings = field(default_factory=_schedule_settings)
     rezone: bool = True
     patrols: PatrolSettings | None = field(default_factory=_patrol_settings)
+    standby_cars: int | None = None
 
 
 def prepare(scenario: Scenario) -> Scenario:
@@ -240,18 +245,27 @@ def run_plan(
         patrols=None if patrols is None else patrols.loops,
         patrol_points=None if patrols is None else patrols.points,
     )
-    return with_road_layers(plan)
+    return with_road_layers(plan, settings.standby_cars)
 
 
-def with_road_layers(plan: Plan) -> Plan:
+def with_road_layers(plan: Plan, standby_cars: int | None = None) -> Plan:
     """Record how travel was measured and, with roads, add the reach areas,
-    standby points and the shares within 5 minutes (the 1530 rule)."""
+    standby points and the shares within 5 minutes (the 1530 rule).
+
+    ``standby_cars`` per squad; ``None`` keeps the number the plan was made
+    with, else the policy's."""
+    from planning.roads.attributes import RoadPolicy
     from planning.roads.context import road_layers
 
     sc = plan.scenario
-    layers = road_layers(sc)
+    if standby_cars is None:
+        standby_cars = plan.settings.get("travel_settings", {}).get("standby_cars")
+    if standby_cars is None:
+        standby_cars = RoadPolicy.from_policy(sc.policy).standby_cars
+    layers = road_layers(sc, cars=standby_cars)
     travel = {"by_road": layers is not None, "note": sc.road_note}
     if layers is not None:
+        travel["standby_cars"] = int(standby_cars)
         plan.reach, plan.standby = layers.reach, layers.standby
         plan.standby_table = layers.standby_table
         travel["reach_shares"] = layers.shares.to_dict("records")

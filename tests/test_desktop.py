@@ -390,9 +390,15 @@ def test_run_settings_kept_in_qsettings(qtbot, window, tmp_path):
     dialog.zoning_time.setValue(7)
     dialog.keep_horizon.setChecked(False)
     dialog.days.setValue(10)
+    # standby cars: the policy's number until set; 0 = none
+    assert dialog.standby_cars.text() == "按政策设定"
+    assert window.plan_settings.standby_cars is None
+    dialog.standby_cars.setValue(0)
     values = dialog.values()
     assert values.nest == "town" and values.horizon_days == 10
+    assert values.standby_cars == 0
     window.set_run_settings(values)
+    assert window.plan_settings.standby_cars == 0
     zoning = window.plan_settings.zoning
     assert (zoning.tolerance, zoning.nest, zoning.reach_minutes) == (0.08, "town", 15)
     assert zoning.time_limit == 7
@@ -861,7 +867,7 @@ def test_new_sample_draws_the_county_while_it_plans(qtbot, bare_window, monkeypa
     """The map shows the sample's cells as soon as they exist, not after the
     minute the planning takes."""
     small = build_sample(n_enterprises=300, n_events=300)
-    monkeypatch.setattr(main_window_module, "build_sample", lambda: small)
+    monkeypatch.setattr(main_window_module, "build_sample", lambda **_: small)
     window = bare_window
     window.plan_settings = SLOW
     drawn: list[bool] = []

@@ -7,6 +7,8 @@ import time
 import numpy as np
 import pytest
 import shapely
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components, shortest_path
 
 from planning.io.project import (
     ProjectMatrixCache,
@@ -15,11 +17,13 @@ from planning.io.project import (
     write_layers,
 )
 from planning.model import load_policy
+from planning.roads.context import scenario_adjacency
 from planning.roads.reach import reach_areas, reach_shares, standby_points
 from planning.roads.synthetic import sample_roads
 from planning.roads.travel import RoadTravel, build_graph, road_digest
 from planning.sample import build_sample
 from planning.travel import metric_xy
+from planning.zoning import cell_adjacency
 
 
 @pytest.fixture(scope="module")
@@ -41,6 +45,32 @@ def test_sample_roads_are_synthetic_labelled_and_quick(sample):
     again, _ = sample_roads(sc.outline)
     assert again.geometry.equals(roads.geometry)  # deterministic
     assert graph.network.report.components == 1
+
+
+def test_sample_barriers_cut_no_cell_off_and_crossings_are_a_few_km_apart(sample):
+    sc, roads, barriers, graph, _ = sample
+    with_roads = sc.copy()
+    with_roads.roads, with_roads.barriers = roads, barriers
+    cells = with_roads.cells.reset_index(drop=True)
+    n = len(cells)
+    plain = cell_adjacency(cells)
+    kept = scenario_adjacency(with_roads)
+    assert len(kept) < len(plain) - 100  # the river and the expressway do cut
+    adj = coo_matrix((np.ones(len(kept)), (kept[:, 0], kept[:, 1])), (n, n))
+    parts, _ = connected_components(adj, directed=False)
+    assert parts == 1  # no pocket is cut off from the bases
+    # neighbours across a barrier meet again within 20 km of cells (40 hops):
+    # a bridge or an underpass every few km, not one at each end of the county
+    cut = np.array(sorted({*map(tuple, plain.tolist())} - {*map(tuple, kept.tolist())}))
+    hops = shortest_path(
+        adj, directed=False, unweighted=True, indices=np.unique(cut[:, 0])
+    )
+    row = {c: i for i, c in enumerate(np.unique(cut[:, 0]))}
+    assert max(hops[row[a], b] for a, b in cut) <= 40
+    # and every cell is reachable by road from some base
+    bases, centres = metric_xy(sc.squads, graph.crs), metric_xy(cells, graph.crs)
+    m = graph.matrix(bases, centres, metres=False)
+    assert np.isfinite(m.minutes).any(axis=0).all()
 
 
 def test_reach_grows_with_minutes_and_holds_the_base(sample):
@@ -140,3 +170,45 @@ def test_standby_per_squad_and_window_stays_in_zone_and_adds_coverage(sample):
     row = table.loc[(first, "07:00-09:00")]
     assert covered == pytest.approx(row["with_standby"], rel=0.1)
     assert row["events"] == pytest.approx(mine["weight"].sum(), rel=1e-6)
+
+
+@pytest.fixture(scope="module")
+def zoned(sample):
+    """The sample with its roads, each squad zoned on its own 片区."""
+    sc, roads, barriers, _, _ = sample
+    out = sc.copy()
+    out.roads, out.barriers = roads, barriers
+    by_area = dict(zip(sc.squads["area_id"], sc.squads["squad_id"], strict=True))
+    out.cells["squad_id"] = out.cells["area_id"].map(by_area)
+    return out
+
+
+def test_standby_cars_per_squad_is_a_setting_zero_means_bases_alone(zoned):
+    from planning.roads.context import road_layers
+
+    none, two, three = (road_layers(zoned, cars=k) for k in (0, None, 3))
+    assert len(none.standby) == 0
+    bare = none.standby_table
+    assert (bare["cars"] == 0).all() and (bare["gained"] == 0).all()
+    assert (bare["within_with_standby"] == bare["within_by_bases"]).all()
+    per_squad = [t.standby.groupby("squad_id").size() for t in (two, three)]
+    assert per_squad[0].max() == 2  # the policy's default
+    assert per_squad[1].max() == 3 and (per_squad[1] <= 3).all()
+    a = two.standby_table.set_index("squad_id")
+    b = three.standby_table.set_index("squad_id")
+    assert (b["within_with_standby"] >= a["within_with_standby"] - 1e-6).all()
+    assert (b["within_by_bases"] == bare.set_index("squad_id")["within_by_bases"]).all()
+
+
+def test_the_policy_sets_the_standby_cars_and_names_a_bad_value(zoned):
+    from planning.model import PolicyError, parse_policy
+    from planning.roads.context import road_layers
+
+    text = zoned.policy.source_text
+    assert "standby_cars = 2" in text
+    one = zoned.copy()
+    one.policy = parse_policy(text.replace("standby_cars = 2", "standby_cars = 1"))
+    assert road_layers(one).standby.groupby("squad_id").size().max() == 1
+    for bad in ("-1", '"two"', "1.5", "true"):
+        with pytest.raises(PolicyError, match=r"\[roads\] standby_cars .* not"):
+            parse_policy(text.replace("standby_cars = 2", f"standby_cars = {bad}"))

@@ -29,8 +29,9 @@ SIDE, N = 500.0, 8  # an 8 x 8 grid of 500 m cells; the river between rows 3 and
 BRIDGE_COL = 2
 
 
-def _river_grid() -> Scenario:
-    """Cells either side of a river that one bridge (column 2) crosses."""
+def _river_grid(bridge: bool = True) -> Scenario:
+    """Cells either side of a river that one bridge (column 2) crosses, or
+    with ``bridge=False`` none does."""
     cells, ids = [], []
     for r in range(N):
         for c in range(N):
@@ -56,7 +57,7 @@ def _river_grid() -> Scenario:
         for y in (Y0 + (r + 0.5) * SIDE for r in range(N))
     ]
     for c, x in enumerate(centre):
-        if c == BRIDGE_COL:
+        if c == BRIDGE_COL and bridge:
             roads.append(
                 shapely.LineString([(x, Y0 + 0.5 * SIDE), (x, mid + 3.5 * SIDE)])
             )
@@ -67,8 +68,8 @@ def _river_grid() -> Scenario:
             roads.append(
                 shapely.LineString([(x, mid + 0.5 * SIDE), (x, mid + 3.5 * SIDE)])
             )
-    bridge = [c == BRIDGE_COL for c in range(N)]
-    flags = [False] * N + [b for b in bridge for _ in ((0,) if b else (0, 1))]
+    spans = [c == BRIDGE_COL and bridge for c in range(N)]
+    flags = [False] * N + [b for b in spans for _ in ((0,) if b else (0, 1))]
     road_layer = gpd.GeoDataFrame(
         {
             "highway": "residential",
@@ -165,6 +166,24 @@ def test_a_base_cut_off_by_the_river_is_explained_in_words():
     notes = barrier_notes(sc.cells, sc.squads, split, sc.policy, road_context(sc))
     assert len(notes) == 1
     assert "测试河" in notes[0] and "二中队" in notes[0] and "C44" in notes[0]
+
+
+def test_a_bank_no_bridge_reaches_is_an_island_the_explanation_names_the_river():
+    sc = _river_grid(bridge=False)
+    result = zone(
+        sc.cells,
+        sc.squads,
+        sc.policy,
+        ZoningSettings(time_limit=10),
+        roads=road_context(sc),
+    )
+    north = [f"C{r}{c}" for r in range(4, N) for c in range(N)]
+    assert [sorted(i) for i in result.islands] == [north]
+    # the whole bank goes to one squad, not split between the two
+    assert result.assignment[north].nunique() == 1
+    said = [line for line in result.explanation if "测试河" in line]
+    assert len(said) == 1
+    assert "C40" in said[0] and "32 个网格" in said[0] and "所有中队驻地" in said[0]
 
 
 FAST = PlanSettings(
@@ -296,3 +315,28 @@ def test_a_deleted_road_layer_falls_back_and_says_so(tmp_path):
     assert fallen.roads is None and fallen.barriers is not None
     assert "roads" in fallen.road_note and "straight-line" in fallen.road_note
     assert isinstance(scenario_travel(fallen), TravelModel)
+
+
+def test_a_plan_keeps_its_standby_cars_and_the_cli_names_a_bad_number(
+    road_plan, tmp_path, capsys
+):
+    import dataclasses
+
+    import main
+    from planning.plan import with_road_layers
+
+    assert road_plan.settings["travel_settings"]["standby_cars"] == 2
+    assert road_plan.standby.groupby("squad_id").size().max() == 2
+    plan = dataclasses.replace(road_plan.copy(), settings=dict(road_plan.settings))
+    none = with_road_layers(plan, 0)
+    assert len(none.standby) == 0 and (none.standby_table["cars"] == 0).all()
+    # redrawn after an imported layer, the plan keeps its number of cars
+    assert len(with_road_layers(none).standby) == 0
+    for bad in ("-1", "two"):
+        with pytest.raises(SystemExit) as exit_:
+            main.main(
+                ["plan", "--sample", "--out", str(tmp_path), "--standby-cars", bad]
+            )
+        assert exit_.value.code == 2
+        err = capsys.readouterr().err
+        assert "--standby-cars" in err and "0 or more" in err and repr(bad) in err

@@ -113,3 +113,53 @@ def test_import_kinds_and_roads_by_drop_shown_on_the_map(
     assert not panel.rows["roads"].isVisibleTo(panel)
     qtbot.waitUntil(lambda: window.map_view.ready, timeout=60_000)
     qtbot.waitUntil(lambda: _shown(qtbot, window, "roads") == 0, timeout=30_000)
+
+
+def test_the_windows_sample_is_the_clis_with_roads_and_plans_by_road(
+    qtbot, tmp_path, qapp, monkeypatch
+):
+    """文件 > 新建示例项目 opens the sample ``main.py plan --sample`` plans:
+    roads and barriers drawn at once, reach and standby after planning."""
+    import desktop.main_window as main_window_module
+
+    asked: list[dict] = []
+
+    def small_sample(**kwargs):
+        asked.append(kwargs)
+        return build_sample(cell_m=2000.0, n_enterprises=80, n_events=80, **kwargs)
+
+    monkeypatch.setattr(main_window_module, "build_sample", small_sample)
+    with open_window(tmp_path, FAST) as window:
+        window.resize(1400, 900)
+        window.show()
+        panel = window.layer_panel
+        drafts: list[bool] = []
+        window.map_view.mapReady.connect(
+            lambda: drafts.append(
+                window.runner.busy and window.document.plan is not None
+            )
+        )
+        assert window.new_sample()
+        # the county is drawn while it plans, its roads and river with it
+        qtbot.waitUntil(lambda: any(drafts), timeout=120_000)
+        assert asked == [{"roads": True}]
+        assert window.runner.title == "正在规划示例县"
+        for key in ("roads", "barriers"):
+            assert panel.rows[key].isVisibleTo(panel), key
+        qtbot.waitUntil(
+            lambda: not window.runner.busy and window.document.plan.reach is not None,
+            timeout=240_000,
+        )
+        plan = window.document.plan
+        assert plan.reach is not None and len(plan.standby) > 0
+        for key in ("roads", "barriers", "reach", "standby"):
+            assert panel.rows[key].isVisibleTo(panel), key
+        assert plan.summary().by_road
+        assert "按道路计算" in window.headline.toolTip()
+        qtbot.waitUntil(lambda: window.map_view.ready, timeout=60_000)
+        qtbot.waitUntil(lambda: _shown(qtbot, window, "roads") > 100, timeout=60_000)
+        assert _shown(qtbot, window, "standby") == len(plan.standby)
+        shot = tmp_path / "sample.png"
+        assert window.grab().save(str(shot), "PNG")
+        image = QImage(str(shot)).scaled(64, 64)
+        assert len({image.pixel(x, y) for x in range(64) for y in range(64)}) > 20

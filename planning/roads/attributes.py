@@ -20,7 +20,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from planning.model import Policy
+from planning.model import STANDBY_CARS, Policy, standby_cars
 
 __all__ = ["RoadPolicy", "normalise_roads", "CANONICAL"]
 
@@ -90,6 +90,8 @@ class RoadPolicy:
         Half-width of the band around reached roads that makes a reach area.
     no_stop
         Classes a patrol car may not stop on (points never join them).
+    standby_cars
+        Patrol cars per squad on standby in each peak window (0 = none).
     """
 
     speed_kmh: dict[str, float] = field(default_factory=dict)
@@ -99,6 +101,7 @@ class RoadPolicy:
     reach_minutes: tuple[float, ...] = (5.0, 15.0, 30.0)
     reach_width_m: float = 100.0
     no_stop: frozenset[str] = frozenset({"motorway", "motorway_link", "trunk_link"})
+    standby_cars: int = STANDBY_CARS
 
     @classmethod
     def from_policy(cls, policy: Policy) -> RoadPolicy:
@@ -125,6 +128,7 @@ class RoadPolicy:
             ),
             reach_width_m=float(raw.get("reach_width_m", base.reach_width_m)),
             no_stop=frozenset(str(c) for c in raw.get("no_stop", base.no_stop)),
+            standby_cars=standby_cars(raw.get("standby_cars", base.standby_cars)),
         )
 
 

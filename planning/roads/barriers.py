@@ -29,7 +29,7 @@ from scipy.sparse.csgraph import connected_components
 
 from planning.travel import metric_crs
 
-__all__ = ["BarrierCut", "barrier_adjacency", "explain_cut_off"]
+__all__ = ["BarrierCut", "barrier_adjacency", "explain_cut_off", "explain_island"]
 
 
 @dataclass(frozen=True)
@@ -195,25 +195,74 @@ def explain_cut_off(
     off = zone[label[zone] != label[base_cell]]
     if len(off) == 0:
         return None
-    off_set = np.zeros(n, dtype=bool)
-    off_set[off] = True
-    cut = result.cut
-    border = (off_set[cut[:, 0]] & inside[cut[:, 1]]) | (
-        off_set[cut[:, 1]] & inside[cut[:, 0]]
-    )
-    names = sorted({barrier_names[int(b)] for b in result.cut_by[border]})
+    names = _cutting(result, off, inside, barrier_names)
     if not names:  # split on the plain grid too: no barrier to blame
         return None
-    ids = cells[id_col].to_numpy()[off[:shown]].astype(str).tolist()
-    more = len(off) - len(ids)
+    ids, tail = _id_list(cells, off, id_col, shown, lang)
     if lang == "en":
-        tail = f" and {more} more" if more else ""
         return (
-            f"{' and '.join(names)} cuts {len(off)} cell(s) ({', '.join(ids)}{tail}) "
+            f"{' and '.join(names)} cuts {len(off)} cell(s) ({ids}{tail}) "
             f"off the base of {squad_name}: no road across joins them"
         )
-    tail = f" 等 {len(off)} 个网格" if more else f" 共 {len(off)} 个网格"
     return (
-        f"{'、'.join(names)}把网格 {'、'.join(ids)}{tail}与{squad_name}驻地隔开："
+        f"{'、'.join(names)}把网格 {ids}{tail}与{squad_name}驻地隔开："
         "没有跨越它的道路相连"
     )
+
+
+def explain_island(
+    cells: gpd.GeoDataFrame,
+    result: BarrierCut,
+    island: np.ndarray,
+    barrier_names: list[str],
+    id_col: str = "cell_id",
+    lang: str = "zh_CN",
+    shown: int = 5,
+) -> str | None:
+    """Words for an island (cells no squad base reaches, positions in
+    ``cells``) that a barrier cuts off: which barrier, which cells, and what
+    would join them. ``None`` when no barrier borders the island (a gap in
+    the grid, an offshore island), which zoning explains itself."""
+    island = np.asarray(island, dtype=np.int64)
+    names = _cutting(result, island, np.ones(len(cells), dtype=bool), barrier_names)
+    if not names:
+        return None
+    ids, tail = _id_list(cells, island, id_col, shown, lang)
+    if lang == "en":
+        return (
+            f"{' and '.join(names)} cuts {len(island)} cell(s) ({ids}{tail}) off "
+            "from every squad base: no road crosses it into them; they are planned "
+            "whole with one squad, but a bridge, underpass or level crossing on the "
+            "road layer would join them to their neighbours"
+        )
+    return (
+        f"{'、'.join(names)}把网格 {ids}{tail}与所有中队驻地隔开：没有跨越它的道路"
+        "通往这些网格；它们整体划给一个中队，道路图层上补一座桥、涵洞或平交道口"
+        "即可与邻近网格相连"
+    )
+
+
+def _cutting(
+    result: BarrierCut, off: np.ndarray, near: np.ndarray, barrier_names: list[str]
+) -> list[str]:
+    """Names of the barriers that cut ``off`` (positions) from ``near`` cells."""
+    off_set = np.zeros(len(near), dtype=bool)
+    off_set[off] = True
+    cut = result.cut
+    border = (off_set[cut[:, 0]] & near[cut[:, 1]] & ~off_set[cut[:, 1]]) | (
+        off_set[cut[:, 1]] & near[cut[:, 0]] & ~off_set[cut[:, 0]]
+    )
+    return sorted({barrier_names[int(b)] for b in result.cut_by[border]})
+
+
+def _id_list(
+    cells: gpd.GeoDataFrame, members: np.ndarray, id_col: str, shown: int, lang: str
+) -> tuple[str, str]:
+    """The first ``shown`` cell ids, joined, and how many more there are."""
+    ids = cells[id_col].to_numpy()[members[:shown]].astype(str).tolist()
+    more = len(members) - len(ids)
+    if lang == "en":
+        return ", ".join(ids), f" and {more} more" if more else ""
+    return "、".join(
+        ids
+    ), f" 等 {len(members)} 个网格" if more else f" 共 {len(members)} 个网格"

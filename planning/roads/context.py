@@ -21,7 +21,12 @@ import shapely
 
 from planning.model import WGS84, Policy, Scenario
 from planning.roads.attributes import RoadPolicy
-from planning.roads.barriers import BarrierCut, barrier_adjacency, explain_cut_off
+from planning.roads.barriers import (
+    BarrierCut,
+    barrier_adjacency,
+    explain_cut_off,
+    explain_island,
+)
 from planning.roads.reach import reach_areas, reach_shares, standby_points
 from planning.roads.travel import RoadTravel, build_graph, road_digest
 from planning.travel import TravelModel, metric_crs, metric_xy
@@ -148,8 +153,11 @@ def barrier_notes(
     policy: Policy,
     roads: RoadContext,
     lang: str = "zh_CN",
+    islands: list[list[str]] | None = None,
 ) -> list[str]:
-    """:func:`explain_cut_off` for each zone a barrier splits from its base."""
+    """:func:`explain_cut_off` for each zone a barrier splits from its base,
+    and :func:`explain_island` for each of zoning's ``islands`` (cell ids) a
+    barrier cuts off from every base."""
     from planning.zoning.graph import cell_graph
 
     cells = cells.reset_index(drop=True)
@@ -176,6 +184,12 @@ def barrier_notes(
             str(getattr(row, "name", row.squad_id)),
             lang=lang,
         )
+        if text:
+            notes.append(text)
+    position = pd.Series(np.arange(len(cells)), index=cells["cell_id"].astype(str))
+    for island in islands or []:
+        members = position.reindex([str(c) for c in island]).dropna()
+        text = explain_island(cells, cut, members.to_numpy(int), names, lang=lang)
         if text:
             notes.append(text)
     return notes
@@ -219,18 +233,21 @@ def _event_weights(hotspots: pd.DataFrame, policy: Policy) -> np.ndarray:
 def road_layers(
     scenario: Scenario,
     minutes: tuple[float, ...] = (5.0, 15.0, 30.0),
-    cars: int = 2,
+    cars: int | None = None,
     limit: float = 5.0,
 ) -> RoadLayers | None:
     """Reach (1530) and standby points of ``scenario``; ``None`` without roads.
 
-    ``cars`` patrol cars per squad stand by where they bring the most
-    (weighted) hotspot events of the squad's zone within ``limit`` minutes
-    beyond what the bases already reach.
+    ``cars`` patrol cars per squad (the policy's ``[roads] standby_cars``
+    when ``None``; 0 = none, the table then gives coverage by the bases
+    alone) stand by where they bring the most (weighted) hotspot events of
+    the squad's zone within ``limit`` minutes beyond what the bases reach.
     """
     ctx = road_context(scenario)
     if ctx is None:
         return None
+    if cars is None:
+        cars = RoadPolicy.from_policy(scenario.policy).standby_cars
     graph = ctx.travel.graph
     squads = scenario.squads.reset_index(drop=True)
     ids = squads["squad_id"].astype(str).to_numpy()

@@ -41,10 +41,12 @@ def road_digest(roads: gpd.GeoDataFrame, policy: RoadPolicy) -> str:
     """A digest of the road layer and the road policy: the cache's key part.
 
     Geometry (WKB), the attribute columns and the policy all enter, so an
-    edit in QGIS or a changed speed table invalidates cached matrices.
+    edit in QGIS or a changed speed table invalidates cached matrices; the
+    number of standby cars moves no road and stays out.
     """
     h = hashlib.sha256()
-    h.update(repr(sorted(vars(policy).items(), key=lambda kv: kv[0])).encode())
+    fields = {k: v for k, v in vars(policy).items() if k != "standby_cars"}
+    h.update(repr(sorted(fields.items(), key=lambda kv: kv[0])).encode())
     for wkb in shapely.to_wkb(roads.geometry.to_numpy()):
         h.update(wkb or b"")
     cols = sorted(c for c in roads.columns if c != roads.geometry.name)

@@ -405,12 +405,20 @@ def _with_barrier_notes(
     policy: Policy,
     roads: RoadContext | None,
 ) -> ZoningResult:
-    """Say in words where a barrier cuts a squad's base off its own cells."""
+    """Say in words where a barrier cuts a squad's base off its own cells, or
+    cuts an island off from every base."""
     if roads is not None and roads.barriers is not None:
         from planning.roads.context import barrier_notes
 
         result.explanation.extend(
-            barrier_notes(cells, squads, result.assignment, policy, roads)
+            barrier_notes(
+                cells,
+                squads,
+                result.assignment,
+                policy,
+                roads,
+                islands=result.islands,
+            )
         )
     return result
 

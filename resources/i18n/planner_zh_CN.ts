@@ -1429,6 +1429,26 @@
         <source>Horizon</source>
         <translation>计划期</translation>
     </message>
+    <message>
+        <location filename="../../desktop/run_settings.py" line="197"/>
+        <source>as the policy says</source>
+        <translation>按政策设定</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/run_settings.py" line="198"/>
+        <source> cars</source>
+        <translation> 辆</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/run_settings.py" line="200"/>
+        <source>Patrol cars per squad on standby in each peak window, placed where they reach the most hotspot events within 5 minutes by road; 0 = none (coverage by the bases alone)</source>
+        <translation>每个中队在每个高峰时段安排的备勤巡逻车数，停在 5 分钟车程内能到达热点事件最多的位置；0 = 不设备勤车（只按驻地计算覆盖）</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/run_settings.py" line="235"/>
+        <source>Standby cars per squad</source>
+        <translation>每个中队备勤车辆</translation>
+    </message>
 </context>
 <context>
     <name>SchedulePanel</name>
