@@ -8,12 +8,8 @@ import numpy as np
 import pytest
 import shapely
 
-from planning.io.project import (
-    ProjectMatrixCache,
-    read_optional_layer,
-    save_project,
-    write_layers,
-)
+from planning.io.project import read_optional_layer, save_project, write_layers
+from planning.io.road_cache import ProjectMatrixCache
 from planning.model import load_policy
 from planning.roads.reach import reach_areas, reach_shares, standby_points
 from planning.roads.synthetic import sample_roads
