@@ -696,10 +696,10 @@ class RoadGraph:
         comp = np.where(seg >= 0, self.weak[self.u[np.maximum(seg, 0)]], -1)
         co, cd = comp[:no], comp[no:]
         code = np.zeros(minutes.shape, dtype=np.int8)
-        inf = ~np.isfinite(minutes)
-        code[inf] = ONE_WAY
-        code[inf & (co[:, None] != cd[None, :])] = OTHER_PART
-        code[(co[:, None] < 0) | (cd[None, :] < 0)] = NO_ROAD
+        r, c = np.nonzero(~np.isfinite(minutes))  # few pairs: judge only those
+        code[r, c] = np.where(co[r] != cd[c], OTHER_PART, ONE_WAY)
+        code[co < 0] = NO_ROAD
+        code[:, cd < 0] = NO_ROAD
         return code
 
     def reach_minutes(self, origins: np.ndarray, limit: float) -> np.ndarray:
