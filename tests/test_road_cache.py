@@ -31,13 +31,14 @@ SETTINGS = PlanSettings(
 
 @pytest.fixture
 def searches(monkeypatch):
-    """Every matrix the road graph computes, as (origins, destinations);
-    road contexts forgotten, as in a new process."""
-    calls: list[tuple[int, int]] = []
+    """Every matrix the road graph computes, as (origins, destinations,
+    the points' bytes); road contexts forgotten, as in a new process."""
+    calls: list[tuple[int, int, bytes]] = []
     compute = RoadGraph.matrix
 
     def counted(self, origins, destinations, metres=True):
-        calls.append((len(origins), len(destinations)))
+        points = np.r_[origins, destinations].tobytes() + bytes([metres])
+        calls.append((len(origins), len(destinations), points))
         return compute(self, origins, destinations, metres)
 
     monkeypatch.setattr(RoadGraph, "matrix", counted)
@@ -66,17 +67,21 @@ def project(tmp_path_factory):
 
 def test_second_plan_of_a_project_reads_every_matrix_from_it(project, searches):
     first = run_plan(_reopen(project), SETTINGS)
-    computed = list(searches)
+    computed = {points: (r, c) for r, c, points in searches}
     n_cells = len(first.scenario.cells)
     n_squads = len(first.scenario.squads)
-    assert (n_squads, n_cells) in computed  # zoning's bases x cells
+    assert (n_squads, n_cells) in computed.values()  # zoning's bases x cells
     rows = _cache_rows(project)
     assert len(rows) == len(computed) and len({d for d, _, _ in rows}) == 1
     assert (n_squads, n_cells) in [(r, c) for _, r, c in rows]
 
     searches.clear()
     second = run_plan(_reopen(project), SETTINGS)
-    assert searches == []
+    # nothing the first plan searched is searched again; the scheduler (a
+    # time-limited CP-SAT) may form a team-day it did not form before
+    again = [(r, c) for r, c, points in searches if points in computed]
+    assert again == []
+    assert (n_squads, n_cells) not in [(r, c) for r, c, _ in searches]
     zones = first.scenario.cells.set_index("cell_id")["squad_id"]
     again = second.scenario.cells.set_index("cell_id")["squad_id"]
     assert again.equals(zones)
