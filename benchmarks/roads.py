@@ -147,7 +147,10 @@ def run(name: str, lines: gpd.GeoDataFrame, read_s: float, sample: int | None):
     nx_cb = nx_snap + (time.perf_counter() - t) / k * 50
     snap = graph.snap(stops)
     aug = graph._augment(snap)
-    cutoff = float(np.median(graph._limit(aug.graph, aug.point_node, aug.point_node)))
+    # our median hub radius (RoadGraph._from_few) as networkx's cutoff
+    out, back = graph._hub(aug.graph, aug.point_node)
+    far = out[aug.point_node]
+    cutoff = float(np.median(back[aug.point_node]) + far[np.isfinite(far)].max())
     k = sample or 300
     t = time.perf_counter()
     stop_node = nearest_nodes(graph, stops)

@@ -46,6 +46,7 @@ __all__ = ["RoadGraph", "RoadMatrix", "Snap", "UNREACHABLE_REASONS"]
 SNAPS_KEPT = 8  # point sets whose snapping is remembered
 BOX_MARGIN_SHARE = 0.4  # team-day searches: box around the points, this much
 BOX_MARGIN_MIN_M = 1000.0  # of its diagonal wider, at least this many metres
+SPREAD = 0.8  # targets this far out of the hub's reach: search without radii
 NODE_M = 1e-3  # metres: a point this close to a segment's end is its junction
 EPS_MIN = 1e-9  # minutes added to each edge so that zero-length edges exist
 REACHABLE, NO_ROAD, OTHER_PART, ONE_WAY = 0, 1, 2, 3
@@ -364,33 +365,43 @@ class RoadGraph:
         back = dijkstra(graph.T.tocsr(), indices=hub)
         return out, back
 
-    @classmethod
-    def _limit(
-        cls,
-        graph: csr_matrix,
-        sources: np.ndarray,
-        targets: np.ndarray,
-        hub: tuple[np.ndarray, np.ndarray] | None = None,
+    def _from_few(
+        self, aug: _Aug, graph: csr_matrix, sources: np.ndarray, targets: np.ndarray
     ) -> np.ndarray:
-        """Search radius per source that holds every target, from one hub.
+        """Minutes from each of a few sources to every node, exact at
+        ``targets``.
 
-        For source i, target j and a hub h among the sources,
-        d(i, j) <= d(i, h) + d(h, j), so a radius of ``d(i, h) + max_j
-        d(h, j)`` misses nothing reachable through the hub. A target the
-        hub cannot reach is out of reach of every source the hub reaches
-        (else the hub would reach it through that source), so only sources
-        the hub does not reach search again without a radius
-        (:meth:`_recheck`). Two searches buy small radii when the points
-        cluster (a team-day). ``hub``: :meth:`_hub`'s searches, if made.
+        One search comes first from a hub h among the sources, and is the
+        hub's row. For source i and target j, d(i, j) <= d(i, h) + d(h, j),
+        so a radius of ``d(i, h) + max_j d(h, j)`` misses no target
+        reachable through the hub; a target the hub cannot reach is out of
+        reach of every source the hub reaches (else the hub would reach it
+        through that source), so only sources the hub does not reach search
+        again without a radius (:meth:`_recheck`). When the targets lie
+        nearly as far from the hub as anything it reaches (cells spread
+        over the county), such radii would hold the whole graph: the other
+        sources then search without one, in one call, and the search back
+        to the hub is saved.
         """
-        radius = np.full(len(sources), np.inf)
         if len(sources) < 8:
-            return radius
-        out, back = cls._hub(graph, sources) if hub is None else hub
+            return dijkstra(graph, indices=sources)
+        h = len(sources) // 2
+        out = dijkstra(graph, indices=sources[h])
         ends = out[targets]
-        if np.isfinite(ends).any():
-            radius = back[sources] + ends[np.isfinite(ends)].max()
-        return radius
+        far = ends[np.isfinite(ends)].max(initial=-np.inf)
+        rest = np.delete(np.arange(len(sources)), h)
+        rows = np.empty((len(sources), graph.shape[0]))
+        rows[h] = out
+        if far >= SPREAD * out[np.isfinite(out)].max(initial=0.0):
+            rows[rest] = dijkstra(graph, indices=sources[rest])
+            return rows
+        back = dijkstra(graph.T.tocsr(), indices=sources[h])
+        radius = back[sources[rest]] + far
+        every = np.arange(graph.shape[0])
+        part = self._search(aug, graph, sources[rest], every, False, False, radius)[0]
+        self._recheck(aug, graph, sources[rest], every, radius, part, out)
+        rows[rest] = part
+        return rows
 
     def _recheck(
         self,
@@ -403,8 +414,8 @@ class RoadGraph:
         hub_out: np.ndarray,
     ) -> None:
         """Search again, without a radius, the sources whose misses the hub
-        bound of :meth:`_limit` does not prove (minutes only); ``hub_out``
-        are the minutes from the hub."""
+        bound of :meth:`_from_few` does not prove (minutes only);
+        ``hub_out`` are the minutes from the hub."""
         missed = np.isinf(block).any(axis=1) & np.isfinite(radius)
         if not missed.any():
             return
@@ -463,7 +474,7 @@ class RoadGraph:
         where rt(x) = d(h,x) + d(x,h) is the round trip through the hub (the
         triangle inequality twice, and d(i,j) <= d(i,h) + d(h,j)). So those
         searches run on the nodes within ``max rt(i) + max rt(j)`` of round
-        trip, each within its radius of :meth:`_limit`. Points the hub
+        trip, each within its hub radius (:meth:`_from_few`). Points the hub
         cannot go to and come back from are searched on the whole graph:
         their rows forward, their columns backward. Fewer than eight
         sources are searched plainly.
@@ -568,7 +579,7 @@ class RoadGraph:
         Searches start from the smaller side: from the origins on the graph,
         or from the destinations on the reversed graph, so cells x bases
         costs one search per base either way, within the radius of
-        :meth:`_limit`. ``metres=False`` skips the kilometres (zoning and
+        :meth:`_from_few`. ``metres=False`` skips the kilometres (zoning and
         reach need minutes only).
         """
         origins = np.asarray(origins, float).reshape(-1, 2)
@@ -659,16 +670,9 @@ class RoadGraph:
         if len(ok_src) and len(plain) + len(ins):
             s_ = seg[plain]
             t_ = np.clip(snap.along[many][plain], 0.0, self.length[s_])
-            ends = np.unique(np.r_[self.u[s_], self.v[s_], aug.point_node[many[ins]]])
-            sources = src[ok_src]
-            hub = self._hub(graph, sources) if len(sources) >= 8 else None
-            limit = self._limit(graph, sources, ends, hub)
-            dist = self._search(aug, graph, sources, ends, False, False, limit)[0]
-            if hub is not None:
-                self._recheck(aug, graph, sources, ends, limit, dist, hub[0])
-            at = np.full(aug.graph.shape[0], -1)
-            at[ends] = np.arange(len(ends))
-            by_node = np.ascontiguousarray(dist.T)  # a row per junction
+            ends = np.r_[self.u[s_], self.v[s_], aug.point_node[many[ins]]]
+            dist = self._from_few(aug, graph, src[ok_src], ends)
+            by_node = np.ascontiguousarray(dist.T)  # a row per node
             spd = self.m_per_min[s_]
             at_u = t_ <= NODE_M  # a point at a junction is the junction
             at_v = ~at_u & (t_ >= self.length[s_] - NODE_M)
@@ -678,13 +682,13 @@ class RoadGraph:
             # leaves towards v (forward) or u
             from_u = (fwd if from_origins else bwd) | at_u
             from_v = (bwd if from_origins else fwd) | at_v
-            via_u = by_node[at[self.u[s_]]] + (t_ / spd)[:, None]
+            via_u = by_node[self.u[s_]] + (t_ / spd)[:, None]
             via_u[~from_u] = np.inf
-            via_v = by_node[at[self.v[s_]]] + ((self.length[s_] - t_) / spd)[:, None]
+            via_v = by_node[self.v[s_]] + ((self.length[s_] - t_) / spd)[:, None]
             via_v[~from_v] = np.inf
             block = np.full((len(many), len(ok_src)), np.inf)
             block[plain] = np.minimum(via_u, via_v, out=via_u)
-            block[ins] = by_node[at[aug.point_node[many[ins]]]]
+            block[ins] = by_node[aug.point_node[many[ins]]]
             if len(ok_src) == len(few):
                 out = block
             else:
