@@ -22,8 +22,8 @@ from scipy.spatial import cKDTree
 
 __all__ = ["PieceSnapper"]
 
-TARGET_SAMPLES = 200_000  # fine samples on the largest networks: memory and speed
-MIN_SPACING_M = 5.0
+TARGET_SAMPLES = 100_000  # fine samples on the largest networks: memory and speed
+MIN_SPACING_M = 20.0
 K_NEAREST = 8  # samples asked per point at first
 GROWTH = 4  # unproven points ask this many times more samples of the last level
 COARSE_SHARE = 0.5  # a level of one sample a piece, when that is this much fewer
