@@ -663,36 +663,37 @@ class RoadGraph:
         graph = aug.graph if from_origins else aug.graph.T.tocsr()
         src = aug.point_node[few]
         ok_src = np.flatnonzero(src >= 0)
-        out = np.full((len(many), len(few)), np.inf)
         seg = snap.segment[many]
         plain = np.flatnonzero((seg >= 0) & ~shared)
         ins = np.flatnonzero(shared)
-        if len(ok_src) and len(plain) + len(ins):
-            s_ = seg[plain]
-            t_ = np.clip(snap.along[many][plain], 0.0, self.length[s_])
-            ends = np.r_[self.u[s_], self.v[s_], aug.point_node[many[ins]]]
-            dist = self._from_few(aug, graph, src[ok_src], ends)
-            by_node = np.ascontiguousarray(dist.T)  # a row per node
-            spd = self.m_per_min[s_]
-            at_u = t_ <= NODE_M  # a point at a junction is the junction
-            at_v = ~at_u & (t_ >= self.length[s_] - NODE_M)
-            fwd = self.oneway[s_] >= 0
-            bwd = self.oneway[s_] <= 0
-            # base -> point comes in from u (forward) or v; point -> base
-            # leaves towards v (forward) or u
-            from_u = (fwd if from_origins else bwd) | at_u
-            from_v = (bwd if from_origins else fwd) | at_v
-            via_u = by_node[self.u[s_]] + (t_ / spd)[:, None]
-            via_u[~from_u] = np.inf
-            via_v = by_node[self.v[s_]] + ((self.length[s_] - t_) / spd)[:, None]
-            via_v[~from_v] = np.inf
-            block = np.full((len(many), len(ok_src)), np.inf)
-            block[plain] = np.minimum(via_u, via_v, out=via_u)
-            block[ins] = by_node[aug.point_node[many[ins]]]
-            if len(ok_src) == len(few):
-                out = block
-            else:
-                out[:, ok_src] = block
+        if len(ok_src) == 0 or len(plain) + len(ins) == 0:
+            out = np.full((len(many), len(few)), np.inf)
+            return out.T if from_origins else out
+        s_ = seg[plain]
+        t_ = np.clip(snap.along[many][plain], 0.0, self.length[s_])
+        ends = np.r_[self.u[s_], self.v[s_], aug.point_node[many[ins]]]
+        dist = self._from_few(aug, graph, src[ok_src], ends)
+        by_node = np.ascontiguousarray(dist.T)  # a row per node
+        spd = self.m_per_min[s_]
+        at_u = t_ <= NODE_M  # a point at a junction is the junction
+        at_v = ~at_u & (t_ >= self.length[s_] - NODE_M)
+        fwd = self.oneway[s_] >= 0
+        bwd = self.oneway[s_] <= 0
+        # base -> point comes in from u (forward) or v; point -> base
+        # leaves towards v (forward) or u
+        from_u = (fwd if from_origins else bwd) | at_u
+        from_v = (bwd if from_origins else fwd) | at_v
+        via_u = by_node[self.u[s_]] + (t_ / spd)[:, None]
+        via_u[~from_u] = np.inf
+        via_v = by_node[self.v[s_]] + ((self.length[s_] - t_) / spd)[:, None]
+        via_v[~from_v] = np.inf
+        best = np.minimum(via_u, via_v, out=via_u)
+        if len(plain) == len(many) and len(ok_src) == len(few):
+            out = best  # every point plain, every base searched: no copy
+        else:
+            out = np.full((len(many), len(few)), np.inf)
+            out[np.ix_(plain, ok_src)] = best
+            out[np.ix_(ins, ok_src)] = by_node[aug.point_node[many[ins]]]
         return out.T if from_origins else out
 
     def _codes(self, snap: Snap, no: int, minutes: np.ndarray) -> np.ndarray:
