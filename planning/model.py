@@ -287,7 +287,9 @@ class Scenario:
     ``synthetic`` marks generated sample data (示例数据). ``roads`` and
     ``barriers`` are the optional road network and barrier lines/polygons
     (see :mod:`planning.roads`); ``road_note`` says why a project that had
-    roads plans without them (the layer was deleted in QGIS).
+    roads plans without them (the layer was deleted in QGIS). ``project_file``
+    is the project GeoPackage it was loaded from, whose ``road_cache`` table
+    keeps road matrices across sessions (``None``: in memory only).
     """
 
     name: str
@@ -303,6 +305,7 @@ class Scenario:
     roads: gpd.GeoDataFrame | None = None
     barriers: gpd.GeoDataFrame | None = None
     road_note: str = ""
+    project_file: str | None = None
 
     def copy(self) -> Scenario:
         """Deep copy, so an edit or a failed import never touches the original."""
@@ -320,6 +323,7 @@ class Scenario:
             roads=self.roads,  # read-only for the planner: shared, not copied
             barriers=self.barriers,
             road_note=self.road_note,
+            project_file=self.project_file,
         )
 
 

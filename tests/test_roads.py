@@ -433,3 +433,41 @@ def test_cell_wholly_under_water_keeps_one_neighbour():
     touching = [p for p in out.adjacency.tolist() if 4 in p]
     assert len(touching) == 1 and out.rejoined.tolist() == touching
     assert len(out.cut) == 3  # the other three edges of the lake cell stay cut
+
+
+@pytest.mark.parametrize("spread_m", [1500.0, 20_000.0])
+def test_many_points_to_a_few_bases_equal_every_point_a_node(spread_m):
+    """Cells x bases read off junction times (radii from a hub when the
+    cells cluster, none when they spread) equal the exact all-node search."""
+    rng = np.random.default_rng(4)
+    n, block = 70, 300.0  # a 21 km grid of jittered blocks, some one-way
+    gx, gy = np.meshgrid(np.arange(n) * block, np.arange(n) * block)
+    gx = gx + rng.uniform(-60, 60, gx.shape)
+    gy = gy + rng.uniform(-60, 60, gy.shape)
+    ends = [
+        (gx[:, :-1], gy[:, :-1], gx[:, 1:], gy[:, 1:]),
+        (gx[:-1], gy[:-1], gx[1:], gy[1:]),
+    ]
+    lines = [
+        [(a, b), (c, d)]
+        for ax, ay, bx, by in ends
+        for a, b, c, d in zip(
+            ax.ravel(), ay.ravel(), bx.ravel(), by.ravel(), strict=True
+        )
+    ]
+    oneway = np.where(rng.random(len(lines)) < 0.05, "yes", "no")
+    _, g = _net(lines, oneway=list(oneway))
+    centre = np.array([X0 + 10_000.0, Y0 + 10_000.0])
+    bases = centre + rng.uniform(-400, 400, (10, 2))
+    cells = centre + rng.uniform(-spread_m, spread_m, (2000, 2))
+    cells = np.clip(cells, [X0, Y0], [X0 + 20_000, Y0 + 20_000])
+    cells[:2] = bases[:2]  # a cell right at a base
+    for a, b in ((cells, bases), (bases, cells)):
+        fast = g.matrix(a, b, metres=False)
+        exact = g.matrix(a, b, metres=True)
+        ok = np.isfinite(exact.minutes)
+        assert np.array_equal(np.isfinite(fast.minutes), ok)
+        assert np.array_equal(fast.code, exact.code)
+        # equal up to the 1e-9 minutes each inserted edge piece adds
+        assert np.allclose(fast.minutes[ok], exact.minutes[ok], rtol=0, atol=1e-6)
+    assert fast.minutes[:, :2][[0, 1], [0, 1]].tolist() == [0.0, 0.0]

@@ -10,12 +10,8 @@ import shapely
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components, shortest_path
 
-from planning.io.project import (
-    ProjectMatrixCache,
-    read_optional_layer,
-    save_project,
-    write_layers,
-)
+from planning.io.project import read_optional_layer, save_project, write_layers
+from planning.io.road_cache import ProjectMatrixCache
 from planning.model import load_policy
 from planning.roads.context import scenario_adjacency
 from planning.roads.reach import reach_areas, reach_shares, standby_points

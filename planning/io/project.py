@@ -7,8 +7,6 @@ disk, then renamed over it, so a crash mid-save leaves the old file intact.
 
 from __future__ import annotations
 
-import base64
-import io
 import json
 import os
 import shutil
@@ -19,7 +17,6 @@ from datetime import date, datetime
 from pathlib import Path
 
 import geopandas as gpd
-import numpy as np
 import pandas as pd
 import pyogrio
 
@@ -29,6 +26,7 @@ from planning.field.tables import (
     empty_history,
     empty_results,
 )
+from planning.io.road_cache import ROAD_CACHE, copy_road_cache
 from planning.model import WGS84, Horizon, Scenario, parse_policy
 from planning.plan import Plan
 
@@ -155,7 +153,10 @@ def save_project(
             _write_layer(tmp, name, df)
         if path.exists():
             written = {n for n in ROAD_LAYERS if getattr(scenario, n) is not None}
-            _carry_unmanaged_layers(path, tmp, written)
+            _carry_unmanaged_layers(path, tmp, written | {ROAD_CACHE})
+        if scenario.roads is not None:  # the matrices hold while the roads do
+            for source in {path, Path(scenario.project_file or path)}:
+                copy_road_cache(source, tmp)
     return path
 
 
@@ -236,9 +237,11 @@ def load_project(path: str | Path) -> tuple[Scenario, Plan | None]:
         for name in names
         if name in MANAGED_LAYERS or name in ROAD_LAYERS
     }
-    return project_from_layers(
+    scenario, plan = project_from_layers(
         layers, str(path), meta, has_road_cache=ROAD_CACHE in names
     )
+    scenario.project_file = str(path)
+    return scenario, plan
 
 
 def project_from_layers(
@@ -331,7 +334,6 @@ def _field_table(
 # no change and QGIS edits to them survive.
 
 ROAD_LAYERS = ("roads", "barriers")
-ROAD_CACHE = "road_cache"
 
 
 def _road_layers(
@@ -401,49 +403,3 @@ def read_optional_layer(path: str | Path, name: str) -> gpd.GeoDataFrame | None:
     if name not in layers:
         return None
     return pyogrio.read_dataframe(Path(path), layer=name)
-
-
-class ProjectMatrixCache:
-    """Road matrices stored in the project's ``road_cache`` table.
-
-    Rows are ``key`` (digest of the road layer and the points) and
-    ``data`` (base64 of a compressed ``.npz`` of minutes, metres and the
-    unreachable reasons; read
-    without pickle). Entries of other road digests are dropped on write,
-    so an edited road layer does not leave stale matrices behind.
-    """
-
-    def __init__(self, path: str | Path, digest: str):
-        self.path = Path(path)
-        self.digest = digest
-
-    def _table(self) -> pd.DataFrame:
-        df = read_optional_layer(self.path, ROAD_CACHE)
-        if df is None:
-            return pd.DataFrame({"key": [], "digest": [], "data": []})
-        return pd.DataFrame(df)
-
-    def get(self, key: str):
-        """``(minutes, metres, code)`` stored under ``key``, or ``None``."""
-        table = self._table()
-        hit = table[table["key"] == key]
-        if hit.empty:
-            return None
-        data = base64.b64decode(hit["data"].iat[0])
-        with np.load(io.BytesIO(data), allow_pickle=False) as z:
-            return z["minutes"], z["metres"], z["code"]
-
-    def put(self, key: str, minutes, metres, code) -> None:
-        """Store one matrix; entries of other road digests are dropped."""
-        buf = io.BytesIO()
-        np.savez_compressed(buf, minutes=minutes, metres=metres, code=code)
-        table = self._table()
-        table = table[(table["digest"] == self.digest) & (table["key"] != key)]
-        row = pd.DataFrame(
-            {
-                "key": [key],
-                "digest": [self.digest],
-                "data": [base64.b64encode(buf.getvalue()).decode()],
-            }
-        )
-        write_layers(self.path, {ROAD_CACHE: pd.concat([table, row])})

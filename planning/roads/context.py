@@ -4,7 +4,9 @@
 scenario has roads and the straight-line :class:`TravelModel` otherwise;
 :func:`scenario_adjacency` is the cell adjacency with the barrier rule. The
 road graph is built once per road layer and kept (a few per process), so
-zoning, scheduling, patrols and the exports of one plan share it.
+zoning, scheduling, patrols and the exports of one plan share it; a scenario
+loaded from a project keeps its road matrices in the project's
+``road_cache`` table, so a reopened project does not search again.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from planning.io.road_cache import ProjectMatrixCache
 from planning.model import WGS84, Policy, Scenario
 from planning.roads.attributes import RoadPolicy
 from planning.roads.barriers import (
@@ -28,7 +31,7 @@ from planning.roads.barriers import (
     explain_island,
 )
 from planning.roads.reach import reach_areas, reach_shares, standby_points
-from planning.roads.travel import RoadTravel, build_graph, road_digest
+from planning.roads.travel import MatrixCache, RoadTravel, build_graph, road_digest
 from planning.travel import TravelModel, metric_crs, metric_xy
 
 __all__ = [
@@ -83,8 +86,10 @@ class ScenarioRoadTravel(RoadTravel):
     (detours of a candidate day, loads before routing) still use them.
     """
 
-    def __init__(self, graph, digest: str, policy: Policy):
-        super().__init__(graph, digest)
+    def __init__(
+        self, graph, digest: str, policy: Policy, cache: MatrixCache | None = None
+    ):
+        super().__init__(graph, digest, cache)
         self._land = TravelModel(policy)
 
     def speed(self, land_use: np.ndarray | list[str] | str) -> np.ndarray:
@@ -106,7 +111,8 @@ def road_context(scenario: Scenario) -> RoadContext | None:
     digest = road_digest(roads, rp)
     barriers = scenario.barriers
     speeds = sorted(scenario.policy.speed_kmh.items())
-    h = hashlib.blake2b(f"{digest}|{crs}|{speeds}".encode(), digest_size=16)
+    project = scenario.project_file
+    h = hashlib.blake2b(f"{digest}|{crs}|{speeds}|{project}".encode(), digest_size=16)
     if barriers is not None:
         h.update(b"".join(shapely.to_wkb(barriers.geometry.to_numpy())))
     key = h.hexdigest()
@@ -115,7 +121,8 @@ def road_context(scenario: Scenario) -> RoadContext | None:
             _CONTEXTS.move_to_end(key)
             return _CONTEXTS[key]
     graph = build_graph(roads, rp, crs)
-    travel = ScenarioRoadTravel(graph, digest, scenario.policy)
+    cache = None if project is None else ProjectMatrixCache(project, digest)
+    travel = ScenarioRoadTravel(graph, digest, scenario.policy, cache)
     ctx = RoadContext(roads, barriers, travel, crs)
     with _LOCK:
         _CONTEXTS[key] = ctx
@@ -261,7 +268,7 @@ def road_layers(
     exy = metric_xy(hot, ctx.crs) if len(hot) else np.zeros((0, 2))
     weights = _event_weights(hot, scenario.policy) if len(hot) else np.zeros(0)
     shares = reach_shares(
-        graph,
+        ctx.travel,
         bxy,
         {
             "cells": (metric_xy(cells, ctx.crs), None),
@@ -280,7 +287,14 @@ def road_layers(
     for sid in ids:
         mine = event_squad == sid
         res = standby_points(
-            graph, bxy, exy[mine], weights[mine], cars, limit, time_limit=5.0
+            graph,
+            bxy,
+            exy[mine],
+            weights[mine],
+            cars,
+            limit,
+            time_limit=5.0,
+            travel=ctx.travel,
         )
         for rank, xy in enumerate(res.xy):
             points.append({"squad_id": sid, "rank": rank + 1, "x": xy[0], "y": xy[1]})

@@ -46,6 +46,7 @@ __all__ = ["RoadGraph", "RoadMatrix", "Snap", "UNREACHABLE_REASONS"]
 SNAPS_KEPT = 8  # point sets whose snapping is remembered
 BOX_MARGIN_SHARE = 0.4  # team-day searches: box around the points, this much
 BOX_MARGIN_MIN_M = 1000.0  # of its diagonal wider, at least this many metres
+SPREAD = 0.8  # targets this far out of the hub's reach: search without radii
 NODE_M = 1e-3  # metres: a point this close to a segment's end is its junction
 EPS_MIN = 1e-9  # minutes added to each edge so that zero-length edges exist
 REACHABLE, NO_ROAD, OTHER_PART, ONE_WAY = 0, 1, 2, 3
@@ -106,6 +107,19 @@ class _Aug:
     point_node: np.ndarray
     keys: np.ndarray  # src * n + dst of each stored edge, sorted
     xy: np.ndarray  # node coordinates, inserted points on their road
+
+
+def _same_points(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Index pairs (i, j) with ``a[i] == b[j]``, found by sorting instead of
+    comparing all n x m pairs (50,000 cells x 50 bases)."""
+    ca = a[:, 0] + 1j * a[:, 1]
+    cb = b[:, 0] + 1j * b[:, 1]
+    order = np.argsort(cb, kind="stable")
+    lo = np.searchsorted(cb[order], ca, side="left")
+    count = np.searchsorted(cb[order], ca, side="right") - lo
+    i = np.repeat(np.arange(len(a)), count)
+    k = np.arange(len(i)) - np.repeat(np.cumsum(count) - count, count)
+    return i, order[np.repeat(lo, count) + k]
 
 
 class RoadGraph:
@@ -351,29 +365,43 @@ class RoadGraph:
         back = dijkstra(graph.T.tocsr(), indices=hub)
         return out, back
 
-    @classmethod
-    def _limit(
-        cls, graph: csr_matrix, sources: np.ndarray, targets: np.ndarray
+    def _from_few(
+        self, aug: _Aug, graph: csr_matrix, sources: np.ndarray, targets: np.ndarray
     ) -> np.ndarray:
-        """Search radius per source that holds every target, from one hub.
+        """Minutes from each of a few sources to every node, exact at
+        ``targets``.
 
-        For source i, target j and a hub h among the sources,
-        d(i, j) <= d(i, h) + d(h, j), so a radius of ``d(i, h) + max_j
-        d(h, j)`` misses nothing reachable through the hub. A target the
-        hub cannot reach is out of reach of every source the hub reaches
-        (else the hub would reach it through that source), so only sources
-        the hub does not reach search again without a radius
-        (:meth:`_recheck`). Two searches buy small radii when the points
-        cluster (a team-day).
+        One search comes first from a hub h among the sources, and is the
+        hub's row. For source i and target j, d(i, j) <= d(i, h) + d(h, j),
+        so a radius of ``d(i, h) + max_j d(h, j)`` misses no target
+        reachable through the hub; a target the hub cannot reach is out of
+        reach of every source the hub reaches (else the hub would reach it
+        through that source), so only sources the hub does not reach search
+        again without a radius (:meth:`_recheck`). When the targets lie
+        nearly as far from the hub as anything it reaches (cells spread
+        over the county), such radii would hold the whole graph: the other
+        sources then search without one, in one call, and the search back
+        to the hub is saved.
         """
-        radius = np.full(len(sources), np.inf)
         if len(sources) < 8:
-            return radius
-        out, back = cls._hub(graph, sources)
+            return dijkstra(graph, indices=sources)
+        h = len(sources) // 2
+        out = dijkstra(graph, indices=sources[h])
         ends = out[targets]
-        if np.isfinite(ends).any():
-            radius = back[sources] + ends[np.isfinite(ends)].max()
-        return radius
+        far = ends[np.isfinite(ends)].max(initial=-np.inf)
+        rest = np.delete(np.arange(len(sources)), h)
+        rows = np.empty((len(sources), graph.shape[0]))
+        rows[h] = out
+        if far >= SPREAD * out[np.isfinite(out)].max(initial=0.0):
+            rows[rest] = dijkstra(graph, indices=sources[rest])
+            return rows
+        back = dijkstra(graph.T.tocsr(), indices=sources[h])
+        radius = back[sources[rest]] + far
+        every = np.arange(graph.shape[0])
+        part = self._search(aug, graph, sources[rest], every, False, False, radius)[0]
+        self._recheck(aug, graph, sources[rest], every, radius, part, out)
+        rows[rest] = part
+        return rows
 
     def _recheck(
         self,
@@ -383,14 +411,15 @@ class RoadGraph:
         targets: np.ndarray,
         radius: np.ndarray,
         block: np.ndarray,
+        hub_out: np.ndarray,
     ) -> None:
         """Search again, without a radius, the sources whose misses the hub
-        bound of :meth:`_limit` does not prove (minutes only)."""
+        bound of :meth:`_from_few` does not prove (minutes only);
+        ``hub_out`` are the minutes from the hub."""
         missed = np.isinf(block).any(axis=1) & np.isfinite(radius)
         if not missed.any():
             return
-        out = dijkstra(graph, indices=sources[len(sources) // 2])
-        again = np.flatnonzero(missed & np.isinf(out[sources]))
+        again = np.flatnonzero(missed & np.isinf(hub_out[sources]))
         if len(again):
             block[again] = self._search(
                 aug, graph, sources[again], targets, False, False, np.inf
@@ -431,48 +460,27 @@ class RoadGraph:
         targets: np.ndarray,
         reverse: bool,
         metres: bool,
+        boxed: bool = True,
     ) -> tuple[np.ndarray, np.ndarray]:
         """Minutes (and metres) sources x targets, searched on as small a
         graph as is provably exact.
 
         First on the nodes near the points' bounding box (:meth:`_boxed`),
         which proves most pairs of a team-day; the rows, or the columns if
-        fewer, holding a pair it cannot prove are searched again within
-        the hub's ball (:meth:`_in_ball`).
-        """
-        if len(sources) < 8:
-            graph = aug.graph.T.tocsr() if reverse else aug.graph
-            return self._search(aug, graph, sources, targets, reverse, metres, np.inf)
-        block, mblock, proven = self._boxed(aug, sources, targets, reverse, metres)
-        rows = np.flatnonzero(~proven.all(axis=1))
-        cols = np.flatnonzero(~proven.all(axis=0))
-        if len(rows) and len(rows) <= len(cols):
-            b, m = self._in_ball(aug, sources[rows], targets, reverse, metres)
-            block[rows], mblock[rows] = b, m
-        elif len(cols):
-            b, m = self._in_ball(aug, targets[cols], sources, not reverse, metres)
-            block[:, cols], mblock[:, cols] = b.T, m.T
-        return block, mblock
-
-    def _in_ball(
-        self,
-        aug: _Aug,
-        sources: np.ndarray,
-        targets: np.ndarray,
-        reverse: bool,
-        metres: bool,
-    ) -> tuple[np.ndarray, np.ndarray]:
-        """Searches on the nodes that can lie on a quickest way, by a hub.
-
-        With a hub h among the sources, every node v on a quickest way from
-        source i to target j has d(h,v) + d(v,h) <= rt(i) + rt(j), where
-        rt(x) = d(h,x) + d(x,h) is the round trip through the hub (the
-        triangle inequality twice, and d(i,j) <= d(i,h) + d(h,j)). So the
+        fewer, holding a pair it cannot prove are searched again
+        (``boxed=False``) on the nodes that can lie on a quickest way, by a
+        hub: with a hub h among the sources, every node v on a quickest way
+        from source i to target j has d(h,v) + d(v,h) <= rt(i) + rt(j),
+        where rt(x) = d(h,x) + d(x,h) is the round trip through the hub (the
+        triangle inequality twice, and d(i,j) <= d(i,h) + d(h,j)). So those
         searches run on the nodes within ``max rt(i) + max rt(j)`` of round
-        trip, each within its radius of :meth:`_limit`. Points the hub
+        trip, each within its hub radius (:meth:`_from_few`). Points the hub
         cannot go to and come back from are searched on the whole graph:
-        their rows forward, their columns backward.
+        their rows forward, their columns backward. Fewer than eight
+        sources are searched plainly.
         """
+        if boxed and len(sources) >= 8:
+            return self._box_then_ball(aug, sources, targets, reverse, metres)
         fwd = aug.graph
         bwd = fwd.T.tocsr()
         graph, other = (bwd, fwd) if reverse else (fwd, bwd)
@@ -506,6 +514,21 @@ class RoadGraph:
                 aug, other, targets[bad_t], sources, not reverse, metres, np.inf
             )
             block[:, bad_t], mblock[:, bad_t] = b.T, m.T
+        return block, mblock
+
+    def _box_then_ball(
+        self, aug: _Aug, sources, targets, reverse: bool, metres: bool
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """:meth:`_boxed`, then the hub's ball for what the box cannot prove."""
+        block, mblock, proven = self._boxed(aug, sources, targets, reverse, metres)
+        rows = np.flatnonzero(~proven.all(axis=1))
+        cols = np.flatnonzero(~proven.all(axis=0))
+        if len(rows) and len(rows) <= len(cols):
+            b, m = self._exact(aug, sources[rows], targets, reverse, metres, False)
+            block[rows], mblock[rows] = b, m
+        elif len(cols):
+            b, m = self._exact(aug, targets[cols], sources, not reverse, metres, False)
+            block[:, cols], mblock[:, cols] = b.T, m.T
         return block, mblock
 
     def _boxed(
@@ -556,7 +579,7 @@ class RoadGraph:
         Searches start from the smaller side: from the origins on the graph,
         or from the destinations on the reversed graph, so cells x bases
         costs one search per base either way, within the radius of
-        :meth:`_limit`. ``metres=False`` skips the kilometres (zoning and
+        :meth:`_from_few`. ``metres=False`` skips the kilometres (zoning and
         reach need minutes only).
         """
         origins = np.asarray(origins, float).reshape(-1, 2)
@@ -577,11 +600,8 @@ class RoadGraph:
             dist_m += snap.access_m[:no, None]
             dist_m += snap.access_m[None, no:]
         # a point onto itself costs nothing, even off the road
-        same = (origins[:, None, 0] == destinations[None, :, 0]) & (
-            origins[:, None, 1] == destinations[None, :, 1]
-        )
-        minutes[same] = 0.0
-        dist_m[same] = 0.0
+        i, j = _same_points(origins, destinations)
+        minutes[i, j] = dist_m[i, j] = 0.0
         code = self._codes(snap, no, minutes)
         bad = code != REACHABLE
         minutes[bad] = np.inf
@@ -620,7 +640,9 @@ class RoadGraph:
         ``along`` on its segment, so its time is the better of entering
         from either end the one-way rules allow, read off the junction
         times of one search per base. Points sharing a segment with a base
-        are inserted too, since their way may not pass a junction.
+        are inserted too, since their way may not pass a junction. The
+        work runs one row per point of the many (a row of the few's
+        minutes each), so every step reads and writes contiguous memory.
         """
         n_all = len(snap.segment)
         few = np.arange(no) if from_origins else np.arange(no, n_all)
@@ -641,46 +663,48 @@ class RoadGraph:
         graph = aug.graph if from_origins else aug.graph.T.tocsr()
         src = aug.point_node[few]
         ok_src = np.flatnonzero(src >= 0)
-        out = np.full((len(few), len(many)), np.inf)
         seg = snap.segment[many]
-        plain = (seg >= 0) & ~shared
+        plain = np.flatnonzero((seg >= 0) & ~shared)
+        ins = np.flatnonzero(shared)
+        if len(ok_src) == 0 or len(plain) + len(ins) == 0:
+            out = np.full((len(many), len(few)), np.inf)
+            return out.T if from_origins else out
         s_ = seg[plain]
         t_ = np.clip(snap.along[many][plain], 0.0, self.length[s_])
-        u_, v_ = self.u[s_], self.v[s_]
-        ins = np.flatnonzero(shared)
-        cols = np.r_[u_, v_, aug.point_node[many[ins]]]
-        if len(ok_src) and len(cols):
-            limit = self._limit(graph, src[ok_src], cols)
-            dist, _ = self._search(aug, graph, src[ok_src], cols, False, False, limit)
-            self._recheck(aug, graph, src[ok_src], cols, limit, dist)
-            k = len(s_)
-            du, dv, dins = dist[:, :k], dist[:, k : 2 * k], dist[:, 2 * k :]
-            spd = self.m_per_min[s_]
-            at_u = t_ <= NODE_M  # a point at a junction is the junction
-            at_v = ~at_u & (t_ >= self.length[s_] - NODE_M)
-            fwd = self.oneway[s_] >= 0
-            bwd = self.oneway[s_] <= 0
-            if from_origins:  # base -> point: come in from u (forward) or v
-                via_u = np.where(fwd | at_u, du + t_ / spd, np.inf)
-                via_v = np.where(bwd | at_v, dv + (self.length[s_] - t_) / spd, np.inf)
-            else:  # point -> base: leave towards v (forward) or u
-                via_v = np.where(fwd | at_v, dv + (self.length[s_] - t_) / spd, np.inf)
-                via_u = np.where(bwd | at_u, du + t_ / spd, np.inf)
-            block = np.full((len(ok_src), len(many)), np.inf)
-            block[:, np.flatnonzero(plain)] = np.minimum(via_u, via_v)
-            block[:, ins] = dins
-            out[ok_src] = block
-        return out if from_origins else out.T
+        ends = np.r_[self.u[s_], self.v[s_], aug.point_node[many[ins]]]
+        dist = self._from_few(aug, graph, src[ok_src], ends)
+        by_node = np.ascontiguousarray(dist.T)  # a row per node
+        spd = self.m_per_min[s_]
+        at_u = t_ <= NODE_M  # a point at a junction is the junction
+        at_v = ~at_u & (t_ >= self.length[s_] - NODE_M)
+        fwd = self.oneway[s_] >= 0
+        bwd = self.oneway[s_] <= 0
+        # base -> point comes in from u (forward) or v; point -> base
+        # leaves towards v (forward) or u
+        from_u = (fwd if from_origins else bwd) | at_u
+        from_v = (bwd if from_origins else fwd) | at_v
+        via_u = by_node[self.u[s_]] + (t_ / spd)[:, None]
+        via_u[~from_u] = np.inf
+        via_v = by_node[self.v[s_]] + ((self.length[s_] - t_) / spd)[:, None]
+        via_v[~from_v] = np.inf
+        best = np.minimum(via_u, via_v, out=via_u)
+        if len(plain) == len(many) and len(ok_src) == len(few):
+            out = best  # every point plain, every base searched: no copy
+        else:
+            out = np.full((len(many), len(few)), np.inf)
+            out[np.ix_(plain, ok_src)] = best
+            out[np.ix_(ins, ok_src)] = by_node[aug.point_node[many[ins]]]
+        return out.T if from_origins else out
 
     def _codes(self, snap: Snap, no: int, minutes: np.ndarray) -> np.ndarray:
         seg = snap.segment
         comp = np.where(seg >= 0, self.weak[self.u[np.maximum(seg, 0)]], -1)
         co, cd = comp[:no], comp[no:]
         code = np.zeros(minutes.shape, dtype=np.int8)
-        inf = ~np.isfinite(minutes)
-        code[inf] = ONE_WAY
-        code[inf & (co[:, None] != cd[None, :])] = OTHER_PART
-        code[(co[:, None] < 0) | (cd[None, :] < 0)] = NO_ROAD
+        r, c = np.nonzero(~np.isfinite(minutes))  # few pairs: judge only those
+        code[r, c] = np.where(co[r] != cd[c], OTHER_PART, ONE_WAY)
+        code[co < 0] = NO_ROAD
+        code[:, cd < 0] = NO_ROAD
         return code
 
     def reach_minutes(self, origins: np.ndarray, limit: float) -> np.ndarray:

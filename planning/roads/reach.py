@@ -14,6 +14,7 @@ events within ``T`` minutes; solved exactly with HiGHS (highspy).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import geopandas as gpd
 import highspy
@@ -25,6 +26,9 @@ from scipy.sparse.csgraph import dijkstra
 from shapely import ops
 
 from planning.roads.graph import RoadGraph
+
+if TYPE_CHECKING:
+    from planning.roads.travel import RoadTravel
 
 __all__ = ["StandbyResult", "reach_areas", "reach_shares", "standby_points"]
 
@@ -66,13 +70,15 @@ def reach_areas(
     return gpd.GeoDataFrame(rows, geometry="geometry", crs=graph.crs)
 
 
-def _nearest_base_minutes(graph: RoadGraph, bases_xy: np.ndarray, xy: np.ndarray):
+def _nearest_base_minutes(
+    graph: RoadGraph | RoadTravel, bases_xy: np.ndarray, xy: np.ndarray
+):
     m = graph.matrix(bases_xy, xy, metres=False).minutes
     return m.min(axis=0) if len(m) else np.full(len(xy), np.inf)
 
 
 def reach_shares(
-    graph: RoadGraph,
+    graph: RoadGraph | RoadTravel,
     bases_xy: np.ndarray,
     targets: dict[str, tuple[np.ndarray, np.ndarray | None]],
     limit: float = 5.0,
@@ -80,7 +86,9 @@ def reach_shares(
     """Share of each target set (cells, enterprises, events) within ``limit``.
 
     ``targets`` maps a name to ``(xy, weights or None)``; the share is by
-    weight where weights are given. Columns: ``what``, ``n``, ``within``,
+    weight where weights are given; ``graph`` may be the scenario's
+    :class:`RoadTravel`, whose matrices zoning already searched (or the
+    project kept). Columns: ``what``, ``n``, ``within``,
     ``share``, ``minutes``.
     """
     rows = []
@@ -143,6 +151,7 @@ def standby_points(
     max_candidates: int = 2000,
     time_limit: float = 30.0,
     allowed: np.ndarray | None = None,
+    travel: RoadTravel | None = None,
 ) -> StandbyResult:
     """Choose ``k`` junctions maximising weighted events within ``limit``.
 
@@ -150,12 +159,17 @@ def standby_points(
     MILP (HiGHS) places the cars for the rest. Candidates are junctions on
     roads a car may stop at (and in ``allowed``, a mask over the graph's
     nodes, when given), the ``max_candidates`` covering most weight.
+    ``travel`` (the scenario's, on ``graph``) answers the bases' minutes
+    from its matrices, kept in the project when it has one.
     """
     events_xy = np.asarray(events_xy, float).reshape(-1, 2)
     w = np.ones(len(events_xy)) if weights is None else np.asarray(weights, float)
     dxy, dw = _demand(events_xy, w, cluster_m)
     total = float(dw.sum())
-    by_base = _nearest_base_minutes(graph, np.asarray(bases_xy, float), dxy) <= limit
+    by_base = (
+        _nearest_base_minutes(travel or graph, np.asarray(bases_xy, float), dxy)
+        <= limit
+    )
     open_ = np.flatnonzero(~by_base)
     base_cov = float(dw[by_base].sum())
     empty = StandbyResult(

@@ -8,8 +8,10 @@ sub-pieces at most ``spacing`` long; a k-d tree (scipy) gives each point its
 those samples' pieces. The answer is proven exact when the best distance
 plus half the spacing is within the k-th sample distance: any piece closer
 than the best would have a sample nearer than that, so it was among the
-candidates. Points without that proof (far from every road) are asked again
-with more samples, and the rest go to GEOS.
+candidates. Points without that proof (far from every road, where the
+nearest samples crowd on one street) ask a coarser level of one sample a
+piece for more and more samples until it holds, so every answer is exact
+and no point falls back to GEOS.
 """
 
 from __future__ import annotations
@@ -20,10 +22,11 @@ from scipy.spatial import cKDTree
 
 __all__ = ["PieceSnapper"]
 
-TARGET_SAMPLES = 500_000  # fine samples on the largest networks: memory and build
-MIN_SPACING_M = 5.0
-LEVELS = (1, 8, 64)  # sample spacings, times the fine one: near points, then far
-K_NEAREST = 8  # samples asked per point and level
+TARGET_SAMPLES = 100_000  # fine samples on the largest networks: memory and speed
+MIN_SPACING_M = 20.0
+K_NEAREST = 8  # samples asked per point at first
+GROWTH = 4  # unproven points ask this many times more samples of the last level
+COARSE_SHARE = 0.5  # a level of one sample a piece, when that is this much fewer
 
 
 class PieceSnapper:
@@ -43,10 +46,14 @@ class PieceSnapper:
         group_start = np.maximum.accumulate(np.where(first, np.arange(len(group)), 0))
         self.offset = start - start[group_start]  # metres along the segment at a
         self.plen = plen
+        self.ab = self.b - self.a
+        # 1 / squared length; 0 for a piece of no length (its foot is its start)
+        self.inv_len2 = np.divide(1.0, plen**2, out=np.zeros_like(plen), where=plen > 0)
         total = float(plen.sum())
-        fine = max(MIN_SPACING_M, total / TARGET_SAMPLES)
-        self.levels = [self._level(fine * f) for f in LEVELS]
-        self.strtree = shapely.STRtree(geoms)
+        fine = self._level(max(MIN_SPACING_M, total / TARGET_SAMPLES))
+        coarse = self._level(np.inf)  # one sample a piece
+        few = len(coarse[1]) < COARSE_SHARE * len(fine[1])
+        self.levels = [fine, coarse] if few else [fine]
 
     def _level(self, spacing: float) -> tuple[cKDTree, np.ndarray, float]:
         """Samples at most ``spacing`` apart on every piece: tree, piece of
@@ -66,50 +73,51 @@ class PieceSnapper:
         """Per point: position in ``geoms``, metres along it, distance, and
         the nearest point on the road (``(n, 2)``)."""
         n = len(xy)
-        pos = np.full(n, -1, dtype=np.int64)
-        along = np.full(n, np.nan)
-        dist = np.full(n, np.nan)
-        on = np.full((n, 2), np.nan)
+        piece = np.full(n, -1, dtype=np.int64)
+        dist = np.full(n, np.inf)
+        t = np.zeros(n)
         todo = np.arange(n)
-        for tree, sample_piece, half in self.levels:
-            n_samples = len(sample_piece)
-            if len(todo) == 0 or n_samples == 0:
-                break
-            k = min(K_NEAREST, n_samples)
-            d_k, s = tree.query(xy[todo], k=k)
-            d_k, s = d_k.reshape(len(todo), k), s.reshape(len(todo), k)
-            cand = sample_piece[s]
-            a, b = self.a[cand], self.b[cand]
-            ab = b - a
-            p = xy[todo][:, None, :]
-            den = np.einsum("ijk,ijk->ij", ab, ab)
-            num = np.einsum("ijk,ijk->ij", p - a, ab)
-            t = np.divide(num, den, out=np.zeros_like(num), where=den > 0)
-            t = np.clip(t, 0.0, 1.0)
-            gap = p - (a + t[..., None] * ab)
-            d = np.hypot(gap[..., 0], gap[..., 1])
-            best = np.argmin(d, axis=1)
-            rows = np.arange(len(todo))
-            bd = d[rows, best]
-            proven = (k == n_samples) | (bd + half <= d_k[:, -1] + 1e-9)
-            piece = cand[rows, best]
-            done = todo[proven]
-            pos[done] = self.piece_geom[piece[proven]]
-            tb = t[rows, best][proven]
-            along[done] = self.offset[piece[proven]] + tb * self.plen[piece[proven]]
-            dist[done] = bd[proven]
-            on[done] = (xy[todo][:, None, :] - gap)[rows, best][proven]
-            todo = todo[~proven]
-        if len(todo):
-            pts = shapely.points(xy[todo])
-            (pi, gi), dd = self.strtree.query_nearest(pts, return_distance=True)
-            first = np.r_[True, pi[1:] != pi[:-1]]
-            qi, gi, dd = pi[first], gi[first], dd[first]
-            pi = todo[qi]
-            pos[pi] = gi
-            along[pi] = shapely.line_locate_point(self.geoms[gi], pts[qi])
-            dist[pi] = dd
-            on[pi] = shapely.get_coordinates(
-                shapely.line_interpolate_point(self.geoms[gi], along[pi])
-            )
-        return pos, along, dist, on
+        for level, (tree, sample_piece, half) in enumerate(self.levels):
+            k = K_NEAREST
+            last = level == len(self.levels) - 1
+            while len(todo) and len(sample_piece):
+                k = min(k, len(sample_piece))
+                d_k, s = tree.query(xy[todo], k=k)
+                d_k = d_k.reshape(len(todo), k)
+                cand = sample_piece[s.reshape(len(todo), k)]
+                d, tc = self._distance(xy[todo], cand)
+                best = np.argmin(d, axis=1)
+                rows = np.arange(len(todo))
+                bd = d[rows, best]
+                better = bd < dist[todo]
+                won = todo[better]
+                dist[won] = bd[better]
+                piece[won] = cand[rows, best][better]
+                t[won] = tc[rows, best][better]
+                proven = (k == len(sample_piece)) | (dist[todo] + half <= d_k[:, -1])
+                todo = todo[~proven]
+                if not last:
+                    break
+                k *= GROWTH
+        found = piece >= 0
+        p = np.maximum(piece, 0)
+        on = np.where(found[:, None], self.a[p] + t[:, None] * self.ab[p], np.nan)
+        along = np.where(found, self.offset[p] + t * self.plen[p], np.nan)
+        pos = np.where(found, self.piece_geom[p], -1)
+        return pos, along, np.where(found, dist, np.nan), on
+
+    def _distance(
+        self, xy: np.ndarray, cand: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Distance from each point to its candidate pieces (``(n, k)``),
+        and the foot's share along each piece."""
+        px = xy[:, :1] - self.a[cand, 0]
+        py = xy[:, 1:] - self.a[cand, 1]
+        dx, dy = self.ab[cand, 0], self.ab[cand, 1]
+        t = px * dx
+        t += py * dy
+        t *= self.inv_len2[cand]
+        np.clip(t, 0.0, 1.0, out=t)
+        px -= t * dx
+        py -= t * dy
+        return np.hypot(px, py), t

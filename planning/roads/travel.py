@@ -11,6 +11,7 @@ road layer, so reopening a project does not recompute.
 from __future__ import annotations
 
 import hashlib
+import json
 from collections import OrderedDict
 from typing import Protocol
 
@@ -42,11 +43,13 @@ def road_digest(roads: gpd.GeoDataFrame, policy: RoadPolicy) -> str:
 
     Geometry (WKB), the attribute columns and the policy all enter, so an
     edit in QGIS or a changed speed table invalidates cached matrices; the
-    number of standby cars moves no road and stays out.
+    number of standby cars moves no road and stays out; the same layer and
+    policy give the same digest in every process.
     """
     h = hashlib.sha256()
     fields = {k: v for k, v in vars(policy).items() if k != "standby_cars"}
-    h.update(repr(sorted(fields.items(), key=lambda kv: kv[0])).encode())
+    # sets sorted: their repr's order changes from one process to the next
+    h.update(json.dumps(fields, sort_keys=True, default=sorted).encode())
     for wkb in shapely.to_wkb(roads.geometry.to_numpy()):
         h.update(wkb or b"")
     cols = sorted(c for c in roads.columns if c != roads.geometry.name)
@@ -93,7 +96,7 @@ class RoadTravel:
         self._keep = keep
 
     def _key(self, a: np.ndarray, b: np.ndarray, metres: bool) -> str:
-        h = hashlib.sha256(f"{self.digest}|{int(metres)}".encode())
+        h = hashlib.sha256(f"{self.digest}|{self.graph.crs}|{int(metres)}".encode())
         h.update(np.ascontiguousarray(a, dtype=float).tobytes())
         h.update(b"|")
         h.update(np.ascontiguousarray(b, dtype=float).tobytes())
@@ -106,17 +109,14 @@ class RoadTravel:
         zoning and reach need.
         """
         key = self._key(a, b, metres)
-        if not metres:
-            full = self._key(a, b, True)
-            if full in self._recent:
-                return self._recent[full]
-        if key in self._recent:
-            self._recent.move_to_end(key)
-            return self._recent[key]
-        stored = self.cache.get(key) if self.cache is not None else None
-        if stored is not None:
-            result = RoadMatrix(*stored)
-        else:
+        # a matrix with metres answers a question for minutes only too
+        keys = [key] if metres else [self._key(a, b, True), key]
+        for k in keys:
+            if k in self._recent:
+                self._recent.move_to_end(k)
+                return self._recent[k]
+        result = self._stored(keys)
+        if result is None:
             result = self.graph.matrix(a, b, metres=metres)
             if self.cache is not None:
                 self.cache.put(key, result.minutes, result.metres, result.code)
@@ -124,6 +124,16 @@ class RoadTravel:
         if len(self._recent) > self._keep:
             self._recent.popitem(last=False)
         return result
+
+    def _stored(self, keys: list[str]) -> RoadMatrix | None:
+        """The first of ``keys`` the persistent cache holds, if any."""
+        if self.cache is None:
+            return None
+        for k in keys:
+            stored = self.cache.get(k)
+            if stored is not None:
+                return RoadMatrix(*stored)
+        return None
 
     def km(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         """Road km of the quickest way, ``inf`` where there is none."""
