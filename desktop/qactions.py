@@ -9,6 +9,7 @@ keeps the behaviour; this module only says where each command appears.
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Qt, Slot
@@ -28,8 +29,14 @@ class WindowActions(QObject):
     def __init__(self, window: MainWindow) -> None:
         super().__init__(window)
         self.window = window
-        self._can_undo = self._can_redo = False
-        self._undo_text = self._redo_text = ""
+        # what the undo stack last said: it may be gone when the window
+        # closes, and must not be read then
+        self._stack_state: dict[str, bool | str] = {
+            "can_undo": False,
+            "can_redo": False,
+            "undo_text": "",
+            "redo_text": "",
+        }
         self._build_actions()
         self._build_menus()
         self._build_toolbar()
@@ -59,12 +66,13 @@ class WindowActions(QObject):
         self.act_undo = self._action(stack.undo, K.Undo)
         self.act_redo = self._action(stack.redo)
         self.act_redo.setShortcuts([QKeySequence("Ctrl+Y"), QKeySequence(K.Redo)])
-        stack.canUndoChanged.connect(self._can_undo_changed)
-        stack.canRedoChanged.connect(self._can_redo_changed)
-        # the texts come with the signals: the stack may be gone when the
-        # window closes, and must not be read then
-        stack.undoTextChanged.connect(self._undo_text_changed)
-        stack.redoTextChanged.connect(self._redo_text_changed)
+        for signal, key in (
+            (stack.canUndoChanged, "can_undo"),
+            (stack.canRedoChanged, "can_redo"),
+            (stack.undoTextChanged, "undo_text"),
+            (stack.redoTextChanged, "redo_text"),
+        ):
+            signal.connect(partial(self._stack_changed, key))
         self.act_undo.setEnabled(False)
         self.act_redo.setEnabled(False)
         self.act_assign = self._action(window.assign_dialog, "Ctrl+Shift+A")
@@ -248,34 +256,21 @@ class WindowActions(QObject):
         for code, act in self.act_lang.items():
             act.setChecked(code == lang)
 
-    @Slot(str)
-    def _undo_text_changed(self, text: str) -> None:
-        self._undo_text = text
-        self._update_undo_texts()
-
-    @Slot(str)
-    def _redo_text_changed(self, text: str) -> None:
-        self._redo_text = text
-        self._update_undo_texts()
+    def _stack_changed(self, key: str, value: bool | str) -> None:
+        self._stack_state[key] = value
+        if isinstance(value, bool):
+            self.update_enabled()
+        else:
+            self._update_undo_texts()
 
     def _update_undo_texts(self) -> None:
-        undo, redo = self._undo_text, self._redo_text
+        undo, redo = self._stack_state["undo_text"], self._stack_state["redo_text"]
         self.act_undo.setText(
             self.tr("&Undo {0}").format(undo) if undo else self.tr("&Undo")
         )
         self.act_redo.setText(
             self.tr("&Redo {0}").format(redo) if redo else self.tr("&Redo")
         )
-
-    @Slot(bool)
-    def _can_undo_changed(self, can: bool) -> None:
-        self._can_undo = can
-        self.update_enabled()
-
-    @Slot(bool)
-    def _can_redo_changed(self, can: bool) -> None:
-        self._can_redo = can
-        self.update_enabled()
 
     @Slot()
     def update_enabled(self) -> None:
@@ -308,8 +303,8 @@ class WindowActions(QObject):
             self.act_replan,
         ):
             act.setEnabled(has_plan and not busy)
-        self.act_undo.setEnabled(self._can_undo and not busy)
-        self.act_redo.setEnabled(self._can_redo and not busy)
+        self.act_undo.setEnabled(bool(self._stack_state["can_undo"]) and not busy)
+        self.act_redo.setEnabled(bool(self._stack_state["can_redo"]) and not busy)
         self.act_save.setEnabled(has_plan and not busy)
         self.act_save_as.setEnabled(has_plan and not busy)
         self.db.act_save.setEnabled(has_plan and not busy)
