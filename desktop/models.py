@@ -41,7 +41,34 @@ class Column:
     decimals: int | None = None
 
 
-class FrameModel(QAbstractTableModel):
+class FlatTableModel(QAbstractTableModel):
+    """A table with nothing below its rows: only the root has children."""
+
+    def shape(self) -> tuple[int, int]:
+        """Number of rows and columns."""
+        raise NotImplementedError
+
+    def rowCount(self, parent: ANY_INDEX = QModelIndex()) -> int:  # noqa: B008
+        # called ~20 times per row by proxies and views: no pandas in shape()
+        return 0 if parent.isValid() else self.shape()[0]
+
+    def columnCount(self, parent: ANY_INDEX = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else self.shape()[1]
+
+    def headerData(
+        self,
+        section: int,
+        orientation: Qt.Orientation,
+        role: int = Qt.ItemDataRole.DisplayRole,
+    ) -> object:
+        return self.header(section, orientation == Qt.Orientation.Horizontal, role)
+
+    def header(self, section: int, horizontal: bool, role: int) -> object:
+        """What row or column ``section``'s header shows in ``role``."""
+        return None
+
+
+class FrameModel(FlatTableModel):
     """Read-only table over a DataFrame; sorting happens in a proxy."""
 
     columns: tuple[Column, ...] = ()
@@ -90,26 +117,15 @@ class FrameModel(QAbstractTableModel):
             keys[column] = rank
         return keys[column]
 
-    def rowCount(self, parent: ANY_INDEX = QModelIndex()) -> int:  # noqa: B008
-        # called ~20 times per row by proxies and views: no pandas here
-        return 0 if parent.isValid() else len(self._texts)
+    def shape(self) -> tuple[int, int]:
+        return len(self._texts), len(self.columns)
 
-    def columnCount(self, parent: ANY_INDEX = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.columns)
-
-    def headerData(
-        self,
-        section: int,
-        orientation: Qt.Orientation,
-        role: int = Qt.ItemDataRole.DisplayRole,
-    ) -> object:
+    def header(self, section: int, horizontal: bool, role: int) -> object:
         if role != Qt.ItemDataRole.DisplayRole:
             return None
-        if orientation == Qt.Orientation.Horizontal and section < len(self.headers):
-            return self.headers[section]
-        if orientation == Qt.Orientation.Vertical:
+        if not horizontal:
             return section + 1
-        return None
+        return self.headers[section] if section < len(self.headers) else None
 
     def value(self, row: int, key: str) -> object:
         """Raw value of one cell (``None`` for missing)."""
@@ -379,7 +395,7 @@ VISIT_MIME = "application/x-patrol-planner-visit"
 """Drag payload: one visit id (UTF-8)."""
 
 
-class DayGridModel(QAbstractTableModel):
+class DayGridModel(FlatTableModel):
     """Rows (id, label) by workdays: the calendar and the roster share this
     shape. Headers show the label and ``MM-DD``; tooltips the id and date."""
 
@@ -388,19 +404,10 @@ class DayGridModel(QAbstractTableModel):
         self.rows: list[tuple[str, str]] = []
         self.days: list[str] = []
 
-    def rowCount(self, parent: ANY_INDEX = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.rows)
+    def shape(self) -> tuple[int, int]:
+        return len(self.rows), len(self.days)
 
-    def columnCount(self, parent: ANY_INDEX = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.days)
-
-    def headerData(
-        self,
-        section: int,
-        orientation: Qt.Orientation,
-        role: int = Qt.ItemDataRole.DisplayRole,
-    ) -> object:
-        horizontal = orientation == Qt.Orientation.Horizontal
+    def header(self, section: int, horizontal: bool, role: int) -> object:
         if horizontal and not section < len(self.days):
             return None
         if not horizontal and not section < len(self.rows):
