@@ -479,6 +479,11 @@ def _p(text: Any, style: ParagraphStyle, markup: str = "") -> Paragraph:
     return Paragraph(body, style)
 
 
+def _head_row(st: _Styles, *titles: str) -> list[Paragraph]:
+    """A table's header row: the titles in bold."""
+    return [_p(t, st.head, "b") for t in titles]
+
+
 # --------------------------------------------------------------------------- #
 # one section
 # --------------------------------------------------------------------------- #
@@ -528,9 +533,9 @@ def _items_cell(stop: pd.Series, plan: Plan, box: str, st: _Styles) -> Paragraph
 
 def _stop_table(td: TeamDay, plan: Plan, font: CJKFont, st: _Styles) -> LongTable:
     box = tick_box(font)
-    head = [
-        _p(h, st.head, "b")
-        for h in (
+    rows: list[list[Any]] = [
+        _head_row(
+            st,
             "序号",
             "到达 / 检查",
             "企业 · 地址 · 电话",
@@ -539,7 +544,6 @@ def _stop_table(td: TeamDay, plan: Plan, font: CJKFont, st: _Styles) -> LongTabl
             "企业负责人签字",
         )
     ]
-    rows: list[list[Any]] = [head]
     for _, s in td.stops.iterrows():
         when = escape(_text(s["eta"]))
         if _text(s.get("start")) and _text(s.get("end")):
@@ -700,9 +704,7 @@ def _unscheduled(plan: Plan, squad_id: str, st: _Styles) -> list[Flowable]:
     if not len(un):
         return []
     ent = plan.scenario.enterprises.set_index("enterprise_id")
-    rows: list[list[Any]] = [
-        [_p(h, st.head, "b") for h in ("企业编号", "企业名称", "原因")]
-    ]
+    rows: list[list[Any]] = [_head_row(st, "企业编号", "企业名称", "原因")]
     for r in un.itertuples():
         eid = str(r.enterprise_id)
         name = ent["name"].get(eid, "") if "name" in ent else ""
@@ -800,19 +802,11 @@ def _patrol_info(
 
 def _patrol_table(loops: list[PatrolLoop], font: CJKFont, st: _Styles) -> LongTable:
     box = tick_box(font)
-    head = [
-        _p(h, st.head, "b")
-        for h in (
-            "时段",
-            "序号",
-            "网格",
-            "主要事件类型",
-            "预计事件",
-            "分钟",
-            "巡查情况",
+    rows: list[list[Any]] = [
+        _head_row(
+            st, "时段", "序号", "网格", "主要事件类型", "预计事件", "分钟", "巡查情况"
         )
     ]
-    rows: list[list[Any]] = [head]
     style: list[tuple] = _grid_style(2)
     check = Paragraph(
         "  ".join(f"{_box(box)} {w}" for w in ("已巡查", "发现问题")), st.cell
