@@ -18,6 +18,7 @@ from PySide6.QtWidgets import QMenu, QToolBar
 
 from desktop.basemap import install_basemap_menu
 from desktop.db_dialog import install_db_actions
+from desktop.texts import set_texts, set_tooltips
 
 if TYPE_CHECKING:
     from desktop.main_window import MainWindow
@@ -202,54 +203,64 @@ class WindowActions(QObject):
 
     def retranslate(self) -> None:
         """Set the texts of every menu, action and the toolbar."""
-        self.menu_file.setTitle(self.tr("&File"))
-        self.act_new_sample.setText(self.tr("&New sample project"))
-        self.act_open.setText(self.tr("&Open…"))
-        self.menu_recent.setTitle(self.tr("Recent projects"))
-        self.act_save.setText(self.tr("&Save"))
-        self.act_save_as.setText(self.tr("Save &as…"))
-        self.act_import.setText(self.tr("&Import layer…"))
-        self.act_import.setToolTip(
-            self.tr("Import cells, towns, squads, enterprises or hotspots (Ctrl+I)")
+        set_texts(
+            (self.menu_file, self.tr("&File")),
+            (self.act_new_sample, self.tr("&New sample project")),
+            (self.act_open, self.tr("&Open…")),
+            (self.menu_recent, self.tr("Recent projects")),
+            (self.act_save, self.tr("&Save")),
+            (self.act_save_as, self.tr("Save &as…")),
+            (self.act_import, self.tr("&Import layer…")),
+            (self.act_import_results, self.tr("Import inspection &results…")),
+            (self.act_export, self.tr("&Export…")),
+            (self.db.act_open, self.tr("Open from &database…")),
+            (self.db.act_save, self.tr("Save to data&base…")),
+            (self.act_quit, self.tr("E&xit")),
+            (self.menu_edit, self.tr("&Edit")),
+            (self.act_assign, self.tr("&Assign selected cells…")),
+            (self.act_lock, self.tr("&Lock selected cells")),
+            (self.act_unlock, self.tr("&Unlock selected cells")),
+            (self.act_rebalance, self.tr("&Re-balance around my edits")),
+            (self.act_clear_selection, self.tr("Clear cell selection")),
+            (self.act_move_visit, self.tr("&Move visit to day…")),
+            (self.menu_plan, self.tr("&Plan")),
+            (self.act_run_settings, self.tr("Run se&ttings…")),
+            (self.act_run_zoning, self.tr("Run &zoning")),
+            (self.act_run_scheduling, self.tr("Run &scheduling")),
+            (self.act_run_all, self.tr("&Plan all")),
+            (self.act_rebalance_today, self.tr("Fewest-changes &rebalance")),
+            (self.act_compare, self.tr("C&ompare plans…")),
+            (self.act_replan, self.tr("Re-plan from a &day…")),
+            (self.act_cancel, self.tr("&Cancel run")),
+            (self.menu_view, self.tr("&View")),
+            (self.menu_language, self.tr("&Language")),
+            (self.menu_help, self.tr("&Help")),
+            (self.act_about, self.tr("&About")),
         )
-        self.act_import_results.setText(self.tr("Import inspection &results…"))
-        self.act_import_results.setToolTip(
-            self.tr("The filled schedule.xlsx or a results CSV from the field")
+        set_tooltips(
+            (
+                self.act_import,
+                self.tr(
+                    "Import cells, towns, squads, enterprises or hotspots (Ctrl+I)"
+                ),
+            ),
+            (
+                self.act_import_results,
+                self.tr("The filled schedule.xlsx or a results CSV from the field"),
+            ),
+            (
+                self.act_export,
+                self.tr("Maps, work orders, schedule, KML/GPX for the field teams"),
+            ),
+            (
+                self.act_rebalance_today,
+                self.tr(
+                    "Bring today's zones within the tolerance moving as little "
+                    "workload as possible"
+                ),
+            ),
         )
-        self.act_export.setText(self.tr("&Export…"))
-        self.act_export.setToolTip(
-            self.tr("Maps, work orders, schedule, KML/GPX for the field teams")
-        )
-        self.db.act_open.setText(self.tr("Open from &database…"))
-        self.db.act_save.setText(self.tr("Save to data&base…"))
-        self.act_quit.setText(self.tr("E&xit"))
-        self.menu_edit.setTitle(self.tr("&Edit"))
         self._update_undo_texts()
-        self.act_assign.setText(self.tr("&Assign selected cells…"))
-        self.act_lock.setText(self.tr("&Lock selected cells"))
-        self.act_unlock.setText(self.tr("&Unlock selected cells"))
-        self.act_rebalance.setText(self.tr("&Re-balance around my edits"))
-        self.act_clear_selection.setText(self.tr("Clear cell selection"))
-        self.act_move_visit.setText(self.tr("&Move visit to day…"))
-        self.menu_plan.setTitle(self.tr("&Plan"))
-        self.act_run_settings.setText(self.tr("Run se&ttings…"))
-        self.act_run_zoning.setText(self.tr("Run &zoning"))
-        self.act_run_scheduling.setText(self.tr("Run &scheduling"))
-        self.act_run_all.setText(self.tr("&Plan all"))
-        self.act_rebalance_today.setText(self.tr("Fewest-changes &rebalance"))
-        self.act_rebalance_today.setToolTip(
-            self.tr(
-                "Bring today's zones within the tolerance moving as little "
-                "workload as possible"
-            )
-        )
-        self.act_compare.setText(self.tr("C&ompare plans…"))
-        self.act_replan.setText(self.tr("Re-plan from a &day…"))
-        self.act_cancel.setText(self.tr("&Cancel run"))
-        self.menu_view.setTitle(self.tr("&View"))
-        self.menu_language.setTitle(self.tr("&Language"))
-        self.menu_help.setTitle(self.tr("&Help"))
-        self.act_about.setText(self.tr("&About"))
         self.toolbar.setWindowTitle(self.tr("Toolbar"))
 
     def check_language(self, lang: str) -> None:

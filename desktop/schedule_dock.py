@@ -34,6 +34,7 @@ from desktop.models import (
 )
 from desktop.roster_panel import RosterPanel
 from desktop.schedule_edit import MoveProposal, propose_move
+from desktop.texts import set_texts
 from planning.plan import Plan
 
 if TYPE_CHECKING:
@@ -162,12 +163,15 @@ class SchedulePanel(QWidget):
             view.resizeColumnsToContents()
 
     def retranslate(self) -> None:
-        self.squad_filter_label.setText(self.tr("Squad:"))
-        self.all_days_button.setText(self.tr("All days"))
-        self.calendar_label.setText(
-            self.tr("Visits per squad and day (click a day to list its stops)")
+        set_texts(
+            (self.squad_filter_label, self.tr("Squad:")),
+            (self.all_days_button, self.tr("All days")),
+            (
+                self.calendar_label,
+                self.tr("Visits per squad and day (click a day to list its stops)"),
+            ),
+            (self.stale_button, self.tr("Run scheduling")),
         )
-        self.stale_button.setText(self.tr("Run scheduling"))
         self.visits_model.set_headers(
             [
                 self.tr("Day"),

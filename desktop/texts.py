@@ -1,0 +1,30 @@
+"""A widget's ``retranslate`` as tables of its texts.
+
+Written out as ``setText``/``setToolTip`` calls, a retranslate hid which
+widget says what behind the calls; as rows of (widget, text) it reads like
+the catalogue it is. The strings stay ``self.tr("…")`` literals where the
+rows are written, so ``pyside6-lupdate`` still files them under the
+widget's class.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtGui import QAction
+from PySide6.QtWidgets import QAbstractButton, QLabel, QMenu, QWidget
+
+Labelled = QAction | QAbstractButton | QLabel | QMenu
+
+
+def set_texts(*rows: tuple[Labelled, str]) -> None:
+    """Give each widget its text (a menu its title)."""
+    for widget, text in rows:
+        if isinstance(widget, QMenu):
+            widget.setTitle(text)
+        else:
+            widget.setText(text)
+
+
+def set_tooltips(*rows: tuple[QAction | QWidget, str]) -> None:
+    """Give each action or widget its tooltip."""
+    for widget, tooltip in rows:
+        widget.setToolTip(tooltip)
