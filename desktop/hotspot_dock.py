@@ -34,6 +34,7 @@ from PySide6.QtWidgets import (
 from desktop.hotspot_models import TopCellsModel
 from desktop.layouts import column, row, splitter
 from desktop.models import FrameModel, RisingModel, SquadFilterProxy
+from desktop.texts import set_texts, set_tooltips
 from planning.hotspots import (
     ALL_TYPES,
     COUNTY,
@@ -122,7 +123,6 @@ class HotspotPanel(QWidget):
         return view
 
     def retranslate(self) -> None:
-        self.zone_label.setText(self.tr("Zone:"))
         self.chart.setTitle(self.tr("Events per week by type (高发易发问题趋势图)"))
         self.rising_model.set_headers(
             [
@@ -145,14 +145,20 @@ class HotspotPanel(QWidget):
             ]
         )
         self.tabs.setTabText(0, self.tr("Rising cells"))
-        self.top_n_label.setText(self.tr("Top N:"))
-        self.top_n.setToolTip(self.tr("Cells listed per zone"))
-        self.top_view.setToolTip(
-            self.tr(
-                "Expected / week: the cell's hotspot intensity, expected "
-                "severity-weighted events per week. Double-click a row to "
-                "select the cell on the map."
-            )
+        set_texts(
+            (self.zone_label, self.tr("Zone:")),
+            (self.top_n_label, self.tr("Top N:")),
+        )
+        set_tooltips(
+            (self.top_n, self.tr("Cells listed per zone")),
+            (
+                self.top_view,
+                self.tr(
+                    "Expected / week: the cell's hotspot intensity, expected "
+                    "severity-weighted events per week. Double-click a row to "
+                    "select the cell on the map."
+                ),
+            ),
         )
         self._fill_zones()
         self._update_rising_label()
