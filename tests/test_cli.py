@@ -45,15 +45,23 @@ def test_help_lists_every_command():
         assert command in proc.stdout
 
 
-def test_zone_writes_cells_with_squad_and_zones(small):
+@pytest.fixture(scope="module")
+def zoned(small) -> tuple[subprocess.CompletedProcess, Path]:
+    """``zone`` run once on the small scenario's layers: the finished process
+    and the file it wrote (checked here, scheduled by :func:`planned`)."""
     folder, _, cells, squads = small
     out = folder / "zoned.gpkg"
     proc = run("zone", str(cells), str(squads), "--out", str(out), "--time-limit", "10")
+    return proc, out
+
+
+def test_zone_writes_cells_with_squad_and_zones(zoned):
+    proc, out = zoned
     assert proc.returncode == 0, proc.stderr
     assert "contiguous y" in proc.stdout
-    zoned = pyogrio.read_dataframe(out, layer="cells")
+    cells = pyogrio.read_dataframe(out, layer="cells")
     zones = pyogrio.read_dataframe(out, layer="zones")
-    assert zoned["squad_id"].notna().all()
+    assert cells["squad_id"].notna().all()
     assert len(zones) == 7 and (zones["deviation_pct"].abs() <= 5.0 + 1e-6).all()
 
 
@@ -87,18 +95,13 @@ def test_zone_names_the_missing_column(small):
 
 
 @pytest.fixture(scope="module")
-def planned(small):
+def planned(small, zoned):
     """zone -> schedule through the CLI; returns the plan file."""
-    folder, scenario_path, cells, squads = small
-    zoned = folder / "zoned2.gpkg"
-    assert (
-        run(
-            "zone", str(cells), str(squads), "--out", str(zoned), "--time-limit", "5"
-        ).returncode
-        == 0
-    )
+    folder, scenario_path, _, _ = small
+    proc, zoned_path = zoned
+    assert proc.returncode == 0, proc.stderr
     scenario, _ = load_project(scenario_path)
-    assignment = pyogrio.read_dataframe(zoned, layer="cells").set_index("cell_id")
+    assignment = pyogrio.read_dataframe(zoned_path, layer="cells").set_index("cell_id")
     scenario.cells["squad_id"] = scenario.cells["cell_id"].map(assignment["squad_id"])
     zoned_scenario = save_project(folder / "zoned_scenario.gpkg", scenario)
     plan_path = folder / "plan.gpkg"

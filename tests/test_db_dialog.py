@@ -8,22 +8,11 @@ from PySide6.QtWidgets import QApplication, QMainWindow, QMessageBox
 
 from desktop.db_dialog import install_db_actions
 from desktop.document import PlanDocument
-from planning.plan import run_plan
-from planning.sample import build_sample
 from planning.store import PlanStore
 from planning.store.store import default_user
-from tests import pgfixture
 from tests.helpers.window import answer_db_dialog, fast_settings
 
-pg_cluster = pgfixture.pg_cluster
-pg_url = pgfixture.pg_url
-
 FAST = fast_settings(zoning_seconds=2.0, schedule_seconds=2.0)
-
-
-@pytest.fixture(scope="module")
-def small_plan():
-    return run_plan(build_sample(cell_m=2500.0, n_enterprises=60, n_events=60), FAST)
 
 
 @pytest.fixture
@@ -56,11 +45,11 @@ def _press_on_message_box(button_text: str, seen: list) -> None:
 
 
 def test_open_edit_and_a_conflicting_save_offer_reload(
-    window, pg_url, small_plan, tmp_path, monkeypatch
+    window, pg_url, store_plan, tmp_path, monkeypatch
 ):
     monkeypatch.setenv("PGPASSWORD", "s3cret-never-stored")
     win, menu, doc, settings = window
-    PlanStore(pg_url, user="alice").save_plan("常山县", small_plan.scenario, small_plan)
+    PlanStore(pg_url, user="alice").save_plan("常山县", store_plan.scenario, store_plan)
     actions = install_db_actions(win, doc, settings)
     texts = [a.text() for a in menu.actions() if not a.isSeparator()]
     assert texts == ["打开…", "保存", "从数据库打开…", "保存到数据库…", "退出"]
@@ -69,7 +58,7 @@ def test_open_edit_and_a_conflicting_save_offer_reload(
     answer_db_dialog(pg_url, "常山县", listed)
     actions.act_open.trigger()
     assert listed == [["常山县"]]
-    assert len(doc.plan.visits) == len(small_plan.visits)
+    assert len(doc.plan.visits) == len(store_plan.visits)
     settings.sync()
     stored = (tmp_path / "planner.ini").read_text()
     assert "127.0.0.1" in stored and "常山县" in stored
@@ -86,22 +75,22 @@ def test_open_edit_and_a_conflicting_save_offer_reload(
     assert actions.save_to_db() is False
     assert "bob" in shown[0] and "常山县" in shown[0]
     # reloaded: bob's version is in the window and saving goes on from it
-    assert len(doc.plan.visits) == len(small_plan.visits) - 1
+    assert len(doc.plan.visits) == len(store_plan.visits) - 1
     assert actions.save_to_db() is True
     revisions = bob.revisions("常山县")
     assert [r.saved_by for r in revisions] == ["alice", "bob", default_user()]
     assert revisions[2].based_on == 2
 
 
-def test_save_as_new_project_from_the_window(window, pg_url, small_plan):
+def test_save_as_new_project_from_the_window(window, pg_url, store_plan):
     win, menu, doc, settings = window
     actions = install_db_actions(win, doc, settings)
-    doc.set_plan(small_plan.copy(), None, saved=False)
+    doc.set_plan(store_plan.copy(), None, saved=False)
     answer_db_dialog(pg_url, "新项目", [])
     actions.act_save.trigger()
     info = PlanStore(pg_url).projects()
     assert [(p.name, p.revision) for p in info] == [("新项目", 1)]
-    assert info[0].layers["visits"] == len(small_plan.visits)
+    assert info[0].layers["visits"] == len(store_plan.visits)
     assert not doc.modified
 
 

@@ -23,22 +23,20 @@ from planning.sample import build_sample
 from planning.scheduling import ScheduleSettings
 from planning.zoning import ZoningSettings
 from tests.helpers.island_scenario import island_scenario
+from tests.helpers.plans import WINDOW_SETTINGS
 from tests.helpers.window import drop_file
 
-FAST = PlanSettings(
-    zoning=ZoningSettings(time_limit=3.0),
-    scheduling=ScheduleSettings(time_limit=3.0, route_time_limit=0.1),
-)
+FAST = WINDOW_SETTINGS
 SLOW = PlanSettings(
     zoning=ZoningSettings(time_limit=120.0),
     scheduling=ScheduleSettings(time_limit=120.0),
 )
 
 
-@pytest.fixture(scope="module")
-def small_plan() -> Plan:
-    scenario = build_sample(n_enterprises=300, n_events=300)
-    return run_plan(scenario, FAST)
+@pytest.fixture
+def small_plan(window_plan: Plan) -> Plan:
+    """The session's planned 300-firm county (tests/conftest.py), read-only."""
+    return window_plan
 
 
 def fresh(plan: Plan) -> Plan:

@@ -25,11 +25,9 @@ import planning.zoning
 from desktop import main_window as main_window_module
 from desktop.explain import ZoningNotes, is_reason, translate, translate_all
 from desktop.main_window import MainWindow
-from planning.plan import Plan, PlanSettings, run_plan
 from planning.progress import CancelToken
-from planning.sample import build_sample
-from planning.scheduling import ScheduleSettings
 from planning.zoning import ZoningResult, ZoningSettings, rezone, zone
+from tests.helpers.plans import WINDOW_SETTINGS
 from tests.helpers.window import open_window
 from tests.helpers.zoning_grids import (
     POLICY,
@@ -370,24 +368,14 @@ def test_cancelled_zoning_says_nothing_untranslated():
 
 # ------------------------------------------------ the window
 
-PLAN_FAST = PlanSettings(
-    zoning=ZoningSettings(time_limit=3.0),
-    scheduling=ScheduleSettings(time_limit=3.0, route_time_limit=0.1),
-)
-
-
-@pytest.fixture(scope="module")
-def small_plan() -> Plan:
-    return run_plan(build_sample(n_enterprises=300, n_events=300), PLAN_FAST)
-
 
 @pytest.fixture
-def window(qtbot, tmp_path, qapp, small_plan) -> Iterator[MainWindow]:
+def window(qtbot, tmp_path, qapp, window_plan) -> Iterator[MainWindow]:
     QSettings.setDefaultFormat(QSettings.Format.IniFormat)
     QSettings.setPath(
         QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(tmp_path / "cfg")
     )
-    with open_window(tmp_path, PLAN_FAST, small_plan, size=(1500, 900)) as win:
+    with open_window(tmp_path, WINDOW_SETTINGS, window_plan, size=(1500, 900)) as win:
         yield win
 
 

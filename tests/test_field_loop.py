@@ -2,7 +2,9 @@
 
 import csv
 import hashlib
+import shutil
 from datetime import date
+from pathlib import Path
 
 import pandas as pd
 import pyogrio
@@ -31,9 +33,17 @@ def plan():
     return run_plan(scenario, settings)
 
 
+@pytest.fixture(scope="module")
+def saved(plan, tmp_path_factory) -> Path:
+    """The plan written once as a project file."""
+    folder = tmp_path_factory.mktemp("field")
+    return save_project(folder / "p.gpkg", plan.scenario, plan)
+
+
 @pytest.fixture()
-def project(plan, tmp_path):
-    return save_project(tmp_path / "p.gpkg", plan.scenario, plan)
+def project(saved, tmp_path) -> Path:
+    """A copy of the saved project for the test to record results into."""
+    return Path(shutil.copyfile(saved, tmp_path / "p.gpkg"))
 
 
 def _digest(path) -> str:

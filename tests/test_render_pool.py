@@ -9,19 +9,13 @@ import pytest
 
 from desktop.render_pool import _pack, _unpack, render_page
 from maps.render import render_plan_map
-from planning.plan import Plan, PlanSettings, run_plan
-from planning.sample import build_sample
-from planning.scheduling import ScheduleSettings
-from planning.zoning import ZoningSettings
+from planning.plan import Plan
 
 
-@pytest.fixture(scope="module")
-def plan() -> Plan:
-    settings = PlanSettings(
-        zoning=ZoningSettings(time_limit=5.0),
-        scheduling=ScheduleSettings(time_limit=8.0, route_time_limit=0.1),
-    )
-    return run_plan(build_sample(n_enterprises=200, n_events=200), settings)
+@pytest.fixture
+def plan(window_plan: Plan) -> Plan:
+    """The session's planned sample county, patrols and all (tests/conftest.py)."""
+    return window_plan
 
 
 def test_packed_plan_round_trips_every_table(plan):

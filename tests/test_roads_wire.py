@@ -272,10 +272,10 @@ def test_work_orders_say_the_route_follows_the_roads(road_plan, tmp_path):
     assert "直线估算" not in flat
 
 
-def test_without_roads_the_straight_line_estimate_stays_and_says_so():
-    sc = build_sample(cell_m=1000.0, n_enterprises=150, n_events=150)
-    assert isinstance(scenario_travel(sc), TravelModel)
-    plan = run_plan(sc, FAST)
+def test_without_roads_the_straight_line_estimate_stays_and_says_so(store_plan):
+    plan = store_plan  # a sample county planned without roads (conftest.py)
+    assert plan.scenario.roads is None
+    assert isinstance(scenario_travel(plan.scenario), TravelModel)
     lines = plan.summary().lines()
     assert any("直线估算 straight-line estimate" in line for line in lines)
     assert plan.reach is None and plan.standby is None

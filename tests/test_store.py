@@ -19,32 +19,22 @@ import pytest
 
 from main import main
 from planning.io.project import load_project, project_layers, save_project
-from planning.plan import PlanSettings, run_plan
 from planning.sample import build_sample
-from planning.scheduling import ScheduleSettings
 from planning.store import (
     PlanStore,
     ProjectExistsError,
     StaleSaveError,
     StoreError,
 )
-from planning.zoning import ZoningSettings
-from tests import pgfixture
+from tests.helpers.plans import STORE_SETTINGS as FAST
 
-# the throwaway server (tests/pgfixture.py); fixtures by assignment
-pg_cluster = pgfixture.pg_cluster
-pg_url = pgfixture.pg_url
-
-FAST = PlanSettings(
-    zoning=ZoningSettings(time_limit=2.0, workers=1),
-    scheduling=ScheduleSettings(time_limit=2.0, route_time_limit=0.05, workers=1),
-)
+# the throwaway server (pg_url) comes from tests/conftest.py
 
 
-@pytest.fixture(scope="module")
-def small_plan():
-    scenario = build_sample(cell_m=2500.0, n_enterprises=60, n_events=60)
-    return run_plan(scenario, FAST)
+@pytest.fixture
+def small_plan(store_plan):
+    """The session's small planned county (tests/conftest.py), read-only."""
+    return store_plan
 
 
 def _psql(url: str, statement: str) -> None:

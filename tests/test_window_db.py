@@ -4,21 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from planning.plan import run_plan
-from planning.sample import build_sample
 from planning.store import PlanStore
-from tests import pgfixture
 from tests.helpers.window import answer_db_dialog, fast_settings, open_window
 
-pg_cluster = pgfixture.pg_cluster
-pg_url = pgfixture.pg_url
-
 FAST = fast_settings(zoning_seconds=2.0, schedule_seconds=2.0)
-
-
-@pytest.fixture(scope="module")
-def small_plan():
-    return run_plan(build_sample(cell_m=2500.0, n_enterprises=60, n_events=60), FAST)
 
 
 @pytest.fixture
@@ -40,21 +29,21 @@ def test_file_menu_offers_the_database_after_save_as(window):
 
 
 def test_save_to_and_open_from_the_database_through_the_menu(
-    window, pg_url, small_plan
+    window, pg_url, store_plan
 ):
-    window.document.set_plan(small_plan.copy(), None, saved=False)
+    window.document.set_plan(store_plan.copy(), None, saved=False)
     db = window.qactions.db
     assert db.act_save.isEnabled()
     answer_db_dialog(pg_url, "常山县")
     db.act_save.trigger()
     info = PlanStore(pg_url).projects()
     assert [(p.name, p.revision) for p in info] == [("常山县", 1)]
-    assert info[0].layers["visits"] == len(small_plan.visits)
+    assert info[0].layers["visits"] == len(store_plan.visits)
     assert not window.document.modified
 
     window.document.set_plan(None, None, saved=True)
     answer_db_dialog(pg_url, "常山县")
     db.act_open.trigger()
     plan = window.document.plan
-    assert plan is not None and len(plan.visits) == len(small_plan.visits)
-    assert window.squads_model.rowCount() == len(small_plan.scenario.squads)
+    assert plan is not None and len(plan.visits) == len(store_plan.visits)
+    assert window.squads_model.rowCount() == len(store_plan.scenario.squads)
