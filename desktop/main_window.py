@@ -575,14 +575,10 @@ class MainWindow(QMainWindow):
             )
 
         def done(result: ZoningResult) -> None:
-            doc = self.document
-            if doc.plan is not plan or not doc.assignment().equals(before):
-                self.message(
-                    self.tr("The zones changed meanwhile; re-balance ignored.")
-                )
-                return
             after = {str(c): _text_or_none(s) for c, s in result.assignment.items()}
-            moved = doc.reassign(
+            moved = self.document.reassign_unless_changed(
+                plan,
+                before,
                 after,
                 self.tr(
                     "re-balance: move %n cell(s)",
@@ -592,6 +588,11 @@ class MainWindow(QMainWindow):
                     ),
                 ),
             )
+            if moved is None:
+                self.message(
+                    self.tr("The zones changed meanwhile; re-balance ignored.")
+                )
+                return
             said = translate_all(result.explanation, self.language)
             verdict = (
                 self.tr("balanced and contiguous")

