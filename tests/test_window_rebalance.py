@@ -9,7 +9,7 @@ import pytest
 import shapely
 
 from planning.io.project import save_project
-from planning.plan import Plan, run_plan
+from planning.plan import Plan, run_plan, unplanned
 from planning.sample import build_sample
 from planning.travel import metric_crs
 from planning.zoning import zone_stats
@@ -183,3 +183,30 @@ def test_today_from_zones_naming_no_squad_is_refused_by_name(window):
     assert not window.zoning_tools.today_from_zones(zones, "zones.shp")
     assert "戊中队" in window.last_error
     assert window.document.assignment().to_dict() == before
+
+
+def test_todays_zones_open_like_a_plan_in_the_squads_panel(window, small_plan):
+    scenario = small_plan.scenario.copy()
+    today = nearest_base_zoning(small_plan)
+    scenario.cells["squad_id"] = scenario.cells["cell_id"].astype(str).map(today)
+    plan = unplanned(scenario)  # today's zones, never zoned by the app
+    window.document.set_plan(plan, None, saved=True)
+    model = window.squads_model
+    expected = zone_stats(
+        plan.scenario.cells,
+        plan.scenario.squads,
+        plan.scenario.cells.set_index("cell_id")["squad_id"],
+        plan.scenario.policy,
+    ).set_index("squad_id")
+    shown = {
+        str(model.value(r, "squad_id")): model.value(r, "deviation_pct")
+        for r in range(model.rowCount())
+    }
+    assert shown.keys() == set(expected.index)
+    for squad, dev in shown.items():
+        assert dev == pytest.approx(expected.loc[squad, "deviation_pct"], abs=0.05)
+    contiguous = [model.value(r, "contiguous") for r in range(model.rowCount())]
+    assert None not in contiguous
+    text = window.squads_panel.summary.text()
+    assert "尚未划片" not in text and "%" in text
+    assert "尚未划片" not in window.headline.text()
