@@ -730,6 +730,7 @@ def _improve(
     (:func:`far_moves`), the moved workload or, at the same workload, the
     cells moved (travel breaks ties)."""
     cur = start.copy()
+    near = _neighbours(t, t.assign)
 
     def cost(z: np.ndarray) -> tuple[int, float, int, float]:
         off = z != t.assign
@@ -744,10 +745,18 @@ def _improve(
         off += np.bincount(
             t.assign[cur != t.assign], t.w[cur != t.assign], len(t.squad_ids)
         )
-        # zones holding far-moved cells first, then by moved workload
-        far = np.bincount(cur[far_moves(t, cur)], minlength=len(t.squad_ids))
-        off += far * float(t.w.sum())
-        rank = np.argsort(-(off[pairs[:, 0]] + off[pairs[:, 1]]), kind="stable")
+        # first the pairs that can take a far-moved cell back to a neighbour
+        # of its squad's zone today, then by moved workload
+        m = len(t.squad_ids)
+        heal = np.zeros((m, m))
+        for u in np.flatnonzero(far_moves(t, cur)).tolist():
+            for v in t.adj.indices[t.adj.indptr[u] : t.adj.indptr[u + 1]].tolist():
+                if near[t.assign[u], cur[v]]:
+                    heal[cur[u], cur[v]] += 1
+        heal += heal.T
+        score = heal[pairs[:, 0], pairs[:, 1]] * float(t.w.sum())
+        score += off[pairs[:, 0]] + off[pairs[:, 1]]
+        rank = np.argsort(-score, kind="stable")
         for a, b in pairs[rank].tolist():
             left = deadline - time.monotonic() - 1.0  # the checks after it
             if left < 1.0:
