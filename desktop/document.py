@@ -191,6 +191,20 @@ class PlanDocument(QObject):
         self.undo_stack.push(ReassignCommand(self, changed, text))
         return True
 
+    def reassign_unless_changed(
+        self,
+        plan: Plan,
+        before: pd.Series,
+        assignment: Mapping[str, str | None],
+        text: str,
+    ) -> bool | None:
+        """Push a reassignment worked out in the background from ``before``;
+        ``None`` (nothing pushed) when the plan or its zones changed meanwhile,
+        since the result would undo the planner's newer edits."""
+        if self.plan is not plan or not self.assignment().equals(before):
+            return None
+        return self.reassign(assignment, text)
+
     def set_locked(self, cell_ids: Sequence[str], locked: bool) -> bool:
         """Undoably lock (or unlock) cells so zoning keeps their squad."""
         if self.plan is None:

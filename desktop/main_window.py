@@ -575,23 +575,15 @@ class MainWindow(QMainWindow):
             )
 
         def done(result: ZoningResult) -> None:
-            doc = self.document
-            if doc.plan is not plan or not doc.assignment().equals(before):
-                self.message(
-                    self.tr("The zones changed meanwhile; re-balance ignored.")
-                )
-                return
-            after = {str(c): _text_or_none(s) for c, s in result.assignment.items()}
-            moved = doc.reassign(
-                after,
-                self.tr(
-                    "re-balance: move %n cell(s)",
-                    "",
-                    sum(
-                        1 for c, s in after.items() if _text_or_none(before.get(c)) != s
-                    ),
-                ),
+            moved = self.apply_zones(
+                plan,
+                before,
+                result.assignment,
+                lambda n: self.tr("re-balance: move %n cell(s)", "", n),
+                self.tr("The zones changed meanwhile; re-balance ignored."),
             )
+            if moved is None:
+                return
             said = translate_all(result.explanation, self.language)
             verdict = (
                 self.tr("balanced and contiguous")
@@ -617,6 +609,25 @@ class MainWindow(QMainWindow):
             )
 
         return self.start_run(self.tr("Re-balancing"), job, done)
+
+    def apply_zones(
+        self,
+        plan: Plan,
+        before: pd.Series,
+        assignment: pd.Series,
+        undo_text: Callable[[int], str],
+        ignored: str,
+    ) -> bool | None:
+        """Apply a zoning worked out in the background from ``before`` as one
+        undoable step named ``undo_text(cells moved)``; ``None`` (and
+        ``ignored`` said) when the plan or its zones changed meanwhile, as
+        the result would undo the planner's newer edits."""
+        after = {str(c): _text_or_none(s) for c, s in assignment.items()}
+        n = sum(1 for c, s in after.items() if _text_or_none(before.get(c)) != s)
+        moved = self.document.reassign_unless_changed(plan, before, after, undo_text(n))
+        if moved is None:
+            self.message(ignored)
+        return moved
 
     def message(self, text: str, msecs: int = 8000) -> None:
         """A status-bar line, kept in :attr:`last_message` (tests read it)."""

@@ -88,6 +88,7 @@ class WindowActions(QObject):
         self.act_run_scheduling = self._action(window.run_scheduling, "F7")
         self.act_run_all = self._action(window.run_all, "F5")
         self.act_cancel = self._action(window.runner.cancel)
+        self.act_today_zones = self._action(window.zoning_tools.today_from_zones_ask)
         self.act_rebalance_today = self._action(window.zoning_tools.rebalance_today)
         self.act_compare = self._action(window.zoning_tools.compare_dialog_ask)
         self.act_import_results = self._action(window.field_loop.import_results_dialog)
@@ -154,7 +155,9 @@ class WindowActions(QObject):
             [self.act_run_zoning, self.act_run_scheduling, self.act_run_all]
         )
         self.menu_plan.addSeparator()
-        self.menu_plan.addActions([self.act_rebalance_today, self.act_compare])
+        self.menu_plan.addActions(
+            [self.act_today_zones, self.act_rebalance_today, self.act_compare]
+        )
         self.menu_plan.addSeparator()
         self.menu_plan.addAction(self.act_replan)
         self.menu_plan.addSeparator()
@@ -230,6 +233,7 @@ class WindowActions(QObject):
             (self.act_run_all, self.tr("&Plan all")),
             (self.act_rebalance_today, self.tr("Fewest-changes &rebalance")),
             (self.act_compare, self.tr("C&ompare plans…")),
+            (self.act_today_zones, self.tr("&Today's zones from polygons…")),
             (self.act_replan, self.tr("Re-plan from a &day…")),
             (self.act_cancel, self.tr("&Cancel run")),
             (self.menu_view, self.tr("&View")),
@@ -257,6 +261,13 @@ class WindowActions(QObject):
                 self.tr(
                     "Bring today's zones within the tolerance moving as little "
                     "workload as possible"
+                ),
+            ),
+            (
+                self.act_today_zones,
+                self.tr(
+                    "Give every cell the squad of the zone polygon (片区 / 责任区) "
+                    "covering most of it"
                 ),
             ),
         )
@@ -308,6 +319,7 @@ class WindowActions(QObject):
             self.act_import,
             self.act_export,
             self.act_move_visit,
+            self.act_today_zones,
             self.act_rebalance_today,
             self.act_compare,
             self.act_import_results,

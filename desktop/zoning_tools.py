@@ -1,4 +1,11 @@
-"""规划 > 最少改动重新平衡 and 方案对比: today's zones, the fewest changes, two plans.
+"""规划 > 现行片区 / 最少改动重新平衡 / 方案对比: today's zones, the fewest
+changes, two plans.
+
+现行片区 (today's zones from a polygon layer) sets every cell's squad to the
+zone polygon that covers most of it (:func:`planning.today.squads_from_zones`),
+from the project's 片区 layer when it names squads, or from a file; one
+undoable edit, and a dialog lists the cells whose zone was not clear, so the
+planner checks those before rebalancing.
 
 A bureau does not redraw its 片区 from scratch: the chief approves "these
 cells change hands and every load comes within ±5%". :class:`ZoningTools`
@@ -18,6 +25,7 @@ import dataclasses
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import geopandas as gpd
 import pandas as pd
 from PySide6.QtCore import QObject, QTemporaryDir, QUrl
 from PySide6.QtWebEngineWidgets import QWebEngineView
@@ -40,6 +48,8 @@ from PySide6.QtWidgets import (
 from desktop.models import TableModel
 from maps.export.compare import COLUMNS, comparison_page, export_comparison
 from planning.compare import Comparison, PlanSide, compare, read_side
+from planning.io.errors import LayerImportError
+from planning.io.readers import read_layer
 from planning.plan import Plan
 from planning.progress import CancelToken, ProgressEvent, ProgressFn, staged
 from planning.rebalance import (
@@ -49,6 +59,14 @@ from planning.rebalance import (
     RebalanceSettings,
     rebalance,
     tradeoff,
+)
+from planning.roads.context import road_context
+from planning.today import (
+    CLEAR_SHARE,
+    TodayError,
+    TodayZoning,
+    find_squad_column,
+    squads_from_zones,
 )
 
 if TYPE_CHECKING:
@@ -84,6 +102,13 @@ def plan_side(plan: Plan, name: str) -> PlanSide:
     visits = plan.visits.copy() if plan.visits is not None else None
     routes = plan.routes.copy() if plan.routes is not None else None
     return PlanSide(name, cells, visits, routes)
+
+
+def _close_buttons(dialog: QDialog) -> QDialogButtonBox:
+    """A Close button box that closes ``dialog``."""
+    buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+    buttons.rejected.connect(dialog.reject)
+    return buttons
 
 
 class RebalanceDialog(QDialog):
@@ -160,16 +185,69 @@ class RebalanceDialog(QDialog):
         tabs = QTabWidget()
         tabs.addTab(self.moves_view, self.tr("Cells that change hands"))
         tabs.addTab(self.tradeoff_view, self.tr("Trade-off by tolerance"))
-        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        self.buttons = _close_buttons(self)
         self.compare_button = self.buttons.addButton(
             self.tr("Compare with before…"), QDialogButtonBox.ButtonRole.ActionRole
         )
-        self.buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
         layout.addWidget(self.summary)
         layout.addWidget(self.notes)
         layout.addWidget(tabs, 1)
         layout.addWidget(self.buttons)
+
+
+class TodayZonesDialog(QDialog):
+    """What reading today's zones from polygons did, and the unclear cells."""
+
+    def __init__(
+        self,
+        today: TodayZoning,
+        moved: int,
+        outside: int,
+        names: dict[str, str],
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.today = today
+        self.setWindowTitle(self.tr("Today's zones from a polygon layer"))
+        self.setMinimumSize(560, 420)
+        amb = today.ambiguous
+        self.summary = QLabel(
+            self.tr(
+                "{0} cell(s) took the squad of the zone covering most of them. "
+                "{1} cell(s) are unclear (best zone under {2:.0%} of the cell, or "
+                "a near tie): they are listed and selected on the map, check "
+                "them. {3} cell(s) outside every zone keep their squad."
+            ).format(moved, len(amb), CLEAR_SHARE, outside)
+        )
+        self.summary.setWordWrap(True)
+        shown = amb.copy()
+        for col in ("squad_id", "second_squad_id"):
+            if col in shown:
+                shown[col] = shown[col].map(
+                    lambda s: "" if pd.isna(s) else f"{s} {names.get(str(s), '')}"
+                )
+        self.ambiguous_view, self.ambiguous_model = _table_view(
+            shown,
+            [
+                self.tr("Cell"),
+                self.tr("Squad"),
+                self.tr("Share"),
+                self.tr("Second squad"),
+                self.tr("Second share"),
+            ],
+        )
+        layout = QVBoxLayout(self)
+        for widget, stretch in (
+            (self.summary, 0),
+            (self.ambiguous_view, 1),
+            (_close_buttons(self), 0),
+        ):
+            layout.addWidget(widget, stretch)
+
+    def ambiguous_cells(self) -> list[str]:
+        """Ids of the cells listed as unclear."""
+        return [str(c) for c in self.today.ambiguous.get("cell_id", [])]
 
 
 class CompareDialog(QDialog):
@@ -217,12 +295,11 @@ class CompareDialog(QDialog):
         splitter.addWidget(lists)
         splitter.setStretchFactor(0, 3)
         splitter.setStretchFactor(1, 1)
-        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        self.buttons = _close_buttons(self)
         self.export_button = QPushButton(self.tr("Export XLSX and HTML…"))
         self.buttons.addButton(
             self.export_button, QDialogButtonBox.ButtonRole.ActionRole
         )
-        self.buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
         layout.addWidget(self.headline)
         layout.addWidget(splitter, 3)
@@ -256,8 +333,101 @@ class ZoningTools(QObject):
         self.before: PlanSide | None = None
         """The zoning before the last fewest-changes rebalance (方案对比)."""
         self.rebalance_dialog: RebalanceDialog | None = None
+        self.today_dialog: TodayZonesDialog | None = None
         self.compare_dialog: CompareDialog | None = None
         self.last_comparison: Comparison | None = None
+
+    # --------------------------------------------------------- today's zones
+
+    def today_from_zones_ask(self) -> bool:
+        """现行片区: today's zones from the project's 片区 layer (when it names
+        squads) or from a polygon file the planner picks."""
+        window = self.window
+        plan = window.document.plan
+        if plan is None:
+            return False
+        towns = plan.scenario.towns
+        named = len(towns) > 0 and find_squad_column(towns) is not None
+        got = self._choose(
+            self.tr("Today's zones"),
+            self.tr("Read today's zones from…") if named else None,
+            self.tr("The project's zone layer"),
+            self.tr("A polygon file…"),
+            self.tr("Zone polygons (片区 / 责任区)"),
+            self.tr("Polygon layers (*.gpkg *.shp *.zip *.geojson *.json *.kml)"),
+        )
+        if got is True:
+            return self.today_from_zones(towns, self.tr("project zone layer"))
+        return isinstance(got, Path) and self.today_from_zones(got)
+
+    def _choose(
+        self,
+        title: str,
+        question: str | None,
+        first: str,
+        other: str,
+        file_title: str,
+        filters: str,
+    ) -> bool | Path:
+        """Ask ``question`` (when given) between ``first`` (``True``) and a
+        file (``other``, then the file dialog); ``False`` when cancelled."""
+        window = self.window
+        if question is not None:
+            box = QMessageBox(window)
+            box.setWindowTitle(title)
+            box.setText(question)
+            first_button = box.addButton(first, QMessageBox.ButtonRole.AcceptRole)
+            other_button = box.addButton(other, QMessageBox.ButtonRole.ActionRole)
+            box.addButton(QMessageBox.StandardButton.Cancel)
+            box.exec()
+            if box.clickedButton() is first_button:
+                return True
+            if box.clickedButton() is not other_button:
+                return False
+        name, _ = QFileDialog.getOpenFileName(
+            window, file_title, window.files.last_dir(), filters
+        )
+        return Path(name) if name else False
+
+    def today_from_zones(
+        self, zones: gpd.GeoDataFrame | Path | str, where: str | None = None
+    ) -> bool:
+        """Give every cell the squad of the zone polygon covering most of it
+        (one undoable edit; cells outside every zone keep theirs) and list
+        the unclear cells in :attr:`today_dialog`, selected on the map."""
+        window = self.window
+        plan = window.document.plan
+        if plan is None:
+            return False
+        where = where or str(zones)
+        sc = plan.scenario
+        try:
+            if not isinstance(zones, gpd.GeoDataFrame):
+                zones = read_layer(zones, lang=window.language).gdf
+            today = squads_from_zones(sc.cells, zones, sc.squads, where)
+        except (LayerImportError, TodayError) as exc:
+            window.show_error(str(exc))
+            return False
+        given = today.assignment.dropna()
+        outside = len(today.assignment) - len(given)
+        before = window.document.assignment()
+        moved = sum(1 for c, s in given.items() if before.get(c) != s)
+        window.document.reassign(
+            {str(c): str(s) for c, s in given.items()},
+            self.tr("today's zones from polygons: %n cell(s)", "", moved),
+        )
+        if self.today_dialog is not None:
+            self.today_dialog.close()
+        names = dict(window.squad_names())
+        self.today_dialog = TodayZonesDialog(today, len(given), outside, names, window)
+        window.select_cells_on_map(*self.today_dialog.ambiguous_cells())
+        window.message(
+            self.tr(
+                "Today's zones read: %n cell(s) changed squad, {0} unclear.", "", moved
+            ).format(len(today.ambiguous))
+        )
+        self.today_dialog.open()
+        return True
 
     # ------------------------------------------------------------ rebalance
 
@@ -310,19 +480,15 @@ class ZoningTools(QObject):
 
         def done(out: tuple[RebalanceResult, pd.DataFrame]) -> None:
             result, table = out
-            doc = window.document
-            if doc.plan is not plan or not doc.assignment().equals(before):
-                window.message(
-                    self.tr("The zones changed meanwhile; rebalance ignored.")
-                )
-                return
-            after = {str(c): str(s) for c, s in result.assignment.items()}
-            moved = doc.reassign(
-                after,
-                self.tr(
-                    "fewest-changes rebalance: move %n cell(s)", "", result.moved_cells
-                ),
+            moved = window.apply_zones(
+                plan,
+                before,
+                result.assignment,
+                lambda n: self.tr("fewest-changes rebalance: move %n cell(s)", "", n),
+                self.tr("The zones changed meanwhile; rebalance ignored."),
             )
+            if moved is None:
+                return
             if moved:
                 self.before = before_side
             window.message(
@@ -356,30 +522,17 @@ class ZoningTools(QObject):
         window = self.window
         if window.document.plan is None:
             return False
-        if self.before is not None:
-            box = QMessageBox(window)
-            box.setWindowTitle(self.tr("Compare plans"))
-            box.setText(self.tr("Compare the open plan with…"))
-            before = box.addButton(
-                self.tr("The zoning before the rebalance"),
-                QMessageBox.ButtonRole.AcceptRole,
-            )
-            other = box.addButton(
-                self.tr("Another plan file…"), QMessageBox.ButtonRole.ActionRole
-            )
-            box.addButton(QMessageBox.StandardButton.Cancel)
-            box.exec()
-            if box.clickedButton() is before:
-                return self.compare_with(self.before)
-            if box.clickedButton() is not other:
-                return False
-        name, _ = QFileDialog.getOpenFileName(
-            window,
+        got = self._choose(
+            self.tr("Compare plans"),
+            self.tr("Compare the open plan with…") if self.before is not None else None,
+            self.tr("The zoning before the rebalance"),
+            self.tr("Another plan file…"),
             self.tr("Compare with plan"),
-            window.files.last_dir(),
             self.tr("Plans and zonings (*.gpkg)"),
         )
-        return bool(name) and self.compare_with(Path(name))
+        if got is True:
+            return self.compare_with(self.before)
+        return isinstance(got, Path) and self.compare_with(got)
 
     def compare_with(self, other: PlanSide | Path | str | None) -> bool:
         """Compare ``other`` (A: a plan file or a snapshot) with the open plan
@@ -389,12 +542,14 @@ class ZoningTools(QObject):
         if plan is None or other is None:
             return False
         current = plan_side(plan, self.tr("Open plan"))
-        squads, policy = plan.scenario.squads.copy(), plan.scenario.policy
+        sc = plan.scenario
+        squads, policy = sc.squads.copy(), sc.policy
 
         def job(progress: ProgressFn, cancel: CancelToken) -> Comparison:
             progress(ProgressEvent("compare", 0.1))
             side = read_side(other)[0] if isinstance(other, (Path, str)) else other
-            return compare(side, current, squads, policy)
+            # judged as the plan is: by road and the barrier rule when it has roads
+            return compare(side, current, squads, policy, road_context(sc))
 
         def done(comparison: Comparison) -> None:
             self.last_comparison = comparison

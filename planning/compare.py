@@ -5,7 +5,8 @@ with ``squad_id`` and ``workload``, like ``rebalance``'s input and output).
 :func:`compare` gives one row per squad with its workload, target,
 deviation, cells, travel (workload-weighted minutes from the base), reach
 and, where the file holds a schedule, joint visits and visits saved (综合查一次)
-and route kilometres, in A and in B; the cells that change hands; and the
+and route kilometres, in A and in B, and whether each zone is in one piece
+(by the barrier rule when the project has roads); the cells that change hands; and the
 headline differences. No drawing here: ``maps.export.compare`` writes it out.
 """
 
@@ -13,6 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import geopandas as gpd
 import numpy as np
@@ -21,6 +23,9 @@ import pyogrio
 
 from planning.model import Policy, load_policy
 from planning.zoning import stats_geometry, zone_stats
+
+if TYPE_CHECKING:
+    from planning.roads.context import RoadContext
 
 
 class CompareError(ValueError):
@@ -80,11 +85,15 @@ class Comparison:
 
 
 def _side_table(
-    side: PlanSide, squads: gpd.GeoDataFrame, policy: Policy, travel: np.ndarray
+    side: PlanSide,
+    squads: gpd.GeoDataFrame,
+    policy: Policy,
+    travel: np.ndarray,
+    roads: RoadContext | None,
 ) -> tuple[pd.DataFrame, bool]:
     cells = side.cells
     assignment = cells.set_index("cell_id")["squad_id"]
-    stats = zone_stats(cells, squads, assignment, policy)
+    stats = zone_stats(cells, squads, assignment, policy, roads=roads)
     ids = [str(s) for s in squads["squad_id"]]
     index = {s: i for i, s in enumerate(ids)}
     assign = cells["squad_id"].astype(str).map(index).fillna(-1).to_numpy(int)
@@ -101,6 +110,7 @@ def _side_table(
             "cells": stats["n_cells"].to_numpy(int),
             "travel": np.bincount(assign[got], per, len(ids)),
             "reach": stats["max_reach_min"].to_numpy(float),
+            "contiguous": stats["contiguous"].astype(bool).to_numpy(),
         }
     )
     if side.visits is not None and "squad_id" in side.visits:
@@ -121,9 +131,15 @@ def _side_table(
 
 
 def compare(
-    a: PlanSide, b: PlanSide, squads: gpd.GeoDataFrame, policy: Policy | None = None
+    a: PlanSide,
+    b: PlanSide,
+    squads: gpd.GeoDataFrame,
+    policy: Policy | None = None,
+    roads: RoadContext | None = None,
 ) -> Comparison:
-    """Compare two zonings of the same cells among the same squads."""
+    """Compare two zonings of the same cells among the same squads; with the
+    project's ``roads``, travel and reach by road and contiguity by the
+    barrier rule, as the plan itself judges them."""
     policy = policy or load_policy()
     squads = squads.reset_index(drop=True)
     ca = a.cells.reset_index(drop=True)
@@ -135,7 +151,7 @@ def compare(
             f"{b.name}: {int(absent.sum())} cells of {a.name} are not in it "
             f"(e.g. {shown}); both plans must share a grid"
         )
-    _, travel, _ = stats_geometry(ca, squads, policy)
+    _, travel, _ = stats_geometry(ca, squads, policy, roads)
     travel = np.asarray(travel, dtype=float)
     b_cells = ca[["cell_id", "geometry"]].copy()
     b_cells["squad_id"] = cb["squad_id"].to_numpy()
@@ -145,9 +161,9 @@ def compare(
         geometry="geometry",
         crs=ca.crs,
     )
-    ta, cont_a = _side_table(a, squads, policy, travel)
+    ta, cont_a = _side_table(a, squads, policy, travel, roads)
     tb, cont_b = _side_table(
-        PlanSide(b.name, b_cells, b.visits, b.routes), squads, policy, travel
+        PlanSide(b.name, b_cells, b.visits, b.routes), squads, policy, travel, roads
     )
     keys = ["squad_id", "name"]
     table = (

@@ -197,3 +197,23 @@ def test_rebalance_then_compare_from_the_command_line(tmp_path):
     assert cmp.returncode == 0, cmp.stderr[-2000:]
     assert f"cells changing hands: {len(moved)}" in cmp.stdout
     assert (tmp_path / "cmp" / "compare.xlsx").exists()
+
+
+def test_per_squad_contiguity_in_table_and_exports(plans, tmp_path):
+    a, _ = plans
+    # c63 (col 7, row 7, in D's corner) handed to A: A now has a piece apart
+    cut = tmp_path / "cut.gpkg"
+    pyogrio.write_dataframe(_zoning({"c63": "A"}), cut, layer="cells")
+    c = compare_files(a, cut)
+    t = c.table.set_index("squad_id")
+    assert t["contiguous_a"].all()
+    assert list(t.index[~t["contiguous_b"]]) == ["A"]
+    assert not c.contiguous_b
+    written = export_comparison(c, tmp_path / "out")
+    xlsx = next(p for p in written if p.suffix == ".xlsx")
+    sheet = openpyxl.load_workbook(xlsx)["对比"]
+    rows = [[cell.value for cell in row] for row in sheet.iter_rows()]
+    header = next(r for r in rows if r and r[0] == "中队编号 / squad")
+    col = header.index("连续 B / contiguous B")
+    row_a = next(r for r in rows if r and r[0] == "A")
+    assert row_a[col] == "否 no"

@@ -10,6 +10,8 @@ from planning.model import load_policy
 from planning.rebalance import (
     RebalanceError,
     RebalanceSettings,
+    _today,
+    moved_workload_bound,
     rebalance,
     tradeoff,
 )
@@ -165,3 +167,80 @@ def test_today_from_zone_polygons_by_largest_overlap():
     assert a[[c for c in a.index if row[c] == 5 and col[c] in (3, 4)]].isna().all()
     assert not (amb & {c for c in a.index if col[c] < 2})
     assert isinstance(today.ambiguous, pd.DataFrame)
+
+
+def _strips(n: int, seed: int) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
+    """n x n cells in four vertical strips A | B | C | D (today), A busy and
+    D idle: the cheapest fix hands work from A to D, which border nothing
+    but B and C, so a solver free to jump zones would beat a flow bound
+    that counts A -> B -> C -> D as three moves."""
+    cells, squads = _grid(n, 1.0, seed)
+    metric = cells.to_crs(METRIC)
+    i = ((metric.geometry.centroid.x - X0) // SIZE).astype(int).to_numpy()
+    j = ((metric.geometry.centroid.y - Y0) // SIZE).astype(int).to_numpy()
+    strip = np.minimum(i * 4 // n, 3)
+    cells["squad_id"] = np.array(list("ABCD"))[strip]
+    rng = np.random.default_rng(seed)
+    busy = np.array([2.0, 1.0, 1.0, 0.4])[strip] * rng.uniform(0.7, 1.3, n * n)
+    cells["workload"] = 100.0 * busy
+    # each base in the middle row of its strip, its centre column
+    xs = (np.arange(4) * n / 4 + n / 8) * SIZE + X0
+    squads = gpd.GeoDataFrame(
+        squads.drop(columns="geometry"),
+        geometry=[shapely.Point(x, Y0 + SIZE * (n // 2 + 0.5)) for x in xs],
+        crs=METRIC,
+    ).to_crs(4326)
+    assert (j >= 0).all()
+    return cells, squads
+
+
+@pytest.mark.parametrize("n, seed", [(8, 1), (12, 2), (12, 5)])
+def test_bound_holds_where_a_far_move_would_pay(policy, n, seed):
+    cells, squads = _strips(n, seed)
+    r = rebalance(
+        cells, squads, policy, RebalanceSettings(tolerance=0.05, time_limit=20)
+    )
+    assert r.feasible
+    assert r.bound <= r.moved_workload + 1e-6
+    # a jump from A to D would pay: the bound for any move is far lower
+    t = _today(cells, squads, policy)
+    assert moved_workload_bound(t, 0.05, anywhere=True) < 0.7 * r.bound
+    # every move goes to a squad whose zone borders the cell's zone today,
+    # the class of zonings the flow bound is a bound for
+    today_pairs = {("A", "B"), ("B", "C"), ("C", "D")}
+    today_pairs |= {(b, a) for a, b in today_pairs}
+    moves = zip(r.moves["from_squad"], r.moves["to_squad"], strict=True)
+    assert set(moves) <= today_pairs
+    stats = _stats(cells, squads, r.assignment)
+    assert (stats["deviation_pct"].abs() <= 5.0 + 1e-6).all()
+
+
+def test_output_summary_judges_today_and_the_result_alike(policy, tmp_path):
+    import pyogrio
+
+    from planning.rebalance import write_rebalance
+
+    cells, squads = _grid(10, 1.6, seed=2)
+    r = rebalance(
+        cells, squads, policy, RebalanceSettings(tolerance=0.05, time_limit=15)
+    )
+    out = write_rebalance(tmp_path / "out.gpkg", cells, squads, policy, r)
+    summary = pyogrio.read_dataframe(out, layer="summary").set_index("squad_id")
+    today = _stats(cells, squads, cells.set_index("cell_id")["squad_id"])
+    after = _stats(cells, squads, r.assignment)
+    for frame, tag in ((today, "today"), (after, "after")):
+        frame = frame.set_index("squad_id")
+        assert summary[f"deviation_pct_{tag}"].to_numpy() == pytest.approx(
+            frame["deviation_pct"].to_numpy(), abs=1e-6
+        )
+        assert summary[f"workload_{tag}"].to_numpy() == pytest.approx(
+            frame["workload"].to_numpy()
+        )
+        assert summary[f"target_{tag}"].to_numpy() == pytest.approx(
+            frame["target"].to_numpy()
+        )
+        assert summary[f"contiguous_{tag}"].astype(bool).all()
+        assert (summary[f"travel_{tag}"] > 0).all()
+        assert (summary[f"reach_{tag}"] > 0).all()
+    assert summary["deviation_pct_today"].abs().max() > 30
+    assert summary["deviation_pct_after"].abs().max() <= 5.0 + 1e-6

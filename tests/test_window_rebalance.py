@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import geopandas as gpd
 import numpy as np
+import pandas as pd
 import pytest
+import shapely
 
 from planning.io.project import save_project
-from planning.plan import Plan, run_plan
+from planning.plan import Plan, run_plan, unplanned
 from planning.sample import build_sample
+from planning.travel import metric_crs
 from planning.zoning import zone_stats
 from tests.helpers.window import fast_settings, open_window
 
@@ -123,3 +127,86 @@ def test_fewest_changes_rebalance_applies_one_undoable_edit_then_compares(
     # one undo puts today's zones back
     window.qactions.act_undo.trigger()
     assert doc.assignment().to_dict() == today
+
+
+def test_today_from_zone_polygons_sets_squads_lists_unclear_cells_and_undoes(
+    window, tmp_path
+):
+    doc = window.document
+    cells = doc.plan.scenario.cells
+    squads = doc.plan.scenario.squads["squad_id"].astype(str).tolist()
+    west_squad, east_squad = squads[0], squads[1]
+    crs = metric_crs(cells)
+    metric = cells.geometry.to_crs(crs)
+    minx, miny, maxx, maxy = metric.total_bounds
+    # the split runs through the middle of a column of cells: those are ties
+    mid = float(metric.centroid.x.sort_values().iloc[len(cells) // 2])
+    zones = gpd.GeoDataFrame(
+        {"责任区": ["西", "东"], "所属中队": [west_squad, east_squad]},
+        geometry=[
+            shapely.box(minx - 10, miny - 10, mid, maxy + 10),
+            shapely.box(mid, miny - 10, maxx + 10, maxy + 10),
+        ],
+        crs=crs,
+    ).to_crs(4326)
+    zones.to_file(tmp_path / "zones.gpkg", layer="zones")
+    west = shapely.area(
+        shapely.intersection(metric.to_numpy(), zones.geometry.to_crs(crs).iloc[0])
+    ) / shapely.area(metric.to_numpy())
+    west = pd.Series(west, index=cells["cell_id"].astype(str))
+    before = doc.assignment().to_dict()
+    steps = doc.undo_stack.count()
+
+    assert window.zoning_tools.today_from_zones(tmp_path / "zones.gpkg")
+    after = doc.assignment()
+    assert (after[west[west > 0.7].index] == west_squad).all()
+    assert (after[west[west < 0.3].index] == east_squad).all()
+    dialog = window.zoning_tools.today_dialog
+    listed = set(dialog.ambiguous_cells())
+    assert set(west[(west > 0.45) & (west < 0.55)].index) <= listed
+    assert listed and listed <= set(west[(west > 0.35) & (west < 0.65)].index)
+    assert dialog.ambiguous_model.rowCount() == len(listed)
+    assert set(window.selected_cells) == listed  # outlined on the map
+    assert "不明确" in dialog.summary.text()
+    assert doc.undo_stack.count() == steps + 1
+
+    window.qactions.act_undo.trigger()
+    assert doc.assignment().to_dict() == before
+
+
+def test_today_from_zones_naming_no_squad_is_refused_by_name(window):
+    cells = window.document.plan.scenario.cells
+    zones = gpd.GeoDataFrame(
+        {"中队": ["戊中队"]}, geometry=[shapely.box(*cells.total_bounds)], crs=4326
+    )
+    before = window.document.assignment().to_dict()
+    assert not window.zoning_tools.today_from_zones(zones, "zones.shp")
+    assert "戊中队" in window.last_error
+    assert window.document.assignment().to_dict() == before
+
+
+def test_todays_zones_open_like_a_plan_in_the_squads_panel(window, small_plan):
+    scenario = small_plan.scenario.copy()
+    today = nearest_base_zoning(small_plan)
+    scenario.cells["squad_id"] = scenario.cells["cell_id"].astype(str).map(today)
+    plan = unplanned(scenario)  # today's zones, never zoned by the app
+    window.document.set_plan(plan, None, saved=True)
+    model = window.squads_model
+    expected = zone_stats(
+        plan.scenario.cells,
+        plan.scenario.squads,
+        plan.scenario.cells.set_index("cell_id")["squad_id"],
+        plan.scenario.policy,
+    ).set_index("squad_id")
+    shown = {
+        str(model.value(r, "squad_id")): model.value(r, "deviation_pct")
+        for r in range(model.rowCount())
+    }
+    assert shown.keys() == set(expected.index)
+    for squad, dev in shown.items():
+        assert dev == pytest.approx(expected.loc[squad, "deviation_pct"], abs=0.05)
+    contiguous = [model.value(r, "contiguous") for r in range(model.rowCount())]
+    assert None not in contiguous
+    text = window.squads_panel.summary.text()
+    assert "尚未划片" not in text and "%" in text
+    assert "尚未划片" not in window.headline.text()

@@ -39,6 +39,7 @@ COLUMNS = {
     "cells": ("网格数", "cells"),
     "travel": ("路程(工作量×分钟)", "travel (workload x min)"),
     "reach": ("最远(分钟)", "reach (min)"),
+    "contiguous": ("连续", "contiguous"),
     "visits": ("联合检查次数", "joint visits"),
     "visits_saved": ("减少入企次数", "visits saved"),
     "route_km": ("路线公里", "route km"),
@@ -98,6 +99,8 @@ def write_comparison_xlsx(comparison: Comparison, path: str | Path) -> Path:
 
 
 def _plain(value: object) -> object:
+    if isinstance(value, bool | np.bool_):
+        return "是 yes" if value else "否 no"  # a zone in one piece or not
     if value is None or (isinstance(value, float) and np.isnan(value)):
         return None
     if isinstance(value, np.integer):

