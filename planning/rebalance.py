@@ -36,9 +36,10 @@ HiGHS) on today's zone adjacency graph, each unit of workload moved from a
 zone to a neighbouring zone costing one, contiguity ignored, the cells that
 never move (locks, bases, islands) held. It bounds every zoning whose moves
 all go to a squad bordering the cell's squad today; every model here makes
-only such moves. ``rezone`` may hand a cell past a zone (a far move: the
-flow counts it twice, the zoning once); the pair search prices far moves
-out, and any left are counted on the result, whose bound is then the one
+only such moves, and ``rezone`` is given the same rule (``permitted``):
+left free it may hand a cell past a zone (a far move: the flow counts it
+twice, the zoning once). Should a far move remain all the same (a start
+that had one), it is counted on the result, whose bound is then the one
 for any move (every pair of zones joined), which holds but is much weaker.
 """
 
@@ -282,6 +283,15 @@ def far_moves(t: _Today, assign: np.ndarray) -> np.ndarray:
     """Cells that ``assign`` hands to a squad whose zone does not border
     their squad's zone today: moves the flow bound does not cover."""
     return ~_neighbours(t, t.assign)[t.assign, assign]
+
+
+def _permitted(t: _Today) -> np.ndarray:
+    """(squads, cells): the squads each cell may go to, for rezone: its own
+    and those whose zone borders its own today (islands anywhere), so that
+    rezone makes no far move either and the flow bound holds."""
+    out = _neighbours(t, t.assign)[t.assign].T
+    out[:, t.islands] = True
+    return out
 
 
 def _excess_flow(
@@ -863,6 +873,7 @@ def rebalance(
             dataclasses.replace(settings, time_limit=left * _REZONE_SHARE),
             staged(progress, STAGE, 0.4, 0.7),
             cancel,
+            permitted=_permitted(t),
         )
         index = {s: i for i, s in enumerate(t.squad_ids)}
         got = res.assignment.reindex(t.ids).map(index)

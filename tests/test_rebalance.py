@@ -10,13 +10,15 @@ from planning.model import load_policy
 from planning.rebalance import (
     RebalanceError,
     RebalanceSettings,
+    _permitted,
     _today,
+    far_moves,
     moved_workload_bound,
     rebalance,
     tradeoff,
 )
 from planning.today import TodayError, squads_from_column, squads_from_zones
-from planning.zoning import zone_stats
+from planning.zoning import ZoningSettings, rezone, zone_stats
 
 METRIC = "EPSG:4549"
 X0, Y0, SIZE = 500_000.0, 3_340_000.0, 500.0
@@ -213,6 +215,27 @@ def test_bound_holds_where_a_far_move_would_pay(policy, n, seed):
     assert set(moves) <= today_pairs
     stats = _stats(cells, squads, r.assignment)
     assert (stats["deviation_pct"].abs() <= 5.0 + 1e-6).all()
+
+
+def test_rezone_fallback_keeps_moves_between_zones_bordering_today(policy):
+    """Rebalance's large-grid path hands the grid to rezone with the pairs
+    it may use; on the strips, rezone left free hands cells from A past B."""
+    cells, squads = _strips(12, 2)
+    t = _today(cells, squads, policy)
+    settings = ZoningSettings(tolerance=0.05, time_limit=10)
+    index = {s: i for i, s in enumerate(t.squad_ids)}
+
+    def far(permitted):
+        r = rezone(cells, squads, policy, settings, permitted=permitted)
+        assert r.feasible
+        stats = _stats(cells, squads, r.assignment)
+        assert (stats["deviation_pct"].abs() <= 5.0 + 1e-6).all()
+        assert stats["contiguous"].all()
+        got = r.assignment.reindex(t.ids).map(index).to_numpy(int)
+        return int(far_moves(t, got).sum())
+
+    assert far(None) > 0
+    assert far(_permitted(t)) == 0
 
 
 def test_output_summary_judges_today_and_the_result_alike(policy, tmp_path):

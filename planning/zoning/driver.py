@@ -92,6 +92,7 @@ def _run(
     cancel: CancelToken | None,
     rezoning: bool,
     roads: RoadContext | None = None,
+    permitted: np.ndarray | None = None,
 ) -> ZoningResult:
     """Shared driver of :func:`zone` and :func:`rezone`.
 
@@ -103,7 +104,7 @@ def _run(
     """
     t0 = time.monotonic()
     progress(ProgressEvent(STAGE, 0.0, "preparing the cell graph"))
-    p = prepare_problem(cells, squads, policy, settings, roads)
+    p = prepare_problem(cells, squads, policy, settings, roads, permitted)
     # ``time_limit`` covers the whole call: keep back what the checks and
     # packaging after the search take (and CP-SAT's lag in stopping).
     deadline = t0 + settings.time_limit - _reserve(len(p.cell_ids), settings)
@@ -453,6 +454,7 @@ def rezone(
     progress: ProgressFn = no_progress,
     cancel: CancelToken | None = None,
     roads: RoadContext | None = None,
+    permitted: np.ndarray | None = None,
 ) -> ZoningResult:
     """Repair the current zoning after the planner moved or locked cells.
 
@@ -461,8 +463,18 @@ def rezone(
     cut zones, border moves only out of zones beyond the tolerance); if that
     fails, CP-SAT minimises the cells moved (compactness breaks ties) among
     cells near zone borders, widening the band, then the whole grid.
+    ``permitted`` (squads x cells, row order) limits which squad may take
+    which cell (see :func:`~planning.zoning.problem.prepare_problem`).
     """
     result = _run(
-        cells, squads, policy, settings, progress, cancel, rezoning=True, roads=roads
+        cells,
+        squads,
+        policy,
+        settings,
+        progress,
+        cancel,
+        rezoning=True,
+        roads=roads,
+        permitted=permitted,
     )
     return _with_barrier_notes(result, cells, squads, policy, roads)

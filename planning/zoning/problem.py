@@ -142,8 +142,14 @@ def prepare_problem(
     policy: Policy,
     settings: ZoningSettings,
     roads: RoadContext | None = None,
+    permitted: np.ndarray | None = None,
 ) -> Problem:
-    """Turn layers into unit arrays: weights, travel, permissions, locks."""
+    """Turn layers into unit arrays: weights, travel, permissions, locks.
+
+    ``permitted`` (squads x cells, in the layers' row order), when given,
+    narrows the pairs nesting and reach allow: a caller's own rule of which
+    squad may take which cell (rebalance keeps moves between zones that
+    border today, so its lower bound holds)."""
     cells = cells.reset_index(drop=True)
     squads = squads.reset_index(drop=True)
     notes: list[str] = []
@@ -191,6 +197,8 @@ def prepare_problem(
     )
     rank = np.stack([np.bincount(cell_unit, t[s], n_units) for s in range(m)]) / sizes
     unit_ok = np.ones((m, n_units), bool)
+    if permitted is not None:
+        cell_ok = cell_ok & permitted
     for s in range(m):
         bad = ~(cell_ok[s] & reach_ok[s])
         unit_ok[s, np.unique(cell_unit[bad])] = False
