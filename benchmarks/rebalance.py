@@ -26,21 +26,6 @@ Each row: seconds, contiguity, worst deviation, cells moved by
 not border theirs today), workload moved, the lower bound the result
 reports and the ratio (target <= 1.25), and the cells a zoning from scratch
 (:func:`planning.zoning.zone`, same tolerance) moves away from today.
-
-Measured (2026-12-04, load average 4-5.5 on 2 shared cores, default
-limits; two runs of the final code's predecessor and the final code, the
-spread is the machine's): today 40.0% off; ±5%: 119 s, contiguous, 3,746 /
-4,271 cells moved (from scratch 6,180 / 6,169), 34,050 / 34,866 min moved;
-±2%: 118-119 s, contiguous, 5,031 / 5,685 cells (from scratch 6,968 /
-6,546), 43,887 / 43,424 min. Before the fewest-cells objective: 4,775 and
-6,600 cells. In every run the model on today's zoning found nothing in its
-18 s, following the flows stalled 30-40% off, and rezone's repair handed
-86-172 cells past a zone (far moves) that the pair search did not all take
-back: the reported bound is then the any-move one (7,848 / 9,379 min,
-ratio 4.3-4.7x). Against the flow bound over today's borders (31,528 /
-38,664 min, which holds only without far moves) the moved workload is
-1.08-1.11x / 1.12-1.14x. Cells of at most 1 min are still 43-52% of the
-cells moved: rezone and the flow pairs move them to keep zones whole.
 """
 
 from __future__ import annotations
