@@ -471,12 +471,28 @@ def _styles(font: str) -> _Styles:
     )
 
 
+class _Para(Paragraph):
+    """A paragraph that remembers its last wrap. A table wraps every cell
+    again when it sizes its rows, splits across pages and draws, always at
+    the column's width, and CJK line breaking is most of a work order's
+    time; the lines for one width never change, so they are broken once."""
+
+    _wrapped: tuple[float, tuple[float, float]] | None = None
+
+    def wrap(self, availWidth: float, availHeight: float) -> tuple[float, float]:  # noqa: N803
+        if self._wrapped is not None and self._wrapped[0] == availWidth:
+            return self._wrapped[1]
+        size = super().wrap(availWidth, availHeight)
+        self._wrapped = (availWidth, size)
+        return size
+
+
 def _p(text: Any, style: ParagraphStyle, markup: str = "") -> Paragraph:
     """A paragraph of escaped plain text (``markup`` wraps it, e.g. ``"b"``)."""
     body = escape(_text(text)).replace("\n", "<br/>")
     if markup:
         body = f"<{markup}>{body}</{markup}>"
-    return Paragraph(body, style)
+    return _Para(body, style)
 
 
 def _head_row(st: _Styles, *titles: str) -> list[Paragraph]:
@@ -528,7 +544,7 @@ def _items_cell(stop: pd.Series, plan: Plan, box: str, st: _Styles) -> Paragraph
             prof = "·专业" if item.kind == "professional" else ""
             extra = f' <font size="7" color="#666666">{escape(dept + prof)}</font>'
         lines.append(f"{_box(box)} {escape(name)}{extra}")
-    return Paragraph("<br/>".join(lines) or "—", st.cell)
+    return _Para("<br/>".join(lines) or "—", st.cell)
 
 
 def _stop_table(td: TeamDay, plan: Plan, font: CJKFont, st: _Styles) -> LongTable:
@@ -563,11 +579,11 @@ def _stop_table(td: TeamDay, plan: Plan, font: CJKFont, st: _Styles) -> LongTabl
             )
         rows.append(
             [
-                Paragraph(str(int(s["seq"])), st.head),
-                Paragraph(when, st.cell),
-                Paragraph(firm, st.cell),
+                _Para(str(int(s["seq"])), st.head),
+                _Para(when, st.cell),
+                _Para(firm, st.cell),
                 _items_cell(s, plan, box, st),
-                Paragraph(
+                _Para(
                     "<br/>".join(f"{_box(box)} {w}" for w in OUTCOME_BOXES)
                     + "<br/>整改期限 ____月____日<br/>备注 ________"
                     + f'<br/><font size="7">检查编号 '
@@ -612,7 +628,7 @@ def _info(td: TeamDay, plan: Plan, st: _Styles) -> list[Paragraph]:
     covered = dict.fromkeys(d for c in td.stops["departments"] for d in _split(c))
     if covered:
         facts.append(("涉及部门", "、".join(depts.get(d, d) for d in covered)))
-    out = [Paragraph(f"<b>{escape(k)}：</b>{escape(v)}", st.body) for k, v in facts]
+    out = [_Para(f"<b>{escape(k)}：</b>{escape(v)}", st.body) for k, v in facts]
     out.append(Spacer(1, 4))
     out.append(
         _p(
@@ -779,12 +795,12 @@ def _patrol_info(
         ("预计事件", f"{events:.1f} 起"),
     ]
     out: list[Flowable] = [
-        Paragraph(f"<b>{escape(k)}：</b>{escape(v)}", st.body) for k, v in facts
+        _Para(f"<b>{escape(k)}：</b>{escape(v)}", st.body) for k, v in facts
     ]
     out.append(Spacer(1, 3))
     for lp in loops:
         out.append(
-            Paragraph(
+            _Para(
                 f'<font color="{lp.color}"><b>━━</b></font> {escape(lp.window)}',
                 st.body,
             )
@@ -808,7 +824,7 @@ def _patrol_table(loops: list[PatrolLoop], font: CJKFont, st: _Styles) -> LongTa
         )
     ]
     style: list[tuple] = _grid_style(2)
-    check = Paragraph(
+    check = _Para(
         "  ".join(f"{_box(box)} {w}" for w in ("已巡查", "发现问题")), st.cell
     )
     for lp in loops:
@@ -824,7 +840,7 @@ def _patrol_table(loops: list[PatrolLoop], font: CJKFont, st: _Styles) -> LongTa
             if p is None:
                 rows.append(
                     [
-                        Paragraph(summary, st.cell),
+                        _Para(summary, st.cell),
                         "",
                         "",
                         _p("无巡查点", st.cell),
@@ -838,8 +854,8 @@ def _patrol_table(loops: list[PatrolLoop], font: CJKFont, st: _Styles) -> LongTa
             mins = p["minutes"]
             rows.append(
                 [
-                    Paragraph(summary, st.cell) if k == 0 else "",
-                    Paragraph(str(int(p["seq"])), st.head),
+                    _Para(summary, st.cell) if k == 0 else "",
+                    _Para(str(int(p["seq"])), st.head),
                     _p(p["cell_id"], st.cell),
                     _p("、".join(p["event_types"]) or "—", st.cell),
                     _p("" if pd.isna(ev) else f"{float(ev):.2f}", st.head),
