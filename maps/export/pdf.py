@@ -40,6 +40,7 @@ from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
+from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import (
     CondPageBreak,
@@ -495,6 +496,18 @@ def _p(text: Any, style: ParagraphStyle, markup: str = "") -> Paragraph:
     return _Para(body, style)
 
 
+def _cell(text: str, style: ParagraphStyle, width: float) -> str | Paragraph:
+    """``text`` for a table cell ``width`` wide (3 pt padding each side):
+    a plain string when it fits on one line, which the table draws itself
+    in the same font, size and place (see :func:`_grid_style`) without
+    parsing or CJK line breaking; a wrapping paragraph when it does not."""
+    if "\n" not in text and (
+        stringWidth(text, style.fontName, style.fontSize) <= width - 6
+    ):
+        return text
+    return _p(text, style)
+
+
 def _head_row(st: _Styles, *titles: str) -> list[Paragraph]:
     """A table's header row: the titles in bold."""
     return [_p(t, st.head, "b") for t in titles]
@@ -505,9 +518,17 @@ def _head_row(st: _Styles, *titles: str) -> list[Paragraph]:
 # --------------------------------------------------------------------------- #
 
 
-def _grid_style(pad: float) -> list[tuple]:
-    """Ruled table with a shaded header row, cells padded by ``pad`` points."""
+def _grid_style(
+    pad: float, cell: ParagraphStyle, centred: Iterable[int] = ()
+) -> list[tuple]:
+    """Ruled table with a shaded header row, cells padded by ``pad`` points;
+    plain-string cells (:func:`_cell`) in ``cell``'s font, size and leading,
+    centred in the ``centred`` columns like the header style's paragraphs."""
     return [
+        ("FONTNAME", (0, 0), (-1, -1), cell.fontName),
+        ("FONTSIZE", (0, 0), (-1, -1), cell.fontSize),
+        ("LEADING", (0, 0), (-1, -1), cell.leading),
+        *[("ALIGN", (c, 0), (c, -1), "CENTER") for c in centred],
         ("GRID", (0, 0), (-1, -1), 0.5, colors.HexColor("#888888")),
         ("BACKGROUND", (0, 0), (-1, 0), HEAD_BG),
         ("VALIGN", (0, 0), (-1, -1), "TOP"),
@@ -579,7 +600,7 @@ def _stop_table(td: TeamDay, plan: Plan, font: CJKFont, st: _Styles) -> LongTabl
             )
         rows.append(
             [
-                _Para(str(int(s["seq"])), st.head),
+                _cell(str(int(s["seq"])), st.head, STOP_COLS[0]),
                 _Para(when, st.cell),
                 _Para(firm, st.cell),
                 _items_cell(s, plan, box, st),
@@ -594,7 +615,7 @@ def _stop_table(td: TeamDay, plan: Plan, font: CJKFont, st: _Styles) -> LongTabl
             ]
         )
     table = LongTable(rows, colWidths=STOP_COLS, repeatRows=1)
-    table.setStyle(TableStyle(_grid_style(3)))
+    table.setStyle(TableStyle(_grid_style(3, st.cell, centred=[0])))
     return table
 
 
@@ -823,7 +844,7 @@ def _patrol_table(loops: list[PatrolLoop], font: CJKFont, st: _Styles) -> LongTa
             st, "时段", "序号", "网格", "主要事件类型", "预计事件", "分钟", "巡查情况"
         )
     ]
-    style: list[tuple] = _grid_style(2)
+    style: list[tuple] = _grid_style(2, st.cell, centred=[1, 4, 5])
     check = _Para(
         "  ".join(f"{_box(box)} {w}" for w in ("已巡查", "发现问题")), st.cell
     )
@@ -855,11 +876,19 @@ def _patrol_table(loops: list[PatrolLoop], font: CJKFont, st: _Styles) -> LongTa
             rows.append(
                 [
                     _Para(summary, st.cell) if k == 0 else "",
-                    _Para(str(int(p["seq"])), st.head),
-                    _p(p["cell_id"], st.cell),
-                    _p("、".join(p["event_types"]) or "—", st.cell),
-                    _p("" if pd.isna(ev) else f"{float(ev):.2f}", st.head),
-                    _p("" if pd.isna(mins) else f"{float(mins):.0f}", st.head),
+                    _cell(str(int(p["seq"])), st.head, PATROL_COLS[1]),
+                    _cell(_text(p["cell_id"]), st.cell, PATROL_COLS[2]),
+                    _cell("、".join(p["event_types"]) or "—", st.cell, PATROL_COLS[3]),
+                    _cell(
+                        "" if pd.isna(ev) else f"{float(ev):.2f}",
+                        st.head,
+                        PATROL_COLS[4],
+                    ),
+                    _cell(
+                        "" if pd.isna(mins) else f"{float(mins):.0f}",
+                        st.head,
+                        PATROL_COLS[5],
+                    ),
                     check,
                 ]
             )
