@@ -69,7 +69,6 @@ from maps.export.spreadsheets import (
 )
 from planning.plan import Plan
 from planning.progress import ProgressEvent, ProgressFn
-from planning.roads.context import travel_label
 
 PAGE_W, PAGE_H = A4
 MARGIN = 12 * mm
@@ -637,6 +636,10 @@ def _info(td: TeamDay, plan: Plan, st: _Styles) -> list[Paragraph]:
         km = r.get("km")
         tmin = r.get("travel_min")
         if _text(km):
+            # here, not at the top: planning.roads loads scipy and the road
+            # graph, seconds that every command importing the exports pays
+            from planning.roads.context import travel_label
+
             basis = travel_label(by_road)
             facts.append(
                 (
