@@ -448,6 +448,16 @@ class _Styles:
     small: ParagraphStyle
     cell: ParagraphStyle
     head: ParagraphStyle
+    shared: dict[tuple[str, str, str], Paragraph] = field(default_factory=dict)
+
+    def fixed(self, text: str, style: ParagraphStyle, markup: str = "") -> Paragraph:
+        """The one paragraph of a table text that every table of the
+        document repeats (headers, signature lines): table cells may share
+        a flowable, so it is parsed and broken into lines once."""
+        key = (text, style.name, markup)
+        if key not in self.shared:
+            self.shared[key] = _p(text, style, markup)
+        return self.shared[key]
 
 
 def _styles(font: str) -> _Styles:
@@ -509,7 +519,7 @@ def _cell(text: str, style: ParagraphStyle, width: float) -> str | Paragraph:
 
 def _head_row(st: _Styles, *titles: str) -> list[Paragraph]:
     """A table's header row: the titles in bold."""
-    return [_p(t, st.head, "b") for t in titles]
+    return [st.fixed(t, st.head, "b") for t in titles]
 
 
 # --------------------------------------------------------------------------- #
@@ -700,12 +710,18 @@ def _signatures(st: _Styles) -> KeepTogether:
     line = "_" * 18
     return _signature_block(
         [
-            [_p("检查人员签字：", st.body), _p(f"{line}  {line}  {line}", st.body)],
             [
-                _p("企业负责人签字：", st.body),
-                _p("见上表各企业“企业负责人签字”栏", st.small),
+                st.fixed("检查人员签字：", st.body),
+                st.fixed(f"{line}  {line}  {line}", st.body),
             ],
-            [_p("中队负责人审核：", st.body), _p(f"{line}      日期：{line}", st.body)],
+            [
+                st.fixed("企业负责人签字：", st.body),
+                st.fixed("见上表各企业“企业负责人签字”栏", st.small),
+            ],
+            [
+                st.fixed("中队负责人审核：", st.body),
+                st.fixed(f"{line}      日期：{line}", st.body),
+            ],
         ]
     )
 
@@ -931,8 +947,9 @@ def _patrol_sections(plan: Plan, squad_id: str, sheet: _Sheet) -> list[Flowable]
         )
         story += [Spacer(1, 3), head, Spacer(1, 6), _patrol_table(day_loops, font, st)]
         line = "_" * 18
-        signed = _p(f"{line}  {line}      日期：{line}", st.body)
-        story.append(_signature_block([[_p("巡查人员签字：", st.body), signed]]))
+        signed = st.fixed(f"{line}  {line}      日期：{line}", st.body)
+        label = st.fixed("巡查人员签字：", st.body)
+        story.append(_signature_block([[label, signed]]))
     return story
 
 
