@@ -114,6 +114,13 @@ def _split(value: Any) -> list[str]:
     return [p.strip() for p in _text(value).split(";") if p.strip()]
 
 
+def _day_team(table: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
+    """A table's ``day`` as text and ``team`` as a number (empty without rows)."""
+    if not len(table):
+        return pd.Series(dtype=str), pd.Series(dtype=float)
+    return table["day"].astype(str), pd.to_numeric(table["team"], errors="coerce")
+
+
 def _team_days(plan: Plan, squad_id: str) -> list[TeamDay]:
     """The squad's team-days in date / team order, from visits and routes."""
     name = squad_names(plan).get(squad_id, squad_id)
@@ -130,16 +137,16 @@ def _team_days(plan: Plan, squad_id: str) -> list[TeamDay]:
         (str(d), int(t))
         for d, t in zip(routes.get("day", []), routes.get("team", []), strict=True)
     }
+    # day and team keys converted once, not again for every team-day
+    roster_day, roster_team = _day_team(roster)
+    route_day, route_team = _day_team(routes)
     out = []
     for day, team in sorted(keys):
         stops = v[(v["day"] == day) & (v["team"] == team)].sort_values("seq")
         td = TeamDay(squad_id, name, day, team, stops.reset_index(drop=True))
         crew: dict[str, int] = {}
         if len(roster):
-            r = roster[
-                (roster["day"].astype(str) == day)
-                & (pd.to_numeric(roster["team"], errors="coerce") == team)
-            ]
+            r = roster[(roster_day == day) & (roster_team == team)]
             ns = r["inspectors"] if "inspectors" in r else pd.Series(1, index=r.index)
             ns = pd.to_numeric(ns, errors="coerce").fillna(1).astype(int)
             for dept, n in zip(r["dept_id"], ns, strict=True):
@@ -149,10 +156,7 @@ def _team_days(plan: Plan, squad_id: str) -> list[TeamDay]:
                 crew[d] = 1
         td.crew = [(depts.get(d, d), n) for d, n in crew.items()]
         if len(routes):
-            rr = routes[
-                (routes["day"].astype(str) == day)
-                & (pd.to_numeric(routes["team"], errors="coerce") == team)
-            ]
+            rr = routes[(route_day == day) & (route_team == team)]
             if len(rr):
                 row = rr.iloc[0]
                 td.route = {k: row[k] for k in rr.columns if k != "geometry"}
