@@ -452,15 +452,16 @@ class _Styles:
     small: ParagraphStyle
     cell: ParagraphStyle
     head: ParagraphStyle
-    shared: dict[tuple[str, str, str], Paragraph] = field(default_factory=dict)
+    shared: dict[tuple[str, str], Paragraph] = field(default_factory=dict)
 
-    def fixed(self, text: str, style: ParagraphStyle, markup: str = "") -> Paragraph:
-        """The one paragraph of a table text that every table of the
-        document repeats (headers, signature lines): table cells may share
-        a flowable, so it is parsed and broken into lines once."""
-        key = (text, style.name, markup)
+    def fixed(self, markup: str, style: ParagraphStyle) -> Paragraph:
+        """The one paragraph of a table text (paragraph markup) that every
+        table of the document repeats (headers, signature lines, result
+        boxes): table cells may share a flowable, so it is parsed and broken
+        into lines once."""
+        key = (markup, style.name)
         if key not in self.shared:
-            self.shared[key] = _p(text, style, markup)
+            self.shared[key] = _Para(markup, style)
         return self.shared[key]
 
 
@@ -521,9 +522,25 @@ def _cell(text: str, style: ParagraphStyle, width: float) -> str | Paragraph:
     return _p(text, style)
 
 
+class _Lowered(Flowable):
+    """A paragraph drawn ``drop`` points below its place, its size unchanged:
+    a table cell stacks flowables box under box, so this puts a line on the
+    baseline it would have inside the paragraph above it."""
+
+    def __init__(self, para: Paragraph, drop: float) -> None:
+        super().__init__()
+        self.para, self.drop = para, drop
+
+    def wrap(self, availWidth: float, availHeight: float) -> tuple[float, float]:  # noqa: N803
+        return self.para.wrap(availWidth, availHeight)
+
+    def draw(self) -> None:
+        self.para.drawOn(self.canv, 0, -self.drop)
+
+
 def _head_row(st: _Styles, *titles: str) -> list[Paragraph]:
     """A table's header row: the titles in bold."""
-    return [st.fixed(t, st.head, "b") for t in titles]
+    return [st.fixed(f"<b>{escape(t)}</b>", st.head) for t in titles]
 
 
 # --------------------------------------------------------------------------- #
@@ -594,6 +611,18 @@ def _stop_table(td: TeamDay, plan: Plan, font: CJKFont, st: _Styles) -> LongTabl
             "企业负责人签字",
         )
     ]
+    # the 检查结果 boxes are the same in every row: one shared paragraph, and
+    # the row's 检查编号 in small type under it, on the baseline it would
+    # have as the paragraph's last line: a line of the multi-size paragraph
+    # sits a full leading down, a one-size paragraph's first only its font
+    # size
+    outcome = st.fixed(
+        "<br/>".join(f"{_box(box)} {w}" for w in OUTCOME_BOXES)
+        + "<br/>整改期限 ____月____日<br/>备注 ________",
+        st.cell,
+    )
+    id_style = ParagraphStyle("visit_id", parent=st.cell, fontSize=7)
+    drop = id_style.leading - id_style.fontSize
     for _, s in td.stops.iterrows():
         when = escape(_text(s["eta"]))
         if _text(s.get("start")) and _text(s.get("end")):
@@ -617,13 +646,12 @@ def _stop_table(td: TeamDay, plan: Plan, font: CJKFont, st: _Styles) -> LongTabl
                 _Para(when, st.cell),
                 _Para(firm, st.cell),
                 _items_cell(s, plan, box, st),
-                _Para(
-                    "<br/>".join(f"{_box(box)} {w}" for w in OUTCOME_BOXES)
-                    + "<br/>整改期限 ____月____日<br/>备注 ________"
-                    + f'<br/><font size="7">检查编号 '
-                    f"{escape(_text(s.get('visit_id')))}</font>",
-                    st.cell,
-                ),
+                [
+                    outcome,
+                    _Lowered(
+                        _p(f"检查编号 {_text(s.get('visit_id'))}", id_style), drop
+                    ),
+                ],
                 "",
             ]
         )
