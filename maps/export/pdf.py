@@ -455,10 +455,10 @@ class _Styles:
     shared: dict[tuple[str, str], Paragraph] = field(default_factory=dict)
 
     def fixed(self, markup: str, style: ParagraphStyle) -> Paragraph:
-        """The one paragraph of a table text (paragraph markup) that every
-        table of the document repeats (headers, signature lines, result
-        boxes): table cells may share a flowable, so it is parsed and broken
-        into lines once."""
+        """The one paragraph of a table text (paragraph markup) that the
+        document repeats (headers, signature lines, result boxes,
+        checklists): table cells may share a flowable, so it is parsed and
+        broken into lines once."""
         key = (markup, style.name)
         if key not in self.shared:
             self.shared[key] = _Para(markup, style)
@@ -595,7 +595,8 @@ def _items_cell(stop: pd.Series, plan: Plan, box: str, st: _Styles) -> Paragraph
             prof = "·专业" if item.kind == "professional" else ""
             extra = f' <font size="7" color="#666666">{escape(dept + prof)}</font>'
         lines.append(f"{_box(box)} {escape(name)}{extra}")
-    return _Para("<br/>".join(lines) or "—", st.cell)
+    # firms of a category mostly share their checklist: one paragraph each
+    return st.fixed("<br/>".join(lines) or "—", st.cell)
 
 
 def _stop_table(td: TeamDay, plan: Plan, font: CJKFont, st: _Styles) -> LongTable:
