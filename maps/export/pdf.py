@@ -81,6 +81,8 @@ ZONE_COLOR = colors.HexColor("#1f77b4")
 STOP_COLOR = colors.HexColor("#1f4e79")
 GRID_COLOR = colors.HexColor("#9aa5b1")
 HEAD_BG = colors.HexColor("#ddebf7")
+BOX_SIZE = 11
+"""Font size of the tick boxes, a little larger than the text."""
 OUTCOME_BOXES = ("合格", "责令整改", "立案", "未遇")
 """检查结果 boxes, the same choices as schedule.xlsx's drop-down."""
 # widths of the stop table: 序号, 时间, 企业, 一张清单, 结果, 企业签字
@@ -578,7 +580,7 @@ def _synthetic_note(what: str, st: _Styles) -> Paragraph:
 
 def _box(box: str) -> str:
     """The tick box a little larger than the text, so it can be ticked by pen."""
-    return f'<font size="11">{box}</font>'
+    return f'<font size="{BOX_SIZE}">{box}</font>'
 
 
 def _items_cell(stop: pd.Series, plan: Plan, box: str, st: _Styles) -> Paragraph:
@@ -613,24 +615,21 @@ def _stop_table(td: TeamDay, plan: Plan, font: CJKFont, st: _Styles) -> LongTabl
         )
     ]
     # the 检查结果 boxes are the same in every row: one shared paragraph, and
-    # the row's 检查编号 in small type under it, on the baseline it would
-    # have as the paragraph's last line: a line of the multi-size paragraph
-    # sits a full leading down, a one-size paragraph's first only its font
-    # size
+    # the row's 检查编号 in small type under it; likewise the visit's time
+    # under its ETA. Lowered to the baseline each had as a paragraph's last
+    # line: a mixed-size paragraph starts its lines at the first line's
+    # largest size (the 11 pt box, the 8.5 pt ETA), a one-size one at its own
     outcome = st.fixed(
         "<br/>".join(f"{_box(box)} {w}" for w in OUTCOME_BOXES)
         + "<br/>整改期限 ____月____日<br/>备注 ________",
         st.cell,
     )
-    id_style = ParagraphStyle("visit_id", parent=st.cell, fontSize=7)
-    drop = id_style.leading - id_style.fontSize
+    small = ParagraphStyle("small_cell", parent=st.cell, fontSize=7)
     for _, s in td.stops.iterrows():
-        when = escape(_text(s["eta"]))
+        when: list[Flowable] = [_p(s["eta"], st.cell)]
         if _text(s.get("start")) and _text(s.get("end")):
-            when += (
-                f'<br/><font size="7">{escape(_text(s["start"]))}–'
-                f"{escape(_text(s['end']))}</font>"
-            )
+            span = _p(f"{_text(s['start'])}–{_text(s['end'])}", small)
+            when.append(_Lowered(span, st.cell.fontSize - small.fontSize))
         firm = f"<b>{escape(_text(s['name']))}</b>"
         for key in ("address", "contact"):
             if _text(s.get(key)):
@@ -644,13 +643,14 @@ def _stop_table(td: TeamDay, plan: Plan, font: CJKFont, st: _Styles) -> LongTabl
         rows.append(
             [
                 _cell(str(int(s["seq"])), st.head, STOP_COLS[0]),
-                _Para(when, st.cell),
+                when,
                 _Para(firm, st.cell),
                 _items_cell(s, plan, box, st),
                 [
                     outcome,
                     _Lowered(
-                        _p(f"检查编号 {_text(s.get('visit_id'))}", id_style), drop
+                        _p(f"检查编号 {_text(s.get('visit_id'))}", small),
+                        BOX_SIZE - small.fontSize,
                     ),
                 ],
                 "",
