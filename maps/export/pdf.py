@@ -40,6 +40,7 @@ from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
+from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import (
     CondPageBreak,
@@ -68,7 +69,6 @@ from maps.export.spreadsheets import (
 )
 from planning.plan import Plan
 from planning.progress import ProgressEvent, ProgressFn
-from planning.roads.context import travel_label
 
 PAGE_W, PAGE_H = A4
 MARGIN = 12 * mm
@@ -81,6 +81,8 @@ ZONE_COLOR = colors.HexColor("#1f77b4")
 STOP_COLOR = colors.HexColor("#1f4e79")
 GRID_COLOR = colors.HexColor("#9aa5b1")
 HEAD_BG = colors.HexColor("#ddebf7")
+BOX_SIZE = 11
+"""Font size of the tick boxes, a little larger than the text."""
 OUTCOME_BOXES = ("合格", "责令整改", "立案", "未遇")
 """检查结果 boxes, the same choices as schedule.xlsx's drop-down."""
 # widths of the stop table: 序号, 时间, 企业, 一张清单, 结果, 企业签字
@@ -114,6 +116,13 @@ def _split(value: Any) -> list[str]:
     return [p.strip() for p in _text(value).split(";") if p.strip()]
 
 
+def _day_team(table: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
+    """A table's ``day`` as text and ``team`` as a number (empty without rows)."""
+    if not len(table):
+        return pd.Series(dtype=str), pd.Series(dtype=float)
+    return table["day"].astype(str), pd.to_numeric(table["team"], errors="coerce")
+
+
 def _team_days(plan: Plan, squad_id: str) -> list[TeamDay]:
     """The squad's team-days in date / team order, from visits and routes."""
     name = squad_names(plan).get(squad_id, squad_id)
@@ -130,16 +139,16 @@ def _team_days(plan: Plan, squad_id: str) -> list[TeamDay]:
         (str(d), int(t))
         for d, t in zip(routes.get("day", []), routes.get("team", []), strict=True)
     }
+    # day and team keys converted once, not again for every team-day
+    roster_day, roster_team = _day_team(roster)
+    route_day, route_team = _day_team(routes)
     out = []
     for day, team in sorted(keys):
         stops = v[(v["day"] == day) & (v["team"] == team)].sort_values("seq")
         td = TeamDay(squad_id, name, day, team, stops.reset_index(drop=True))
         crew: dict[str, int] = {}
         if len(roster):
-            r = roster[
-                (roster["day"].astype(str) == day)
-                & (pd.to_numeric(roster["team"], errors="coerce") == team)
-            ]
+            r = roster[(roster_day == day) & (roster_team == team)]
             ns = r["inspectors"] if "inspectors" in r else pd.Series(1, index=r.index)
             ns = pd.to_numeric(ns, errors="coerce").fillna(1).astype(int)
             for dept, n in zip(r["dept_id"], ns, strict=True):
@@ -149,10 +158,7 @@ def _team_days(plan: Plan, squad_id: str) -> list[TeamDay]:
                 crew[d] = 1
         td.crew = [(depts.get(d, d), n) for d, n in crew.items()]
         if len(routes):
-            rr = routes[
-                (routes["day"].astype(str) == day)
-                & (pd.to_numeric(routes["team"], errors="coerce") == team)
-            ]
+            rr = routes[(route_day == day) & (route_team == team)]
             if len(rr):
                 row = rr.iloc[0]
                 td.route = {k: row[k] for k in rr.columns if k != "geometry"}
@@ -448,6 +454,17 @@ class _Styles:
     small: ParagraphStyle
     cell: ParagraphStyle
     head: ParagraphStyle
+    shared: dict[tuple[str, str], Paragraph] = field(default_factory=dict)
+
+    def fixed(self, markup: str, style: ParagraphStyle) -> Paragraph:
+        """The one paragraph of a table text (paragraph markup) that the
+        document repeats (headers, signature lines, result boxes,
+        checklists): table cells may share a flowable, so it is parsed and
+        broken into lines once."""
+        key = (markup, style.name)
+        if key not in self.shared:
+            self.shared[key] = _Para(markup, style)
+        return self.shared[key]
 
 
 def _styles(font: str) -> _Styles:
@@ -471,17 +488,61 @@ def _styles(font: str) -> _Styles:
     )
 
 
+class _Para(Paragraph):
+    """A paragraph that remembers its last wrap. A table wraps every cell
+    again when it sizes its rows, splits across pages and draws, always at
+    the column's width, and CJK line breaking is most of a work order's
+    time; the lines for one width never change, so they are broken once."""
+
+    _wrapped: tuple[float, tuple[float, float]] | None = None
+
+    def wrap(self, availWidth: float, availHeight: float) -> tuple[float, float]:  # noqa: N803
+        if self._wrapped is not None and self._wrapped[0] == availWidth:
+            return self._wrapped[1]
+        size = super().wrap(availWidth, availHeight)
+        self._wrapped = (availWidth, size)
+        return size
+
+
 def _p(text: Any, style: ParagraphStyle, markup: str = "") -> Paragraph:
     """A paragraph of escaped plain text (``markup`` wraps it, e.g. ``"b"``)."""
     body = escape(_text(text)).replace("\n", "<br/>")
     if markup:
         body = f"<{markup}>{body}</{markup}>"
-    return Paragraph(body, style)
+    return _Para(body, style)
+
+
+def _cell(text: str, style: ParagraphStyle, width: float) -> str | Paragraph:
+    """``text`` for a table cell ``width`` wide (3 pt padding each side):
+    a plain string when it fits on one line, which the table draws itself
+    in the same font, size and place (see :func:`_grid_style`) without
+    parsing or CJK line breaking; a wrapping paragraph when it does not."""
+    if "\n" not in text and (
+        stringWidth(text, style.fontName, style.fontSize) <= width - 6
+    ):
+        return text
+    return _p(text, style)
+
+
+class _Lowered(Flowable):
+    """A paragraph drawn ``drop`` points below its place, its size unchanged:
+    a table cell stacks flowables box under box, so this puts a line on the
+    baseline it would have inside the paragraph above it."""
+
+    def __init__(self, para: Paragraph, drop: float) -> None:
+        super().__init__()
+        self.para, self.drop = para, drop
+
+    def wrap(self, availWidth: float, availHeight: float) -> tuple[float, float]:  # noqa: N803
+        return self.para.wrap(availWidth, availHeight)
+
+    def draw(self) -> None:
+        self.para.drawOn(self.canv, 0, -self.drop)
 
 
 def _head_row(st: _Styles, *titles: str) -> list[Paragraph]:
     """A table's header row: the titles in bold."""
-    return [_p(t, st.head, "b") for t in titles]
+    return [st.fixed(f"<b>{escape(t)}</b>", st.head) for t in titles]
 
 
 # --------------------------------------------------------------------------- #
@@ -489,9 +550,17 @@ def _head_row(st: _Styles, *titles: str) -> list[Paragraph]:
 # --------------------------------------------------------------------------- #
 
 
-def _grid_style(pad: float) -> list[tuple]:
-    """Ruled table with a shaded header row, cells padded by ``pad`` points."""
+def _grid_style(
+    pad: float, cell: ParagraphStyle, centred: Iterable[int] = ()
+) -> list[tuple]:
+    """Ruled table with a shaded header row, cells padded by ``pad`` points;
+    plain-string cells (:func:`_cell`) in ``cell``'s font, size and leading,
+    centred in the ``centred`` columns like the header style's paragraphs."""
     return [
+        ("FONTNAME", (0, 0), (-1, -1), cell.fontName),
+        ("FONTSIZE", (0, 0), (-1, -1), cell.fontSize),
+        ("LEADING", (0, 0), (-1, -1), cell.leading),
+        *[("ALIGN", (c, 0), (c, -1), "CENTER") for c in centred],
         ("GRID", (0, 0), (-1, -1), 0.5, colors.HexColor("#888888")),
         ("BACKGROUND", (0, 0), (-1, 0), HEAD_BG),
         ("VALIGN", (0, 0), (-1, -1), "TOP"),
@@ -511,7 +580,7 @@ def _synthetic_note(what: str, st: _Styles) -> Paragraph:
 
 def _box(box: str) -> str:
     """The tick box a little larger than the text, so it can be ticked by pen."""
-    return f'<font size="11">{box}</font>'
+    return f'<font size="{BOX_SIZE}">{box}</font>'
 
 
 def _items_cell(stop: pd.Series, plan: Plan, box: str, st: _Styles) -> Paragraph:
@@ -528,7 +597,8 @@ def _items_cell(stop: pd.Series, plan: Plan, box: str, st: _Styles) -> Paragraph
             prof = "·专业" if item.kind == "professional" else ""
             extra = f' <font size="7" color="#666666">{escape(dept + prof)}</font>'
         lines.append(f"{_box(box)} {escape(name)}{extra}")
-    return Paragraph("<br/>".join(lines) or "—", st.cell)
+    # firms of a category mostly share their checklist: one paragraph each
+    return st.fixed("<br/>".join(lines) or "—", st.cell)
 
 
 def _stop_table(td: TeamDay, plan: Plan, font: CJKFont, st: _Styles) -> LongTable:
@@ -544,13 +614,22 @@ def _stop_table(td: TeamDay, plan: Plan, font: CJKFont, st: _Styles) -> LongTabl
             "企业负责人签字",
         )
     ]
+    # the 检查结果 boxes are the same in every row: one shared paragraph, and
+    # the row's 检查编号 in small type under it; likewise the visit's time
+    # under its ETA. Lowered to the baseline each had as a paragraph's last
+    # line: a mixed-size paragraph starts its lines at the first line's
+    # largest size (the 11 pt box, the 8.5 pt ETA), a one-size one at its own
+    outcome = st.fixed(
+        "<br/>".join(f"{_box(box)} {w}" for w in OUTCOME_BOXES)
+        + "<br/>整改期限 ____月____日<br/>备注 ________",
+        st.cell,
+    )
+    small = ParagraphStyle("small_cell", parent=st.cell, fontSize=7)
     for _, s in td.stops.iterrows():
-        when = escape(_text(s["eta"]))
+        when: list[Flowable] = [_p(s["eta"], st.cell)]
         if _text(s.get("start")) and _text(s.get("end")):
-            when += (
-                f'<br/><font size="7">{escape(_text(s["start"]))}–'
-                f"{escape(_text(s['end']))}</font>"
-            )
+            span = _p(f"{_text(s['start'])}–{_text(s['end'])}", small)
+            when.append(_Lowered(span, st.cell.fontSize - small.fontSize))
         firm = f"<b>{escape(_text(s['name']))}</b>"
         for key in ("address", "contact"):
             if _text(s.get(key)):
@@ -563,22 +642,22 @@ def _stop_table(td: TeamDay, plan: Plan, font: CJKFont, st: _Styles) -> LongTabl
             )
         rows.append(
             [
-                Paragraph(str(int(s["seq"])), st.head),
-                Paragraph(when, st.cell),
-                Paragraph(firm, st.cell),
+                _cell(str(int(s["seq"])), st.head, STOP_COLS[0]),
+                when,
+                _Para(firm, st.cell),
                 _items_cell(s, plan, box, st),
-                Paragraph(
-                    "<br/>".join(f"{_box(box)} {w}" for w in OUTCOME_BOXES)
-                    + "<br/>整改期限 ____月____日<br/>备注 ________"
-                    + f'<br/><font size="7">检查编号 '
-                    f"{escape(_text(s.get('visit_id')))}</font>",
-                    st.cell,
-                ),
+                [
+                    outcome,
+                    _Lowered(
+                        _p(f"检查编号 {_text(s.get('visit_id'))}", small),
+                        BOX_SIZE - small.fontSize,
+                    ),
+                ],
                 "",
             ]
         )
     table = LongTable(rows, colWidths=STOP_COLS, repeatRows=1)
-    table.setStyle(TableStyle(_grid_style(3)))
+    table.setStyle(TableStyle(_grid_style(3, st.cell, centred=[0])))
     return table
 
 
@@ -600,6 +679,10 @@ def _info(td: TeamDay, plan: Plan, st: _Styles) -> list[Paragraph]:
         km = r.get("km")
         tmin = r.get("travel_min")
         if _text(km):
+            # here, not at the top: planning.roads loads scipy and the road
+            # graph, seconds that every command importing the exports pays
+            from planning.roads.context import travel_label
+
             basis = travel_label(by_road)
             facts.append(
                 (
@@ -612,7 +695,7 @@ def _info(td: TeamDay, plan: Plan, st: _Styles) -> list[Paragraph]:
     covered = dict.fromkeys(d for c in td.stops["departments"] for d in _split(c))
     if covered:
         facts.append(("涉及部门", "、".join(depts.get(d, d) for d in covered)))
-    out = [Paragraph(f"<b>{escape(k)}：</b>{escape(v)}", st.body) for k, v in facts]
+    out = [_Para(f"<b>{escape(k)}：</b>{escape(v)}", st.body) for k, v in facts]
     out.append(Spacer(1, 4))
     out.append(
         _p(
@@ -660,12 +743,18 @@ def _signatures(st: _Styles) -> KeepTogether:
     line = "_" * 18
     return _signature_block(
         [
-            [_p("检查人员签字：", st.body), _p(f"{line}  {line}  {line}", st.body)],
             [
-                _p("企业负责人签字：", st.body),
-                _p("见上表各企业“企业负责人签字”栏", st.small),
+                st.fixed("检查人员签字：", st.body),
+                st.fixed(f"{line}  {line}  {line}", st.body),
             ],
-            [_p("中队负责人审核：", st.body), _p(f"{line}      日期：{line}", st.body)],
+            [
+                st.fixed("企业负责人签字：", st.body),
+                st.fixed("见上表各企业“企业负责人签字”栏", st.small),
+            ],
+            [
+                st.fixed("中队负责人审核：", st.body),
+                st.fixed(f"{line}      日期：{line}", st.body),
+            ],
         ]
     )
 
@@ -779,12 +868,12 @@ def _patrol_info(
         ("预计事件", f"{events:.1f} 起"),
     ]
     out: list[Flowable] = [
-        Paragraph(f"<b>{escape(k)}：</b>{escape(v)}", st.body) for k, v in facts
+        _Para(f"<b>{escape(k)}：</b>{escape(v)}", st.body) for k, v in facts
     ]
     out.append(Spacer(1, 3))
     for lp in loops:
         out.append(
-            Paragraph(
+            _Para(
                 f'<font color="{lp.color}"><b>━━</b></font> {escape(lp.window)}',
                 st.body,
             )
@@ -807,8 +896,8 @@ def _patrol_table(loops: list[PatrolLoop], font: CJKFont, st: _Styles) -> LongTa
             st, "时段", "序号", "网格", "主要事件类型", "预计事件", "分钟", "巡查情况"
         )
     ]
-    style: list[tuple] = _grid_style(2)
-    check = Paragraph(
+    style: list[tuple] = _grid_style(2, st.cell, centred=[1, 4, 5])
+    check = _Para(
         "  ".join(f"{_box(box)} {w}" for w in ("已巡查", "发现问题")), st.cell
     )
     for lp in loops:
@@ -824,7 +913,7 @@ def _patrol_table(loops: list[PatrolLoop], font: CJKFont, st: _Styles) -> LongTa
             if p is None:
                 rows.append(
                     [
-                        Paragraph(summary, st.cell),
+                        _Para(summary, st.cell),
                         "",
                         "",
                         _p("无巡查点", st.cell),
@@ -838,12 +927,20 @@ def _patrol_table(loops: list[PatrolLoop], font: CJKFont, st: _Styles) -> LongTa
             mins = p["minutes"]
             rows.append(
                 [
-                    Paragraph(summary, st.cell) if k == 0 else "",
-                    Paragraph(str(int(p["seq"])), st.head),
-                    _p(p["cell_id"], st.cell),
-                    _p("、".join(p["event_types"]) or "—", st.cell),
-                    _p("" if pd.isna(ev) else f"{float(ev):.2f}", st.head),
-                    _p("" if pd.isna(mins) else f"{float(mins):.0f}", st.head),
+                    _Para(summary, st.cell) if k == 0 else "",
+                    _cell(str(int(p["seq"])), st.head, PATROL_COLS[1]),
+                    _cell(_text(p["cell_id"]), st.cell, PATROL_COLS[2]),
+                    _cell("、".join(p["event_types"]) or "—", st.cell, PATROL_COLS[3]),
+                    _cell(
+                        "" if pd.isna(ev) else f"{float(ev):.2f}",
+                        st.head,
+                        PATROL_COLS[4],
+                    ),
+                    _cell(
+                        "" if pd.isna(mins) else f"{float(mins):.0f}",
+                        st.head,
+                        PATROL_COLS[5],
+                    ),
                     check,
                 ]
             )
@@ -883,8 +980,9 @@ def _patrol_sections(plan: Plan, squad_id: str, sheet: _Sheet) -> list[Flowable]
         )
         story += [Spacer(1, 3), head, Spacer(1, 6), _patrol_table(day_loops, font, st)]
         line = "_" * 18
-        signed = _p(f"{line}  {line}      日期：{line}", st.body)
-        story.append(_signature_block([[_p("巡查人员签字：", st.body), signed]]))
+        signed = st.fixed(f"{line}  {line}      日期：{line}", st.body)
+        label = st.fixed("巡查人员签字：", st.body)
+        story.append(_signature_block([[label, signed]]))
     return story
 
 

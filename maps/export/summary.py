@@ -27,7 +27,6 @@ from maps.export.common import text_of
 from maps.export.spreadsheets import squad_load
 from maps.render import SQUAD_PALETTE, squad_colors
 from planning.plan import Plan
-from planning.roads.context import travel_label
 
 PALETTE = SQUAD_PALETTE
 """The map's qualitative colours, for zones and event-type lines alike."""
@@ -434,6 +433,10 @@ def summary_html(plan: Plan) -> str:
         if sc.synthetic
         else ""
     )
+    # here, not at the top: planning.roads loads scipy and the road graph,
+    # seconds that every command importing the exports would otherwise pay
+    from planning.roads.context import travel_label
+
     cards = [
         (_n(s.joint_visits), "综合查一次 入企次数"),
         (_n(s.dept_inspections), "原各部门分别检查次数"),
