@@ -48,6 +48,7 @@ from __future__ import annotations
 import dataclasses
 import heapq
 import time
+from collections import deque
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -94,6 +95,8 @@ _AIM_WEIGHT = 100  # a minute off the aimed load costs this many minutes moved
 _FLOW_SECONDS = 3.0  # CP-SAT seconds per pair of zones following the LP flow
 _FLOW_SHRINK = 0.6  # the flows aim at this share of the band, for rounding
 _FAR_SHARE = 0.01  # a far move costs this share of a mean zone's target
+_GIVE_BACK_SECONDS = 5.0  # at most this long, or this share of the limit,
+_GIVE_BACK_SHARE = 0.05  # for handing cells back to today's squad at the end
 _FLOW_LEAST = 0.005  # a flow below this share of the zone's target waits
 TRADEOFF_TOLERANCES = (0.20, 0.10, 0.05, 0.02)
 
@@ -292,6 +295,70 @@ def _permitted(t: _Today) -> np.ndarray:
     out = _neighbours(t, t.assign)[t.assign].T
     out[:, t.islands] = True
     return out
+
+
+def _stays_whole(
+    t: _Today, assign: np.ndarray, cell: int, zone: int, stop: np.ndarray
+) -> bool:
+    """Whether ``zone`` stays in one piece without ``cell``: a search from
+    one of the cell's neighbours in the zone reaches the others (``stop``:
+    cells contiguity ignores, the islands)."""
+    ptr, idx = t.adj.indptr, t.adj.indices
+    near = idx[ptr[cell] : ptr[cell + 1]]
+    near = near[(assign[near] == zone) & ~stop[near]]
+    if len(near) <= 1:
+        return True
+    want = set(near[1:].tolist())
+    seen = {cell, int(near[0])}
+    queue = deque([int(near[0])])
+    while queue and want:
+        u = queue.popleft()
+        for v in idx[ptr[u] : ptr[u + 1]].tolist():
+            if v not in seen and assign[v] == zone and not stop[v]:
+                seen.add(v)
+                want.discard(v)
+                queue.append(v)
+    return not want
+
+
+def _give_back(
+    t: _Today, assign: np.ndarray, tolerance: float, deadline: float
+) -> np.ndarray:
+    """Hand moved cells back to their squad of today, lightest first, where
+    both zones stay whole and within the band.
+
+    The large-grid path (rezone, the flow pairs) moves near-empty cells to
+    keep zones whole on the way; many of them are free to go back once the
+    heavy cells have settled. Each step lowers the workload and the cells
+    moved and makes no far move; the result is checked whole at the end."""
+    out = assign.copy()
+    loads = t.loads(out)
+    slack = tolerance * t.target * (1 + 1e-9) + 1e-9
+    stop = t.islands
+    ptr, idx = t.adj.indptr, t.adj.indices
+    again = True
+    while again and time.monotonic() < deadline:
+        again = False
+        moved = np.flatnonzero((out != t.assign) & ~t.fixed)
+        for c in moved[np.argsort(t.w[moved], kind="stable")].tolist():
+            if time.monotonic() >= deadline:
+                break
+            a, b, w = out[c], t.assign[c], t.w[c]
+            if not (out[idx[ptr[c] : ptr[c + 1]]] == b).any():
+                continue
+            if abs(loads[a] - w - t.target[a]) > slack[a]:
+                continue
+            if abs(loads[b] + w - t.target[b]) > slack[b]:
+                continue
+            if not _stays_whole(t, out, c, a, stop):
+                continue
+            out[c] = b
+            loads[a] -= w
+            loads[b] += w
+            again = True
+    if t.contiguous(out) and t.within(out, tolerance):
+        return out
+    return assign
 
 
 def _excess_flow(
@@ -811,7 +878,9 @@ def rebalance(
     Raises :class:`RebalanceError` when a cell has no known squad.
     """
     t0 = time.monotonic()
-    deadline = t0 + settings.time_limit
+    # the last seconds give moved cells back (:func:`_give_back`)
+    end = t0 + settings.time_limit
+    deadline = end - min(_GIVE_BACK_SECONDS, _GIVE_BACK_SHARE * settings.time_limit)
     progress(ProgressEvent(STAGE, 0.0, "读取现行片区 today's zoning"))
     t = _today(cells, squads, policy)
     tol = settings.tolerance
@@ -888,6 +957,8 @@ def rebalance(
             if t.w[better != t.assign].sum() < t.w[assign != t.assign].sum():
                 status = "rezone, then zone pairs re-solved"
             assign = better
+    if (assign != t.assign).any():
+        assign = _give_back(t, assign, tol, end)
     far = far_moves(t, assign)
     if far.any():
         bound = moved_workload_bound(t, tol, anywhere=True)

@@ -1,5 +1,7 @@
 """Fewest-changes rebalancing of today's zoning, and reading today's zoning."""
 
+import time
+
 import geopandas as gpd
 import numpy as np
 import pandas as pd
@@ -10,6 +12,7 @@ from planning.model import load_policy
 from planning.rebalance import (
     RebalanceError,
     RebalanceSettings,
+    _give_back,
     _permitted,
     _today,
     far_moves,
@@ -236,6 +239,33 @@ def test_rezone_fallback_keeps_moves_between_zones_bordering_today(policy):
 
     assert far(None) > 0
     assert far(_permitted(t)) == 0
+
+
+def test_needless_moves_go_back_at_the_end_unless_the_band_forbids(policy):
+    """Cells handed over that today's squad can take back with both zones
+    whole and in the band go back (a chain goes back cell by cell); when
+    taking them back would push the busy zone out of the band they stay."""
+    cells, squads = _grid(8, 2.0)
+    t = _today(cells, squads, policy)
+    at = {(k // 8, k % 8): k for k in range(64)}  # (row, column), A south-west
+    b = t.squad_ids.index("B")  # north of A
+    chain = [at[(3, 1)], at[(2, 1)], at[(1, 1)]]  # up into A from B's edge
+    moved = t.assign.copy()
+    moved[chain] = b
+    assert t.contiguous(moved)
+
+    def deviation(assign):
+        return np.abs(t.loads(assign) - t.target) / t.target
+
+    loose = float(deviation(t.assign).max()) + 0.05
+    back = _give_back(t, moved, loose, time.monotonic() + 10)
+    assert (back == t.assign).all()
+    # A is the busy zone: at a band that just holds the moved zoning, every
+    # cell A took back would push it out
+    a = t.squad_ids.index("A")
+    assert deviation(moved).argmax() == a and t.loads(moved)[a] > t.target[a]
+    tight = float(deviation(moved).max()) + 1e-6
+    assert (_give_back(t, moved, tight, time.monotonic() + 10) == moved).all()
 
 
 def test_output_summary_judges_today_and_the_result_alike(policy, tmp_path):
