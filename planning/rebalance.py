@@ -805,9 +805,12 @@ def _improve(
     neighbouring zones re-solved in turn (others held), the pairs that hold
     the most moved workload first, while any pass lowers the far moves
     (:func:`far_moves`), the moved workload or, at the same workload, the
-    cells moved (travel breaks ties)."""
+    cells moved (travel breaks ties). When no pair improves, chains of three
+    zones are re-solved: in a tight band a pair alone cannot pass workload
+    on, the zone between two others can."""
     cur = start.copy()
     near = _neighbours(t, t.assign)
+    size = 2
 
     def cost(z: np.ndarray) -> tuple[int, float, int, float]:
         off = z != t.assign
@@ -834,22 +837,25 @@ def _improve(
         score = heal[pairs[:, 0], pairs[:, 1]] * float(t.w.sum())
         score += off[pairs[:, 0]] + off[pairs[:, 1]]
         rank = np.argsort(-score, kind="stable")
-        for a, b in pairs[rank].tolist():
+        groups = [tuple(g) for g in pairs[rank].tolist()]
+        if size == 3:
+            groups = _chains(groups, pairs, off)
+        for group in groups:
             left = deadline - time.monotonic() - 1.0  # the checks after it
             if left < 1.0:
                 break
-            if off[a] + off[b] == 0:
+            if off[list(group)].sum() == 0:
                 continue
             got, _ = _solve(
                 t,
                 tolerance,
                 0.0,
                 settings.rings,
-                min(_LNS_SECONDS, left),
+                min(_LNS_SECONDS * (len(group) - 1), left),
                 settings,
                 cancel,
                 start=cur,
-                zones=np.array([a, b]),
+                zones=np.array(group),
             )
             if got is None or not (t.contiguous(got) and t.within(got, tolerance)):
                 continue
@@ -857,8 +863,33 @@ def _improve(
                 better |= cost(got)[:3] < cost(cur)[:3]
                 cur = got
         if not better:
-            break
+            if size == 3:
+                break
+            size = 3
     return cur
+
+
+def _chains(
+    ranked: list[tuple[int, ...]], pairs: np.ndarray, off: np.ndarray
+) -> list[tuple[int, ...]]:
+    """Chains of three zones: each ranked pair with the neighbour of either
+    zone that holds the most moved workload (each chain once)."""
+    border: dict[int, set[int]] = {}
+    for a, b in pairs.tolist():
+        border.setdefault(a, set()).add(b)
+        border.setdefault(b, set()).add(a)
+    seen: set[frozenset[int]] = set()
+    out = []
+    for a, b in ranked:
+        third = (border.get(a, set()) | border.get(b, set())) - {a, b}
+        if not third:
+            continue
+        c = max(sorted(third), key=lambda z: off[z])
+        key = frozenset((a, b, c))
+        if key not in seen:
+            seen.add(key)
+            out.append((a, b, c))
+    return out
 
 
 def rebalance(
