@@ -12,6 +12,7 @@ from planning.model import load_policy
 from planning.rebalance import (
     RebalanceError,
     RebalanceSettings,
+    _chains,
     _give_back,
     _permitted,
     _today,
@@ -266,6 +267,20 @@ def test_needless_moves_go_back_at_the_end_unless_the_band_forbids(policy):
     assert deviation(moved).argmax() == a and t.loads(moved)[a] > t.target[a]
     tight = float(deviation(moved).max()) + 1e-6
     assert (_give_back(t, moved, tight, time.monotonic() + 10) == moved).all()
+
+
+def test_chains_add_the_busiest_neighbour_to_each_pair_once():
+    """Zones 0-1-2-3 in a row and 4 beside 1: each pair of the pair search
+    gets the neighbouring zone holding the most moved workload."""
+    pairs = np.array([[0, 1], [1, 2], [2, 3], [1, 4]])
+    off = np.array([5.0, 1.0, 9.0, 0.0, 7.0])
+    ranked = [(1, 2), (0, 1), (2, 3), (1, 4)]
+    got = _chains(ranked, pairs, off)
+    assert got[0] == (1, 2, 4)  # 4 (7 min) beats 0 (5) and 3 (0)
+    assert got[1] == (0, 1, 2)  # 2 (9 min) beats 4
+    assert (2, 3, 1) in got  # 1 is 3's only way on
+    assert len({frozenset(c) for c in got}) == len(got)  # (1, 4, 2) is (1, 2, 4)
+    assert (1, 4, 2) not in got
 
 
 def test_output_summary_judges_today_and_the_result_alike(policy, tmp_path):
