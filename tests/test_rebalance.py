@@ -12,15 +12,13 @@ from planning.model import load_policy
 from planning.rebalance import (
     RebalanceError,
     RebalanceSettings,
-    _chains,
-    _give_back,
-    _permitted,
-    _today,
     far_moves,
     moved_workload_bound,
     rebalance,
     tradeoff,
 )
+from planning.rebalance.search import _chains
+from planning.rebalance.today import _give_back, _permitted, _today
 from planning.today import TodayError, squads_from_column, squads_from_zones
 from planning.zoning import ZoningSettings, rezone, zone_stats
 
