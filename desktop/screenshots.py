@@ -2,7 +2,8 @@
 
 Plans the bundled sample county with short solver limits, then grabs the
 main window in Chinese and in English, the import dialog with a preview,
-the hotspot dock and the zoning notes, into ``docs/screenshots/`` (or ``DIR``). Runs
+the hotspot dock, the zoning notes and the comparison of a fewest-changes
+rebalance with today's zones, into ``docs/screenshots/`` (or ``DIR``). Runs
 offscreen when no display is set.
 """
 
@@ -12,9 +13,13 @@ import os
 import sys
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QSettings, QTimer
 from PySide6.QtWidgets import QApplication, QWidget
+
+if TYPE_CHECKING:
+    from planning.plan import Plan
 
 DEFAULT_DIR = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
 SIZE = (1600, 960)
@@ -112,8 +117,39 @@ def main(out_dir: Path = DEFAULT_DIR) -> list[Path]:
     window.notes_dock.resize(640, 420)
     _settle(app, 500)
     written.append(_save(window.notes_dock, out_dir / "zoning-notes.png"))
+    written.append(_compare_shot(app, window, plan, out_dir))
     window.close()
     return written
+
+
+def _compare_shot(
+    app: QApplication, window: QWidget, plan: Plan, out_dir: Path
+) -> Path:
+    """方案对比: the sample's zones (A, "today") against a real ±2% fewest-changes
+    rebalance of them (B), as the window shows it after 最少改动重新平衡."""
+    from desktop.zoning_tools import CompareDialog, plan_side
+    from planning.compare import PlanSide, compare
+    from planning.rebalance import RebalanceSettings, rebalance
+
+    sc = plan.scenario
+    today = plan_side(plan, "现行片区")
+    tight = RebalanceSettings(tolerance=0.02, time_limit=15.0)
+    result = rebalance(today.cells, sc.squads, sc.policy, tight)
+    after = today.cells.assign(
+        squad_id=today.cells["cell_id"].map(result.assignment).to_numpy()
+    )
+    comparison = compare(today, PlanSide("重新平衡 ±2%", after), sc.squads, sc.policy)
+    dialog = CompareDialog(comparison, "zh_CN", window)
+    loaded: list[bool] = []
+    dialog.map.loadFinished.connect(lambda ok: loaded.append(ok))
+    dialog.resize(1280, 860)
+    dialog.show()
+    while not loaded:
+        app.processEvents()
+    _settle(app, 2000)
+    shot = _save(dialog, out_dir / "compare-dialog.png")
+    dialog.close()
+    return shot
 
 
 if __name__ == "__main__":
