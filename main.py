@@ -345,7 +345,7 @@ def cmd_zone(args: argparse.Namespace) -> int:
     import pyogrio
 
     from planning.model import load_policy
-    from planning.zoning import ZoningSettings, zone, zones_layer
+    from planning.zoning import ZoningSettings, zone, zone_stats, zones_layer
 
     try:
         cells = _read_layer_or_exit(args.cells, "cells")
@@ -385,9 +385,10 @@ def cmd_zone(args: argparse.Namespace) -> int:
     result = zone(cells, squads, policy, settings, progress)
     progress.done()
     cells["squad_id"] = cells["cell_id"].map(result.assignment)
-    zones = zones_layer(
-        cells, squads, result.assignment, policy, nest=args.nest, islands=result.islands
+    stats = zone_stats(
+        cells, squads, result.assignment, policy, args.nest, result.islands
     )
+    zones = zones_layer(cells, result.assignment, stats)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     if args.out.exists():
         args.out.unlink()

@@ -186,7 +186,7 @@ def sample_plans() -> None:
     from planning.roads.context import road_context, road_layers
     from planning.sample import build_sample
     from planning.scheduling import ScheduleSettings
-    from planning.zoning import ZoningSettings, zones_layer
+    from planning.zoning import ZoningSettings, zone_stats
 
     settings = PlanSettings(
         zoning=ZoningSettings(time_limit=30.0),
@@ -213,7 +213,7 @@ def sample_plans() -> None:
     print("|---|---|---|---|---|---|")
     for label, (plan, seconds) in plans.items():
         cells = plan.scenario.cells
-        split = zones_layer(
+        split = zone_stats(
             cells,
             plan.scenario.squads,
             cells.set_index("cell_id")["squad_id"],

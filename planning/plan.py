@@ -182,7 +182,6 @@ def run_plan(
     The input scenario is never modified; the returned plan holds a new one.
     """
     from planning.scheduling import schedule
-    from planning.zoning import zones_layer
 
     settings = settings or PlanSettings()
     validate_scenario(scenario)
@@ -201,15 +200,6 @@ def run_plan(
         )
     if cancel is not None:
         cancel.raise_if_cancelled()
-    zones = zones_layer(
-        prepared.cells,
-        prepared.squads,
-        prepared.cells.set_index("cell_id")["squad_id"],
-        prepared.policy,
-        nest=settings.zoning.nest,
-        islands=zoning_result.islands if zoning_result is not None else None,
-        roads=_roads(prepared),
-    )
     result = schedule(
         prepared,
         settings.scheduling,
@@ -235,7 +225,7 @@ def run_plan(
         plan_settings["patrol_settings"] = asdict(settings.patrols)
     plan = Plan(
         scenario=prepared,
-        zones=zones,
+        zones=gpd.GeoDataFrame(),
         visits=result.visits,
         routes=result.routes,
         unscheduled=result.unscheduled,
@@ -245,6 +235,7 @@ def run_plan(
         patrols=None if patrols is None else patrols.loops,
         patrol_points=None if patrols is None else patrols.points,
     )
+    plan.zones = zone_layer(plan)
     return with_road_layers(plan, settings.standby_cars)
 
 
@@ -279,20 +270,16 @@ def zone_layer(plan: Plan) -> gpd.GeoDataFrame:
     Nesting and islands come from the plan itself, so zones redrawn after
     manual edits or a re-schedule look like the ones the zoning produced.
     """
-    from planning.zoning import zones_layer
+    from planning.zoning import zone_stats, zones_layer
 
     sc = plan.scenario
     nest = plan.settings.get("zoning_settings", {}).get("nest")
     islands = plan.zoning.islands if plan.zoning is not None else None
-    return zones_layer(
-        sc.cells,
-        sc.squads,
-        sc.cells.set_index("cell_id")["squad_id"],
-        sc.policy,
-        nest,
-        islands,
-        roads=_roads(sc),
+    assignment = sc.cells.set_index("cell_id")["squad_id"]
+    stats = zone_stats(
+        sc.cells, sc.squads, assignment, sc.policy, nest, islands, _roads(sc)
     )
+    return zones_layer(sc.cells, assignment, stats)
 
 
 def unplanned(scenario: Scenario) -> Plan:

@@ -21,7 +21,7 @@ from planning.roads.travel import build_graph
 from planning.sample import build_sample
 from planning.scheduling import ScheduleSettings
 from planning.travel import TravelModel, metric_xy
-from planning.zoning import ZoningSettings, zone, zones_layer
+from planning.zoning import ZoningSettings, zone, zone_stats
 
 METRIC = "EPSG:4549"  # CGCS2000 / 3-degree GK, central meridian 120°E
 X0, Y0 = 500_000.0, 3_200_000.0
@@ -149,8 +149,8 @@ def test_zoning_never_counts_a_river_crossing_as_contiguity():
     split = pd.Series(
         np.where(np.arange(n) % N < N // 2, "S1", "S2"), index=sc.cells["cell_id"]
     )
-    with_roads = zones_layer(sc.cells, sc.squads, split, sc.policy, roads=ctx)
-    plain = zones_layer(sc.cells, sc.squads, split, sc.policy)
+    with_roads = zone_stats(sc.cells, sc.squads, split, sc.policy, roads=ctx)
+    plain = zone_stats(sc.cells, sc.squads, split, sc.policy)
     assert with_roads["contiguous"].tolist() == [1, 0]
     assert plain["contiguous"].tolist() == [1, 1]
 

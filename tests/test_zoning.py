@@ -53,12 +53,13 @@ def test_zone_contiguous_balanced_staff_proportional():
     assert list(a.index) == list(cells["cell_id"]) and a.notna().all()
     assert_contiguous(cells, a)
     assert_balanced(cells, squads, a, 0.05)
-    stats = zone_stats(cells, squads, a, POLICY).set_index("squad_id")
+    figures = zone_stats(cells, squads, a, POLICY)
+    stats = figures.set_index("squad_id")
     assert stats.loc["SQ02", "target"] == pytest.approx(2 * stats.loc["SQ01", "target"])
     assert stats["contiguous"].eq(1).all()
     assert stats["deviation_pct"].abs().max() <= 5.0 + 1e-6
     assert stats["n_cells"].sum() == len(cells)
-    layer = zones_layer(cells, squads, a, POLICY)
+    layer = zones_layer(cells, a, figures)
     assert layer.crs.to_epsg() == 4326 and len(layer) == 3
     assert (layer.geom_type == "MultiPolygon").all()
     shown = [e for e in events if e.objective is not None]

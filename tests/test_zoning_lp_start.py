@@ -24,6 +24,7 @@ from planning.zoning.lns import search_neighbourhoods
 from planning.zoning.local_search import repair
 from planning.zoning.lp import (
     LP_TIME_SHARE,
+    OrderRounds,
     lp_start,
     lp_support,
     order_rows,
@@ -65,18 +66,18 @@ def from_bases(p):
 
 @pytest.mark.parametrize("rounds", [60, 1], ids=["ordered", "one-round"])
 @pytest.mark.parametrize("seed", [1, 2])
-def test_lp_start_zones_every_cell_within_the_rules(seed, rounds, monkeypatch):
+def test_lp_start_zones_every_cell_within_the_rules(seed, rounds):
     """Complete, bases and nesting kept; border moves then reach ±2%. Also
     from an LP with only its first round of order rows, which is what a
     large grid gets when the rounds run out of time."""
-    monkeypatch.setattr(lp_module, "_LP_ORDER_ROUNDS", rounds)
     cells, squads = concentrated_grid(seed)
     settings = ZoningSettings(tolerance=0.02, nest="area")
     p = prepare_problem(cells, squads, POLICY, settings)
     order, fixed = from_bases(p)
     exempt = np.zeros(p.n_units, bool)
 
-    units = lp_start(p, order, fixed, 0.02, time.monotonic() + 20)
+    deadline = time.monotonic() + 20
+    units = lp_start(p, order, fixed, 0.02, deadline, rounds=OrderRounds(rounds=rounds))
 
     assert units is not None
     assert (units >= 0).all()
@@ -196,17 +197,17 @@ def test_order_rows_added_in_rounds_give_the_lp_with_all_of_them(seed):
 
 
 @pytest.mark.parametrize(("seed", "n", "k"), [(1, 40, 20), (3, 30, 12)])
-def test_order_rounds_hold_every_row_within_a_few_rounds(monkeypatch, seed, n, k):
+def test_order_rounds_hold_every_row_within_a_few_rounds(seed, n, k):
     """Each round adds the rows of every pair on the paths from the shares
     to the base. With only a pair's own row, a share cut off from its base
     moved one cell nearer per round: these grids took 27-28 rounds, and a
     county grid ran out of time with zones' shares 40 cells from the base."""
-    monkeypatch.setattr(lp_module, "_LP_ORDER_ROUNDS", 7)
     cells, squads = concentrated_grid(seed, n=n, k=k)
     p = prepare_problem(cells, squads, POLICY, ZoningSettings(tolerance=0.02))
     order, fixed = from_bases(p)
 
-    x, cand, _ = solve_lp(p, order, fixed, 0.02, time.monotonic() + 60, ordered=True)
+    deadline, seven = time.monotonic() + 60, OrderRounds(rounds=7)
+    x, cand, _ = solve_lp(p, order, fixed, 0.02, deadline, True, rounds=seven)
 
     sq, un = np.nonzero(cand)
     order, _ = order_rows(p, order, fixed, cand)

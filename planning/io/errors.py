@@ -373,6 +373,29 @@ def render(issues: Iterable[Issue], lang: str = "zh_CN") -> list[str]:
     return [i.text(lang) for i in issues]
 
 
+@dataclass(kw_only=True)
+class Findings:
+    """What a read or an import found, judged and rendered alike: the base
+    of :class:`~planning.io.readers.ReadResult` and
+    :class:`~planning.io.importer.ImportReport`."""
+
+    issues: list[Issue] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        """No finding is an error (the importer refuses a layer with one)."""
+        return not any(i.level == ERROR for i in self.issues)
+
+    @property
+    def warnings(self) -> list[Issue]:
+        """Warnings and repairs: what the planner should look at."""
+        return [i for i in self.issues if i.level in (WARNING, REPAIRED)]
+
+    def messages(self, lang: str = "zh_CN") -> list[str]:
+        """Every finding in ``lang``, location first."""
+        return render(self.issues, lang)
+
+
 class LayerImportError(ScenarioError):
     """A layer cannot be imported; ``issues`` lists every finding.
 

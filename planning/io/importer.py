@@ -19,7 +19,7 @@ import json
 import re
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import TypedDict, Unpack
@@ -34,11 +34,10 @@ from planning.io.errors import (
     INFO,
     REPAIRED,
     WARNING,
-    Issue,
+    Findings,
     IssueLog,
     LayerImportError,
     Term,
-    render,
 )
 from planning.io.project import (
     load_project,
@@ -189,7 +188,7 @@ _PUNCT = re.compile(r"[\s_\-()（）\[\]【】/:：]+")
 
 
 @dataclass
-class ImportReport:
+class ImportReport(Findings):
     """What an import did: the layer, its size, and every finding."""
 
     file: str
@@ -198,16 +197,8 @@ class ImportReport:
     source_layer: str
     rows: int
     replaced: int
-    issues: list[Issue] = field(default_factory=list)
     seconds: float = 0.0
     project: Path | None = None
-
-    def messages(self, lang: str = "zh_CN") -> list[str]:
-        return render(self.issues, lang)
-
-    @property
-    def warnings(self) -> list[Issue]:
-        return [i for i in self.issues if i.level in (WARNING, REPAIRED)]
 
 
 class ImportOptions(TypedDict, total=False):

@@ -41,11 +41,10 @@ from planning.io.errors import (
     ERROR,
     INFO,
     WARNING,
-    Issue,
+    Findings,
     IssueLog,
     LayerImportError,
     Term,
-    render,
 )
 from planning.model import WGS84
 from planning.progress import Cancelled, CancelToken, ProgressEvent, ProgressFn
@@ -87,7 +86,7 @@ _PUNCT = re.compile(r"[\s_\-()（）\[\]【】/:：°.]+")
 
 
 @dataclass
-class ReadResult:
+class ReadResult(Findings):
     """A layer read into WGS84 and what happened on the way.
 
     ``rows[i]`` is the row number the user sees for ``gdf.iloc[i]``: the
@@ -97,18 +96,10 @@ class ReadResult:
     """
 
     gdf: gpd.GeoDataFrame
-    issues: list[Issue]
     file: str
     layer: str
     rows: np.ndarray
     tabular: bool
-
-    @property
-    def ok(self) -> bool:
-        return not any(i.level == ERROR for i in self.issues)
-
-    def messages(self, lang: str = "zh_CN") -> list[str]:
-        return render(self.issues, lang)
 
 
 def list_layers(path: str | Path) -> list[str]:
@@ -209,7 +200,9 @@ def read_layer(
         if len(gdf) == 0:
             log.add("empty_layer")
         report(1.0)
-        return ReadResult(gdf, log.close(), log.file, log.layer, raw.rows, raw.tabular)
+        return ReadResult(
+            gdf, log.file, log.layer, raw.rows, raw.tabular, issues=log.close()
+        )
     except (LayerImportError, Cancelled):
         raise
     except Exception as exc:  # the libraries raise dozens of types; name the file

@@ -233,7 +233,7 @@ def write_rebalance(
     import pyogrio
 
     from planning.compare import PlanSide, compare
-    from planning.zoning import zones_layer
+    from planning.zoning import zone_stats, zones_layer
 
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -246,7 +246,8 @@ def write_rebalance(
     out = gpd.GeoDataFrame(out, geometry=cells.geometry.name, crs=cells.crs)
     pyogrio.write_dataframe(out.to_crs(4326), path, layer="cells")
     pyogrio.write_dataframe(squads.to_crs(4326), path, layer="squads")
-    zones = zones_layer(out, squads, result.assignment, policy)
+    stats = zone_stats(out, squads, result.assignment, policy)
+    zones = zones_layer(out, result.assignment, stats)
     pyogrio.write_dataframe(zones, path, layer="zones", promote_to_multi=True)
     pyogrio.write_dataframe(result.moves, path, layer="moves")
     keep = ["cell_id", "squad_id", "workload", out.geometry.name]

@@ -45,11 +45,11 @@ def _read_pbf(path: Path, lang: str) -> ReadResult:
     gdf = gpd.GeoDataFrame(gdf, geometry="geometry", crs=gdf.crs or WGS84).to_crs(WGS84)
     return ReadResult(
         gdf.reset_index(drop=True),
-        log.close(),
         log.file,
         log.layer,
         np.arange(1, len(gdf) + 1),
         False,
+        issues=log.close(),
     )
 
 

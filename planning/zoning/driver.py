@@ -28,7 +28,7 @@ from planning.zoning.cpsat_model import (
 )
 from planning.zoning.graph import contiguous_zones
 from planning.zoning.lns import search_neighbourhoods
-from planning.zoning.local_search import balance_moves, repair
+from planning.zoning.local_search import Balance, balance_moves, repair
 from planning.zoning.locks import blocked_locks
 from planning.zoning.lp import lp_start, lp_support
 from planning.zoning.order import (
@@ -278,18 +278,8 @@ def _run(
             # band; border moves usually finish the job in a second or two,
             # and re-solving paths of zones where cells are coarse.
             aim, soft_units = 0.9 * tol, outcome.units
-            units = balance_moves(
-                p,
-                order,
-                order >= 0,
-                fixed,
-                exempt,
-                soft_units,
-                aim,
-                0.0,
-                None,
-                deadline,
-            )
+            goal = Balance(aim, 0.0, None, deadline)
+            units = balance_moves(p, order, order >= 0, fixed, exempt, soft_units, goal)
             if not is_balanced(p, units, tol):
                 units = repair(p, fixed, exempt, units, aim, 0.0, None, deadline)
             if (

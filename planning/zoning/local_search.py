@@ -10,11 +10,42 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import numpy as np
 
 from planning.zoning.graph import row_lists, zone_paths
 from planning.zoning.problem import Problem
+
+
+@dataclass(frozen=True)
+class Balance:
+    """What a border-move search aims for, and until when.
+
+    Parameters
+    ----------
+    aim
+        Balancing stops once every load is within ``±aim`` of its target.
+    slack
+        Deviations within ``±slack`` cost nothing, so re-zoning leaves
+        healthy zones alone.
+    band
+        Then, if every load is inside ``±band``, border units move to
+        cheaper squads while both loads stay inside it; ``None``: no such
+        compaction (re-zoning wants few changes).
+    deadline
+        :func:`time.monotonic` time to stop by.
+    """
+
+    aim: float
+    slack: float
+    band: float | None
+    deadline: float
+
+    def penalty(self, dev: np.ndarray | float) -> np.ndarray | float:
+        """Squared relative deviation beyond the slack: zones inside it are
+        neutral."""
+        return np.maximum(0.0, np.abs(dev) - self.slack) ** 2
 
 
 def _border_moves(
@@ -62,29 +93,23 @@ def _descend(
     movable: np.ndarray,
     allowed: np.ndarray | None,
     move: Callable[[int, int, int], bool],
-    aim: float,
-    slack: float,
-    band: float | None,
-    deadline: float,
+    goal: Balance,
     stuck: Callable[[], bool] | None = None,
 ) -> None:
     """Balance, then compact, by border moves (``zl`` and ``load`` in place).
 
-    First minimises the squared relative deviation beyond ``slack`` (so
+    First minimises the squared relative deviation beyond ``goal.slack`` (so
     surplus diffuses along chains of zones) until every load is within
-    ``aim``, calling ``stuck`` (an ejection chain) when no single move
-    helps. Then, given a ``band`` that every load is inside, moves border
-    units to a squad with less workload x minutes while both loads stay
-    inside it. ``move(u, a,
-    b)`` applies one move if the zone rules allow it.
+    ``goal.aim``, calling ``stuck`` (an ejection chain) when no single move
+    helps. Then, given a ``goal.band`` that every load is inside, moves
+    border units to a squad with less workload x minutes while both loads
+    stay inside it. ``move(u, a, b)`` applies one move if the zone rules
+    allow it.
     """
     w_arr = p.w
     target = np.where(p.target > 0, p.target, 1.0)
     tl, w = target.tolist(), w_arr.tolist()
-
-    def pen(dev: np.ndarray | float) -> np.ndarray | float:
-        """Squared deviation beyond the slack: zones inside it are neutral."""
-        return np.maximum(0.0, np.abs(dev) - slack) ** 2
+    pen, band, deadline = goal.penalty, goal.band, goal.deadline
 
     def gain(u: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         ld = np.asarray(load)
@@ -106,7 +131,7 @@ def _descend(
 
     while time.monotonic() < deadline:
         dev = (np.asarray(load) - target) / target
-        if np.abs(dev).max(initial=0.0) <= aim:
+        if np.abs(dev).max(initial=0.0) <= goal.aim:
             break
         moved = _border_moves(p, zl, movable, allowed, gain, balances, deadline)
         if moved == 0 and (stuck is None or not stuck()):
@@ -137,20 +162,15 @@ def balance_moves(
     fixed: np.ndarray,
     exempt: np.ndarray,
     start: np.ndarray,
-    aim: float,
-    slack: float,
-    band: float | None,
-    deadline: float,
+    goal: Balance,
 ) -> np.ndarray:
     """Local search that moves border units towards balance, keeping the order.
 
     Gives CP-SAT a complete, usually balanced, hint: on large grids its own
     search rarely repairs a poor one in time. Minimises the sum of squared
     relative deviations, so surplus diffuses along chains of zones, until
-    every load is within ``aim`` or no move helps; deviations within
-    ``slack`` cost nothing, so re-zoning leaves healthy zones alone. Then,
-    given a ``band`` (re-zoning wants few changes and gives none), moves
-    border units to cheaper squads while both loads stay within ``band``.
+    every load is within ``goal.aim`` or no move helps (see
+    :class:`Balance` for the slack and the compaction band).
     """
     m = len(p.squad_ids)
     zone = start.copy()
@@ -211,16 +231,7 @@ def balance_moves(
                     break
 
     _descend(
-        p,
-        zl,
-        load,
-        movable,
-        None,
-        lambda u, a, b: zl[u] == a and move(u, b),
-        aim,
-        slack,
-        band,
-        deadline,
+        p, zl, load, movable, None, lambda u, a, b: zl[u] == a and move(u, b), goal
     )
     return np.asarray(zl)
 
@@ -262,6 +273,7 @@ def repair(
     solid = ~exempt
     allowed = p.allowed
     src, dst = p.arcs
+    goal = Balance(aim, slack, band, deadline)
 
     def connected_without(u: int, a: int) -> bool:
         """Zone ``a`` minus ``u`` still joins ``u``'s former neighbours."""
@@ -296,11 +308,8 @@ def repair(
         load[b] += w[u]
         return True
 
-    def pen(dev: np.ndarray | float) -> np.ndarray | float:
-        return np.maximum(0.0, np.abs(dev) - slack) ** 2
-
     def total() -> float:
-        return float(pen((np.asarray(load) - target) / target).sum())
+        return float(goal.penalty((np.asarray(load) - target) / target).sum())
 
     def chain() -> bool:
         """Ejection chain: shift work along a path of zones, one unit a step.
@@ -361,5 +370,5 @@ def repair(
             load[giver] += w[u]
         return False
 
-    _descend(p, zl, load, movable, allowed, move, aim, slack, band, deadline, chain)
+    _descend(p, zl, load, movable, allowed, move, goal, chain)
     return np.asarray(zl)

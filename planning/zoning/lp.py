@@ -16,6 +16,7 @@ bound is valid for every zoning within the tolerance.
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 
 import numpy as np
 from scipy import sparse
@@ -36,14 +37,36 @@ from planning.zoning.starts import flood_fill, greedy_growth
 _LP_NEAREST = 20
 _LP_SECONDS = 6e-7
 LP_TIME_SHARE = 0.35
-# The ordered LP of the start adds its order rows in rounds (see
-# _order_lazily) for at most this many times the plain LP's solve time, or
-# this many seconds if more, and this many rounds: cut shorter, rows stay
-# violated and the start (and the zoning after it) ends further from the LP
-# bound; on county grids every row is kept well within these limits.
-_LP_ORDER_TIME = 1.0
-_LP_ORDER_SECONDS = 3.0
-_LP_ORDER_ROUNDS = 60
+
+
+@dataclass(frozen=True)
+class OrderRounds:
+    """When the ordered LP stops adding its order rows (:func:`_order_lazily`).
+
+    Cut shorter, rows stay violated and the start (and the zoning after it)
+    ends further from the LP bound; on county grids every row is kept well
+    within the defaults.
+
+    Parameters
+    ----------
+    time_ratio, min_seconds
+        The rounds take at most ``time_ratio`` times the plain LP's solve
+        time, or ``min_seconds`` if more.
+    rounds
+        At most this many rounds.
+    """
+
+    time_ratio: float = 1.0
+    min_seconds: float = 3.0
+    rounds: int = 60
+
+    def until(self, started: float) -> float:
+        """When the rounds stop, the plain LP having started at ``started``."""
+        now = time.monotonic()
+        return now + max(self.time_ratio * (now - started), self.min_seconds)
+
+
+ORDER_ROUNDS = OrderRounds()
 
 
 def solve_lp(
@@ -54,6 +77,7 @@ def solve_lp(
     deadline: float,
     ordered: bool,
     cancel: CancelToken | None = None,
+    rounds: OrderRounds = ORDER_ROUNDS,
 ) -> tuple[np.ndarray, np.ndarray, float] | None:
     """LP relaxation of balanced assignment over each unit's nearest squads.
 
@@ -63,8 +87,8 @@ def solve_lp(
     permitted pairs, so neither the nearest-squads restriction nor the order
     rows can overstate it). ``ordered`` adds the distance-order rows of the
     CP-SAT model (a unit's share of a squad is at most that squad's shares of
-    its neighbours nearer the base), lazily: see :func:`_order_lazily`; a
-    cancel stops the rounds.
+    its neighbours nearer the base), lazily: see :func:`_order_lazily`,
+    within ``rounds``; a cancel stops them.
     Returns None when the LP is too large for the time left or finds nothing
     (candidates too narrow, time out): the callers then keep what they had.
     """
@@ -80,7 +104,11 @@ def solve_lp(
     def memo(ordered: bool) -> bytes:
         return b"".join(
             [bytes([ordered]), np.float64(tolerance).tobytes(), fixed.tobytes()]
-            + ([order.tobytes()] if ordered else [np.packbits(cand).tobytes()])
+            + (
+                [order.tobytes(), repr(rounds).encode()]
+                if ordered
+                else [np.packbits(cand).tobytes()]
+            )
         )
 
     if memo(ordered) in p.lp_memo:
@@ -152,8 +180,8 @@ def solve_lp(
         deadline,
         *order_rows(p, order, fixed, cand),
         solution,
-        time.monotonic()
-        + max(_LP_ORDER_TIME * (time.monotonic() - started), _LP_ORDER_SECONDS),
+        rounds.until(started),
+        rounds.rounds,
         cancel,
     )
     out = result(solution)
@@ -187,6 +215,7 @@ def _order_lazily(
     row_of: np.ndarray,
     solution: object,
     until: float,
+    max_rounds: int,
     cancel: CancelToken | None,
 ) -> object:
     """Add the order rows the LP's pairs need, round by round, to ``h``.
@@ -199,7 +228,8 @@ def _order_lazily(
     rounds, cut short with zones' shares 40 cells out), and of the pairs one
     step further out; the dual simplex goes on from the last basis, and a
     few rounds with a tenth of the rows do. The rounds stop when no row
-    is violated, at ``until`` or at a cancel; returns the last optimal
+    is violated, at ``until``, after ``max_rounds`` or at a cancel; returns
+    the last optimal
     solution.
     """
     import highspy
@@ -209,7 +239,7 @@ def _order_lazily(
     added = np.zeros(rows.shape[0], bool)
     behind = (rows < 0).astype(np.float64).tocsr()  # row of b -> nearer pairs a
     has = row_of >= 0
-    for _ in range(_LP_ORDER_ROUNDS):
+    for _ in range(max_rounds):
         x = np.asarray(solution.col_value)
         if (rows @ x).max(initial=0.0) <= 1e-6 or time.monotonic() > until:
             break
@@ -301,6 +331,7 @@ def lp_start(
     tolerance: float,
     deadline: float,
     cancel: CancelToken | None = None,
+    rounds: OrderRounds = ORDER_ROUNDS,
 ) -> np.ndarray | None:
     """Start from the LP relaxation of the distance-ordered model.
 
@@ -314,7 +345,7 @@ def lp_start(
     come in rounds (:func:`_order_lazily`), which on large grids may stop
     with a few rows still violated. None when :func:`solve_lp` gives nothing.
     """
-    lp = solve_lp(p, order, fixed, tolerance, deadline, ordered=True, cancel=cancel)
+    lp = solve_lp(p, order, fixed, tolerance, deadline, True, cancel, rounds)
     if lp is None:
         return None
     x, cand, _ = lp

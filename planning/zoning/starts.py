@@ -15,7 +15,7 @@ import time
 import numpy as np
 
 from planning.zoning.graph import row_lists
-from planning.zoning.local_search import balance_moves
+from planning.zoning.local_search import Balance, balance_moves
 from planning.zoning.problem import Problem, is_balanced, worst_excess
 
 
@@ -163,22 +163,17 @@ def ordered_start(
     if moves:
         keep = (p.cur >= 0) & (order[np.maximum(p.cur, 0), np.arange(p.n_units)] >= 0)
         start = np.where(fixed >= 0, fixed, np.where(keep, p.cur, -1))
-        aim, slack = 0.9 * tolerance, 0.9 * tolerance
-        return balance_moves(
-            p, order, cand, fixed, exempt, start, aim, slack, None, deadline
-        )
-    aim, band = 0.5 * tolerance, 0.9 * tolerance
+        keep_healthy = Balance(0.9 * tolerance, 0.9 * tolerance, None, deadline)
+        return balance_moves(p, order, cand, fixed, exempt, start, keep_healthy)
+    aim = 0.5 * tolerance
+    goal = Balance(aim, 0.0, 0.9 * tolerance, deadline)
     # Priced start first: near the LP optimum where work is spread evenly. The
     # greedy growth is the fallback when pricing and repair leave it unbalanced.
     now = time.monotonic()
     priced = _priced(p, order, cand, fixed, aim, now + 0.3 * (deadline - now))
-    start = balance_moves(
-        p, order, cand, fixed, exempt, priced, aim, 0.0, band, deadline
-    )
+    start = balance_moves(p, order, cand, fixed, exempt, priced, goal)
     if is_balanced(p, start, tolerance) or time.monotonic() >= deadline:
         return start
     greedy = greedy_growth(p, order, cand, fixed)
-    other = balance_moves(
-        p, order, cand, fixed, exempt, greedy, aim, 0.0, band, deadline
-    )
+    other = balance_moves(p, order, cand, fixed, exempt, greedy, goal)
     return other if worst_excess(p, other) < worst_excess(p, start) else start

@@ -120,19 +120,16 @@ def zone_stats(
 
 
 def zones_layer(
-    cells: gpd.GeoDataFrame,
-    squads: gpd.GeoDataFrame,
-    assignment: pd.Series,
-    policy: Policy,
-    nest: str | None = None,
-    islands: list[list[str]] | None = None,
-    roads: RoadContext | None = None,
+    cells: gpd.GeoDataFrame, assignment: pd.Series, stats: pd.DataFrame
 ) -> gpd.GeoDataFrame:
     """The ``zones`` layer of ``docs/plan-schema.md``: one MultiPolygon per squad.
 
-    Squads without cells get an empty geometry, so every squad has a row.
+    ``stats`` is :func:`zone_stats` of the same zoning (``assignment``:
+    ``cell_id`` -> ``squad_id``), so the figures are measured once with the
+    nesting, islands and roads the caller chose, and the outlines are drawn
+    from ``cells``. Squads without cells get an empty geometry, so every
+    squad has a row.
     """
-    stats = zone_stats(cells, squads, assignment, policy, nest, islands, roads)
     geom = cells.geometry.to_crs(4326)
     sid = cells["cell_id"].astype(str).map(assignment).to_numpy()
     shapes = []
