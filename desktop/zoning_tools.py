@@ -480,13 +480,8 @@ class ZoningTools(QObject):
 
         def done(out: tuple[RebalanceResult, pd.DataFrame]) -> None:
             result, table = out
-            moved = window.apply_zones(
-                plan,
-                before,
-                result.assignment,
-                lambda n: self.tr("fewest-changes rebalance: move %n cell(s)", "", n),
-                self.tr("The zones changed meanwhile; rebalance ignored."),
-            )
+            edit = self.tr("fewest-changes rebalance")
+            moved = window.apply_zones(plan, before, result.assignment, edit)
             if moved is None:
                 return
             if moved:

@@ -497,6 +497,14 @@ def test_reassign_lock_rebalance_undo_redo(qtbot, window):
     assert window.squads_model.rowCount() == len(squads)
     n_steps = doc.undo_stack.count()
     assert n_steps in (2, 3)  # assign, lock (+ re-balance when it moved cells)
+    if n_steps == 3:
+        assert doc.undo_stack.undoText().startswith("重新平衡：调整 ")
+    # a zoning worked out from the zones before the edit would undo it: refused
+    old = squad_of.copy()
+    old[moved[0]] = source
+    assert window.apply_zones(doc.plan, old, old, window.tr("re-balance")) is None
+    assert window.last_message == "计算期间片区已变化，重新平衡结果未采用。"
+    assert doc.undo_stack.count() == n_steps
 
     while doc.undo_stack.canUndo():
         window.qactions.act_undo.trigger()
