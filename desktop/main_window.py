@@ -46,7 +46,7 @@ from desktop.models import SquadsModel
 from desktop.project_files import ProjectFiles
 from desktop.qactions import WindowActions
 from desktop.run_settings import RunSettings, RunSettingsDialog
-from desktop.schedule_dock import SchedulePanel, VisitMoves, filtered_table
+from desktop.schedule_dock import SchedulePanel, VisitMoves
 from desktop.squads_panel import SquadsPanel
 from desktop.workers import ProgressPanel, TaskRunner
 from desktop.zoning_notes import ZoningNotesPanel
@@ -156,8 +156,8 @@ class MainWindow(QMainWindow):
     def _build_docks(self) -> None:
         right = Qt.DockWidgetArea.RightDockWidgetArea
         self.squads_model = SquadsModel(self)
-        self.squads_view, self.squads_proxy = filtered_table(self.squads_model)
-        self.squads_panel = SquadsPanel(self.squads_view, self.squads_model)
+        self.squads_panel = SquadsPanel(self.squads_model)
+        self.squads_view = self.squads_panel.view
         self.squads_dock = self._dock("squads_dock", self.squads_panel, right)
 
         self.schedule = SchedulePanel()
