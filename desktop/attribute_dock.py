@@ -8,7 +8,7 @@ is shown, and again only after the plan changed.
 from __future__ import annotations
 
 import pandas as pd
-from PySide6.QtCore import QSortFilterProxyModel, Qt
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QSortFilterProxyModel, Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHeaderView,
@@ -20,9 +20,16 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.models import TableModel
+from desktop.texts import translated
 from planning.plan import Plan
 
-ATTRIBUTE_LAYERS = ("cells", "enterprises", "visits", "hotspots")
+ATTRIBUTE_LAYERS = {
+    "cells": QT_TRANSLATE_NOOP("AttributeTables", "Cells"),
+    "enterprises": QT_TRANSLATE_NOOP("AttributeTables", "Enterprises"),
+    "visits": QT_TRANSLATE_NOOP("AttributeTables", "Visits"),
+    "hotspots": QT_TRANSLATE_NOOP("AttributeTables", "Hotspots"),
+}
+"""The layers with a table, in tab order, and each tab's title."""
 
 
 class AttributeTables(QTabWidget):
@@ -84,14 +91,8 @@ class AttributeTables(QTabWidget):
             self.attribute_models[name].set_frame(frame)
 
     def retranslate(self) -> None:
-        titles = {
-            "cells": self.tr("Cells"),
-            "enterprises": self.tr("Enterprises"),
-            "visits": self.tr("Visits"),
-            "hotspots": self.tr("Hotspots"),
-        }
         for i, name in enumerate(ATTRIBUTE_LAYERS):
-            self.setTabText(i, titles[name])
+            self.setTabText(i, translated("AttributeTables", ATTRIBUTE_LAYERS, name))
             self.attribute_filters[name].setPlaceholderText(
                 self.tr("Filter (any column)…")
             )

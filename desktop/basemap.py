@@ -14,27 +14,25 @@ overlay shifted for display (``maps.render``); the plan itself never moves.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QCoreApplication, QEvent, QSettings, Qt, Slot
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QEvent, QSettings, Qt, Slot
 from PySide6.QtGui import QAction, QActionGroup
 from PySide6.QtWidgets import QInputDialog, QLineEdit, QMenu, QMessageBox, QWidget
 
 from desktop.map_view import MapView
+from desktop.texts import translated
 from maps.render import BASEMAPS, basemap_spec
 
 SETTINGS_BASEMAP = "map/basemap"
 SETTINGS_TIANDITU_KEY = "map/tianditu_key"
 DEFAULT_BASEMAP = "none"
 
-
-def basemap_label(name: str) -> str:
-    """The menu text of a basemap, in the UI language."""
-    labels = {
-        "none": QCoreApplication.translate("BasemapMenu", "None (offline)"),
-        "osm": QCoreApplication.translate("BasemapMenu", "OpenStreetMap"),
-        "tianditu": QCoreApplication.translate("BasemapMenu", "Tianditu (needs a key)"),
-        "amap": QCoreApplication.translate("BasemapMenu", "AMap (GCJ-02)"),
-    }
-    return labels.get(name, name)
+BASEMAP_LABELS = {
+    "none": QT_TRANSLATE_NOOP("BasemapMenu", "None (offline)"),
+    "osm": QT_TRANSLATE_NOOP("BasemapMenu", "OpenStreetMap"),
+    "tianditu": QT_TRANSLATE_NOOP("BasemapMenu", "Tianditu (needs a key)"),
+    "amap": QT_TRANSLATE_NOOP("BasemapMenu", "AMap (GCJ-02)"),
+}
+"""The menu text of each basemap (translated when the menu is)."""
 
 
 class BasemapMenu(QMenu):
@@ -176,7 +174,7 @@ class BasemapMenu(QMenu):
     def retranslate(self) -> None:
         self.setTitle(self.tr("&Basemap"))
         for name, act in self.actions_by_name.items():
-            act.setText(basemap_label(name))
+            act.setText(translated("BasemapMenu", BASEMAP_LABELS, name))
         self.actions_by_name["none"].setToolTip(
             self.tr("Plain background; nothing is loaded from the network.")
         )

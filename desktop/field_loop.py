@@ -16,10 +16,9 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import pandas as pd
-from PySide6.QtCore import QDate, QObject, Qt
+from PySide6.QtCore import QDate, Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDateEdit,
@@ -39,6 +38,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.layouts import close_buttons, column, ok_cancel_buttons
+from desktop.window_commands import WindowCommands
 from planning.field.outcomes import (
     RecordReport,
     ResultsFileError,
@@ -55,9 +55,6 @@ from planning.field.replan import (
 )
 from planning.plan import Plan
 from planning.progress import CancelToken, ProgressEvent, ProgressFn
-
-if TYPE_CHECKING:
-    from desktop.main_window import MainWindow
 
 
 def _qdate(d: date) -> QDate:
@@ -305,15 +302,12 @@ def _slot(day: object, team: object) -> str:
     return f"{text} T{_cell(team)}" if text else "—"
 
 
-class FieldLoop(QObject):
-    """The two commands for ``window``, run in its worker thread."""
+class FieldLoop(WindowCommands):
+    """导入检查结果 and 从某日重新排程 for ``window``."""
 
-    def __init__(self, window: MainWindow) -> None:
-        super().__init__(window)
-        self.window = window
-        self.results_dialog: ResultsDialog | None = None
-        self.changes_dialog: ChangesDialog | None = None
-        self.last_replan: ReplanResult | None = None
+    results_dialog: ResultsDialog | None = None
+    changes_dialog: ChangesDialog | None = None
+    last_replan: ReplanResult | None = None
 
     # -------------------------------------------------------------- results
 
@@ -356,8 +350,9 @@ class FieldLoop(QObject):
                 self._show_results(out.lines(path.name, project), refused=True)
                 return
             updated, report = out
-            if window.document.plan is not plan:
-                window.message(self.tr("The plan changed meanwhile; results ignored."))
+            if not self.still_open(
+                plan, self.tr("The plan changed meanwhile; results ignored.")
+            ):
                 return
             window.document.push_plan(
                 updated,
@@ -375,10 +370,9 @@ class FieldLoop(QObject):
         )
 
     def _show_results(self, lines: list[str], refused: bool) -> None:
-        if self.results_dialog is not None:
-            self.results_dialog.close()
-        self.results_dialog = ResultsDialog(lines, refused, self.window)
-        self.results_dialog.open()
+        self.results_dialog = self.replace_dialog(
+            self.results_dialog, ResultsDialog(lines, refused, self.window)
+        )
 
     # --------------------------------------------------------------- replan
 
@@ -424,8 +418,9 @@ class FieldLoop(QObject):
             if isinstance(out, ValueError):
                 window.show_error(self.tr("Re-plan refused: {0}").format(out))
                 return
-            if window.document.plan is not plan:
-                window.message(self.tr("The plan changed meanwhile; re-plan ignored."))
+            if not self.still_open(
+                plan, self.tr("The plan changed meanwhile; re-plan ignored.")
+            ):
                 return
             self.last_replan = out
             window.document.push_plan(
@@ -436,10 +431,10 @@ class FieldLoop(QObject):
                     "Re-planned from {0}: %n visit(s) changed.", "", len(out.changes)
                 ).format(start.isoformat())
             )
-            if self.changes_dialog is not None:
-                self.changes_dialog.close()
-            self.changes_dialog = ChangesDialog(out, dict(window.squad_names()), window)
-            self.changes_dialog.open()
+            self.changes_dialog = self.replace_dialog(
+                self.changes_dialog,
+                ChangesDialog(out, dict(window.squad_names()), window),
+            )
 
         return window.start_run(
             self.tr("Re-planning from {0}").format(start.isoformat()), job, done

@@ -11,7 +11,7 @@ one truth about which overlays are shown.
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QT_TRANSLATE_NOOP, Qt
 from PySide6.QtWidgets import (
     QCheckBox,
     QFormLayout,
@@ -24,7 +24,24 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.map_view import LAYER_KEYS, ROAD_KEYS, MapView
+from desktop.texts import translated
 from planning.plan import Plan
+
+LAYER_LABELS = {
+    "towns": QT_TRANSLATE_NOOP("LayerPanel", "Town boundaries"),
+    "cells": QT_TRANSLATE_NOOP("LayerPanel", "Grid cells"),
+    "zones": QT_TRANSLATE_NOOP("LayerPanel", "Zone outlines"),
+    "enterprises": QT_TRANSLATE_NOOP("LayerPanel", "Enterprises"),
+    "bases": QT_TRANSLATE_NOOP("LayerPanel", "Squad bases"),
+    "hotspots": QT_TRANSLATE_NOOP("LayerPanel", "Hotspot heat map"),
+    "routes": QT_TRANSLATE_NOOP("LayerPanel", "Routes (all days)"),
+    "patrols": QT_TRANSLATE_NOOP("LayerPanel", "Patrol loops"),
+    "roads": QT_TRANSLATE_NOOP("LayerPanel", "Roads"),
+    "barriers": QT_TRANSLATE_NOOP("LayerPanel", "Barriers (rivers, expressways)"),
+    "reach": QT_TRANSLATE_NOOP("LayerPanel", "Reach by road (5/15/30 min)"),
+    "standby": QT_TRANSLATE_NOOP("LayerPanel", "Standby points"),
+}
+"""The checkbox text of each map overlay (:data:`LAYER_KEYS`)."""
 
 
 class LayerPanel(QWidget):
@@ -122,22 +139,8 @@ class LayerPanel(QWidget):
             down.setEnabled(stack.index(key) < len(stack) - 1)
 
     def retranslate(self) -> None:
-        labels = {
-            "towns": self.tr("Town boundaries"),
-            "cells": self.tr("Grid cells"),
-            "zones": self.tr("Zone outlines"),
-            "enterprises": self.tr("Enterprises"),
-            "bases": self.tr("Squad bases"),
-            "hotspots": self.tr("Hotspot heat map"),
-            "routes": self.tr("Routes (all days)"),
-            "patrols": self.tr("Patrol loops"),
-            "roads": self.tr("Roads"),
-            "barriers": self.tr("Barriers (rivers, expressways)"),
-            "reach": self.tr("Reach by road (5/15/30 min)"),
-            "standby": self.tr("Standby points"),
-        }
         for key, box in self.boxes.items():
-            box.setText(labels[key])
+            box.setText(translated("LayerPanel", LAYER_LABELS, key))
         for up, down in self.moves.values():
             up.setToolTip(self.tr("Draw above the layer listed over it"))
             down.setToolTip(self.tr("Draw below the layer listed under it"))

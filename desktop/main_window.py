@@ -46,7 +46,7 @@ from desktop.models import SquadsModel
 from desktop.project_files import ProjectFiles
 from desktop.qactions import WindowActions
 from desktop.run_settings import RunSettings, RunSettingsDialog
-from desktop.schedule_dock import SchedulePanel, VisitMoves, filtered_table
+from desktop.schedule_dock import SchedulePanel, VisitMoves
 from desktop.squads_panel import SquadsPanel
 from desktop.workers import ProgressPanel, TaskRunner
 from desktop.zoning_notes import ZoningNotesPanel
@@ -156,8 +156,8 @@ class MainWindow(QMainWindow):
     def _build_docks(self) -> None:
         right = Qt.DockWidgetArea.RightDockWidgetArea
         self.squads_model = SquadsModel(self)
-        self.squads_view, self.squads_proxy = filtered_table(self.squads_model)
-        self.squads_panel = SquadsPanel(self.squads_view, self.squads_model)
+        self.squads_panel = SquadsPanel(self.squads_model)
+        self.squads_view = self.squads_panel.view
         self.squads_dock = self._dock("squads_dock", self.squads_panel, right)
 
         self.schedule = SchedulePanel()
@@ -576,11 +576,7 @@ class MainWindow(QMainWindow):
 
         def done(result: ZoningResult) -> None:
             moved = self.apply_zones(
-                plan,
-                before,
-                result.assignment,
-                lambda n: self.tr("re-balance: move %n cell(s)", "", n),
-                self.tr("The zones changed meanwhile; re-balance ignored."),
+                plan, before, result.assignment, self.tr("re-balance")
             )
             if moved is None:
                 return
@@ -615,18 +611,19 @@ class MainWindow(QMainWindow):
         plan: Plan,
         before: pd.Series,
         assignment: pd.Series,
-        undo_text: Callable[[int], str],
-        ignored: str,
+        edit: str,
     ) -> bool | None:
         """Apply a zoning worked out in the background from ``before`` as one
-        undoable step named ``undo_text(cells moved)``; ``None`` (and
-        ``ignored`` said) when the plan or its zones changed meanwhile, as
-        the result would undo the planner's newer edits."""
+        undoable step, "``edit``: move n cells"; ``None`` (and said) when the
+        plan or its zones changed meanwhile, as the result would undo the
+        planner's newer edits. ``edit`` names the command, translated."""
         after = {str(c): _text_or_none(s) for c, s in assignment.items()}
         n = sum(1 for c, s in after.items() if _text_or_none(before.get(c)) != s)
-        moved = self.document.reassign_unless_changed(plan, before, after, undo_text(n))
+        undo_text = self.tr("{0}: move %n cell(s)", "", n).format(edit)
+        moved = self.document.reassign_unless_changed(plan, before, after, undo_text)
         if moved is None:
-            self.message(ignored)
+            ignored = self.tr("The zones changed meanwhile; {0} ignored.")
+            self.message(ignored.format(edit))
         return moved
 
     def message(self, text: str, msecs: int = 8000) -> None:

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 from PySide6.QtCore import (
+    QAbstractItemModel,
     QAbstractTableModel,
     QMimeData,
     QModelIndex,
@@ -319,19 +320,23 @@ class UnscheduledModel(FrameModel):
 
 
 class SquadFilterProxy(QSortFilterProxyModel):
-    """Sorts by raw values; keeps one squad's rows (or all), optionally one day.
+    """Sorts ``source`` by raw values; keeps one squad's rows (or all),
+    optionally one day.
 
     The day filter is exact too; the squad filter uses the proxy's regular
-    expression so ``filterRegularExpression()`` shows what is applied.
+    expression so ``filterRegularExpression()`` shows what is applied. The
+    proxy belongs to its source model, so it lives as long as the rows it
+    filters.
     """
 
     def __init__(
         self,
+        source: QAbstractItemModel,
         squad_column: int,
-        parent: object | None = None,
         day_column: int | None = None,
     ) -> None:
-        super().__init__(parent)
+        super().__init__(source)
+        self.setSourceModel(source)
         self.setSortRole(Qt.ItemDataRole.UserRole)
         self.setFilterKeyColumn(squad_column)
         self.day_column = day_column

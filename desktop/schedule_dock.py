@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QModelIndex, QObject, QPoint, Qt, Slot
+from PySide6.QtCore import QAbstractItemModel, QModelIndex, QObject, QPoint, Qt, Slot
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -42,11 +42,10 @@ if TYPE_CHECKING:
 
 
 def filtered_table(
-    model: object, squad_column: int = 0
+    model: QAbstractItemModel, squad_column: int = 0, day_column: int | None = None
 ) -> tuple[QTableView, SquadFilterProxy]:
-    """A read-only, sortable table of ``model`` behind a squad filter."""
-    proxy = SquadFilterProxy(squad_column)
-    proxy.setSourceModel(model)
+    """A read-only, sortable table of ``model`` behind a squad (and day) filter."""
+    proxy = SquadFilterProxy(model, squad_column, day_column)
     view = QTableView()
     view.setModel(proxy)
     view.setSortingEnabled(True)
@@ -76,9 +75,8 @@ class SchedulePanel(QWidget):
         super().__init__(parent)
         self.visits_model = VisitsModel(self)
         self.visits_view, self.visits_proxy = filtered_table(
-            self.visits_model, VisitsModel.SQUAD_COLUMN
+            self.visits_model, VisitsModel.SQUAD_COLUMN, day_column=0
         )
-        self.visits_proxy.day_column = 0
         self.visits_view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         # drag a visit onto a day of the calendar to move it (or use the menu)
         self.visits_view.setDragEnabled(True)

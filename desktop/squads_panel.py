@@ -18,12 +18,12 @@ from PySide6.QtWidgets import (
     QStyle,
     QStyledItemDelegate,
     QStyleOptionViewItem,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
 
 from desktop.models import SquadsModel, deviation_colour
+from desktop.schedule_dock import filtered_table
 
 
 class LoadBarDelegate(QStyledItemDelegate):
@@ -87,14 +87,12 @@ def _column(key: str) -> int:
 class SquadsPanel(QWidget):
     """Summary line, the squads table and the zoning edit buttons."""
 
-    def __init__(
-        self, view: QTableView, model: SquadsModel, parent: QWidget | None = None
-    ) -> None:
+    def __init__(self, model: SquadsModel, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.view = view
         self.model = model
-        self.delegate = LoadBarDelegate(model, view)
-        view.setItemDelegateForColumn(_column("workload"), self.delegate)
+        self.view, self.proxy = filtered_table(model)
+        self.delegate = LoadBarDelegate(model, self.view)
+        self.view.setItemDelegateForColumn(_column("workload"), self.delegate)
         self.summary = QLabel()
         self.summary.setWordWrap(True)
         self.rebalance_button = QPushButton()
@@ -113,7 +111,7 @@ class SquadsPanel(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(2, 2, 2, 2)
         layout.addWidget(self.summary)
-        layout.addWidget(view, 1)
+        layout.addWidget(self.view, 1)
         layout.addLayout(buttons)
 
     def refresh(

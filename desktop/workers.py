@@ -18,7 +18,7 @@ import traceback
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QCoreApplication, QObject, QThread, Signal, Slot
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QObject, QThread, Signal, Slot
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -27,9 +27,24 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop.texts import translated
 from planning.progress import Cancelled, CancelToken, ProgressEvent, ProgressFn
 
 JobFn = Callable[[ProgressFn, CancelToken], Any]
+
+STAGE_LABELS = {
+    "workload": QT_TRANSLATE_NOOP("Progress", "Workload"),
+    "zoning": QT_TRANSLATE_NOOP("Progress", "Zoning"),
+    "scheduling": QT_TRANSLATE_NOOP("Progress", "Scheduling"),
+    "routing": QT_TRANSLATE_NOOP("Progress", "Routing"),
+    "loading": QT_TRANSLATE_NOOP("Progress", "Loading"),
+    "sample": QT_TRANSLATE_NOOP("Progress", "Building sample"),
+    "rebalance": QT_TRANSLATE_NOOP("Progress", "Rebalancing"),
+    "compare": QT_TRANSLATE_NOOP("Progress", "Comparing"),
+    "done": QT_TRANSLATE_NOOP("Progress", "Done"),
+}
+"""The name the progress panel shows for each pipeline stage (an unknown
+stage shows as itself)."""
 
 _LIVE: dict[int, tuple[QThread, QObject, CancelToken]] = {}
 """Threads still running, kept here rather than as children of their runner:
@@ -250,22 +265,6 @@ class TaskRunner(QObject):
         self.cancelled.emit()
 
 
-def stage_label(stage: str) -> str:
-    """Translated name of a pipeline stage (unknown stages pass through)."""
-    labels = {
-        "workload": QCoreApplication.translate("Progress", "Workload"),
-        "zoning": QCoreApplication.translate("Progress", "Zoning"),
-        "scheduling": QCoreApplication.translate("Progress", "Scheduling"),
-        "routing": QCoreApplication.translate("Progress", "Routing"),
-        "loading": QCoreApplication.translate("Progress", "Loading"),
-        "sample": QCoreApplication.translate("Progress", "Building sample"),
-        "rebalance": QCoreApplication.translate("Progress", "Rebalancing"),
-        "compare": QCoreApplication.translate("Progress", "Comparing"),
-        "done": QCoreApplication.translate("Progress", "Done"),
-    }
-    return labels.get(stage, stage)
-
-
 class ProgressPanel(QWidget):
     """Status-bar widget: task, stage, progress bar, objective and Cancel.
 
@@ -307,7 +306,8 @@ class ProgressPanel(QWidget):
     @Slot(object)
     def show_event(self, event: ProgressEvent) -> None:
         """Show one :class:`ProgressEvent` (stage, fraction, objective)."""
-        self.label.setText(f"{self.runner.title} · {stage_label(event.stage)}")
+        stage = translated("Progress", STAGE_LABELS, event.stage)
+        self.label.setText(f"{self.runner.title} · {stage}")
         self.bar.setValue(round(1000 * max(0.0, min(1.0, event.fraction))))
         if event.objective is not None:
             text = self.tr("objective {0:,.0f}").format(event.objective)

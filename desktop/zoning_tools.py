@@ -23,11 +23,10 @@ from __future__ import annotations
 
 import dataclasses
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import geopandas as gpd
 import pandas as pd
-from PySide6.QtCore import QObject, QTemporaryDir, QUrl
+from PySide6.QtCore import QTemporaryDir, QUrl
 from PySide6.QtWebEngineWidgets import QWebEngineView
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -46,6 +45,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.models import TableModel
+from desktop.window_commands import WindowCommands
 from maps.export.compare import COLUMNS, comparison_page, export_comparison
 from planning.compare import Comparison, PlanSide, compare, read_side
 from planning.io.errors import LayerImportError
@@ -68,9 +68,6 @@ from planning.today import (
     find_squad_column,
     squads_from_zones,
 )
-
-if TYPE_CHECKING:
-    from desktop.main_window import MainWindow
 
 TRADEOFF_SHARE = 0.25
 """Each row of the trade-off table gets this share of the rebalance's time
@@ -324,18 +321,15 @@ def _header(col: str, lang: str) -> str:
     return col
 
 
-class ZoningTools(QObject):
-    """The two commands, run for ``window`` in its worker thread."""
+class ZoningTools(WindowCommands):
+    """现行片区, 最少改动重新平衡 and 方案对比 for ``window``."""
 
-    def __init__(self, window: MainWindow) -> None:
-        super().__init__(window)
-        self.window = window
-        self.before: PlanSide | None = None
-        """The zoning before the last fewest-changes rebalance (方案对比)."""
-        self.rebalance_dialog: RebalanceDialog | None = None
-        self.today_dialog: TodayZonesDialog | None = None
-        self.compare_dialog: CompareDialog | None = None
-        self.last_comparison: Comparison | None = None
+    before: PlanSide | None = None
+    """The zoning before the last fewest-changes rebalance (方案对比)."""
+    rebalance_dialog: RebalanceDialog | None = None
+    today_dialog: TodayZonesDialog | None = None
+    compare_dialog: CompareDialog | None = None
+    last_comparison: Comparison | None = None
 
     # --------------------------------------------------------- today's zones
 
@@ -416,17 +410,17 @@ class ZoningTools(QObject):
             {str(c): str(s) for c, s in given.items()},
             self.tr("today's zones from polygons: %n cell(s)", "", moved),
         )
-        if self.today_dialog is not None:
-            self.today_dialog.close()
         names = dict(window.squad_names())
-        self.today_dialog = TodayZonesDialog(today, len(given), outside, names, window)
+        self.today_dialog = self.replace_dialog(
+            self.today_dialog,
+            TodayZonesDialog(today, len(given), outside, names, window),
+        )
         window.select_cells_on_map(*self.today_dialog.ambiguous_cells())
         window.message(
             self.tr(
                 "Today's zones read: %n cell(s) changed squad, {0} unclear.", "", moved
             ).format(len(today.ambiguous))
         )
-        self.today_dialog.open()
         return True
 
     # ------------------------------------------------------------ rebalance
@@ -480,13 +474,8 @@ class ZoningTools(QObject):
 
         def done(out: tuple[RebalanceResult, pd.DataFrame]) -> None:
             result, table = out
-            moved = window.apply_zones(
-                plan,
-                before,
-                result.assignment,
-                lambda n: self.tr("fewest-changes rebalance: move %n cell(s)", "", n),
-                self.tr("The zones changed meanwhile; rebalance ignored."),
-            )
+            edit = self.tr("fewest-changes rebalance")
+            moved = window.apply_zones(plan, before, result.assignment, edit)
             if moved is None:
                 return
             if moved:
@@ -506,14 +495,11 @@ class ZoningTools(QObject):
         return window.start_run(self.tr("Fewest-changes rebalance"), job, done)
 
     def _show_rebalance(self, result: RebalanceResult, table: pd.DataFrame) -> None:
-        if self.rebalance_dialog is not None:
-            self.rebalance_dialog.close()
         names = dict(self.window.squad_names())
         dialog = RebalanceDialog(result, table, names, self.window)
         dialog.compare_button.setEnabled(self.before is not None)
         dialog.compare_button.clicked.connect(lambda: self.compare_with(self.before))
-        self.rebalance_dialog = dialog
-        dialog.open()
+        self.rebalance_dialog = self.replace_dialog(self.rebalance_dialog, dialog)
 
     # -------------------------------------------------------------- compare
 
@@ -553,13 +539,10 @@ class ZoningTools(QObject):
 
         def done(comparison: Comparison) -> None:
             self.last_comparison = comparison
-            if self.compare_dialog is not None:
-                self.compare_dialog.close()
             dialog = CompareDialog(comparison, window.language, window)
             dialog.export_button.clicked.connect(self.export_dialog)
-            self.compare_dialog = dialog
+            self.compare_dialog = self.replace_dialog(self.compare_dialog, dialog)
             window.select_cells_on_map(*dialog.changed_cells())
-            dialog.open()
 
         return window.start_run(self.tr("Comparing plans"), job, done)
 

@@ -13,12 +13,14 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import QCoreApplication, QEvent, QSettings, Qt
 from PySide6.QtGui import QImage
+from PySide6.QtWidgets import QMenu
 
 from desktop import main_window as main_window_module
 from desktop.app import run_gui
 from desktop.i18n import install_language
 from desktop.main_window import MainWindow
 from planning.plan import Plan, PlanSettings, run_plan, unplanned
+from planning.progress import ProgressEvent
 from planning.sample import build_sample
 from planning.scheduling import ScheduleSettings
 from planning.zoning import ZoningSettings
@@ -295,7 +297,7 @@ def test_unsaved_changes_prompt_answers(window, tmp_path):
     assert (tmp_path / "kept.gpkg").exists() and not window.document.modified
 
 
-def test_language_chinese_by_default_and_english_live(window, snap):
+def test_language_chinese_by_default_and_english_live(qtbot, window, snap):
     snap(window, "01-main-window-zh")
     assert window.qactions.menu_file.title() == "文件(&F)"
     assert window.qactions.menu_plan.title() == "规划(&P)"
@@ -304,10 +306,22 @@ def test_language_chinese_by_default_and_english_live(window, snap):
     assert window.qactions.act_import.text() == "导入图层(&I)…"
     assert window.hotspot_dock.windowTitle() == "热点"
     assert window.layer_panel.boxes["cells"].text() == "网格"
+    # names looked up by key: a tab, a basemap, a pipeline stage
+    basemaps = window.qactions.menu_view.findChild(QMenu, "basemap_menu")
+    window.progress_panel.show_event(ProgressEvent("workload", 0.5))
+    assert window.attribute_tables.tabText(0) == "网格数"
+    assert basemaps.actions_by_name["none"].text() == "无底图（离线）"
+    assert window.progress_panel.label.text().endswith(" · 工作量")
     window.set_language("en")
     assert window.squads_panel.rebalance_button.text() == "Re-balance around my edits"
     assert window.hotspot_panel.chart.title().startswith("Events per week")
     assert window.layer_panel.boxes["cells"].text() == "Grid cells"
+    window.progress_panel.show_event(ProgressEvent("workload", 0.5))
+    assert window.attribute_tables.tabText(0) == "Cells"
+    # the menu follows on the LanguageChange event, as other windows do
+    none = basemaps.actions_by_name["none"]
+    qtbot.waitUntil(lambda: none.text() == "None (offline)", timeout=5_000)
+    assert window.progress_panel.label.text().endswith(" · Workload")
     assert window.qactions.menu_file.title() == "&File"
     assert window.qactions.menu_plan.title() == "&Plan"
     assert window.schedule_dock.windowTitle() == "Schedule"
@@ -483,6 +497,14 @@ def test_reassign_lock_rebalance_undo_redo(qtbot, window):
     assert window.squads_model.rowCount() == len(squads)
     n_steps = doc.undo_stack.count()
     assert n_steps in (2, 3)  # assign, lock (+ re-balance when it moved cells)
+    if n_steps == 3:
+        assert doc.undo_stack.undoText().startswith("重新平衡：调整 ")
+    # a zoning worked out from the zones before the edit would undo it: refused
+    old = squad_of.copy()
+    old[moved[0]] = source
+    assert window.apply_zones(doc.plan, old, old, window.tr("re-balance")) is None
+    assert window.last_message == "计算期间片区已变化，重新平衡结果未采用。"
+    assert doc.undo_stack.count() == n_steps
 
     while doc.undo_stack.canUndo():
         window.qactions.act_undo.trigger()

@@ -68,6 +68,19 @@ def test_a_refused_results_file_names_the_rows_and_changes_nothing(
     assert not doc.modified and doc.undo_stack.count() == 0
 
 
+def test_results_read_while_the_plan_changed_are_not_recorded(qtbot, window, tmp_path):
+    """The planner changes the plan while the file is read: the results,
+    checked against the older plan, are dropped and the status bar says so."""
+    doc = window.document
+    path = tmp_path / "results.csv"
+    _write_csv(path, [[str(doc.plan.visits["visit_id"].iloc[0]), "合格", "", ""]])
+    with qtbot.waitSignal(window.runner.succeeded, timeout=60_000):
+        assert window.field_loop.import_results(path)
+        doc.push_plan(doc.plan.copy(), "another edit")  # before the result is back
+    assert window.last_message == "方案在此期间已被修改，检查结果未导入。"
+    assert doc.plan.results is None and doc.undo_stack.count() == 1
+
+
 def test_results_recorded_undoably_then_replan_from_a_day(qtbot, window, tmp_path):
     doc = window.document
     plan = doc.plan

@@ -92,6 +92,8 @@ def test_fewest_changes_rebalance_applies_one_undoable_edit_then_compares(
     changed = {c for c, s in today.items() if after[c] != s}
     assert moved and moved == changed
     assert doc.undo_stack.count() == steps + 1
+    undo = f"最少改动重新平衡：调整 {len(changed)} 个网格"
+    assert doc.undo_stack.undoText() == undo
     assert _worst_pct(doc.plan) < worst_today
     assert "下界" in dialog.summary.text()
     # the trade-off table: one row per tolerance, 20% down to 2%

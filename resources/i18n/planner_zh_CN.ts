@@ -867,16 +867,21 @@
         <translation>请先在地图上选择网格。</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="583"/>
-        <source>The zones changed meanwhile; re-balance ignored.</source>
-        <translation>计算期间片区已变化，重新平衡结果未采用。</translation>
+        <location filename="../../desktop/main_window.py" line="579"/>
+        <source>re-balance</source>
+        <translation>重新平衡</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../desktop/main_window.py" line="582"/>
-        <source>re-balance: move %n cell(s)</source>
+        <location filename="../../desktop/main_window.py" line="622"/>
+        <source>{0}: move %n cell(s)</source>
         <translation>
-            <numerusform>重新平衡：调整 %n 个网格</numerusform>
+            <numerusform>{0}：调整 %n 个网格</numerusform>
         </translation>
+    </message>
+    <message>
+        <location filename="../../desktop/main_window.py" line="625"/>
+        <source>The zones changed meanwhile; {0} ignored.</source>
+        <translation>计算期间片区已变化，{0}结果未采用。</translation>
     </message>
     <message>
         <location filename="../../desktop/main_window.py" line="589"/>
@@ -1970,16 +1975,9 @@ Move anyway?</source>
         <translation>调整前</translation>
     </message>
     <message>
-        <location filename="../../desktop/zoning_tools.py" line="488"/>
-        <source>The zones changed meanwhile; rebalance ignored.</source>
-        <translation>片区在此期间已被修改，本次重新平衡未应用。</translation>
-    </message>
-    <message numerus="yes">
-        <location filename="../../desktop/zoning_tools.py" line="487"/>
-        <source>fewest-changes rebalance: move %n cell(s)</source>
-        <translation>
-            <numerusform>最少改动重新平衡：调整 %n 个网格</numerusform>
-        </translation>
+        <location filename="../../desktop/zoning_tools.py" line="483"/>
+        <source>fewest-changes rebalance</source>
+        <translation>最少改动重新平衡</translation>
     </message>
     <message>
         <location filename="../../desktop/zoning_tools.py" line="352"/>
