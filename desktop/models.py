@@ -170,6 +170,8 @@ def _plain(v: object) -> object:
 def _text(v: object, decimals: int | None) -> str:
     if v is None:
         return ""
+    if isinstance(v, bool):  # e.g. 连续 (contiguous): marks as in the squads panel
+        return "✓" if v else "✗"
     if decimals is not None:
         return f"{float(v):,.{decimals}f}"
     return str(v)

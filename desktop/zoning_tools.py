@@ -274,6 +274,7 @@ class CompareDialog(QDialog):
             table, [_header(str(c), lang) for c in table.columns]
         )
         self.changes = QListWidget()
+        self.changes.setMinimumWidth(280)  # "C00184: SQ03 → SQ02 (1,234 min)"
         for row in comparison.changes.itertuples():
             self.changes.addItem(
                 f"{row.cell_id}: {row.from_squad or '—'} → {row.to_squad or '—'}"

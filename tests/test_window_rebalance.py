@@ -114,6 +114,13 @@ def test_fewest_changes_rebalance_applies_one_undoable_edit_then_compares(
     assert compare.changes.count() == len(moved)
     assert compare.table_model.rowCount() == len(doc.plan.scenario.squads)
     assert "工作量(分钟) A" in compare.table_model.headers
+    # 连续 reads as a mark, as in the squads panel, not Python's True/False
+    contiguous = compare.table_model.headers.index("连续 A")
+    marks = {
+        compare.table_model.data(compare.table_model.index(r, contiguous))
+        for r in range(compare.table_model.rowCount())
+    }
+    assert marks and marks <= {"✓", "✗"}
     assert set(window.selected_cells) == moved  # outlined on the main map
     with qtbot.waitSignal(window.runner.succeeded, timeout=60_000):
         assert window.zoning_tools.export_to(tmp_path / "cmp")
