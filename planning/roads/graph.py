@@ -710,7 +710,7 @@ class RoadGraph:
             via_v = by_node[v[lo : lo + READ_ROWS]]
             via_v += off_v[lo : lo + READ_ROWS, None]
             np.minimum(best[lo : lo + READ_ROWS], via_v, out=best[lo : lo + READ_ROWS])
-        self._along_own_segment(snap, few[ok_src], many, from_origins, best, acc)
+        self._along_own_segment(snap, few[ok_src], many, from_origins, best, access_min)
         if len(ok_src) < len(few):  # bases off every road reach nothing
             out = np.full((len(many), len(few)), np.inf)
             out[:, ok_src] = best
@@ -724,10 +724,11 @@ class RoadGraph:
         many: np.ndarray,
         from_origins: bool,
         best: np.ndarray,
-        acc: np.ndarray,
+        access_min: np.ndarray,
     ) -> None:
-        """Lower ``best`` (many x few) where a point of the many may drive
-        straight along its segment to or from a base on the same segment."""
+        """Lower ``best`` (many x few, access legs included) where a point of
+        the many may drive straight along its segment to or from a base on
+        the same segment."""
         few_seg = snap.segment[few]
         i, j = _pairs(snap.segment[many], few_seg)
         if len(i) == 0:
@@ -742,7 +743,7 @@ class RoadGraph:
         ok = ((ahead >= 0) & (ow >= 0)) | ((ahead <= 0) & (ow <= 0))
         i, j = i[ok], j[ok]
         straight = np.abs(ahead[ok]) / self.m_per_min[s[ok]] + EPS_MIN
-        straight += acc[i] + snap.access_m[few[j]] / self.access_m_per_min
+        straight += access_min[many[i]] + access_min[few[j]]
         best[i, j] = np.minimum(best[i, j], straight)
 
     def _codes(self, snap: Snap, no: int, minutes: np.ndarray) -> np.ndarray:
