@@ -17,6 +17,30 @@ EXIT_SOME_FAILED = 3
 EXIT_CONFLICT = 4
 
 
+def _standby_cars(text: str) -> int:
+    """``--standby-cars``: a whole number of cars, 0 or more."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if value < 0:
+        raise argparse.ArgumentTypeError(
+            f"must be a whole number of patrol cars, 0 or more (0 = none), not {text!r}"
+        )
+    return value
+
+
+def standby_cars_option(p: argparse.ArgumentParser) -> None:
+    """``--standby-cars N`` of ``plan`` and ``batch``."""
+    p.add_argument(
+        "--standby-cars",
+        type=_standby_cars,
+        metavar="N",
+        help="patrol cars per squad on standby in each peak window on a plan "
+        "with roads (0 = none; default: the policy's [roads] standby_cars, 2)",
+    )
+
+
 def add_parsers(sub: argparse._SubParsersAction) -> None:
     """Register ``db`` and ``batch`` on main.py's sub-command parser."""
     db = sub.add_parser(
@@ -106,6 +130,7 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     batch.add_argument(
         "--no-patrols", action="store_true", help="skip hotspot patrol loops"
     )
+    standby_cars_option(batch)
     batch.add_argument("--quiet", action="store_true", help="no per-county lines")
 
 
@@ -201,6 +226,7 @@ def cmd_batch(args: argparse.Namespace) -> int:
     settings = plan_settings(
         args,
         rezone=not args.keep_zones,
+        standby_cars=args.standby_cars,
         **({"patrols": None} if args.no_patrols else {}),
     )
     sources = sources_from(args.scenarios, args.db)

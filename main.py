@@ -80,13 +80,9 @@ def _parser() -> argparse.ArgumentParser:
     )
     src.add_argument("--scenario", type=Path, help="a project/scenario .gpkg")
     plan.add_argument("--out", type=Path, required=True, help="output folder")
-    plan.add_argument(
-        "--standby-cars",
-        type=_standby_cars,
-        metavar="N",
-        help="patrol cars per squad on standby in each peak window on a plan "
-        "with roads (0 = none; default: the policy's [roads] standby_cars, 2)",
-    )
+    from cli_store import standby_cars_option
+
+    standby_cars_option(plan)
     _solver_options(plan)
 
     zone = sub.add_parser("zone", help="zone cells among squads (划片)")
@@ -245,19 +241,6 @@ def _parser() -> argparse.ArgumentParser:
 
     add_parsers(sub)
     return p
-
-
-def _standby_cars(text: str) -> int:
-    """``--standby-cars``: a whole number of cars, 0 or more."""
-    try:
-        value = int(text)
-    except ValueError:
-        value = -1
-    if value < 0:
-        raise argparse.ArgumentTypeError(
-            f"must be a whole number of patrol cars, 0 or more (0 = none), not {text!r}"
-        )
-    return value
 
 
 def _solver_options(p: argparse.ArgumentParser) -> None:

@@ -107,3 +107,44 @@ def test_sources_are_files_or_store_projects(counties):
     assert [s.name for s in src] == ["常山县", "萧山区", "常山县-2"]
     assert src[1].project == "萧山区" and src[1].path is None
     assert src[0].path.endswith("常山县.gpkg")
+
+
+def test_batch_standby_cars_reach_every_county_plan(tmp_path):
+    """``batch --standby-cars N`` reaches each county's plan on the cluster
+    as ``plan --standby-cars N`` does: the plan records N and stands at most
+    N cars by each squad; a bad number is named before any county runs."""
+    files = []
+    for district, seed in (("常山县", 1), ("平湖市", 2)):
+        scenario = build_sample(
+            district=district,
+            cell_m=2500.0,
+            n_enterprises=30,
+            n_events=60,
+            seed=seed,
+            roads=True,
+        )
+        zoned, _ = run_zoning(prepare(scenario), ZoningSettings(time_limit=2.0))
+        save_project(tmp_path / f"{district}.gpkg", zoned)
+        files.append(str(tmp_path / f"{district}.gpkg"))
+    out = tmp_path / "out"
+    args = [sys.executable, "main.py", "batch", *files, "--out", str(out),
+            "--workers", "2", "--keep-zones", "--time-limit", "5",
+            "--no-patrols"]  # fmt: skip
+    proc = subprocess.run(
+        [*args, "--standby-cars", "1"],
+        cwd=ROOT, capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    cars = []
+    for district in ("常山县", "平湖市"):
+        _, plan = load_project(out / district / "plan.gpkg")
+        assert plan.settings["travel_settings"]["standby_cars"] == 1
+        assert plan.standby.groupby("squad_id").size().max() <= 1
+        cars += plan.standby_table["cars"].tolist()
+    assert max(cars) == 1  # the policy's default would stand 2
+    bad = subprocess.run(
+        [*args, "--standby-cars", "-1"],
+        cwd=ROOT, capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert bad.returncode == 2
+    assert "--standby-cars" in bad.stderr and "0 or more" in bad.stderr

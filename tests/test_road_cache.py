@@ -52,8 +52,10 @@ def _reopen(path):
     return scenario
 
 
-def _cache_rows(path) -> list[tuple[str, int, int]]:
+def _cache_rows(path, reach: bool = False) -> list[tuple[str, int, int]]:
+    """(digest, rows, cols) of the stored matrices, or of the reach searches."""
     table = pyogrio.read_dataframe(path, layer="road_cache")
+    table = table[table["key"].str.startswith("reach|") == reach]
     return list(zip(table["digest"], table["rows"], table["cols"], strict=True))
 
 
@@ -163,3 +165,43 @@ def test_save_as_carries_the_matrices_to_the_new_file(project, tmp_path):
     assert sorted(_cache_rows(copy)) == sorted(rows)
     save_project(copy, sc)  # a second save keeps them too
     assert sorted(_cache_rows(copy)) == sorted(rows)
+
+
+def test_reach_areas_of_a_reopened_project_are_read_not_searched(tmp_path, monkeypatch):
+    """The reach layer is kept in the project: a new session draws the same
+    areas without searching; other steps search and are kept beside."""
+    sc = build_sample(cell_m=2000.0, n_enterprises=40, n_events=40, roads=True)
+    path = tmp_path / "p.gpkg"
+    save_project(path, sc)
+    reached: list[tuple[bytes, float]] = []
+    search = RoadGraph.reach_minutes
+
+    def counted(self, origins, limit):
+        reached.append((np.asarray(origins, float).tobytes(), float(limit)))
+        return search(self, origins, limit)
+
+    monkeypatch.setattr(RoadGraph, "reach_minutes", counted)
+    monkeypatch.setattr(road_ctx, "_CONTEXTS", OrderedDict())
+    first = road_ctx.road_layers(_reopen(path), cars=0).reach
+    assert len(reached) == 1  # one search for every base and every step
+    assert len(first) == 3 * len(sc.squads)
+    (digest, rows, cols), *more = _cache_rows(path, reach=True)
+    assert (rows, cols) == (len(first), 1) and more == []
+    assert {d for d, _, _ in _cache_rows(path)} == {digest}  # the matrices' key
+    searched = set(reached)
+    reached.clear()
+    session = _reopen(path)
+    second = road_ctx.road_layers(session, cars=0).reach
+    assert reached == []
+    assert second.geom_equals_exact(first, tolerance=0).all()
+    assert second[["squad_id", "minutes"]].equals(first[["squad_id", "minutes"]])
+    # 10 and 20 minutes are other areas: searched once, kept beside
+    other = road_ctx.road_layers(session, minutes=(10.0, 20.0), cars=0).reach
+    assert len(reached) == 1 and not set(reached) & searched
+    assert len(_cache_rows(path, reach=True)) == 2
+    # the 5-minute area lies within the 20-minute one of the same base
+    five = first[first["minutes"] == 5.0].set_index("squad_id").geometry
+    twenty = other[other["minutes"] == 20.0].set_index("squad_id").geometry
+    five = five.loc[twenty.index].to_numpy()
+    outside = shapely.area(shapely.difference(five, twenty.to_numpy()))
+    assert np.all(outside <= 1e-6 * shapely.area(five))

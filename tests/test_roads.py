@@ -471,3 +471,32 @@ def test_many_points_to_a_few_bases_equal_every_point_a_node(spread_m):
         # equal up to the 1e-9 minutes each inserted edge piece adds
         assert np.allclose(fast.minutes[ok], exact.minutes[ok], rtol=0, atol=1e-6)
     assert fast.minutes[:, :2][[0, 1], [0, 1]].tolist() == [0.0, 0.0]
+
+
+def test_cells_on_a_bases_one_way_street_go_straight_or_round_the_block():
+    """Cells on the same one-way street as a base: straight along it where
+    the one-way allows, round the block where it does not; duplicate cells
+    get equal rows and a cell at the base costs nothing. The fast cells x
+    bases read-off equals every point a node and the figures by hand."""
+    block = [  # 400 x 100 m; the south side is one-way east
+        [(0, 0), (400, 0)],
+        [(400, 0), (400, 100)],
+        [(400, 100), (0, 100)],
+        [(0, 100), (0, 0)],
+    ]
+    _, g = _net(block, oneway=["yes", "no", "no", "no"])
+    base = np.array([[X0 + 200, Y0 - 10]])
+    x = np.arange(20.0, 400.0, 40.0)
+    cells = np.c_[X0 + x, np.full(len(x), Y0 - 5)]
+    cells = np.r_[cells, cells[:3], base]  # duplicates, and a cell at the base
+    road, walk = 30_000 / 60, 15_000 / 60  # metres a minute by car, on foot
+    legs = (5 + 10) / walk
+    to_base = np.where(x < 200, 200 - x, 1200 - x) / road + legs
+    from_base = np.where(x > 200, x - 200, 800 + x) / road + legs
+    for a, b, expect in ((cells, base, to_base), (base, cells, from_base)):
+        fast = g.matrix(a, b, metres=False).minutes.ravel()
+        exact = g.matrix(a, b, metres=True).minutes.ravel()
+        assert np.allclose(fast, exact, rtol=0, atol=1e-6)
+        assert np.allclose(fast[: len(x)], expect, rtol=0, atol=1e-6)
+        assert np.array_equal(fast[len(x) : len(x) + 3], fast[:3])
+        assert fast[-1] == 0.0

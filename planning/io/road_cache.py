@@ -5,8 +5,9 @@ The table ``road_cache`` is a GeoPackage *attributes* table (registered in
 :mod:`sqlite3` directly: storing a matrix is one ``INSERT`` in one
 transaction, where going through GDAL would rewrite the whole project.
 Each row holds a compressed ``.npz`` of minutes, metres and unreachable
-codes (read without pickle) under a key that digests the road layer, the
-points and what was measured; rows of another road digest are deleted with
+codes (read without pickle), or of the reach layer's areas (WKB), under a
+key that digests the road layer, the points and
+what was measured; rows of another road digest are deleted with
 the insert, so an edited road layer leaves no stale matrices.
 
 The cache is a convenience, never a condition: a missing, read-only,
@@ -41,12 +42,15 @@ _REGISTER = """
 INSERT OR IGNORE INTO gpkg_contents
     (table_name, data_type, identifier, description, last_change)
 VALUES (?, 'attributes', ?, ?, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))"""
-_DESCRIPTION = "road matrices (minutes, metres) keyed by a digest of the road layer"
+_DESCRIPTION = (
+    "road matrices (minutes, metres) and reach areas keyed by a digest of "
+    "the road layer"
+)
 
 
-def _pack(minutes: np.ndarray, metres: np.ndarray, code: np.ndarray) -> bytes:
+def _pack(**arrays: np.ndarray) -> bytes:
     buf = io.BytesIO()
-    np.savez_compressed(buf, minutes=minutes, metres=metres, code=code)
+    np.savez_compressed(buf, **arrays)
     return buf.getvalue()
 
 
@@ -114,6 +118,19 @@ class ProjectMatrixCache:
 
     def get(self, key: str) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
         """``(minutes, metres, code)`` stored under ``key``, or ``None``."""
+        arrays = self.get_arrays(key)
+        if arrays is None or not {"minutes", "metres", "code"} <= arrays.keys():
+            return None
+        return arrays["minutes"], arrays["metres"], arrays["code"]
+
+    def put(
+        self, key: str, minutes: np.ndarray, metres: np.ndarray, code: np.ndarray
+    ) -> None:
+        """Store one matrix in one transaction; rows of other digests go."""
+        self.put_arrays(key, minutes=minutes, metres=metres, code=code)
+
+    def get_arrays(self, key: str) -> dict[str, np.ndarray] | None:
+        """The named arrays stored under ``key``, or ``None``."""
         try:
             con = self._connect(readonly=True)
             if con is None:
@@ -128,16 +145,16 @@ class ProjectMatrixCache:
             if row is None:
                 return None
             with np.load(io.BytesIO(row[0]), allow_pickle=False) as z:
-                return z["minutes"], z["metres"], z["code"]
+                return {name: z[name] for name in z.files}
         except (sqlite3.Error, OSError, ValueError, KeyError) as exc:
             self.error = f"{self.path}: road matrices not read ({exc})"
             return None
 
-    def put(
-        self, key: str, minutes: np.ndarray, metres: np.ndarray, code: np.ndarray
-    ) -> None:
-        """Store one matrix in one transaction; rows of other digests go."""
-        data = _pack(minutes, metres, code)
+    def put_arrays(self, key: str, **arrays: np.ndarray) -> None:
+        """Store named arrays (the first gives the row's shape) in one
+        transaction; rows of other digests go."""
+        data = _pack(**arrays)
+        shape = (*np.shape(next(iter(arrays.values()))), 1)[:2]
         try:
             con = self._connect(readonly=False)
             if con is None:
@@ -152,7 +169,7 @@ class ProjectMatrixCache:
                     con.execute(
                         f"INSERT OR REPLACE INTO {ROAD_CACHE} "
                         "(key, digest, rows, cols, data) VALUES (?, ?, ?, ?, ?)",
-                        (key, self.digest, *np.shape(minutes), sqlite3.Binary(data)),
+                        (key, self.digest, *shape, sqlite3.Binary(data)),
                     )
                     con.execute("COMMIT")
                 except BaseException:

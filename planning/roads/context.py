@@ -259,7 +259,7 @@ def road_layers(
     squads = scenario.squads.reset_index(drop=True)
     ids = squads["squad_id"].astype(str).to_numpy()
     bxy = metric_xy(squads, ctx.crs)
-    reach = reach_areas(graph, bxy, minutes)
+    reach = reach_areas(graph, bxy, minutes, travel=ctx.travel)
     reach.insert(0, "squad_id", ids[reach.pop("base").to_numpy()])
     reach = reach.to_crs(WGS84)
 

@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 import numpy as np
 import shapely
@@ -48,6 +48,7 @@ BOX_MARGIN_SHARE = 0.4  # team-day searches: box around the points, this much
 BOX_MARGIN_MIN_M = 1000.0  # of its diagonal wider, at least this many metres
 SPREAD = 0.8  # targets this far out of the hub's reach: search without radii
 NODE_M = 1e-3  # metres: a point this close to a segment's end is its junction
+READ_ROWS = 4096  # cells x bases read-off: rows per cache-sized block
 EPS_MIN = 1e-9  # minutes added to each edge so that zero-length edges exist
 REACHABLE, NO_ROAD, OTHER_PART, ONE_WAY = 0, 1, 2, 3
 UNREACHABLE_REASONS = {
@@ -109,17 +110,32 @@ class _Aug:
     xy: np.ndarray  # node coordinates, inserted points on their road
 
 
-def _same_points(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Index pairs (i, j) with ``a[i] == b[j]``, found by sorting instead of
-    comparing all n x m pairs (50,000 cells x 50 bases)."""
-    ca = a[:, 0] + 1j * a[:, 1]
-    cb = b[:, 0] + 1j * b[:, 1]
-    order = np.argsort(cb, kind="stable")
-    lo = np.searchsorted(cb[order], ca, side="left")
-    count = np.searchsorted(cb[order], ca, side="right") - lo
+def _subset(snap: Snap, index: np.ndarray) -> Snap:
+    """The snapping of the points ``index`` alone."""
+    return Snap(*(getattr(snap, f.name)[index] for f in fields(Snap)))
+
+
+def _join(a: Snap, b: Snap) -> Snap:
+    """The snappings of two point sets, one after the other."""
+    return Snap(*(np.r_[getattr(a, f.name), getattr(b, f.name)] for f in fields(Snap)))
+
+
+def _pairs(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Index pairs (i, j) with ``a[i] == b[j]`` (1-D keys), found by sorting
+    instead of comparing all n x m pairs (50,000 cells x 50 bases)."""
+    order = np.argsort(b, kind="stable")
+    lo = np.searchsorted(b[order], a, side="left")
+    count = np.searchsorted(b[order], a, side="right") - lo
     i = np.repeat(np.arange(len(a)), count)
     k = np.arange(len(i)) - np.repeat(np.cumsum(count) - count, count)
     return i, order[np.repeat(lo, count) + k]
+
+
+def _same_points(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Index pairs (i, j) with ``a[i] == b[j]`` (points ``(n, 2)``)."""
+    i, j = _pairs(a[:, 0], b[:, 0])
+    same = a[i, 1] == b[j, 1]
+    return i[same], j[same]
 
 
 class RoadGraph:
@@ -585,21 +601,31 @@ class RoadGraph:
         origins = np.asarray(origins, float).reshape(-1, 2)
         destinations = np.asarray(destinations, float).reshape(-1, 2)
         no, nd = len(origins), len(destinations)
-        snap = self.snap(np.r_[origins, destinations])
+        # each side snapped (and remembered) on its own: zoning, reach and
+        # the summary pair the same cells with different points
+        snap = _join(self.snap(origins), self.snap(destinations))
         access_min = snap.access_m / self.access_m_per_min
         from_origins = no <= nd
         n_small, n_big = (no, nd) if from_origins else (nd, no)
         if not metres and n_big > 4 * n_small:
-            minutes = self._many_minutes(snap, no, from_origins)
-            dist_m = np.full((no, nd), np.nan)
-        else:
-            minutes, dist_m = self._inserted(snap, no, from_origins, metres)
+            minutes = self._many_minutes(snap, no, from_origins, access_min)
+            # a point onto itself costs nothing, even off the road
+            i, j = _same_points(origins, destinations)
+            minutes[i, j] = 0.0
+            off = snap.segment < 0
+            minutes[off[:no]] = np.inf
+            minutes[:, off[no:]] = np.inf
+            code = self._codes(snap, no, minutes)
+            # metres: not computed (NaN), none to go (0) or no way (inf)
+            dist_m = np.where(code != REACHABLE, np.inf, np.nan)
+            dist_m[i, j] = np.where(code[i, j] != REACHABLE, np.inf, 0.0)
+            return RoadMatrix(minutes, dist_m, code)
+        minutes, dist_m = self._inserted(snap, no, from_origins, metres)
         minutes += access_min[:no, None]
         minutes += access_min[None, no:]
         if metres:  # without metres they stay NaN whatever is added
             dist_m += snap.access_m[:no, None]
             dist_m += snap.access_m[None, no:]
-        # a point onto itself costs nothing, even off the road
         i, j = _same_points(origins, destinations)
         minutes[i, j] = dist_m[i, j] = 0.0
         code = self._codes(snap, no, minutes)
@@ -633,47 +659,39 @@ class RoadGraph:
                 dist_m[np.ix_(ok_tgt, ok_src)] = mblock.T
         return minutes, dist_m
 
-    def _many_minutes(self, snap: Snap, no: int, from_origins: bool) -> np.ndarray:
-        """Minutes few x many without making the many points nodes.
+    def _many_minutes(
+        self, snap: Snap, no: int, from_origins: bool, access_min: np.ndarray
+    ) -> np.ndarray:
+        """Minutes few x many, access legs included, without making the
+        many points nodes.
 
-        Only the few (bases) are inserted; a point of the many sits at
-        ``along`` on its segment, so its time is the better of entering
-        from either end the one-way rules allow, read off the junction
-        times of one search per base. Points sharing a segment with a base
-        are inserted too, since their way may not pass a junction. The
-        work runs one row per point of the many (a row of the few's
-        minutes each), so every step reads and writes contiguous memory.
+        Only the few (bases) are inserted, so the searches' rows are as
+        long as the network. A point of the many sits at ``along`` on its
+        segment, so its time is the best of entering from either end the
+        one-way rules allow, read off the junction times of one search per
+        base, and, on a base's own segment, of going straight along it
+        (every other way passes an end). The read-off runs one row per
+        point of the many (a row of the few's minutes each), so every step
+        reads and writes contiguous memory; an end a point cannot come in
+        by costs ``inf`` in its offset rather than a masked write.
         """
         n_all = len(snap.segment)
         few = np.arange(no) if from_origins else np.arange(no, n_all)
         many = np.arange(no, n_all) if from_origins else np.arange(no)
-        few_segs = snap.segment[few]
-        shared = np.isin(snap.segment[many], few_segs[few_segs >= 0])
-        keep = np.zeros(n_all, dtype=bool)
-        keep[few] = True
-        keep[many[shared]] = True
-        sub = Snap(
-            np.where(keep, snap.segment, -1),
-            snap.along,
-            snap.access_m,
-            snap.xy,
-            snap.point_xy,
-        )
-        aug = self._augment(sub)
+        aug = self._augment(_subset(snap, few))
         graph = aug.graph if from_origins else aug.graph.T.tocsr()
-        src = aug.point_node[few]
-        ok_src = np.flatnonzero(src >= 0)
+        ok_src = np.flatnonzero(aug.point_node >= 0)
         seg = snap.segment[many]
-        plain = np.flatnonzero((seg >= 0) & ~shared)
-        ins = np.flatnonzero(shared)
-        if len(ok_src) == 0 or len(plain) + len(ins) == 0:
+        on = seg >= 0
+        if len(ok_src) == 0 or not on.any():
             out = np.full((len(many), len(few)), np.inf)
             return out.T if from_origins else out
-        s_ = seg[plain]
-        t_ = np.clip(snap.along[many][plain], 0.0, self.length[s_])
-        ends = np.r_[self.u[s_], self.v[s_], aug.point_node[many[ins]]]
-        dist = self._from_few(aug, graph, src[ok_src], ends)
-        by_node = np.ascontiguousarray(dist.T)  # a row per node
+        s_ = np.maximum(seg, 0)
+        t_ = np.clip(np.nan_to_num(snap.along[many]), 0.0, self.length[s_])
+        ends = np.r_[self.u[s_[on]], self.v[s_[on]]]
+        dist = self._from_few(aug, graph, aug.point_node[ok_src], ends)
+        by_node = np.ascontiguousarray(dist[:, : self.n_nodes].T)  # a row per node
+        by_node += access_min[few[ok_src]]
         spd = self.m_per_min[s_]
         at_u = t_ <= NODE_M  # a point at a junction is the junction
         at_v = ~at_u & (t_ >= self.length[s_] - NODE_M)
@@ -681,28 +699,63 @@ class RoadGraph:
         bwd = self.oneway[s_] <= 0
         # base -> point comes in from u (forward) or v; point -> base
         # leaves towards v (forward) or u
-        from_u = (fwd if from_origins else bwd) | at_u
-        from_v = (bwd if from_origins else fwd) | at_v
-        via_u = by_node[self.u[s_]] + (t_ / spd)[:, None]
-        via_u[~from_u] = np.inf
-        via_v = by_node[self.v[s_]] + ((self.length[s_] - t_) / spd)[:, None]
-        via_v[~from_v] = np.inf
-        best = np.minimum(via_u, via_v, out=via_u)
-        if len(plain) == len(many) and len(ok_src) == len(few):
-            out = best  # every point plain, every base searched: no copy
-        else:
+        from_u = ((fwd if from_origins else bwd) | at_u) & on
+        from_v = ((bwd if from_origins else fwd) | at_v) & on
+        acc = access_min[many]
+        best = by_node[self.u[s_]]
+        best += np.where(from_u, t_ / spd + acc, np.inf)[:, None]
+        off_v = np.where(from_v, (self.length[s_] - t_) / spd + acc, np.inf)
+        v = self.v[s_]
+        for lo in range(0, len(many), READ_ROWS):  # a cache-sized block at a time
+            via_v = by_node[v[lo : lo + READ_ROWS]]
+            via_v += off_v[lo : lo + READ_ROWS, None]
+            np.minimum(best[lo : lo + READ_ROWS], via_v, out=best[lo : lo + READ_ROWS])
+        self._along_own_segment(snap, few[ok_src], many, from_origins, best, access_min)
+        if len(ok_src) < len(few):  # bases off every road reach nothing
             out = np.full((len(many), len(few)), np.inf)
-            out[np.ix_(plain, ok_src)] = best
-            out[np.ix_(ins, ok_src)] = by_node[aug.point_node[many[ins]]]
-        return out.T if from_origins else out
+            out[:, ok_src] = best
+            best = out
+        return best.T if from_origins else best
+
+    def _along_own_segment(
+        self,
+        snap: Snap,
+        few: np.ndarray,
+        many: np.ndarray,
+        from_origins: bool,
+        best: np.ndarray,
+        access_min: np.ndarray,
+    ) -> None:
+        """Lower ``best`` (many x few, access legs included) where a point of
+        the many may drive straight along its segment to or from a base on
+        the same segment."""
+        few_seg = snap.segment[few]
+        i, j = _pairs(snap.segment[many], few_seg)
+        if len(i) == 0:
+            return
+        s = few_seg[j]
+        t_many = np.clip(np.nan_to_num(snap.along[many[i]]), 0.0, self.length[s])
+        t_few = np.clip(np.nan_to_num(snap.along[few[j]]), 0.0, self.length[s])
+        # driving with the drawing direction: base -> point ahead of it,
+        # or point -> base ahead of it
+        ahead = t_many - t_few if from_origins else t_few - t_many
+        ow = self.oneway[s]
+        ok = ((ahead >= 0) & (ow >= 0)) | ((ahead <= 0) & (ow <= 0))
+        i, j = i[ok], j[ok]
+        straight = np.abs(ahead[ok]) / self.m_per_min[s[ok]] + EPS_MIN
+        straight += access_min[many[i]] + access_min[few[j]]
+        best[i, j] = np.minimum(best[i, j], straight)
 
     def _codes(self, snap: Snap, no: int, minutes: np.ndarray) -> np.ndarray:
+        """Reason codes: whole-matrix passes of one byte a pair (a cells x
+        bases matrix may hold a million unreachable pairs on a network of
+        islands, too many to judge one by one)."""
         seg = snap.segment
         comp = np.where(seg >= 0, self.weak[self.u[np.maximum(seg, 0)]], -1)
         co, cd = comp[:no], comp[no:]
-        code = np.zeros(minutes.shape, dtype=np.int8)
-        r, c = np.nonzero(~np.isfinite(minutes))  # few pairs: judge only those
-        code[r, c] = np.where(co[r] != cd[c], OTHER_PART, ONE_WAY)
+        other = co[:, None] != cd[None, :]
+        code = np.where(other, np.int8(OTHER_PART), np.int8(ONE_WAY))
+        code *= ~np.isfinite(minutes)
         code[co < 0] = NO_ROAD
         code[:, cd < 0] = NO_ROAD
         return code

@@ -38,16 +38,49 @@ def reach_areas(
     bases_xy: np.ndarray,
     minutes: tuple[float, ...] = (5.0, 15.0, 30.0),
     width_m: float = 100.0,
+    travel: RoadTravel | None = None,
 ) -> gpd.GeoDataFrame:
-    """One polygon per base and threshold (``base``, ``minutes``; metric CRS)."""
+    """One polygon per base and threshold (``base``, ``minutes``; metric CRS).
+
+    With ``travel`` (the scenario's, on ``graph``) the areas are kept in
+    memory and in the project, keyed by the road digest, the bases, the
+    steps and the width: every plan and redraw shows the layer, and drawing
+    it (the union of the bands) costs seconds where reading costs
+    milliseconds.
+    """
     bases_xy = np.asarray(bases_xy, float).reshape(-1, 2)
-    dist = graph.reach_minutes(bases_xy, max(minutes))
-    rows = []
+    steps = np.array(sorted(minutes), float)
+    if travel is None:
+        kept = _draw_reach(graph, bases_xy, steps, width_m)
+    else:
+        kept = travel.remembered(
+            "reach",
+            bases_xy,
+            np.r_[steps, width_m],
+            lambda: _draw_reach(graph, bases_xy, steps, width_m),
+        )
+    wkb = kept["wkb"].tobytes()
+    ends = kept["ends"]
+    starts = np.r_[0, ends][:-1]
+    areas = shapely.from_wkb(
+        [wkb[a:b] for a, b in zip(starts.tolist(), ends.tolist(), strict=True)]
+    )
+    frame = {"base": kept["base"], "minutes": kept["minutes"]}
+    return gpd.GeoDataFrame(frame, geometry=areas, crs=graph.crs)
+
+
+def _draw_reach(
+    graph: RoadGraph, bases_xy: np.ndarray, steps: np.ndarray, width_m: float
+) -> dict[str, np.ndarray]:
+    """The reach areas of :func:`reach_areas` as arrays: base and minutes
+    per area, and the areas' WKB one after the other (``ends`` offsets)."""
+    dist = graph.reach_minutes(bases_xy, float(steps.max()))
+    areas, base, minutes = [], [], []
     L, speed = graph.length, graph.m_per_min
     fwd, bwd = graph.oneway >= 0, graph.oneway <= 0
     for b in range(len(bases_xy)):
         du, dv = dist[b, graph.u], dist[b, graph.v]
-        for limit in sorted(minutes):
+        for limit in steps:
             a = np.where(fwd & (du < limit), np.minimum(L, (limit - du) * speed), 0.0)
             c = np.where(bwd & (dv < limit), np.minimum(L, (limit - dv) * speed), 0.0)
             a = np.nan_to_num(a)
@@ -66,8 +99,16 @@ def reach_areas(
                 )
             else:
                 area = shapely.Point(bases_xy[b]).buffer(width_m)
-            rows.append({"base": b, "minutes": limit, "geometry": area})
-    return gpd.GeoDataFrame(rows, geometry="geometry", crs=graph.crs)
+            areas.append(area)
+            base.append(b)
+            minutes.append(limit)
+    wkb = [shapely.to_wkb(g) for g in areas]
+    return {
+        "minutes": np.array(minutes, float),
+        "base": np.array(base, np.int64),
+        "ends": np.cumsum([len(w) for w in wkb], dtype=np.int64),
+        "wkb": np.frombuffer(b"".join(wkb), dtype=np.uint8),
+    }
 
 
 def _nearest_base_minutes(

@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import OrderedDict
+from collections.abc import Callable
 from typing import Protocol
 
 import geopandas as gpd
@@ -36,6 +37,10 @@ class MatrixCache(Protocol):
     def put(
         self, key: str, minutes: np.ndarray, metres: np.ndarray, code: np.ndarray
     ) -> None: ...
+
+    def get_arrays(self, key: str) -> dict[str, np.ndarray] | None: ...
+
+    def put_arrays(self, key: str, **arrays: np.ndarray) -> None: ...
 
 
 def road_digest(roads: gpd.GeoDataFrame, policy: RoadPolicy) -> str:
@@ -93,6 +98,7 @@ class RoadTravel:
         self.digest = digest
         self.cache = cache
         self._recent: OrderedDict[str, RoadMatrix] = OrderedDict()
+        self._kept: OrderedDict[str, dict[str, np.ndarray]] = OrderedDict()
         self._keep = keep
 
     def _key(self, a: np.ndarray, b: np.ndarray, metres: bool) -> str:
@@ -120,10 +126,7 @@ class RoadTravel:
             result = self.graph.matrix(a, b, metres=metres)
             if self.cache is not None:
                 self.cache.put(key, result.minutes, result.metres, result.code)
-        self._recent[key] = result
-        if len(self._recent) > self._keep:
-            self._recent.popitem(last=False)
-        return result
+        return self._remember(self._recent, key, result)
 
     def _stored(self, keys: list[str]) -> RoadMatrix | None:
         """The first of ``keys`` the persistent cache holds, if any."""
@@ -134,6 +137,34 @@ class RoadTravel:
             if stored is not None:
                 return RoadMatrix(*stored)
         return None
+
+    def remembered(
+        self,
+        kind: str,
+        points: np.ndarray,
+        settings: np.ndarray,
+        compute: Callable[[], dict[str, np.ndarray]],
+    ) -> dict[str, np.ndarray]:
+        """Arrays of another ``kind`` of result (the reach layer) on
+        ``points`` with ``settings``: from memory, else from the project,
+        else ``compute()``d and kept in both, like the matrices."""
+        key = f"{kind}|" + self._key(points, settings, False)
+        if key in self._kept:
+            self._kept.move_to_end(key)
+            return self._kept[key]
+        stored = None if self.cache is None else self.cache.get_arrays(key)
+        if stored is None:
+            stored = compute()
+            if self.cache is not None:
+                self.cache.put_arrays(key, **stored)
+        return self._remember(self._kept, key, stored)
+
+    def _remember(self, kept: OrderedDict, key: str, value):
+        """Keep ``value`` among the last few of its kind; returns it."""
+        kept[key] = value
+        if len(kept) > self._keep:
+            kept.popitem(last=False)
+        return value
 
     def km(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         """Road km of the quickest way, ``inf`` where there is none."""
