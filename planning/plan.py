@@ -175,10 +175,8 @@ def run_plan(
             prepared, settings.zoning, job.staged("zoning", 0.05, 0.35)
         )
     job.raise_if_cancelled()
-    scheduling = job.staged("scheduling", 0.35, 0.85)
-    result = schedule(
-        prepared, settings.scheduling, scheduling.progress, scheduling.cancel
-    )
+    step = job.staged("scheduling", 0.35, 0.85)
+    result = schedule(prepared, settings.scheduling, step.progress, step.cancel)
     patrols = None
     if settings.patrols is not None:
         from planning.patrols import plan_patrols

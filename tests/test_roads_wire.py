@@ -167,6 +167,15 @@ def test_a_base_cut_off_by_the_river_is_explained_in_words():
     assert "测试河" in notes[0] and "二中队" in notes[0] and "C44" in notes[0]
 
 
+def test_zoning_input_of_a_scenario_zones_by_its_roads_only_when_it_has_them():
+    sc = _river_grid()
+    county = ZoningInput.from_scenario(sc)
+    assert county.cells is sc.cells and county.squads is sc.squads
+    assert county.roads is not None and county.roads.barriers is not None
+    sc.roads = None
+    assert ZoningInput.from_scenario(sc).roads is None
+
+
 def test_a_bank_no_bridge_reaches_is_an_island_the_explanation_names_the_river():
     sc = _river_grid(bridge=False)
     result = zone(ZoningInput.from_scenario(sc), ZoningSettings(time_limit=10))

@@ -1,4 +1,5 @@
-"""What a planner sets for a zoning run and what the run gives back.
+"""What is zoned, what a planner sets for a zoning run and what the run
+gives back.
 
 Kept apart from the solver modules so that callers (the CLI, the desktop,
 project files) can build settings and read results without the solver.
