@@ -275,6 +275,7 @@ def cmd_plan(args: argparse.Namespace) -> int:
     from maps.export.bundle import export_plan
     from planning.io.handmade import load_scenario_file
     from planning.plan import run_plan
+    from planning.progress import Job
     from planning.sample import build_sample
 
     progress = CliProgress(not args.quiet)
@@ -288,7 +289,7 @@ def cmd_plan(args: argparse.Namespace) -> int:
             print(f"注意 note: {note}")
     scenario = _with_horizon(scenario, args.days, args.start)
     settings = plan_settings(args, standby_cars=args.standby_cars)
-    plan = run_plan(scenario, settings, progress)
+    plan = run_plan(scenario, settings, Job(progress))
     written = export_plan(plan, args.out, progress)
     progress.done()
     print(f"场景 scenario: {plan.scenario.name}")
@@ -328,7 +329,14 @@ def cmd_zone(args: argparse.Namespace) -> int:
     import pyogrio
 
     from planning.model import load_policy
-    from planning.zoning import ZoningSettings, zone, zone_stats, zones_layer
+    from planning.progress import Job
+    from planning.zoning import (
+        ZoningInput,
+        ZoningSettings,
+        zone,
+        zone_stats,
+        zones_layer,
+    )
 
     try:
         cells = _read_layer_or_exit(args.cells, "cells")
@@ -365,7 +373,7 @@ def cmd_zone(args: argparse.Namespace) -> int:
         time_limit=args.time_limit,
     )
     progress = CliProgress(not args.quiet)
-    result = zone(cells, squads, policy, settings, progress)
+    result = zone(ZoningInput(cells, squads, policy), settings, Job(progress))
     progress.done()
     cells["squad_id"] = cells["cell_id"].map(result.assignment)
     stats = zone_stats(
@@ -394,6 +402,7 @@ def cmd_zone(args: argparse.Namespace) -> int:
 
 
 def cmd_rebalance(args: argparse.Namespace) -> int:
+    from planning.progress import Job
     from planning.rebalance import (
         RebalanceError,
         RebalanceSettings,
@@ -419,10 +428,10 @@ def cmd_rebalance(args: argparse.Namespace) -> int:
     progress = CliProgress(not args.quiet)
     policy = load_policy()
     try:
-        result = rebalance(cells, squads, policy, settings, progress)
+        result = rebalance(cells, squads, policy, settings, Job(progress))
         table = None
         if not args.no_table:
-            table = tradeoff(cells, squads, policy, settings, progress=progress)
+            table = tradeoff(cells, squads, policy, settings, job=Job(progress))
     except RebalanceError as exc:
         progress.done()
         print(f"错误 error: {exc}", file=sys.stderr)
@@ -569,6 +578,7 @@ def cmd_patrols(args: argparse.Namespace) -> int:
 
     from planning.io.project import load_project, save_project
     from planning.patrols import PatrolSettings, plan_patrols
+    from planning.progress import Job
 
     scenario, plan = load_project(args.plan)
     if plan is None:
@@ -596,7 +606,7 @@ def cmd_patrols(args: argparse.Namespace) -> int:
             windows.append((start.strip(), end.strip()))
         settings = replace(settings, windows=tuple(windows))
     progress = CliProgress(not args.quiet)
-    result = plan_patrols(scenario, settings, progress)
+    result = plan_patrols(scenario, settings, Job(progress))
     progress.done()
     plan.patrols, plan.patrol_points = result.loops, result.points
     plan.settings["patrol_settings"] = asdict(settings)

@@ -41,7 +41,13 @@ from scipy import sparse
 from benchmarks.common import format_table, load_note
 from benchmarks.zoning import build_case, build_grid
 from planning.rebalance import RebalanceSettings, rebalance
-from planning.zoning import ZoningSettings, stats_geometry, zone, zones_contiguous
+from planning.zoning import (
+    ZoningInput,
+    ZoningSettings,
+    stats_geometry,
+    zone,
+    zones_contiguous,
+)
 
 SEED = 2026
 OFF_BALANCE = (0.30, 0.45)
@@ -180,9 +186,7 @@ def main(argv: list[str] | None = None) -> int:
         )
         s0 = time.monotonic()
         scratch = zone(
-            cells,
-            case.squads,
-            grid.policy,
+            ZoningInput(cells, case.squads, grid.policy),
             ZoningSettings(tolerance=tol, time_limit=args.scratch_time_limit),
         )
         scratch_s = time.monotonic() - s0

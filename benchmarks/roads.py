@@ -279,7 +279,7 @@ def zoning_table(time_limit: float = 30.0) -> None:
     from planning.plan import prepare
     from planning.roads.context import road_context
     from planning.sample import build_sample
-    from planning.zoning import ZoningSettings, cell_graph, zone
+    from planning.zoning import ZoningInput, ZoningSettings, cell_graph, zone
 
     print()
     print(
@@ -294,7 +294,7 @@ def zoning_table(time_limit: float = 30.0) -> None:
         squads = sc.squads.reset_index(drop=True)
         settings = ZoningSettings(time_limit=time_limit)
         t = time.perf_counter()
-        result = zone(cells, squads, sc.policy, settings, roads=ctx)
+        result = zone(ZoningInput(cells, squads, sc.policy, ctx), settings)
         seconds = time.perf_counter() - t
         geo = cell_graph(cells, squads, sc.policy, ctx)  # the cost zoning used
         w = cells["workload"].to_numpy(float)

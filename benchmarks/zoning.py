@@ -80,7 +80,14 @@ from planning.model import Policy
 from planning.sample import build_sample
 from planning.travel import metric_crs, metric_xy
 from planning.workload import cell_workload, compute_due
-from planning.zoning import ZoningSettings, cell_adjacency, cell_graph, rezone, zone
+from planning.zoning import (
+    ZoningInput,
+    ZoningSettings,
+    cell_adjacency,
+    cell_graph,
+    rezone,
+    zone,
+)
 
 SEED = 2026
 REZONE_TARGET_S = 3.0  # the issue's target for re-zoning 10 moved cells
@@ -926,8 +933,8 @@ def _rezone_and_row(
     zoning changes from run to run, so a seed meets a different edit each
     time."""
     t0 = time.monotonic()
-    res = rezone(cells.drop(columns="base_squad_id"), case.squads, case.grid.policy,
-                 settings)  # fmt: skip
+    edited = cells.drop(columns="base_squad_id")
+    res = rezone(ZoningInput(edited, case.squads, case.grid.policy), settings)
     secs = time.monotonic() - t0
     out = _assign_index(case, res.assignment)
     locked = cells["locked"].to_numpy() == 1
@@ -996,7 +1003,7 @@ def rezone_case(
     case = build_case(grid, int(k))
     settings = ZoningSettings(tolerance=0.05, time_limit=time_limit)
     t0 = time.monotonic()
-    res = zone(grid.cells, case.squads, grid.policy, settings)
+    res = zone(ZoningInput(grid.cells, case.squads, grid.policy), settings)
     secs = time.monotonic() - t0
     bound, lp_note = lp_bound(case, 0.05)
     cut, cut_text = _cut_note(
@@ -1053,7 +1060,9 @@ def run_case(
             cut5 = cut
         settings = ZoningSettings(tolerance=tol, time_limit=time_limit)
         t0 = time.monotonic()
-        res = zone(case.grid.cells, case.squads, case.grid.policy, settings)
+        res = zone(
+            ZoningInput(case.grid.cells, case.squads, case.grid.policy), settings
+        )
         secs = time.monotonic() - t0
         if tol == 0.05:
             res5 = res

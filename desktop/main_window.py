@@ -61,10 +61,10 @@ from planning.plan import (
     unplanned,
     zone_plan,
 )
-from planning.progress import CancelToken, ProgressEvent, ProgressFn
+from planning.progress import CancelToken, Job, ProgressEvent, ProgressFn
 from planning.roads.context import road_context
 from planning.sample import build_sample
-from planning.zoning import ZoningResult, rezone
+from planning.zoning import ZoningInput, ZoningResult, rezone
 
 SCREEN_FRACTION = 0.85
 """Share of the screen's free width and height a first-started window takes."""
@@ -570,9 +570,8 @@ class MainWindow(QMainWindow):
 
         def job(progress: ProgressFn, cancel: CancelToken) -> ZoningResult:
             roads = road_context(sc)  # the graph is built in the worker
-            return rezone(
-                cells, squads, policy, settings, progress, cancel, roads=roads
-            )
+            county = ZoningInput(cells, squads, policy, roads)
+            return rezone(county, settings, Job(progress, cancel))
 
         def done(result: ZoningResult) -> None:
             moved = self.apply_zones(
@@ -696,7 +695,7 @@ class MainWindow(QMainWindow):
         scenario, settings = draft.scenario, self.plan_settings
 
         def job(progress: ProgressFn, cancel: CancelToken) -> Plan:
-            return run_plan(scenario, settings, progress, cancel)
+            return run_plan(scenario, settings, Job(progress, cancel))
 
         self.start_run(
             self.tr("Planning the sample county"),
@@ -713,7 +712,7 @@ class MainWindow(QMainWindow):
         settings = self.plan_settings
 
         def job(progress: ProgressFn, cancel: CancelToken) -> Plan:
-            return run_plan(scenario, settings, progress, cancel)
+            return run_plan(scenario, settings, Job(progress, cancel))
 
         return self.start_run(self.tr("Planning"), job, self.document.replace_plan)
 
@@ -726,7 +725,7 @@ class MainWindow(QMainWindow):
         zoning = self.plan_settings.zoning
 
         def job(progress: ProgressFn, cancel: CancelToken) -> Plan:
-            return zone_plan(plan, scenario, zoning, progress, cancel)
+            return zone_plan(plan, scenario, zoning, Job(progress, cancel))
 
         return self.start_run(self.tr("Zoning"), job, self.document.replace_plan)
 
@@ -744,7 +743,7 @@ class MainWindow(QMainWindow):
         scheduling = self.plan_settings.scheduling
 
         def job(progress: ProgressFn, cancel: CancelToken) -> Plan:
-            return schedule_plan(base, scenario, scheduling, progress, cancel)
+            return schedule_plan(base, scenario, scheduling, Job(progress, cancel))
 
         return self.start_run(self.tr("Scheduling"), job, self.document.replace_plan)
 

@@ -16,7 +16,7 @@ from PySide6.QtWidgets import QApplication, QFileDialog, QMenu, QMessageBox
 
 from planning.io.project import load_project
 from planning.plan import Plan, run_plan
-from planning.progress import CancelToken, ProgressEvent, ProgressFn
+from planning.progress import CancelToken, Job, ProgressEvent, ProgressFn
 
 if TYPE_CHECKING:
     from desktop.main_window import MainWindow
@@ -42,7 +42,7 @@ class ProjectFiles(QObject):
             scenario, plan = load_project(path)
             if plan is not None:
                 return plan, True
-            return run_plan(scenario, settings, progress, cancel), False
+            return run_plan(scenario, settings, Job(progress, cancel)), False
 
         def opened(result: tuple[Plan, bool]) -> None:
             plan, saved = result

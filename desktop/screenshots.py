@@ -106,11 +106,11 @@ def main(out_dir: Path = DEFAULT_DIR) -> list[Path]:
     # 划片说明: a real zoning of the sample under rules it cannot meet (±2%
     # with a 12-minute reach)
     from desktop.explain import ZoningNotes
-    from planning.zoning import zone
+    from planning.zoning import ZoningInput, zone
 
     sc = plan.scenario
     tight = ZoningSettings(tolerance=0.02, reach_minutes=12.0, time_limit=8.0)
-    res = zone(sc.cells, sc.squads, sc.policy, tight)
+    res = zone(ZoningInput(sc.cells, sc.squads, sc.policy), tight)
     window._set_zoning_notes(
         ZoningNotes("zoning", res.feasible, list(res.explanation), tight.tolerance)
     )

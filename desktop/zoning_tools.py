@@ -51,7 +51,7 @@ from planning.compare import Comparison, PlanSide, compare, read_side
 from planning.io.errors import LayerImportError
 from planning.io.readers import read_layer
 from planning.plan import Plan
-from planning.progress import CancelToken, ProgressEvent, ProgressFn, staged
+from planning.progress import CancelToken, Job, ProgressEvent, ProgressFn
 from planning.rebalance import (
     STAGE,
     TRADEOFF_TOLERANCES,
@@ -459,17 +459,11 @@ class ZoningTools(WindowCommands):
         def job(
             progress: ProgressFn, cancel: CancelToken
         ) -> tuple[RebalanceResult, pd.DataFrame]:
-            first = staged(progress, STAGE, 0.0, 0.5)
-            result = rebalance(cells, squads, policy, settings, first, cancel)
-            table = tradeoff(
-                cells,
-                squads,
-                policy,
-                short,
-                TRADEOFF_TOLERANCES,
-                staged(progress, STAGE, 0.5, 1.0),
-                cancel,
-            )
+            whole = Job(progress, cancel)
+            first = whole.staged(STAGE, 0.0, 0.5)
+            result = rebalance(cells, squads, policy, settings, first)
+            rest = whole.staged(STAGE, 0.5, 1.0)
+            table = tradeoff(cells, squads, policy, short, TRADEOFF_TOLERANCES, rest)
             progress(ProgressEvent(STAGE, 1.0))
             return result, table
 

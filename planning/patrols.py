@@ -54,7 +54,7 @@ from ortools.util import optional_boolean_pb2
 
 from planning.hotspots import Intensity, estimate_intensity
 from planning.model import WGS84, Scenario, hhmm_to_min
-from planning.progress import CancelToken, ProgressEvent, ProgressFn, no_progress
+from planning.progress import Job, ProgressEvent
 from planning.roads.context import scenario_travel
 from planning.travel import metric_crs, metric_xy
 from planning.vrplib import PcVrptwInstance, evaluate
@@ -731,8 +731,7 @@ def _loop_minutes(inst: PcVrptwInstance, route: list[int]) -> list[float]:
 def plan_patrols(
     scenario: Scenario,
     settings: PatrolSettings = PatrolSettings(),
-    progress: ProgressFn = no_progress,
-    cancel: CancelToken | None = None,
+    job: Job = Job(),
     intensity: Intensity | None = None,
 ) -> PatrolResult:
     """Weekly patrol loops per zone and peak window (see module docstring).
@@ -761,7 +760,7 @@ def plan_patrols(
         visits = np.zeros(len(zone.cells), dtype=int)
         for day in settings.days:
             for start, end, label in windows:
-                if cancel is not None and cancel.cancelled:
+                if job.cancelled:
                     return _result(loop_rows, point_rows, unreachable, scenario)
                 value = intensity.window_events(start, end, (day - 1,))
                 value = value.reindex(zone.cells).to_numpy()
@@ -811,7 +810,7 @@ def plan_patrols(
                         }
                     )
                 done += 1
-                progress(
+                job.report(
                     ProgressEvent(
                         "patrols", done / total, f"{zone.squad_id} D{day} {label}"
                     )

@@ -2,8 +2,8 @@
 
 ``run_plan(scenario)`` = workload -> zoning -> joint-inspection schedule and
 routes -> metrics, and returns a :class:`Plan` that knows how to summarise
-itself. Each step reports through one progress callback and honours one
-cancel token.
+itself. Each step reports to one :class:`~planning.progress.Job` (a progress
+callback and a cancel token) and stops when it is cancelled.
 """
 
 from __future__ import annotations
@@ -23,13 +23,7 @@ from planning.model import (
     Scenario,
     validate_scenario,
 )
-from planning.progress import (
-    CancelToken,
-    ProgressEvent,
-    ProgressFn,
-    no_progress,
-    staged,
-)
+from planning.progress import Job, ProgressEvent
 from planning.workload import cell_workload, compute_due
 
 if TYPE_CHECKING:  # solvers load OR-Tools; opening a file should not need it
@@ -149,33 +143,19 @@ def prepare(scenario: Scenario) -> Scenario:
 
 
 def run_zoning(
-    scenario: Scenario,
-    settings: ZoningSettings,
-    progress: ProgressFn = no_progress,
-    cancel: CancelToken | None = None,
+    scenario: Scenario, settings: ZoningSettings, job: Job = Job()
 ) -> tuple[Scenario, ZoningResult]:
     """Zone the cells; returns a new scenario with ``cells.squad_id`` set."""
-    from planning.zoning import zone
+    from planning.zoning import ZoningInput, zone
 
-    result = zone(
-        scenario.cells,
-        scenario.squads,
-        scenario.policy,
-        settings,
-        progress,
-        cancel,
-        roads=_roads(scenario),
-    )
+    result = zone(ZoningInput.from_scenario(scenario), settings, job)
     out = scenario.copy()
     out.cells["squad_id"] = out.cells["cell_id"].map(result.assignment)
     return out, result
 
 
 def run_plan(
-    scenario: Scenario,
-    settings: PlanSettings | None = None,
-    progress: ProgressFn = no_progress,
-    cancel: CancelToken | None = None,
+    scenario: Scenario, settings: PlanSettings | None = None, job: Job = Job()
 ) -> Plan:
     """Plan a county end to end: workload, zones, joint visits, routes.
 
@@ -185,38 +165,26 @@ def run_plan(
 
     settings = settings or PlanSettings()
     validate_scenario(scenario)
-    progress(ProgressEvent("workload", 0.0, "计算工作量 workload"))
+    job.report(ProgressEvent("workload", 0.0, "计算工作量 workload"))
     prepared = prepare(scenario)
-    if cancel is not None:
-        cancel.raise_if_cancelled()
-    progress(ProgressEvent("workload", 0.05, "工作量完成 workload done"))
+    job.raise_if_cancelled()
+    job.report(ProgressEvent("workload", 0.05, "工作量完成 workload done"))
     zoning_result: ZoningResult | None = None
     if settings.rezone or prepared.cells["squad_id"].isna().any():
         prepared, zoning_result = run_zoning(
-            prepared,
-            settings.zoning,
-            staged(progress, "zoning", 0.05, 0.35),
-            cancel,
+            prepared, settings.zoning, job.staged("zoning", 0.05, 0.35)
         )
-    if cancel is not None:
-        cancel.raise_if_cancelled()
-    result = schedule(
-        prepared,
-        settings.scheduling,
-        staged(progress, "scheduling", 0.35, 0.85),
-        cancel,
-    )
+    job.raise_if_cancelled()
+    step = job.staged("scheduling", 0.35, 0.85)
+    result = schedule(prepared, settings.scheduling, step.progress, step.cancel)
     patrols = None
     if settings.patrols is not None:
         from planning.patrols import plan_patrols
 
         patrols = plan_patrols(
-            prepared,
-            settings.patrols,
-            staged(progress, "patrols", 0.85, 0.98),
-            cancel,
+            prepared, settings.patrols, job.staged("patrols", 0.85, 0.98)
         )
-    progress(ProgressEvent("done", 1.0, "完成 done"))
+    job.report(ProgressEvent("done", 1.0, "完成 done"))
     plan_settings = {
         "zoning_settings": asdict(settings.zoning),
         "schedule_settings": asdict(settings.scheduling),
@@ -318,11 +286,7 @@ def is_zoned(plan: Plan) -> bool:
 
 
 def zone_plan(
-    plan: Plan,
-    scenario: Scenario,
-    settings: ZoningSettings,
-    progress: ProgressFn = no_progress,
-    cancel: CancelToken | None = None,
+    plan: Plan, scenario: Scenario, settings: ZoningSettings, job: Job = Job()
 ) -> Plan:
     """Re-zone ``scenario`` (``plan``'s, perhaps over another horizon).
 
@@ -334,7 +298,7 @@ def zone_plan(
     """
     ready = "workload" in scenario.cells and scenario.horizon == plan.scenario.horizon
     prepared = scenario if ready else prepare(scenario)
-    zoned, result = run_zoning(prepared, settings, progress, cancel)
+    zoned, result = run_zoning(prepared, settings, job)
     empty = {
         name: getattr(plan, name).iloc[0:0].copy()
         for name in ("visits", "routes", "unscheduled", "roster")
@@ -351,11 +315,7 @@ def zone_plan(
 
 
 def schedule_plan(
-    plan: Plan,
-    scenario: Scenario,
-    settings: ScheduleSettings,
-    progress: ProgressFn = no_progress,
-    cancel: CancelToken | None = None,
+    plan: Plan, scenario: Scenario, settings: ScheduleSettings, job: Job = Job()
 ) -> Plan:
     """Re-schedule the joint visits of ``scenario`` within ``plan``'s zones.
 
@@ -369,7 +329,7 @@ def schedule_plan(
     if scenario.horizon != plan.scenario.horizon:
         base = replace(base, scenario=prepare(scenario))
         base.zones = zone_layer(base)
-    result = schedule(base.scenario, settings, progress, cancel)
+    result = schedule(base.scenario, settings, job.progress, job.cancel)
     return replace(
         base,
         visits=result.visits,

@@ -90,3 +90,44 @@ def staged(progress: ProgressFn, stage: str, lo: float, hi: float) -> ProgressFn
         )
 
     return report
+
+
+@dataclass(frozen=True)
+class Job:
+    """Who watches a long run and who may stop it: the progress sink and the
+    cancel token, passed along together.
+
+    Every entry point that runs a solver takes one ``job`` instead of the two
+    loose arguments, so a caller hands its watcher on in one piece, and a step
+    that covers part of the run hands on :meth:`staged`.
+
+    Parameters
+    ----------
+    progress
+        Where progress reports go; ignored by default.
+    cancel
+        The token a UI sets to stop the run; ``None``: the run cannot be
+        stopped.
+    """
+
+    progress: ProgressFn = no_progress
+    cancel: CancelToken | None = None
+
+    def report(self, event: ProgressEvent) -> None:
+        """Send ``event`` to the watcher."""
+        self.progress(event)
+
+    @property
+    def cancelled(self) -> bool:
+        """Whether the user asked to stop (never, without a token)."""
+        return self.cancel is not None and self.cancel.cancelled
+
+    def raise_if_cancelled(self) -> None:
+        """Raise :class:`Cancelled` when the user asked to stop."""
+        if self.cancel is not None:
+            self.cancel.raise_if_cancelled()
+
+    def staged(self, stage: str, lo: float, hi: float) -> Job:
+        """This job for a step that fills ``lo..hi`` of the bar (see
+        :func:`staged`); the same cancel token."""
+        return Job(staged(self.progress, stage, lo, hi), self.cancel)

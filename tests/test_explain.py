@@ -25,8 +25,8 @@ import planning.zoning
 from desktop import main_window as main_window_module
 from desktop.explain import ZoningNotes, is_reason, translate, translate_all
 from desktop.main_window import MainWindow
-from planning.progress import CancelToken
-from planning.zoning import ZoningResult, ZoningSettings, rezone, zone
+from planning.progress import CancelToken, Job
+from planning.zoning import ZoningInput, ZoningResult, ZoningSettings, rezone, zone
 from tests.helpers.plans import WINDOW_SETTINGS
 from tests.helpers.window import open_window
 from tests.helpers.zoning_grids import (
@@ -185,7 +185,7 @@ def _heavy_cell() -> ZoningResult:
     cells, squads = make_grid(6, 6, [(0, 0), (5, 5), (0, 5)])
     cells.loc[14, "workload"] = cells["workload"].sum()
     cells.loc[20, "locked"] = 1  # locked without a squad: ignored, said so
-    return zone(cells, squads, POLICY, FAST)
+    return zone(ZoningInput(cells, squads, POLICY), FAST)
 
 
 def _coarse_base() -> ZoningResult:
@@ -194,23 +194,27 @@ def _coarse_base() -> ZoningResult:
     ids = cells.set_index(["ix", "iy"])["cell_id"]
     cells.loc[cells["cell_id"] == ids[(0, 0)], "workload"] = 380.0
     cells.loc[cells["cell_id"].isin([ids[(1, 0)], ids[(0, 1)]]), "workload"] = 150.0
-    return zone(cells, squads, POLICY, dataclasses.replace(FAST, tolerance=0.02))
+    return zone(
+        ZoningInput(cells, squads, POLICY), dataclasses.replace(FAST, tolerance=0.02)
+    )
 
 
 def _shared_base() -> ZoningResult:
     cells, squads = make_grid(6, 6, [(0, 0), (0, 0), (5, 5)])
-    return zone(cells, squads, POLICY, FAST)
+    return zone(ZoningInput(cells, squads, POLICY), FAST)
 
 
 def _area_without_squad() -> ZoningResult:
     cells, squads = make_grid(8, 6, [(1, 1), (2, 4)])
-    return zone(cells, squads, POLICY, dataclasses.replace(FAST, nest="area"))
+    return zone(
+        ZoningInput(cells, squads, POLICY), dataclasses.replace(FAST, nest="area")
+    )
 
 
 def _locked_too_much() -> ZoningResult:
     cells, squads = make_grid(8, 6, [(1, 1), (6, 4)])
     cells.loc[cells.iy <= 3, ["squad_id", "locked"]] = ["SQ01", 1]
-    return zone(cells, squads, POLICY, FAST)
+    return zone(ZoningInput(cells, squads, POLICY), FAST)
 
 
 def _locked_into_other_area() -> ZoningResult:
@@ -218,7 +222,7 @@ def _locked_into_other_area() -> ZoningResult:
     corner = cells.index[(cells.ix >= 6) & (cells.iy <= 1)]
     cells.loc[corner, ["squad_id", "locked"]] = ["SQ01", 1]
     settings = dataclasses.replace(FAST, nest="area", reach_minutes=30.0)
-    return zone(cells, squads, POLICY, settings)
+    return zone(ZoningInput(cells, squads, POLICY), settings)
 
 
 def _town_locks() -> ZoningResult:
@@ -227,7 +231,7 @@ def _town_locks() -> ZoningResult:
     cells.loc[town[0], ["squad_id", "locked"]] = ["SQ01", 1]
     cells.loc[town[1], ["squad_id", "locked"]] = ["SQ02", 1]
     settings = dataclasses.replace(FAST, nest="town", tolerance=0.5)
-    return zone(cells, squads, POLICY, settings)
+    return zone(ZoningInput(cells, squads, POLICY), settings)
 
 
 def _island() -> ZoningResult:
@@ -235,19 +239,23 @@ def _island() -> ZoningResult:
     cells, squads = make_grid(8, 6, [(1, 1), (3, 4)], holes=holes)
     across = (cells.ix == 7) & (cells.iy == 5)
     cells.loc[across, ["squad_id", "locked"]] = ["SQ02", 1]
-    return zone(cells, squads, POLICY, dataclasses.replace(FAST, tolerance=0.9))
+    return zone(
+        ZoningInput(cells, squads, POLICY), dataclasses.replace(FAST, tolerance=0.9)
+    )
 
 
 def _reach() -> ZoningResult:
     cells, squads = make_grid(16, 6, [(1, 2), (8, 3)])
     settings = dataclasses.replace(FAST, reach_minutes=4.0, tolerance=0.6)
-    return zone(cells, squads, POLICY, settings)
+    return zone(ZoningInput(cells, squads, POLICY), settings)
 
 
 def _strip() -> ZoningResult:
     cells, squads = make_grid(7, 1, [(0, 0), (3, 0), (6, 0)])
     cells["workload"] = [30.0, 30.0, 60.0, 30.0, 60.0, 30.0, 30.0]
-    return zone(cells, squads, POLICY, dataclasses.replace(FAST, candidates=1))
+    return zone(
+        ZoningInput(cells, squads, POLICY), dataclasses.replace(FAST, candidates=1)
+    )
 
 
 def _locks_cut_each_other_off() -> ZoningResult:
@@ -256,7 +264,7 @@ def _locks_cut_each_other_off() -> ZoningResult:
     far = cells.index[(cells["ix"] == 1) & (cells["iy"] == 0)][0]
     cells.loc[neck, ["squad_id", "locked"]] = ["SQ02", 1]
     cells.loc[far, "locked"] = 1
-    return rezone(cells, squads, POLICY, FAST)
+    return rezone(ZoningInput(cells, squads, POLICY), FAST)
 
 
 def _chain_of_locked_necks() -> ZoningResult:
@@ -266,7 +274,7 @@ def _chain_of_locked_necks() -> ZoningResult:
         cells.loc[at, ["squad_id", "locked"]] = ["SQ02", 1]
     far = cells.index[(cells["ix"] == 1) & (cells["iy"] == 0)][0]
     cells.loc[far, "locked"] = 1
-    return rezone(cells, squads, POLICY, FAST)
+    return rezone(ZoningInput(cells, squads, POLICY), FAST)
 
 
 def _walled_off_lock() -> ZoningResult:
@@ -274,22 +282,28 @@ def _walled_off_lock() -> ZoningResult:
     cells.loc[cells["ix"] == 3, ["squad_id", "locked"]] = ["SQ02", 1]
     far = cells.index[(cells["ix"] == 1) & (cells["iy"] == 0)][0]
     cells.loc[far, "locked"] = 1
-    return rezone(cells, squads, POLICY, FAST)
+    return rezone(ZoningInput(cells, squads, POLICY), FAST)
 
 
 def _big_piece_handed_over() -> ZoningResult:
     cells, squads = long_strip(light=True)
-    return rezone(cells, squads, POLICY, dataclasses.replace(FAST, tolerance=0.9))
+    return rezone(
+        ZoningInput(cells, squads, POLICY), dataclasses.replace(FAST, tolerance=0.9)
+    )
 
 
 def _most_of_a_zone_cut_off() -> ZoningResult:
     cells, squads = long_strip(light=False)
-    return rezone(cells, squads, POLICY, dataclasses.replace(FAST, tolerance=0.9))
+    return rezone(
+        ZoningInput(cells, squads, POLICY), dataclasses.replace(FAST, tolerance=0.9)
+    )
 
 
 def _joining_locks_cuts_a_zone() -> ZoningResult:
     cells, squads = wide_strip(light=False)
-    return rezone(cells, squads, POLICY, dataclasses.replace(FAST, tolerance=0.9))
+    return rezone(
+        ZoningInput(cells, squads, POLICY), dataclasses.replace(FAST, tolerance=0.9)
+    )
 
 
 RUNS = {
@@ -362,7 +376,9 @@ def test_cancelled_zoning_says_nothing_untranslated():
     cells, squads = make_grid(10, 10, [(1, 1), (8, 8)])
     token = CancelToken()
     token.cancel()
-    for line in zone(cells, squads, POLICY, FAST, cancel=token).explanation:
+    for line in zone(
+        ZoningInput(cells, squads, POLICY), FAST, Job(cancel=token)
+    ).explanation:
         assert_translated(line)
 
 

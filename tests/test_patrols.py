@@ -14,6 +14,7 @@ from planning.patrols import (
     plan_patrols,
     solve_pc_vrptw,
 )
+from planning.progress import CancelToken, Job, ProgressEvent
 from planning.travel import metric_crs
 from planning.vrplib import PcVrptwInstance, evaluate, read_pcvrptw
 
@@ -123,6 +124,25 @@ def test_loops_start_and_end_at_base_and_fit_budget(sample, patrols):
     assert np.allclose(per_loop[result.loops["loop_id"]], result.loops["minutes"])
     total = patrol_cell_minutes(result).sum()
     assert total == pytest.approx(result.loops["minutes"].sum() * result.horizon_weeks)
+
+
+def test_cancel_keeps_the_loops_planned_so_far(sample):
+    settings = PatrolSettings(
+        windows=(("07:00", "09:00"),), days=(1, 2), budget_minutes=60, time_limit=0.1
+    )
+    token = CancelToken()
+    seen: list[ProgressEvent] = []
+
+    def cancel_after_first_window(event: ProgressEvent) -> None:
+        seen.append(event)
+        token.cancel()
+
+    result = plan_patrols(sample, settings, Job(cancel_after_first_window, token))
+    assert len(seen) == 1 and 0 < seen[0].fraction < 1
+    # one zone's first window at most, not the week the settings ask for
+    assert len(result.loops) <= 1
+    assert set(result.loops["day"]) <= {1}
+    assert set(result.points["loop_id"]) == set(result.loops["loop_id"])
 
 
 def test_cells_beyond_budget_or_reach_are_never_promised(sample):

@@ -20,7 +20,7 @@ from planning.rebalance import (
 from planning.rebalance.search import _chains
 from planning.rebalance.today import _give_back, _permitted, _today
 from planning.today import TodayError, squads_from_column, squads_from_zones
-from planning.zoning import ZoningSettings, rezone, zone_stats
+from planning.zoning import ZoningInput, ZoningSettings, rezone, zone_stats
 
 METRIC = "EPSG:4549"
 X0, Y0, SIZE = 500_000.0, 3_340_000.0, 500.0
@@ -228,7 +228,7 @@ def test_rezone_fallback_keeps_moves_between_zones_bordering_today(policy):
     index = {s: i for i, s in enumerate(t.squad_ids)}
 
     def far(permitted):
-        r = rezone(cells, squads, policy, settings, permitted=permitted)
+        r = rezone(ZoningInput(cells, squads, policy), settings, permitted=permitted)
         assert r.feasible
         stats = _stats(cells, squads, r.assignment)
         assert (stats["deviation_pct"].abs() <= 5.0 + 1e-6).all()

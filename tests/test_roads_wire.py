@@ -21,7 +21,7 @@ from planning.roads.travel import build_graph
 from planning.sample import build_sample
 from planning.scheduling import ScheduleSettings
 from planning.travel import TravelModel, metric_xy
-from planning.zoning import ZoningSettings, zone, zone_stats
+from planning.zoning import ZoningInput, ZoningSettings, zone, zone_stats
 
 METRIC = "EPSG:4549"  # CGCS2000 / 3-degree GK, central meridian 120°E
 X0, Y0 = 500_000.0, 3_200_000.0
@@ -132,9 +132,8 @@ def test_river_cuts_cell_adjacency_except_at_the_bridge():
 def test_zoning_never_counts_a_river_crossing_as_contiguity():
     sc = _river_grid()
     ctx = road_context(sc)
-    result = zone(
-        sc.cells, sc.squads, sc.policy, ZoningSettings(time_limit=10), roads=ctx
-    )
+    county = ZoningInput(sc.cells, sc.squads, sc.policy, ctx)
+    result = zone(county, ZoningSettings(time_limit=10))
     adjacency = scenario_adjacency(sc)
     n = len(sc.cells)
     owner = sc.cells["cell_id"].map(result.assignment).to_numpy()
@@ -168,15 +167,18 @@ def test_a_base_cut_off_by_the_river_is_explained_in_words():
     assert "测试河" in notes[0] and "二中队" in notes[0] and "C44" in notes[0]
 
 
+def test_zoning_input_of_a_scenario_zones_by_its_roads_only_when_it_has_them():
+    sc = _river_grid()
+    county = ZoningInput.from_scenario(sc)
+    assert county.cells is sc.cells and county.squads is sc.squads
+    assert county.roads is not None and county.roads.barriers is not None
+    sc.roads = None
+    assert ZoningInput.from_scenario(sc).roads is None
+
+
 def test_a_bank_no_bridge_reaches_is_an_island_the_explanation_names_the_river():
     sc = _river_grid(bridge=False)
-    result = zone(
-        sc.cells,
-        sc.squads,
-        sc.policy,
-        ZoningSettings(time_limit=10),
-        roads=road_context(sc),
-    )
+    result = zone(ZoningInput.from_scenario(sc), ZoningSettings(time_limit=10))
     north = [f"C{r}{c}" for r in range(4, N) for c in range(N)]
     assert [sorted(i) for i in result.islands] == [north]
     # the whole bank goes to one squad, not split between the two

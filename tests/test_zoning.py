@@ -10,9 +10,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from planning.progress import CancelToken, ProgressEvent
+from planning.progress import CancelToken, Job, ProgressEvent
 from planning.travel import TravelModel, metric_crs, metric_xy
 from planning.zoning import (
+    ZoningInput,
     ZoningResult,
     ZoningSettings,
     cell_adjacency,
@@ -47,7 +48,7 @@ def test_adjacency_uses_edges_not_corners():
 def test_zone_contiguous_balanced_staff_proportional():
     cells, squads = make_grid(12, 10, [(1, 1), (10, 2), (6, 8)], staff=[6, 12, 6])
     events: list[ProgressEvent] = []
-    res = zone(cells, squads, POLICY, FAST, progress=events.append)
+    res = zone(ZoningInput(cells, squads, POLICY), FAST, Job(events.append))
     a = res.assignment
     assert res.feasible and res.status in ("optimal", "feasible")
     assert list(a.index) == list(cells["cell_id"]) and a.notna().all()
@@ -76,7 +77,7 @@ def test_locked_cells_stay_and_count_as_moved_only_when_changed():
         "SQ01",
         1,
     ]
-    res = zone(cells, squads, POLICY, FAST)
+    res = zone(ZoningInput(cells, squads, POLICY), FAST)
     assert res.feasible
     assert res.assignment[["C0005", "C0105"]].eq("SQ01").all()
     assert_contiguous(cells, res.assignment)
@@ -85,7 +86,9 @@ def test_locked_cells_stay_and_count_as_moved_only_when_changed():
 
 def test_nest_area_and_town():
     cells, squads = make_grid(12, 8, [(1, 1), (4, 6), (9, 3)], staff=[5, 5, 10])
-    res = zone(cells, squads, POLICY, ZoningSettings(nest="area", time_limit=10))
+    res = zone(
+        ZoningInput(cells, squads, POLICY), ZoningSettings(nest="area", time_limit=10)
+    )
     area = cells.set_index("cell_id")["area_id"]
     squad_area = squads.set_index("squad_id")["area_id"]
     assert (res.assignment.map(squad_area) == area).all()
@@ -99,7 +102,9 @@ def test_nest_area_and_town():
     two["workload"] = 1.0
     two["area_id"] = "A1"
     squads2["area_id"] = "A1"
-    res = zone(two, squads2, POLICY, ZoningSettings(nest="town", time_limit=10))
+    res = zone(
+        ZoningInput(two, squads2, POLICY), ZoningSettings(nest="town", time_limit=10)
+    )
     by_town = res.assignment.groupby(two.set_index("cell_id")["town_id"]).nunique()
     assert (by_town == 1).all()
     assert res.feasible
@@ -110,7 +115,8 @@ def test_reach_respected_or_reported():
     cells, squads = make_grid(16, 6, [(1, 2), (8, 3)])
     reach = 4.0
     res = zone(
-        cells, squads, POLICY, ZoningSettings(reach_minutes=reach, tolerance=0.6)
+        ZoningInput(cells, squads, POLICY),
+        ZoningSettings(reach_minutes=reach, tolerance=0.6),
     )
     crs = metric_crs(cells)
     tm = TravelModel(POLICY)
@@ -133,7 +139,9 @@ def test_reach_respected_or_reported():
 def test_islands_reported_not_silently_joined():
     holes = {(5, j) for j in range(6)}
     cells, squads = make_grid(8, 6, [(1, 1), (3, 4)], holes=holes)
-    res = zone(cells, squads, POLICY, ZoningSettings(tolerance=0.9, time_limit=10))
+    res = zone(
+        ZoningInput(cells, squads, POLICY), ZoningSettings(tolerance=0.9, time_limit=10)
+    )
     east = set(cells.loc[cells.ix > 5, "cell_id"])
     assert [set(g) for g in res.islands] == [east]
     assert res.assignment[list(east)].nunique() == 1
@@ -146,7 +154,7 @@ def test_islands_reported_not_silently_joined():
 def test_infeasible_input_is_explained():
     cells, squads = make_grid(6, 6, [(0, 0), (5, 5), (0, 5)])
     cells.loc[14, "workload"] = cells["workload"].sum()
-    res = zone(cells, squads, POLICY, ZoningSettings(time_limit=5))
+    res = zone(ZoningInput(cells, squads, POLICY), ZoningSettings(time_limit=5))
     assert not res.feasible and res.status == "infeasible"
     assert any("alone carries" in line for line in res.explanation)
     assert res.assignment.notna().all()
@@ -155,7 +163,7 @@ def test_infeasible_input_is_explained():
 
 def test_rezone_after_planner_moves_cells():
     cells, squads = make_grid(14, 12, [(2, 2), (11, 3), (3, 9), (10, 10)])
-    first = zone(cells, squads, POLICY, FAST)
+    first = zone(ZoningInput(cells, squads, POLICY), FAST)
     assert first.feasible
     cells["squad_id"] = cells["cell_id"].map(first.assignment)
     adj = cell_adjacency(cells)
@@ -168,7 +176,7 @@ def test_rezone_after_planner_moves_cells():
             picked[a] = sq[b]
     for a, s in picked.items():
         cells.loc[a, ["squad_id", "locked"]] = [s, 1]
-    res = rezone(cells, squads, POLICY, FAST)
+    res = rezone(ZoningInput(cells, squads, POLICY), FAST)
     assert res.feasible
     for a, s in picked.items():
         assert res.assignment[cells.at[a, "cell_id"]] == s
@@ -183,7 +191,7 @@ def zoned_24x24() -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame, ZoningResult]:
     planner's starting point for the rezone tests, which edit copies."""
     bases = [(4 + 8 * i, 6 + 12 * j) for i in range(3) for j in range(2)]
     cells, squads = make_grid(24, 24, bases)
-    first = zone(cells, squads, POLICY, ZoningSettings(time_limit=4.0))
+    first = zone(ZoningInput(cells, squads, POLICY), ZoningSettings(time_limit=4.0))
     assert first.feasible
     cells["squad_id"] = cells["cell_id"].map(first.assignment)
     return cells, squads, first
@@ -207,7 +215,7 @@ def test_rezone_is_local_and_fast_after_locked_moves(seed: int, zoned_24x24):
     for a, s in picked.items():
         cells.loc[a, ["squad_id", "locked"]] = [s, 1]
     t0 = time.monotonic()
-    res = rezone(cells, squads, POLICY, FAST)
+    res = rezone(ZoningInput(cells, squads, POLICY), FAST)
     assert time.monotonic() - t0 < 5.0
     assert res.feasible
     for a, s in picked.items():
@@ -236,7 +244,7 @@ def test_rezone_names_two_locks_that_cut_each_other_off():
     cells.loc[neck, ["squad_id", "locked"]] = ["SQ02", 1]
     cells.loc[far, "locked"] = 1
     t0 = time.monotonic()
-    res = rezone(cells, squads, POLICY, FAST)
+    res = rezone(ZoningInput(cells, squads, POLICY), FAST)
     assert time.monotonic() - t0 < 3.0
     assert not res.feasible
     assert res.assignment["C0005"] == "SQ02" and res.assignment["C0001"] == "SQ01"
@@ -259,7 +267,7 @@ def test_rezone_names_a_chain_of_locks_that_cut_a_zone_off():
     far = cells.index[(cells["ix"] == 1) & (cells["iy"] == 0)][0]
     cells.loc[far, "locked"] = 1
     t0 = time.monotonic()
-    res = rezone(cells, squads, POLICY, FAST)
+    res = rezone(ZoningInput(cells, squads, POLICY), FAST)
     assert time.monotonic() - t0 < 3.0
     assert not res.feasible
     assert res.moved == 0  # the zones stay as the planner left them
@@ -285,7 +293,7 @@ def _walled_lock() -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
 def test_rezone_proves_a_lock_walled_off_by_other_locks_at_once():
     cells, squads = _walled_lock()
     t0 = time.monotonic()
-    res = rezone(cells, squads, POLICY, FAST)
+    res = rezone(ZoningInput(cells, squads, POLICY), FAST)
     assert time.monotonic() - t0 < 3.0
     assert not res.feasible and res.moved == 0
     why = [x for x in res.explanation if "cannot be joined to that squad's base" in x]
@@ -298,7 +306,7 @@ def test_rezone_proves_a_lock_walled_off_by_other_locks_at_once():
 
 def test_zone_keeps_a_walled_off_lock_and_zones_the_rest():
     cells, squads = _walled_lock()
-    res = zone(cells, squads, POLICY, FAST)
+    res = zone(ZoningInput(cells, squads, POLICY), FAST)
     assert not res.feasible  # squad 1's zone cannot hold C0001 and be whole
     assert any("cannot be joined to that squad's base" in x for x in res.explanation)
     locked = cells[cells["locked"] == 1]
@@ -314,7 +322,9 @@ def test_rezone_hands_over_a_cut_off_piece_without_a_lock():
     cells, squads = strip_zoning()
     neck = cells.index[(cells["ix"] == 5) & (cells["iy"] == 0)][0]
     cells.loc[neck, ["squad_id", "locked"]] = ["SQ02", 1]
-    res = rezone(cells, squads, POLICY, ZoningSettings(tolerance=0.9, time_limit=10))
+    res = rezone(
+        ZoningInput(cells, squads, POLICY), ZoningSettings(tolerance=0.9, time_limit=10)
+    )
     assert not any("cut off from that squad's zone" in x for x in res.explanation)
     assert res.assignment["C0005"] == "SQ02"
     assert_contiguous(cells, res.assignment)
@@ -324,7 +334,9 @@ def test_rezone_tells_when_a_big_cut_off_piece_is_handed_over():
     # light: the cut-off cells go to squad 2, and the planner is told how
     # many went, and why
     cells, squads = long_strip(light=True)
-    res = rezone(cells, squads, POLICY, ZoningSettings(tolerance=0.9, time_limit=10))
+    res = rezone(
+        ZoningInput(cells, squads, POLICY), ZoningSettings(tolerance=0.9, time_limit=10)
+    )
     assert res.feasible
     assert_contiguous(cells, res.assignment)
     told = [x for x in res.explanation if "were cut off from its base" in x]
@@ -339,7 +351,9 @@ def test_rezone_asks_before_handing_over_most_of_a_zone():
     # asked (which lock cuts them off) and the zones stay as left
     cells, squads = long_strip(light=False)
     t0 = time.monotonic()
-    res = rezone(cells, squads, POLICY, ZoningSettings(tolerance=0.9, time_limit=10))
+    res = rezone(
+        ZoningInput(cells, squads, POLICY), ZoningSettings(tolerance=0.9, time_limit=10)
+    )
     assert time.monotonic() - t0 < 3.0
     assert not res.feasible and res.moved == 0
     why = [x for x in res.explanation if "are cut off from its base by" in x]
@@ -353,7 +367,9 @@ def test_rezone_asks_when_joining_locks_cuts_most_of_a_zone_off():
     # squad 2 would hand squad 1's main part over: the planner is asked
     cells, squads = wide_strip(light=False)
     t0 = time.monotonic()
-    res = rezone(cells, squads, POLICY, ZoningSettings(tolerance=0.9, time_limit=10))
+    res = rezone(
+        ZoningInput(cells, squads, POLICY), ZoningSettings(tolerance=0.9, time_limit=10)
+    )
     assert time.monotonic() - t0 < 3.0
     assert not res.feasible and res.moved == 0
     why = [x for x in res.explanation if "are cut off from its base by the way" in x]
@@ -362,7 +378,9 @@ def test_rezone_asks_when_joining_locks_cuts_most_of_a_zone_off():
     assert "cell C0124" in why[0] and "other squads (SQ02)" in why[0]
     # light: the same cut is a hand-over, told in a note
     cells, squads = wide_strip(light=True)
-    res = rezone(cells, squads, POLICY, ZoningSettings(tolerance=0.9, time_limit=10))
+    res = rezone(
+        ZoningInput(cells, squads, POLICY), ZoningSettings(tolerance=0.9, time_limit=10)
+    )
     assert res.feasible
     assert_contiguous(cells, res.assignment)
     assert any(x.startswith("46 cells of squad SQ01's zone") for x in res.explanation)
@@ -404,7 +422,9 @@ def test_rezone_falls_back_to_whole_zones_when_the_solver_finds_nothing(
     for cell, squad in locks.items():
         cells.loc[cells.cell_id == cell, ["squad_id", "locked"]] = [squad, 1]
 
-    res = rezone(cells, squads, POLICY, ZoningSettings(tolerance=0.02, time_limit=3))
+    res = rezone(
+        ZoningInput(cells, squads, POLICY), ZoningSettings(tolerance=0.02, time_limit=3)
+    )
 
     assert not res.feasible
     assert all(res.assignment[c] == s for c, s in locks.items())
@@ -423,7 +443,9 @@ def test_coarse_base_cell_explained_at_2_percent():
     ids = cells.set_index(["ix", "iy"])["cell_id"]
     cells.loc[cells["cell_id"] == ids[(0, 0)], "workload"] = 380.0
     cells.loc[cells["cell_id"].isin([ids[(1, 0)], ids[(0, 1)]]), "workload"] = 150.0
-    res = zone(cells, squads, POLICY, ZoningSettings(tolerance=0.02, time_limit=5))
+    res = zone(
+        ZoningInput(cells, squads, POLICY), ZoningSettings(tolerance=0.02, time_limit=5)
+    )
     assert not res.feasible
     assert any(
         "lightest neighbouring cell" in line and "too coarse" in line
@@ -432,7 +454,9 @@ def test_coarse_base_cell_explained_at_2_percent():
     assert res.assignment.notna().all()
     assert_contiguous(cells, res.assignment)
     # at ±5% the same grid is fine
-    ok = zone(cells, squads, POLICY, ZoningSettings(tolerance=0.05, time_limit=5))
+    ok = zone(
+        ZoningInput(cells, squads, POLICY), ZoningSettings(tolerance=0.05, time_limit=5)
+    )
     assert not any("too coarse" in line for line in ok.explanation)
 
 
@@ -440,7 +464,7 @@ def test_cancel_returns_a_complete_zoning():
     cells, squads = make_grid(10, 10, [(1, 1), (8, 8)])
     token = CancelToken()
     token.cancel()
-    res = zone(cells, squads, POLICY, FAST, cancel=token)
+    res = zone(ZoningInput(cells, squads, POLICY), FAST, Job(cancel=token))
     assert res.status == "cancelled"
     assert res.assignment.notna().all()
     assert_contiguous(cells, res.assignment)
@@ -462,7 +486,7 @@ def test_property_random_grids(nx, ny, n_squads, seed, hole_frac):
     holes = {spots[k] for k in order[n_squads:] if rng.random() < hole_frac}
     cells, squads = make_grid(nx, ny, bases, seed=seed, holes=holes)
     cfg = ZoningSettings(tolerance=0.25, time_limit=5)
-    res = zone(cells, squads, POLICY, cfg)
+    res = zone(ZoningInput(cells, squads, POLICY), cfg)
     assert list(res.assignment.index) == list(cells["cell_id"])
     assert res.assignment.notna().all()
     base_ids = {cells["cell_id"][cells.contains(p)].iloc[0] for p in squads.geometry}
@@ -478,7 +502,9 @@ def test_property_random_grids(nx, ny, n_squads, seed, hole_frac):
 
 def test_objective_matches_exact_milp_optimum():
     cells, squads = make_grid(5, 4, [(0, 0), (4, 0), (2, 3)], staff=[6, 8, 10], seed=7)
-    res = zone(cells, squads, POLICY, ZoningSettings(tolerance=0.1, time_limit=20))
+    res = zone(
+        ZoningInput(cells, squads, POLICY), ZoningSettings(tolerance=0.1, time_limit=20)
+    )
     assert res.status == "optimal"
     ordered = exact_optimum(cells, squads, 0.1, ordered=True)
     anyshape = exact_optimum(cells, squads, 0.1, ordered=False)

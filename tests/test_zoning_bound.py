@@ -31,7 +31,13 @@ from benchmarks.zoning import (
 )
 from planning.model import load_policy
 from planning.travel import metric_crs, metric_xy
-from planning.zoning import ZoningSettings, cell_adjacency, cell_graph, zone
+from planning.zoning import (
+    ZoningInput,
+    ZoningSettings,
+    cell_adjacency,
+    cell_graph,
+    zone,
+)
 
 SIZE = 0.005  # degrees, ~500 m
 NX, NY = 9, 7
@@ -168,9 +174,7 @@ def test_cut_bound_is_stronger_and_still_a_lower_bound(case: Case, tol: float) -
     assert cut.bound > plain * (1 + 1e-3), (plain, cut)
     # (2) no valid bound exceeds a contiguous balanced zoning's travel
     res = zone(
-        case.grid.cells,
-        case.squads,
-        case.grid.policy,
+        ZoningInput(case.grid.cells, case.squads, case.grid.policy),
         ZoningSettings(tolerance=tol, time_limit=10.0),
     )
     assert res.feasible, res.explanation

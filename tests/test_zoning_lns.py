@@ -7,7 +7,7 @@ import time
 import numpy as np
 import pytest
 
-from planning.zoning import ZoningSettings, zone
+from planning.zoning import ZoningInput, ZoningSettings, zone
 from planning.zoning.cpsat_model import reshape
 from planning.zoning.graph import contiguous_zones
 from planning.zoning.lns import (
@@ -109,7 +109,10 @@ def test_balance_reached_through_zone_paths_when_single_moves_stall():
     """±2% on a grid with coarse cells: the result is balanced, contiguous,
     or the engine says why not (never a silent miss)."""
     cells, squads = make_grid(14, 14, BASES, staff=STAFF, seed=11)
-    res = zone(cells, squads, POLICY, ZoningSettings(tolerance=0.02, time_limit=20))
+    res = zone(
+        ZoningInput(cells, squads, POLICY),
+        ZoningSettings(tolerance=0.02, time_limit=20),
+    )
     if res.feasible:
         assert_contiguous(cells, res.assignment, res.islands)
         assert_balanced(cells, squads, res.assignment, 0.02)
@@ -124,7 +127,10 @@ def test_time_limit_covers_the_whole_call():
     cells, squads = make_grid(40, 24, bases, seed=4)
     limit = 4.0
     began = time.monotonic()
-    res = zone(cells, squads, POLICY, ZoningSettings(tolerance=0.02, time_limit=limit))
+    res = zone(
+        ZoningInput(cells, squads, POLICY),
+        ZoningSettings(tolerance=0.02, time_limit=limit),
+    )
     wall = time.monotonic() - began
     assert res.assignment.notna().all()
     assert res.seconds <= limit + 0.5

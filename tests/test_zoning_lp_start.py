@@ -17,7 +17,7 @@ import time
 import numpy as np
 import pytest
 
-from planning.zoning import ZoningSettings, cpsat_model, driver, zone
+from planning.zoning import ZoningInput, ZoningSettings, cpsat_model, driver, zone
 from planning.zoning import lp as lp_module
 from planning.zoning.cpsat_model import solve_ordered
 from planning.zoning.lns import search_neighbourhoods
@@ -147,7 +147,10 @@ def test_zone_starts_from_the_lp_start_or_else_the_priced_one(monkeypatch, lp):
     monkeypatch.setattr(driver, "ordered_start", spy_start)
     for module in (driver, cpsat_model):
         monkeypatch.setattr(module, "solve_ordered", spy_solve)
-    res = zone(cells, squads, POLICY, ZoningSettings(tolerance=0.02, time_limit=20))
+    res = zone(
+        ZoningInput(cells, squads, POLICY),
+        ZoningSettings(tolerance=0.02, time_limit=20),
+    )
 
     assert bool(priced) != lp, "the priced start was used with an LP, or not without"
     assert hints and hints[0], "CP-SAT was handed a start outside the band"

@@ -11,13 +11,7 @@ import numpy as np
 import pandas as pd
 
 from planning.model import Policy
-from planning.progress import (
-    CancelToken,
-    ProgressEvent,
-    ProgressFn,
-    no_progress,
-    staged,
-)
+from planning.progress import Job, ProgressEvent
 from planning.rebalance.search import _follow_flows, _improve, _solve
 from planning.rebalance.settings import (
     STAGE,
@@ -32,9 +26,7 @@ from planning.rebalance.today import (
     far_moves,
     moved_workload_bound,
 )
-from planning.zoning import (
-    rezone,
-)
+from planning.zoning import ZoningInput, rezone
 
 # Share of the time limit for the model on today's zoning; when it finds
 # nothing, following the flows gets _FLOW_SHARE of the rest, rezone
@@ -51,8 +43,7 @@ def rebalance(
     squads: gpd.GeoDataFrame,
     policy: Policy,
     settings: RebalanceSettings = RebalanceSettings(),
-    progress: ProgressFn = no_progress,
-    cancel: CancelToken | None = None,
+    job: Job = Job(),
 ) -> RebalanceResult:
     """Bring today's zoning (``cells['squad_id']``) within the tolerance with
     the least workload moved, then the fewest cells, then the least travel.
@@ -62,6 +53,7 @@ def rebalance(
     zoning already contiguous and within the tolerance comes back unchanged.
     Raises :class:`RebalanceError` when a cell has no known squad.
     """
+    progress, cancel = job.progress, job.cancel  # the search steps take them apart
     t0 = time.monotonic()
     # the last seconds give moved cells back (:func:`_give_back`)
     end = t0 + settings.time_limit
@@ -121,12 +113,9 @@ def rebalance(
         frame["squad_id"] = np.array(t.squad_ids, dtype=object)[start]
         left = max(5.0, deadline - time.monotonic())
         res = rezone(
-            frame,
-            squads,
-            policy,
+            ZoningInput(frame, squads, policy),
             dataclasses.replace(settings, time_limit=left * _REZONE_SHARE),
-            staged(progress, STAGE, 0.4, 0.7),
-            cancel,
+            job.staged(STAGE, 0.4, 0.7),
             permitted=_permitted(t),
         )
         index = {s: i for i, s in enumerate(t.squad_ids)}
@@ -189,8 +178,7 @@ def tradeoff(
     policy: Policy,
     settings: RebalanceSettings = RebalanceSettings(),
     tolerances: tuple[float, ...] = TRADEOFF_TOLERANCES,
-    progress: ProgressFn = no_progress,
-    cancel: CancelToken | None = None,
+    job: Job = Job(),
 ) -> pd.DataFrame:
     """Cells and workload moved and travel for each tolerance, so the chief
     can pick this year's step (each from today's zoning, same time limit)."""
@@ -198,9 +186,7 @@ def tradeoff(
 
     rows = []
     for tol in tolerances:
-        r = rebalance(
-            cells, squads, policy, replace(settings, tolerance=tol), progress, cancel
-        )
+        r = rebalance(cells, squads, policy, replace(settings, tolerance=tol), job)
         rows.append(
             {
                 "tolerance_pct": tol * 100,

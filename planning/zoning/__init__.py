@@ -7,7 +7,8 @@ rule, and be compact (minimum workload x travel minutes from the base).
 
 A package, one stage a module, so that each can be read on its own:
 
-* :mod:`~planning.zoning.settings` — :class:`ZoningSettings`, :class:`ZoningResult`
+* :mod:`~planning.zoning.settings` — :class:`ZoningInput` (what is zoned),
+  :class:`ZoningSettings` (how), :class:`ZoningResult`
 * :mod:`~planning.zoning.graph` — cell adjacency, base cells, travel minutes
 * :mod:`~planning.zoning.problem` — one run's unit-level data and measures
 * :mod:`~planning.zoning.order` — the distance order, candidates, islands
@@ -45,6 +46,7 @@ from planning.zoning.driver import rezone, zone
 from planning.zoning.graph import CellGraph, cell_adjacency, cell_graph, island_cells
 from planning.zoning.settings import (
     STAGE,
+    ZoningInput,
     ZoningResult,
     ZoningSettings,
     tolerance_text,
@@ -59,6 +61,7 @@ from planning.zoning.stats import (
 __all__ = [
     "STAGE",
     "CellGraph",
+    "ZoningInput",
     "ZoningResult",
     "ZoningSettings",
     "cell_adjacency",

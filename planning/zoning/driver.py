@@ -10,14 +10,11 @@ proven infeasible, and falls back to the best effort with the reasons.
 from __future__ import annotations
 
 import time
-from typing import TYPE_CHECKING
 
-import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from planning.model import Policy
-from planning.progress import CancelToken, ProgressEvent, ProgressFn, no_progress
+from planning.progress import Job, ProgressEvent
 from planning.zoning.checks import precheck, verify
 from planning.zoning.cpsat_model import (
     Outcome,
@@ -51,11 +48,14 @@ from planning.zoning.problem import (
     worst_excess,
 )
 from planning.zoning.rezone import quick_rebalance, quick_rezone
-from planning.zoning.settings import STAGE, ZoningResult, ZoningSettings, tolerance_text
+from planning.zoning.settings import (
+    STAGE,
+    ZoningInput,
+    ZoningResult,
+    ZoningSettings,
+    tolerance_text,
+)
 from planning.zoning.starts import ordered_start
-
-if TYPE_CHECKING:
-    from planning.roads.context import RoadContext
 
 # Share of the time left that the balance search gets when a zoning from
 # scratch starts outside the band (CP-SAT rarely finds the band from there).
@@ -84,14 +84,10 @@ def _lp_balanced(run: Run, order: np.ndarray, deadline: float) -> np.ndarray | N
 
 
 def _run(
-    cells: gpd.GeoDataFrame,
-    squads: gpd.GeoDataFrame,
-    policy: Policy,
+    county: ZoningInput,
     settings: ZoningSettings,
-    progress: ProgressFn,
-    cancel: CancelToken | None,
+    job: Job,
     rezoning: bool,
-    roads: RoadContext | None = None,
     permitted: np.ndarray | None = None,
 ) -> ZoningResult:
     """Shared driver of :func:`zone` and :func:`rezone`.
@@ -103,8 +99,10 @@ def _run(
     best effort and the explanation says why.
     """
     t0 = time.monotonic()
-    progress(ProgressEvent(STAGE, 0.0, "preparing the cell graph"))
-    p = prepare_problem(cells, squads, policy, settings, roads, permitted)
+    job.report(ProgressEvent(STAGE, 0.0, "preparing the cell graph"))
+    p = prepare_problem(
+        county.cells, county.squads, county.policy, settings, county.roads, permitted
+    )
     # ``time_limit`` covers the whole call: keep back what the checks and
     # packaging after the search take (and CP-SAT's lag in stopping).
     deadline = t0 + settings.time_limit - _reserve(len(p.cell_ids), settings)
@@ -119,7 +117,7 @@ def _run(
     held = np.flatnonzero(p.lock >= 0)
     detached = held[base_order[p.lock[held], held] < 0]
     exempt[detached] = True
-    run = Run(p, settings, fixed, exempt, deadline, progress, cancel, t0)
+    run = Run(p, settings, fixed, exempt, deadline, job.progress, job.cancel, t0)
     for u in detached:
         explanation.append(
             f"{p.unit_label[u]} is locked to squad {p.squad_ids[p.lock[u]]}, which "
@@ -389,24 +387,19 @@ def _result(
     )
 
 
-def _with_barrier_notes(
-    result: ZoningResult,
-    cells: gpd.GeoDataFrame,
-    squads: gpd.GeoDataFrame,
-    policy: Policy,
-    roads: RoadContext | None,
-) -> ZoningResult:
+def _with_barrier_notes(result: ZoningResult, county: ZoningInput) -> ZoningResult:
     """Say in words where a barrier cuts a squad's base off its own cells, or
     cuts an island off from every base."""
+    roads = county.roads
     if roads is not None and roads.barriers is not None:
         from planning.roads.context import barrier_notes
 
         result.explanation.extend(
             barrier_notes(
-                cells,
-                squads,
+                county.cells,
+                county.squads,
                 result.assignment,
-                policy,
+                county.policy,
                 roads,
                 islands=result.islands,
             )
@@ -415,56 +408,36 @@ def _with_barrier_notes(
 
 
 def zone(
-    cells: gpd.GeoDataFrame,
-    squads: gpd.GeoDataFrame,
-    policy: Policy,
-    settings: ZoningSettings = ZoningSettings(),
-    progress: ProgressFn = no_progress,
-    cancel: CancelToken | None = None,
-    roads: RoadContext | None = None,
+    county: ZoningInput, settings: ZoningSettings = ZoningSettings(), job: Job = Job()
 ) -> ZoningResult:
-    """Zone the cells from scratch: contiguous, balanced, compact.
+    """Zone the county's cells from scratch: contiguous, balanced, compact.
 
     Locked cells (``locked`` = 1) keep their ``squad_id``; every other input
     ``squad_id`` is ignored (but counted in ``moved``). On infeasible input
     the result holds a best-effort contiguous zoning that misses the
-    tolerance as little as it can, and the explanation says why.
+    tolerance as little as it can, and the explanation says why. ``job``
+    receives the progress and may cancel: the best zoning so far comes back.
     """
-    result = _run(
-        cells, squads, policy, settings, progress, cancel, rezoning=False, roads=roads
-    )
-    return _with_barrier_notes(result, cells, squads, policy, roads)
+    result = _run(county, settings, job, rezoning=False)
+    return _with_barrier_notes(result, county)
 
 
 def rezone(
-    cells: gpd.GeoDataFrame,
-    squads: gpd.GeoDataFrame,
-    policy: Policy,
+    county: ZoningInput,
     settings: ZoningSettings = ZoningSettings(),
-    progress: ProgressFn = no_progress,
-    cancel: CancelToken | None = None,
-    roads: RoadContext | None = None,
+    job: Job = Job(),
     permitted: np.ndarray | None = None,
 ) -> ZoningResult:
     """Repair the current zoning after the planner moved or locked cells.
 
-    Keeps ``cells['squad_id']`` and locked cells, and restores balance and
-    contiguity with few moves: first a quick local repair (detours around
-    cut zones, border moves only out of zones beyond the tolerance); if that
-    fails, CP-SAT minimises the cells moved (compactness breaks ties) among
-    cells near zone borders, widening the band, then the whole grid.
-    ``permitted`` (squads x cells, row order) limits which squad may take
-    which cell (see :func:`~planning.zoning.problem.prepare_problem`).
+    Keeps ``county.cells['squad_id']`` and locked cells, and restores
+    balance and contiguity with few moves: first a quick local repair
+    (detours around cut zones, border moves only out of zones beyond the
+    tolerance); if that fails, CP-SAT minimises the cells moved
+    (compactness breaks ties) among cells near zone borders, widening the
+    band, then the whole grid. ``permitted`` (squads x cells, row order)
+    limits which squad may take which cell (see
+    :func:`~planning.zoning.problem.prepare_problem`).
     """
-    result = _run(
-        cells,
-        squads,
-        policy,
-        settings,
-        progress,
-        cancel,
-        rezoning=True,
-        roads=roads,
-        permitted=permitted,
-    )
-    return _with_barrier_notes(result, cells, squads, policy, roads)
+    result = _run(county, settings, job, rezoning=True, permitted=permitted)
+    return _with_barrier_notes(result, county)

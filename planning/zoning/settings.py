@@ -1,4 +1,5 @@
-"""What a planner sets for a zoning run and what the run gives back.
+"""What is zoned, what a planner sets for a zoning run and what the run
+gives back.
 
 Kept apart from the solver modules so that callers (the CLI, the desktop,
 project files) can build settings and read results without the solver.
@@ -7,10 +8,54 @@ project files) can build settings and read results without the solver.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
+if TYPE_CHECKING:
+    import geopandas as gpd
+
+    from planning.model import Policy, Scenario
+    from planning.roads.context import RoadContext
+
 STAGE = "zoning"
+
+
+@dataclass(frozen=True)
+class ZoningInput:
+    """What is zoned: the county's cells, its squads, the policy and the roads.
+
+    :func:`~planning.zoning.zone` and :func:`~planning.zoning.rezone` take it
+    as one argument, so the settings say how to zone and this says what.
+
+    Parameters
+    ----------
+    cells
+        One row a cell: ``cell_id``, ``workload``, geometry; optionally
+        ``squad_id`` (today's zones), ``locked``, ``area_id``, ``town_id``.
+    squads
+        One row a squad: ``squad_id``, ``staff`` and its base point.
+    policy
+        The bureau's rules; zoning reads its travel speeds.
+    roads
+        The road network's travel times and barriers; ``None``: straight-line
+        travel.
+    """
+
+    cells: gpd.GeoDataFrame
+    squads: gpd.GeoDataFrame
+    policy: Policy
+    roads: RoadContext | None = None
+
+    @classmethod
+    def from_scenario(cls, scenario: Scenario) -> ZoningInput:
+        """The scenario's cells, squads and policy, with its road context
+        when it has roads (the graph is built here, once)."""
+        from planning.roads.context import road_context
+
+        return cls(
+            scenario.cells, scenario.squads, scenario.policy, road_context(scenario)
+        )
 
 
 @dataclass(frozen=True)
