@@ -28,7 +28,11 @@ aiming at its pair's flow), which moves about the bound's workload in few
 cells but stalls some 30-40% off where a border is too short; from there
 :func:`planning.zoning.rezone` (a quick repair) reaches the band, and pairs
 of neighbouring zones are re-solved with the model limited to their cells
-(:func:`_improve`).
+(:func:`_improve`). That search prices each moved cell at a fifth of a mean
+cell's workload, weighed with the moved workload rather than after it:
+rezone's many near-empty moves then go back for a few busier cells (萧山
+±2%: about 3,900 cells moved where workload-then-cells left 5,600-6,300,
+at less moved workload).
 
 Bound. :func:`moved_workload_bound` is the least workload that must cross
 zone borders so that every zone lands in the band: a min-cost flow (an LP,
