@@ -136,10 +136,12 @@ def rebalance(
         status = f"rezone: {res.status}"
         notes.append("re-zoned by rezone from there, then improved")
         left = deadline - time.monotonic()
-        if left > 2.0 and t.contiguous(assign) and t.within(assign, tol):
+        if left > 2.0 and t.contiguous(assign):
+            # also when rezone stopped just outside the band: the pair
+            # search brings its zones in first
             progress(ProgressEvent(STAGE, 0.7, "改进 improving"))
             better = _improve(t, assign, tol, deadline, settings, cancel)
-            if t.w[better != t.assign].sum() < t.w[assign != t.assign].sum():
+            if (better != assign).any():
                 status = "rezone, then zone pairs re-solved"
             assign = better
     if (assign != t.assign).any():

@@ -436,9 +436,11 @@ def _improve(
     settings: RebalanceSettings,
     cancel: CancelToken | None,
 ) -> np.ndarray:
-    """Large-neighbourhood search from a zoning within the band: pairs of
-    neighbouring zones re-solved in turn (others held), the pairs that hold
-    the most moved workload first, while any pass lowers the far moves
+    """Large-neighbourhood search from a contiguous zoning: pairs of
+    neighbouring zones re-solved in turn (others held), the pairs with a
+    zone outside the band first (their band is soft, so a start rezone left
+    just short comes in), then those that hold the most moved workload,
+    while any pass lowers the workload outside the band, the far moves
     (:func:`far_moves`) or the moved workload with each moved cell priced
     in (``_CELL_COST``; travel breaks ties). When no pair improves, chains of three
     zones are re-solved: in a tight band a pair alone cannot pass workload
@@ -449,11 +451,12 @@ def _improve(
     # a moved cell costs this many minutes of moved workload
     lam = _CELL_COST * float(t.w.mean())
 
-    def cost(z: np.ndarray) -> tuple[int, float, int, float]:
+    def cost(z: np.ndarray) -> tuple[float, int, float, int, float]:
         off = z != t.assign
         far = int(far_moves(t, z).sum())
         goal = float(t.w[off].sum()) + lam * int(off.sum())
-        return far, round(goal, 6), int(off.sum()), t.travel_of(z)
+        short = round(t.off_band(z, tolerance), 6)
+        return short, far, round(goal, 6), int(off.sum()), t.travel_of(z)
 
     while time.monotonic() < deadline - 2.0:
         better = False
@@ -475,6 +478,12 @@ def _improve(
         heal += heal.T
         score = heal[pairs[:, 0], pairs[:, 1]] * float(t.w.sum())
         score += off[pairs[:, 0]] + off[pairs[:, 1]]
+        # before all, the zones outside the band (rezone may stop just short)
+        short = np.abs(t.loads(cur) - t.target) - tolerance * t.target
+        short = np.clip(short, 0.0, None)
+        score += ((short[pairs[:, 0]] + short[pairs[:, 1]]) > 1e-9) * (
+            2 * score.max() + 1
+        )
         rank = np.argsort(-score, kind="stable")
         groups = [tuple(g) for g in pairs[rank].tolist()]
         if size == 3:
@@ -483,7 +492,7 @@ def _improve(
             left = deadline - time.monotonic() - 1.0  # the checks after it
             if left < 1.0:
                 break
-            if off[list(group)].sum() == 0:
+            if off[list(group)].sum() == 0 and short[list(group)].sum() <= 1e-9:
                 continue
             got, _ = _solve(
                 t,
@@ -495,12 +504,13 @@ def _improve(
                 cancel,
                 start=cur,
                 zones=np.array(group),
+                soft=bool(short[list(group)].sum() > 1e-9),
                 cell_cost=lam,
             )
-            if got is None or not (t.contiguous(got) and t.within(got, tolerance)):
+            if got is None or not t.contiguous(got):
                 continue
             if cost(got) < cost(cur):
-                better |= cost(got)[:3] < cost(cur)[:3]
+                better |= cost(got)[:4] < cost(cur)[:4]
                 cur = got
         if not better:
             if size == 3:
