@@ -451,12 +451,15 @@ def _improve(
     # a moved cell costs this many minutes of moved workload
     lam = _CELL_COST * float(t.w.mean())
 
-    def cost(z: np.ndarray) -> tuple[float, int, float, int, float]:
+    def cost(z: np.ndarray) -> tuple[float, float, int, float, int, float]:
         off = z != t.assign
         far = int(far_moves(t, z).sum())
         goal = float(t.w[off].sum()) + lam * int(off.sum())
+        # outside the band: the worst zone first, so that no zone is pushed
+        # further out for the others' sake, then the sum
+        worst = round(max(t.worst_pct(z) - 100 * tolerance, 0.0), 6)
         short = round(t.off_band(z, tolerance), 6)
-        return short, far, round(goal, 6), int(off.sum()), t.travel_of(z)
+        return worst, short, far, round(goal, 6), int(off.sum()), t.travel_of(z)
 
     while time.monotonic() < deadline - 2.0:
         better = False
@@ -478,13 +481,13 @@ def _improve(
         heal += heal.T
         score = heal[pairs[:, 0], pairs[:, 1]] * float(t.w.sum())
         score += off[pairs[:, 0]] + off[pairs[:, 1]]
-        # before all, the zones outside the band (rezone may stop just short)
-        short = np.abs(t.loads(cur) - t.target) - tolerance * t.target
-        short = np.clip(short, 0.0, None)
-        score += ((short[pairs[:, 0]] + short[pairs[:, 1]]) > 1e-9) * (
-            2 * score.max() + 1
-        )
-        rank = np.argsort(-score, kind="stable")
+        # before all, the zones outside the band (rezone may stop just short),
+        # most of all a zone over it next to one under it
+        dev = t.loads(cur) - t.target
+        short = np.clip(np.abs(dev) - tolerance * t.target, 0.0, None)
+        out = short[pairs[:, 0]] + short[pairs[:, 1]]
+        out *= 1 + (dev[pairs[:, 0]] * dev[pairs[:, 1]] < 0)
+        rank = np.lexsort((-score, -out))
         groups = [tuple(g) for g in pairs[rank].tolist()]
         if size == 3:
             groups = _chains(groups, pairs, off)
@@ -510,7 +513,7 @@ def _improve(
             if got is None or not t.contiguous(got):
                 continue
             if cost(got) < cost(cur):
-                better |= cost(got)[:4] < cost(cur)[:4]
+                better |= cost(got)[:5] < cost(cur)[:5]
                 cur = got
         if not better:
             if size == 3:
