@@ -2,7 +2,7 @@
 
 Run ``python -m benchmarks.rebalance [--county 萧山区] [--cell-m 250]
 [--squads 30] [--time-limit 120] [--scratch-time-limit 60]
-[--tolerances 0.05,0.02]``.
+[--tolerances 0.05,0.02] [--today-seed 2026]``.
 
 The grid, workload and squads are those of :mod:`benchmarks.zoning`
 (:func:`~benchmarks.zoning.build_grid`, :func:`~benchmarks.zoning.build_case`:
@@ -162,11 +162,17 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--time-limit", type=float, default=120.0)
     p.add_argument("--scratch-time-limit", type=float, default=60.0)
     p.add_argument("--tolerances", default="0.05,0.02")
+    p.add_argument(
+        "--today-seed",
+        type=int,
+        default=SEED,
+        help="seed of today's quotas (another today on the same grid)",
+    )
     args = p.parse_args(argv)
     t0 = time.monotonic()
     grid = build_grid(args.county, args.cell_m)
     case = build_case(grid, args.squads)
-    assign, spread, dev = today_zoning(case)
+    assign, spread, dev = today_zoning(case, args.today_seed)
     ids = np.array(case.squads["squad_id"].astype(str))
     cells = grid.cells.copy()
     cells["squad_id"] = ids[assign]

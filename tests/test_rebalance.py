@@ -17,7 +17,7 @@ from planning.rebalance import (
     rebalance,
     tradeoff,
 )
-from planning.rebalance.search import _chains
+from planning.rebalance.search import _chains, _improve
 from planning.rebalance.today import _give_back, _permitted, _today
 from planning.today import TodayError, squads_from_column, squads_from_zones
 from planning.zoning import ZoningInput, ZoningSettings, rezone, zone_stats
@@ -265,6 +265,68 @@ def test_needless_moves_go_back_at_the_end_unless_the_band_forbids(policy):
     assert deviation(moved).argmax() == a and t.loads(moved)[a] > t.target[a]
     tight = float(deviation(moved).max()) + 1e-6
     assert (_give_back(t, moved, tight, time.monotonic() + 10) == moved).all()
+
+
+def _chain_case(policy):
+    """8 x 8 quadrants, A 105 min over its target (1,600) and B, north of
+    it, 105 under; a chain of three near-empty cells runs down column 0
+    from B's edge to a cell of 104 min; A's other cells on B's border carry
+    110 min. Returns (today, the chain, its deep end, A's border cells)."""
+    cells, squads = _grid(8, 1.0)
+    at = {(k // 8, k % 8): k for k in range(64)}  # (row, column), A south-west
+    w = np.full(64, 100.0)
+    chain = [at[(3, 0)], at[(2, 0)], at[(1, 0)]]
+    deep = at[(0, 0)]
+    border = [at[(3, 1)], at[(3, 2)], at[(3, 3)]]
+    a_cells = [k for (r, c), k in at.items() if r < 4 and c < 4]
+    rest = [k for k in a_cells if k not in chain + border + [deep]]
+    b_cells = [k for (r, c), k in at.items() if r >= 4 and c < 4]
+    w[chain], w[border], w[deep] = 0.5, 110.0, 104.0
+    w[rest] = (1705.0 - w[chain].sum() - w[border].sum() - w[deep]) / len(rest)
+    w[b_cells] = 1495.0 / len(b_cells)
+    cells["workload"] = w
+    t = _today(cells, squads, policy)
+    assert t.target == pytest.approx(np.full(4, 1600.0))
+    return t, chain, deep, border
+
+
+def test_pair_search_trades_a_near_empty_chain_for_one_busier_border_cell(policy):
+    """A start like rezone's: B took A's cell of 104 min with the chain of
+    near-empty cells joining it to B. Weighing cells with the workload, the
+    pair search hands the chain and that cell back and one border cell of
+    110 min over instead (fewer cells at a little more workload), where
+    workload first would keep the chain."""
+    t, chain, deep, border = _chain_case(policy)
+    b = t.squad_ids.index("B")
+    start = t.assign.copy()
+    start[chain + [deep]] = b
+    tol = 0.01  # 16 min: the start and a border cell fit, one busy cell not
+    assert t.contiguous(start) and t.within(start, tol)
+    assert not t.within(t.assign, tol)
+    got = _improve(
+        t, start, tol, time.monotonic() + 30, RebalanceSettings(tolerance=tol), None
+    )
+    assert t.contiguous(got) and t.within(got, tol)
+    moved = np.flatnonzero(got != t.assign)
+    assert len(moved) < len(chain) + 1
+    assert set(moved.tolist()) <= set(border)
+    assert (got[moved] == b).all()
+    # a trade: more workload than the chain and the deep cell, fewer cells
+    assert t.w[moved].sum() > t.w[chain + [deep]].sum()
+
+
+def test_pair_search_brings_a_start_just_outside_the_band_in(policy):
+    """rezone can stop just short of the band: then the pair search starts
+    with the zones outside it, on a soft band, rather than giving up."""
+    t, chain, _, _ = _chain_case(policy)
+    start = t.assign.copy()
+    start[chain] = t.squad_ids.index("B")  # the chain alone moves no work
+    tol = 0.01
+    assert t.contiguous(start) and not t.within(start, tol)
+    got = _improve(
+        t, start, tol, time.monotonic() + 30, RebalanceSettings(tolerance=tol), None
+    )
+    assert t.contiguous(got) and t.within(got, tol)
 
 
 def test_chains_add_the_busiest_neighbour_to_each_pair_once():

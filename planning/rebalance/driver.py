@@ -22,6 +22,7 @@ from planning.rebalance.settings import (
 from planning.rebalance.today import (
     _give_back,
     _permitted,
+    _Today,
     _today,
     far_moves,
     moved_workload_bound,
@@ -36,6 +37,7 @@ _FLOW_SHARE = 0.4
 _REZONE_SHARE = 0.5
 _GIVE_BACK_SECONDS = 5.0  # at most this long, or this share of the limit,
 _GIVE_BACK_SHARE = 0.05  # for handing cells back to today's squad at the end
+_AGAIN_SECONDS = 10.0  # rezone runs once more if this long is left
 
 
 def rebalance(
@@ -46,7 +48,9 @@ def rebalance(
     job: Job = Job(),
 ) -> RebalanceResult:
     """Bring today's zoning (``cells['squad_id']``) within the tolerance with
-    the least workload moved, then the fewest cells, then the least travel.
+    the least workload moved, then the fewest cells, then the least travel
+    (on grids too large for one model, the pair search weighs each moved
+    cell with the workload: a fifth of a mean cell's).
 
     ``cells`` carry ``cell_id``, ``squad_id`` (every cell), ``workload`` and
     optionally ``locked``; ``squads`` carry ``squad_id`` and ``staff``. A
@@ -107,28 +111,29 @@ def rebalance(
                     f"({int((start != t.assign).sum())} cells moved)"
                 )
     if assign is None:
-        if cancel is not None:
-            cancel.raise_if_cancelled()
-        frame = cells.reset_index(drop=True).copy()
-        frame["squad_id"] = np.array(t.squad_ids, dtype=object)[start]
-        left = max(5.0, deadline - time.monotonic())
-        res = rezone(
-            ZoningInput(frame, squads, policy),
-            dataclasses.replace(settings, time_limit=left * _REZONE_SHARE),
-            job.staged(STAGE, 0.4, 0.7),
-            permitted=_permitted(t),
+        assign, status = _rezone(
+            t, cells, squads, policy, settings, start, deadline, job
         )
-        index = {s: i for i, s in enumerate(t.squad_ids)}
-        got = res.assignment.reindex(t.ids).map(index)
-        assign = np.array(got.fillna(-1).to_numpy(int))
-        assign[assign < 0] = start[assign < 0]
-        status = f"rezone: {res.status}"
         notes.append("re-zoned by rezone from there, then improved")
+        if not t.within(assign, tol) and deadline - time.monotonic() > _AGAIN_SECONDS:
+            # under load rezone can stop short of a tight band (every zone
+            # 0.1-0.5% out at ±2% on 萧山): from there, a second run comes in
+            notes.append(
+                f"rezone ended {t.worst_pct(assign):.1f}% off: re-zoned once more "
+                "from there"
+            )
+            again, why = _rezone(
+                t, cells, squads, policy, settings, assign, deadline, job
+            )
+            if t.contiguous(again) and t.off_band(again, tol) < t.off_band(assign, tol):
+                assign, status = again, why
         left = deadline - time.monotonic()
-        if left > 2.0 and t.contiguous(assign) and t.within(assign, tol):
+        if left > 2.0 and t.contiguous(assign):
+            # also when rezone stopped just outside the band: the pair
+            # search brings its zones in first
             progress(ProgressEvent(STAGE, 0.7, "改进 improving"))
             better = _improve(t, assign, tol, deadline, settings, cancel)
-            if t.w[better != t.assign].sum() < t.w[assign != t.assign].sum():
+            if (better != assign).any():
                 status = "rezone, then zone pairs re-solved"
             assign = better
     if (assign != t.assign).any():
@@ -170,6 +175,35 @@ def rebalance(
         seconds=time.monotonic() - t0,
         notes=notes,
     )
+
+
+def _rezone(
+    t: _Today,
+    cells: gpd.GeoDataFrame,
+    squads: gpd.GeoDataFrame,
+    policy: Policy,
+    settings: RebalanceSettings,
+    start: np.ndarray,
+    deadline: float,
+    job: Job,
+) -> tuple[np.ndarray, str]:
+    """rezone from ``start`` for its share of the time left, moves only to
+    squads whose zone borders the cell's zone today: (assignment, status)."""
+    job.raise_if_cancelled()
+    frame = cells.reset_index(drop=True).copy()
+    frame["squad_id"] = np.array(t.squad_ids, dtype=object)[start]
+    left = max(5.0, deadline - time.monotonic())
+    res = rezone(
+        ZoningInput(frame, squads, policy),
+        dataclasses.replace(settings, time_limit=left * _REZONE_SHARE),
+        job.staged(STAGE, 0.4, 0.7),
+        permitted=_permitted(t),
+    )
+    index = {s: i for i, s in enumerate(t.squad_ids)}
+    got = res.assignment.reindex(t.ids).map(index)
+    assign = np.array(got.fillna(-1).to_numpy(int))
+    assign[assign < 0] = start[assign < 0]
+    return assign, f"rezone: {res.status}"
 
 
 def tradeoff(
