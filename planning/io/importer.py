@@ -855,10 +855,12 @@ def _cells(
 ) -> None:
     id_col = "cell_id"
     if "town_id" not in gdf.columns or "area_id" not in gdf.columns:
-        towns = scenario.towns.to_crs(WGS84)
+        # nearest in metres: a cell outside every town goes to the closest
+        crs = metric_crs(scenario.towns.to_crs(WGS84))
+        towns = scenario.towns.to_crs(crs)
         centres = gpd.GeoDataFrame(
             geometry=gdf.geometry.representative_point(), crs=WGS84
-        )
+        ).to_crs(crs)
         joined = gpd.sjoin_nearest(centres, towns[["town_id", "area_id", "geometry"]])
         joined = joined[~joined.index.duplicated()]
         for col in ("town_id", "area_id"):
