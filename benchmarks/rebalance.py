@@ -37,6 +37,7 @@ import time
 import numpy as np
 import pandas as pd
 from scipy import sparse
+from scipy.spatial import cKDTree
 
 from benchmarks.common import format_table, load_note
 from benchmarks.zoning import build_case, build_grid
@@ -87,6 +88,7 @@ def today_zoning(case, seed: int = SEED) -> tuple[np.ndarray, float, float]:
     for spread in np.arange(0.10, 0.60, 0.02):
         quota = case.target * (1 + spread * shape)
         assign = _grow(graph, case.base_cell, g.w, quota)
+        assign = _nearest_for_unreached(g.xy, assign)
         assign = _mend(adj, assign, m, islands)
         dev = float(np.max(np.abs(np.bincount(assign, g.w, m) / case.target - 1)))
         if OFF_BALANCE[0] <= dev <= OFF_BALANCE[1]:
@@ -124,6 +126,19 @@ def _grow(
                 dist[s, v] = d + step
                 heapq.heappush(front, (d + step, int(v)))
         heapq.heappush(order, (load[s] / quota[s], s))
+    return assign
+
+
+def _nearest_for_unreached(xy: np.ndarray, assign: np.ndarray) -> np.ndarray:
+    """Cells no zone grew into (an island off the coast, a pocket walled in)
+    go to the zone of the nearest cell that has one."""
+    free = assign < 0
+    if not free.any():
+        return assign
+    assign = assign.copy()
+    taken = np.flatnonzero(~free)
+    _, nearest = cKDTree(xy[taken]).query(xy[free])
+    assign[free] = assign[taken[nearest]]
     return assign
 
 
