@@ -32,9 +32,8 @@ pairs of neighbouring zones are re-solved with the model limited to their
 cells (:func:`_improve`; zones still outside the band first, on a soft
 band). That search prices each moved cell at a fifth of a mean cell's
 workload, weighed with the moved workload rather than after it: rezone's
-many near-empty moves then go back for a few busier cells (萧山 ±2%: some
-3,000-3,900 cells moved where workload-then-cells left 5,600-6,300, at less
-moved workload).
+many near-empty moves then go back for a few busier cells (figures:
+``python -m benchmarks.rebalance``).
 
 Bound. :func:`moved_workload_bound` is the least workload that must cross
 zone borders so that every zone lands in the band: a min-cost flow (an LP,

@@ -111,20 +111,17 @@ def rebalance(
                     f"({int((start != t.assign).sum())} cells moved)"
                 )
     if assign is None:
-        assign, status = _rezone(
-            t, cells, squads, policy, settings, start, deadline, job
-        )
+        county = ZoningInput(cells.reset_index(drop=True), squads, policy)
+        assign, status = _rezone(t, county, settings, start, deadline, job)
         notes.append("re-zoned by rezone from there, then improved")
         if not t.within(assign, tol) and deadline - time.monotonic() > _AGAIN_SECONDS:
-            # under load rezone can stop short of a tight band (every zone
-            # 0.1-0.5% out at ±2% on 萧山): from there, a second run comes in
+            # under load rezone can stop just short of a tight band (every
+            # zone a little out): from there, a second run comes in
             notes.append(
                 f"rezone ended {t.worst_pct(assign):.1f}% off: re-zoned once more "
                 "from there"
             )
-            again, why = _rezone(
-                t, cells, squads, policy, settings, assign, deadline, job
-            )
+            again, why = _rezone(t, county, settings, assign, deadline, job)
             if t.contiguous(again) and t.off_band(again, tol) < t.off_band(assign, tol):
                 assign, status = again, why
         left = deadline - time.monotonic()
@@ -179,9 +176,7 @@ def rebalance(
 
 def _rezone(
     t: _Today,
-    cells: gpd.GeoDataFrame,
-    squads: gpd.GeoDataFrame,
-    policy: Policy,
+    county: ZoningInput,
     settings: RebalanceSettings,
     start: np.ndarray,
     deadline: float,
@@ -190,11 +185,10 @@ def _rezone(
     """rezone from ``start`` for its share of the time left, moves only to
     squads whose zone borders the cell's zone today: (assignment, status)."""
     job.raise_if_cancelled()
-    frame = cells.reset_index(drop=True).copy()
-    frame["squad_id"] = np.array(t.squad_ids, dtype=object)[start]
+    frame = county.cells.assign(squad_id=np.array(t.squad_ids, dtype=object)[start])
     left = max(5.0, deadline - time.monotonic())
     res = rezone(
-        ZoningInput(frame, squads, policy),
+        dataclasses.replace(county, cells=frame),
         dataclasses.replace(settings, time_limit=left * _REZONE_SHARE),
         job.staged(STAGE, 0.4, 0.7),
         permitted=_permitted(t),

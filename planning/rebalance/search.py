@@ -38,12 +38,10 @@ _FLOW_SECONDS = 3.0  # CP-SAT seconds per pair of zones following the LP flow
 _FLOW_SHRINK = 0.6  # the flows aim at this share of the band, for rounding
 _FAR_SHARE = 0.01  # a far move costs this share of a mean zone's target
 _FLOW_LEAST = 0.005  # a flow below this share of the zone's target waits
-# in the pair search a moved cell costs this share of a mean cell's workload
-# (weighed with the moved workload, not after it): on 萧山 250 m, from the
-# same start and in the same 35 s, 0.1-0.3 moved a third fewer cells at ±2%
-# and less workload than workload-then-cells (6,180 cells, 48,061 min), which
-# cannot trade a little workload for many near-empty cells and whose model
-# stalls on the many zonings of equal workload
+# in the pair search a moved cell costs this share of a mean cell's workload,
+# weighed with the moved workload, not after it: workload-then-cells cannot
+# trade a little workload for many near-empty cells, and its model stalls on
+# the many zonings of equal workload (0.1-0.5 do alike; see the benchmark)
 _CELL_COST = 0.2
 
 
