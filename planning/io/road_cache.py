@@ -6,9 +6,9 @@ The table ``road_cache`` is a GeoPackage *attributes* table (registered in
 transaction, where going through GDAL would rewrite the whole project.
 Each row holds a compressed ``.npz`` of minutes, metres and unreachable
 codes (read without pickle), or of the reach layer's areas (WKB), under a
-key that digests the road layer, the points and
-what was measured; rows of another road digest are deleted with
-the insert, so an edited road layer leaves no stale matrices.
+key that digests the road layer, the points and what was measured; rows of
+another road digest are deleted with the insert, so an edited road layer
+leaves no stale matrices.
 
 The cache is a convenience, never a condition: a missing, read-only,
 locked or foreign file makes :meth:`ProjectMatrixCache.get` miss and
